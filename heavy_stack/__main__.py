@@ -1,0 +1,43 @@
+"""``python -m heavy_stack``: serve the app (what ``make run`` does)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from sanic import Sanic
+from sanic.worker.loader import AppLoader
+
+from heavy_stack.app import create_app
+from heavy_stack.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m heavy_stack", description=__doc__)
+    parser.add_argument(
+        "--single-process", action="store_true", help="serve in this process (for debuggers)"
+    )
+    parser.add_argument("--debug", action="store_true", help="Sanic debug mode")
+    args = parser.parse_args(argv)
+
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    loader = AppLoader(factory=create_app)
+    app = loader.load()
+    app.prepare(
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        single_process=args.single_process,
+        debug=args.debug,
+        access_log=args.debug,
+        motd=False,
+    )
+    if args.single_process:
+        Sanic.serve_single(app)
+    else:
+        Sanic.serve(primary=app, app_loader=loader)
+
+
+if __name__ == "__main__":
+    main()

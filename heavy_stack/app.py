@@ -1,0 +1,72 @@
+"""The app factory: builds the Sanic app; listeners open and close what it uses."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from reactpy import html
+from reactpy.backend.sanic import Options, configure
+from sanic import Sanic
+
+from heavy_stack.backend.data.db_connection import Database
+from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
+from heavy_stack.backend.data.pave import create_missing_tables
+from heavy_stack.backend.health import healthz
+from heavy_stack.frontend import reactpy_task_local_hooks
+from heavy_stack.frontend.app_context import AppServices
+from heavy_stack.frontend.app_root import ServerRoot
+from heavy_stack.settings import PROJECT_ROOT, Settings
+
+logger = logging.getLogger(__name__)
+
+APP_NAME = "heavy_stack"
+STATIC_DIR = PROJECT_ROOT / "static"
+
+
+def create_app(settings: Settings | None = None, *, name: str = APP_NAME) -> Sanic[Any, Any]:
+    """Build the app. Nothing is connected until the server starts."""
+    settings = settings or Settings()
+    reactpy_task_local_hooks.install()
+    app: Sanic[Any, Any] = Sanic(name)
+    app.ctx.settings = settings
+    app.config.KEEP_ALIVE_TIMEOUT = 15
+    app.static("/static", STATIC_DIR, name="static")
+    app.add_route(healthz, "/healthz", name="healthz")
+    configure(app, ServerRoot, Options(head=_page_head(settings)))
+    app.before_server_start(_open_database)
+    app.after_server_stop(_close_database)
+    return app
+
+
+def _page_head(settings: Settings) -> Any:
+    return html.head(
+        html.title(settings.app_title),
+        html.meta({"name": "viewport", "content": "width=device-width, initial-scale=1"}),
+        html.link({"rel": "stylesheet", "href": "/static/css/heavy_stack.css"}),
+    )
+
+
+async def _open_database(app: Sanic[Any, Any]) -> None:
+    settings: Settings = app.ctx.settings
+    app.ctx.embedded_postgres = None
+    if settings.uses_embedded_db:
+        embedded = app.ctx.embedded_postgres = await EmbeddedPostgres.start(settings.data_dir)
+        sql_url, vector_url = embedded.sql_url, embedded.vector_url
+    else:
+        assert settings.sql_db_url is not None
+        sql_url, vector_url = settings.sql_db_url, settings.vector_db_url or settings.sql_db_url
+    database = Database.connect(sql_url, vector_url, pool_size=settings.db_pool_size)
+    if settings.uses_embedded_db:
+        # The embedded database is ours: give it any table that is missing (first run).
+        await create_missing_tables(database.engine)
+    app.ctx.services = AppServices(database=database, settings=settings)
+
+
+async def _close_database(app: Sanic[Any, Any]) -> None:
+    services: AppServices | None = getattr(app.ctx, "services", None)
+    if services is not None:
+        await services.database.close()
+    embedded: EmbeddedPostgres | None = getattr(app.ctx, "embedded_postgres", None)
+    if embedded is not None:
+        await embedded.stop()

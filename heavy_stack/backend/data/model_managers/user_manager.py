@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from typing import Any
+
+from heavy_stack.backend.data.model_managers.base import BaseManager, TargetT
+from heavy_stack.backend.data.model_mungers.base import ModelMunger
+from heavy_stack.backend.data.repositories.user_repository import UserRepository
+from heavy_stack.backend.data.sql_models.user import SQLUser
+from heavy_stack.shared_models.user import UserId
+
+DEMO_USER_EMAIL = "demo@example.com"
+DEMO_USER_NAME = "Demo User"
+
+
+class UserManager(BaseManager[TargetT]):
+    """Users: lookup, creation and renaming, with e-mail addresses kept in one form."""
+
+    sql_model = SQLUser
+
+    def __init__(self, munger: ModelMunger[TargetT, Any]) -> None:
+        super().__init__(munger)
+        self.users = UserRepository()
+
+    async def get(self, user_id: UserId) -> TargetT | None:
+        row = await self.users.get(user_id)
+        return None if row is None else self.munger.to_model(row)
+
+    async def get_by_email(self, email: str) -> TargetT | None:
+        row = await self.users.get_by_email(normalize_email(email))
+        return None if row is None else self.munger.to_model(row)
+
+    async def create(self, email: str, display_name: str) -> TargetT:
+        row = SQLUser(email=normalize_email(email), display_name=display_name.strip())
+        return self.munger.to_model(await self.users.add(row))
+
+    async def rename(self, user_id: UserId, display_name: str) -> TargetT:
+        row = await self.users.get(user_id)
+        if row is None:
+            raise LookupError(f"No user {user_id}")
+        return self.munger.to_model(await self.users.update(row, display_name=display_name.strip()))
+
+    async def get_or_create_demo_user(self) -> TargetT:
+        """The user the demo pages show until accounts exist."""
+        row = SQLUser(email=DEMO_USER_EMAIL, display_name=DEMO_USER_NAME)
+        return self.munger.to_model(await self.users.add_unless_email_taken(row))
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()

@@ -1,0 +1,40 @@
+"""``ModelMunger``: turns what a repository returns into what the caller wants."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from typing import Any, ClassVar, Generic, TypeVar, get_args
+
+TargetT = TypeVar("TargetT")
+SourceT = TypeVar("SourceT")
+
+
+class ModelMunger(ABC, Generic[TargetT, SourceT]):
+    """Convert a SQL model (``SourceT``) into an output model (``TargetT``).
+
+    Subclass with concrete types, ``class UserMunger(ModelMunger[User, SQLUser])``; the source
+    type is recorded so a manager can check it was given a munger for its own model.
+    """
+
+    source_type: ClassVar[type[Any] | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for base in getattr(cls, "__orig_bases__", ()):
+            args = get_args(base)
+            if args and isinstance(args[-1], type):
+                cls.source_type = args[-1]
+
+    @abstractmethod
+    def to_model(self, source: SourceT) -> TargetT: ...
+
+    def to_models(self, sources: Iterable[SourceT]) -> list[TargetT]:
+        return [self.to_model(source) for source in sources]
+
+
+class IdentityMunger(ModelMunger[SourceT, SourceT]):
+    """Hands the SQL model back unchanged, for callers that want the row itself."""
+
+    def to_model(self, source: SourceT) -> SourceT:
+        return source

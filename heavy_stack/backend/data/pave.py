@@ -1,0 +1,49 @@
+"""Create and drop the SQL tables straight from the models (development only)."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from heavy_stack.backend.data.sql_models import HeavyModel
+
+LOCAL_HOST_NAMES = {"localhost", ""}
+
+
+class NotLocalDatabaseError(RuntimeError):
+    """Refused to drop tables in a database that is not on this machine."""
+
+
+async def create_missing_tables(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        await connection.run_sync(HeavyModel.metadata.create_all)
+
+
+async def pave(engine: AsyncEngine) -> None:
+    """Drop every table of the models and create them again, empty."""
+    url = engine.url.render_as_string(hide_password=True)
+    if not is_local_database(url):
+        raise NotLocalDatabaseError(
+            f"Refusing to pave {url}: only a database on this machine (localhost, a loopback "
+            "address or a unix socket) can be paved. Use migrations for any other database."
+        )
+    async with engine.begin() as connection:
+        await connection.run_sync(HeavyModel.metadata.drop_all)
+        await connection.run_sync(HeavyModel.metadata.create_all)
+
+
+def is_local_database(url: str) -> bool:
+    """True for a database reached over a unix socket, ``localhost`` or a loopback address."""
+    parsed = make_url(url)
+    host = parsed.host or ""
+    socket_host = parsed.query.get("host")
+    if not host and socket_host:
+        host = socket_host if isinstance(socket_host, str) else socket_host[0]
+    if host.startswith("/") or host in LOCAL_HOST_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

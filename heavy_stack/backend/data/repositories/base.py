@@ -1,0 +1,77 @@
+"""``SQLRepositoryBase``: the only kind of code that touches a database session."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar, Generic, TypeVar
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from heavy_stack.backend.data.db_connection import db_session
+from heavy_stack.backend.data.sql_models.base import HeavyModel
+
+ModelT = TypeVar("ModelT", bound=HeavyModel)
+IdT = TypeVar("IdT")
+
+
+class NoDatabaseSessionError(RuntimeError):
+    """Database code ran where no session is set."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "No database session is set (the db_session context variable is empty). Database "
+            "access belongs inside an async function passed to heavy_use_effect or heavy_event "
+            "(it receives a HeavyContext and runs with a fresh session), or in a test that takes "
+            "the `db_session: AsyncSession` fixture. Rendering code and sync handlers must not "
+            "touch the database."
+        )
+
+
+def current_session() -> AsyncSession:
+    """The session set for the running handler, effect or test."""
+    try:
+        return db_session.get()
+    except LookupError:
+        raise NoDatabaseSessionError() from None
+
+
+class SQLRepositoryBase(Generic[ModelT, IdT]):
+    """Create, read, update and delete one SQL model, in the current session.
+
+    Subclasses name their model and add the queries their manager needs::
+
+        class InvoiceRepository(SQLRepositoryBase[SQLInvoice, InvoiceId]):
+            model = SQLInvoice
+
+    Writes are flushed, not committed: the heavy wrappers commit once the handler returns.
+    """
+
+    model: ClassVar[type[Any]]
+
+    @property
+    def session(self) -> AsyncSession:
+        return current_session()
+
+    async def get(self, id_: IdT) -> ModelT | None:
+        return await self.session.get(self.model, id_)
+
+    async def list(self, *, offset: int = 0, limit: int = 100) -> Sequence[ModelT]:
+        statement = select(self.model).offset(offset).limit(limit)
+        return (await self.session.exec(statement)).all()
+
+    async def add(self, row: ModelT) -> ModelT:
+        """Insert (or update) ``row`` and flush, so database defaults and errors show now."""
+        self.session.add(row)
+        await self.session.flush()
+        await self.session.refresh(row)
+        return row
+
+    async def update(self, row: ModelT, **changes: Any) -> ModelT:
+        for field, value in changes.items():
+            setattr(row, field, value)
+        return await self.add(row)
+
+    async def delete(self, row: ModelT) -> None:
+        await self.session.delete(row)
+        await self.session.flush()

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import select
+
+from heavy_stack.backend.data.repositories.base import SQLRepositoryBase
+from heavy_stack.backend.data.sql_models.user import SQLUser
+from heavy_stack.shared_models.user import UserId
+
+
+class UserRepository(SQLRepositoryBase[SQLUser, UserId]):
+    model = SQLUser
+
+    async def get_by_email(self, email: str) -> SQLUser | None:
+        statement = select(SQLUser).where(SQLUser.email == email)
+        return (await self.session.exec(statement)).first()
+
+    async def add_unless_email_taken(self, row: SQLUser) -> SQLUser:
+        """Insert ``row`` unless its e-mail exists; return the stored row either way.
+
+        Safe when two sessions race to create the same user (no unique-violation error).
+        """
+        statement = insert(SQLUser).values(row.model_dump()).on_conflict_do_nothing(
+            index_elements=[SQLUser.__table__.c.email]
+        )
+        await self.session.execute(statement)
+        stored = await self.get_by_email(row.email)
+        assert stored is not None, "the row exists: inserted now or by the other session"
+        return stored

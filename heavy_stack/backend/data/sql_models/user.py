@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Uuid
+from sqlmodel import Field
+
+from heavy_stack.backend.data.sql_models.base import HeavyModel, created_at_field
+from heavy_stack.shared_models.user import UserId
+
+
+class SQLUser(HeavyModel, table=True):
+    """A row of ``users``."""
+
+    __tablename__ = "users"
+
+    # UUIDs made in Python: portable to CockroachDB, where serial ids are not sequential.
+    id: UserId = Field(default_factory=lambda: UserId(uuid.uuid4()), primary_key=True, sa_type=Uuid)
+    email: str = Field(max_length=320, unique=True)
+    display_name: str = Field(max_length=120)
+    created_at: datetime = created_at_field()

@@ -1,0 +1,26 @@
+"""The small component library the pages are built from."""
+
+from heavy_stack.frontend.components.inputs import Button, LineInput, NumberInput
+from heavy_stack.frontend.components.layout import (
+    CenteredColumn,
+    ExpandableSection,
+    PageTitle,
+    Section,
+    Spacer,
+)
+from heavy_stack.frontend.components.navigation import RouterLink
+from heavy_stack.frontend.components.text import Paragraph, Preformatted
+
+__all__ = [
+    "Button",
+    "CenteredColumn",
+    "ExpandableSection",
+    "LineInput",
+    "NumberInput",
+    "PageTitle",
+    "Paragraph",
+    "Preformatted",
+    "RouterLink",
+    "Section",
+    "Spacer",
+]

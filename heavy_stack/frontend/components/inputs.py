@@ -1,0 +1,104 @@
+"""Buttons and inputs. Handlers are wrapped with ``heavy_event`` by the caller or here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from reactpy import component, html, use_state
+from reactpy.core.events import EventHandler
+
+from heavy_stack.frontend.reactpy_util import heavy_event
+from heavy_stack.frontend.types import Component
+
+MAX_LINE_LENGTH = 500
+
+
+@component
+def Button(
+    label: str, on_click: EventHandler, *, id: str | None = None, type: str = "button"  # noqa: A002
+) -> Component:
+    attributes: dict[str, Any] = {"className": "button", "type": type, "onClick": on_click}
+    return html.button(attributes | ({"id": id} if id else {}), label)
+
+
+@component
+def LineInput(
+    label: str, on_change: Callable[[str], None], *, id: str, placeholder: str = ""  # noqa: A002
+) -> Component:
+    """A one-line text input that reports each change (cut to ``MAX_LINE_LENGTH``)."""
+
+    def changed(event: dict[str, Any]) -> None:
+        on_change(_target_value(event)[:MAX_LINE_LENGTH])
+
+    return html.label(
+        {"className": "field", "htmlFor": id},
+        html.span({"className": "field-label"}, label),
+        html.input(
+            {
+                "id": id,
+                "type": "text",
+                "placeholder": placeholder,
+                "maxLength": MAX_LINE_LENGTH,
+                "onChange": heavy_event(changed),
+            }
+        ),
+    )
+
+
+@component
+def NumberInput(
+    label: str,
+    on_change: Callable[[int | None], None],
+    *,
+    id: str,  # noqa: A002
+    minimum: int = -1_000_000,
+    maximum: int = 1_000_000,
+) -> Component:
+    """A whole-number input: ``on_change`` gets the number, or None while the text is not one.
+
+    Bad text is shown as an error under the field; it never reaches ``on_change`` as a number.
+    """
+    error, set_error = use_state("")
+
+    def changed(event: dict[str, Any]) -> None:
+        number, message = parse_whole_number(_target_value(event), minimum, maximum)
+        set_error(message)
+        on_change(number)
+
+    return html.label(
+        {"className": "field", "htmlFor": id},
+        html.span({"className": "field-label"}, label),
+        html.input(
+            {
+                "id": id,
+                "type": "number",
+                "min": minimum,
+                "max": maximum,
+                "step": 1,
+                "onChange": heavy_event(changed),
+            }
+        ),
+        html.span({"id": f"{id}-error", "className": "field-error", "role": "alert"}, error),
+    )
+
+
+def parse_whole_number(text: str, minimum: int, maximum: int) -> tuple[int | None, str]:
+    """The number in ``text`` and an empty message, or None and what is wrong with it."""
+    text = text.strip()
+    if not text:
+        return None, ""
+    try:
+        number = int(text)
+    except ValueError:
+        return None, f"“{text[:20]}” is not a whole number."
+    if not minimum <= number <= maximum:
+        return None, f"Enter a number from {minimum:,} to {maximum:,}."
+    return number, ""
+
+
+def _target_value(event: Any) -> str:
+    # Event data comes from the browser: anything can arrive, so read it defensively.
+    target = event.get("target") if isinstance(event, dict) else None
+    value = target.get("value") if isinstance(target, dict) else None
+    return value if isinstance(value, str) else ""

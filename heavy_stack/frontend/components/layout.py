@@ -1,0 +1,50 @@
+"""Page structure: titles, sections, columns and spacing."""
+
+from __future__ import annotations
+
+from reactpy import component, html, use_state
+
+from heavy_stack.frontend.reactpy_util import heavy_event
+from heavy_stack.frontend.types import Component
+
+
+@component
+def PageTitle(text: str) -> Component:
+    return html.h1({"className": "page-title"}, text)
+
+
+@component
+def CenteredColumn(*children: Component) -> Component:
+    return html.main({"className": "centered-column"}, *children)
+
+
+@component
+def Section(title: str, *children: Component, id: str | None = None) -> Component:  # noqa: A002
+    attributes = {"className": "section"} | ({"id": id} if id else {})
+    return html.section(attributes, html.h2({"className": "section-title"}, title), *children)
+
+
+@component
+def ExpandableSection(
+    title: str, *children: Component, id: str, initially_open: bool = False  # noqa: A002
+) -> Component:
+    """A section whose body shows or hides when its title is clicked."""
+    is_open, set_open = use_state(initially_open)
+    toggle = heavy_event(lambda _event: set_open(not is_open))
+    header = html.button(
+        {
+            "id": f"{id}-toggle",
+            "className": "expandable-toggle",
+            "onClick": toggle,
+            "aria-expanded": "true" if is_open else "false",
+            "aria-controls": f"{id}-body",
+        },
+        ("▾ " if is_open else "▸ ") + title,
+    )
+    body = html.div({"id": f"{id}-body", "className": "expandable-body"}, *children)
+    return html.section({"id": id, "className": "section expandable"}, header, body if is_open else "")
+
+
+@component
+def Spacer(height_rem: float = 1.0) -> Component:
+    return html.div({"className": "spacer", "style": {"height": f"{height_rem}rem"}})

@@ -1,0 +1,84 @@
+"""One typed settings object, read from ``HEAVY_STACK_*`` environment variables and ``.env``."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Self
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ENV_PREFIX = "HEAVY_STACK_"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SECRET_KEY = "change-me-in-production"
+
+
+class Environment(StrEnum):
+    DEV = "DEV"
+    PRODUCTION = "PRODUCTION"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or unsafe; the message names the variable to set."""
+
+
+class Settings(BaseSettings):
+    """Everything the app reads from its environment.
+
+    Built once by the app factory (never at import time) and kept on ``app.ctx.settings``.
+    Every field maps to an environment variable: ``port`` is ``HEAVY_STACK_PORT``.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    environment: Environment = Environment.DEV
+    app_title: str = "The Heavy Stack"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1)
+    # No URL means: start the embedded PostgreSQL under ``data_dir`` (DEV only).
+    sql_db_url: str | None = None
+    vector_db_url: str | None = None
+    data_dir: Path = PROJECT_ROOT / ".data"
+    # Origins allowed to open the websocket; empty means the app's own origin only.
+    allowed_origins: Annotated[list[str], NoDecode] = []
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
+    db_pool_size: int = Field(default=10, ge=1)
+    log_level: str = "INFO"
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Self:
+        if self.environment is not Environment.PRODUCTION:
+            return self
+        if self.secret_key.get_secret_value() in ("", DEFAULT_SECRET_KEY):
+            raise SettingsError(
+                f"PRODUCTION needs a secret key: set {ENV_PREFIX}SECRET_KEY to a long random value "
+                '(python -c "import secrets; print(secrets.token_urlsafe(48))").'
+            )
+        if self.sql_db_url is None:
+            raise SettingsError(
+                f"PRODUCTION never starts the embedded database: set {ENV_PREFIX}SQL_DB_URL."
+            )
+        if "*" in self.allowed_origins:
+            raise SettingsError(
+                f"PRODUCTION refuses '*' in {ENV_PREFIX}ALLOWED_ORIGINS: list the real origins."
+            )
+        return self
+
+    @property
+    def uses_embedded_db(self) -> bool:
+        return self.sql_db_url is None
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment is Environment.PRODUCTION
