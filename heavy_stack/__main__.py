@@ -14,9 +14,7 @@ from heavy_stack.settings import Settings
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m heavy_stack", description=__doc__)
-    parser.add_argument(
-        "--single-process", action="store_true", help="serve in this process (for debuggers)"
-    )
+    parser.add_argument("--single-process", action="store_true", help="serve in this process (for debuggers)")
     parser.add_argument("--debug", action="store_true", help="Sanic debug mode")
     args = parser.parse_args(argv)
 

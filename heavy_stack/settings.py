@@ -66,9 +66,7 @@ class Settings(BaseSettings):
                 '(python -c "import secrets; print(secrets.token_urlsafe(48))").'
             )
         if self.sql_db_url is None:
-            raise SettingsError(
-                f"PRODUCTION never starts the embedded database: set {ENV_PREFIX}SQL_DB_URL."
-            )
+            raise SettingsError(f"PRODUCTION never starts the embedded database: set {ENV_PREFIX}SQL_DB_URL.")
         if "*" in self.allowed_origins:
             raise SettingsError(
                 f"PRODUCTION refuses '*' in {ENV_PREFIX}ALLOWED_ORIGINS: list the real origins."

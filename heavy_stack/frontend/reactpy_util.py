@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Sequence
+from types import EllipsisType, TracebackType
 from typing import Any, TypeVar, cast
 
 from reactpy import use_context
@@ -45,7 +45,8 @@ def heavy_use_context(context: Context[T]) -> T:
 
 
 def heavy_use_effect(
-    function: AsyncEffect | SyncEffect, dependencies: Sequence[Any] | None = ...,  # type: ignore[assignment]
+    function: AsyncEffect | SyncEffect,
+    dependencies: Sequence[Any] | EllipsisType | None = ...,
 ) -> None:
     """Run ``function`` after render, like ``use_effect``.
 
@@ -60,7 +61,7 @@ def heavy_use_effect(
         services, user = _use_services(caller), heavy_use_context(CurrentUserContext)
 
         async def effect() -> Cleanup:
-            with caller.logging_errors():
+            with caller:
                 async with open_heavy_context(services, user) as context:
                     return await async_function(context)
             return None
@@ -70,7 +71,7 @@ def heavy_use_effect(
         sync_function = cast(SyncEffect, function)
 
         def sync_effect() -> Cleanup:
-            with caller.logging_errors():
+            with caller:
                 return sync_function()
             return None
 
@@ -89,21 +90,21 @@ def heavy_event(
         services, user = _use_services(caller), heavy_use_context(CurrentUserContext)
 
         async def handler(*data: Any) -> None:
-            with caller.logging_errors():
+            with caller:
                 async with open_heavy_context(services, user) as context:
                     await function(context, *data)
 
     else:
 
         def handler(*data: Any) -> None:  # type: ignore[misc]
-            with caller.logging_errors():
+            with caller:
                 function(*data)
 
     return _reactpy_event(handler, stop_propagation=stop_propagation, prevent_default=prevent_default)
 
 
 class _Caller:
-    """Names the component and function, for error messages."""
+    """Names the component and function; as a context manager, logs what they raise."""
 
     def __init__(self, component: str, function: str) -> None:
         self.component = component
@@ -115,14 +116,17 @@ class _Caller:
         name = getattr(component, "type", type(component)).__qualname__
         return cls(name, getattr(function, "__qualname__", repr(function)))
 
-    @contextmanager
-    def logging_errors(self) -> Iterator[None]:
-        try:
-            yield
-        except asyncio.CancelledError:
-            raise  # the component unmounted or the connection closed: not an error
-        except Exception:
-            logger.exception("Error in %s of component %s", self.function, self.component)
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, _tb: TracebackType | None
+    ) -> bool:
+        """Log an exception and swallow it; let cancellation (unmount, disconnect) through."""
+        if kind is None or not issubclass(kind, Exception):
+            return False
+        logger.exception("Error in %s of component %s", self.function, self.component, exc_info=error)
+        return True
 
     def __str__(self) -> str:
         return f"{self.function} in {self.component}"

@@ -31,7 +31,8 @@ class Element:
 
     @property
     def attributes(self) -> dict[str, Any]:
-        return self.model.get("attributes", {})
+        attributes: dict[str, Any] = self.model.get("attributes", {})
+        return attributes
 
     @property
     def text(self) -> str:
@@ -80,7 +81,11 @@ class LayoutMirror:
                 stack.append((f"{path}/children/{index}", children[index]))
 
     def find_all(
-        self, *, id: str | None = None, text: str | None = None, tag: str | None = None  # noqa: A002
+        self,
+        *,
+        id: str | None = None,
+        text: str | None = None,
+        tag: str | None = None,
     ) -> list[Element]:
         """Elements matching every given criterion; ``text`` matches a substring."""
         return [
@@ -92,7 +97,11 @@ class LayoutMirror:
         ]
 
     def find(
-        self, *, id: str | None = None, text: str | None = None, tag: str | None = None  # noqa: A002
+        self,
+        *,
+        id: str | None = None,
+        text: str | None = None,
+        tag: str | None = None,
     ) -> Element:
         """The innermost element matching the query (so ``text=`` finds the button, not ``body``)."""
         found = self.find_all(id=id, text=text, tag=tag)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
-import pgserver
+from pgserver.postgres_server import PostgresServer, get_server
 from sqlalchemy.engine import make_url
 
 from heavy_stack.backend.data.db_connection import async_url
@@ -28,7 +28,7 @@ VECTOR_DATABASE = "heavy_stack_vector"
 class EmbeddedPostgres:
     """A handle on the embedded server with the URLs of the app's two databases."""
 
-    server: pgserver.PostgresServer
+    server: PostgresServer
     sql_url: str
     vector_url: str
 
@@ -38,7 +38,7 @@ class EmbeddedPostgres:
         pgdata = data_dir / "pgdata"
         pgdata.mkdir(parents=True, exist_ok=True)
         # pgserver blocks while initdb / pg_ctl run; keep the event loop free meanwhile.
-        server = await asyncio.to_thread(pgserver.get_server, pgdata, cleanup_mode="stop")
+        server = await asyncio.to_thread(get_server, pgdata, cleanup_mode="stop")
         admin_url = server.get_uri()
         await ensure_databases(admin_url, APP_DATABASE, VECTOR_DATABASE)
         await ensure_vector_extension(database_url(admin_url, VECTOR_DATABASE))

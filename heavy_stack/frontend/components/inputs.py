@@ -16,15 +16,22 @@ MAX_LINE_LENGTH = 500
 
 @component
 def Button(
-    label: str, on_click: EventHandler, *, id: str | None = None, type: str = "button"  # noqa: A002
+    label: str, on_click: EventHandler | None = None, *, id: str | None = None, type: str = "button"
 ) -> Component:
-    attributes: dict[str, Any] = {"className": "button", "type": type, "onClick": on_click}
+    """A button; a ``type="submit"`` one usually has no ``on_click``: its form's onSubmit acts."""
+    attributes: dict[str, Any] = {"className": "button", "type": type}
+    if on_click is not None:
+        attributes["onClick"] = on_click
     return html.button(attributes | ({"id": id} if id else {}), label)
 
 
 @component
 def LineInput(
-    label: str, on_change: Callable[[str], None], *, id: str, placeholder: str = ""  # noqa: A002
+    label: str,
+    on_change: Callable[[str], None],
+    *,
+    id: str,
+    placeholder: str = "",
 ) -> Component:
     """A one-line text input that reports each change (cut to ``MAX_LINE_LENGTH``)."""
 
@@ -51,7 +58,7 @@ def NumberInput(
     label: str,
     on_change: Callable[[int | None], None],
     *,
-    id: str,  # noqa: A002
+    id: str,
     minimum: int = -1_000_000,
     maximum: int = 1_000_000,
 ) -> Component:

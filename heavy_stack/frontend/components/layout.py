@@ -19,14 +19,17 @@ def CenteredColumn(*children: Component) -> Component:
 
 
 @component
-def Section(title: str, *children: Component, id: str | None = None) -> Component:  # noqa: A002
+def Section(title: str, *children: Component, id: str | None = None) -> Component:
     attributes = {"className": "section"} | ({"id": id} if id else {})
     return html.section(attributes, html.h2({"className": "section-title"}, title), *children)
 
 
 @component
 def ExpandableSection(
-    title: str, *children: Component, id: str, initially_open: bool = False  # noqa: A002
+    title: str,
+    *children: Component,
+    id: str,
+    initially_open: bool = False,
 ) -> Component:
     """A section whose body shows or hides when its title is clicked."""
     is_open, set_open = use_state(initially_open)

@@ -8,7 +8,7 @@ from heavy_stack.frontend.types import Component
 
 
 @component
-def Paragraph(*children: Component, id: str | None = None) -> Component:  # noqa: A002
+def Paragraph(*children: Component, id: str | None = None) -> Component:
     return html.p({"id": id} if id else {}, *children)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from reactpy import component, html, use_state
+from reactpy import component, html, use_ref, use_state
 
 from heavy_stack.backend.data.model_managers.user_manager import UserManager
 from heavy_stack.backend.data.model_mungers.user_mungers import UserMunger
@@ -44,9 +44,7 @@ def LandingPage() -> Component:
         ServerTimeSection(),
         EchoFormSection(),
         SquareSection(),
-        ExpandableSection(
-            "How a click flows through the layers", Preformatted(CLICK_FLOW), id="click-flow"
-        ),
+        ExpandableSection("How a click flows through the layers", Preformatted(CLICK_FLOW), id="click-flow"),
         ExpandableSection(
             "Where things live",
             Preformatted(
@@ -93,18 +91,23 @@ def ServerTimeSection() -> Component:
 
 @component
 def EchoFormSection() -> Component:
-    draft, set_draft = use_state("")
+    # The draft lives in a ref, not state: a submit that arrives right after the last
+    # keystroke, before the re-render, must still see the latest text.
+    draft = use_ref("")
     submitted, set_submitted = use_state("")
 
+    def remember(text: str) -> None:
+        draft.current = text
+
     def submit(_event: dict[str, Any]) -> None:
-        set_submitted(draft.strip())
+        set_submitted(draft.current.strip())
 
     return Section(
         "A form",
         html.form(
             {"id": "echo-form", "onSubmit": heavy_event(submit, prevent_default=True)},
-            LineInput("Say something", set_draft, id="echo-input", placeholder="Hello"),
-            Button("Submit", heavy_event(submit), id="echo-submit", type="submit"),
+            LineInput("Say something", remember, id="echo-input", placeholder="Hello"),
+            Button("Submit", id="echo-submit", type="submit"),
         ),
         Paragraph(f"You said: {submitted}" if submitted else "Nothing submitted yet.", id="echo-result"),
     )

@@ -20,9 +20,7 @@ class BaseManager(Generic[TargetT]):
 
     def __init__(self, munger: ModelMunger[TargetT, Any]) -> None:
         if not isinstance(munger, ModelMunger):
-            raise TypeError(
-                f"{type(self).__name__} needs a ModelMunger instance, got {munger!r}"
-            )
+            raise TypeError(f"{type(self).__name__} needs a ModelMunger instance, got {munger!r}")
         source = type(munger).source_type
         if source is not None and not issubclass(self.sql_model, source):
             raise TypeError(

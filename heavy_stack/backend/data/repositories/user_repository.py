@@ -20,10 +20,8 @@ class UserRepository(SQLRepositoryBase[SQLUser, UserId]):
 
         Safe when two sessions race to create the same user (no unique-violation error).
         """
-        statement = insert(SQLUser).values(row.model_dump()).on_conflict_do_nothing(
-            index_elements=[SQLUser.__table__.c.email]
-        )
-        await self.session.execute(statement)
+        statement = insert(SQLUser).values(row.model_dump()).on_conflict_do_nothing(index_elements=["email"])
+        await self.session.exec(statement)
         stored = await self.get_by_email(row.email)
         assert stored is not None, "the row exists: inserted now or by the other session"
         return stored

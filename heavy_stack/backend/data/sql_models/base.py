@@ -24,9 +24,7 @@ class HeavyModelDefinitionError(TypeError):
 
 
 class _HeavyModelMeta(SQLModelMetaclass):
-    def __new__(
-        cls, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any
-    ) -> Any:
+    def __new__(cls, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any) -> Any:
         if any(isinstance(base, _HeavyModelMeta) for base in bases):
             _check_table_definition(name, namespace, kwargs)
         return super().__new__(cls, name, bases, namespace, **kwargs)
@@ -44,7 +42,7 @@ def _check_table_definition(name: str, namespace: dict[str, Any], kwargs: dict[s
     if "__tablename__" not in namespace:
         raise HeavyModelDefinitionError(
             f"{name} has no __tablename__: set it explicitly (plural snake_case, e.g. "
-            "`__tablename__ = \"invoices\"`) so renaming the class never renames the table."
+            '`__tablename__ = "invoices"`) so renaming the class never renames the table.'
         )
 
 

@@ -1,0 +1,193 @@
+"""Drive a ReactPy page as a browser would: over a real websocket, or in this process.
+
+Both kinds of session keep a ``LayoutMirror`` of the page and offer the same verbs (click,
+type, submit, follow a link, wait for text), so a test reads the same whichever it uses::
+
+    async with WebSocketSession.open(base_url) as page:          # a real server
+    async with InProcessSession.open(AppRoot(services)) as page:  # no server, same dispatch loop
+        await page.type("echo-input", "hi")
+        await page.submit("echo-form")
+        await page.wait_for_text("echo-result", "hi")
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
+from typing import Any
+
+import websockets
+from reactpy.backend.types import Connection, Location
+from reactpy.core.hooks import ConnectionContext
+from reactpy.core.layout import Layout
+from reactpy.core.serve import serve_layout
+from websockets.asyncio.client import ClientConnection
+
+from heavy_stack.frontend import reactpy_task_local_hooks
+from heavy_stack.frontend.types import Component
+from heavy_stack.testing.layout_mirror import Element, LayoutMirror
+
+STREAM_PATH = "/_reactpy/stream"
+HISTORY_EVENT = "onHistoryChangeCallback"
+DEFAULT_TIMEOUT = 10.0
+
+
+class LayoutSession(ABC):
+    """A page being driven: the mirrored layout plus events to fire and renders to await."""
+
+    def __init__(self) -> None:
+        self.layout = LayoutMirror()
+        self.messages_received = 0
+
+    @abstractmethod
+    async def _receive_raw(self) -> dict[str, Any]: ...
+
+    @abstractmethod
+    async def _send_raw(self, message: dict[str, Any]) -> None: ...
+
+    async def receive(self, timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
+        """Wait for the next message from the server and apply it to the layout."""
+        message = await asyncio.wait_for(self._receive_raw(), timeout)
+        self.messages_received += 1
+        if message.get("type") == "layout-update":
+            self.layout.apply(message)
+        return message
+
+    async def wait_until(self, condition: Callable[[], bool], timeout: float = DEFAULT_TIMEOUT) -> None:
+        """Receive updates until ``condition()`` holds."""
+        async with asyncio.timeout(timeout):
+            while not condition():
+                await self.receive(timeout)
+
+    async def send_event(self, target: str, *data: Any) -> None:
+        await self._send_raw({"type": "layout-event", "target": target, "data": list(data)})
+
+    async def fire(self, element: Element, event: str, *data: Any) -> None:
+        await self.send_event(element.target(event), *data)
+
+    async def click(self, id: str) -> None:
+        await self.fire(self.layout.find(id=id), "onClick", {})
+
+    async def type(self, id: str, text: str) -> None:
+        """Set an input's value as the browser reports it: ``onChange`` with ``target.value``."""
+        await self.fire(self.layout.find(id=id), "onChange", {"target": {"value": text}})
+
+    async def submit(self, id: str) -> None:
+        await self.fire(self.layout.find(id=id), "onSubmit", {})
+
+    async def navigate(self, pathname: str, search: str = "") -> None:
+        """Tell the router the browser's location, as the page's History element does."""
+        history = self.layout.find_handler(HISTORY_EVENT)
+        await self.fire(history, HISTORY_EVENT, {"pathname": pathname, "search": search})
+
+    async def follow_link(self, id: str) -> None:
+        """Follow a router link: reactpy-router's ``Link`` element beside the ``<a>`` handles it.
+
+        They share a generated ``link-<hex>`` class, which is how the browser pairs them too.
+        """
+        anchor = self.layout.find(id=id)
+        marker = _link_marker(anchor.attributes.get("className", ""))
+        for element in self.layout.elements():
+            if marker and marker == _link_marker(element.attributes.get("linkClass", "")):
+                location = {"pathname": anchor.attributes["href"], "search": ""}
+                await self.fire(element, "onClickCallback", location)
+                return
+        raise LookupError(f"#{id} is not a router link")
+
+    async def wait_for_text(self, id: str, text: str, timeout: float = DEFAULT_TIMEOUT) -> None:
+        """Receive updates until the element ``id`` contains ``text``."""
+        await self.wait_until(lambda: any(text in e.text for e in self.layout.find_all(id=id)), timeout)
+
+    async def wait_for_element(self, id: str, timeout: float = DEFAULT_TIMEOUT) -> Element:
+        await self.wait_until(lambda: self.layout.has(id=id), timeout)
+        return self.layout.find(id=id)
+
+    def text(self, id: str) -> str:
+        return self.layout.find(id=id).text
+
+    async def _start_at(self, path: str, timeout: float) -> None:
+        # The router's first render holds only History; the page follows the location event.
+        await self.wait_until(lambda: self.layout.has_handler(HISTORY_EVENT), timeout)
+        await self.navigate(path)
+        await self.wait_until(lambda: any(e.attributes.get("id") for e in self.layout.elements()), timeout)
+
+
+class WebSocketSession(LayoutSession):
+    """A session with a running server over a real websocket."""
+
+    def __init__(self, connection: ClientConnection) -> None:
+        super().__init__()
+        self.connection = connection
+
+    @classmethod
+    @asynccontextmanager
+    async def open(
+        cls, base_url: str, path: str = "/", *, origin: str | None = None, timeout: float = DEFAULT_TIMEOUT
+    ) -> AsyncIterator[WebSocketSession]:
+        """Connect to ``base_url`` (``http://host:port``) and wait until ``path`` has rendered."""
+        url = base_url.replace("http", "ws", 1) + STREAM_PATH
+        headers = {"Origin": origin or base_url}
+        async with websockets.connect(url, additional_headers=headers, open_timeout=timeout) as connection:
+            session = cls(connection)
+            await session._start_at(path, timeout)
+            yield session
+
+    async def _receive_raw(self) -> dict[str, Any]:
+        message: dict[str, Any] = json.loads(await self.connection.recv())
+        return message
+
+    async def _send_raw(self, message: dict[str, Any]) -> None:
+        await self.connection.send(json.dumps(message))
+
+
+class InProcessSession(LayoutSession):
+    """A session with a component served in this process by ReactPy's own dispatch loop.
+
+    No server and no socket: messages pass through queues, so a test can use fixtures (such
+    as the database) directly. Messages still round-trip through JSON, as on the wire.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._to_client: asyncio.Queue[str] = asyncio.Queue()
+        self._to_server: asyncio.Queue[str] = asyncio.Queue()
+
+    @classmethod
+    @asynccontextmanager
+    async def open(
+        cls, root: Component, path: str = "/", *, timeout: float = DEFAULT_TIMEOUT
+    ) -> AsyncIterator[InProcessSession]:
+        """Serve ``root`` and wait until ``path`` has rendered."""
+        reactpy_task_local_hooks.install()
+        session = cls()
+        location = Location(pathname=path, search="")
+        connection = Connection(scope={}, location=location, carrier=None)
+        layout = Layout(ConnectionContext(root, value=connection))
+        server = asyncio.create_task(serve_layout(layout, session._server_send, session._server_recv))
+        try:
+            await session._start_at(path, timeout)
+            yield session
+        finally:
+            server.cancel()
+            with suppress(asyncio.CancelledError):
+                await server
+
+    async def _server_send(self, message: Any) -> None:
+        await self._to_client.put(json.dumps(message))
+
+    async def _server_recv(self) -> Any:
+        return json.loads(await self._to_server.get())
+
+    async def _receive_raw(self) -> dict[str, Any]:
+        message: dict[str, Any] = json.loads(await self._to_client.get())
+        return message
+
+    async def _send_raw(self, message: dict[str, Any]) -> None:
+        await self._to_server.put(json.dumps(message))
+
+
+def _link_marker(class_name: str) -> str | None:
+    return next((c for c in class_name.split() if c.startswith("link-")), None)

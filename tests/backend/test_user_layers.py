@@ -1,0 +1,116 @@
+"""The worked User example through every layer: repository, mungers, manager."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from heavy_stack.backend.data.db_connection import Database
+from heavy_stack.backend.data.model_managers.user_manager import DEMO_USER_EMAIL, UserManager
+from heavy_stack.backend.data.model_mungers.base import ModelMunger
+from heavy_stack.backend.data.model_mungers.user_mungers import SQLUserMunger, UserMunger
+from heavy_stack.backend.data.repositories.base import NoDatabaseSessionError
+from heavy_stack.backend.data.repositories.user_repository import UserRepository
+from heavy_stack.backend.data.sql_models.user import SQLUser
+from heavy_stack.shared_models.user import User, UserId
+
+
+class TestUserRepository:
+    async def test_add_then_get_reads_the_row_back(self, db_session: AsyncSession) -> None:
+        users = UserRepository()
+        added = await users.add(SQLUser(email="ada@example.com", display_name="Ada"))
+
+        assert await users.get(added.id) == added
+        assert await users.get_by_email("ada@example.com") == added
+
+    async def test_update_and_delete(self, db_session: AsyncSession) -> None:
+        users = UserRepository()
+        row = await users.add(SQLUser(email="bob@example.com", display_name="Bob"))
+
+        await users.update(row, display_name="Robert")
+        assert (await users.get(row.id)).display_name == "Robert"  # type: ignore[union-attr]
+        await users.delete(row)
+        assert await users.get(row.id) is None
+
+    async def test_list_pages_through_rows(self, db_session: AsyncSession) -> None:
+        users = UserRepository()
+        for number in range(3):
+            await users.add(SQLUser(email=f"list{number}@example.com", display_name=f"L{number}"))
+
+        page = await users.list(offset=0, limit=2)
+        assert len(page) == 2
+
+    async def test_duplicate_email_is_refused_by_the_database(self, db_session: AsyncSession) -> None:
+        users = UserRepository()
+        await users.add(SQLUser(email="twice@example.com", display_name="One"))
+        with pytest.raises(IntegrityError):
+            await users.add(SQLUser(email="twice@example.com", display_name="Two"))
+
+    async def test_without_a_session_the_error_says_where_database_access_belongs(self) -> None:
+        with pytest.raises(NoDatabaseSessionError, match="heavy_use_effect or heavy_event"):
+            await UserRepository().get(UserId(uuid.uuid4()))
+
+
+class TestUserMungers:
+    def test_user_munger_makes_the_shared_model(self) -> None:
+        row = SQLUser(email="cy@example.com", display_name="Cy")
+        user = UserMunger().to_model(row)
+
+        assert user == User(
+            id=row.id, email="cy@example.com", display_name="Cy", member_since=row.created_at.date()
+        )
+
+    def test_identity_munger_returns_the_row(self) -> None:
+        row = SQLUser(email="cy@example.com", display_name="Cy")
+        assert SQLUserMunger().to_model(row) is row
+
+
+class TestUserManager:
+    async def test_create_normalises_the_email_and_returns_the_munged_model(
+        self, db_session: AsyncSession
+    ) -> None:
+        manager = UserManager(UserMunger())
+        user = await manager.create("  Dee@Example.COM ", " Dee ")
+
+        assert isinstance(user, User)
+        assert (user.email, user.display_name) == ("dee@example.com", "Dee")
+        assert await manager.get_by_email("DEE@example.com") == user
+
+    async def test_the_munger_decides_what_comes_back(self, db_session: AsyncSession) -> None:
+        row = await UserManager(SQLUserMunger()).create("eve@example.com", "Eve")
+        assert isinstance(row, SQLUser)
+
+    async def test_rename(self, db_session: AsyncSession) -> None:
+        manager = UserManager(UserMunger())
+        user = await manager.create("fay@example.com", "Fay")
+
+        renamed = await manager.rename(user.id, "Fay Wray")
+        assert renamed.display_name == "Fay Wray"
+        with pytest.raises(LookupError):
+            await manager.rename(UserId(uuid.uuid4()), "Nobody")
+
+    def test_a_munger_for_another_model_is_refused(self) -> None:
+        class NotAUserMunger(ModelMunger[str, int]):
+            def to_model(self, source: int) -> str:
+                return str(source)
+
+        with pytest.raises(TypeError, match="UserManager manages SQLUser, but NotAUserMunger"):
+            UserManager(NotAUserMunger())  # type: ignore[arg-type]
+
+    def test_something_that_is_not_a_munger_is_refused(self) -> None:
+        with pytest.raises(TypeError, match="needs a ModelMunger"):
+            UserManager(lambda row: row)  # type: ignore[arg-type]
+
+    async def test_demo_user_is_created_once_even_when_sessions_race(self, database: Database) -> None:
+        async def fetch_demo_user() -> User:
+            async with database.transaction():
+                return await UserManager(UserMunger()).get_or_create_demo_user()
+
+        users = await asyncio.gather(*(fetch_demo_user() for _ in range(5)))
+
+        assert {user.id for user in users} == {users[0].id}
+        assert users[0].email == DEMO_USER_EMAIL

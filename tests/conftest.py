@@ -1,0 +1,90 @@
+"""Fixtures on a real PostgreSQL: the embedded one, started once per run in a temporary folder.
+
+Set ``HEAVY_STACK_TEST_SQL_DB_URL`` (and optionally ``HEAVY_STACK_TEST_VECTOR_DB_URL``) to run
+the suite against a PostgreSQL of your own instead; its tables are dropped and recreated.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from heavy_stack.backend.data.db_connection import Database
+from heavy_stack.backend.data.db_connection import db_session as db_session_var
+from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
+from heavy_stack.backend.data.pave import pave
+from heavy_stack.frontend.app_context import AppServices
+from heavy_stack.settings import Settings
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+async def database_urls(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[str, str]]:
+    """``(sql_url, vector_url)`` of the test databases."""
+    configured = os.environ.get("HEAVY_STACK_TEST_SQL_DB_URL")
+    if configured:
+        yield configured, os.environ.get("HEAVY_STACK_TEST_VECTOR_DB_URL", configured)
+        return
+    embedded = await EmbeddedPostgres.start(tmp_path_factory.mktemp("embedded-postgres"))
+    try:
+        yield embedded.sql_url, embedded.vector_url
+    finally:
+        await embedded.stop()
+
+
+@pytest.fixture(scope="session")
+async def database(database_urls: tuple[str, str]) -> AsyncIterator[Database]:
+    """The test database, its tables freshly paved from the models."""
+    database = Database.connect(*database_urls, pool_size=5)
+    await pave(database.engine)
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+async def db_session(database: Database) -> AsyncIterator[AsyncSession]:
+    """A session set as the current ``db_session``, inside a transaction rolled back after the test.
+
+    Code under test may commit: its commits become savepoints of the outer transaction, so
+    nothing a test writes outlives it.
+    """
+    async with database.engine.connect() as connection:
+        transaction = await connection.begin()
+        session = AsyncSession(
+            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+        token = db_session_var.set(session)
+        try:
+            yield session
+        finally:
+            db_session_var.reset(token)
+            await session.close()
+            await transaction.rollback()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(_env_file=None, data_dir=tmp_path / "data")  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def services(database: Database, settings: Settings) -> AppServices:
+    """Services as the server builds them, on the test database (handlers really commit)."""
+    return AppServices(database=database, settings=settings)
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+    """No ``HEAVY_STACK_*`` variable from the developer's shell leaks into a settings test."""
+    for name in list(os.environ):
+        if name.startswith("HEAVY_STACK_"):
+            monkeypatch.delenv(name)
+    yield monkeypatch

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from heavy_stack.settings import DEFAULT_SECRET_KEY, Environment, Settings
+
+
+def make_settings(**values: object) -> Settings:
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def test_defaults_run_a_local_dev_server_on_the_embedded_database(clean_env: pytest.MonkeyPatch) -> None:
+    settings = make_settings()
+    assert settings.environment is Environment.DEV
+    assert (settings.host, settings.port) == ("127.0.0.1", 8000)
+    assert settings.uses_embedded_db
+
+
+def test_environment_variables_use_the_project_prefix(clean_env: pytest.MonkeyPatch) -> None:
+    clean_env.setenv("HEAVY_STACK_PORT", "8123")
+    clean_env.setenv("HEAVY_STACK_SQL_DB_URL", "postgresql://u:p@localhost/app")
+    clean_env.setenv("HEAVY_STACK_ALLOWED_ORIGINS", "https://a.example, https://b.example")
+    settings = make_settings()
+    assert settings.port == 8123
+    assert not settings.uses_embedded_db
+    assert settings.allowed_origins == ["https://a.example", "https://b.example"]
+
+
+def test_a_dotenv_file_is_honoured(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("HEAVY_STACK_PORT=9001\nHEAVY_STACK_APP_TITLE=From dotenv\n")
+    settings = Settings(_env_file=env_file)  # type: ignore[call-arg]
+    assert (settings.port, settings.app_title) == (9001, "From dotenv")
+
+
+def test_a_bad_port_is_a_clear_error(clean_env: pytest.MonkeyPatch) -> None:
+    clean_env.setenv("HEAVY_STACK_PORT", "eighty")
+    with pytest.raises(ValidationError, match="port"):
+        make_settings()
+
+
+PRODUCTION_OK = {
+    "environment": "PRODUCTION",
+    "secret_key": "a-long-random-production-secret",
+    "sql_db_url": "postgresql://u:p@db/app",
+}
+
+
+def test_production_starts_with_a_secret_and_a_database(clean_env: pytest.MonkeyPatch) -> None:
+    assert make_settings(**PRODUCTION_OK).is_production
+
+
+@pytest.mark.parametrize(
+    ("override", "named_variable"),
+    [
+        ({"secret_key": DEFAULT_SECRET_KEY}, "HEAVY_STACK_SECRET_KEY"),
+        ({"secret_key": ""}, "HEAVY_STACK_SECRET_KEY"),
+        ({"sql_db_url": None}, "HEAVY_STACK_SQL_DB_URL"),
+        ({"allowed_origins": ["*"]}, "HEAVY_STACK_ALLOWED_ORIGINS"),
+    ],
+)
+def test_production_refuses_unsafe_settings_and_names_the_variable(
+    clean_env: pytest.MonkeyPatch, override: dict[str, object], named_variable: str
+) -> None:
+    with pytest.raises(ValidationError, match=named_variable):
+        make_settings(**(PRODUCTION_OK | override))
