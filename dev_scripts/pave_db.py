@@ -21,7 +21,8 @@ from heavy_stack.backend.data.pave import NotLocalDatabaseError, is_local_databa
 from heavy_stack.settings import Settings
 
 
-async def pave_configured_database(settings: Settings, *, assume_yes: bool) -> int:
+async def pave_configured_database(settings: Settings) -> int:
+    """Pave the configured (or embedded) database; the exit code for the command line."""
     if settings.sql_db_url is not None and not is_local_database(settings.sql_db_url):
         # Refuse before connecting anywhere.
         print(f"Refusing to pave: {_shown(settings.sql_db_url)} is not on this machine.", file=sys.stderr)
@@ -32,23 +33,24 @@ async def pave_configured_database(settings: Settings, *, assume_yes: bool) -> i
         url = embedded.sql_url
     else:
         url = settings.sql_db_url
+    engine = create_engine(url, pool_size=1)
     try:
-        if not assume_yes and input(f"Drop and recreate all tables in {_shown(url)}? [y/N] ").lower() != "y":
-            print("Nothing changed.")
-            return 1
-        engine = create_engine(url, pool_size=1)
-        try:
-            await pave(engine)
-        finally:
-            await engine.dispose()
+        await pave(engine)
     except NotLocalDatabaseError as error:
         print(error, file=sys.stderr)
         return 2
     finally:
+        await engine.dispose()
         if embedded is not None:
             await embedded.stop()
     print(f"Paved {_shown(url)}: all tables dropped and recreated, empty.")
     return 0
+
+
+def _describe(settings: Settings) -> str:
+    if settings.sql_db_url is None:
+        return f"the embedded database in {settings.data_dir}"
+    return _shown(settings.sql_db_url)
 
 
 def _shown(url: str) -> str:
@@ -61,7 +63,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     args = parser.parse_args(argv)
-    return asyncio.run(pave_configured_database(Settings(), assume_yes=args.yes))
+    settings = Settings()
+    if (
+        not args.yes
+        and input(f"Drop and recreate all tables in {_describe(settings)}? [y/N] ").lower() != "y"
+    ):
+        print("Nothing changed.")
+        return 1
+    return asyncio.run(pave_configured_database(settings))
 
 
 if __name__ == "__main__":

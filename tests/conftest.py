@@ -7,7 +7,7 @@ the suite against a PostgreSQL of your own instead; its tables are dropped and r
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -72,7 +72,7 @@ async def db_session(database: Database) -> AsyncIterator[AsyncSession]:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(_env_file=None, data_dir=tmp_path / "data")  # type: ignore[call-arg]
+    return Settings(_env_file=None, data_dir=tmp_path / "data")
 
 
 @pytest.fixture
@@ -82,9 +82,9 @@ def services(database: Database, settings: Settings) -> AppServices:
 
 
 @pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     """No ``HEAVY_STACK_*`` variable from the developer's shell leaks into a settings test."""
     for name in list(os.environ):
         if name.startswith("HEAVY_STACK_"):
             monkeypatch.delenv(name)
-    yield monkeypatch
+    return monkeypatch

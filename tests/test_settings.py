@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -8,8 +9,8 @@ from pydantic import ValidationError
 from heavy_stack.settings import DEFAULT_SECRET_KEY, Environment, Settings
 
 
-def make_settings(**values: object) -> Settings:
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+def make_settings(**values: Any) -> Settings:
+    return Settings(_env_file=None, **values)
 
 
 def test_defaults_run_a_local_dev_server_on_the_embedded_database(clean_env: pytest.MonkeyPatch) -> None:
@@ -32,7 +33,7 @@ def test_environment_variables_use_the_project_prefix(clean_env: pytest.MonkeyPa
 def test_a_dotenv_file_is_honoured(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text("HEAVY_STACK_PORT=9001\nHEAVY_STACK_APP_TITLE=From dotenv\n")
-    settings = Settings(_env_file=env_file)  # type: ignore[call-arg]
+    settings = Settings(_env_file=env_file)
     assert (settings.port, settings.app_title) == (9001, "From dotenv")
 
 

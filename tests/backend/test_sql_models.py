@@ -16,7 +16,7 @@ def test_a_model_without_table_true_is_refused_when_defined() -> None:
 def test_a_misspelt_table_flag_is_named_in_the_error() -> None:
     with pytest.raises(HeavyModelDefinitionError, match="found Table="):
 
-        class Misspelt(HeavyModel, Table=True):  # type: ignore[call-arg]
+        class Misspelt(HeavyModel, Table=True):
             __tablename__ = "misspelt"
 
 

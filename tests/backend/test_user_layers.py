@@ -99,7 +99,7 @@ class TestUserManager:
                 return str(source)
 
         with pytest.raises(TypeError, match="UserManager manages SQLUser, but NotAUserMunger"):
-            UserManager(NotAUserMunger())  # type: ignore[arg-type]
+            UserManager(NotAUserMunger())
 
     def test_something_that_is_not_a_munger_is_refused(self) -> None:
         with pytest.raises(TypeError, match="needs a ModelMunger"):
