@@ -19,22 +19,35 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     settings = Settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _log_to_stderr(settings.log_level)
+    # One worker runs in this process: no second interpreter to import the app into, so the
+    # server answers in half the time. Several workers need Sanic's worker processes.
+    single_process = args.single_process or settings.workers == 1
     loader = AppLoader(factory=create_app)
     app = loader.load()
     app.prepare(
         host=settings.host,
         port=settings.port,
         workers=settings.workers,
-        single_process=args.single_process,
+        single_process=single_process,
         debug=args.debug,
         access_log=args.debug,
         motd=False,
     )
-    if args.single_process:
+    if single_process:
         Sanic.serve_single(app)
     else:
         Sanic.serve(primary=app, app_loader=loader)
+
+
+def _log_to_stderr(level: str) -> None:
+    # Sanic configures its own loggers; this gives the app's loggers the same destination.
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    app_logger = logging.getLogger("heavy_stack")
+    app_logger.addHandler(handler)
+    app_logger.setLevel(level)
+    app_logger.propagate = False
 
 
 if __name__ == "__main__":

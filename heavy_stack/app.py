@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None, *, name: str = APP_NAME) -> San
     app.add_route(healthz, "/healthz", name="healthz")
     configure(app, ServerRoot, Options(head=_page_head(settings)))
     app.before_server_start(_open_database)
+    app.after_server_start(_announce)
     app.after_server_stop(_close_database)
     return app
 
@@ -61,6 +62,12 @@ async def _open_database(app: Sanic[Any, Any]) -> None:
         # The embedded database is ours: give it any table that is missing (first run).
         await create_missing_tables(database.engine)
     app.ctx.services = AppServices(database=database, settings=settings)
+
+
+async def _announce(app: Sanic[Any, Any]) -> None:
+    settings: Settings = app.ctx.settings
+    where = "the embedded PostgreSQL" if settings.uses_embedded_db else "the configured database"
+    logger.info("Serving http://%s:%d on %s (Ctrl+C stops)", settings.host, settings.port, where)
 
 
 async def _close_database(app: Sanic[Any, Any]) -> None:

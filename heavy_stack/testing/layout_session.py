@@ -158,9 +158,12 @@ class InProcessSession(LayoutSession):
     @classmethod
     @asynccontextmanager
     async def open(
-        cls, root: Component, path: str = "/", *, timeout: float = DEFAULT_TIMEOUT
+        cls, root: Component, path: str = "/", *, router: bool = True, timeout: float = DEFAULT_TIMEOUT
     ) -> AsyncIterator[InProcessSession]:
-        """Serve ``root`` and wait until ``path`` has rendered."""
+        """Serve ``root`` and wait until ``path`` has rendered.
+
+        ``router=False`` is for a bare component: wait for its first render, no navigation.
+        """
         reactpy_task_local_hooks.install()
         session = cls()
         location = Location(pathname=path, search="")
@@ -168,7 +171,10 @@ class InProcessSession(LayoutSession):
         layout = Layout(ConnectionContext(root, value=connection))
         server = asyncio.create_task(serve_layout(layout, session._server_send, session._server_recv))
         try:
-            await session._start_at(path, timeout)
+            if router:
+                await session._start_at(path, timeout)
+            else:
+                await session.receive(timeout)
             yield session
         finally:
             server.cancel()

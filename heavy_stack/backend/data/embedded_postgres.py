@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import asyncpg
-from pgserver.postgres_server import PostgresServer, get_server
+from platformdirs.api import RuntimeDirWarning
 from sqlalchemy.engine import make_url
 
 from heavy_stack.backend.data.db_connection import async_url
+
+if TYPE_CHECKING:
+    from pgserver.postgres_server import PostgresServer
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +42,10 @@ class EmbeddedPostgres:
         """Start (or attach to) the server, creating both databases and ``vector`` if missing."""
         pgdata = data_dir / "pgdata"
         pgdata.mkdir(parents=True, exist_ok=True)
+        with warnings.catch_warnings():
+            # Without XDG_RUNTIME_DIR, pgserver falls back to a folder under /tmp: that is fine.
+            warnings.simplefilter("ignore", RuntimeDirWarning)
+            from pgserver.postgres_server import get_server  # imported here: only DEV needs it
         # pgserver blocks while initdb / pg_ctl run; keep the event loop free meanwhile.
         server = await asyncio.to_thread(get_server, pgdata, cleanup_mode="stop")
         admin_url = server.get_uri()

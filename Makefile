@@ -1,0 +1,46 @@
+# The two set-up commands are `make run` and `make test`; everything else is listed by `make help`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# uv from PATH, or installed once into .tools/ with the Python that runs make.
+UV_LOCAL := .tools/uv/bin/uv
+UV ?= $(shell command -v uv 2>/dev/null || echo $(UV_LOCAL))
+PYTHON ?= python3
+RUN := $(UV) run
+
+.PHONY: help install run test test-fast lint format pave-db clean
+
+help: ## List the commands
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(UV_LOCAL):
+	@echo "uv is not on PATH: installing it into .tools/uv"
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target .tools/uv uv
+
+install: $(if $(filter $(UV_LOCAL),$(UV)),$(UV_LOCAL)) ## Install the locked dependencies into .venv
+	$(UV) sync
+
+run: install ## Serve the app on http://127.0.0.1:8000 (embedded PostgreSQL unless a URL is set)
+	$(RUN) python -m heavy_stack
+
+test: install ## Run the whole test suite
+	$(RUN) pytest
+
+test-fast: install ## Run the tests without the browser ones
+	$(RUN) pytest -m "not browser"
+
+lint: install ## ruff (lint + format check) and mypy
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) mypy
+
+format: install ## Format and autofix with ruff
+	$(RUN) ruff format .
+	$(RUN) ruff check --fix .
+
+pave-db: install ## Drop and recreate all tables (local databases only; asks first)
+	$(RUN) python dev_scripts/pave_db.py
+
+clean: ## Remove caches (keeps .venv and the embedded database's data)
+	rm -rf .pytest_cache .mypy_cache .ruff_cache test-artifacts
+	find . -name __pycache__ -type d -prune -not -path './.venv/*' -exec rm -rf {} +

@@ -1,0 +1,96 @@
+"""Start the real server (``python -m heavy_stack``, as ``make run`` does) on a free port."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from heavy_stack.settings import ENV_PREFIX, PROJECT_ROOT
+
+STARTUP_TIMEOUT = 60.0
+
+
+class ServerDidNotStartError(RuntimeError):
+    """The server exited or did not answer ``/healthz`` in time; the message holds its log."""
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    """A running server process and where to reach it."""
+
+    process: subprocess.Popen[bytes]
+    base_url: str
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def live_server(
+    settings: Mapping[str, str], log_path: Path, *, args: tuple[str, ...] = (), expect_healthy: bool = True
+) -> Iterator[LiveServer]:
+    """Run the server with ``settings`` (names without the prefix, e.g. ``{"SQL_DB_URL": ...}``).
+
+    Waits for ``/healthz`` to answer (200, or any answer when ``expect_healthy`` is False);
+    on exit, stops the server with SIGINT, like Ctrl+C, and waits for it.
+    """
+    port = free_port()
+    env = {**os.environ, **{ENV_PREFIX + key: value for key, value in settings.items()}}
+    env |= {f"{ENV_PREFIX}HOST": "127.0.0.1", f"{ENV_PREFIX}PORT": str(port)}
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "heavy_stack", *args], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=log
+        )
+    server = LiveServer(process, f"http://127.0.0.1:{port}", log_path)
+    try:
+        _wait_until_answering(server, expect_healthy)
+        yield server
+    finally:
+        stop(server)
+
+
+def stop(server: LiveServer, timeout: float = 20.0) -> int:
+    """Interrupt the server like Ctrl+C; kill it if it has not stopped in ``timeout`` seconds."""
+    if server.process.poll() is None:
+        server.process.send_signal(signal.SIGINT)
+        try:
+            server.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait()
+    return server.process.returncode
+
+
+def _wait_until_answering(server: LiveServer, expect_healthy: bool) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise ServerDidNotStartError(f"server exited with {server.process.returncode}:\n{server.log()}")
+        try:
+            with urllib.request.urlopen(server.base_url + "/healthz", timeout=5):
+                return
+        except urllib.error.HTTPError:
+            if not expect_healthy:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise ServerDidNotStartError(f"no answer from {server.base_url} in {STARTUP_TIMEOUT} s:\n{server.log()}")

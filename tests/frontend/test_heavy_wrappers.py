@@ -1,0 +1,186 @@
+"""heavy_event and heavy_use_effect: a session per async call, one transaction, errors logged."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from reactpy import component, html, use_state
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from heavy_stack.backend.data.db_connection import Database, db_session
+from heavy_stack.backend.data.model_managers.user_manager import UserManager
+from heavy_stack.backend.data.model_mungers.user_mungers import UserMunger
+from heavy_stack.frontend.app_context import AppServices, AppServicesContext
+from heavy_stack.frontend.heavy_context import HeavyContext
+from heavy_stack.frontend.reactpy_util import heavy_event, heavy_use_effect
+from heavy_stack.frontend.types import Component
+from heavy_stack.settings import PROJECT_ROOT
+from heavy_stack.testing.layout_session import InProcessSession
+
+seen: dict[str, Any] = {}
+
+
+@component
+def SignUpButtons(email: str) -> Component:
+    """An async handler that writes, another that writes then fails, and a sync one."""
+    status, set_status = use_state("idle")
+
+    async def sign_up(context: HeavyContext, _event: dict[str, Any]) -> None:
+        seen["session"] = context.db_session
+        seen["current_session"] = db_session.get()
+        await UserManager(UserMunger()).create(email, "Signed Up")
+        set_status("signed up")
+
+    async def sign_up_then_fail(context: HeavyContext, _event: dict[str, Any]) -> None:
+        seen["session"] = context.db_session
+        await UserManager(UserMunger()).create(email, "Half Done")
+        raise RuntimeError("payment provider is down")
+
+    def count(*event_data: Any) -> None:
+        seen["sync_args"] = event_data
+        set_status("counted")
+
+    return html.div(
+        html.button({"id": "sign-up", "onClick": heavy_event(sign_up)}),
+        html.button({"id": "sign-up-fail", "onClick": heavy_event(sign_up_then_fail)}),
+        html.button({"id": "count", "onClick": heavy_event(count)}),
+        html.p({"id": "status"}, status),
+    )
+
+
+@component
+def LoadsOnMount() -> Component:
+    name, set_name = use_state("")
+
+    async def load(context: HeavyContext) -> None:
+        seen["effect_session"] = context.db_session
+        user = await UserManager(UserMunger()).get_or_create_demo_user()
+        set_name(user.display_name)
+
+    heavy_use_effect(load, [])
+    return html.p({"id": "loaded"}, name or "loading")
+
+
+def served(component: Component, services: AppServices) -> Component:
+    return AppServicesContext(component, value=services)
+
+
+@pytest.fixture(autouse=True)
+def _forget_what_was_seen() -> None:
+    seen.clear()
+
+
+async def eventually(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Wait for work that finishes after the render the page saw (a commit, a log line)."""
+    async with asyncio.timeout(timeout):
+        while not condition():  # noqa: ASYNC110 - polling state owned by ReactPy and logging
+            await asyncio.sleep(0.01)
+
+
+def failures_logged(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if "payment provider is down" in str(r.exc_info)]
+
+
+async def count_users(database: Database, email: str) -> int:
+    async with database.transaction():
+        return 0 if await UserManager(UserMunger()).get_by_email(email) is None else 1
+
+
+async def test_async_handler_gets_a_live_session_and_its_work_is_committed(
+    services: AppServices, database: Database
+) -> None:
+    email = "wrapper-commit@example.com"
+    async with InProcessSession.open(served(SignUpButtons(email), services), router=False) as page:
+        await page.click("sign-up")
+        await page.wait_for_text("status", "signed up")
+        await eventually(lambda: not seen["session"].in_transaction())
+
+    assert seen["current_session"] is seen["session"]
+    assert await count_users(database, email) == 1
+
+
+async def test_session_is_closed_after_the_handler(services: AppServices, database: Database) -> None:
+    async with InProcessSession.open(
+        served(SignUpButtons("wrapper-closed@example.com"), services), router=False
+    ) as page:
+        await page.click("sign-up")
+        await page.wait_for_text("status", "signed up")
+        # The render can reach the page just before the handler's commit ends.
+        await eventually(lambda: not seen["session"].in_transaction())
+
+    session: AsyncSession = seen["session"]
+    assert session.get_transaction() is None
+    assert database.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+async def test_a_failing_handler_is_logged_and_leaves_no_partial_write(
+    services: AppServices, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    email = "wrapper-rollback@example.com"
+    with caplog.at_level(logging.ERROR):
+        async with InProcessSession.open(served(SignUpButtons(email), services), router=False) as page:
+            await page.click("sign-up-fail")
+            await eventually(lambda: bool(failures_logged(caplog)))
+            await page.click("count")  # the page still answers after the failure
+            await page.wait_for_text("status", "counted")
+
+    assert await count_users(database, email) == 0
+    assert not seen["session"].in_transaction()
+    errors = failures_logged(caplog)
+    assert len(errors) == 1
+    assert errors[0].getMessage() == (
+        "Error in SignUpButtons.<locals>.sign_up_then_fail of component SignUpButtons"
+    )
+
+
+async def test_sync_handler_gets_the_event_data_and_no_context(services: AppServices) -> None:
+    async with InProcessSession.open(served(SignUpButtons("x@example.com"), services), router=False) as page:
+        await page.click("count")
+        await page.wait_for_text("status", "counted")
+
+    assert seen["sync_args"] == ({},)
+
+
+async def test_async_effect_loads_through_the_manager_and_closes_its_session(
+    services: AppServices, database: Database
+) -> None:
+    async with InProcessSession.open(served(LoadsOnMount(), services), router=False) as page:
+        await page.wait_for_text("loaded", "Demo User")
+        await eventually(lambda: not seen["effect_session"].in_transaction())
+
+    assert database.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+def test_raw_reactpy_hooks_are_a_lint_error_naming_the_heavy_version(tmp_path: Path) -> None:
+    module = tmp_path / "page.py"
+    module.write_text(
+        "from reactpy import event, use_effect\nimport reactpy\nreactpy.use_effect(lambda: None)\n"
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--no-cache",
+            "--config",
+            str(PROJECT_ROOT / "pyproject.toml"),
+            "--select",
+            "TID251",
+            str(module),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stdout.count("TID251") == 3
+    assert "heavy_use_effect" in result.stdout
+    assert "heavy_event" in result.stdout
