@@ -18,7 +18,7 @@ async def test_each_task_gets_its_own_stack_even_when_a_parent_task_has_one() ->
         await asyncio.sleep(0)  # interleave with the sibling, as two renders would
         return list(stack)
 
-    assert await asyncio.gather(child("a"), child("b")) == [["a"], ["b"]]
+    assert list(await asyncio.gather(child("a"), child("b"))) == [["a"], ["b"]]
     assert stacks.get() == ["parent"]
 
 
