@@ -8,7 +8,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo $(UV_LOCAL))
 PYTHON ?= python3
 RUN := $(UV) run
 
-.PHONY: help install run test test-fast lint format pave-db clean
+.PHONY: help install run test test-fast lint format pave-db migrations migrate add-table rename clean
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -40,6 +40,18 @@ format: install ## Format and autofix with ruff
 
 pave-db: install ## Drop and recreate all tables (local databases only; asks first)
 	$(RUN) python dev_scripts/pave_db.py
+
+migrations: install ## Autogenerate, apply and test a migration on a scratch database (MESSAGE="add invoices", or asks)
+	$(RUN) python dev_scripts/create_and_test_migrations.py $(if $(MESSAGE),--message "$(MESSAGE)")
+
+migrate: install ## Apply the migrations to the configured database (alembic upgrade head)
+	$(RUN) alembic upgrade head
+
+add-table: install ## Add a table with all its layers and a test (asks for the names)
+	$(RUN) python dev_scripts/add_table.py
+
+rename: ## Rename the project (asks for the new name); once, right after cloning
+	$(PYTHON) rename_project.py
 
 clean: ## Remove caches (keeps .venv and the embedded database's data)
 	rm -rf .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from reactpy import html
 from reactpy.backend.sanic import Options, configure
 from sanic import Sanic
 
@@ -16,6 +15,7 @@ from heavy_stack.backend.health import healthz
 from heavy_stack.frontend import reactpy_task_local_hooks
 from heavy_stack.frontend.app_context import AppServices
 from heavy_stack.frontend.app_root import ServerRoot
+from heavy_stack.frontend.brython_assets import page_head_html, register_brython_routes
 from heavy_stack.settings import PROJECT_ROOT, Settings
 
 logger = logging.getLogger(__name__)
@@ -33,19 +33,12 @@ def create_app(settings: Settings | None = None, *, name: str = APP_NAME) -> San
     app.config.KEEP_ALIVE_TIMEOUT = 15
     app.static("/static", STATIC_DIR, name="static")
     app.add_route(healthz, "/healthz", name="healthz")
-    configure(app, ServerRoot, Options(head=_page_head(settings)))
+    register_brython_routes(app)
+    configure(app, ServerRoot, Options(head=page_head_html(settings.app_title)))
     app.before_server_start(_open_database)
     app.after_server_start(_announce)
     app.after_server_stop(_close_database)
     return app
-
-
-def _page_head(settings: Settings) -> Any:
-    return html.head(
-        html.title(settings.app_title),
-        html.meta({"name": "viewport", "content": "width=device-width, initial-scale=1"}),
-        html.link({"rel": "stylesheet", "href": "/static/css/heavy_stack.css"}),
-    )
 
 
 async def _open_database(app: Sanic[Any, Any]) -> None:

@@ -112,7 +112,14 @@ class LayoutSession(ABC):
         # The router's first render holds only History; the page follows the location event.
         await self.wait_until(lambda: self.layout.has_handler(HISTORY_EVENT), timeout)
         await self.navigate(path)
-        await self.wait_until(lambda: any(e.attributes.get("id") for e in self.layout.elements()), timeout)
+        await self.wait_until(self._route_rendered, timeout)
+
+    def _route_rendered(self) -> bool:
+        # The router renders History alone, then History beside the page once it has a location.
+        history_path = self.layout.find_handler(HISTORY_EVENT).path
+        parent_path = history_path.rsplit("/children/", 1)[0]
+        parent = next(e for e in self.layout.elements() if e.path == parent_path)
+        return len(parent.model.get("children", [])) > 1
 
 
 class WebSocketSession(LayoutSession):

@@ -13,6 +13,7 @@ from heavy_stack.backend.data.db_connection import Database, async_url
         ("postgres://u:p@localhost/app", "postgresql+asyncpg://u:p@localhost/app"),
         ("postgresql+asyncpg://u:p@localhost/app", "postgresql+asyncpg://u:p@localhost/app"),
         ("cockroachdb+asyncpg://root@localhost:26257/app", "cockroachdb+asyncpg://root@localhost:26257/app"),
+        ("cockroachdb://root@localhost:26257/app", "cockroachdb+asyncpg://root@localhost:26257/app"),
     ],
 )
 def test_urls_get_the_async_driver(given: str, used: str) -> None:

@@ -24,7 +24,12 @@ SessionMaker = async_sessionmaker[AsyncSession]
 
 CONNECT_TIMEOUT_SECONDS = 5
 
-_ASYNC_DRIVERS = {"postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg"}
+_ASYNC_DRIVERS = {
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+    # sqlalchemy-cockroachdb's default driver is sync (psycopg2).
+    "cockroachdb": "cockroachdb+asyncpg",
+}
 
 
 def async_url(url: str) -> str:

@@ -5,10 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from heavy_stack_brython.clipboard import copy_to_clipboard
+from heavy_stack_brython.navigate import open_new_tab
+from heavy_stack_brython.scrolling import scroll_to_element
 from reactpy import component, html, use_ref, use_state
 
 from heavy_stack.backend.data.model_managers.user_manager import UserManager
 from heavy_stack.backend.data.model_mungers.user_mungers import UserMunger
+from heavy_stack.frontend.brython_executors import BrythonExecutorContext
 from heavy_stack.frontend.components import (
     Button,
     CenteredColumn,
@@ -22,9 +26,12 @@ from heavy_stack.frontend.components import (
     Section,
 )
 from heavy_stack.frontend.heavy_context import HeavyContext
-from heavy_stack.frontend.reactpy_util import heavy_event, heavy_use_effect
+from heavy_stack.frontend.reactpy_util import heavy_event, heavy_use_context, heavy_use_effect
+from heavy_stack.frontend.timezone import format_in_zone, use_timezone
 from heavy_stack.frontend.types import Component
 from heavy_stack.shared_models.user import User
+
+COPIED_TEXT = "Hello from The Heavy Stack!"
 
 CLICK_FLOW = """\
 browser click
@@ -40,6 +47,7 @@ def LandingPage() -> Component:
     return CenteredColumn(
         PageTitle("The Heavy Stack"),
         Paragraph("Python from top to bottom: Sanic, ReactPy, SQLModel and Brython."),
+        BrowserSection(),
         CurrentUserSection(),
         ServerTimeSection(),
         EchoFormSection(),
@@ -79,13 +87,52 @@ def CurrentUserSection() -> Component:
 
 @component
 def ServerTimeSection() -> Component:
-    now, set_now = use_state(_server_time)
-    update = heavy_event(lambda _event: set_now(_server_time()))
+    now, set_now = use_state(_now)
+    update = heavy_event(lambda _event: set_now(_now()))
     return Section(
-        "Server time",
-        Paragraph(now, id="server-time"),
+        "Server time, in your time zone",
+        Paragraph(format_in_zone(now, use_timezone()), id="server-time"),
         Button("Update time", update, id="update-time"),
         id="time",
+    )
+
+
+@component
+def BrowserSection() -> Component:
+    """Brython examples: the server asks the browser to act, and hears back."""
+    executor = heavy_use_context(BrythonExecutorContext)
+    zone = use_timezone()
+    copy_result, set_copy_result = use_state("")
+
+    def scroll_to_time(_event: dict[str, Any]) -> None:
+        if executor is not None:
+            executor.call(scroll_to_element, element_id="time")
+
+    def open_other_tab(_event: dict[str, Any]) -> None:
+        if executor is not None:
+            executor.call(open_new_tab, url="/other")
+
+    def copy_text(_event: dict[str, Any]) -> None:
+        if executor is not None:
+            executor.call(
+                copy_to_clipboard,
+                result_callback=lambda copied: set_copy_result(
+                    "Copied." if copied is True else "The browser refused to copy."
+                ),
+                text=COPIED_TEXT,
+            )
+
+    return Section(
+        "Your browser (Brython)",
+        Paragraph(
+            "Time zone: ",
+            html.strong({"id": "browser-timezone"}, zone.key if zone else "asking your browser…"),
+        ),
+        Button("Scroll to the time", heavy_event(scroll_to_time), id="scroll-to-time"),
+        Button("Open the other page in a new tab", heavy_event(open_other_tab), id="open-other-tab"),
+        Button("Copy a greeting", heavy_event(copy_text), id="copy-text"),
+        Paragraph(copy_result, id="copy-result"),
+        id="browser",
     )
 
 
@@ -125,5 +172,5 @@ def SquareSection() -> Component:
     )
 
 
-def _server_time() -> str:
-    return datetime.now(UTC).strftime("%H:%M:%S.%f")[:-3] + " UTC"
+def _now() -> datetime:
+    return datetime.now(UTC)

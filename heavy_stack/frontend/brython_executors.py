@@ -1,0 +1,155 @@
+"""Run Brython functions in the user's browser from server-side components.
+
+    executor = heavy_use_context(BrythonExecutorContext)
+    executor.call(open_new_tab, url="/other")
+    executor.call(get_timezone, result_callback=remember_timezone)
+
+Each call becomes a small script element that the page runs once (it is keyed by call id); the
+browser's answer comes back as a click on a hidden button, i.e. a normal ReactPy event. What
+the browser answers is untrusted: it is size-bounded and parsed defensively here, and the
+callback must still validate the value it gets.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from reactpy import component, create_context, html, use_ref, use_state
+from reactpy.types import Context
+
+from heavy_stack.frontend.reactpy_util import heavy_event
+from heavy_stack.frontend.types import Component
+
+logger = logging.getLogger(__name__)
+
+CALLABLE_MARK = "__called_from_reactpy__"  # set by brython/reactpy_bridge.py
+RESULT_BUTTON_ID = "heavy-bridge-result"
+MAX_CALL_BYTES = 64 * 1024
+MAX_RESULT_CHARS = 64 * 1024
+# Script elements kept on the page; older ones have already run and can go.
+KEPT_CALLS = 20
+
+ResultCallback = Callable[[Any], None]
+
+
+@dataclass(frozen=True)
+class BrythonCall:
+    """One call as the page receives it."""
+
+    id: str
+    module: str
+    name: str
+    kwargs_json: str
+    wants_reply: bool
+
+    def script(self) -> str:
+        payload = {
+            "id": self.id,
+            "module": self.module,
+            "name": self.name,
+            "kwargs": self.kwargs_json,
+            "reply": self.wants_reply,
+        }
+        return f"heavyBridge.call({json.dumps(payload)})"
+
+
+@dataclass
+class BrythonExecutor:
+    """Sends calls to the page and routes the answers to their callbacks."""
+
+    _send: Callable[[BrythonCall], None]
+    _callbacks: dict[str, ResultCallback] = field(default_factory=dict)
+    _ids: itertools.count[int] = field(default_factory=itertools.count)
+
+    def call(
+        self, function: Callable[..., Any], result_callback: ResultCallback | None = None, **kwargs: Any
+    ) -> None:
+        """Run ``function`` (marked ``@called_from_reactpy``) in the browser with ``kwargs``.
+
+        ``result_callback`` gets the function's JSON-decoded return value. Raises TypeError for
+        an unmarked function or arguments that are not JSON-serialisable.
+        """
+        if not getattr(function, CALLABLE_MARK, False):
+            raise TypeError(
+                f"{getattr(function, '__qualname__', function)!r} cannot run in the browser: "
+                "define it in a brython/ module and mark it @called_from_reactpy"
+            )
+        try:
+            kwargs_json = json.dumps(kwargs, allow_nan=False)
+        except (TypeError, ValueError) as error:
+            raise TypeError(f"Arguments of {function.__name__} must be JSON-serialisable: {error}") from None
+        if len(kwargs_json) > MAX_CALL_BYTES:
+            raise ValueError(f"Arguments of {function.__name__} exceed {MAX_CALL_BYTES} bytes")
+        call_id = f"c{next(self._ids)}"
+        if result_callback is not None:
+            self._callbacks[call_id] = result_callback
+        self._send(
+            BrythonCall(
+                call_id, function.__module__, function.__name__, kwargs_json, result_callback is not None
+            )
+        )
+
+    def receive(self, raw: object) -> None:
+        """Handle the browser's answer; anything malformed is logged and dropped."""
+        answer = _parse_answer(raw)
+        if answer is None:
+            return
+        call_id, ok, value = answer
+        callback = self._callbacks.pop(call_id, None)
+        if callback is None:
+            logger.warning("Brython answer for unknown call %r dropped", call_id[:40])
+        elif not ok:
+            logger.warning("Brython call %s failed in the browser: %.200s", call_id, value)
+        else:
+            callback(value)
+
+
+BrythonExecutorContext: Context[BrythonExecutor | None] = create_context(None)
+
+
+@component
+def BrythonExecutorProvider(*children: Component) -> Component:
+    """Provides ``BrythonExecutorContext`` and renders the calls and the answer button."""
+    no_calls: tuple[BrythonCall, ...] = ()
+    calls, set_calls = use_state(no_calls)
+
+    def send(call: BrythonCall) -> None:
+        set_calls(lambda current: (*current[-(KEPT_CALLS - 1) :], call))
+
+    executor = use_ref(BrythonExecutor(send)).current
+
+    def on_answer(event: dict[str, Any]) -> None:
+        target = event.get("target") if isinstance(event, dict) else None
+        executor.receive(target.get("value") if isinstance(target, dict) else None)
+
+    bridge = html.div(
+        {"id": "heavy-bridge", "hidden": True},
+        html.button({"id": RESULT_BUTTON_ID, "type": "button", "onClick": heavy_event(on_answer)}),
+        *(html.script({"key": call.id}, call.script()) for call in calls),
+    )
+    return BrythonExecutorContext(html._(*children, bridge), value=executor)
+
+
+def _parse_answer(raw: object) -> tuple[str, bool, Any] | None:
+    if not isinstance(raw, str) or not raw:
+        logger.warning("Brython answer without a value dropped")
+        return None
+    if len(raw) > MAX_RESULT_CHARS:
+        logger.warning("Brython answer of %d characters dropped (limit %d)", len(raw), MAX_RESULT_CHARS)
+        return None
+    try:
+        answer = json.loads(raw)
+    except ValueError:
+        logger.warning("Brython answer that is not JSON dropped: %.80r", raw)
+        return None
+    if not (
+        isinstance(answer, dict) and isinstance(answer.get("id"), str) and isinstance(answer.get("ok"), bool)
+    ):
+        logger.warning("Brython answer of the wrong shape dropped: %.80r", raw)
+        return None
+    return answer["id"], answer["ok"], answer.get("value")

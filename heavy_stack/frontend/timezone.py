@@ -1,0 +1,59 @@
+"""The user's time zone, asked of the browser once per page and given to every component."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from heavy_stack_brython.timezones import get_timezone
+from reactpy import component, create_context, use_state
+from reactpy.types import Context
+
+from heavy_stack.frontend.brython_executors import BrythonExecutorContext
+from heavy_stack.frontend.reactpy_util import heavy_use_context, heavy_use_effect
+from heavy_stack.frontend.types import Component
+
+logger = logging.getLogger(__name__)
+
+# None until the browser has answered (or when it never does, e.g. a script-less client).
+TimezoneContext: Context[ZoneInfo | None] = create_context(None)
+
+
+@component
+def TimezoneProvider(*children: Component) -> Component:
+    no_zone: ZoneInfo | None = None
+    zone, set_zone = use_state(no_zone)
+    executor = heavy_use_context(BrythonExecutorContext)
+
+    def ask_the_browser() -> None:
+        if executor is not None:
+            executor.call(get_timezone, result_callback=lambda answer: set_zone(parse_timezone(answer)))
+
+    heavy_use_effect(ask_the_browser, [])
+    return TimezoneContext(*children, value=zone)
+
+
+def parse_timezone(answer: Any) -> ZoneInfo | None:
+    """The zone named in the browser's answer, or None when the answer is not a real zone."""
+    name = answer.get("name") if isinstance(answer, dict) else None
+    if not isinstance(name, str) or not 0 < len(name) <= 64:
+        logger.warning("Ignored a time zone answer without a usable name: %.80r", answer)
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        logger.warning("Ignored an unknown time zone %.64r", name)
+        return None
+
+
+def use_timezone() -> ZoneInfo | None:
+    """The user's time zone, or None while it is not known."""
+    return heavy_use_context(TimezoneContext)
+
+
+def format_in_zone(moment: datetime, zone: ZoneInfo | None) -> str:
+    """``moment`` as a wall-clock time in ``zone`` (UTC while the zone is unknown)."""
+    local = moment.astimezone(zone) if zone is not None else moment
+    return local.strftime("%H:%M:%S.%f")[:-3] + f" {zone.key if zone else 'UTC'}"

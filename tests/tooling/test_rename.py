@@ -1,0 +1,210 @@
+"""rename_project.py on a copy of the project: the renamed project says only its new name and passes
+its own tests."""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import shutil
+import string
+import tomllib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import rename_project
+from heavy_stack.settings import PROJECT_ROOT
+from tests.tooling.conftest import make_scratch_database
+from tests.tooling.project_copy import copy_env, copy_project, output, run_in, run_pytest_in, run_tool
+
+pytestmark = pytest.mark.tooling
+
+OLD = rename_project.ProjectName(rename_project.CURRENT_NAME, rename_project.CURRENT_TITLE)
+# A binary file named after the project, whose bytes spell the old name: renamed, not rewritten.
+BINARY_BYTES = b"\x89PNG\r\n\x1a\n\0" + f"{OLD.snake} {OLD.upper}_ {OLD.title}".encode() + bytes(range(256))
+LATIN1_BYTES = f"{OLD.snake}: caf\xe9\n".encode("latin-1")
+
+
+@dataclass(frozen=True)
+class Renamed:
+    root: Path
+    new: rename_project.ProjectName
+    stdout: str
+
+
+def _generated_name() -> rename_project.ProjectName:
+    """A fresh snake_case name (never installed anywhere) and its title."""
+    letters = "".join(random.choices(string.ascii_lowercase, k=6))
+    return rename_project.ProjectName(f"acme_{letters}", f"Acme {letters.capitalize()}")
+
+
+def _add_files_the_rename_must_not_rewrite(root: Path) -> None:
+    (root / "static" / "img").mkdir(parents=True, exist_ok=True)
+    (root / "static" / "img" / f"{OLD.snake}_logo.png").write_bytes(BINARY_BYTES)
+    (root / "static" / "legacy-latin1.txt").write_bytes(LATIN1_BYTES)
+
+
+@pytest.fixture(scope="module")
+def renamed(tmp_path_factory: pytest.TempPathFactory) -> Renamed:
+    root = copy_project(tmp_path_factory.mktemp("rename") / "project", with_mypy_cache=True)
+    _add_files_the_rename_must_not_rewrite(root)
+    new = _generated_name()
+    result = run_in(root, "rename_project.py", "--name", new.snake, "--title", new.title, "--yes")
+    assert result.returncode == 0, output(result)
+    return Renamed(root, new, result.stdout)
+
+
+@pytest.fixture(scope="module")
+async def renamed_test_database(database_urls: tuple[str, str]) -> AsyncIterator[str]:
+    async for url in make_scratch_database(database_urls, "renamed"):
+        yield url
+
+
+def _text_files(root: Path) -> list[Path]:
+    files = []
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = [name for name in dirs if name not in rename_project.SKIP_DIRS]
+        files += [
+            Path(folder) / name for name in names if rename_project.read_text(Path(folder) / name) is not None
+        ]
+    return files
+
+
+def test_the_summary_counts_the_changes_and_says_what_to_do_next(renamed: Renamed) -> None:
+    counts = re.search(r"Done: (\d+) files changed, (\d+) replacements", renamed.stdout)
+    assert counts is not None, renamed.stdout
+    assert int(counts.group(1)) > 20
+    assert int(counts.group(2)) > int(counts.group(1))
+    assert "rm -rf .git && git init" in renamed.stdout
+    assert "make test" in renamed.stdout
+
+
+def test_nothing_still_says_the_old_name(renamed: Renamed) -> None:
+    # Any case: heavy_stack, HEAVY_STACK_, heavy-stack, HeavyStack, Heavy Stack, ...
+    spellings = {spelling.casefold() for spelling in (OLD.snake, OLD.kebab, OLD.camel, OLD.words)}
+    found = [
+        f"{path.relative_to(renamed.root)}: {spelling}"
+        for path in _text_files(renamed.root)
+        for spelling in spellings
+        if spelling in path.read_text(encoding="utf-8").casefold()
+    ]
+    assert found == []
+    paths = [path for path in renamed.root.rglob(f"*{OLD.snake}*") if ".mypy_cache" not in path.parts]
+    assert paths == []
+
+
+def test_the_package_brython_package_prefix_and_distribution_are_renamed(renamed: Renamed) -> None:
+    root, new = renamed.root, renamed.new
+    assert (root / new.snake / "__init__.py").is_file()
+    assert (root / "brython" / f"{new.snake}_brython").is_dir()
+    assert tomllib.loads((root / "pyproject.toml").read_text())["project"]["name"] == new.kebab
+    assert f'name = "{new.kebab}"\nversion' in (root / "uv.lock").read_text()
+
+    shown = run_in(
+        root,
+        "-c",
+        f"import {new.snake}; from {new.snake}.settings import ENV_PREFIX, Settings; "
+        f"print({new.snake}.__file__, ENV_PREFIX, Settings(_env_file=None).app_title, sep='|')",
+    )
+    assert shown.stdout.strip().split("|") == [
+        str(root / new.snake / "__init__.py"),
+        f"{new.upper}_",
+        new.title,
+    ], output(shown)
+
+
+def test_binary_and_non_utf8_files_are_left_alone(renamed: Renamed) -> None:
+    assert (renamed.root / "static" / "img" / f"{renamed.new.snake}_logo.png").read_bytes() == BINARY_BYTES
+    assert (renamed.root / "static" / "legacy-latin1.txt").read_bytes() == LATIN1_BYTES
+    assert "2 binary or non-UTF-8 files left alone" in renamed.stdout
+
+
+def test_the_lock_file_still_matches_pyproject(renamed: Renamed) -> None:
+    uv = os.environ.get("UV") or shutil.which("uv") or str(PROJECT_ROOT / ".tools" / "uv" / "bin" / "uv")
+    if not Path(uv).exists():
+        pytest.skip("uv is not installed here")
+    result = run_tool(renamed.root, uv, "lock", "--check", "--offline")
+    assert result.returncode == 0, output(result)
+
+
+def test_the_renamed_project_is_lint_and_type_clean(renamed: Renamed) -> None:
+    for command in (["ruff", "check", "."], ["ruff", "format", "--check", "."], ["mypy"]):
+        result = run_tool(renamed.root, *command)
+        assert result.returncode == 0, f"{' '.join(command)}: {output(result)}"
+
+
+def test_the_renamed_project_passes_its_own_tests(
+    renamed: Renamed, renamed_test_database: str, database_urls: tuple[str, str]
+) -> None:
+    prefix = f"{renamed.new.upper}_"
+    env = copy_env(
+        renamed.root,
+        **{
+            f"{prefix}TEST_SQL_DB_URL": renamed_test_database,
+            f"{prefix}TEST_VECTOR_DB_URL": database_urls[1],
+        },
+    )
+    suites = ["tests/backend", "tests/frontend", "tests/test_settings.py", "tests/tooling/test_migrations.py"]
+
+    result = run_pytest_in(renamed.root, "-m", "not browser and not server", *suites, env=env)
+
+    assert result.returncode == 0, output(result)
+    assert " passed" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("My-App", "not a valid Python identifier"),
+        ("class", "is a Python keyword"),
+        ("myApp", "not snake_case"),
+        (OLD.snake, "already this project's name"),
+        ("json", "standard library"),
+        ("pytest", "installed"),
+        ("tests", "already exists in this project's folder"),
+    ],
+)
+def test_bad_names_are_refused_with_a_clear_message(name: str, reason: str) -> None:
+    # --dry-run too: even a wrongly accepted name would change nothing in this checkout.
+    result = run_in(PROJECT_ROOT, "rename_project.py", "--name", name, "--dry-run")
+    assert result.returncode == 2, output(result)
+    assert reason in result.stderr
+
+
+def test_the_dry_run_lists_and_changes_nothing(tmp_path: Path) -> None:
+    root = copy_project(tmp_path / "project")
+    before = {path: path.read_bytes() for path in root.rglob("*") if path.is_file()}
+
+    result = run_in(root, "rename_project.py", "--name", _generated_name().snake, "--dry-run")
+
+    assert result.returncode == 0, output(result)
+    assert f"rename  {OLD.snake} -> " in result.stdout
+    assert "Dry run, nothing changed" in result.stdout
+    assert {path: path.read_bytes() for path in root.rglob("*") if path.is_file()} == before
+
+
+def test_the_prompts_derive_the_title_and_kept_paths_stay(tmp_path: Path) -> None:
+    root = copy_project(tmp_path / "project")
+    kept = (root / ".env.example").read_bytes()
+    new = _generated_name()
+
+    # Answers: the name, Enter for the derived title, y to confirm.
+    result = run_in(root, "rename_project.py", "--keep", ".env.example", stdin=f"{new.snake}\n\ny\n")
+
+    assert result.returncode == 0, output(result)
+    assert f"title             {OLD.title}  ->  {new.words}" in result.stdout
+    assert f'app_title: str = "{new.words}"' in (root / new.snake / "settings.py").read_text()
+    assert (root / ".env.example").read_bytes() == kept
+
+
+def test_answering_no_changes_nothing(tmp_path: Path) -> None:
+    root = copy_project(tmp_path / "project")
+
+    result = run_in(root, "rename_project.py", "--name", _generated_name().snake, stdin="\nn\n")
+
+    assert result.returncode == 1, output(result)
+    assert "Nothing changed" in result.stdout
+    assert (root / OLD.snake).is_dir()
