@@ -7,7 +7,9 @@ the suite against a PostgreSQL of your own instead; its tables are dropped and r
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,7 @@ from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
 from heavy_stack.backend.data.pave import pave
 from heavy_stack.frontend.app_context import AppServices
 from heavy_stack.settings import Settings
+from heavy_stack.testing.live_server import LiveServer, live_server
 
 
 @pytest.fixture(scope="session")
@@ -27,17 +30,21 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture(scope="session")
-async def database_urls(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[str, str]]:
+async def database_urls() -> AsyncIterator[tuple[str, str]]:
     """``(sql_url, vector_url)`` of the test databases."""
     configured = os.environ.get("HEAVY_STACK_TEST_SQL_DB_URL")
     if configured:
         yield configured, os.environ.get("HEAVY_STACK_TEST_VECTOR_DB_URL", configured)
         return
-    embedded = await EmbeddedPostgres.start(tmp_path_factory.mktemp("embedded-postgres"))
+    # Not under pytest's base temp: a second pytest run resets that folder's permissions, which
+    # would kill this run's server (it runs as another user when the tests run as root).
+    data_dir = Path(tempfile.mkdtemp(prefix="heavy-stack-test-db-"))
+    embedded = await EmbeddedPostgres.start(data_dir)
     try:
         yield embedded.sql_url, embedded.vector_url
     finally:
         await embedded.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -68,6 +75,17 @@ async def db_session(database: Database) -> AsyncIterator[AsyncSession]:
             db_session_var.reset(token)
             await session.close()
             await transaction.rollback()
+
+
+@pytest.fixture(scope="session")
+def server(
+    database_urls: tuple[str, str], database: Database, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """The real server (``python -m heavy_stack``) in its own process, on the test databases."""
+    sql_url, vector_url = database_urls
+    log_path = tmp_path_factory.mktemp("server") / "server.log"
+    with live_server({"SQL_DB_URL": sql_url, "VECTOR_DB_URL": vector_url}, log_path) as running:
+        yield running
 
 
 @pytest.fixture

@@ -27,8 +27,8 @@ RUNTIME_CACHE = "public, max-age=31536000, immutable"
 # Project modules change while developing: let the browser revalidate them each load.
 SOURCE_CACHE = "no-cache"
 
-# Runs before Brython: queues server calls until reactpy_bridge.start() takes over.
-BRIDGE_SHIM = "window.heavyBridge={pending:[],run:null,call(c){this.run?this.run(c):this.pending.push(c)}};"
+# Defines window.heavyBridge (queues server calls until Brython runs) and loads Brython.
+BRIDGE_LOADER_URL = "/static/js/heavy_bridge.js"
 BRIDGE_BOOT = "import reactpy_bridge\nreactpy_bridge.start()\n"
 
 
@@ -48,13 +48,13 @@ async def _cache_headers(request: Request, response: BaseHTTPResponse) -> None:
 
 def page_head_html(title: str) -> str:
     """The page's ``<head>`` contents: title, styles, Brython and the bridge."""
+    runtime = " ".join(f"{RUNTIME_URL}/{name}" for name in RUNTIME_FILES)
     return "".join(
         [
             f"<title>{html.escape(title)}</title>",
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
             '<link rel="stylesheet" href="/static/css/heavy_stack.css">',
-            f"<script>{BRIDGE_SHIM}</script>",
-            *(f'<script src="{RUNTIME_URL}/{name}"></script>' for name in RUNTIME_FILES),
+            f'<script src="{BRIDGE_LOADER_URL}" data-runtime="{runtime}"></script>',
             f'<brython-options pythonpath="{SOURCE_URL}"></brython-options>',
             f'<script type="text/python" id="heavy-bridge-boot">{BRIDGE_BOOT}</script>',
         ]

@@ -21,14 +21,15 @@ from typing import Any
 
 from reactpy import component, create_context, html, use_ref, use_state
 from reactpy.types import Context
+from reactpy_bridge import CALLABLE_MARK, RESULT_BUTTON_ID
 
 from heavy_stack.frontend.reactpy_util import heavy_event
 from heavy_stack.frontend.types import Component
 
 logger = logging.getLogger(__name__)
 
-CALLABLE_MARK = "__called_from_reactpy__"  # set by brython/reactpy_bridge.py
-RESULT_BUTTON_ID = "heavy-bridge-result"
+# The function the page's shim defines (see static/js/heavy_bridge.js).
+CALL_PREFIX = "heavyBridge.call("
 MAX_CALL_BYTES = 64 * 1024
 MAX_RESULT_CHARS = 64 * 1024
 # Script elements kept on the page; older ones have already run and can go.
@@ -55,7 +56,7 @@ class BrythonCall:
             "kwargs": self.kwargs_json,
             "reply": self.wants_reply,
         }
-        return f"heavyBridge.call({json.dumps(payload)})"
+        return f"{CALL_PREFIX}{json.dumps(payload)})"
 
 
 @dataclass

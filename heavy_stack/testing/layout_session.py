@@ -24,9 +24,11 @@ from reactpy.backend.types import Connection, Location
 from reactpy.core.hooks import ConnectionContext
 from reactpy.core.layout import Layout
 from reactpy.core.serve import serve_layout
+from reactpy_bridge import RESULT_BUTTON_ID
 from websockets.asyncio.client import ClientConnection
 
 from heavy_stack.frontend import reactpy_task_local_hooks
+from heavy_stack.frontend.brython_executors import CALL_PREFIX
 from heavy_stack.frontend.types import Component
 from heavy_stack.testing.layout_mirror import Element, LayoutMirror
 
@@ -104,6 +106,25 @@ class LayoutSession(ABC):
     async def wait_for_element(self, id: str, timeout: float = DEFAULT_TIMEOUT) -> Element:
         await self.wait_until(lambda: self.layout.has(id=id), timeout)
         return self.layout.find(id=id)
+
+    def brython_calls(self) -> list[dict[str, Any]]:
+        """The Brython calls on the page, oldest first, as ``{"id", "module", "name", "kwargs", "reply"}``.
+
+        A browser would run them; a test reads them, and answers with ``answer_brython``.
+        """
+        calls = []
+        for element in self.layout.find_all(tag="script"):
+            source = element.text
+            if source.startswith(CALL_PREFIX) and source.endswith(")"):
+                call: dict[str, Any] = json.loads(source[len(CALL_PREFIX) : -1])
+                call["kwargs"] = json.loads(call["kwargs"])
+                calls.append(call)
+        return calls
+
+    async def answer_brython(self, call_id: str, value: Any, *, ok: bool = True) -> None:
+        """Send what the browser's bridge sends when a call returns ``value``."""
+        answer = json.dumps({"id": call_id, "ok": ok, "value": value})
+        await self.fire(self.layout.find(id=RESULT_BUTTON_ID), "onClick", {"target": {"value": answer}})
 
     def text(self, id: str) -> str:
         return self.layout.find(id=id).text

@@ -1,0 +1,133 @@
+"""What a new user does on the landing page, in a real browser."""
+
+from __future__ import annotations
+
+import asyncio
+
+from playwright.async_api import Route, expect
+
+from tests.e2e.conftest import TIMEZONE, BrowserPage
+
+
+async def test_page_loads_and_brython_reports_the_browser_time_zone(browser_page: BrowserPage) -> None:
+    await browser_page.open("/")
+    page = browser_page.page
+    await expect(page).to_have_title("The Heavy Stack")
+    await expect(page.locator("#server-time")).to_contain_text(TIMEZONE)
+    await expect(page.locator("#current-user")).to_contain_text("Demo User")
+
+
+async def test_every_request_stays_on_the_app_itself(browser_page: BrowserPage) -> None:
+    await browser_page.open("/")
+    outside = [url for url in browser_page.requests if not url.startswith(browser_page.base_url)]
+    assert outside == []
+    assert any("/brython/runtime/" in url for url in browser_page.requests)
+
+
+async def test_update_time_button_shows_a_new_time(browser_page: BrowserPage) -> None:
+    await browser_page.open("/")
+    time = browser_page.page.locator("#server-time")
+    before = await time.inner_text()
+    await asyncio.sleep(0.01)  # the time shows milliseconds: let at least one pass
+    await browser_page.page.click("#update-time")
+    await expect(time).not_to_have_text(before)
+
+
+async def test_form_shows_the_submitted_text_by_enter_and_by_button(browser_page: BrowserPage) -> None:
+    await browser_page.open("/")
+    page = browser_page.page
+    await page.fill("#echo-input", "typed and entered")
+    await page.press("#echo-input", "Enter")
+    await expect(page.locator("#echo-result")).to_have_text("You said: typed and entered")
+    await page.fill("#echo-input", "typed and clicked")
+    await page.click("#echo-submit")
+    await expect(page.locator("#echo-result")).to_have_text("You said: typed and clicked")
+
+
+async def test_number_input_explains_bad_input(browser_page: BrowserPage) -> None:
+    await browser_page.open("/")
+    page = browser_page.page
+    await page.fill("#number-input", "12")
+    await expect(page.locator("#number-result")).to_have_text("12 squared is 144.")
+
+
+async def test_expandable_section_opens_and_closes(browser_page: BrowserPage) -> None:
+    await browser_page.open("/")
+    page = browser_page.page
+    body = page.locator("#click-flow-body")
+    await expect(body).to_have_count(0)
+    await page.click("#click-flow-toggle")
+    await expect(body).to_contain_text("repository")
+    await page.click("#click-flow-toggle")
+    await expect(body).to_have_count(0)
+
+
+async def test_scroll_to_the_time(browser_page: BrowserPage) -> None:
+    page = browser_page.page
+    await page.set_viewport_size({"width": 800, "height": 400})
+    await browser_page.open("/")
+    assert await page.evaluate("window.scrollY") == 0
+    await page.click("#scroll-to-time")
+    await page.wait_for_function("Math.abs(document.getElementById('time').getBoundingClientRect().top) < 5")
+
+
+async def test_navigation_to_the_other_page_and_back(browser_page: BrowserPage) -> None:
+    await browser_page.open("/")
+    page = browser_page.page
+    await page.click("#to-other")
+    await expect(page.locator("h1")).to_have_text("The other page")
+    await expect(page).to_have_url(browser_page.base_url + "/other")
+    await page.click("#to-landing")
+    await expect(page.locator("#update-time")).to_be_visible()
+    await page.go_back()
+    await expect(page.locator("h1")).to_have_text("The other page")
+
+
+async def test_reload_gives_a_fresh_working_session(browser_page: BrowserPage) -> None:
+    await browser_page.open("/")
+    page = browser_page.page
+    await page.fill("#echo-input", "before reload")
+    await page.press("#echo-input", "Enter")
+    await expect(page.locator("#echo-result")).to_have_text("You said: before reload")
+    await page.reload()
+    await page.locator("#browser-timezone", has_text=TIMEZONE).wait_for()
+    await expect(page.locator("#echo-result")).to_have_text("Nothing submitted yet.")
+    await page.fill("#echo-input", "after reload")
+    await page.press("#echo-input", "Enter")
+    await expect(page.locator("#echo-result")).to_have_text("You said: after reload")
+
+
+async def test_a_call_made_before_brython_loads_is_not_lost(browser_page: BrowserPage) -> None:
+    page = browser_page.page
+    layout_arrived = asyncio.Event()
+
+    async def hold_brython_until_the_page_rendered(route: Route) -> None:
+        await layout_arrived.wait()  # the server's time-zone call is on the page by then
+        await route.continue_()
+
+    await page.route("**/brython/runtime/*/brython.js", hold_brython_until_the_page_rendered)
+    try:
+        await page.goto(browser_page.base_url + "/", wait_until="commit")
+        await page.locator("#browser-timezone").wait_for()
+        assert await page.evaluate("window.heavyBridge.pending.length") >= 1
+    finally:
+        layout_arrived.set()
+    await expect(page.locator("#browser-timezone")).to_have_text(TIMEZONE)
+
+
+async def test_open_in_new_tab(browser_page: BrowserPage) -> None:
+    await browser_page.open("/")
+    async with browser_page.page.context.expect_page() as new_tab:
+        await browser_page.page.click("#open-other-tab")
+    tab = await new_tab.value
+    await tab.wait_for_load_state()
+    assert tab.url == browser_page.base_url + "/other"
+
+
+async def test_copy_to_clipboard(browser_page: BrowserPage) -> None:
+    page = browser_page.page
+    await page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    await browser_page.open("/")
+    await page.click("#copy-text")
+    await expect(page.locator("#copy-result")).to_have_text("Copied.")
+    assert await page.evaluate("navigator.clipboard.readText()") == "Hello from The Heavy Stack!"
