@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, Request, async_playwright
+from playwright.async_api import Browser, Page, Playwright, Request, async_playwright
 
 from heavy_stack.settings import PROJECT_ROOT
 from heavy_stack.testing.live_server import LiveServer
@@ -49,14 +49,30 @@ def pytest_runtest_makereport(item: pytest.Item) -> Generator[None, pytest.TestR
 _call_failed = pytest.StashKey[bool]()
 
 
-def chromium_executable() -> str | None:
-    return os.environ.get("HEAVY_STACK_TEST_CHROMIUM") or shutil.which("chromium")
+NO_CHROMIUM = (
+    "No Chromium for the browser tests. Install Debian's (apt-get install -y chromium) or "
+    "Playwright's (uv run playwright install chromium), or set HEAVY_STACK_TEST_CHROMIUM to a "
+    "Chromium binary. `make test-fast` runs everything else."
+)
+
+
+def chromium_executable(playwright: Playwright) -> str:
+    """The configured Chromium, else Debian's, else the one Playwright downloaded."""
+    for candidate in (
+        os.environ.get("HEAVY_STACK_TEST_CHROMIUM"),
+        shutil.which("chromium"),
+        playwright.chromium.executable_path,
+    ):
+        if candidate and Path(candidate).exists():
+            return candidate
+    pytest.fail(NO_CHROMIUM)
 
 
 @pytest.fixture(scope="session")
 async def browser() -> AsyncIterator[Browser]:
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=chromium_executable(), args=CHROMIUM_ARGS)
+        executable = chromium_executable(playwright)
+        browser = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield browser
         await browser.close()
 
