@@ -12,7 +12,7 @@ from heavy_stack.backend.data.db_connection import Database
 from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
 from heavy_stack.backend.data.pave import create_missing_tables
 from heavy_stack.backend.health import healthz
-from heavy_stack.frontend import reactpy_task_local_hooks
+from heavy_stack.frontend import reactpy_stream, reactpy_task_local_hooks
 from heavy_stack.frontend.app_context import AppServices
 from heavy_stack.frontend.app_root import ServerRoot
 from heavy_stack.frontend.brython_assets import page_head_html, register_brython_routes
@@ -28,8 +28,10 @@ def create_app(settings: Settings | None = None, *, name: str = APP_NAME) -> San
     """Build the app. Nothing is connected until the server starts."""
     settings = settings or Settings()
     reactpy_task_local_hooks.install()
+    reactpy_stream.install()
     app: Sanic[Any, Any] = Sanic(name)
     app.ctx.settings = settings
+    app.ctx.stream_taps = []
     app.config.KEEP_ALIVE_TIMEOUT = 15
     app.static("/static", STATIC_DIR, name="static")
     app.add_route(healthz, "/healthz", name="healthz")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
+import websockets
+from websockets.asyncio.client import ClientConnection
 
-from heavy_stack.testing.layout_session import WebSocketSession
+from heavy_stack.testing.layout_session import STREAM_PATH, WebSocketSession
 from heavy_stack.testing.live_server import LiveServer
 
 pytestmark = pytest.mark.server
@@ -43,3 +46,38 @@ async def test_concurrent_sessions_each_get_their_own_layout_and_updates(server:
     results = await asyncio.gather(*(one_user(n) for n in range(CONCURRENT_SESSIONS)))
 
     assert results == [f"You said: user {n}" for n in range(CONCURRENT_SESSIONS)]
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        "{not json",
+        b"\xff\xfe binary garbage",
+        json.dumps(["a", "list"]),
+        json.dumps({"type": "something-else"}),
+        json.dumps({"type": "layout-event", "target": 42, "data": []}),
+    ],
+    ids=["not-json", "binary", "list", "unknown-type", "bad-target"],
+)
+async def test_a_malformed_frame_closes_only_its_own_connection(
+    server: LiveServer, frame: str | bytes
+) -> None:
+    logged_before = server.log().count("malformed message")
+    async with WebSocketSession.open(server.base_url) as bystander:
+        async with websockets.connect(server.base_url.replace("http", "ws", 1) + STREAM_PATH) as attacker:
+            await attacker.recv()
+            await attacker.send(frame)
+            with pytest.raises(websockets.ConnectionClosed):
+                await _read_until_closed(attacker)
+
+        before = bystander.text("server-time")
+        await bystander.click("update-time")
+        await bystander.wait_until(lambda: bystander.text("server-time") != before)
+    assert server.log().count("malformed message") == logged_before + 1
+
+
+async def _read_until_closed(socket: ClientConnection, timeout: float = 10) -> None:
+    """Drain what the server had already sent; raises ConnectionClosed once it closes."""
+    async with asyncio.timeout(timeout):
+        while True:
+            await socket.recv()
