@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from reactpy.backend.sanic import Options, configure
@@ -37,10 +38,22 @@ def create_app(settings: Settings | None = None, *, name: str = APP_NAME) -> San
     app.add_route(healthz, "/healthz", name="healthz")
     register_brython_routes(app)
     configure(app, ServerRoot, Options(head=page_head_html(settings.app_title)))
+    if settings.recording_path is not None:
+        _record_sessions(app, settings.recording_path)
     app.before_server_start(_open_database)
     app.after_server_start(_announce)
     app.after_server_stop(_close_database)
     return app
+
+
+def _record_sessions(app: Sanic[Any, Any], path: Path) -> None:
+    # Imported here: only the recording mode needs it.
+    from heavy_stack.testing.recording import SessionRecorder
+
+    recorder = SessionRecorder(path)
+    app.ctx.stream_taps.append(recorder)
+    app.before_server_start(lambda _app: recorder.open())
+    app.after_server_stop(lambda _app: recorder.close())
 
 
 async def _open_database(app: Sanic[Any, Any]) -> None:

@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     allowed_origins: Annotated[list[str], NoDecode] = []
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
     db_pool_size: int = Field(default=10, ge=1)
+    # Record every websocket message to this file (see heavy_stack/testing/recording.py).
+    recording_path: Path | None = None
     log_level: str = "INFO"
 
     @field_validator("allowed_origins", mode="before")
@@ -55,6 +57,14 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
+
+    @model_validator(mode="after")
+    def _record_from_one_process(self) -> Self:
+        if self.recording_path is not None and self.workers > 1:
+            raise SettingsError(
+                f"{ENV_PREFIX}RECORDING_PATH needs one process writing the file: set {ENV_PREFIX}WORKERS=1."
+            )
+        return self
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Self:

@@ -115,6 +115,26 @@ class LayoutMirror:
     def has_handler(self, event: str) -> bool:
         return any(event in e.model.get("eventHandlers", {}) for e in self.elements())
 
+    def at(self, path: str) -> Element:
+        """The element at ``path`` (as in ``Element.path``)."""
+        node: Any = self.root
+        try:
+            for part in _split(path):
+                node = node[int(part)] if isinstance(node, list) else node[part]
+        except (LookupError, ValueError, TypeError):
+            node = None
+        if not isinstance(node, dict):
+            raise ElementNotFoundError(f"no element at {path or '/'}")
+        return Element(path, node)
+
+    def owner_of(self, target: str) -> tuple[Element, str] | None:
+        """The element and event name (e.g. ``onClick``) whose handler has this target id."""
+        for element in self.elements():
+            for event, handler in element.model.get("eventHandlers", {}).items():
+                if handler.get("target") == target:
+                    return element, event
+        return None
+
     def find_handler(self, event: str) -> Element:
         """The first element with a handler for ``event``."""
         for element in self.elements():

@@ -87,3 +87,43 @@ async def test_navigates_to_the_other_page_and_back(open_page: OpenPage) -> None
 async def test_an_unknown_path_shows_not_found(open_page: OpenPage) -> None:
     async with open_page("/no/such/page") as page:
         assert page.layout.find(tag="h1").text == "Page not found"
+
+
+async def test_read_again_reads_the_user_from_the_database_once_more(open_page: OpenPage) -> None:
+    async with open_page("/") as page:
+        await page.wait_for_text("current-user", DEMO_USER_EMAIL)
+        before = page.text("user-read-at")
+        await page.click("read-user")
+        await page.wait_until(lambda: page.text("user-read-at") != before)
+
+
+async def test_rename_writes_through_the_manager(open_page: OpenPage, db_session: AsyncSession) -> None:
+    async with open_page("/") as page:
+        await page.wait_for_text("current-user", DEMO_USER_EMAIL)
+        await page.type("rename-input", "  Ada Lovelace ")
+        await page.submit("rename-form")
+        await page.wait_for_text("current-user", "Ada Lovelace <")
+
+    stored = await UserManager(UserMunger()).get_by_email(DEMO_USER_EMAIL)
+    assert stored is not None
+    assert stored.display_name == "Ada Lovelace"
+
+
+@pytest.mark.parametrize(
+    ("typed", "error"),
+    [("   ", "cannot be empty"), ("x" * 121, "at most 120 characters")],
+)
+async def test_an_unusable_name_is_explained_and_nothing_changes(
+    open_page: OpenPage, db_session: AsyncSession, typed: str, error: str
+) -> None:
+    async with open_page("/") as page:
+        await page.wait_for_text("current-user", DEMO_USER_EMAIL)
+        shown = page.text("current-user")
+        await page.type("rename-input", typed)
+        await page.submit("rename-form")
+        await page.wait_for_text("rename-error", error)
+        assert page.text("current-user") == shown
+
+    stored = await UserManager(UserMunger()).get_by_email(DEMO_USER_EMAIL)
+    assert stored is not None
+    assert stored.display_name in shown

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,6 +10,7 @@ from heavy_stack_brython.clipboard import copy_to_clipboard
 from heavy_stack_brython.navigate import open_new_tab
 from heavy_stack_brython.scrolling import scroll_to_element
 from reactpy import component, html, use_ref, use_state
+from reactpy.utils import Ref
 
 from heavy_stack.backend.data.model_managers.user_manager import UserManager
 from heavy_stack.backend.data.model_mungers.user_mungers import UserMunger
@@ -69,12 +71,32 @@ def LandingPage() -> Component:
 
 @component
 def CurrentUserSection() -> Component:
-    """Loads a user through manager → repository → munger inside ``heavy_use_effect``."""
+    """Reads and writes a user through manager → repository → munger, in the heavy wrappers."""
     no_user: User | None = None
     user, set_user = use_state(no_user)
+    read_at, set_read_at = use_state(_now)
+    new_name = use_ref("")
+    error, set_error = use_state("")
+
+    def show(found: User | None) -> None:
+        set_user(found)
+        set_read_at(_now())
 
     async def load_user(context: HeavyContext) -> None:
-        set_user(context.user or await UserManager(UserMunger()).get_or_create_demo_user())
+        show(context.user or await UserManager(UserMunger()).get_or_create_demo_user())
+
+    async def read_again(context: HeavyContext, _event: dict[str, Any]) -> None:
+        if user is not None:
+            show(await UserManager(UserMunger()).get(user.id))
+
+    async def rename(context: HeavyContext, _event: dict[str, Any]) -> None:
+        if user is None:
+            return
+        try:
+            show(await UserManager(UserMunger()).rename(user.id, new_name.current))
+            set_error("")
+        except ValueError as problem:  # the manager's message is meant for the user
+            set_error(str(problem))
 
     heavy_use_effect(load_user, [])
     text = (
@@ -82,7 +104,18 @@ def CurrentUserSection() -> Component:
         if user is None
         else f"{user.display_name} <{user.email}>, member since {user.member_since:%d %B %Y}"
     )
-    return Section("Current user", Paragraph(text, id="current-user"))
+    return Section(
+        "Current user",
+        Paragraph(text, id="current-user"),
+        Paragraph(f"Read from the database at {read_at:%H:%M:%S.%f}"[:-3], id="user-read-at"),
+        Button("Read again", heavy_event(read_again), id="read-user"),
+        html.form(
+            {"id": "rename-form", "onSubmit": heavy_event(rename, prevent_default=True)},
+            LineInput("New display name", _remember_in(new_name), id="rename-input"),
+            Button("Rename", id="rename-submit", type="submit"),
+        ),
+        Paragraph(error, id="rename-error"),
+    )
 
 
 @component
@@ -143,9 +176,6 @@ def EchoFormSection() -> Component:
     draft = use_ref("")
     submitted, set_submitted = use_state("")
 
-    def remember(text: str) -> None:
-        draft.current = text
-
     def submit(_event: dict[str, Any]) -> None:
         set_submitted(draft.current.strip())
 
@@ -153,7 +183,7 @@ def EchoFormSection() -> Component:
         "A form",
         html.form(
             {"id": "echo-form", "onSubmit": heavy_event(submit, prevent_default=True)},
-            LineInput("Say something", remember, id="echo-input", placeholder="Hello"),
+            LineInput("Say something", _remember_in(draft), id="echo-input", placeholder="Hello"),
             Button("Submit", id="echo-submit", type="submit"),
         ),
         Paragraph(f"You said: {submitted}" if submitted else "Nothing submitted yet.", id="echo-result"),
@@ -174,3 +204,12 @@ def SquareSection() -> Component:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _remember_in(draft: Ref[str]) -> Callable[[str], None]:
+    """An input's on_change that keeps the latest text in ``draft`` (read when the form submits)."""
+
+    def remember(text: str) -> None:
+        draft.current = text
+
+    return remember

@@ -5,7 +5,7 @@ from typing import Any
 from heavy_stack.backend.data.model_managers.base import BaseManager, TargetT
 from heavy_stack.backend.data.model_mungers.base import ModelMunger
 from heavy_stack.backend.data.repositories.user_repository import UserRepository
-from heavy_stack.backend.data.sql_models.user import SQLUser
+from heavy_stack.backend.data.sql_models.user import DISPLAY_NAME_MAX_LENGTH, SQLUser
 from heavy_stack.shared_models.user import UserId
 
 DEMO_USER_EMAIL = "demo@example.com"
@@ -30,14 +30,16 @@ class UserManager(BaseManager[TargetT]):
         return None if row is None else self.munger.to_model(row)
 
     async def create(self, email: str, display_name: str) -> TargetT:
-        row = SQLUser(email=normalize_email(email), display_name=display_name.strip())
+        row = SQLUser(email=normalize_email(email), display_name=clean_display_name(display_name))
         return self.munger.to_model(await self.users.add(row))
 
     async def rename(self, user_id: UserId, display_name: str) -> TargetT:
+        """Give the user a new display name; ValueError (a message for the user) if it is unusable."""
+        name = clean_display_name(display_name)
         row = await self.users.get(user_id)
         if row is None:
             raise LookupError(f"No user {user_id}")
-        return self.munger.to_model(await self.users.update(row, display_name=display_name.strip()))
+        return self.munger.to_model(await self.users.update(row, display_name=name))
 
     async def get_or_create_demo_user(self) -> TargetT:
         """The user the demo pages show until accounts exist."""
@@ -47,3 +49,13 @@ class UserManager(BaseManager[TargetT]):
 
 def normalize_email(email: str) -> str:
     return email.strip().lower()
+
+
+def clean_display_name(display_name: str) -> str:
+    """The name without surrounding spaces; ValueError (a message for the user) if unusable."""
+    name = display_name.strip()
+    if not name:
+        raise ValueError("A display name cannot be empty.")
+    if len(name) > DISPLAY_NAME_MAX_LENGTH:
+        raise ValueError(f"A display name has at most {DISPLAY_NAME_MAX_LENGTH} characters.")
+    return name
