@@ -71,5 +71,5 @@ def test_production_refuses_unsafe_settings_and_names_the_variable(
 
 
 def test_recording_refuses_several_workers(clean_env: pytest.MonkeyPatch) -> None:
-    with pytest.raises(SettingsError, match="HEAVY_STACK_WORKERS=1"):
+    with pytest.raises(ValidationError, match="HEAVY_STACK_WORKERS=1"):
         Settings(_env_file=None, recording_path="recordings/r.json", workers=2)
