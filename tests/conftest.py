@@ -22,6 +22,7 @@ from heavy_stack.backend.data.pave import pave
 from heavy_stack.frontend.app_context import AppServices
 from heavy_stack.settings import Settings
 from heavy_stack.testing.live_server import LiveServer, live_server
+from tests.databases import make_scratch_database
 
 
 @pytest.fixture(scope="session")
@@ -86,6 +87,13 @@ def server(
     log_path = tmp_path_factory.mktemp("server") / "server.log"
     with live_server({"SQL_DB_URL": sql_url, "VECTOR_DB_URL": vector_url}, log_path) as running:
         yield running
+
+
+@pytest.fixture
+async def scratch_url(database_urls: tuple[str, str]) -> AsyncIterator[str]:
+    """The URL of an empty database, dropped after the test."""
+    async for url in make_scratch_database(database_urls, "test"):
+        yield url
 
 
 @pytest.fixture

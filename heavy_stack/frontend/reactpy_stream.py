@@ -61,12 +61,12 @@ async def serve_guarded_layout(
     taps: Sequence[StreamTap] = getattr(Request.get_current().app.ctx, "stream_taps", ())
 
     async def tapped_send(message: LayoutUpdateMessage) -> None:
+        for tap in taps:  # before sending: the page's reply must not be seen before this
+            tap.sent(connection_id, message)
         try:
             await send(message)
         except WebsocketClosed:
             raise Stop from None  # ends the layout without ReactPy logging a failed send
-        for tap in taps:
-            tap.sent(connection_id, message)
 
     async def checked_recv() -> LayoutEventMessage:
         try:

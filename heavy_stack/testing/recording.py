@@ -19,16 +19,17 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from heavy_stack.frontend.reactpy_stream import Message
 from heavy_stack.testing.layout_mirror import LayoutMirror
 
 logger = logging.getLogger(__name__)
 
+# What the stream taps hand over (the recorder is one: see frontend/reactpy_stream.py).
+Message = Mapping[str, Any]
 SEND = "send"
 RECV = "recv"
 REPLAY_KEY = "replay"
@@ -71,7 +72,12 @@ class SessionRecorder:
         owner = mirror.owner_of(str(message.get("target"))) if mirror else None
         if owner is not None:
             element, event = owner
-            where = {"path": element.path, "id": element.attributes.get("id"), "event": event}
+            where = {
+                "path": element.path,
+                "id": element.attributes.get("id"),
+                "tag": element.tag,
+                "event": event,
+            }
             message = {**message, REPLAY_KEY: where}
         self._write(RECV, connection_id, message)
 
@@ -95,11 +101,16 @@ class RecordedEvent:
     event: str
     path: str
     element_id: str | None
+    tag: str
     think_time: float  # seconds since the previous message of the connection
     answered: bool  # whether the server sent anything before the page's next event
 
     def describe(self) -> str:
-        return f"{self.event} #{self.element_id}" if self.element_id else f"{self.event} {self.path or '/'}"
+        """A short name for reports: the event and its element's id, else where it leads or its tag."""
+        if self.element_id:
+            return f"{self.event} #{self.element_id}"
+        location = self.data[0].get("pathname") if self.data and isinstance(self.data[0], dict) else None
+        return f"{self.event} to {location}" if isinstance(location, str) else f"{self.event} <{self.tag}>"
 
     def live_message(self, layout: LayoutMirror) -> dict[str, Any]:
         """This event addressed to the live page; ElementNotFoundError when it has no such handler."""
@@ -149,6 +160,7 @@ def _events(records: list[list[Any]]) -> Iterator[RecordedEvent]:
             event=where["event"],
             path=where["path"],
             element_id=where.get("id"),
+            tag=where.get("tag", ""),
             think_time=max(0.0, at - previous_at),
             answered=answered,
         )

@@ -1,0 +1,101 @@
+"""Run the Locust replay of a recording headless and read its figures (for tests and ``bench/``)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from heavy_stack.settings import PROJECT_ROOT
+
+LOCUSTFILE = PROJECT_ROOT / "tests" / "load_testing" / "data_recorder_locust.py"
+
+
+@dataclass(frozen=True)
+class EventStats:
+    """Locust's figures for one kind of event (or all of them)."""
+
+    name: str
+    requests: int
+    failures: int
+    response_times: dict[float, int]  # Locust's rounded milliseconds -> count
+    first_request: float
+    last_request: float
+
+    def percentile(self, fraction: float) -> float:
+        """The response time (ms) below which ``fraction`` of the responses fall."""
+        wanted = fraction * sum(self.response_times.values())
+        seen = 0
+        for milliseconds, count in sorted(self.response_times.items()):
+            seen += count
+            if seen >= wanted:
+                return milliseconds
+        return 0.0
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    """What a headless Locust replay did: per event, overall, and its exit code."""
+
+    events: dict[str, EventStats]
+    exit_code: int
+    output: str
+
+    @property
+    def total(self) -> EventStats:
+        times: dict[float, int] = {}
+        for stats in self.events.values():
+            for milliseconds, count in stats.response_times.items():
+                times[milliseconds] = times.get(milliseconds, 0) + count
+        return EventStats(
+            "all",
+            sum(stats.requests for stats in self.events.values()),
+            sum(stats.failures for stats in self.events.values()),
+            times,
+            min((stats.first_request for stats in self.events.values()), default=0.0),
+            max((stats.last_request for stats in self.events.values()), default=0.0),
+        )
+
+
+def run_replay(
+    host: str,
+    recording: Path,
+    *,
+    users: int,
+    spawn_rate: float | None = None,
+    run_time: str = "60s",
+    loops: int = 0,
+    think_time: str = "recorded",
+    timeout: float = 300.0,
+) -> ReplayResult:
+    """Replay ``recording`` against ``host`` with ``users`` Locust users; wait for the run to end."""
+    with tempfile.TemporaryDirectory(prefix="heavy-stack-locust-") as folder:
+        stats_prefix = Path(folder) / "stats"  # Locust adds ".json"
+        command = [
+            *(sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--host", host),
+            *("--users", str(users), "--spawn-rate", str(spawn_rate or users), "--run-time", run_time),
+            *("--recording", str(recording), "--loops", str(loops), "--think-time", think_time),
+            *("--json-file", str(stats_prefix), "--stop-timeout", "10"),
+        ]
+        finished = subprocess.run(
+            command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=timeout, check=False
+        )
+        stats_file = stats_prefix.with_suffix(".json")
+        rows = json.loads(stats_file.read_text()) if stats_file.exists() else []
+    events = {row["name"]: _event_stats(row) for row in rows}
+    return ReplayResult(events, finished.returncode, finished.stdout + finished.stderr)
+
+
+def _event_stats(row: dict[str, Any]) -> EventStats:
+    return EventStats(
+        name=row["name"],
+        requests=row["num_requests"],
+        failures=row["num_failures"],
+        response_times={float(ms): count for ms, count in row["response_times"].items()},
+        first_request=row["start_time"],
+        last_request=row["last_request_timestamp"] or row["start_time"],
+    )

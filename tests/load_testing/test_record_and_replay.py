@@ -1,0 +1,99 @@
+"""Record a session on one server, replay it with Locust on a second, fresh one."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+
+import pytest
+
+from heavy_stack.backend.data.db_connection import Database
+from heavy_stack.backend.data.model_managers.user_manager import DEMO_USER_EMAIL, UserManager
+from heavy_stack.backend.data.model_mungers.user_mungers import UserMunger
+from heavy_stack.backend.data.pave import create_missing_tables
+from heavy_stack.testing.layout_session import WebSocketSession
+from heavy_stack.testing.live_server import LiveServer, live_server
+from heavy_stack.testing.load import run_replay
+from heavy_stack.testing.recording import busiest_connection, load_recording
+from tests.databases import make_scratch_database
+
+pytestmark = pytest.mark.server
+
+REPLAY_USERS = 5
+NEW_NAME = "Replayed Rename"
+
+
+@asynccontextmanager
+async def fresh_database(database_urls: tuple[str, str], purpose: str) -> AsyncIterator[Database]:
+    """A new database with the app's tables, and the test vector database."""
+    async with asynccontextmanager(make_scratch_database)(database_urls, purpose) as url:
+        database = Database.connect(url, database_urls[1], pool_size=1)
+        await create_missing_tables(database.engine)
+        try:
+            yield database
+        finally:
+            await database.close()
+
+
+@contextmanager
+def server_on(database: Database, log_path: Path, **settings: str) -> Iterator[LiveServer]:
+    urls = {"SQL_DB_URL": database.engine.url, "VECTOR_DB_URL": database.vector_engine.url}
+    plain = {key: url.render_as_string(hide_password=False) for key, url in urls.items()}
+    with live_server(plain | settings, log_path) as server:
+        yield server
+
+
+async def use_the_landing_page(base_url: str) -> None:
+    """A short session: Brython's answer, clicks, a database read and write, a form, navigation."""
+    async with WebSocketSession.open(base_url) as page:
+        await page.wait_for_text("current-user", DEMO_USER_EMAIL)
+        await page.answer_brython(page.brython_calls()[0]["id"], {"name": "Europe/Paris"})
+        await page.wait_for_text("browser-timezone", "Europe/Paris")
+        before = page.text("user-read-at")
+        await page.click("read-user")
+        await page.wait_until(lambda: page.text("user-read-at") != before)
+        await page.type("rename-input", NEW_NAME)
+        await page.submit("rename-form")
+        await page.wait_for_text("current-user", NEW_NAME)
+        await page.type("echo-input", "replayed")
+        await page.submit("echo-form")
+        await page.wait_for_text("echo-result", "You said: replayed")
+        await page.follow_link("to-other")
+        await page.wait_for_element("to-landing")
+        await page.follow_link("to-landing")
+        await page.wait_for_element("update-time")
+
+
+async def demo_user_name(database: Database) -> str | None:
+    async with database.transaction():
+        user = await UserManager(UserMunger()).get_by_email(DEMO_USER_EMAIL)
+    return None if user is None else user.display_name
+
+
+async def test_a_recorded_session_replays_on_a_fresh_server_with_five_users(
+    database_urls: tuple[str, str], tmp_path: Path
+) -> None:
+    recording = tmp_path / "recording.json"
+    async with fresh_database(database_urls, "recorded") as first:
+        with server_on(first, tmp_path / "first.log", RECORDING_PATH=str(recording)) as server:
+            await use_the_landing_page(server.base_url)
+    recorded = busiest_connection(load_recording(recording))
+    answered = {event.describe() for event in recorded.events if event.answered}
+    assert {"onClick #read-user", "onSubmit #rename-form", "onClickCallback to /other"} <= answered
+
+    async with fresh_database(database_urls, "replayed") as second:
+        assert await demo_user_name(second) is None
+        with server_on(second, tmp_path / "second.log") as server:
+            result = await asyncio.to_thread(
+                run_replay, server.base_url, recording, users=REPLAY_USERS, loops=1, think_time="0"
+            )
+        assert result.exit_code == 0, result.output
+        assert result.events, result.output
+        assert result.total.failures == 0, result.output
+        assert {name: stats.requests for name, stats in result.events.items()} == {
+            name: REPLAY_USERS * sum(1 for e in recorded.events if e.answered and e.describe() == name)
+            for name in answered
+        }
+        assert await demo_user_name(second) == NEW_NAME
