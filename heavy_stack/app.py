@@ -13,6 +13,7 @@ from heavy_stack.backend.data.db_connection import Database
 from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
 from heavy_stack.backend.data.pave import create_missing_tables
 from heavy_stack.backend.health import healthz
+from heavy_stack.backend.security import install_security_defaults
 from heavy_stack.frontend import reactpy_stream, reactpy_task_local_hooks
 from heavy_stack.frontend.app_context import AppServices
 from heavy_stack.frontend.app_root import ServerRoot
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None, *, name: str = APP_NAME) -> San
     app.ctx.settings = settings
     app.ctx.stream_taps = []
     app.config.KEEP_ALIVE_TIMEOUT = 15
+    install_security_defaults(app, settings)
     app.static("/static", STATIC_DIR, name="static")
     app.add_route(healthz, "/healthz", name="healthz")
     register_brython_routes(app)

@@ -50,6 +50,22 @@ class Settings(BaseSettings):
     # Record every websocket message to this file (see heavy_stack/testing/recording.py).
     recording_path: Path | None = None
     log_level: str = "INFO"
+    # Accounts (README "Accounts and sessions"): sessions live in PostgreSQL unless a Redis URL is set.
+    redis_url: str | None = None
+    session_cookie_name: str = Field(default="heavy_stack_session", pattern=r"^[A-Za-z0-9_]+$")
+    session_lifetime_hours: int = Field(default=24 * 14, ge=1)
+    # Failed sign-ins allowed per e-mail address and per client address in each window.
+    sign_in_attempts_per_account: int = Field(default=10, ge=1)
+    sign_in_attempts_per_address: int = Field(default=50, ge=1)
+    sign_ups_per_address: int = Field(default=20, ge=1)
+    rate_limit_window_minutes: int = Field(default=15, ge=1)
+    # Reverse proxies in front of the app that add X-Forwarded-For (for client addresses).
+    proxies_count: int = Field(default=0, ge=0)
+    # Limits: an HTTP request body, and one websocket message (a note's text arrives in one).
+    max_request_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_websocket_message_bytes: int = Field(default=256 * 1024, ge=1024)
+    # How often notes saved while the vector database was down are embedded again.
+    embedding_retry_seconds: float = Field(default=30.0, gt=0)
 
     @field_validator("allowed_origins", mode="before")
     @classmethod
