@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+from pathlib import Path
 
 from sanic import Sanic
 from sanic.worker.loader import AppLoader
@@ -11,18 +12,30 @@ from sanic.worker.loader import AppLoader
 from heavy_stack.app import create_app
 from heavy_stack.settings import Settings
 
+PACKAGE_DIR = Path(__file__).resolve().parent
+
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m heavy_stack", description=__doc__)
     parser.add_argument("--single-process", action="store_true", help="serve in this process (for debuggers)")
     parser.add_argument("--debug", action="store_true", help="Sanic debug mode")
+    parser.add_argument(
+        "--hot-reload",
+        action="store_true",
+        help="apply saved code changes without a restart; open pages re-render (make dev; one process)",
+    )
     args = parser.parse_args(argv)
 
     settings = Settings()
+    if args.hot_reload and settings.is_production:
+        parser.error("--hot-reload is for development; HEAVY_STACK_ENVIRONMENT is PRODUCTION")
     _log_to_stderr(settings.log_level)
     # One worker runs in this process: no second interpreter to import the app into, so the
     # server answers in half the time. Several workers need Sanic's worker processes.
-    single_process = args.single_process or settings.workers == 1
+    # Hot reload patches this process's code, so it serves here too, whatever the workers.
+    single_process = args.single_process or args.hot_reload or settings.workers == 1
+    if args.hot_reload:
+        _start_hot_reload()
     loader = AppLoader(factory=create_app)
     app = loader.load()
     app.prepare(
@@ -38,6 +51,13 @@ def main(argv: list[str] | None = None) -> None:
         Sanic.serve_single(app)
     else:
         Sanic.serve(primary=app, app_loader=loader)
+
+
+def _start_hot_reload() -> None:
+    # Imported here: jurigged is a development dependency, absent from production images.
+    from heavy_stack.dev import hot_reload
+
+    hot_reload.start([PACKAGE_DIR])
 
 
 def _log_to_stderr(level: str) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -39,10 +38,8 @@ async def _tracked_exit(self: Layout, *exc: object) -> None:
 
 def install() -> None:
     """Start tracking the layouts entered from now on (idempotent)."""
-    enter: Callable[[Layout], Awaitable[Layout]] = _tracked_enter
-    exit_: Callable[..., Awaitable[None]] = _tracked_exit
-    Layout.__aenter__ = enter  # type: ignore[method-assign,assignment]
-    Layout.__aexit__ = exit_  # type: ignore[method-assign]
+    Layout.__aenter__ = _tracked_enter  # type: ignore[method-assign]
+    Layout.__aexit__ = _tracked_exit  # type: ignore[method-assign]
 
 
 def uninstall() -> None:
@@ -54,7 +51,7 @@ def uninstall() -> None:
 
 def is_installed() -> bool:
     """Tell whether ``install()`` is in effect."""
-    return Layout.__aenter__ is _tracked_enter  # type: ignore[comparison-overlap]
+    return Layout.__aenter__ is _tracked_enter
 
 
 def live_count() -> int:

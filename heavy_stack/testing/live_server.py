@@ -45,19 +45,27 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 @contextmanager
 def live_server(
-    settings: Mapping[str, str], log_path: Path, *, args: tuple[str, ...] = (), expect_healthy: bool = True
+    settings: Mapping[str, str],
+    log_path: Path,
+    *,
+    args: tuple[str, ...] = (),
+    expect_healthy: bool = True,
+    cwd: Path = PROJECT_ROOT,
+    base_env: Mapping[str, str] | None = None,
 ) -> Iterator[LiveServer]:
     """Run the server with ``settings`` (names without the prefix, e.g. ``{"SQL_DB_URL": ...}``).
 
     Waits for ``/healthz`` to answer (200, or any answer when ``expect_healthy`` is False);
-    on exit, stops the server with SIGINT, like Ctrl+C, and waits for it.
+    on exit, stops the server with SIGINT, like Ctrl+C, and waits for it. ``cwd`` and
+    ``base_env`` (default: this process's environment) serve another copy of the project.
     """
     port = free_port()
-    env = {**os.environ, **{ENV_PREFIX + key: value for key, value in settings.items()}}
+    env = {**(os.environ if base_env is None else base_env)}
+    env |= {ENV_PREFIX + key: value for key, value in settings.items()}
     env |= {f"{ENV_PREFIX}HOST": "127.0.0.1", f"{ENV_PREFIX}PORT": str(port)}
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "heavy_stack", *args], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=log
+            [sys.executable, "-m", "heavy_stack", *args], cwd=cwd, env=env, stdout=log, stderr=log
         )
     server = LiveServer(process, f"http://127.0.0.1:{port}", log_path)
     try:
