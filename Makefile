@@ -8,7 +8,8 @@ UV ?= $(shell command -v uv 2>/dev/null || echo $(UV_LOCAL))
 PYTHON ?= python3
 RUN := $(UV) run
 
-.PHONY: help install run test test-fast lint format pave-db migrations migrate add-table rename clean
+.PHONY: help install run test test-fast lint format pave-db migrations migrate add-table rename clean \
+	record loadtest loadtest-ui bench
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -52,6 +53,27 @@ add-table: install ## Add a table with all its layers and a test (asks for the n
 
 rename: ## Rename the project (asks for the new name); once, right after cloning
 	$(PYTHON) rename_project.py
+
+# Load testing: record a session, replay it with Locust against a server you started.
+RECORDING ?= tests/load_testing/data_recording_demo.json
+HOST ?= http://127.0.0.1:8000
+USERS ?= 50
+SPAWN_RATE ?= 10
+DURATION ?= 1m
+LOCUST := $(RUN) locust -f tests/load_testing/data_recorder_locust.py --host $(HOST) --recording $(RECORDING)
+
+record: install ## Serve like `make run`, recording every websocket message to recordings/ (RECORDING_PATH=...)
+	HEAVY_STACK_RECORDING_PATH=$${RECORDING_PATH:-recordings/session-$$(date +%Y%m%d-%H%M%S).json} \
+		$(RUN) python -m heavy_stack
+
+loadtest: install ## Replay RECORDING headless against HOST (USERS, SPAWN_RATE, DURATION) and print the summary
+	$(LOCUST) --headless --users $(USERS) --spawn-rate $(SPAWN_RATE) --run-time $(DURATION)
+
+loadtest-ui: install ## Locust's web UI on http://127.0.0.1:8089 for the same replay
+	$(LOCUST) --web-host 127.0.0.1 --web-port 8089
+
+bench: install ## Measure echo, stock ReactPy, heavy click, replay at N users, RSS per session; writes docs/benchmarks.md
+	$(RUN) python -m bench
 
 clean: ## Remove caches (keeps .venv and the embedded database's data)
 	rm -rf .pytest_cache .mypy_cache .ruff_cache test-artifacts

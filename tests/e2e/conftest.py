@@ -7,29 +7,19 @@ screenshot and the browser console are saved under ``test-artifacts/e2e/<test>/`
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import AsyncIterator, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, Playwright, Request, async_playwright
+from playwright.async_api import Browser, Page, Request, async_playwright
 
 from heavy_stack.settings import PROJECT_ROOT
+from heavy_stack.testing.browser import NoChromiumError, launch_chromium
 from heavy_stack.testing.live_server import LiveServer
 
 ARTIFACTS_DIR = PROJECT_ROOT / "test-artifacts" / "e2e"
 TIMEZONE = "America/New_York"
-# Quiet, sandbox-friendly Chromium: no background traffic, no first-run work.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -49,30 +39,13 @@ def pytest_runtest_makereport(item: pytest.Item) -> Generator[None, pytest.TestR
 _call_failed = pytest.StashKey[bool]()
 
 
-NO_CHROMIUM = (
-    "No Chromium for the browser tests. Install Debian's (apt-get install -y chromium) or "
-    "Playwright's (uv run playwright install chromium), or set HEAVY_STACK_TEST_CHROMIUM to a "
-    "Chromium binary. `make test-fast` runs everything else."
-)
-
-
-def chromium_executable(playwright: Playwright) -> str:
-    """The configured Chromium, else Debian's, else the one Playwright downloaded."""
-    for candidate in (
-        os.environ.get("HEAVY_STACK_TEST_CHROMIUM"),
-        shutil.which("chromium"),
-        playwright.chromium.executable_path,
-    ):
-        if candidate and Path(candidate).exists():
-            return candidate
-    pytest.fail(NO_CHROMIUM)
-
-
 @pytest.fixture(scope="session")
 async def browser() -> AsyncIterator[Browser]:
     async with async_playwright() as playwright:
-        executable = chromium_executable(playwright)
-        browser = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            browser = await launch_chromium(playwright)
+        except NoChromiumError as error:
+            pytest.fail(f"{error} `make test-fast` runs everything else.")
         yield browser
         await browser.close()
 

@@ -71,9 +71,10 @@ async def test_scroll_to_the_time(browser_page: BrowserPage) -> None:
     await page.wait_for_function("Math.abs(document.getElementById('time').getBoundingClientRect().top) < 5")
 
 
-async def test_navigation_to_the_other_page_and_back(browser_page: BrowserPage) -> None:
+async def test_navigation_to_the_other_page_and_back_without_reloading(browser_page: BrowserPage) -> None:
     await browser_page.open("/")
     page = browser_page.page
+    await page.evaluate("window.loadedOnce = true")  # a reload would forget it
     await page.click("#to-other")
     await expect(page.locator("h1")).to_have_text("The other page")
     await expect(page).to_have_url(browser_page.base_url + "/other")
@@ -81,6 +82,7 @@ async def test_navigation_to_the_other_page_and_back(browser_page: BrowserPage) 
     await expect(page.locator("#update-time")).to_be_visible()
     await page.go_back()
     await expect(page.locator("h1")).to_have_text("The other page")
+    assert await page.evaluate("window.loadedOnce") is True
 
 
 async def test_reload_gives_a_fresh_working_session(browser_page: BrowserPage) -> None:
