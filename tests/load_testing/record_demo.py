@@ -52,7 +52,8 @@ async def visit_the_landing_page(page: Page, base_url: str) -> None:
     await expect(page.locator("#update-time")).to_be_visible()
 
 
-async def record(output: Path) -> None:
+async def record() -> str:
+    """Run the scripted visit against a recording server; the recording's text."""
     with tempfile.TemporaryDirectory(prefix="heavy-stack-demo-") as folder:
         recording = Path(folder) / "recording.json"
         settings = {"DATA_DIR": str(Path(folder) / "data"), "RECORDING_PATH": str(recording)}
@@ -62,15 +63,16 @@ async def record(output: Path) -> None:
                 context = await browser.new_context(timezone_id="Europe/Paris")
                 await visit_the_landing_page(await context.new_page(), server.base_url)
                 await browser.close()
-        output.write_text(recording.read_text())
-    connection = busiest_connection(load_recording(output))
-    print(f"Wrote {output}: {len(connection.events)} events on the busiest connection")
+        return recording.read_text()  # the server has stopped: the file is complete
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--output", type=Path, default=DEMO_RECORDING, help="where to write the recording")
-    asyncio.run(record(parser.parse_args().output))
+    output: Path = parser.parse_args().output
+    output.write_text(asyncio.run(record()))
+    connection = busiest_connection(load_recording(output))
+    print(f"Wrote {output}: {len(connection.events)} events on the busiest connection")
 
 
 if __name__ == "__main__":
