@@ -121,7 +121,7 @@ def run_pytest(
     ):
         try:
             # A warm process re-imports nothing, which pytest points out for every plugin.
-            code = int(pytest.main(["-W", f"ignore::{pytest.PytestAssertRewriteWarning.__name__}", *args]))
+            code = int(pytest.main(["-W", "ignore::pytest.PytestAssertRewriteWarning", *args]))
         except Exception:  # a crash in pytest itself must not end the daemon
             logger.exception("pytest crashed")
             code = int(pytest.ExitCode.INTERNAL_ERROR)
