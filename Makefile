@@ -9,10 +9,10 @@ PYTHON ?= python3
 RUN := $(UV) run
 
 .PHONY: help install run test test-fast lint format pave-db migrations migrate add-table rename clean \
-	record loadtest loadtest-ui bench
+	record loadtest loadtest-ui bench dev test-daemon profile-server profile-tests image
 
 help: ## List the commands
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 $(UV_LOCAL):
 	@echo "uv is not on PATH: installing it into .tools/uv"
@@ -29,6 +29,23 @@ test: install ## Run the whole test suite
 
 test-fast: install ## Run the tests without the browser ones
 	$(RUN) pytest -m "not browser"
+
+dev: install ## Serve with hot reload: saved code applies at once and open pages re-render (one process)
+	$(RUN) python -m heavy_stack --hot-reload
+
+test-daemon: install ## Start the warm pytest daemon that runs tests on request (README, "Developing")
+	$(RUN) python -m heavy_stack.dev.pytest_daemon
+
+profile-server: install ## Serve under py-spy; Ctrl+C writes the flame graph test-artifacts/profile-server.svg
+	@mkdir -p test-artifacts
+	$(RUN) py-spy record --output test-artifacts/profile-server.svg -- python -m heavy_stack
+
+profile-tests: install ## Run the tests (TESTS="tests/backend", default all) under py-spy: test-artifacts/profile-tests.svg
+	@mkdir -p test-artifacts
+	$(RUN) py-spy record --output test-artifacts/profile-tests.svg -- python -m pytest $(TESTS)
+
+image: ## Build the production Docker image heavy-stack:latest (dockerfiles/heavy_stack.Dockerfile)
+	docker build --file dockerfiles/heavy_stack.Dockerfile --tag heavy-stack:latest .
 
 lint: install ## ruff (lint + format check) and mypy
 	$(RUN) ruff check .
