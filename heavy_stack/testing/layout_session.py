@@ -153,14 +153,26 @@ class WebSocketSession(LayoutSession):
     @classmethod
     @asynccontextmanager
     async def open(
-        cls, base_url: str, path: str = "/", *, origin: str | None = None, timeout: float = DEFAULT_TIMEOUT
+        cls,
+        base_url: str,
+        path: str = "/",
+        *,
+        origin: str | None = None,
+        router: bool = True,
+        timeout: float = DEFAULT_TIMEOUT,
     ) -> AsyncIterator[WebSocketSession]:
-        """Connect to ``base_url`` (``http://host:port``) and wait until ``path`` has rendered."""
+        """Connect to ``base_url`` (``http://host:port``) and wait until ``path`` has rendered.
+
+        ``router=False`` is for an app without reactpy-router: wait for its first render only.
+        """
         url = base_url.replace("http", "ws", 1) + STREAM_PATH
         headers = {"Origin": origin or base_url}
         async with websockets.connect(url, additional_headers=headers, open_timeout=timeout) as connection:
             session = cls(connection)
-            await session._start_at(path, timeout)
+            if router:
+                await session._start_at(path, timeout)
+            else:
+                await session.receive(timeout)
             yield session
 
     async def _receive_raw(self) -> dict[str, Any]:

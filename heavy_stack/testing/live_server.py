@@ -52,12 +52,14 @@ def live_server(
     expect_healthy: bool = True,
     cwd: Path = PROJECT_ROOT,
     base_env: Mapping[str, str] | None = None,
+    module: str = "heavy_stack",
 ) -> Iterator[LiveServer]:
     """Run the server with ``settings`` (names without the prefix, e.g. ``{"SQL_DB_URL": ...}``).
 
     Waits for ``/healthz`` to answer (200, or any answer when ``expect_healthy`` is False);
     on exit, stops the server with SIGINT, like Ctrl+C, and waits for it. ``cwd`` and
-    ``base_env`` (default: this process's environment) serve another copy of the project.
+    ``base_env`` (default: this process's environment) serve another copy of the project;
+    ``module`` another program run with ``python -m`` that reads the same settings.
     """
     port = free_port()
     env = {**(os.environ if base_env is None else base_env)}
@@ -65,7 +67,7 @@ def live_server(
     env |= {f"{ENV_PREFIX}HOST": "127.0.0.1", f"{ENV_PREFIX}PORT": str(port)}
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "heavy_stack", *args], cwd=cwd, env=env, stdout=log, stderr=log
+            [sys.executable, "-m", module, *args], cwd=cwd, env=env, stdout=log, stderr=log
         )
     server = LiveServer(process, f"http://127.0.0.1:{port}", log_path)
     try:

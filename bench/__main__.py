@@ -1,0 +1,302 @@
+"""``python -m bench`` (``make bench``): the stack measured against its own floor, in one run.
+
+1. a plain websocket echo on Sanic (the floor);
+2. a stock ReactPy counter on Sanic (no wrappers, no database);
+3. the landing page's "Read again" click: ``heavy_event`` → manager → repository → PostgreSQL;
+4. the demo recording replayed by N concurrent Locust users against one server process;
+5. the server's memory with 1, 100 and 1,000 idle sessions;
+6. in Chromium (when installed): page load to the first render and to Brython's first answer.
+
+Servers run on 127.0.0.1 on a throwaway embedded PostgreSQL. Results are printed and written
+to ``docs/benchmarks.md`` with a description of the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import json
+import statistics
+import tempfile
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import websockets
+from playwright.async_api import async_playwright
+
+from bench.apps import ECHO_PATH
+from bench.measure import Latencies, cpu_sample, cpu_share, machine_description, round_trips, rss_kb
+from heavy_stack.settings import PROJECT_ROOT
+from heavy_stack.testing.browser import NoChromiumError, launch_chromium
+from heavy_stack.testing.layout_session import WebSocketSession
+from heavy_stack.testing.live_server import LiveServer, live_server
+from heavy_stack.testing.load import run_replay
+
+DEMO_RECORDING = PROJECT_ROOT / "tests" / "load_testing" / "data_recording_demo.json"
+REPORT = PROJECT_ROOT / "docs" / "benchmarks.md"
+# What a click looks like on the wire, so the echo carries the same bytes.
+CLICK_MESSAGE = json.dumps({"type": "layout-event", "target": "0" * 32, "data": [{}]})
+SESSION_BATCH = 50
+PAGE_LOADS = 5
+
+
+@dataclass(frozen=True)
+class Plan:
+    round_trips: int
+    warmup: int
+    users: list[int]
+    duration_s: int
+    sessions: list[int]
+    browser: bool
+
+
+FULL = Plan(
+    round_trips=2000,
+    warmup=200,
+    users=[1, 50, 200, 500],
+    duration_s=30,
+    sessions=[1, 100, 1000],
+    browser=True,
+)
+QUICK = Plan(round_trips=100, warmup=20, users=[1, 5], duration_s=5, sessions=[1, 10], browser=False)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the main table."""
+
+    scenario: str
+    p50: float
+    p95: float
+    p99: float
+    per_second: float
+    failures: int = 0
+    server_cpu: float | None = None
+
+
+@dataclass
+class Results:
+    rows: list[Row] = field(default_factory=list)
+    memory: list[tuple[int, int]] = field(default_factory=list)  # (sessions, RSS KiB); 0 = baseline
+    page_load_ms: tuple[float, float] | None = None  # (first render, Brython's first answer)
+
+
+def row_from(scenario: str, latencies: Latencies) -> Row:
+    return Row(
+        scenario,
+        latencies.percentile(0.50),
+        latencies.percentile(0.95),
+        latencies.percentile(0.99),
+        latencies.per_second,
+    )
+
+
+@contextmanager
+def serve(folder: Path, name: str, module: str = "heavy_stack", *args: str) -> Iterator[LiveServer]:
+    """A server on 127.0.0.1; the real app uses the run's embedded database under ``folder``."""
+    settings = {"DATA_DIR": str(folder / "data"), "LOG_LEVEL": "WARNING"}
+    with live_server(settings, folder / f"{name}.log", module=module, args=args) as server:
+        yield server
+
+
+async def measure_echo(folder: Path, plan: Plan) -> Row:
+    with serve(folder, "echo", "bench.serve", "echo") as server:
+        url = server.base_url.replace("http", "ws", 1) + ECHO_PATH
+        async with websockets.connect(url) as socket:
+
+            async def echo_once() -> None:
+                await socket.send(CLICK_MESSAGE)
+                await socket.recv()
+
+            return row_from(
+                "1. websocket echo (Sanic)", await round_trips(echo_once, plan.round_trips, plan.warmup)
+            )
+
+
+async def measure_counter(folder: Path, plan: Plan) -> Row:
+    with serve(folder, "counter", "bench.serve", "counter") as server:
+        async with WebSocketSession.open(server.base_url, router=False) as page:
+
+            async def click_once() -> None:
+                await page.click("increment")
+                await page.receive()
+
+            latencies = await round_trips(click_once, plan.round_trips, plan.warmup)
+            return row_from("2. stock ReactPy counter click", latencies)
+
+
+async def measure_heavy_click(server: LiveServer, plan: Plan) -> Row:
+    async with WebSocketSession.open(server.base_url) as page:
+        await page.wait_for_text("current-user", "@")
+
+        async def read_once() -> None:
+            await page.click("read-user")
+            await page.receive()
+
+        latencies = await round_trips(read_once, plan.round_trips, plan.warmup)
+        return row_from("3. heavy_event click with a DB read", latencies)
+
+
+def measure_replay(server: LiveServer, users: int, plan: Plan) -> Row:
+    before = cpu_sample(server.process.pid)
+    result = run_replay(
+        server.base_url,
+        DEMO_RECORDING,
+        users=users,
+        spawn_rate=min(users, 100),
+        run_time=f"{plan.duration_s}s",
+        timeout=plan.duration_s + 120,
+    )
+    after = cpu_sample(server.process.pid)
+    total = result.total
+    elapsed = max(total.last_request - total.first_request, 1e-9)
+    return Row(
+        f"4. demo replay, {users} user{'s' if users > 1 else ''}",
+        total.percentile(0.50),
+        total.percentile(0.95),
+        total.percentile(0.99),
+        total.requests / elapsed,
+        total.failures,
+        cpu_share(before, after),
+    )
+
+
+async def measure_memory(server: LiveServer, counts: Sequence[int]) -> list[tuple[int, int]]:
+    """RSS with no session (after one has warmed the server up), then with each count open."""
+    async with WebSocketSession.open(server.base_url):
+        pass
+    await asyncio.sleep(1)
+    measured = [(0, rss_kb(server.process.pid))]
+    async with AsyncExitStack() as sessions:
+        opened = 0
+        for target in counts:
+            while opened < target:
+                batch = min(SESSION_BATCH, target - opened)
+                await asyncio.gather(*(_open_idle(sessions, server.base_url) for _ in range(batch)))
+                opened += batch
+            await asyncio.sleep(1)  # let the renders that follow a connection finish
+            measured.append((target, rss_kb(server.process.pid)))
+    return measured
+
+
+async def _open_idle(sessions: AsyncExitStack, base_url: str) -> None:
+    await sessions.enter_async_context(WebSocketSession.open(base_url, timeout=60))
+
+
+async def measure_page_load(server: LiveServer) -> tuple[float, float] | None:
+    """Median ms from navigation start to ReactPy's first render and to Brython's first answer."""
+    async with async_playwright() as playwright:
+        try:
+            browser = await launch_chromium(playwright)
+        except NoChromiumError as error:
+            print(f"Skipping the page-load figures: {error}")
+            return None
+        first_render, brython_answer = [], []
+        for _ in range(PAGE_LOADS):
+            context = await browser.new_context(timezone_id="Europe/Paris")
+            page = await context.new_page()
+            await page.goto(server.base_url + "/", wait_until="commit")
+            rendered = await page.wait_for_function(
+                "document.getElementById('update-time') && performance.now()"
+            )
+            answered = await page.wait_for_function(
+                "document.getElementById('browser-timezone')?.textContent.includes('Europe/Paris')"
+                " && performance.now()"
+            )
+            first_render.append(float(await rendered.json_value()))
+            brython_answer.append(float(await answered.json_value()))
+            await context.close()
+        await browser.close()
+    return statistics.median(first_render), statistics.median(brython_answer)
+
+
+@asynccontextmanager
+async def heavy_server(folder: Path) -> AsyncIterator[LiveServer]:
+    with serve(folder, "heavy") as server:
+        yield server
+
+
+async def run(plan: Plan) -> Results:
+    results = Results()
+    with tempfile.TemporaryDirectory(prefix="heavy-stack-bench-") as name:
+        folder = Path(name)
+        results.rows.append(await measure_echo(folder, plan))
+        results.rows.append(await measure_counter(folder, plan))
+        async with heavy_server(folder) as server:
+            results.rows.append(await measure_heavy_click(server, plan))
+            for users in plan.users:
+                print(f"Replaying the demo recording with {users} users for {plan.duration_s} s…")
+                results.rows.append(await asyncio.to_thread(measure_replay, server, users, plan))
+            if plan.browser:
+                results.page_load_ms = await measure_page_load(server)
+        async with heavy_server(folder) as server:  # a fresh process for memory
+            results.memory = await measure_memory(server, plan.sessions)
+    return results
+
+
+def render(results: Results, machine: str, plan: Plan) -> str:
+    echo, counter = results.rows[0].p50, results.rows[1].p50
+    lines = [
+        "| scenario | p50 ms | p95 ms | p99 ms | per s | p50 × echo | p50 × stock ReactPy "
+        "| failures | server CPU |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in results.rows:
+        cpu = "" if row.server_cpu is None else f"{row.server_cpu:.0%}"
+        lines.append(
+            f"| {row.scenario} | {row.p50:.2f} | {row.p95:.2f} | {row.p99:.2f} | {row.per_second:,.0f} "
+            f"| {row.p50 / echo:.1f} | {row.p50 / counter:.1f} | {row.failures} | {cpu} |"
+        )
+    lines += ["", "| idle sessions | server RSS MiB | KiB per session |", "| ---: | ---: | ---: |"]
+    baseline = results.memory[0][1] if results.memory else 0
+    for sessions, kb in results.memory:
+        per_session = "" if sessions == 0 else f"{(kb - baseline) / sessions:,.0f}"
+        lines.append(f"| {sessions:,} | {kb / 1024:,.1f} | {per_session} |")
+    if results.page_load_ms:
+        render_ms, answer_ms = results.page_load_ms
+        lines += [
+            "",
+            f"Page load in headless Chromium (median of {PAGE_LOADS}): first render {render_ms:.0f} ms, "
+            f"Brython's first answer (the time zone) shown {answer_ms:.0f} ms after navigation start.",
+        ]
+    lines += [
+        "",
+        f"Machine: {machine}. Round trips: {plan.round_trips} sequential after {plan.warmup} warm-up. "
+        f"Replays: {plan.duration_s} s each, recorded think times, Locust on the same machine.",
+    ]
+    return "\n".join(lines)
+
+
+def write_report(table: str, output: Path) -> None:
+    today = datetime.date.today().isoformat()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(
+        "# Benchmarks\n\n"
+        f"Latest `make bench` run ({today}). Re-run it on your machine: figures depend on it.\n"
+        "Latencies are one client's round trip from sending a message to the server's answer;\n"
+        "replay latencies are Locust's, from each recorded event to the next update.\n"
+        "Server CPU is the app process only (PostgreSQL runs in its own processes); 100% is one core.\n\n"
+        f"{table}\n"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="tiny counts: checks that every step runs")
+    parser.add_argument("--output", type=Path, default=REPORT, help="where to write the report")
+    args = parser.parse_args(argv)
+    plan = QUICK if args.quick else FULL
+    results = asyncio.run(run(plan))
+    table = render(results, machine_description(), plan)
+    print(table)
+    write_report(table, args.output)
+    print(f"\nWritten to {args.output}")
+
+
+if __name__ == "__main__":
+    main()

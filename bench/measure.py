@@ -1,0 +1,89 @@
+"""Measuring tools: latency samples, a server process's CPU and memory, the machine."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Latencies:
+    """Round-trip times in milliseconds, and how long the whole series took."""
+
+    samples_ms: list[float]
+    elapsed_s: float
+
+    def percentile(self, fraction: float) -> float:
+        ordered = sorted(self.samples_ms)
+        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+    @property
+    def per_second(self) -> float:
+        return len(self.samples_ms) / self.elapsed_s
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples_ms)
+
+
+async def round_trips(step: Callable[[], Awaitable[None]], count: int, warmup: int) -> Latencies:
+    """Time ``count`` sequential calls of ``step`` after ``warmup`` untimed ones."""
+    for _ in range(warmup):
+        await step()
+    samples = []
+    started = time.perf_counter()
+    for _ in range(count):
+        before = time.perf_counter()
+        await step()
+        samples.append((time.perf_counter() - before) * 1000)
+    return Latencies(samples, time.perf_counter() - started)
+
+
+@dataclass(frozen=True)
+class ProcessSample:
+    cpu_seconds: float
+    at: float
+
+
+def cpu_sample(pid: int) -> ProcessSample:
+    """The process's CPU time so far (user + system)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    user_ticks, system_ticks = int(fields[11]), int(fields[12])
+    return ProcessSample((user_ticks + system_ticks) / CLOCK_TICKS, time.monotonic())
+
+
+def cpu_share(before: ProcessSample, after: ProcessSample) -> float:
+    """CPU used between two samples, as a share of one core (1.0 = one core busy)."""
+    return (after.cpu_seconds - before.cpu_seconds) / max(after.at - before.at, 1e-9)
+
+
+def rss_kb(pid: int) -> int:
+    """Resident memory of the process, in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def machine_description() -> str:
+    """CPU model, cores, memory, OS and Python: what the figures depend on."""
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown CPU",
+    )
+    memory_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {memory_kb / 1024 / 1024:.0f} GiB RAM, "
+        f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
+    )
