@@ -30,17 +30,18 @@ async def pave_configured_database(settings: Settings) -> int:
     embedded: EmbeddedPostgres | None = None
     if settings.sql_db_url is None:
         embedded = await EmbeddedPostgres.start(settings.data_dir)
-        url = embedded.sql_url
+        url, vector_url = embedded.sql_url, embedded.vector_url
     else:
-        url = settings.sql_db_url
-    engine = create_engine(url, pool_size=1)
+        url, vector_url = settings.sql_db_url, settings.vector_db_url or settings.sql_db_url
+    engine, vector_engine = create_engine(url, pool_size=1), create_engine(vector_url, pool_size=1)
     try:
-        await pave(engine)
+        await pave(engine, vector_engine)
     except NotLocalDatabaseError as error:
         print(error, file=sys.stderr)
         return 2
     finally:
         await engine.dispose()
+        await vector_engine.dispose()
         if embedded is not None:
             await embedded.stop()
     print(f"Paved {_shown(url)}: all tables dropped and recreated, empty.")

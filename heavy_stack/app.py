@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 from typing import Any
@@ -9,10 +10,14 @@ from typing import Any
 from reactpy.backend.sanic import Options, configure
 from sanic import Sanic
 
+from heavy_stack.backend.accounts.http import install_accounts
+from heavy_stack.backend.accounts.stores import AccountStores
+from heavy_stack.backend.background import run_every
 from heavy_stack.backend.data.db_connection import Database
 from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
 from heavy_stack.backend.data.pave import create_missing_tables
 from heavy_stack.backend.health import healthz
+from heavy_stack.backend.notes_search import NoteSearch
 from heavy_stack.backend.security import install_security_defaults
 from heavy_stack.frontend import reactpy_stream, reactpy_task_local_hooks
 from heavy_stack.frontend.app_context import AppServices
@@ -24,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 APP_NAME = "heavy_stack"
 STATIC_DIR = PROJECT_ROOT / "static"
+# How often expired sessions and rate-limit counters are deleted.
+HOUSEKEEPING_SECONDS = 3600
 
 
 def create_app(settings: Settings | None = None, *, name: str = APP_NAME) -> Sanic[Any, Any]:
@@ -40,10 +47,13 @@ def create_app(settings: Settings | None = None, *, name: str = APP_NAME) -> San
     app.add_route(healthz, "/healthz", name="healthz")
     register_brython_routes(app)
     configure(app, ServerRoot, Options(head=page_head_html(settings.app_title)))
+    install_accounts(app)
     if settings.recording_path is not None:
         _record_sessions(app, settings.recording_path)
     app.before_server_start(_open_database)
     app.after_server_start(_announce)
+    app.after_server_start(_start_background_jobs)
+    app.before_server_stop(_stop_background_jobs)
     app.after_server_stop(_close_database)
     return app
 
@@ -71,7 +81,7 @@ async def _open_database(app: Sanic[Any, Any]) -> None:
     if settings.uses_embedded_db:
         # The embedded database is ours: give it any table that is missing (first run).
         await create_missing_tables(database.engine)
-    app.ctx.services = AppServices(database=database, settings=settings)
+    app.ctx.services = AppServices(database, settings, AccountStores.open(settings))
 
 
 async def _announce(app: Sanic[Any, Any]) -> None:
@@ -80,10 +90,35 @@ async def _announce(app: Sanic[Any, Any]) -> None:
     logger.info("Serving http://%s:%d on %s (Ctrl+C stops)", settings.host, settings.port, where)
 
 
+async def _start_background_jobs(app: Sanic[Any, Any]) -> None:
+    services: AppServices = app.ctx.services
+    notes = NoteSearch(services.database)
+    app.ctx.background_jobs = [
+        # Notes saved while the vector database was down get their embeddings.
+        asyncio.create_task(
+            run_every(services.settings.embedding_retry_seconds, notes.catch_up, "Note catch-up")
+        ),
+        asyncio.create_task(
+            run_every(HOUSEKEEPING_SECONDS, lambda: _forget_expired(services), "Housekeeping")
+        ),
+    ]
+
+
+async def _forget_expired(services: AppServices) -> None:
+    async with services.database.transaction():
+        await services.accounts.delete_expired()
+
+
+async def _stop_background_jobs(app: Sanic[Any, Any]) -> None:
+    for job in getattr(app.ctx, "background_jobs", []):
+        job.cancel()
+
+
 async def _close_database(app: Sanic[Any, Any]) -> None:
     services: AppServices | None = getattr(app.ctx, "services", None)
     if services is not None:
         await services.database.close()
+        await services.account_stores.close()
     embedded: EmbeddedPostgres | None = getattr(app.ctx, "embedded_postgres", None)
     if embedded is not None:
         await embedded.stop()

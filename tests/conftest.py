@@ -52,7 +52,7 @@ async def database_urls() -> AsyncIterator[tuple[str, str]]:
 async def database(database_urls: tuple[str, str]) -> AsyncIterator[Database]:
     """The test database, its tables freshly paved from the models."""
     database = Database.connect(*database_urls, pool_size=5)
-    await pave(database.engine)
+    await pave(database.engine, database.vector_engine)
     yield database
     await database.close()
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from reactpy import create_context
 from reactpy.types import Context
 
+from heavy_stack.backend.accounts.service import Accounts
+from heavy_stack.backend.accounts.stores import AccountStores
+from heavy_stack.backend.accounts.visitor import Visitor
 from heavy_stack.backend.data.db_connection import Database
 from heavy_stack.settings import Settings
 from heavy_stack.shared_models.user import User
@@ -14,13 +18,30 @@ from heavy_stack.shared_models.user import User
 
 @dataclass(frozen=True)
 class AppServices:
-    """What the server opened at start-up and handlers need: the database and settings."""
+    """What the server opened at start-up and handlers need: databases, stores, settings."""
 
     database: Database
     settings: Settings
+    # Sessions and rate-limit counters: in the SQL database unless Redis is configured.
+    account_stores: AccountStores = field(default_factory=AccountStores)
+
+    @property
+    def accounts(self) -> Accounts:
+        return Accounts(self.settings, self.account_stores)
+
+
+@dataclass(frozen=True)
+class CurrentVisitor:
+    """This connection's visitor, and how handlers replace it (on sign-out, or a session ending)."""
+
+    visitor: Visitor
+    replace: Callable[[Visitor], None]
 
 
 AppServicesContext: Context[AppServices | None] = create_context(None)
+
+# Who is connected: client address, binding cookie, and session if signed in.
+VisitorContext: Context[CurrentVisitor | None] = create_context(None)
 
 # The signed-in user of this connection, or None.
 CurrentUserContext: Context[User | None] = create_context(None)

@@ -6,24 +6,54 @@ field to ``HeavyContext`` and fill it in ``open_heavy_context``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from heavy_stack.backend.accounts.service import Accounts
+from heavy_stack.backend.accounts.visitor import Visitor
 from heavy_stack.backend.data.db_connection import Database, SessionMaker
-from heavy_stack.frontend.app_context import AppServices
+from heavy_stack.frontend.app_context import AppServices, CurrentVisitor
+from heavy_stack.settings import Settings
 from heavy_stack.shared_models.user import User, UserId
+
+logger = logging.getLogger(__name__)
+
+AfterCommit = Callable[[], Awaitable[object]]
+
+
+class SignInRequiredError(PermissionError):
+    """A handler that needs a signed-in user ran for a visitor who is not (or no longer) one."""
 
 
 @dataclass(frozen=True)
 class HeavyContext:
-    """The database session of this call, with the rest of the request's world."""
+    """The database session of this call, with the rest of the connection's world.
+
+    ``visitor`` (and so ``user``) was checked against the session store when this call began:
+    a session ended elsewhere (signed out in another tab, expired) is already gone here.
+    """
 
     db_session: AsyncSession
-    database: Database
-    user: User | None
+    services: AppServices
+    visitor: Visitor
+    _replace_visitor: Callable[[Visitor], None] = field(repr=False)
+    _after_commit: list[AfterCommit] = field(default_factory=list, repr=False)
+
+    @property
+    def database(self) -> Database:
+        return self.services.database
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    @property
+    def accounts(self) -> Accounts:
+        return self.services.accounts
 
     @property
     def sessionmaker(self) -> SessionMaker:
@@ -31,12 +61,51 @@ class HeavyContext:
         return self.database.sessionmaker
 
     @property
+    def user(self) -> User | None:
+        return self.visitor.user
+
+    @property
     def user_id(self) -> UserId | None:
         return None if self.user is None else self.user.id
 
+    def require_user(self) -> User:
+        """The signed-in user; SignInRequiredError (logged briefly, no traceback) if none."""
+        if self.user is None:
+            raise SignInRequiredError("this needs a signed-in user")
+        return self.user
+
+    def set_visitor(self, visitor: Visitor) -> None:
+        """Replace the connection's visitor (e.g. signed out); the page re-renders with it."""
+        self._replace_visitor(visitor)
+
+    def after_commit(self, job: AfterCommit) -> None:
+        """Run ``job`` once this call's transaction has committed (not if it rolls back).
+
+        For work on other systems that must only see committed data, such as the vector
+        database. Jobs open their own sessions; their errors are logged, not raised.
+        """
+        self._after_commit.append(job)
+
 
 @asynccontextmanager
-async def open_heavy_context(services: AppServices, user: User | None) -> AsyncIterator[HeavyContext]:
+async def open_heavy_context(
+    services: AppServices, current: CurrentVisitor | None = None
+) -> AsyncIterator[HeavyContext]:
     """One transaction: committed if the block returns, rolled back if it raises, then closed."""
+    visitor = current.visitor if current is not None else Visitor()
+    replace = current.replace if current is not None else _keep
+    jobs: list[AfterCommit] = []
     async with services.database.transaction() as session:
-        yield HeavyContext(db_session=session, database=services.database, user=user)
+        checked = await services.accounts.refresh(visitor)
+        if checked != visitor:
+            replace(checked)
+        yield HeavyContext(session, services, checked, replace, jobs)
+    for job in jobs:
+        try:
+            await job()
+        except Exception:  # the transaction is committed: a failed follow-up must not undo it
+            logger.exception("After-commit job %s failed", getattr(job, "__qualname__", job))
+
+
+def _keep(_visitor: Visitor) -> None:
+    """No connection to update (a component mounted without the app root, as in some tests)."""

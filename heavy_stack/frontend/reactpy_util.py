@@ -22,8 +22,8 @@ from reactpy.core.events import EventHandler
 from reactpy.core.events import event as _reactpy_event  # noqa: TID251 - the one wrapped use
 from reactpy.types import Context
 
-from heavy_stack.frontend.app_context import AppServices, AppServicesContext, CurrentUserContext
-from heavy_stack.frontend.heavy_context import HeavyContext, open_heavy_context
+from heavy_stack.frontend.app_context import AppServices, AppServicesContext, VisitorContext
+from heavy_stack.frontend.heavy_context import HeavyContext, SignInRequiredError, open_heavy_context
 
 logger = logging.getLogger(__name__)
 
@@ -58,11 +58,11 @@ def heavy_use_effect(
     caller = _Caller.here(function)
     if asyncio.iscoroutinefunction(function):
         async_function = cast(AsyncEffect, function)
-        services, user = _use_services(caller), heavy_use_context(CurrentUserContext)
+        services, visitor = _use_services(caller), heavy_use_context(VisitorContext)
 
         async def effect() -> Cleanup:
             with caller:
-                async with open_heavy_context(services, user) as context:
+                async with open_heavy_context(services, visitor) as context:
                     return await async_function(context)
             return None
 
@@ -87,11 +87,11 @@ def heavy_event(
     """An event handler, like ReactPy's ``event``; async handlers get a ``HeavyContext``."""
     caller = _Caller.here(function)
     if asyncio.iscoroutinefunction(function):
-        services, user = _use_services(caller), heavy_use_context(CurrentUserContext)
+        services, visitor = _use_services(caller), heavy_use_context(VisitorContext)
 
         async def handler(*data: Any) -> None:
             with caller:
-                async with open_heavy_context(services, user) as context:
+                async with open_heavy_context(services, visitor) as context:
                     await function(context, *data)
 
     else:
@@ -125,6 +125,9 @@ class _Caller:
         """Log an exception and swallow it; let cancellation (unmount, disconnect) through."""
         if kind is None or not issubclass(kind, Exception):
             return False
+        if issubclass(kind, SignInRequiredError):  # expected: the session ended meanwhile
+            logger.info("%s ran without a signed-in user: %s", self, error)
+            return True
         logger.exception("Error in %s of component %s", self.function, self.component, exc_info=error)
         return True
 

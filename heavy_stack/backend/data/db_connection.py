@@ -19,6 +19,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 # The session of the handler, effect or test now running. Repositories read it; the heavy
 # wrappers (and the ``db_session`` test fixture) set it.
 db_session: ContextVar[AsyncSession] = ContextVar("db_session")
+# The same for the vector database, set by ``Database.vector_transaction``.
+vector_db_session: ContextVar[AsyncSession] = ContextVar("vector_db_session")
 
 SessionMaker = async_sessionmaker[AsyncSession]
 
@@ -95,6 +97,16 @@ class Database:
                 yield session
             finally:
                 db_session.reset(token)
+
+    @asynccontextmanager
+    async def vector_transaction(self) -> AsyncIterator[AsyncSession]:
+        """Like ``transaction``, on the vector database, set as the current ``vector_db_session``."""
+        async with self.vector_sessionmaker() as session, session.begin():
+            token = vector_db_session.set(session)
+            try:
+                yield session
+            finally:
+                vector_db_session.reset(token)
 
 
 async def _answers(engine: AsyncEngine) -> bool:

@@ -33,6 +33,7 @@ from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres, databas
 
 # Importing the package (not just the base) registers every table on the metadata.
 from heavy_stack.backend.data.sql_models import HeavyModel
+from heavy_stack.backend.data.vector_models import VectorModel
 from heavy_stack.settings import PROJECT_ROOT, Settings
 
 logger = logging.getLogger(__name__)
@@ -40,8 +41,17 @@ logger = logging.getLogger(__name__)
 ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
 NO_CHANGES_MESSAGE = "No model changes: nothing to migrate (no revision file written)."
 
+
+def skip_vector_tables(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Leave the vector database's tables out (they are not migrated; see ``vector_models``).
+
+    They share a database with the SQL tables when no separate vector URL is configured.
+    """
+    return not (type_ == "table" and name in VectorModel.metadata.tables)
+
+
 # Options for autogenerate and for the models-vs-migrations check: one source, so they agree.
-COMPARE_OPTIONS: dict[str, Any] = {"compare_type": True}
+COMPARE_OPTIONS: dict[str, Any] = {"compare_type": True, "include_name": skip_vector_tables}
 
 _SAFE_DATABASE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 

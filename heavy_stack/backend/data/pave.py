@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from heavy_stack.backend.data.sql_models import HeavyModel
+from heavy_stack.backend.data.vector_models import VectorModel
 
 LOCAL_HOST_NAMES = {"localhost", ""}
 
@@ -21,17 +23,31 @@ async def create_missing_tables(engine: AsyncEngine) -> None:
         await connection.run_sync(HeavyModel.metadata.create_all)
 
 
-async def pave(engine: AsyncEngine) -> None:
-    """Drop every table of the models and create them again, empty."""
+async def pave(engine: AsyncEngine, vector_engine: AsyncEngine | None = None) -> None:
+    """Drop every table of the models and create them again, empty.
+
+    With ``vector_engine``, the vector database's tables too (and its ``vector`` extension).
+    """
+    for each in (engine, vector_engine):
+        if each is not None:
+            _refuse_unless_local(each)
+    async with engine.begin() as connection:
+        await connection.run_sync(HeavyModel.metadata.drop_all)
+        await connection.run_sync(HeavyModel.metadata.create_all)
+    if vector_engine is not None:
+        async with vector_engine.begin() as connection:
+            await connection.execute(text("CREATE EXTENSION IF NOT EXISTS vector"))
+            await connection.run_sync(VectorModel.metadata.drop_all)
+            await connection.run_sync(VectorModel.metadata.create_all)
+
+
+def _refuse_unless_local(engine: AsyncEngine) -> None:
     url = engine.url.render_as_string(hide_password=True)
     if not is_local_database(url):
         raise NotLocalDatabaseError(
             f"Refusing to pave {url}: only a database on this machine (localhost, a loopback "
             "address or a unix socket) can be paved. Use migrations for any other database."
         )
-    async with engine.begin() as connection:
-        await connection.run_sync(HeavyModel.metadata.drop_all)
-        await connection.run_sync(HeavyModel.metadata.create_all)
 
 
 def is_local_database(url: str) -> bool:

@@ -1,6 +1,6 @@
 """The small component library the pages are built from."""
 
-from heavy_stack.frontend.components.inputs import Button, LineInput, NumberInput
+from heavy_stack.frontend.components.inputs import Button, LineInput, NumberInput, TextArea, keep_in
 from heavy_stack.frontend.components.layout import (
     CenteredColumn,
     ExpandableSection,
@@ -23,4 +23,6 @@ __all__ = [
     "RouterLink",
     "Section",
     "Spacer",
+    "TextArea",
+    "keep_in",
 ]

@@ -7,6 +7,7 @@ from typing import Any
 
 from reactpy import component, html, use_state
 from reactpy.core.events import EventHandler
+from reactpy.utils import Ref
 
 from heavy_stack.frontend.reactpy_util import heavy_event
 from heavy_stack.frontend.types import Component
@@ -32,8 +33,16 @@ def LineInput(
     *,
     id: str,
     placeholder: str = "",
+    type: str = "text",
+    autocomplete: str = "off",
+    initial: str = "",
 ) -> Component:
-    """A one-line text input that reports each change (cut to ``MAX_LINE_LENGTH``)."""
+    """A one-line input that reports each change (cut to ``MAX_LINE_LENGTH``).
+
+    ``type`` is the HTML input type (``email``, ``password``...); ``autocomplete`` tells the
+    browser and password managers what the field holds (``email``, ``current-password``...).
+    ``initial`` is the text the field starts with (the browser keeps what is typed after it).
+    """
 
     def changed(event: dict[str, Any]) -> None:
         on_change(_target_value(event)[:MAX_LINE_LENGTH])
@@ -44,9 +53,41 @@ def LineInput(
         html.input(
             {
                 "id": id,
-                "type": "text",
+                "type": type,
                 "placeholder": placeholder,
+                "autoComplete": autocomplete,
                 "maxLength": MAX_LINE_LENGTH,
+                "onChange": heavy_event(changed),
+            }
+            | ({"value": initial} if initial else {})
+        ),
+    )
+
+
+@component
+def TextArea(
+    label: str,
+    on_change: Callable[[str], None],
+    *,
+    id: str,
+    max_length: int,
+    initial: str = "",
+    rows: int = 8,
+) -> Component:
+    """A multi-line text input that reports each change (cut to ``max_length``)."""
+
+    def changed(event: dict[str, Any]) -> None:
+        on_change(_target_value(event)[:max_length])
+
+    return html.label(
+        {"className": "field", "htmlFor": id},
+        html.span({"className": "field-label"}, label),
+        html.textarea(
+            {
+                "id": id,
+                "rows": rows,
+                "maxLength": max_length,
+                "value": initial,
                 "onChange": heavy_event(changed),
             }
         ),
@@ -109,3 +150,16 @@ def _target_value(event: Any) -> str:
     target = event.get("target") if isinstance(event, dict) else None
     value = target.get("value") if isinstance(target, dict) else None
     return value if isinstance(value, str) else ""
+
+
+def keep_in(ref: Ref[str]) -> Callable[[str], None]:
+    """An ``on_change`` that keeps the latest text in ``ref``.
+
+    Forms read their inputs from refs, not state: a submit that arrives right after the last
+    keystroke, before the re-render, must still see it.
+    """
+
+    def remember(text: str) -> None:
+        ref.current = text
+
+    return remember

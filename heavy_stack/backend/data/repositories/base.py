@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlmodel import select
+from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from heavy_stack.backend.data.db_connection import db_session
-from heavy_stack.backend.data.sql_models.base import HeavyModel
+from heavy_stack.backend.data.db_connection import db_session, vector_db_session
 
-ModelT = TypeVar("ModelT", bound=HeavyModel)
+ModelT = TypeVar("ModelT", bound=SQLModel)
 IdT = TypeVar("IdT")
 
 
@@ -25,6 +24,17 @@ class NoDatabaseSessionError(RuntimeError):
             "(it receives a HeavyContext and runs with a fresh session), or in a test that takes "
             "the `db_session: AsyncSession` fixture. Rendering code and sync handlers must not "
             "touch the database."
+        )
+
+
+class NoVectorDatabaseSessionError(RuntimeError):
+    """Vector database code ran where no vector session is set."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "No vector database session is set (the vector_db_session context variable is empty). "
+            "Open one with `async with database.vector_transaction():` around the calls that use "
+            "the vector database (see heavy_stack/backend/notes_search.py)."
         )
 
 
@@ -75,3 +85,14 @@ class SQLRepositoryBase(Generic[ModelT, IdT]):
     async def delete(self, row: ModelT) -> None:
         await self.session.delete(row)
         await self.session.flush()
+
+
+class VectorRepositoryBase(SQLRepositoryBase[ModelT, IdT]):
+    """A repository of a ``VectorModel``: the same methods, on the vector database's session."""
+
+    @property
+    def session(self) -> AsyncSession:
+        try:
+            return vector_db_session.get()
+        except LookupError:
+            raise NoVectorDatabaseSessionError() from None

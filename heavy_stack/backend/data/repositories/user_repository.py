@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import select
+from sqlmodel import col, select
 
 from heavy_stack.backend.data.repositories.base import SQLRepositoryBase
 from heavy_stack.backend.data.sql_models.user import SQLUser
@@ -25,3 +25,15 @@ class UserRepository(SQLRepositoryBase[SQLUser, UserId]):
         stored = await self.get_by_email(row.email)
         assert stored is not None, "the row exists: inserted now or by the other session"
         return stored
+
+    async def add_if_email_free(self, row: SQLUser) -> SQLUser | None:
+        """Insert ``row``; None if its e-mail is taken (no unique-violation error, even in a race)."""
+        statement = (
+            insert(SQLUser)
+            .values(row.model_dump())
+            .on_conflict_do_nothing(index_elements=["email"])
+            .returning(col(SQLUser.id))
+        )
+        if (await self.session.execute(statement)).first() is None:
+            return None
+        return await self.get(row.id)

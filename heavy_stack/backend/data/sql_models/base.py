@@ -23,9 +23,11 @@ class HeavyModelDefinitionError(TypeError):
     """A ``HeavyModel`` subclass is missing ``table=True`` or ``__tablename__``."""
 
 
-class _HeavyModelMeta(SQLModelMetaclass):
+class HeavyModelMeta(SQLModelMetaclass):
+    """Checks every table class of ``HeavyModel`` (and ``VectorModel``) when it is defined."""
+
     def __new__(cls, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any) -> Any:
-        if any(isinstance(base, _HeavyModelMeta) for base in bases):
+        if any(isinstance(base, HeavyModelMeta) for base in bases):
             _check_table_definition(name, namespace, kwargs)
         return super().__new__(cls, name, bases, namespace, **kwargs)
 
@@ -46,7 +48,7 @@ def _check_table_definition(name: str, namespace: dict[str, Any], kwargs: dict[s
         )
 
 
-class HeavyModel(SQLModel, metaclass=_HeavyModelMeta):
+class HeavyModel(SQLModel, metaclass=HeavyModelMeta):
     """Base class of the app's tables in the SQL database.
 
     Subclasses must say ``table=True`` and set ``__tablename__``; anything else is refused when

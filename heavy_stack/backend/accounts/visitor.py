@@ -1,0 +1,41 @@
+"""``Visitor``: who is on the other end of one websocket connection."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from heavy_stack.shared_models.user import User
+
+UNKNOWN_ADDRESS = "unknown"
+
+
+@dataclass(frozen=True)
+class SignedInSession:
+    """A session the visitor's cookie named when the connection opened, and its user."""
+
+    token: str = field(repr=False)
+    user: User
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """The client address, the browser's binding cookie, and the session, if signed in.
+
+    Built from the websocket handshake (see ``backend/accounts/http.py``); components reach it
+    through ``VisitorContext`` and handlers through ``HeavyContext.visitor``.
+    """
+
+    client_address: str = UNKNOWN_ADDRESS
+    # The value of this browser's binding cookie: sign-in hand-offs are tied to it.
+    browser_binding: str | None = field(default=None, repr=False)
+    session: SignedInSession | None = None
+
+    @property
+    def user(self) -> User | None:
+        return None if self.session is None else self.session.user
+
+    def signed_out(self) -> Visitor:
+        return replace(self, session=None)
+
+    def signed_in(self, session: SignedInSession) -> Visitor:
+        return replace(self, session=session)

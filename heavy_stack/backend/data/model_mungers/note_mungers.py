@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from heavy_stack.backend.data.model_mungers.base import IdentityMunger, ModelMunger
+from heavy_stack.backend.data.sql_models.note import SQLNote
+from heavy_stack.shared_models.note import Note
+
+
+class NoteMunger(ModelMunger[Note, SQLNote]):
+    def to_model(self, source: SQLNote) -> Note:
+        return Note(
+            id=source.id,
+            title=source.title,
+            body=source.body,
+            written=source.created_at,
+            last_edited=source.updated_at,
+        )
+
+
+class SQLNoteMunger(IdentityMunger[SQLNote]):
+    pass

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import col, delete, select
+
+from heavy_stack.backend.data.repositories.base import VectorRepositoryBase
+from heavy_stack.backend.data.vector_models.note_embedding import NoteEmbedding
+from heavy_stack.shared_models.note import NoteId
+from heavy_stack.shared_models.user import UserId
+
+
+class NoteEmbeddingRepository(VectorRepositoryBase[NoteEmbedding, NoteId]):
+    """``note_embeddings`` rows, in the vector database."""
+
+    model = NoteEmbedding
+
+    async def upsert(self, rows: Sequence[NoteEmbedding]) -> None:
+        """Insert or replace each note's embedding (embedding the same note twice is harmless)."""
+        for row in rows:
+            values = row.model_dump()
+            statement = insert(NoteEmbedding).values(values)
+            statement = statement.on_conflict_do_update(
+                index_elements=[col(NoteEmbedding.note_id)],
+                set_={name: statement.excluded[name] for name in values if name != "note_id"},
+            )
+            await self.session.exec(statement)
+
+    async def nearest(
+        self, owner_id: UserId, vector: Sequence[float], *, exclude: NoteId, limit: int
+    ) -> list[tuple[NoteId, float]]:
+        """The owner's notes closest to ``vector`` (cosine distance, nearest first).
+
+        An exact scan of one owner's rows (by the ``owner_id`` index): right for the few
+        hundred notes a person keeps. For searches across many rows, add an HNSW index.
+        """
+        embedding: Any = col(NoteEmbedding.embedding)  # pgvector's column type adds cosine_distance
+        distance = embedding.cosine_distance(vector)
+        statement = (
+            select(col(NoteEmbedding.note_id), distance)
+            .where(NoteEmbedding.owner_id == owner_id, NoteEmbedding.note_id != exclude)
+            .order_by(distance)
+            .limit(limit)
+        )
+        return [(note_id, float(found)) for note_id, found in (await self.session.exec(statement)).all()]
+
+    async def delete_by_note(self, note_id: NoteId) -> None:
+        await self.session.exec(delete(NoteEmbedding).where(col(NoteEmbedding.note_id) == note_id))

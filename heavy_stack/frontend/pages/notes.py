@@ -1,0 +1,217 @@
+"""The notes example: a signed-in user's notes, each with its three most related notes.
+
+Every manager call passes the signed-in user as the owner, taken from the ``HeavyContext``
+(so from the session cookie), never from event data: a hand-crafted event can name any note id,
+but reaches only the sender's own notes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reactpy import component, html, use_ref, use_state
+from reactpy_router import navigate, use_params
+
+from heavy_stack.backend.data.model_managers.note_manager import NoteManager, NoteNotFoundError
+from heavy_stack.backend.data.model_mungers.note_mungers import NoteMunger
+from heavy_stack.backend.data.sql_models.note import BODY_MAX_LENGTH
+from heavy_stack.backend.notes_search import NoteSearch
+from heavy_stack.frontend.components import (
+    Button,
+    CenteredColumn,
+    LineInput,
+    PageTitle,
+    Paragraph,
+    RouterLink,
+    Section,
+    TextArea,
+    keep_in,
+)
+from heavy_stack.frontend.heavy_context import HeavyContext
+from heavy_stack.frontend.reactpy_util import heavy_event, heavy_use_effect
+from heavy_stack.frontend.types import Component
+from heavy_stack.shared_models.note import Note, NoteId, RelatedNote
+
+NOT_FOUND = "There is no such note among yours."
+
+
+@component
+def NotesPage() -> Component:
+    """``/notes``: the user's notes, newest edit first, and a form for a new one."""
+    no_notes: tuple[Note, ...] | None = None
+    notes, set_notes = use_state(no_notes)
+    title, body = use_ref(""), use_ref("")
+    message, set_message = use_state("")
+    form_key, set_form_key = use_state(0)
+
+    async def load(context: HeavyContext) -> None:
+        set_notes(tuple(await NoteManager(NoteMunger()).list(context.require_user().id)))
+
+    heavy_use_effect(load, [])
+
+    async def add(context: HeavyContext, _event: dict[str, Any]) -> None:
+        owner = context.require_user().id
+        try:
+            note = await NoteManager(NoteMunger()).create(owner, title.current, body.current)
+        except ValueError as problem:  # the draft stays in the form
+            set_message(str(problem))
+            return
+        _embed_after_commit(context, note.id)
+        set_notes(tuple(await NoteManager(NoteMunger()).list(owner)))
+        title.current = body.current = ""
+        set_form_key(form_key + 1)  # a fresh, empty form
+        set_message(f"Added “{note.title}”.")
+
+    return CenteredColumn(
+        PageTitle("Your notes"),
+        NoteList(notes),
+        Section(
+            "New note",
+            html.form(
+                {
+                    "id": "new-note-form",
+                    "key": str(form_key),
+                    "onSubmit": heavy_event(add, prevent_default=True),
+                },
+                LineInput("Title", keep_in(title), id="new-note-title"),
+                TextArea("Text", keep_in(body), id="new-note-body", max_length=BODY_MAX_LENGTH),
+                Button("Add note", id="new-note-submit", type="submit"),
+            ),
+            _message(message),
+        ),
+    )
+
+
+@component
+def NoteList(notes: tuple[Note, ...] | None) -> Component:
+    if notes is None:
+        return Paragraph("Loading…", id="note-list")
+    if not notes:
+        return Paragraph("No notes yet: write the first one below.", id="note-list")
+    items = [
+        html.li(
+            {"key": str(note.id)},
+            RouterLink(note.title, f"/notes/{note.id}", id=f"note-link-{note.id}"),
+            html.span({"className": "muted"}, f" · edited {note.last_edited:%d %b %Y %H:%M}"),
+        )
+        for note in notes
+    ]
+    return html.ul({"id": "note-list", "className": "note-list"}, *items)
+
+
+@component
+def NotePage() -> Component:
+    """``/notes/<id>``: one note, to edit or delete, with its related notes."""
+    note_id = NoteId(use_params()["note_id"])
+    # A new editor for each note: its state and form start afresh when a related note is opened.
+    return CenteredColumn(
+        NoteEditor(note_id, key=str(note_id)),
+        Paragraph(RouterLink("← All notes", "/notes", id="to-notes-list")),
+    )
+
+
+@component
+def NoteEditor(note_id: NoteId) -> Component:
+    no_note: Note | None = None
+    note, set_note = use_state(no_note)
+    status, set_status = use_state("loading")  # loading, found, missing, deleted
+    title, body = use_ref(""), use_ref("")
+    message, set_message = use_state("")
+
+    def show(found: Note | None) -> None:
+        if found is not None:
+            title.current, body.current = found.title, found.body
+        set_note(found)
+        set_status("found" if found else "missing")
+
+    async def load(context: HeavyContext) -> None:
+        show(await NoteManager(NoteMunger()).get(context.require_user().id, note_id))
+
+    heavy_use_effect(load, [])
+
+    async def save(context: HeavyContext, _event: dict[str, Any]) -> None:
+        owner = context.require_user().id
+        try:
+            saved = await NoteManager(NoteMunger()).update(owner, note_id, title.current, body.current)
+        except NoteNotFoundError:
+            show(None)
+            return
+        except ValueError as problem:
+            set_message(str(problem))
+            return
+        _embed_after_commit(context, saved.id)
+        set_note(saved)
+        set_message("Saved.")
+
+    async def delete(context: HeavyContext, _event: dict[str, Any]) -> None:
+        try:
+            await NoteManager(NoteMunger()).delete(context.require_user().id, note_id)
+        except NoteNotFoundError:
+            show(None)
+            return
+        search = NoteSearch(context.database)
+        context.after_commit(lambda: search.forget(note_id))
+        set_status("deleted")
+
+    if status == "loading":
+        return Paragraph("Loading…", id="note-status")
+    if status == "deleted":
+        return html._(Paragraph("Deleted.", id="note-status"), navigate("/notes", replace=True))
+    if note is None:
+        return html._(PageTitle("Note not found"), Paragraph(NOT_FOUND, id="note-status"))
+    return html._(
+        PageTitle(note.title),
+        html.form(
+            {"id": "note-form", "onSubmit": heavy_event(save, prevent_default=True)},
+            LineInput("Title", keep_in(title), id="note-title", initial=note.title),
+            TextArea("Text", keep_in(body), id="note-body", max_length=BODY_MAX_LENGTH, initial=note.body),
+            Button("Save", id="note-save", type="submit"),
+            Button("Delete", heavy_event(delete), id="note-delete"),
+        ),
+        _message(message),
+        RelatedNotes(note),
+    )
+
+
+@component
+def RelatedNotes(note: Note) -> Component:
+    """The three notes of the same user whose text is closest to this one's."""
+    no_related: list[RelatedNote] | None = None
+    related, set_related = use_state(no_related)
+    unavailable, set_unavailable = use_state(False)
+
+    async def find(context: HeavyContext) -> None:
+        found = await NoteSearch(context.database).related(context.require_user().id, note)
+        set_unavailable(found is None)
+        set_related(found or [])
+
+    heavy_use_effect(find, [note.id, note.last_edited])
+    content: Component
+    if unavailable:
+        content = Paragraph("Related notes are unavailable right now.", id="related-notes")
+    elif related is None:
+        content = Paragraph("Looking for related notes…", id="related-notes")
+    elif not related:
+        content = Paragraph("No other notes yet.", id="related-notes")
+    else:
+        content = html.ol(
+            {"id": "related-notes"},
+            *(
+                html.li(
+                    {"key": str(item.id)},
+                    RouterLink(item.title, f"/notes/{item.id}", id=f"related-{item.id}"),
+                    html.span({"className": "muted"}, f" · {item.similarity:.0%} similar"),
+                )
+                for item in related
+            ),
+        )
+    return Section("Related notes", content, id="related")
+
+
+def _embed_after_commit(context: HeavyContext, note_id: NoteId) -> None:
+    search = NoteSearch(context.database)
+    context.after_commit(lambda: search.embed_pending([note_id]))
+
+
+def _message(text: str) -> Component:
+    return html.p({"id": "note-message", "className": "field-error", "role": "status"}, text)

@@ -1,0 +1,133 @@
+"""Sign in and sign up: the password is checked over the websocket, then the browser trades a
+one-minute ticket for its session cookie over HTTP (see ``backend/accounts/http.py``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from heavy_stack_brython.navigate import navigate_to
+from reactpy import component, html, use_ref, use_state
+from reactpy_router import use_search_params
+
+from heavy_stack.backend.accounts.http import safe_next_path, sign_in_completion_url
+from heavy_stack.backend.accounts.passwords import MIN_PASSWORD_LENGTH
+from heavy_stack.backend.accounts.service import SignInResult
+from heavy_stack.frontend.app_context import CurrentUserContext
+from heavy_stack.frontend.brython_executors import BrythonExecutorContext
+from heavy_stack.frontend.components import (
+    Button,
+    CenteredColumn,
+    LineInput,
+    PageTitle,
+    Paragraph,
+    RouterLink,
+    keep_in,
+)
+from heavy_stack.frontend.heavy_context import HeavyContext
+from heavy_stack.frontend.reactpy_util import heavy_event, heavy_use_context
+from heavy_stack.frontend.types import Component
+
+NOTICES = {
+    "expired": "That sign-in link has expired or was already used: please sign in again.",
+    "signed_out": "You are signed out.",
+}
+
+
+@component
+def SignInPage() -> Component:
+    # Inputs live in refs: a submit right after the last keystroke must still see it.
+    email, password = use_ref(""), use_ref("")
+    next_path, notice = _use_next_path_and_notice()
+    message, set_message = use_state(notice)
+    finish = _use_finish_sign_in(next_path, set_message)
+
+    async def submit(context: HeavyContext, _event: dict[str, Any]) -> None:
+        finish(await context.accounts.sign_in(context.visitor, email.current, password.current))
+
+    return AccountForm(
+        "Sign in",
+        html.form(
+            {"id": "sign-in-form", "onSubmit": heavy_event(submit, prevent_default=True)},
+            LineInput("E-mail", keep_in(email), id="sign-in-email", type="email", autocomplete="email"),
+            LineInput(
+                "Password",
+                keep_in(password),
+                id="sign-in-password",
+                type="password",
+                autocomplete="current-password",
+            ),
+            Button("Sign in", id="sign-in-submit", type="submit"),
+        ),
+        message,
+        Paragraph("No account yet? ", RouterLink("Sign up", "/sign-up", id="to-sign-up-from-sign-in")),
+    )
+
+
+@component
+def SignUpPage() -> Component:
+    email, name, password = use_ref(""), use_ref(""), use_ref("")
+    next_path, _notice = _use_next_path_and_notice()
+    message, set_message = use_state("")
+    finish = _use_finish_sign_in(next_path, set_message)
+
+    async def submit(context: HeavyContext, _event: dict[str, Any]) -> None:
+        result = await context.accounts.sign_up(
+            context.visitor, email.current, name.current, password.current
+        )
+        finish(result)
+
+    return AccountForm(
+        "Sign up",
+        html.form(
+            {"id": "sign-up-form", "onSubmit": heavy_event(submit, prevent_default=True)},
+            LineInput("E-mail", keep_in(email), id="sign-up-email", type="email", autocomplete="email"),
+            LineInput("Your name", keep_in(name), id="sign-up-name", autocomplete="name"),
+            LineInput(
+                f"Password (at least {MIN_PASSWORD_LENGTH} characters)",
+                keep_in(password),
+                id="sign-up-password",
+                type="password",
+                autocomplete="new-password",
+            ),
+            Button("Create account", id="sign-up-submit", type="submit"),
+        ),
+        message,
+        Paragraph("Have an account? ", RouterLink("Sign in", "/sign-in", id="to-sign-in-from-sign-up")),
+    )
+
+
+@component
+def AccountForm(title: str, form: Component, message: str, footer: Component) -> Component:
+    """The frame of both pages; who is already signed in sees that first."""
+    user = heavy_use_context(CurrentUserContext)
+    already = Paragraph(f"You are signed in as {user.email}.", id="already-signed-in") if user else ""
+    return CenteredColumn(
+        PageTitle(title),
+        already,
+        form,
+        html.p({"id": "account-message", "className": "field-error", "role": "alert"}, message),
+        footer,
+    )
+
+
+def _use_next_path_and_notice() -> tuple[str, str]:
+    params = use_search_params()
+    next_path = safe_next_path((params.get("next") or ["/"])[0])
+    notice = next((text for flag, text in NOTICES.items() if flag in params), "")
+    return next_path, notice
+
+
+def _use_finish_sign_in(next_path: str, show: Callable[[str], None]) -> Callable[[SignInResult], None]:
+    """What to do with a sign-in result: send the browser on with its ticket, or explain."""
+    executor = heavy_use_context(BrythonExecutorContext)
+
+    def finish(result: SignInResult) -> None:
+        if result.ticket is None:
+            show(result.error or "")
+            return
+        show("Signing you in…")
+        if executor is not None:
+            executor.call(navigate_to, url=sign_in_completion_url(result.ticket, next_path))
+
+    return finish
