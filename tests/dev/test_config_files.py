@@ -1,0 +1,328 @@
+"""The dev container, VS Code, Docker and compose files: they parse, and everything they name exists
+and runs (``--help``, or ``make -n`` for make targets). Docker itself is not run here: the
+Dockerfiles are checked with hadolint and against the files they copy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from heavy_stack.settings import ENV_PREFIX, PROJECT_ROOT, Settings
+from heavy_stack.testing.live_server import LiveServer
+from tests.dev import jsonc
+from tests.tooling.project_copy import output, run_in, run_tool
+
+DOCKERFILES = [
+    *sorted(PROJECT_ROOT.glob("dockerfiles/*.Dockerfile")),
+    PROJECT_ROOT / ".devcontainer/Dockerfile",
+]
+LAUNCH_PROFILES = {
+    "Run Heavy Stack",
+    "Hot Reload Heavy Stack",
+    "Pytest Daemon",
+    "Data Record Heavy Stack",
+    "Run Pave DB",
+    "Create and test migrations",
+    "Debug Tests",
+}
+Command = tuple[str, ...]
+
+
+def read_jsonc(relative: str) -> Any:
+    return jsonc.loads((PROJECT_ROOT / relative).read_text())
+
+
+def expand(value: str) -> str:
+    return value.replace("${workspaceFolder}", str(PROJECT_ROOT))
+
+
+# --- what the files name, as commands to try -------------------------------------------------
+
+
+def launch_commands() -> list[Command]:
+    """``python -m MODULE ARGS --help`` or ``python PROGRAM ARGS --help`` for each profile."""
+    commands = []
+    for config in read_jsonc(".vscode/launch.json")["configurations"]:
+        args = tuple(expand(arg) for arg in config.get("args", []) if "${" not in arg)
+        if "module" in config:
+            commands.append(("-m", config["module"], *args, "--help"))
+        elif "program" in config:
+            commands.append((expand(config["program"]), *args, "--help"))
+    return commands
+
+
+def task_commands() -> list[list[str]]:
+    """Each task's command line, with its inputs' defaults filled in."""
+    tasks = read_jsonc(".vscode/tasks.json")
+    defaults = {f"${{input:{i['id']}}}": i.get("default", "") for i in tasks.get("inputs", [])}
+    lines = []
+    for task in tasks["tasks"]:
+        line = task["command"]
+        for name, value in defaults.items():
+            line = line.replace(name, value)
+        lines.append(shlex.split(line.replace("${relativeFile}", "tests/dev/test_config_files.py")))
+    return lines
+
+
+def python_module_commands(lines: list[list[str]]) -> list[Command]:
+    """``uv run python -m MODULE ...`` lines, as ``-m MODULE --help``."""
+    return [("-m", line[line.index("-m") + 1], "--help") for line in lines if "-m" in line]
+
+
+def script_lines(relative: str) -> list[str]:
+    return [line.strip() for line in (PROJECT_ROOT / relative).read_text().splitlines()]
+
+
+# --- running them ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def help_results() -> dict[Command, subprocess.CompletedProcess[str]]:
+    """Every Python command the files name, run with ``--help``, two at a time (2 cores)."""
+    commands = sorted(set(launch_commands()) | set(python_module_commands(task_commands())))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = pool.map(lambda command: run_in(PROJECT_ROOT, *command), commands)
+        return dict(zip(commands, results, strict=True))
+
+
+def make_dry_run(*args: str) -> subprocess.CompletedProcess[str]:
+    return run_tool(PROJECT_ROOT, "make", "--dry-run", *args)
+
+
+# --- JSON(C) ---------------------------------------------------------------------------------
+
+
+def test_jsonc_allows_comments_and_trailing_commas_but_not_inside_strings() -> None:
+    text = '{/* a */"url": "http://x//y", // b\n "list": [1, 2,], "odd": "q\\"/*",}'
+    assert jsonc.loads(text) == {"url": "http://x//y", "list": [1, 2], "odd": 'q"/*'}
+
+
+@pytest.mark.parametrize(
+    "relative",
+    [".devcontainer/devcontainer.json", ".vscode/launch.json", ".vscode/tasks.json", ".vscode/settings.json"],
+)
+def test_the_editor_files_parse(relative: str) -> None:
+    assert isinstance(read_jsonc(relative), dict)
+
+
+# --- VS Code -----------------------------------------------------------------------------------
+
+
+def test_launch_has_the_documented_profiles() -> None:
+    names = {config["name"] for config in read_jsonc(".vscode/launch.json")["configurations"]}
+    assert names >= LAUNCH_PROFILES
+
+
+def test_every_launch_and_task_python_command_runs(
+    help_results: dict[Command, subprocess.CompletedProcess[str]],
+) -> None:
+    failed = {
+        " ".join(command): output(result) for command, result in help_results.items() if result.returncode
+    }
+    assert failed == {}
+    assert len(help_results) >= 6
+
+
+def test_launch_environment_variables_are_settings() -> None:
+    for config in read_jsonc(".vscode/launch.json")["configurations"]:
+        for name in config.get("env", {}):
+            assert name.startswith(ENV_PREFIX), name
+            assert name.removeprefix(ENV_PREFIX).lower() in Settings.model_fields, name
+
+
+def test_the_data_record_profile_records_to_recordings() -> None:
+    profile = next(c for c in read_jsonc(".vscode/launch.json")["configurations"] if "Record" in c["name"])
+    assert profile["module"] == "heavy_stack"
+    assert profile["env"][f"{ENV_PREFIX}RECORDING_PATH"].startswith("recordings/")
+
+
+def test_every_task_is_a_make_target_or_a_module_that_exists() -> None:
+    lines = task_commands()
+    labels = " ".join(task["label"] for task in read_jsonc(".vscode/tasks.json")["tasks"])
+    for words in ("load test", "new table", "profile server", "profile tests", "Docker image"):
+        assert words in labels
+    for line in lines:
+        if line[0] == "make":
+            result = make_dry_run(*line[1:])
+            assert result.returncode == 0, output(result)
+        else:
+            assert line[:4] == ["uv", "run", "python", "-m"], line
+
+
+def test_vs_code_runs_tests_through_the_daemon_plugin() -> None:
+    args = read_jsonc(".vscode/settings.json")["python.testing.pytestArgs"]
+    plugin = args[args.index("-p") + 1]
+    result = run_in(PROJECT_ROOT, "-c", f"import {plugin}")
+    assert result.returncode == 0, output(result)
+
+
+# --- Makefile targets of the developer environment -------------------------------------------
+
+
+@pytest.mark.parametrize("target", ["dev", "test-daemon", "profile-server", "profile-tests", "image"])
+def test_the_dev_targets_exist_and_are_in_make_help(target: str) -> None:
+    result = make_dry_run(target)
+    assert result.returncode == 0, output(result)
+    assert f"make {target} " in run_tool(PROJECT_ROOT, "make", "help").stdout
+
+
+@pytest.mark.parametrize("program", ["py-spy", "hadolint", "ptyme-track"])
+def test_the_programs_the_files_call_are_installed(program: str) -> None:
+    result = run_tool(PROJECT_ROOT, program, "--help")
+    assert result.returncode == 0, output(result)
+
+
+# --- dev container ---------------------------------------------------------------------------
+
+
+def test_the_dev_container_builds_from_its_dockerfile_with_the_tools_extensions() -> None:
+    config = read_jsonc(".devcontainer/devcontainer.json")
+    assert (PROJECT_ROOT / ".devcontainer" / config["build"]["dockerfile"]).is_file()
+    extensions = config["customizations"]["vscode"]["extensions"]
+    for extension in (
+        "ms-python.python",
+        "charliermarsh.ruff",
+        "ms-python.mypy-type-checker",
+        "mtxr.sqltools",
+    ):
+        assert extension in extensions
+    user = re.search(r"^ARG DEV_USER=(\S+)$", (PROJECT_ROOT / ".devcontainer/Dockerfile").read_text(), re.M)
+    assert user is not None
+    assert config["remoteUser"] == user.group(1)
+
+
+@pytest.mark.parametrize("hook", ["postCreateCommand", "postStartCommand"])
+def test_the_dev_container_scripts_exist_parse_and_call_what_exists(hook: str) -> None:
+    command = shlex.split(read_jsonc(".devcontainer/devcontainer.json")[hook])
+    assert command[0] == "bash"
+    script = command[1]
+    syntax = run_tool(PROJECT_ROOT, "bash", "-n", script)
+    assert syntax.returncode == 0, output(syntax)
+    for line in script_lines(script):
+        for target in re.findall(r"^make (\S+)", line):
+            assert make_dry_run(target).returncode == 0, target
+        for program in re.findall(r"\.venv/bin/([\w-]+)", line):
+            assert run_tool(PROJECT_ROOT, program, "--help").returncode == 0, program
+        for copied in re.findall(r"^cp (\S+) ", line):
+            assert (PROJECT_ROOT / copied).is_file(), copied
+
+
+def test_post_create_makes_env_from_the_template_and_the_time_tracking_secret() -> None:
+    text = (PROJECT_ROOT / ".devcontainer/post_create.sh").read_text()
+    assert "cp .env.example .env" in text
+    assert "ptyme-track --ensure-secret" in text
+    ignored = (PROJECT_ROOT / ".gitignore").read_text().splitlines()
+    assert {".env", ".ptyme.secret", ".ptyme_track/.cur_times"} <= set(ignored)
+
+
+# --- Dockerfiles -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda path: path.name)
+def test_hadolint_finds_nothing_at_warning_level(dockerfile: Path) -> None:
+    result = run_tool(PROJECT_ROOT, "hadolint", "--failure-threshold", "warning", str(dockerfile))
+    assert result.returncode == 0, output(result)
+
+
+def copied_sources(dockerfile: Path) -> Iterator[str]:
+    """The build-context paths of a Dockerfile's COPY lines (not those from another stage)."""
+    for line in dockerfile.read_text().splitlines():
+        words = line.split()
+        if words[:1] == ["COPY"] and not any(word.startswith("--from") for word in words):
+            yield from (word for word in words[1:-1] if not word.startswith("--"))
+
+
+@pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda path: path.name)
+def test_every_copied_path_exists_in_the_build_context(dockerfile: Path) -> None:
+    # Every image builds with the project folder as its context (make image, compose, devcontainer).
+    assert all((PROJECT_ROOT / source).exists() for source in copied_sources(dockerfile))
+
+
+def test_the_image_is_multi_stage_non_root_production_and_checks_its_health() -> None:
+    text = (PROJECT_ROOT / "dockerfiles/heavy_stack.Dockerfile").read_text()
+    assert re.search(r"^FROM .+ AS build$", text, re.M)
+    assert re.search(r"^COPY --from=build ", text, re.M)
+    assert re.search(r"^USER (?!root|0\b)\S+$", text, re.M)
+    assert f"{ENV_PREFIX}ENVIRONMENT=PRODUCTION" in text
+    assert "HEALTHCHECK" in text
+    assert "/healthz" in text
+    assert 'CMD ["python", "-m", "heavy_stack"]' in text
+
+
+@pytest.mark.server
+def test_the_image_health_check_passes_against_a_running_server(server: LiveServer) -> None:
+    text = (PROJECT_ROOT / "dockerfiles/heavy_stack.Dockerfile").read_text()
+    health = re.search(r"^\s*CMD (\[.*\])$", text.split("HEALTHCHECK", 1)[1], re.M)
+    assert health is not None
+    command = json.loads(health.group(1))
+    assert command[0] == "python"
+    port = server.base_url.rsplit(":", 1)[1]
+    result = run_tool(PROJECT_ROOT, "python", *command[1:], env={**os.environ, f"{ENV_PREFIX}PORT": port})
+    assert result.returncode == 0, output(result)
+
+
+def test_the_image_dependencies_resolve_from_the_lock_without_dev_tools(tmp_path: Path) -> None:
+    uv = os.environ.get("UV") or shutil.which("uv") or str(PROJECT_ROOT / ".tools" / "uv" / "bin" / "uv")
+    if not Path(uv).exists():
+        pytest.skip("uv is not installed here")
+    env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(tmp_path / "venv")}
+    result = run_tool(PROJECT_ROOT, uv, "sync", "--locked", "--no-dev", "--dry-run", "--offline", env=env)
+    assert result.returncode == 0, output(result)
+    planned = result.stdout + result.stderr
+    assert " + sanic==" in planned
+    assert " + jurigged==" not in planned
+    assert " + pytest==" not in planned
+
+
+# --- docker-compose.yaml ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((PROJECT_ROOT / "docker-compose.yaml").read_text())
+    return loaded
+
+
+def test_compose_has_the_databases_redis_and_cockroach_for_migration_tests(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    assert {"postgres", "postgres-test", "redis", "cockroach"} <= set(services)
+    assert services["cockroach"]["profiles"] == ["migration-test"]
+    assert services["postgres-test"]["tmpfs"] == ["/var/lib/postgresql/data"]
+    assert "postgres-data" in compose["volumes"]
+
+
+def test_compose_services_build_existing_files_and_listen_on_loopback(compose: dict[str, Any]) -> None:
+    for name, service in compose["services"].items():
+        assert "image" in service or "build" in service, name
+        if "build" in service:
+            assert (PROJECT_ROOT / service["build"]["context"] / service["build"]["dockerfile"]).is_file()
+        for port in service.get("ports", []):
+            assert port.startswith("127.0.0.1:"), f"{name}: {port}"
+        assert "healthcheck" in service or "profiles" in service, name
+
+
+def test_the_env_template_urls_match_the_compose_ports(compose: dict[str, Any]) -> None:
+    template = (PROJECT_ROOT / ".env.example").read_text()
+    published = {
+        name: {port.split(":")[1] for port in service.get("ports", [])}
+        for name, service in compose["services"].items()
+    }
+    for variable, service in [("SQL_DB_URL", "postgres"), ("TEST_SQL_DB_URL", "postgres-test")]:
+        url = re.search(rf"^# {ENV_PREFIX}{variable}=\S+:(\d+)/", template, re.M)
+        assert url is not None, variable
+        assert url.group(1) in published[service]
+    cockroach = re.search(rf"{ENV_PREFIX}COCKROACH_DB_URL=\S+:(\d+)/", template)
+    assert cockroach is not None
+    assert cockroach.group(1) in published["cockroach"]
