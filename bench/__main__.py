@@ -28,7 +28,15 @@ import websockets
 from playwright.async_api import async_playwright
 
 from bench.apps import ECHO_PATH
-from bench.measure import Latencies, cpu_sample, cpu_share, machine_description, round_trips, rss_kb
+from bench.measure import (
+    Latencies,
+    children_cpu_sample,
+    cpu_sample,
+    cpu_share,
+    machine_description,
+    round_trips,
+    rss_kb,
+)
 from heavy_stack.settings import PROJECT_ROOT
 from heavy_stack.testing.browser import NoChromiumError, launch_chromium
 from heavy_stack.testing.layout_session import WebSocketSession
@@ -75,6 +83,7 @@ class Row:
     per_second: float
     failures: int = 0
     server_cpu: float | None = None
+    locust_cpu: float | None = None
 
 
 @dataclass
@@ -141,7 +150,7 @@ async def measure_heavy_click(server: LiveServer, plan: Plan) -> Row:
 
 
 def measure_replay(server: LiveServer, users: int, plan: Plan) -> Row:
-    before = cpu_sample(server.process.pid)
+    before, locust_before = cpu_sample(server.process.pid), children_cpu_sample()
     result = run_replay(
         server.base_url,
         DEMO_RECORDING,
@@ -150,7 +159,7 @@ def measure_replay(server: LiveServer, users: int, plan: Plan) -> Row:
         run_time=f"{plan.duration_s}s",
         timeout=plan.duration_s + 120,
     )
-    after = cpu_sample(server.process.pid)
+    after, locust_after = cpu_sample(server.process.pid), children_cpu_sample()
     total = result.total
     elapsed = max(total.last_request - total.first_request, 1e-9)
     return Row(
@@ -161,6 +170,7 @@ def measure_replay(server: LiveServer, users: int, plan: Plan) -> Row:
         total.requests / elapsed,
         total.failures,
         cpu_share(before, after),
+        cpu_share(locust_before, locust_after),
     )
 
 
@@ -241,14 +251,14 @@ def render(results: Results, machine: str, plan: Plan) -> str:
     echo, counter = results.rows[0].p50, results.rows[1].p50
     lines = [
         "| scenario | p50 ms | p95 ms | p99 ms | per s | p50 × echo | p50 × stock ReactPy "
-        "| failures | server CPU |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| failures | server CPU | Locust CPU |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for row in results.rows:
-        cpu = "" if row.server_cpu is None else f"{row.server_cpu:.0%}"
         lines.append(
             f"| {row.scenario} | {row.p50:.2f} | {row.p95:.2f} | {row.p99:.2f} | {row.per_second:,.0f} "
-            f"| {row.p50 / echo:.1f} | {row.p50 / counter:.1f} | {row.failures} | {cpu} |"
+            f"| {row.p50 / echo:.1f} | {row.p50 / counter:.1f} | {row.failures} "
+            f"| {_percent(row.server_cpu)} | {_percent(row.locust_cpu)} |"
         )
     lines += ["", "| idle sessions | server RSS MiB | KiB per session |", "| ---: | ---: | ---: |"]
     baseline = results.memory[0][1] if results.memory else 0
@@ -270,6 +280,10 @@ def render(results: Results, machine: str, plan: Plan) -> str:
     return "\n".join(lines)
 
 
+def _percent(share: float | None) -> str:
+    return "" if share is None else f"{share:.0%}"
+
+
 def write_report(table: str, output: Path) -> None:
     today = datetime.date.today().isoformat()
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -278,7 +292,9 @@ def write_report(table: str, output: Path) -> None:
         f"Latest `make bench` run ({today}). Re-run it on your machine: figures depend on it.\n"
         "Latencies are one client's round trip from sending a message to the server's answer;\n"
         "replay latencies are Locust's, from each recorded event to the next update.\n"
-        "Server CPU is the app process only (PostgreSQL runs in its own processes); 100% is one core.\n\n"
+        "Per s: round trips per second for one client; answered events per second for a replay.\n"
+        "Server CPU is the app process only (PostgreSQL runs in its own processes); Locust CPU is\n"
+        "the load generator, on the same machine. 100% is one core.\n\n"
         f"{table}\n"
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import resource
 import statistics
 import time
 from collections.abc import Awaitable, Callable
@@ -57,6 +58,12 @@ def cpu_sample(pid: int) -> ProcessSample:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     user_ticks, system_ticks = int(fields[11]), int(fields[12])
     return ProcessSample((user_ticks + system_ticks) / CLOCK_TICKS, time.monotonic())
+
+
+def children_cpu_sample() -> ProcessSample:
+    """CPU time so far of this process's finished child processes (e.g. a Locust run)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ProcessSample(usage.ru_utime + usage.ru_stime, time.monotonic())
 
 
 def cpu_share(before: ProcessSample, after: ProcessSample) -> float:
