@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
@@ -132,7 +132,8 @@ class LayoutSession(ABC):
     async def _start_at(self, path: str, timeout: float) -> None:
         # The router's first render holds only History; the page follows the location event.
         await self.wait_until(lambda: self.layout.has_handler(HISTORY_EVENT), timeout)
-        await self.navigate(path)
+        pathname, _, query = path.partition("?")
+        await self.navigate(pathname, f"?{query}" if query else "")
         await self.wait_until(self._route_rendered, timeout)
 
     def _route_rendered(self) -> bool:
@@ -160,13 +161,15 @@ class WebSocketSession(LayoutSession):
         origin: str | None = None,
         router: bool = True,
         timeout: float = DEFAULT_TIMEOUT,
+        headers: Mapping[str, str] | None = None,
     ) -> AsyncIterator[WebSocketSession]:
         """Connect to ``base_url`` (``http://host:port``) and wait until ``path`` has rendered.
 
         ``router=False`` is for an app without reactpy-router: wait for its first render only.
+        ``headers`` go with the handshake, e.g. ``{"Cookie": ...}`` as a browser sends them.
         """
         url = base_url.replace("http", "ws", 1) + STREAM_PATH
-        headers = {"Origin": origin or base_url}
+        headers = {"Origin": origin or base_url, **(headers or {})}
         async with websockets.connect(url, additional_headers=headers, open_timeout=timeout) as connection:
             session = cls(connection)
             if router:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import uuid
+from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from heavy_stack.backend.accounts.visitor import Visitor
 from heavy_stack.backend.data.db_connection import Database
 from heavy_stack.frontend.app_context import AppServices
 from heavy_stack.frontend.app_root import AppRoot
@@ -30,7 +33,10 @@ class OneConnectionDatabase(Database):
             yield session
 
 
-OpenPage = Callable[[str], AbstractAsyncContextManager[InProcessSession]]
+class OpenPage(Protocol):
+    def __call__(
+        self, path: str = "/", *, visitor: Visitor | None = None
+    ) -> AbstractAsyncContextManager[InProcessSession]: ...
 
 
 @pytest.fixture
@@ -56,10 +62,10 @@ def open_page(rolled_back_services: AppServices) -> OpenPage:
     """``async with open_page("/") as page:`` mounts the app at a path, in this process."""
 
     @asynccontextmanager
-    async def opener(path: str = "/") -> AsyncIterator[InProcessSession]:
+    async def opener(path: str = "/", *, visitor: Visitor | None = None) -> AsyncIterator[InProcessSession]:
         database = rolled_back_services.database
         assert isinstance(database, OneConnectionDatabase)
-        async with InProcessSession.open(AppRoot(rolled_back_services), path) as page:
+        async with InProcessSession.open(AppRoot(rolled_back_services, visitor), path) as page:
             yield page
             # Let a transaction in flight finish before the page (and its effects) is torn
             # down: cancelling a query midway would close the test's connection.
@@ -67,3 +73,31 @@ def open_page(rolled_back_services: AppServices) -> OpenPage:
         database.lock.release()
 
     return opener
+
+
+BROWSER_BINDING = "a-browser-binding-cookie-value"
+PASSWORD = "correct horse battery"
+
+
+class NewAccount(Protocol):
+    async def __call__(self, email: str | None = None, name: str = "Ada") -> Visitor: ...
+
+
+@pytest.fixture
+def new_account(rolled_back_services: AppServices, db_session: AsyncSession) -> NewAccount:
+    """``await new_account()``: signs up a new user (password ``PASSWORD``) and returns the
+    visitor a browser with their session cookie would be, for ``open_page(visitor=...)``."""
+    accounts = rolled_back_services.accounts
+
+    async def create(email: str | None = None, name: str = "Ada") -> Visitor:
+        visitor = Visitor("192.0.2.1", BROWSER_BINDING)
+        email = email or f"{name.lower()}-{uuid.uuid4().hex[:8]}@example.com"
+        ticket = (await accounts.sign_up(visitor, email, name, PASSWORD)).ticket
+        assert ticket is not None
+        token = await accounts.complete_sign_in(ticket, BROWSER_BINDING)
+        assert token is not None
+        session = await accounts.signed_in_session(token)
+        assert session is not None
+        return visitor.signed_in(session)
+
+    return create

@@ -18,11 +18,19 @@ MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
 
 
+# argon2id with OWASP's recommended minimum (19 MiB, 2 passes, 1 lane): about 50 ms of one
+# core per hash. argon2-cffi's default (RFC 9106's 64 MiB, 3 passes, 4 lanes) costs 10 times
+# that on a 2-core server, where every sign-in would then hold a core for most of a second.
+# The parameters are written into each hash: raise them later and each password is rehashed
+# at its next sign-in.
+HASH_TIME_COST = 2
+HASH_MEMORY_KIB = 19 * 1024
+HASH_PARALLELISM = 1
+
+
 @cache
 def _hasher() -> PasswordHasher:
-    # argon2-cffi's defaults follow RFC 9106's recommendation; they are encoded in each hash,
-    # so raising them later rehashes each password at its next sign-in.
-    return PasswordHasher()
+    return PasswordHasher(time_cost=HASH_TIME_COST, memory_cost=HASH_MEMORY_KIB, parallelism=HASH_PARALLELISM)
 
 
 @cache

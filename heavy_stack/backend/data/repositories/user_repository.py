@@ -34,6 +34,6 @@ class UserRepository(SQLRepositoryBase[SQLUser, UserId]):
             .on_conflict_do_nothing(index_elements=["email"])
             .returning(col(SQLUser.id))
         )
-        if (await self.session.execute(statement)).first() is None:
+        if (await self.session.exec(statement)).first() is None:
             return None
         return await self.get(row.id)

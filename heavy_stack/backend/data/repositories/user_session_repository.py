@@ -28,18 +28,18 @@ class UserSessionRepository(SQLRepositoryBase[SQLUserSession, str]):
             .where(col(SQLUserSession.token_digest) == token_digest)
             .returning(SQLUserSession)
         )
-        return (await self.session.execute(statement)).scalars().first()
+        return (await self.session.exec(statement)).scalars().first()
 
     async def delete_by_digest(self, token_digest: str) -> None:
-        await self.session.execute(
+        await self.session.exec(
             delete(SQLUserSession).where(col(SQLUserSession.token_digest) == token_digest)
         )
 
     async def delete_for_user(self, user_id: UserId) -> None:
-        await self.session.execute(delete(SQLUserSession).where(col(SQLUserSession.user_id) == user_id))
+        await self.session.exec(delete(SQLUserSession).where(col(SQLUserSession.user_id) == user_id))
 
     async def delete_expired(self, now: datetime) -> int:
-        result = await self.session.execute(
+        result = await self.session.exec(
             delete(SQLUserSession).where(col(SQLUserSession.expires_at) <= now)
         )
         return int(getattr(result, "rowcount", 0))
