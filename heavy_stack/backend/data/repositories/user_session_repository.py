@@ -39,7 +39,5 @@ class UserSessionRepository(SQLRepositoryBase[SQLUserSession, str]):
         await self.session.exec(delete(SQLUserSession).where(col(SQLUserSession.user_id) == user_id))
 
     async def delete_expired(self, now: datetime) -> int:
-        result = await self.session.exec(
-            delete(SQLUserSession).where(col(SQLUserSession.expires_at) <= now)
-        )
+        result = await self.session.exec(delete(SQLUserSession).where(col(SQLUserSession.expires_at) <= now))
         return int(getattr(result, "rowcount", 0))
