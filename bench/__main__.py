@@ -27,6 +27,12 @@ from pathlib import Path
 import websockets
 from playwright.async_api import async_playwright
 
+from heavy_stack.settings import PROJECT_ROOT
+from heavy_stack.testing.browser import NoChromiumError, launch_chromium
+from heavy_stack.testing.layout_session import WebSocketSession
+from heavy_stack.testing.live_server import LiveServer, live_server
+from heavy_stack.testing.load import run_replay
+
 from bench.apps import ECHO_PATH
 from bench.measure import (
     Latencies,
@@ -37,11 +43,6 @@ from bench.measure import (
     round_trips,
     rss_kb,
 )
-from heavy_stack.settings import PROJECT_ROOT
-from heavy_stack.testing.browser import NoChromiumError, launch_chromium
-from heavy_stack.testing.layout_session import WebSocketSession
-from heavy_stack.testing.live_server import LiveServer, live_server
-from heavy_stack.testing.load import run_replay
 
 DEMO_RECORDING = PROJECT_ROOT / "tests" / "load_testing" / "data_recording_demo.json"
 REPORT = PROJECT_ROOT / "docs" / "benchmarks.md"

@@ -9,8 +9,9 @@ import argparse
 
 from sanic import Sanic
 
-from bench.apps import APPS
 from heavy_stack.settings import Settings
+
+from bench.apps import APPS
 
 
 def main() -> None:

@@ -22,6 +22,7 @@ from heavy_stack.backend.data.pave import pave
 from heavy_stack.frontend.app_context import AppServices
 from heavy_stack.settings import Settings
 from heavy_stack.testing.live_server import LiveServer, live_server
+
 from tests.databases import make_scratch_database
 
 

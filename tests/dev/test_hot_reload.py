@@ -17,6 +17,7 @@ import pytest
 from heavy_stack.backend.data.db_connection import Database
 from heavy_stack.testing.layout_session import WebSocketSession
 from heavy_stack.testing.live_server import LiveServer, live_server
+
 from tests.tooling.project_copy import copy_env, copy_project
 
 pytestmark = [pytest.mark.server, pytest.mark.tooling]

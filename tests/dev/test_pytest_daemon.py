@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from heavy_stack.dev.pytest_daemon_client import DaemonAddress, DaemonUnavailableError, run_in_daemon
+
 from tests.databases import make_scratch_database
 from tests.tooling.project_copy import copy_env, copy_project, output, run_in
 

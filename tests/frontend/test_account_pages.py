@@ -12,6 +12,7 @@ from heavy_stack.frontend.app_context import AppServices
 from heavy_stack.settings import Settings
 from heavy_stack.testing.cookie_browser import navigation_urls, wait_for_navigation
 from heavy_stack.testing.layout_session import InProcessSession
+
 from tests.frontend.conftest import BROWSER_BINDING, PASSWORD, NewAccount, OpenPage
 
 ANONYMOUS = Visitor("192.0.2.7", BROWSER_BINDING)

@@ -15,6 +15,7 @@ from heavy_stack_brython.navigate import open_new_tab
 from reactpy_bridge import CALLABLE_MARK
 
 from heavy_stack.frontend.brython_executors import KEPT_CALLS, MAX_RESULT_CHARS, BrythonCall, BrythonExecutor
+
 from tests.frontend.conftest import OpenPage
 
 

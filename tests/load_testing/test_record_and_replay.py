@@ -17,6 +17,7 @@ from heavy_stack.testing.layout_session import WebSocketSession
 from heavy_stack.testing.live_server import LiveServer, live_server
 from heavy_stack.testing.load import run_replay
 from heavy_stack.testing.recording import busiest_connection, load_recording
+
 from tests.databases import make_scratch_database
 
 pytestmark = pytest.mark.server

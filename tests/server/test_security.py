@@ -13,6 +13,7 @@ from heavy_stack.backend.security.headers import CONTENT_SECURITY_POLICY
 from heavy_stack.settings import DEFAULT_SECRET_KEY, ENV_PREFIX, PROJECT_ROOT, Settings
 from heavy_stack.testing.layout_session import STREAM_PATH, WebSocketSession
 from heavy_stack.testing.live_server import LiveServer
+
 from tests.server.test_http import get
 from tests.server.test_websocket import _read_until_closed
 
