@@ -34,6 +34,7 @@ from heavy_stack.testing.layout_mirror import Element, LayoutMirror
 
 STREAM_PATH = "/_reactpy/stream"
 HISTORY_EVENT = "onHistoryChangeCallback"
+NAVIGATE_EVENT = "onNavigateCallback"
 DEFAULT_TIMEOUT = 10.0
 
 
@@ -84,6 +85,19 @@ class LayoutSession(ABC):
         """Tell the router the browser's location, as the page's History element does."""
         history = self.layout.find_handler(HISTORY_EVENT)
         await self.fire(history, HISTORY_EVENT, {"pathname": pathname, "search": search})
+
+    async def follow_redirect(self) -> str:
+        """Do what the browser does for reactpy-router's ``navigate(to)``: go there and tell the router.
+
+        Returns the ``to`` it followed.
+        """
+        element = self.layout.find_handler(NAVIGATE_EVENT)
+        to = str(element.attributes["to"])
+        pathname, _, query = to.partition("?")
+        await self.fire(
+            element, NAVIGATE_EVENT, {"pathname": pathname, "search": f"?{query}" if query else ""}
+        )
+        return to
 
     async def follow_link(self, id: str) -> None:
         """Follow a router link: reactpy-router's ``Link`` element beside the ``<a>`` handles it.

@@ -35,7 +35,7 @@ class OneConnectionDatabase(Database):
 
 class OpenPage(Protocol):
     def __call__(
-        self, path: str = "/", *, visitor: Visitor | None = None
+        self, path: str = "/", *, visitor: Visitor | None = None, services: AppServices | None = None
     ) -> AbstractAsyncContextManager[InProcessSession]: ...
 
 
@@ -62,10 +62,14 @@ def open_page(rolled_back_services: AppServices) -> OpenPage:
     """``async with open_page("/") as page:`` mounts the app at a path, in this process."""
 
     @asynccontextmanager
-    async def opener(path: str = "/", *, visitor: Visitor | None = None) -> AsyncIterator[InProcessSession]:
-        database = rolled_back_services.database
+    async def opener(
+        path: str = "/", *, visitor: Visitor | None = None, services: AppServices | None = None
+    ) -> AsyncIterator[InProcessSession]:
+        # services: the rolled-back ones with something changed (e.g. the vector database down).
+        services = services or rolled_back_services
+        database = services.database
         assert isinstance(database, OneConnectionDatabase)
-        async with InProcessSession.open(AppRoot(rolled_back_services, visitor), path) as page:
+        async with InProcessSession.open(AppRoot(services, visitor), path) as page:
             yield page
             # Let a transaction in flight finish before the page (and its effects) is torn
             # down: cancelling a query midway would close the test's connection.

@@ -150,6 +150,8 @@ async def test_a_page_that_needs_a_user_sends_others_to_sign_in(open_page: OpenP
         link = await page.wait_for_element("sign-in-to-continue")
         assert page.layout.find(tag="h1").text == "Sign in to continue"
         assert "/sign-in?next=%2Fnotes" in str(link.model)
+        assert await page.follow_redirect() == "/sign-in?next=%2Fnotes"
+        await page.wait_for_element("sign-in-form")
 
 
 async def test_signing_out_ends_the_session_on_the_server(

@@ -1,0 +1,175 @@
+"""The notes example in process: every layer, the vector database, and other users' notes."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from heavy_stack.backend.accounts.visitor import Visitor
+from heavy_stack.backend.data.db_connection import create_engine, create_sessionmaker
+from heavy_stack.backend.data.model_managers.note_manager import NoteManager
+from heavy_stack.backend.data.model_mungers.note_mungers import NoteMunger, SQLNoteMunger
+from heavy_stack.backend.embeddings import default_embedder
+from heavy_stack.backend.notes_search import NoteSearch
+from heavy_stack.frontend.app_context import AppServices
+from heavy_stack.shared_models.note import Note
+from heavy_stack.testing.layout_session import InProcessSession
+
+from tests.frontend.conftest import NewAccount, OpenPage
+
+# Nothing listens on port 1: a vector database that is down.
+UNREACHABLE = "postgresql+asyncpg://postgres@127.0.0.1:1/nothing"
+
+NOTES = {
+    "Vector search": "pgvector finds similar vectors in PostgreSQL with cosine distance",
+    "Banana bread": "mash three ripe bananas, add flour, butter and sugar, bake for an hour",
+    "Postgres indexes": "PostgreSQL indexes for vectors: pgvector offers HNSW and IVFFlat",
+    "Bread baking": "flour, water, salt and yeast; bake the bread in a hot oven",
+}
+
+
+async def add_note(page: InProcessSession, title: str, body: str) -> None:
+    await page.type("new-note-title", title)
+    await page.type("new-note-body", body)
+    await page.submit("new-note-form")
+    await page.wait_for_text("note-message", f"Added “{title.strip()}”.")
+
+
+async def notes_of(visitor: Visitor) -> list[Note]:
+    assert visitor.user is not None
+    return list(await NoteManager(NoteMunger()).list(visitor.user.id))
+
+
+async def test_create_read_edit_delete(
+    open_page: OpenPage, new_account: NewAccount, db_session: AsyncSession
+) -> None:
+    ada = await new_account()
+    async with open_page("/notes", visitor=ada) as page:
+        await page.wait_for_text("note-list", "No notes yet")
+        await add_note(page, "  Groceries ", "milk, eggs")
+        [note] = await notes_of(ada)
+        assert (note.title, note.body) == ("Groceries", "milk, eggs")
+        await page.wait_for_element(f"note-link-{note.id}")
+
+        await page.follow_link(f"note-link-{note.id}")
+        await page.wait_for_element("note-form")
+        assert page.layout.find(tag="h1").text == "Groceries"
+        await page.type("note-title", "Groceries for Sunday")
+        await page.type("note-body", "milk, eggs, flour")
+        await page.submit("note-form")
+        await page.wait_for_text("note-message", "Saved.")
+        [edited] = await notes_of(ada)
+        assert (edited.title, edited.body) == ("Groceries for Sunday", "milk, eggs, flour")
+        assert edited.last_edited > note.last_edited
+
+        await page.click("note-delete")
+        await page.wait_for_text("note-status", "Deleted.")
+        assert await page.follow_redirect() == "/notes"
+        await page.wait_for_text("note-list", "No notes yet")
+    assert await notes_of(ada) == []
+
+
+async def test_bad_input_is_explained_and_nothing_is_lost(
+    open_page: OpenPage, new_account: NewAccount
+) -> None:
+    ada = await new_account()
+    async with open_page("/notes", visitor=ada) as page:
+        await page.type("new-note-body", "a text without a title")
+        await page.submit("new-note-form")
+        await page.wait_for_text("note-message", "Give the note a title.")
+        # The draft is still there: add the title and submit again.
+        await page.type("new-note-title", "Now titled")
+        await page.submit("new-note-form")
+        await page.wait_for_text("note-message", "Added “Now titled”.")
+    [note] = await notes_of(ada)
+    assert note.body == "a text without a title"
+
+
+async def test_related_notes_are_the_closest_three_in_order_of_similarity(
+    open_page: OpenPage, new_account: NewAccount
+) -> None:
+    ada, other = await new_account(), await new_account(name="Bob")
+    async with open_page("/notes", visitor=other) as page:
+        await add_note(page, "Vector search too", NOTES["Vector search"])  # not Ada's: never shown to her
+    async with open_page("/notes", visitor=ada) as page:
+        for title, body in NOTES.items():
+            await add_note(page, title, body)
+    notes = {note.title: note for note in await notes_of(ada)}
+    query = notes["Vector search"]
+
+    async with open_page(f"/notes/{query.id}", visitor=ada) as page:
+        related = await page.wait_for_element("related-notes")
+        await page.wait_until(
+            lambda: len(page.layout.find(id="related-notes").model.get("children", [])) == 3
+        )
+        shown = [element.text.split(" · ")[0] for element in page.layout.find_all(tag="li")]
+
+    assert related is not None
+    assert shown == expected_order(query, [note for title, note in notes.items() if title != "Vector search"])
+    assert shown[0] == "Postgres indexes"
+
+
+def expected_order(query: Note, others: list[Note]) -> list[str]:
+    """The other notes by cosine similarity of their embeddings to the query's, best first."""
+    embed = default_embedder().embed
+
+    def vector(note: Note) -> list[float]:
+        return embed([f"{note.title}\n{note.body}"])[0]
+
+    target = vector(query)
+    similarity = {
+        note.title: math.fsum(a * b for a, b in zip(target, vector(note), strict=True)) for note in others
+    }
+    return sorted(similarity, key=lambda title: -similarity[title])
+
+
+async def test_another_users_note_is_not_found_by_its_address(
+    open_page: OpenPage, new_account: NewAccount
+) -> None:
+    ada, eve = await new_account(), await new_account(name="Eve")
+    async with open_page("/notes", visitor=ada) as page:
+        await add_note(page, "Ada's secret", "the secret text")
+    [secret] = await notes_of(ada)
+
+    async with open_page(f"/notes/{secret.id}", visitor=eve) as page:
+        await page.wait_for_text("note-status", "There is no such note among yours.")
+        assert (
+            "the secret text" not in page.layout.find(tag="body").text
+            if page.layout.has(tag="body")
+            else True
+        )
+        assert not page.layout.has(id="note-form")
+    assert eve.user is not None
+    assert await NoteManager(NoteMunger()).get(eve.user.id, secret.id) is None
+
+
+async def test_a_note_saved_while_the_vector_database_is_down_is_embedded_later(
+    open_page: OpenPage, new_account: NewAccount, rolled_back_services: AppServices
+) -> None:
+    ada = await new_account()
+    down = create_engine(UNREACHABLE, pool_size=1)
+    database = replace(
+        rolled_back_services.database, vector_engine=down, vector_sessionmaker=create_sessionmaker(down)
+    )
+    vector_down = replace(rolled_back_services, database=database)
+    try:
+        async with open_page("/notes", visitor=ada, services=vector_down) as page:
+            await add_note(page, "Written offline", NOTES["Vector search"])
+            [note] = await notes_of(ada)
+            await page.follow_link(f"note-link-{note.id}")
+            await page.wait_for_text("related-notes", "Related notes are unavailable right now.")
+    finally:
+        await down.dispose()
+    [pending] = await NoteManager(SQLNoteMunger()).list_embedding_pending(only=[note.id])
+    assert pending.title == "Written offline"
+
+    # The vector database is back: the server's catch-up job embeds what waited.
+    assert await NoteSearch(rolled_back_services.database).catch_up() >= 1
+    assert await NoteManager(SQLNoteMunger()).list_embedding_pending(only=[note.id]) == []
+    async with open_page("/notes", visitor=ada) as page:
+        await add_note(page, "Written online", NOTES["Postgres indexes"])
+    online = next(item for item in await notes_of(ada) if item.title == "Written online")
+    async with open_page(f"/notes/{online.id}", visitor=ada) as page:
+        await page.wait_for_element(f"related-{note.id}")
