@@ -1,0 +1,117 @@
+"""The session and rate-limit stores: one contract, checked on PostgreSQL and on a real Redis.
+
+The Redis half runs when a ``redis-server`` binary is installed (Debian: ``apt-get install -y
+redis-server``); it starts a throwaway server on a free port. Without one it is skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+
+import pytest
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from heavy_stack.backend.accounts.stores import AccountStores
+from heavy_stack.backend.data.model_managers.user_manager import UserManager
+from heavy_stack.backend.data.model_mungers.user_mungers import UserMunger
+from heavy_stack.backend.data.sql_models.base import utc_now
+from heavy_stack.settings import Settings
+from heavy_stack.shared_models.user import UserId
+from heavy_stack.shared_models.user_session import SessionPurpose, UserSession
+from heavy_stack.testing.live_server import free_port
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("no redis-server installed (apt-get install -y redis-server): Redis stores not tested")
+    port = free_port()
+    server = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+@pytest.fixture(params=["postgresql", "redis"])
+async def stores(request: pytest.FixtureRequest, db_session: AsyncSession) -> AsyncIterator[AccountStores]:
+    if request.param == "postgresql":
+        yield AccountStores()
+        return
+    url = request.getfixturevalue("redis_url")
+    opened = AccountStores.open(Settings(_env_file=None, redis_url=url))
+    for _ in range(50):  # the server may still be starting
+        try:
+            await opened.redis.ping()  # type: ignore[union-attr]
+            break
+        except OSError:
+            await asyncio.sleep(0.1)
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+@pytest.fixture
+async def user_id(db_session: AsyncSession) -> UserId:
+    # Sessions reference users in PostgreSQL.
+    return (await UserManager(UserMunger()).create(f"{uuid.uuid4().hex}@example.com", "Ada")).id
+
+
+def session_of(user_id: UserId, lifetime: timedelta = timedelta(hours=1)) -> UserSession:
+    return UserSession(user_id=user_id, purpose=SessionPurpose.SIGNED_IN, expires_at=utc_now() + lifetime)
+
+
+async def test_a_saved_session_is_found_by_its_digest(stores: AccountStores, user_id: UserId) -> None:
+    session = session_of(user_id)
+    await stores.sessions.save("digest-1", session)
+    assert await stores.sessions.get("digest-1") == session
+    assert await stores.sessions.get("another-digest") is None
+
+
+async def test_an_expired_session_does_not_exist(stores: AccountStores, user_id: UserId) -> None:
+    await stores.sessions.save("digest-2", session_of(user_id, timedelta(milliseconds=100)))
+    await asyncio.sleep(0.3)
+    assert await stores.sessions.get("digest-2") is None
+    assert await stores.sessions.take("digest-2") is None
+
+
+async def test_take_returns_a_session_once(stores: AccountStores, user_id: UserId) -> None:
+    await stores.sessions.save("digest-3", session_of(user_id))
+    assert await stores.sessions.take("digest-3") is not None
+    assert await stores.sessions.take("digest-3") is None
+    assert await stores.sessions.get("digest-3") is None
+
+
+async def test_delete_and_delete_all(stores: AccountStores, user_id: UserId) -> None:
+    for digest in ("digest-4", "digest-5", "digest-6"):
+        await stores.sessions.save(digest, session_of(user_id))
+    await stores.sessions.delete("digest-4")
+    assert await stores.sessions.get("digest-4") is None
+    assert await stores.sessions.get("digest-5") is not None
+    await stores.sessions.delete_all(user_id)
+    assert await stores.sessions.get("digest-5") is None
+    assert await stores.sessions.get("digest-6") is None
+
+
+async def test_counters_count_within_a_window_and_start_again_after_it(stores: AccountStores) -> None:
+    key, window = f"test:{uuid.uuid4().hex}", timedelta(milliseconds=500)
+    counts = [(await stores.rate_limits.add(key, window)).count for _ in range(3)]
+    assert counts == [1, 2, 3]
+    given_back = await stores.rate_limits.add(key, window, amount=-1)
+    assert given_back.count == 2
+    assert utc_now() < given_back.window_ends_at <= utc_now() + window
+    await asyncio.sleep(0.6)
+    assert (await stores.rate_limits.add(key, window)).count == 1
+    await stores.rate_limits.reset(key)
+    assert (await stores.rate_limits.add(key, window)).count == 1

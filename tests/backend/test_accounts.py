@@ -1,0 +1,141 @@
+"""Accounts without pages: tokens, passwords, cookies, redirects, origins, and the hand-off rules."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+
+import pytest
+from argon2 import PasswordHasher
+from sanic.response import HTTPResponse
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from heavy_stack.backend.accounts import passwords
+from heavy_stack.backend.accounts.cookies import AccountCookies
+from heavy_stack.backend.accounts.http import safe_next_path
+from heavy_stack.backend.accounts.service import Accounts
+from heavy_stack.backend.accounts.stores import AccountStores
+from heavy_stack.backend.accounts.tokens import new_token, token_digest
+from heavy_stack.backend.accounts.visitor import Visitor
+from heavy_stack.backend.data.model_managers.account_manager import AccountManager
+from heavy_stack.backend.data.model_mungers.user_mungers import UserMunger
+from heavy_stack.backend.security.origin import is_allowed_origin
+from heavy_stack.settings import Settings
+
+PASSWORD = "correct horse battery"
+BINDING = "binding-of-this-browser"
+
+
+def test_tokens_are_256_random_bits() -> None:
+    tokens = {new_token() for _ in range(100)}
+    assert len(tokens) == 100
+    assert all(len(base64.urlsafe_b64decode(token + "=")) == 32 for token in tokens)
+
+
+def test_stored_digests_are_keyed_by_the_secret() -> None:
+    token = new_token()
+    assert token_digest(token, "secret one") == token_digest(token, "secret one")
+    assert token_digest(token, "secret one") != token_digest(token, "secret two")
+    assert token not in token_digest(token, "secret one")
+
+
+async def test_passwords_hash_and_verify() -> None:
+    stored = await passwords.hash_password(PASSWORD)
+    assert stored.startswith("$argon2id$")
+    assert PASSWORD not in stored
+    assert await passwords.verify_password(stored, PASSWORD)
+    assert not await passwords.verify_password(stored, PASSWORD + "!")
+    assert not await passwords.verify_password("not a hash", PASSWORD)
+    assert not passwords.needs_rehash(stored)
+
+
+@pytest.mark.parametrize(("password", "ok"), [("123456789", False), ("1234567890", True), ("x" * 257, False)])
+def test_new_passwords_have_a_length_between_the_limits(password: str, ok: bool) -> None:
+    assert (passwords.password_problem(password) is None) is ok
+
+
+def accounts(**settings: object) -> Accounts:
+    return Accounts(Settings(_env_file=None, **settings), AccountStores())  # type: ignore[arg-type]
+
+
+async def test_an_old_hash_is_replaced_at_the_next_sign_in(db_session: AsyncSession) -> None:
+    weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(PASSWORD)
+    email = f"{uuid.uuid4().hex}@example.com"
+    await AccountManager(UserMunger()).create(email, "Ada", weak)
+    assert (await accounts().sign_in(Visitor("192.0.2.1", BINDING), email, PASSWORD)).ticket
+    found = await AccountManager(UserMunger()).find_with_password_hash(email)
+    assert found is not None
+    assert found[1] != weak
+    assert not passwords.needs_rehash(found[1])
+
+
+async def test_a_ticket_is_single_use_and_tied_to_its_browser(db_session: AsyncSession) -> None:
+    service, email = accounts(), f"{uuid.uuid4().hex}@example.com"
+    visitor = Visitor("192.0.2.1", BINDING)
+    result = await service.sign_up(visitor, email, "Ada", PASSWORD)
+    assert result.ticket is not None
+    assert await service.complete_sign_in(result.ticket, "another browser") is None
+    # Presented once in the wrong browser, it is spent: the right one cannot use it after.
+    assert await service.complete_sign_in(result.ticket, BINDING) is None
+
+    again = await service.sign_in(visitor, email, PASSWORD)
+    assert again.ticket is not None
+    token = await service.complete_sign_in(again.ticket, BINDING)
+    assert token is not None
+    assert await service.complete_sign_in(again.ticket, BINDING) is None
+    assert await service.signed_in_session(token) is not None
+    # A ticket is not a session: it never names a signed-in user by itself.
+    assert await service.signed_in_session(again.ticket) is None
+
+
+def test_production_cookies_are_secure_and_host_only() -> None:
+    settings = Settings(
+        _env_file=None,
+        environment="PRODUCTION",
+        secret_key="a-long-random-production-secret",
+        sql_db_url="postgresql://db/app",
+    )
+    response = HTTPResponse()
+    AccountCookies(settings).set_session(response, new_token())
+    [cookie] = [str(header) for header in response.headers.getall("Set-Cookie")]
+    assert cookie.startswith(f"__Host-{settings.session_cookie_name}=")
+    for flag in ("Secure", "HttpOnly", "SameSite=Lax", "Path=/"):
+        assert flag in cookie
+    assert "Domain" not in cookie
+
+
+@pytest.mark.parametrize(
+    ("asked", "safe"),
+    [
+        ("/notes", "/notes"),
+        ("/notes/1?x=2", "/notes/1?x=2"),
+        (None, "/"),
+        ("", "/"),
+        ("notes", "/"),
+        ("//evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("https://evil.example/", "/"),
+        ("/\r\nSet-Cookie: x=1", "/"),
+        ("/" + "a" * 400, "/"),
+    ],
+)
+def test_next_paths_stay_on_the_site(asked: str | None, safe: str) -> None:
+    assert safe_next_path(asked) == safe
+
+
+@pytest.mark.parametrize(
+    ("origin", "allowed", "ok"),
+    [
+        ("http://app.example:8000", [], True),
+        ("HTTP://APP.EXAMPLE:8000/", [], True),
+        ("http://app.example:8001", [], False),
+        ("http://evil.example", [], False),
+        ("null", [], False),
+        (None, [], True),
+        ("https://app.example", ["https://app.example"], True),
+        ("http://app.example:8000", ["https://app.example"], False),
+        ("https://anything.example", ["*"], True),
+    ],
+)
+def test_websocket_origins(origin: str | None, allowed: list[str], ok: bool) -> None:
+    assert is_allowed_origin(origin, "app.example:8000", allowed) is ok
