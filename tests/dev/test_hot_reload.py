@@ -7,7 +7,6 @@ Run with ``-s`` to see how long a save takes to reach the page.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ from heavy_stack.backend.data.db_connection import Database
 from heavy_stack.testing.layout_session import WebSocketSession
 from heavy_stack.testing.live_server import LiveServer, live_server
 
+from tests.dev.editing import LOG_TIMEOUT, save_like_an_editor, wait_for_log
 from tests.tooling.project_copy import copy_env, copy_project
 
 pytestmark = [pytest.mark.server, pytest.mark.tooling]
@@ -52,7 +52,6 @@ def OtherPage() -> Component:
 def NotFoundPage() -> Component:
     return html.p("not found")
 """
-LOG_TIMEOUT = 15.0
 
 
 @pytest.fixture(scope="module")
@@ -79,24 +78,6 @@ def dev_server(
         yield running
 
 
-def save_like_an_editor(path: Path, old: str, new: str) -> None:
-    """Write the edited text to a new file and rename it over ``path``."""
-    text = path.read_text()
-    assert old in text
-    replacement = path.with_name(path.name + ".saving")
-    replacement.write_text(text.replace(old, new))
-    os.replace(replacement, path)
-
-
-def wait_for_log(server: LiveServer, text: str, timeout: float = LOG_TIMEOUT) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if text in (log := server.log()):
-            return log
-        time.sleep(0.1)
-    raise AssertionError(f"{text!r} not in the server log:\n{server.log()}")
-
-
 async def test_a_saved_change_re_renders_the_open_page_with_its_state(
     dev_server: LiveServer, project: Path
 ) -> None:
@@ -112,7 +93,7 @@ async def test_a_saved_change_re_renders_the_open_page_with_its_state(
 
         await page.click("probe-add")  # the same connection, its handlers still wired
         await page.wait_for_text("probe-text", "version two: 3")
-    wait_for_log(dev_server, "re-rendering 1 open page(s) after other.py")
+    wait_for_log(dev_server.log, "re-rendering 1 open page(s) after other.py", process=dev_server.process)
 
 
 async def test_a_change_it_cannot_apply_is_logged_with_a_hint_to_restart(
@@ -121,7 +102,7 @@ async def test_a_change_it_cannot_apply_is_logged_with_a_hint_to_restart(
     # A new dataclass field: the class was built from its fields once, so the edit cannot land.
     save_like_an_editor(project / PROBE_PAGE, "    text: str", "    size: int = 1\n    text: str")
 
-    log = wait_for_log(dev_server, "changed a class body")
+    log = wait_for_log(dev_server.log, "changed a class body", process=dev_server.process)
     assert "Label" in log
     assert "restart the server" in log
 
@@ -131,6 +112,6 @@ async def test_a_syntax_error_is_logged_and_the_server_keeps_serving(
 ) -> None:
     save_like_an_editor(project / PROBE_PAGE, "def NotFoundPage()", "def NotFoundPage(")
 
-    wait_for_log(dev_server, "has a syntax error")
+    wait_for_log(dev_server.log, "has a syntax error", process=dev_server.process)
     async with WebSocketSession.open(dev_server.base_url, "/other") as page:
         assert "version two: 0" in page.text("probe-text")

@@ -5,7 +5,6 @@ Run with ``-s`` to see a single database test's wall time cold and through the d
 
 from __future__ import annotations
 
-import os
 import signal
 import stat
 import subprocess
@@ -20,6 +19,7 @@ import pytest
 from heavy_stack.dev.pytest_daemon_client import DaemonAddress, DaemonUnavailableError, run_in_daemon
 
 from tests.databases import make_scratch_database
+from tests.dev.editing import LOG_TIMEOUT, save_like_an_editor, wait_for_log
 from tests.tooling.project_copy import copy_env, copy_project, output, run_in
 
 pytestmark = pytest.mark.tooling
@@ -55,12 +55,8 @@ class Daemon:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
-    def wait_for_log(self, text: str, timeout: float = 15.0) -> None:
-        deadline = time.monotonic() + timeout
-        while text not in self.log():
-            if time.monotonic() > deadline or self.process.poll() is not None:
-                raise AssertionError(f"{text!r} not in the daemon's log:\n{self.log()}")
-            time.sleep(0.1)
+    def wait_for_log(self, text: str, timeout: float = LOG_TIMEOUT) -> None:
+        wait_for_log(self.log, text, timeout, self.process)
 
     def stop(self) -> None:
         # SIGTERM: SIGINT may be ignored when the suite itself runs in the background.
@@ -114,14 +110,6 @@ def daemon(project: Path, client_env: dict[str, str]) -> Iterator[Daemon]:
         yield running
     finally:
         running.stop()
-
-
-def save_like_an_editor(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text
-    replacement = path.with_name(path.name + ".saving")
-    replacement.write_text(text.replace(old, new))
-    os.replace(replacement, path)
 
 
 def run_client(project: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
