@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from heavy_stack_brython.navigate import navigate_to
 from reactpy import component, html, use_ref, use_state
@@ -60,7 +61,10 @@ def SignInPage() -> Component:
             Button("Sign in", id="sign-in-submit", type="submit"),
         ),
         message,
-        Paragraph("No account yet? ", RouterLink("Sign up", "/sign-up", id="to-sign-up-from-sign-in")),
+        Paragraph(
+            "No account yet? ",
+            RouterLink("Sign up", _keeping(next_path, "/sign-up"), id="to-sign-up-from-sign-in"),
+        ),
     )
 
 
@@ -93,7 +97,10 @@ def SignUpPage() -> Component:
             Button("Create account", id="sign-up-submit", type="submit"),
         ),
         message,
-        Paragraph("Have an account? ", RouterLink("Sign in", "/sign-in", id="to-sign-in-from-sign-up")),
+        Paragraph(
+            "Have an account? ",
+            RouterLink("Sign in", _keeping(next_path, "/sign-in"), id="to-sign-in-from-sign-up"),
+        ),
     )
 
 
@@ -131,3 +138,8 @@ def _use_finish_sign_in(next_path: str, show: Callable[[str], None]) -> Callable
             executor.call(navigate_to, url=sign_in_completion_url(result.ticket, next_path))
 
     return finish
+
+
+def _keeping(next_path: str, page: str) -> str:
+    """``page``, still coming back to ``next_path`` afterwards."""
+    return page if next_path == "/" else f"{page}?{urlencode({'next': next_path})}"
