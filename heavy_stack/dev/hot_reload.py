@@ -39,14 +39,15 @@ from heavy_stack.dev import live_layouts
 logger = logging.getLogger(__name__)
 
 DEFAULT_POLL_SECONDS = 0.5
-RESTART_HINT = "restart the server (Ctrl+C, then `make dev`) if the running code is out of step"
+SERVER_RESTART_HINT = "restart the server (Ctrl+C, then `make dev`) if the running code is out of step"
 
 
 class ChangeLogger:
     """Turns jurigged's events into log lines; knows which file is being applied."""
 
-    def __init__(self) -> None:
+    def __init__(self, restart_hint: str) -> None:
         self._current = threading.local()
+        self._restart_hint = restart_hint
 
     def applying(self, path: str, _codefile: object = None) -> None:
         """Remember the file whose changes follow (jurigged's ``prerun`` event)."""
@@ -68,7 +69,7 @@ class ChangeLogger:
         if isinstance(error, SyntaxError):
             logger.error("Hot reload: %s has a syntax error (line %s): %s", where, error.lineno, error.msg)
             return
-        logger.error("Hot reload could not apply %s: %r; %s.", where, error, RESTART_HINT)
+        logger.error("Hot reload could not apply %s: %r; %s.", where, error, self._restart_hint)
 
     def _log_addition_or_deletion(self, event: AddOperation | DeleteOperation) -> None:
         defn = event.defn
@@ -79,13 +80,13 @@ class ChangeLogger:
                 "they are created (models, dataclasses) do not see it; %s.",
                 event,
                 defn.parent.dotpath(),
-                RESTART_HINT,
+                self._restart_hint,
             )
         elif isinstance(defn, LineDefinition) and not _is_import(defn):
             logger.warning(
                 "Hot reload: %s: modules that imported these names keep the old values; %s.",
                 event,
-                RESTART_HINT,
+                self._restart_hint,
             )
         else:
             logger.info("Hot reload: %s", event)
@@ -115,14 +116,19 @@ def watch_loaded_modules(folders: Sequence[Path]) -> None:
             jurigged.registry.prepare(name, file)
 
 
-def start(folders: Sequence[Path], poll_seconds: float = DEFAULT_POLL_SECONDS) -> jurigged.Watcher:
+def start(
+    folders: Sequence[Path],
+    poll_seconds: float = DEFAULT_POLL_SECONDS,
+    restart_hint: str = SERVER_RESTART_HINT,
+) -> jurigged.Watcher:
     """Watch the Python files under ``folders``; changes apply and open pages re-render.
 
     Modules already imported are watched from their current source; modules imported later
-    are picked up as they are imported. Returns the watcher (``stop()`` ends it).
+    are picked up as they are imported. ``restart_hint`` ends the log lines about changes that
+    cannot apply. Returns the watcher (``stop()`` ends it).
     """
     live_layouts.install()
-    change_logger = ChangeLogger()
+    change_logger = ChangeLogger(restart_hint)
     watcher: jurigged.Watcher = jurigged.watch(
         [str(folder) for folder in folders], logger=change_logger, poll=poll_seconds, autostart=False
     )

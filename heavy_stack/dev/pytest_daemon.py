@@ -49,6 +49,7 @@ WATCHED = [PROJECT_ROOT / "heavy_stack", PROJECT_ROOT / "tests"]
 TEST_SQL_URL = f"{ENV_PREFIX}TEST_SQL_DB_URL"
 TEST_VECTOR_URL = f"{ENV_PREFIX}TEST_VECTOR_DB_URL"
 MAX_REQUEST_BYTES = 4 * 1024 * 1024
+RESTART_HINT = "restart the daemon (Ctrl+C, then `make test-daemon`) if the tests run stale code"
 
 
 class _ClientStream(io.TextIOBase):
@@ -195,7 +196,7 @@ def serve(poll_seconds: float, warm: bool = True) -> None:
     with running_test_databases(), _DaemonServer() as server:
         if warm:
             warm_up()
-        watcher = hot_reload.start(WATCHED, poll_seconds)
+        watcher = hot_reload.start(WATCHED, poll_seconds, RESTART_HINT)
         hot_reload.watch_loaded_modules(WATCHED)
         server.address.save(ADDRESS_FILE)
         logger.info("Pytest daemon ready on %s:%d (Ctrl+C stops)", HOST, server.address.port)
