@@ -1,7 +1,8 @@
 """Security headers: ``nosniff`` on every response; framing, referrer and CSP rules on pages.
 
 The content security policy allows what the page needs and nothing more. Checked in Chromium
-(``tests/e2e/test_security_in_browser.py`` fails on any CSP violation the page reports):
+(``tests/e2e/test_accounts_in_browser.py`` fails on any CSP violation the page reports; without
+``'unsafe-eval'`` the page renders but no Brython call runs):
 
 - ``script-src 'self' 'unsafe-eval'``: every script file comes from the app itself (no CDN, no
   inline ``<script>`` code). ``'unsafe-eval'`` is needed twice over: ReactPy's client runs the
