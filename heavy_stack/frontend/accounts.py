@@ -39,8 +39,12 @@ def AccountBar() -> Component:
     executor = heavy_use_context(BrythonExecutorContext)
 
     async def sign_out(context: HeavyContext, _event: dict[str, Any]) -> None:
-        # The session ends here, on the server; the browser then drops its cookie.
+        # The session ends here, on the server; once that is committed, the browser drops its
+        # cookie (the route clears it only for a session that is over).
         context.set_visitor(await context.accounts.sign_out(context.visitor))
+        context.after_commit(drop_the_cookie)
+
+    async def drop_the_cookie() -> None:
         if executor is not None:
             executor.call(navigate_to, url=SIGN_OUT_COMPLETE_PATH)
 

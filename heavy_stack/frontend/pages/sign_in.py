@@ -44,7 +44,7 @@ def SignInPage() -> Component:
     finish = _use_finish_sign_in(next_path, set_message)
 
     async def submit(context: HeavyContext, _event: dict[str, Any]) -> None:
-        finish(await context.accounts.sign_in(context.visitor, email.current, password.current))
+        finish(context, await context.accounts.sign_in(context.visitor, email.current, password.current))
 
     return AccountForm(
         "Sign in",
@@ -79,7 +79,7 @@ def SignUpPage() -> Component:
         result = await context.accounts.sign_up(
             context.visitor, email.current, name.current, password.current
         )
-        finish(result)
+        finish(context, result)
 
     return AccountForm(
         "Sign up",
@@ -125,17 +125,25 @@ def _use_next_path_and_notice() -> tuple[str, str]:
     return next_path, notice
 
 
-def _use_finish_sign_in(next_path: str, show: Callable[[str], None]) -> Callable[[SignInResult], None]:
+def _use_finish_sign_in(
+    next_path: str, show: Callable[[str], None]
+) -> Callable[[HeavyContext, SignInResult], None]:
     """What to do with a sign-in result: send the browser on with its ticket, or explain."""
     executor = heavy_use_context(BrythonExecutorContext)
 
-    def finish(result: SignInResult) -> None:
-        if result.ticket is None:
+    def finish(context: HeavyContext, result: SignInResult) -> None:
+        ticket = result.ticket
+        if ticket is None:
             show(result.error or "")
             return
         show("Signing you in…")
-        if executor is not None:
-            executor.call(navigate_to, url=sign_in_completion_url(result.ticket, next_path))
+
+        async def go() -> None:
+            if executor is not None:
+                executor.call(navigate_to, url=sign_in_completion_url(ticket, next_path))
+
+        # Only once the ticket is committed: a browser that is quick to follow must find it.
+        context.after_commit(go)
 
     return finish
 
