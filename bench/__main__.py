@@ -31,7 +31,7 @@ from heavy_stack.settings import PROJECT_ROOT
 from heavy_stack.testing.browser import NoChromiumError, launch_chromium
 from heavy_stack.testing.layout_session import WebSocketSession
 from heavy_stack.testing.live_server import LiveServer, live_server
-from heavy_stack.testing.load import run_replay
+from heavy_stack.testing.load import DEMO_RECORDING, run_replay
 
 from bench.apps import ECHO_PATH
 from bench.measure import (
@@ -44,7 +44,6 @@ from bench.measure import (
     rss_kb,
 )
 
-DEMO_RECORDING = PROJECT_ROOT / "tests" / "load_testing" / "data_recording_demo.json"
 REPORT = PROJECT_ROOT / "docs" / "benchmarks.md"
 # What a click looks like on the wire, so the echo carries the same bytes.
 CLICK_MESSAGE = json.dumps({"type": "layout-event", "target": "0" * 32, "data": [{}]})

@@ -127,6 +127,18 @@ class LayoutMirror:
             raise ElementNotFoundError(f"no element at {path or '/'}")
         return Element(path, node)
 
+    def siblings(self, element: Element) -> list[Element]:
+        """The element and the others under the same parent, in order."""
+        if "/children/" not in element.path:
+            return [element]
+        parent = self.at(element.path.rsplit("/children/", 1)[0])
+        children = parent.model.get("children", [])
+        return [
+            Element(f"{parent.path}/children/{index}", child)
+            for index, child in enumerate(children)
+            if isinstance(child, dict)
+        ]
+
     def owner_of(self, target: str) -> tuple[Element, str] | None:
         """The element and event name (e.g. ``onClick``) whose handler has this target id."""
         for element in self.elements():

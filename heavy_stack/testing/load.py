@@ -12,7 +12,10 @@ from typing import Any
 
 from heavy_stack.settings import PROJECT_ROOT
 
-LOCUSTFILE = PROJECT_ROOT / "tests" / "load_testing" / "data_recorder_locust.py"
+LOAD_TESTING_DIR = PROJECT_ROOT / "tests" / "load_testing"
+LOCUSTFILE = LOAD_TESTING_DIR / "data_recorder_locust.py"
+# A visit to the landing page; tests/load_testing/record_demo.py makes it again.
+DEMO_RECORDING = LOAD_TESTING_DIR / "data_recording_demo.json"
 
 
 @dataclass(frozen=True)

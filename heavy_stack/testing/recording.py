@@ -20,11 +20,12 @@ import json
 import logging
 import time
 from collections.abc import Iterator, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from heavy_stack.testing.layout_mirror import LayoutMirror
+from heavy_stack.testing.layout_mirror import Element, ElementNotFoundError, LayoutMirror
 
 logger = logging.getLogger(__name__)
 
@@ -70,11 +71,13 @@ class SessionRecorder:
     def received(self, connection_id: str, message: Message) -> None:
         mirror = self._mirrors.get(connection_id)
         owner = mirror.owner_of(str(message.get("target"))) if mirror else None
-        if owner is not None:
+        if mirror is not None and owner is not None:
             element, event = owner
+            element_id = element.attributes.get("id")
             where = {
                 "path": element.path,
-                "id": element.attributes.get("id"),
+                "id": element_id,
+                "near": None if element_id else _named_sibling(mirror, element),
                 "tag": element.tag,
                 "event": event,
             }
@@ -101,6 +104,7 @@ class RecordedEvent:
     event: str
     path: str
     element_id: str | None
+    near_id: str | None  # for an element without id: the id of an element beside it
     tag: str
     think_time: float  # seconds since the previous message of the connection
     answered: bool  # whether the server sent anything before the page's next event
@@ -114,9 +118,37 @@ class RecordedEvent:
 
     def live_message(self, layout: LayoutMirror) -> dict[str, Any]:
         """This event addressed to the live page; ElementNotFoundError when it has no such handler."""
-        matches = layout.find_all(id=self.element_id) if self.element_id else []
-        element = matches[0] if len(matches) == 1 else layout.at(self.path)
-        return {"type": "layout-event", "target": element.target(self.event), "data": self.data}
+        return {
+            "type": "layout-event",
+            "target": self.live_element(layout).target(self.event),
+            "data": self.data,
+        }
+
+    def live_element(self, layout: LayoutMirror) -> Element:
+        """The element to send to: by id, or beside the element it was beside; else at the
+        recorded path; else the only one handling the event.
+
+        The last keeps a recording usable when wrappers move elements (e.g. a new provider).
+        """
+        if self.element_id:
+            by_id = layout.find_all(id=self.element_id)
+            if len(by_id) == 1:
+                return by_id[0]
+        if self.near_id:
+            for named in layout.find_all(id=self.near_id)[:1]:
+                for sibling in layout.siblings(named):
+                    if self.event in sibling.model.get("eventHandlers", {}):
+                        return sibling
+        with suppress(ElementNotFoundError):
+            at_path = layout.at(self.path)
+            if self.event in at_path.model.get("eventHandlers", {}):
+                return at_path
+        handling = [
+            element for element in layout.elements() if self.event in element.model.get("eventHandlers", {})
+        ]
+        if len(handling) == 1:
+            return handling[0]
+        raise ElementNotFoundError(f"the page has no element for {self.describe()}")
 
 
 @dataclass(frozen=True)
@@ -148,6 +180,11 @@ def busiest_connection(recording: dict[str, RecordedConnection]) -> RecordedConn
     return max(recording.values(), key=lambda connection: len(connection.events))
 
 
+def _named_sibling(mirror: LayoutMirror, element: Element) -> str | None:
+    """The id of an element beside this unnamed one (e.g. the ``<a>`` of a router link)."""
+    return next((e.attributes["id"] for e in mirror.siblings(element) if e.attributes.get("id")), None)
+
+
 def _events(records: list[list[Any]]) -> Iterator[RecordedEvent]:
     previous_at = records[0][2] if records else 0.0
     for index, (direction, _connection, at, payload) in enumerate(records):
@@ -160,6 +197,7 @@ def _events(records: list[list[Any]]) -> Iterator[RecordedEvent]:
             event=where["event"],
             path=where["path"],
             element_id=where.get("id"),
+            near_id=where.get("near"),
             tag=where.get("tag", ""),
             think_time=max(0.0, at - previous_at),
             answered=answered,

@@ -34,6 +34,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from heavy_stack.testing.layout_mirror import ElementNotFoundError, LayoutMirror
 from heavy_stack.testing.layout_session import STREAM_PATH
+from heavy_stack.testing.load import DEMO_RECORDING
 from heavy_stack.testing.recording import (
     RecordedConnection,
     RecordedEvent,
@@ -41,7 +42,6 @@ from heavy_stack.testing.recording import (
     load_recording,
 )
 
-DEMO_RECORDING = Path(__file__).with_name("data_recording_demo.json")
 REQUEST_TYPE = "WS"
 
 

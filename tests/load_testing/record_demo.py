@@ -19,9 +19,9 @@ from playwright.async_api import Page, async_playwright, expect
 
 from heavy_stack.testing.browser import launch_chromium
 from heavy_stack.testing.live_server import live_server
+from heavy_stack.testing.load import DEMO_RECORDING
 from heavy_stack.testing.recording import busiest_connection, load_recording
 
-DEMO_RECORDING = Path(__file__).with_name("data_recording_demo.json")
 # Typing pauses like a person's: the replay keeps them as think time.
 KEYSTROKE_DELAY_MS = 60
 

@@ -15,7 +15,7 @@ from heavy_stack.backend.data.model_mungers.user_mungers import UserMunger
 from heavy_stack.backend.data.pave import create_missing_tables
 from heavy_stack.testing.layout_session import WebSocketSession
 from heavy_stack.testing.live_server import LiveServer, live_server
-from heavy_stack.testing.load import run_replay
+from heavy_stack.testing.load import DEMO_RECORDING, run_replay
 from heavy_stack.testing.recording import busiest_connection, load_recording
 
 from tests.databases import make_scratch_database
@@ -98,3 +98,18 @@ async def test_a_recorded_session_replays_on_a_fresh_server_with_five_users(
             for name in answered
         }
         assert await demo_user_name(second) == NEW_NAME
+
+
+async def test_the_committed_demo_recording_still_replays_on_the_app(
+    database_urls: tuple[str, str], tmp_path: Path
+) -> None:
+    """When the pages change too much for it: uv run python tests/load_testing/record_demo.py"""
+    recorded = busiest_connection(load_recording(DEMO_RECORDING))
+    async with fresh_database(database_urls, "demo") as database:
+        with server_on(database, tmp_path / "server.log") as server:
+            result = await asyncio.to_thread(
+                run_replay, server.base_url, DEMO_RECORDING, users=1, loops=1, think_time="0"
+            )
+    assert result.exit_code == 0, result.output
+    assert result.total.failures == 0, result.output
+    assert result.total.requests == sum(1 for event in recorded.events if event.answered)
