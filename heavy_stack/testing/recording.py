@@ -9,9 +9,10 @@ connection. The recorder keeps a mirror of each connection's layout and adds, be
 ``target`` of every received event, where its handler lives::
 
     {"type": "layout-event", "target": "9f…", "data": [...],
-     "replay": {"path": "/children/0/children/3", "id": "update-time", "event": "onClick"}}
+     "replay": {"path": "/children/0/children/3", "id": "update-time", "near": null,
+                "tag": "button", "event": "onClick"}}
 
-A replay finds the live element by ``id`` (else by ``path``) and sends to its live target.
+A replay finds the live element (see ``RecordedEvent.live_element``) and sends to its target.
 """
 
 from __future__ import annotations
