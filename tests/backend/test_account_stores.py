@@ -115,3 +115,16 @@ async def test_counters_count_within_a_window_and_start_again_after_it(stores: A
     assert (await stores.rate_limits.add(key, window)).count == 1
     await stores.rate_limits.reset(key)
     assert (await stores.rate_limits.add(key, window)).count == 1
+
+
+async def test_housekeeping_forgets_expired_sessions_and_counters(
+    stores: AccountStores, user_id: UserId
+) -> None:
+    await stores.sessions.save("digest-7", session_of(user_id, timedelta(milliseconds=50)))
+    await stores.sessions.save("digest-8", session_of(user_id))
+    await stores.rate_limits.add(f"test:{uuid.uuid4().hex}", timedelta(milliseconds=50))
+    await asyncio.sleep(0.1)
+    forgotten = await stores.sessions.delete_expired() + await stores.rate_limits.delete_expired()
+    # PostgreSQL deletes the rows now; Redis has already let the keys expire by itself.
+    assert forgotten >= (2 if stores.redis is None else 0)
+    assert await stores.sessions.get("digest-8") is not None
