@@ -46,7 +46,7 @@ async def test_crafted_events_never_reach_another_users_note(server: LiveServer)
 
         # 3. Eve's own form, with Ada's note id in the event data: the id is not read from it.
         await eve_page.navigate("/notes")
-        await eve_page.wait_for_element("new-note-form")
+        await eve_page.wait_for_text("note-list", "No notes yet")
         note_id = note_path.rsplit("/", 1)[1]
         await eve_page.type("new-note-title", note_id)
         await eve_page.fire(

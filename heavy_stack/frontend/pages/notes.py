@@ -45,7 +45,9 @@ def NotesPage() -> Component:
     form_key, set_form_key = use_state(0)
 
     async def load(context: HeavyContext) -> None:
-        set_notes(tuple(await NoteManager(NoteMunger()).list(context.require_user().id)))
+        loaded = tuple(await NoteManager(NoteMunger()).list(context.require_user().id))
+        # Only if nothing newer arrived meanwhile (a note added before this first load ended).
+        set_notes(lambda current: loaded if current is None else current)
 
     heavy_use_effect(load, [])
 
