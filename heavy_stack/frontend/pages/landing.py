@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,7 +9,6 @@ from heavy_stack_brython.clipboard import copy_to_clipboard
 from heavy_stack_brython.navigate import open_new_tab
 from heavy_stack_brython.scrolling import scroll_to_element
 from reactpy import component, html, use_ref, use_state
-from reactpy.utils import Ref
 
 from heavy_stack.backend.data.model_managers.user_manager import UserManager
 from heavy_stack.backend.data.model_mungers.user_mungers import UserMunger
@@ -26,6 +24,7 @@ from heavy_stack.frontend.components import (
     Preformatted,
     RouterLink,
     Section,
+    keep_in,
 )
 from heavy_stack.frontend.heavy_context import HeavyContext
 from heavy_stack.frontend.reactpy_util import heavy_event, heavy_use_context, heavy_use_effect
@@ -111,7 +110,7 @@ def CurrentUserSection() -> Component:
         Button("Read again", heavy_event(read_again), id="read-user"),
         html.form(
             {"id": "rename-form", "onSubmit": heavy_event(rename, prevent_default=True)},
-            LineInput("New display name", _remember_in(new_name), id="rename-input"),
+            LineInput("New display name", keep_in(new_name), id="rename-input"),
             Button("Rename", id="rename-submit", type="submit"),
         ),
         Paragraph(error, id="rename-error"),
@@ -183,7 +182,7 @@ def EchoFormSection() -> Component:
         "A form",
         html.form(
             {"id": "echo-form", "onSubmit": heavy_event(submit, prevent_default=True)},
-            LineInput("Say something", _remember_in(draft), id="echo-input", placeholder="Hello"),
+            LineInput("Say something", keep_in(draft), id="echo-input", placeholder="Hello"),
             Button("Submit", id="echo-submit", type="submit"),
         ),
         Paragraph(f"You said: {submitted}" if submitted else "Nothing submitted yet.", id="echo-result"),
@@ -204,12 +203,3 @@ def SquareSection() -> Component:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _remember_in(draft: Ref[str]) -> Callable[[str], None]:
-    """An input's on_change that keeps the latest text in ``draft`` (read when the form submits)."""
-
-    def remember(text: str) -> None:
-        draft.current = text
-
-    return remember
