@@ -7,15 +7,15 @@ arrive as JSON. When the server wants the result, it is sent back as JSON throug
 button's click, i.e. as an ordinary ReactPy event.
 
 This module is imported on the server too (to mark functions), so ``browser`` imports are
-guarded.
+guarded. It uses Brython's own ``javascript.JSON`` rather than ``json``, so pages need not load
+Brython's standard library.
 """
-
-import json
 
 try:
     from browser import document, window  # type: ignore[import-not-found]
+    from javascript import JSON  # type: ignore[import-not-found]
 except ImportError:  # on the server
-    document = window = None
+    document = window = JSON = None
 
 CALLABLE_MARK = "__called_from_reactpy__"
 RESULT_BUTTON_ID = "heavy-bridge-result"
@@ -48,7 +48,7 @@ def _run(call):  # type: ignore[no-untyped-def]
         function = getattr(module, call.name)
         if not getattr(function, CALLABLE_MARK, False):
             raise PermissionError(f"{call.module}.{call.name} is not marked @called_from_reactpy")
-        result = function(**json.loads(call.kwargs))
+        result = function(**JSON.parse(call.kwargs))
     except Exception as error:
         window.console.error(f"Brython call {call.module}.{call.name} failed: {error!r}")
         if wants_reply:
@@ -68,5 +68,5 @@ def _reply(call_id, ok, value):  # type: ignore[no-untyped-def]
     if button is None:
         window.console.error("Brython bridge: the result button is not on the page")
         return
-    button.value = json.dumps({"id": call_id, "ok": ok, "value": value})
+    button.value = JSON.stringify({"id": call_id, "ok": ok, "value": value})
     button.click()
