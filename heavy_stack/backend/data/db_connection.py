@@ -91,22 +91,26 @@ class Database:
 
         Commits when the block ends normally, rolls back when it raises, always closes.
         """
-        async with self.sessionmaker() as session, session.begin():
-            token = db_session.set(session)
-            try:
-                yield session
-            finally:
-                db_session.reset(token)
+        async with _current_session(self.sessionmaker, db_session) as session:
+            yield session
 
     @asynccontextmanager
     async def vector_transaction(self) -> AsyncIterator[AsyncSession]:
         """Like ``transaction``, on the vector database, set as the current ``vector_db_session``."""
-        async with self.vector_sessionmaker() as session, session.begin():
-            token = vector_db_session.set(session)
-            try:
-                yield session
-            finally:
-                vector_db_session.reset(token)
+        async with _current_session(self.vector_sessionmaker, vector_db_session) as session:
+            yield session
+
+
+@asynccontextmanager
+async def _current_session(
+    sessionmaker: SessionMaker, current: ContextVar[AsyncSession]
+) -> AsyncIterator[AsyncSession]:
+    async with sessionmaker() as session, session.begin():
+        token = current.set(session)
+        try:
+            yield session
+        finally:
+            current.reset(token)
 
 
 async def _answers(engine: AsyncEngine) -> bool:

@@ -47,9 +47,9 @@ def LineInput(
     def changed(event: dict[str, Any]) -> None:
         on_change(_target_value(event)[:MAX_LINE_LENGTH])
 
-    return html.label(
-        {"className": "field", "htmlFor": id},
-        html.span({"className": "field-label"}, label),
+    return _labelled(
+        label,
+        id,
         html.input(
             {
                 "id": id,
@@ -79,9 +79,9 @@ def TextArea(
     def changed(event: dict[str, Any]) -> None:
         on_change(_target_value(event)[:max_length])
 
-    return html.label(
-        {"className": "field", "htmlFor": id},
-        html.span({"className": "field-label"}, label),
+    return _labelled(
+        label,
+        id,
         html.textarea(
             {
                 "id": id,
@@ -114,9 +114,9 @@ def NumberInput(
         set_error(message)
         on_change(number)
 
-    return html.label(
-        {"className": "field", "htmlFor": id},
-        html.span({"className": "field-label"}, label),
+    return _labelled(
+        label,
+        id,
         html.input(
             {
                 "id": id,
@@ -163,3 +163,10 @@ def keep_in(ref: Ref[str]) -> Callable[[str], None]:
         ref.current = text
 
     return remember
+
+
+def _labelled(label: str, id: str, *controls: Component) -> Component:
+    """A form control (and what follows it, e.g. an error) under its visible label."""
+    return html.label(
+        {"className": "field", "htmlFor": id}, html.span({"className": "field-label"}, label), *controls
+    )
