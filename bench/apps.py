@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reactpy import component, html, use_state
+from reactpy import component, html, use_state  # noqa: TID251 - stock ReactPy is the baseline
 from reactpy.backend.sanic import configure
 from sanic import Request, Sanic, Websocket
 from sanic.response import HTTPResponse, json

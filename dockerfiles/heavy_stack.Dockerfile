@@ -53,8 +53,9 @@ ENV PATH="/app/.venv/bin:${PATH}" \
 USER 10001:10001
 EXPOSE 8000
 
-# The app's own health endpoint: 200 when the app and both databases answer, 503 otherwise.
+# Liveness: the process answers. Not /readyz: a database outage must not get the app
+# restarted (a restart would not bring the database back); the app recovers by itself.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ['HEAVY_STACK_PORT']}/healthz\", timeout=4)"]
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ['HEAVY_STACK_PORT']}/livez\", timeout=4)"]
 
 CMD ["python", "-m", "heavy_stack"]

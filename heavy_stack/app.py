@@ -16,7 +16,7 @@ from heavy_stack.backend.background import run_every
 from heavy_stack.backend.data.db_connection import Database
 from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
 from heavy_stack.backend.data.pave import create_missing_tables
-from heavy_stack.backend.health import healthz
+from heavy_stack.backend.health import livez, readyz
 from heavy_stack.backend.notes_search import NoteSearch
 from heavy_stack.backend.security import install_security_defaults
 from heavy_stack.frontend import reactpy_stream, reactpy_task_local_hooks
@@ -44,7 +44,9 @@ def create_app(settings: Settings | None = None, *, name: str = APP_NAME) -> San
     app.config.KEEP_ALIVE_TIMEOUT = 15
     install_security_defaults(app, settings)
     app.static("/static", STATIC_DIR, name="static")
-    app.add_route(healthz, "/healthz", name="healthz")
+    app.add_route(livez, "/livez", name="livez")
+    app.add_route(readyz, "/readyz", name="readyz")
+    app.add_route(readyz, "/healthz", name="healthz")
     register_brython_routes(app)
     configure(app, ServerRoot, Options(head=page_head_html(settings.app_title)))
     install_accounts(app)

@@ -45,3 +45,8 @@ VisitorContext: Context[CurrentVisitor | None] = create_context(None)
 
 # The signed-in user of this connection, or None.
 CurrentUserContext: Context[User | None] = create_context(None)
+
+# Shows a message in the page's notice banner (None clears it). The heavy wrappers call it when
+# a handler's transaction fails: pages do not report database failures themselves.
+ShowNotice = Callable[[str | None], None]
+NoticeContext: Context[ShowNotice | None] = create_context(None)

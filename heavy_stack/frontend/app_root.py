@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reactpy import component, html, use_state
+from reactpy import component, html
 from reactpy.backend.sanic import use_request
 from reactpy_router import browser_router, route
 
@@ -16,10 +16,12 @@ from heavy_stack.frontend.app_context import (
     VisitorContext,
 )
 from heavy_stack.frontend.brython_executors import BrythonExecutorProvider
+from heavy_stack.frontend.components.notice import NoticeProvider
 from heavy_stack.frontend.pages.landing import LandingPage
 from heavy_stack.frontend.pages.notes import NotePage, NotesPage
 from heavy_stack.frontend.pages.other import NotFoundPage, OtherPage
 from heavy_stack.frontend.pages.sign_in import SignInPage, SignUpPage
+from heavy_stack.frontend.reactpy_util import heavy_use_state
 from heavy_stack.frontend.timezone import TimezoneProvider
 from heavy_stack.frontend.types import Component
 
@@ -31,7 +33,7 @@ def AppRoot(services: AppServices, visitor: Visitor | None = None) -> Component:
     ``visitor`` is who the websocket handshake showed (session cookie, client address); the
     server passes it, tests pass whom they like, and ``None`` is an anonymous visitor.
     """
-    current, set_current = use_state(visitor or Visitor())
+    current, set_current = heavy_use_state(visitor or Visitor())
     pages = browser_router(
         route("/", Page(LandingPage())),
         route("/other", Page(OtherPage())),
@@ -41,7 +43,8 @@ def AppRoot(services: AppServices, visitor: Visitor | None = None) -> Component:
         route("/notes/{note_id:uuid}", Page(SignedInOnly(NotePage()))),
         route("{path:any}", Page(NotFoundPage())),
     )
-    browser = BrythonExecutorProvider(TimezoneProvider(pages))
+    # The notice banner sits above every page: the heavy wrappers report failed writes there.
+    browser = BrythonExecutorProvider(TimezoneProvider(NoticeProvider(pages)))
     with_user = CurrentUserContext(browser, value=current.user)
     with_visitor = VisitorContext(with_user, value=CurrentVisitor(current, set_current))
     return AppServicesContext(with_visitor, value=services)

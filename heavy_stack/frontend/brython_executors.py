@@ -19,11 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from reactpy import component, create_context, html, use_ref, use_state
+from reactpy import component, create_context, html, use_ref
 from reactpy.types import Context
 from reactpy_bridge import CALLABLE_MARK, RESULT_BUTTON_ID
 
-from heavy_stack.frontend.reactpy_util import heavy_event
+from heavy_stack.frontend.reactpy_util import heavy_event, heavy_use_state
 from heavy_stack.frontend.types import Component
 
 logger = logging.getLogger(__name__)
@@ -117,7 +117,7 @@ BrythonExecutorContext: Context[BrythonExecutor | None] = create_context(None)
 def BrythonExecutorProvider(*children: Component) -> Component:
     """Provides ``BrythonExecutorContext`` and renders the calls and the answer button."""
     no_calls: tuple[BrythonCall, ...] = ()
-    calls, set_calls = use_state(no_calls)
+    calls, set_calls = heavy_use_state(no_calls)
 
     def send(call: BrythonCall) -> None:
         set_calls(lambda current: (*current[-(KEPT_CALLS - 1) :], call))

@@ -8,11 +8,11 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from heavy_stack_brython.timezones import get_timezone
-from reactpy import component, create_context, use_state
+from reactpy import component, create_context
 from reactpy.types import Context
 
 from heavy_stack.frontend.brython_executors import BrythonExecutorContext
-from heavy_stack.frontend.reactpy_util import heavy_use_context, heavy_use_effect
+from heavy_stack.frontend.reactpy_util import heavy_use_context, heavy_use_effect, heavy_use_state
 from heavy_stack.frontend.types import Component
 
 logger = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ TimezoneContext: Context[ZoneInfo | None] = create_context(None)
 @component
 def TimezoneProvider(*children: Component) -> Component:
     no_zone: ZoneInfo | None = None
-    zone, set_zone = use_state(no_zone)
+    zone, set_zone = heavy_use_state(no_zone)
     executor = heavy_use_context(BrythonExecutorContext)
 
     def ask_the_browser() -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from reactpy import component, html, use_state
+from reactpy import component, html
 
 from heavy_stack.dev import live_layouts
-from heavy_stack.frontend.reactpy_util import heavy_event
+from heavy_stack.frontend.reactpy_util import heavy_event, heavy_use_state
 from heavy_stack.frontend.types import Component
 from heavy_stack.testing.layout_session import InProcessSession
 
@@ -18,7 +18,7 @@ label = "before"
 
 @component
 def Counter() -> Component:
-    count, set_count = use_state(0)
+    count, set_count = heavy_use_state(0)
     return html.div(
         html.button({"id": "add", "onClick": heavy_event(lambda _event: set_count(lambda c: c + 1))}, "+"),
         html.p({"id": "shown"}, f"{label}: {count}"),

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from reactpy import component, html, use_state
+from reactpy import component, html
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from heavy_stack.backend.data.db_connection import Database, db_session
@@ -19,7 +19,7 @@ from heavy_stack.backend.data.model_managers.user_manager import UserManager
 from heavy_stack.backend.data.model_mungers.user_mungers import UserMunger
 from heavy_stack.frontend.app_context import AppServices, AppServicesContext
 from heavy_stack.frontend.heavy_context import HeavyContext
-from heavy_stack.frontend.reactpy_util import heavy_event, heavy_use_effect
+from heavy_stack.frontend.reactpy_util import heavy_event, heavy_use_effect, heavy_use_state
 from heavy_stack.frontend.types import Component
 from heavy_stack.settings import PROJECT_ROOT
 from heavy_stack.testing.layout_session import InProcessSession
@@ -30,7 +30,7 @@ seen: dict[str, Any] = {}
 @component
 def SignUpButtons(email: str) -> Component:
     """An async handler that writes, another that writes then fails, and a sync one."""
-    status, set_status = use_state("idle")
+    status, set_status = heavy_use_state("idle")
 
     async def sign_up(context: HeavyContext, _event: dict[str, Any]) -> None:
         seen["session"] = context.db_session
@@ -57,7 +57,7 @@ def SignUpButtons(email: str) -> Component:
 
 @component
 def LoadsOnMount() -> Component:
-    name, set_name = use_state("")
+    name, set_name = heavy_use_state("")
 
     async def load(context: HeavyContext) -> None:
         seen["effect_session"] = context.db_session

@@ -23,8 +23,9 @@ def get(url: str) -> tuple[int, Message, bytes]:
         return error.code, error.headers, error.read()
 
 
-def test_healthz_says_app_and_databases_are_up(server: LiveServer) -> None:
-    status, _, body = get(server.base_url + "/healthz")
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+def test_readiness_says_app_and_databases_are_up(server: LiveServer, path: str) -> None:
+    status, _, body = get(server.base_url + path)
     assert status == 200
     assert json.loads(body) == {"app": "up", "database": "up", "vector_database": "up"}
 
@@ -45,11 +46,15 @@ def test_stylesheet_is_served(server: LiveServer) -> None:
     assert b".centered-column" in body
 
 
-def test_healthz_is_503_when_the_database_is_unreachable(tmp_path: Path) -> None:
-    # Nothing listens on port 1: the server starts (engines connect lazily) but is not healthy.
+def test_not_ready_but_alive_when_the_database_is_unreachable(tmp_path: Path) -> None:
+    # Nothing listens on port 1: the server starts (engines connect lazily) but is not ready.
     down = "postgresql+asyncpg://postgres@127.0.0.1:1/nothing"
     settings = {"SQL_DB_URL": down, "VECTOR_DB_URL": down}
     with live_server(settings, tmp_path / "server.log", expect_healthy=False) as running:
-        status, _, body = get(running.base_url + "/healthz")
-    assert status == 503
-    assert json.loads(body) == {"app": "up", "database": "down", "vector_database": "down"}
+        answers = {path: get(running.base_url + path) for path in ("/healthz", "/readyz", "/livez")}
+    for path in ("/healthz", "/readyz"):
+        status, _, body = answers[path]
+        assert status == 503, path
+        assert json.loads(body) == {"app": "up", "database": "down", "vector_database": "down"}
+    status, _, body = answers["/livez"]
+    assert (status, json.loads(body)) == (200, {"app": "up"})

@@ -2,17 +2,28 @@
 
 Two databases, as in the seed: the app's SQL database and a vector database (pgvector) on a
 second connection. ``Database`` owns both; the app opens it in a server start-up listener.
+
+**Outages are bounded.** A database that is down refuses connections; one that hangs (a
+stopped process, a lost network) accepts them and never answers. So every wait has a limit:
+connecting, waiting for a pooled connection, and each statement (asyncpg's
+``command_timeout``). A statement that times out is treated as a lost connection: SQLAlchemy
+closes that connection and discards every pooled one opened before, so the app recovers by
+itself when the database is back. Pooled connections are not pinged at each checkout (a round
+trip per transaction); a stale one (after a database restart) fails its first statement, which
+invalidates the pool the same way. ``is_unavailable`` tells such failures from the rest.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
+import asyncpg
+from sqlalchemy import event, exc, text
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,7 +35,15 @@ vector_db_session: ContextVar[AsyncSession] = ContextVar("vector_db_session")
 
 SessionMaker = async_sessionmaker[AsyncSession]
 
-CONNECT_TIMEOUT_SECONDS = 5
+# The longest a handler waits on the database before telling the user it is unavailable:
+# for a connection, for a free pooled connection, and for each statement.
+DB_TIMEOUT_SECONDS = 2.0
+
+
+class CommitFailedError(RuntimeError):
+    """The work of a transaction was done but COMMIT failed: nothing (or, when the connection
+    was lost during the commit, perhaps nothing) was stored. The cause is chained."""
+
 
 _ASYNC_DRIVERS = {
     "postgresql": "postgresql+asyncpg",
@@ -41,16 +60,51 @@ def async_url(url: str) -> str:
     return parsed.set(drivername=driver).render_as_string(hide_password=False)
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    """An async engine with the pool settings the app uses everywhere."""
-    return create_async_engine(
+def create_engine(url: str, *, pool_size: int = 10, timeout: float = DB_TIMEOUT_SECONDS) -> AsyncEngine:
+    """An async engine with the pool settings the app uses everywhere.
+
+    ``timeout`` bounds connecting, waiting for a pooled connection and every statement
+    (see the module docstring); give a longer one to engines that run long statements.
+    """
+    engine = create_async_engine(
         async_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
-        # Fail fast when the database is down instead of asyncpg's 60 s default.
-        connect_args={"timeout": CONNECT_TIMEOUT_SECONDS},
+        pool_timeout=timeout,
+        connect_args={"timeout": timeout, "command_timeout": timeout},
     )
+    event.listen(engine.sync_engine, "handle_error", _timeouts_lose_the_connection)
+    return engine
+
+
+def _timeouts_lose_the_connection(context: ExceptionContext) -> None:
+    # A statement that timed out leaves its connection mid-protocol; SQLAlchemy closes a
+    # connection it takes as lost (no ROLLBACK that would wait again) and renews the pool.
+    if isinstance(context.original_exception, TimeoutError):
+        context.is_disconnect = True
+
+
+_UNAVAILABLE = (
+    TimeoutError,  # asyncpg's command or connect timeout (asyncio.TimeoutError is TimeoutError)
+    OSError,  # refused or reset connections
+    exc.TimeoutError,  # no pooled connection free in time
+    asyncpg.PostgresConnectionError,  # e.g. the server is starting up or shutting down
+    asyncpg.InterfaceError,  # e.g. the connection was closed mid-operation
+)
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` (or what caused it) means the database could not be reached in time."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, exc.DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, _UNAVAILABLE):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def create_sessionmaker(engine: AsyncEngine) -> SessionMaker:
@@ -68,28 +122,32 @@ class Database:
     vector_sessionmaker: SessionMaker
 
     @classmethod
-    def connect(cls, sql_url: str, vector_url: str, *, pool_size: int = 10) -> Database:
+    def connect(
+        cls, sql_url: str, vector_url: str, *, pool_size: int = 10, timeout: float = DB_TIMEOUT_SECONDS
+    ) -> Database:
         """Create engines (connections open lazily, on first use)."""
-        engine = create_engine(sql_url, pool_size=pool_size)
-        vector_engine = create_engine(vector_url, pool_size=pool_size)
+        engine = create_engine(sql_url, pool_size=pool_size, timeout=timeout)
+        vector_engine = create_engine(vector_url, pool_size=pool_size, timeout=timeout)
         return cls(engine, create_sessionmaker(engine), vector_engine, create_sessionmaker(vector_engine))
 
     async def close(self) -> None:
         await self.engine.dispose()
         await self.vector_engine.dispose()
 
-    async def is_reachable(self) -> dict[str, bool]:
-        """Run ``SELECT 1`` on each connection; ``False`` where it fails."""
-        return {
-            "sql": await _answers(self.engine),
-            "vector": await _answers(self.vector_engine),
-        }
+    async def is_reachable(self, within: float = 1.5) -> dict[str, bool]:
+        """Run ``SELECT 1`` on both databases at once; ``False`` where it fails or takes
+        longer than ``within`` seconds."""
+        sql, vector = await asyncio.gather(
+            _answers(self.engine, within), _answers(self.vector_engine, within)
+        )
+        return {"sql": sql, "vector": vector}
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session in a transaction, set as the current ``db_session`` while it is open.
 
-        Commits when the block ends normally, rolls back when it raises, always closes.
+        Commits when the block ends normally (``CommitFailedError`` if that fails), rolls back
+        when it raises, always closes.
         """
         async with _current_session(self.sessionmaker, db_session) as session:
             yield session
@@ -105,18 +163,22 @@ class Database:
 async def _current_session(
     sessionmaker: SessionMaker, current: ContextVar[AsyncSession]
 ) -> AsyncIterator[AsyncSession]:
-    async with sessionmaker() as session, session.begin():
+    async with sessionmaker() as session:  # closing it rolls back what was not committed
         token = current.set(session)
         try:
             yield session
         finally:
             current.reset(token)
+        try:
+            await session.commit()
+        except Exception as error:
+            raise CommitFailedError(f"COMMIT failed: {error}") from error
 
 
-async def _answers(engine: AsyncEngine) -> bool:
+async def _answers(engine: AsyncEngine, within: float) -> bool:
     try:
-        async with engine.connect() as connection:
+        async with asyncio.timeout(within), engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
-    except Exception:  # any failure means "not reachable" for a health check
+    except Exception:  # any failure (or no answer in time) means "not ready"
         return False
     return True

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from reactpy import component, html, use_state
+from reactpy import component, html
 from reactpy.core.events import EventHandler
 from reactpy.utils import Ref
 
-from heavy_stack.frontend.reactpy_util import heavy_event
+from heavy_stack.frontend.reactpy_util import heavy_event, heavy_use_state
 from heavy_stack.frontend.types import Component
 
 MAX_LINE_LENGTH = 500
@@ -107,7 +107,7 @@ def NumberInput(
 
     Bad text is shown as an error under the field; it never reaches ``on_change`` as a number.
     """
-    error, set_error = use_state("")
+    error, set_error = heavy_use_state("")
 
     def changed(event: dict[str, Any]) -> None:
         number, message = parse_whole_number(_target_value(event), minimum, maximum)

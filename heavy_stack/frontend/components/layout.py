@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from reactpy import component, html, use_state
+from reactpy import component, html
 
-from heavy_stack.frontend.reactpy_util import heavy_event
+from heavy_stack.frontend.reactpy_util import heavy_event, heavy_use_state
 from heavy_stack.frontend.types import Component
 
 
@@ -32,7 +32,7 @@ def ExpandableSection(
     initially_open: bool = False,
 ) -> Component:
     """A section whose body shows or hides when its title is clicked."""
-    is_open, set_open = use_state(initially_open)
+    is_open, set_open = heavy_use_state(initially_open)
     toggle = heavy_event(lambda _event: set_open(not is_open))
     header = html.button(
         {

@@ -8,7 +8,7 @@ from typing import Any
 from heavy_stack_brython.clipboard import copy_to_clipboard
 from heavy_stack_brython.navigate import open_new_tab
 from heavy_stack_brython.scrolling import scroll_to_element
-from reactpy import component, html, use_ref, use_state
+from reactpy import component, html, use_ref
 
 from heavy_stack.backend.data.model_managers.user_manager import UserManager
 from heavy_stack.backend.data.model_mungers.user_mungers import UserMunger
@@ -27,7 +27,12 @@ from heavy_stack.frontend.components import (
     keep_in,
 )
 from heavy_stack.frontend.heavy_context import HeavyContext
-from heavy_stack.frontend.reactpy_util import heavy_event, heavy_use_context, heavy_use_effect
+from heavy_stack.frontend.reactpy_util import (
+    heavy_event,
+    heavy_use_context,
+    heavy_use_effect,
+    heavy_use_state,
+)
 from heavy_stack.frontend.timezone import format_in_zone, use_timezone
 from heavy_stack.frontend.types import Component
 from heavy_stack.shared_models.user import User
@@ -72,10 +77,10 @@ def LandingPage() -> Component:
 def CurrentUserSection() -> Component:
     """Reads and writes a user through manager → repository → munger, in the heavy wrappers."""
     no_user: User | None = None
-    user, set_user = use_state(no_user)
-    read_at, set_read_at = use_state(_now)
+    user, set_user = heavy_use_state(no_user)
+    read_at, set_read_at = heavy_use_state(_now)
     new_name = use_ref("")
-    error, set_error = use_state("")
+    error, set_error = heavy_use_state("")
 
     def show(found: User | None) -> None:
         set_user(found)
@@ -119,7 +124,7 @@ def CurrentUserSection() -> Component:
 
 @component
 def ServerTimeSection() -> Component:
-    now, set_now = use_state(_now)
+    now, set_now = heavy_use_state(_now)
     update = heavy_event(lambda _event: set_now(_now()))
     return Section(
         "Server time, in your time zone",
@@ -134,7 +139,7 @@ def BrowserSection() -> Component:
     """Brython examples: the server asks the browser to act, and hears back."""
     executor = heavy_use_context(BrythonExecutorContext)
     zone = use_timezone()
-    copy_result, set_copy_result = use_state("")
+    copy_result, set_copy_result = heavy_use_state("")
 
     def scroll_to_time(_event: dict[str, Any]) -> None:
         if executor is not None:
@@ -173,7 +178,7 @@ def EchoFormSection() -> Component:
     # The draft lives in a ref, not state: a submit that arrives right after the last
     # keystroke, before the re-render, must still see the latest text.
     draft = use_ref("")
-    submitted, set_submitted = use_state("")
+    submitted, set_submitted = heavy_use_state("")
 
     def submit(_event: dict[str, Any]) -> None:
         set_submitted(draft.current.strip())
@@ -192,7 +197,7 @@ def EchoFormSection() -> Component:
 @component
 def SquareSection() -> Component:
     no_number: int | None = None
-    number, set_number = use_state(no_number)
+    number, set_number = heavy_use_state(no_number)
     result = "" if number is None else f"{number:,} squared is {number * number:,}."
     return Section(
         "A number",

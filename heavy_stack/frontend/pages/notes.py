@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reactpy import component, html, use_ref, use_state
+from reactpy import component, html, use_ref
 from reactpy_router import navigate, use_params
 
 from heavy_stack.backend.data.model_managers.note_manager import NoteManager, NoteNotFoundError
@@ -28,7 +28,7 @@ from heavy_stack.frontend.components import (
     keep_in,
 )
 from heavy_stack.frontend.heavy_context import HeavyContext
-from heavy_stack.frontend.reactpy_util import heavy_event, heavy_use_effect
+from heavy_stack.frontend.reactpy_util import heavy_event, heavy_use_effect, heavy_use_state
 from heavy_stack.frontend.types import Component
 from heavy_stack.shared_models.note import Note, NoteId, RelatedNote
 
@@ -39,10 +39,10 @@ NOT_FOUND = "There is no such note among yours."
 def NotesPage() -> Component:
     """``/notes``: the user's notes, newest edit first, and a form for a new one."""
     no_notes: tuple[Note, ...] | None = None
-    notes, set_notes = use_state(no_notes)
+    notes, set_notes = heavy_use_state(no_notes)
     title, body = use_ref(""), use_ref("")
-    message, set_message = use_state("")
-    form_key, set_form_key = use_state(0)
+    message, set_message = heavy_use_state("")
+    form_key, set_form_key = heavy_use_state(0)
 
     async def load(context: HeavyContext) -> None:
         loaded = tuple(await NoteManager(NoteMunger()).list(context.require_user().id))
@@ -59,10 +59,15 @@ def NotesPage() -> Component:
             set_message(str(problem))
             return
         _embed_after_commit(context, note.id)
+        # State shows once the note is committed (see heavy_context); the draft lives in refs,
+        # which change at once, so it is cleared only then too: a failed save keeps it.
         set_notes(tuple(await NoteManager(NoteMunger()).list(owner)))
-        title.current = body.current = ""
         set_form_key(form_key + 1)  # a fresh, empty form
         set_message(f"Added “{note.title}”.")
+        context.on_commit(start_a_new_draft)
+
+    def start_a_new_draft() -> None:
+        title.current = body.current = ""
 
     return CenteredColumn(
         PageTitle("Your notes"),
@@ -115,10 +120,10 @@ def NotePage() -> Component:
 @component
 def NoteEditor(note_id: NoteId) -> Component:
     no_note: Note | None = None
-    note, set_note = use_state(no_note)
-    status, set_status = use_state("loading")  # loading, found, missing, deleted
+    note, set_note = heavy_use_state(no_note)
+    status, set_status = heavy_use_state("loading")  # loading, found, missing, deleted
     title, body = use_ref(""), use_ref("")
-    message, set_message = use_state("")
+    message, set_message = heavy_use_state("")
 
     def show(found: Note | None) -> None:
         if found is not None:
@@ -179,8 +184,8 @@ def NoteEditor(note_id: NoteId) -> Component:
 def RelatedNotes(note: Note) -> Component:
     """The three notes of the same user whose text is closest to this one's."""
     no_related: list[RelatedNote] | None = None
-    related, set_related = use_state(no_related)
-    unavailable, set_unavailable = use_state(False)
+    related, set_related = heavy_use_state(no_related)
+    unavailable, set_unavailable = heavy_use_state(False)
 
     async def find(context: HeavyContext) -> None:
         found = await NoteSearch(context.database).related(context.require_user().id, note)

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from heavy_stack_brython.navigate import navigate_to
-from reactpy import component, html, use_ref, use_state
+from reactpy import component, html, use_ref
 from reactpy_router import use_search_params
 
 from heavy_stack.backend.accounts.http import safe_next_path, sign_in_completion_url
@@ -26,7 +26,7 @@ from heavy_stack.frontend.components import (
     keep_in,
 )
 from heavy_stack.frontend.heavy_context import HeavyContext
-from heavy_stack.frontend.reactpy_util import heavy_event, heavy_use_context
+from heavy_stack.frontend.reactpy_util import heavy_event, heavy_use_context, heavy_use_state
 from heavy_stack.frontend.types import Component
 
 NOTICES = {
@@ -40,7 +40,7 @@ def SignInPage() -> Component:
     # Inputs live in refs: a submit right after the last keystroke must still see it.
     email, password = use_ref(""), use_ref("")
     next_path, notice = _use_next_path_and_notice()
-    message, set_message = use_state(notice)
+    message, set_message = heavy_use_state(notice)
     finish = _use_finish_sign_in(next_path, set_message)
 
     async def submit(context: HeavyContext, _event: dict[str, Any]) -> None:
@@ -72,7 +72,7 @@ def SignInPage() -> Component:
 def SignUpPage() -> Component:
     email, name, password = use_ref(""), use_ref(""), use_ref("")
     next_path, _notice = _use_next_path_and_notice()
-    message, set_message = use_state("")
+    message, set_message = heavy_use_state("")
     finish = _use_finish_sign_in(next_path, set_message)
 
     async def submit(context: HeavyContext, _event: dict[str, Any]) -> None:

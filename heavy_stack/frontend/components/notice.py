@@ -1,0 +1,44 @@
+"""The page's notice banner: what the heavy wrappers tell the user when a write fails."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reactpy import component, html
+
+from heavy_stack.frontend.app_context import NoticeContext, ShowNotice
+from heavy_stack.frontend.reactpy_util import heavy_event, heavy_use_state
+from heavy_stack.frontend.types import Component
+
+
+@component
+def NoticeProvider(*children: Component) -> Component:
+    """Gives ``children`` a ``NoticeContext`` and shows its notice above them."""
+    no_notice: str | None = None
+    notice, show = heavy_use_state(no_notice)
+    return NoticeContext(html._(NoticeBanner(notice, show), *children), value=show)
+
+
+@component
+def NoticeBanner(notice: str | None, show: ShowNotice) -> Component:
+    # Always in the page, so assistive technology announces the text when it appears.
+    attributes = {"id": "app-notice", "role": "alert", "className": "notice" if notice else ""}
+    if not notice:
+        return html.div(attributes)
+
+    def dismiss(_event: dict[str, Any]) -> None:
+        show(None)
+
+    return html.div(
+        attributes,
+        html.span({"id": "app-notice-text"}, notice),
+        html.button(
+            {
+                "id": "app-notice-dismiss",
+                "className": "button",
+                "type": "button",
+                "onClick": heavy_event(dismiss),
+            },
+            "Dismiss",
+        ),
+    )
