@@ -157,8 +157,9 @@ def heavy_event(
 
         async def handler(*data: Any) -> None:
             with caller:
-                await run(lambda context: function(context, *data), unavailable=UNAVAILABLE)
-                run.clear_notice()  # the database answered: an earlier failure notice is stale
+                await run(
+                    lambda context: function(context, *data), unavailable=UNAVAILABLE, clears_notice=True
+                )
 
     else:
 
@@ -179,18 +180,24 @@ class _Transaction:
         self.visitor = visitor
         self.notice = notice
 
-    async def __call__(self, function: Callable[[HeavyContext], Awaitable[T]], *, unavailable: str) -> T:
+    async def __call__(
+        self,
+        function: Callable[[HeavyContext], Awaitable[T]],
+        *,
+        unavailable: str,
+        clears_notice: bool = False,
+    ) -> T:
+        """Run ``function``; ``clears_notice``: its commit also clears an earlier failure's notice."""
         try:
             async with open_heavy_context(self.services, self.visitor) as context:
+                if clears_notice:  # in the same re-render as the handler's own updates
+                    context.on_commit(lambda: self._show(None))
                 return await function(context)
         except SignInRequiredError:
             raise  # the visitor was signed out meanwhile: the page itself shows that
         except Exception as error:
             self._show(failure_message(error, unavailable))
             raise
-
-    def clear_notice(self) -> None:
-        self._show(None)
 
     def _show(self, text: str | None) -> None:
         if self.notice is not None:

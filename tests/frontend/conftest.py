@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from heavy_stack.backend.accounts.service import Accounts
 from heavy_stack.backend.accounts.visitor import Visitor
 from heavy_stack.backend.data.db_connection import Database
 from heavy_stack.frontend.app_context import AppServices
@@ -65,12 +66,14 @@ def open_page(rolled_back_services: AppServices) -> OpenPage:
     async def opener(
         path: str = "/", *, visitor: Visitor | None = None, services: AppServices | None = None
     ) -> AsyncIterator[InProcessSession]:
-        # services: the rolled-back ones with something changed (e.g. the vector database down).
+        # services: the rolled-back ones with something changed (e.g. the vector database
+        # down), or the committing ``services`` (for what happens at COMMIT).
         services = services or rolled_back_services
         database = services.database
-        assert isinstance(database, OneConnectionDatabase)
         async with InProcessSession.open(AppRoot(services, visitor), path) as page:
             yield page
+            if not isinstance(database, OneConnectionDatabase):
+                return
             # Let a transaction in flight finish before the page (and its effects) is torn
             # down: cancelling a query midway would close the test's connection.
             await database.lock.acquire()
@@ -91,17 +94,30 @@ class NewAccount(Protocol):
 def new_account(rolled_back_services: AppServices, db_session: AsyncSession) -> NewAccount:
     """``await new_account()``: signs up a new user (password ``PASSWORD``) and returns the
     visitor a browser with their session cookie would be, for ``open_page(visitor=...)``."""
-    accounts = rolled_back_services.accounts
 
     async def create(email: str | None = None, name: str = "Ada") -> Visitor:
-        visitor = Visitor("192.0.2.1", BROWSER_BINDING)
-        email = email or f"{name.lower()}-{uuid.uuid4().hex[:8]}@example.com"
-        ticket = (await accounts.sign_up(visitor, email, name, PASSWORD)).ticket
-        assert ticket is not None
-        token = await accounts.complete_sign_in(ticket, BROWSER_BINDING)
-        assert token is not None
-        session = await accounts.signed_in_session(token)
-        assert session is not None
-        return visitor.signed_in(session)
+        return await sign_up_visitor(rolled_back_services.accounts, nullcontext, email, name)
 
     return create
+
+
+async def sign_up_visitor(
+    accounts: Accounts,
+    transaction: Callable[[], AbstractAsyncContextManager[object]],
+    email: str | None = None,
+    name: str = "Ada",
+) -> Visitor:
+    """A new user (password ``PASSWORD``), signed in as a browser would be; each step runs in
+    ``transaction()`` (e.g. ``services.database.transaction``, to commit for real)."""
+    visitor = Visitor("192.0.2.1", BROWSER_BINDING)
+    email = email or f"{name.lower()}-{uuid.uuid4().hex[:8]}@example.com"
+    async with transaction():
+        ticket = (await accounts.sign_up(visitor, email, name, PASSWORD)).ticket
+    assert ticket is not None
+    async with transaction():
+        token = await accounts.complete_sign_in(ticket, BROWSER_BINDING)
+    assert token is not None
+    async with transaction():
+        session = await accounts.signed_in_session(token)
+    assert session is not None
+    return visitor.signed_in(session)

@@ -18,8 +18,9 @@ from heavy_stack.backend.data.db_connection import Database, db_session
 from heavy_stack.backend.data.model_managers.user_manager import UserManager
 from heavy_stack.backend.data.model_mungers.user_mungers import UserMunger
 from heavy_stack.frontend.app_context import AppServices, AppServicesContext
+from heavy_stack.frontend.components.notice import NoticeProvider
 from heavy_stack.frontend.heavy_context import HeavyContext
-from heavy_stack.frontend.reactpy_util import heavy_event, heavy_use_effect, heavy_use_state
+from heavy_stack.frontend.reactpy_util import FAILED, heavy_event, heavy_use_effect, heavy_use_state
 from heavy_stack.frontend.types import Component
 from heavy_stack.settings import PROJECT_ROOT
 from heavy_stack.testing.layout_session import InProcessSession
@@ -41,6 +42,7 @@ def SignUpButtons(email: str) -> Component:
     async def sign_up_then_fail(context: HeavyContext, _event: dict[str, Any]) -> None:
         seen["session"] = context.db_session
         await UserManager(UserMunger()).create(email, "Half Done")
+        set_status("half done")  # never shown: the transaction rolls back
         raise RuntimeError("payment provider is down")
 
     def count(*event_data: Any) -> None:
@@ -138,6 +140,23 @@ async def test_a_failing_handler_is_logged_and_leaves_no_partial_write(
     assert errors[0].getMessage() == (
         "Error in SignUpButtons.<locals>.sign_up_then_fail of component SignUpButtons"
     )
+
+
+async def test_state_set_by_a_failing_handler_is_dropped_and_the_notice_says_so(
+    services: AppServices, database: Database
+) -> None:
+    email = "wrapper-honest@example.com"
+    page_with_notices = served(NoticeProvider(SignUpButtons(email)), services)
+    async with InProcessSession.open(page_with_notices, router=False) as page:
+        await page.click("sign-up-fail")
+        await page.wait_for_text("app-notice", FAILED)
+        assert page.text("status") == "idle"
+        assert page.layout.find(id="app-notice").attributes["role"] == "alert"
+
+        await page.click("sign-up")  # a later success shows, and clears the notice
+        await page.wait_for_text("status", "signed up")
+        assert page.text("app-notice") == ""
+    assert await count_users(database, email) == 1
 
 
 async def test_sync_handler_gets_the_event_data_and_no_context(services: AppServices) -> None:

@@ -163,16 +163,19 @@ class Database:
 async def _current_session(
     sessionmaker: SessionMaker, current: ContextVar[AsyncSession]
 ) -> AsyncIterator[AsyncSession]:
-    async with sessionmaker() as session:  # closing it rolls back what was not committed
-        token = current.set(session)
-        try:
-            yield session
-        finally:
-            current.reset(token)
-        try:
-            await session.commit()
-        except Exception as error:
+    body_done = False
+    try:
+        async with sessionmaker() as session, session.begin():
+            token = current.set(session)
+            try:
+                yield session
+            finally:
+                current.reset(token)
+            body_done = True  # what fails from here on is the COMMIT
+    except Exception as error:
+        if body_done:
             raise CommitFailedError(f"COMMIT failed: {error}") from error
+        raise
 
 
 async def _answers(engine: AsyncEngine, within: float) -> bool:
