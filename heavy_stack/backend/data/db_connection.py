@@ -80,8 +80,15 @@ def create_engine(url: str, *, pool_size: int = 10, timeout: float = DB_TIMEOUT_
 def _timeouts_lose_the_connection(context: ExceptionContext) -> None:
     # A statement that timed out leaves its connection mid-protocol; SQLAlchemy closes a
     # connection it takes as lost (no ROLLBACK that would wait again) and renews the pool.
-    if isinstance(context.original_exception, TimeoutError):
-        context.is_disconnect = True
+    if not isinstance(context.original_exception, TimeoutError):
+        return
+    context.is_disconnect = True
+    # Close the socket now: SQLAlchemy's polite close would wait up to 2 s more for a server
+    # that does not answer.
+    if context.connection is not None and not context.connection.invalidated:
+        driver = context.connection.connection.driver_connection
+        if isinstance(driver, asyncpg.Connection):
+            driver.terminate()
 
 
 _UNAVAILABLE = (
@@ -179,9 +186,22 @@ async def _current_session(
 
 
 async def _answers(engine: AsyncEngine, within: float) -> bool:
+    # Not asyncio.timeout: after a cancellation, giving the connection back can wait again.
+    # The probe is left to end by itself (within the engine's own timeout).
+    probe = asyncio.create_task(_select_one(engine))
+    _probes.add(probe)
+    probe.add_done_callback(_probes.discard)
+    done, _pending = await asyncio.wait({probe}, timeout=within)
+    return probe in done and probe.result()
+
+
+_probes: set[asyncio.Task[bool]] = set()  # running probes (the loop keeps weak references only)
+
+
+async def _select_one(engine: AsyncEngine) -> bool:
     try:
-        async with asyncio.timeout(within), engine.connect() as connection:
+        async with engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
-    except Exception:  # any failure (or no answer in time) means "not ready"
+    except Exception:  # any failure means "not ready"
         return False
     return True
