@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from heavy_stack_brython.navigate import navigate_to
@@ -9,21 +11,38 @@ from reactpy import component, html, use_location
 from reactpy_router import navigate
 
 from heavy_stack.backend.accounts.http import SIGN_OUT_COMPLETE_PATH, sign_in_url
-from heavy_stack.frontend.app_context import CurrentUserContext
+from heavy_stack.frontend.app_context import CurrentUserContext, VisitorContext
 from heavy_stack.frontend.brython_executors import BrythonExecutorContext
 from heavy_stack.frontend.components import Button, CenteredColumn, PageTitle, Paragraph, RouterLink
 from heavy_stack.frontend.heavy_context import HeavyContext
-from heavy_stack.frontend.reactpy_util import heavy_event, heavy_use_context
+from heavy_stack.frontend.reactpy_util import (
+    heavy_event,
+    heavy_use_context,
+    heavy_use_effect,
+    heavy_use_state,
+)
 from heavy_stack.frontend.types import Component
+
+RECHECK_SECONDS = 3.0
+CHECKING_SIGN_IN = (
+    "The database is unavailable, so your sign-in cannot be checked right now. "
+    "This page continues by itself once it is back."
+)
 
 
 @component
 def SignedInOnly(page: Component) -> Component:
     """``page`` for a signed-in user; anyone else is sent to sign in, and comes back after."""
     user = heavy_use_context(CurrentUserContext)
+    current = heavy_use_context(VisitorContext)
     location = use_location()
     if user is not None:
         return page
+    if current is not None and current.visitor.is_unchecked:  # not signed out: not known yet
+        return CenteredColumn(
+            PageTitle("Checking your sign-in…"),
+            Paragraph(CHECKING_SIGN_IN, id="sign-in-unchecked"),
+        )
     url = sign_in_url(location.pathname + location.search)
     return CenteredColumn(
         PageTitle("Sign in to continue"),
@@ -36,6 +55,7 @@ def SignedInOnly(page: Component) -> Component:
 def AccountBar() -> Component:
     """Who is signed in, with links to the account pages, at the top of every page."""
     user = heavy_use_context(CurrentUserContext)
+    current = heavy_use_context(VisitorContext)
     executor = heavy_use_context(BrythonExecutorContext)
 
     async def sign_out(context: HeavyContext, _event: dict[str, Any]) -> None:
@@ -48,6 +68,8 @@ def AccountBar() -> Component:
         if executor is not None:
             executor.call(navigate_to, url=SIGN_OUT_COMPLETE_PATH)
 
+    if current is not None and current.visitor.is_unchecked:
+        return html.nav({"className": "account-bar", "id": "account-bar"}, SessionRecheck())
     if user is None:
         links = [
             RouterLink("Sign in", "/sign-in", id="to-sign-in"),
@@ -60,3 +82,21 @@ def AccountBar() -> Component:
         RouterLink("Notes", "/notes", id="to-notes"),
         Button("Sign out", heavy_event(sign_out), id="sign-out"),
     )
+
+
+@component
+def SessionRecheck() -> Component:
+    """While the visitor's cookie could not be checked (database unavailable), check it again
+    every ``RECHECK_SECONDS``; once it is known, the visitor is replaced and this unmounts."""
+    attempt, set_attempt = heavy_use_state(0)
+
+    async def check(context: HeavyContext) -> None:
+        """Opening the context checks the session again (see ``open_heavy_context``)."""
+
+    def check_again_later() -> Callable[[], None]:
+        timer = asyncio.get_running_loop().call_later(RECHECK_SECONDS, set_attempt, attempt + 1)
+        return timer.cancel
+
+    heavy_use_effect(check, [attempt])
+    heavy_use_effect(check_again_later, [attempt])
+    return html.span({"id": "checking-sign-in"}, "Checking your sign-in…")

@@ -8,12 +8,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from heavy_stack.backend.accounts.http import SIGN_IN_COMPLETE_PATH, SIGN_OUT_COMPLETE_PATH
 from heavy_stack.backend.accounts.service import EMAIL_UNAVAILABLE, NO_BROWSER_COOKIE, WRONG_CREDENTIALS
 from heavy_stack.backend.accounts.visitor import Visitor
+from heavy_stack.backend.data.db_connection import Database, create_engine, create_sessionmaker
 from heavy_stack.frontend.app_context import AppServices
+from heavy_stack.frontend.reactpy_util import UNAVAILABLE_WHILE_LOADING
 from heavy_stack.settings import Settings
 from heavy_stack.testing.cookie_browser import navigation_urls, wait_for_navigation
 from heavy_stack.testing.layout_session import InProcessSession
 
 from tests.frontend.conftest import BROWSER_BINDING, PASSWORD, NewAccount, OpenPage
+from tests.frontend.test_notes_pages import UNREACHABLE
 
 ANONYMOUS = Visitor("192.0.2.7", BROWSER_BINDING)
 
@@ -177,3 +180,27 @@ async def test_a_session_ended_elsewhere_is_noticed_at_the_next_action(
         await page.type("new-note-title", "Written after signing out")
         await page.submit("new-note-form")
         await page.wait_for_element("sign-in-to-continue")
+
+
+async def test_a_cookie_the_database_could_not_check_waits_instead_of_signing_out(
+    open_page: OpenPage, new_account: NewAccount, settings: Settings
+) -> None:
+    ada = await new_account()
+    assert ada.session is not None
+    unchecked = ada.unchecked(ada.session.token)  # as the handshake leaves it while the store is away
+    down_engine = create_engine(UNREACHABLE, pool_size=1)
+    down_sessions = create_sessionmaker(down_engine)
+    database_down = AppServices(Database(down_engine, down_sessions, down_engine, down_sessions), settings)
+    try:
+        async with open_page("/notes", visitor=unchecked, services=database_down) as page:
+            await page.wait_for_element("sign-in-unchecked")
+            await page.wait_for_text("app-notice", UNAVAILABLE_WHILE_LOADING)
+            assert not page.layout.has(id="sign-in-to-continue")
+            assert page.text("account-bar") == "Checking your sign-in…"
+    finally:
+        await down_engine.dispose()
+
+    # The database answers: the same cookie is checked, and the page continues signed in.
+    async with open_page("/notes", visitor=unchecked) as page:
+        await page.wait_for_element("new-note-form")
+        await page.wait_for_text("signed-in-as", "Ada")

@@ -27,6 +27,7 @@ from sanic.response import BaseHTTPResponse
 from heavy_stack.backend.accounts.cookies import AccountCookies
 from heavy_stack.backend.accounts.tokens import new_token
 from heavy_stack.backend.accounts.visitor import Visitor
+from heavy_stack.backend.data.db_connection import is_unavailable
 from heavy_stack.backend.security.origin import is_websocket_request
 
 if TYPE_CHECKING:
@@ -87,12 +88,13 @@ async def identify_visitor(request: Request) -> None:
     if token is not None:
         try:
             async with services.database.transaction():
-                session = await services.accounts.signed_in_session(token)
-        except Exception:  # the page still works, signed out, while the database is away
-            logger.exception("Could not look up a session; the connection continues signed out")
-            session = None
-        if session is not None:
-            visitor = visitor.signed_in(session)
+                visitor = await services.accounts.refresh(visitor.unchecked(token))
+        except Exception as error:
+            if is_unavailable(error):  # not signed out: the page waits, and checks again
+                logger.warning("Could not check a session cookie (database unavailable): %r", error)
+            else:
+                logger.exception("Could not look up a session; the connection continues signed out")
+                visitor = visitor.signed_out()
     request.ctx.visitor = visitor
 
 

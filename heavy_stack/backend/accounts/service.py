@@ -131,10 +131,15 @@ class Accounts:
         return None if user is None else SignedInSession(token, user)
 
     async def refresh(self, visitor: Visitor) -> Visitor:
-        """The visitor with its session checked again: signed out if it ended meanwhile."""
-        if visitor.session is None:
+        """The visitor with its session checked again: signed out if it ended meanwhile.
+
+        A visitor whose cookie could not be checked yet (``unchecked_token``) is checked now.
+        When the store cannot be reached this raises: the visitor stays as they were.
+        """
+        token = visitor.session.token if visitor.session is not None else visitor.unchecked_token
+        if token is None:
             return visitor
-        session = await self.signed_in_session(visitor.session.token)
+        session = await self.signed_in_session(token)
         return visitor.signed_out() if session is None else visitor.signed_in(session)
 
     async def sign_out(self, visitor: Visitor) -> Visitor:

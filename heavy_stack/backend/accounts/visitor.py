@@ -29,13 +29,24 @@ class Visitor:
     # The value of this browser's binding cookie: sign-in hand-offs are tied to it.
     browser_binding: str | None = field(default=None, repr=False)
     session: SignedInSession | None = None
+    # A session cookie the store could not be asked about (database unavailable): this visitor
+    # is neither signed in nor signed out yet. The next heavy call checks it again.
+    unchecked_token: str | None = field(default=None, repr=False)
 
     @property
     def user(self) -> User | None:
         return None if self.session is None else self.session.user
 
+    @property
+    def is_unchecked(self) -> bool:
+        return self.unchecked_token is not None
+
     def signed_out(self) -> Visitor:
-        return replace(self, session=None)
+        return replace(self, session=None, unchecked_token=None)
 
     def signed_in(self, session: SignedInSession) -> Visitor:
-        return replace(self, session=session)
+        return replace(self, session=session, unchecked_token=None)
+
+    def unchecked(self, token: str) -> Visitor:
+        """Not known yet: the store could not be reached to check ``token``."""
+        return replace(self, session=None, unchecked_token=token)
