@@ -44,7 +44,8 @@ browser click
   → websocket event → heavy_event handler (gets a HeavyContext, one DB transaction)
   → manager (business logic)  → repository (the only code that uses the session)
   → SQL model row  → munger  → shared model
-  → component state  → ReactPy re-renders  → VDOM patch back over the websocket
+  → component state, applied once the transaction has committed
+  → ReactPy re-renders  → VDOM patch back over the websocket
 """
 
 
