@@ -2,17 +2,25 @@
 
 Nothing comes from a CDN: the page works offline. The runtime's URL carries its version, so
 browsers may cache it for good (a new version is a new URL).
+
+The project's Brython modules reach the page as one package file (Brython's own
+``make_package`` format, loaded into its virtual file system): one request instead of one per
+module, and no 404s from Brython probing ``name.py`` before ``name/__init__.py``. It is built
+from ``brython/`` when first asked for, and again whenever a module there changes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
+import time
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 from sanic import Request, Sanic
-from sanic.response import BaseHTTPResponse
+from sanic.response import BaseHTTPResponse, HTTPResponse, raw
 
 import brython
 from heavy_stack.settings import PROJECT_ROOT
@@ -30,9 +38,12 @@ SOURCE_URL = "/brython/src"
 RUNTIME_CACHE = "public, max-age=31536000, immutable"
 # Project modules change while developing: let the browser revalidate them each load.
 SOURCE_CACHE = "no-cache"
+PACKAGE_URL = "/brython/modules.brython.js"
 
 # Defines window.heavyBridge (queues server calls until Brython runs) and loads Brython.
 BRIDGE_LOADER_URL = "/static/js/heavy_bridge.js"
+# Keeps the page alive across websocket drops (must run before ReactPy's client).
+LIVE_PAGE_URL = "/static/js/heavy_live.js"
 BRIDGE_BOOT = "import reactpy_bridge\nreactpy_bridge.start()\n"
 
 
@@ -40,6 +51,7 @@ def register_brython_routes(app: Sanic[Any, Any]) -> None:
     for name in RUNTIME_FILES:
         app.static(f"{RUNTIME_URL}/{name}", RUNTIME_DIR / name, name=f"brython_{name.replace('.', '_')}")
     app.static(SOURCE_URL, SOURCE_DIR, name="brython_src")
+    app.add_route(_modules_package, PACKAGE_URL, methods=["GET", "HEAD"], name="brython_modules")
     app.register_middleware(_cache_headers, "response")
 
 
@@ -50,14 +62,57 @@ async def _cache_headers(request: Request, response: BaseHTTPResponse) -> None:
         response.headers["Cache-Control"] = SOURCE_CACHE
 
 
+async def _modules_package(request: Request) -> HTTPResponse:
+    body, etag = _ModulesPackage.current()
+    headers = {"ETag": etag, "Cache-Control": SOURCE_CACHE}
+    if request.headers.get("If-None-Match") == etag:
+        return HTTPResponse(status=304, headers=headers)
+    return raw(body, headers=headers, content_type="text/javascript; charset=utf-8")
+
+
+class _ModulesPackage:
+    """The package file of ``brython/``, rebuilt when a module there changes."""
+
+    _built_from: tuple[tuple[str, float], ...] = ()
+    _body = b""
+    _etag = ""
+
+    @classmethod
+    def current(cls) -> tuple[bytes, str]:
+        sources = tuple((str(path), path.stat().st_mtime) for path in sorted(SOURCE_DIR.rglob("*.py")))
+        if sources != cls._built_from:
+            cls._body = _make_package(SOURCE_DIR)
+            cls._etag = f'"{hashlib.sha256(cls._body).hexdigest()[:32]}"'
+            cls._built_from = sources
+        return cls._body, cls._etag
+
+
+def _make_package(source_dir: Path) -> bytes:
+    """The modules under ``source_dir`` in the format of ``brython-cli make_package``.
+
+    Built here rather than with Brython's ``make_package``: its minifier needs Python 3.12.
+    Each entry is ``[extension, source, imports, is_package]``; Brython only uses the imports
+    to cache compiled modules, so none are listed.
+    """
+    modules: dict[str, object] = {"$timestamp": int(time.time() * 1000)}
+    for path in sorted(source_dir.rglob("*.py")):
+        parts = path.relative_to(source_dir).with_suffix("").parts
+        is_package = parts[-1] == "__init__"
+        name = ".".join(parts[:-1] if is_package else parts)
+        source = path.read_text(encoding="utf-8")
+        modules[name] = [".py", source, [], 1] if is_package else [".py", source, []]
+    return f"__BRYTHON__.loadBrythonPackage({json.dumps(modules)})\n".encode()
+
+
 def page_head_html(title: str) -> str:
     """The page's ``<head>`` contents: title, styles, Brython and the bridge."""
-    runtime = " ".join(f"{RUNTIME_URL}/{name}" for name in PAGE_RUNTIME)
+    runtime = " ".join([*(f"{RUNTIME_URL}/{name}" for name in PAGE_RUNTIME), PACKAGE_URL])
     return "".join(
         [
             f"<title>{html.escape(title)}</title>",
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
             '<link rel="stylesheet" href="/static/css/heavy_stack.css">',
+            f'<script src="{LIVE_PAGE_URL}"></script>',
             f'<script src="{BRIDGE_LOADER_URL}" data-runtime="{runtime}"></script>',
             f'<brython-options pythonpath="{SOURCE_URL}"></brython-options>',
             f'<script type="text/python" id="heavy-bridge-boot">{BRIDGE_BOOT}</script>',

@@ -4,7 +4,8 @@
     executor.call(open_new_tab, url="/other")
     executor.call(get_timezone, result_callback=remember_timezone)
 
-Each call becomes a small script element that the page runs once (it is keyed by call id); the
+Each call becomes a small script element keyed by its call id, which the page runs once (it
+remembers the ids it has run); the
 browser's answer comes back as a click on a hidden button, i.e. a normal ReactPy event. What
 the browser answers is untrusted: it is size-bounded and parsed defensively here, and the
 callback must still validate the value it gets.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,6 +68,9 @@ class BrythonExecutor:
     _send: Callable[[BrythonCall], None]
     _callbacks: dict[str, ResultCallback] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=itertools.count)
+    # Call ids are unique across connections: the page drops a call id it has run before
+    # (ReactPy may run a script element twice), and a reconnected page keeps that memory.
+    _prefix: str = field(default_factory=lambda: secrets.token_hex(4))
 
     def call(
         self, function: Callable[..., Any], result_callback: ResultCallback | None = None, **kwargs: Any
@@ -86,7 +91,7 @@ class BrythonExecutor:
             raise TypeError(f"Arguments of {function.__name__} must be JSON-serialisable: {error}") from None
         if len(kwargs_json) > MAX_CALL_BYTES:
             raise ValueError(f"Arguments of {function.__name__} exceed {MAX_CALL_BYTES} bytes")
-        call_id = f"c{next(self._ids)}"
+        call_id = f"{self._prefix}-{next(self._ids)}"
         if result_callback is not None:
             self._callbacks[call_id] = result_callback
         self._send(

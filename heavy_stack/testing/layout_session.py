@@ -100,18 +100,12 @@ class LayoutSession(ABC):
         return to
 
     async def follow_link(self, id: str) -> None:
-        """Follow a router link: reactpy-router's ``Link`` element beside the ``<a>`` handles it.
-
-        They share a generated ``link-<hex>`` class, which is how the browser pairs them too.
-        """
+        """Follow a router link as the page script does: go to its ``href`` and tell the router."""
         anchor = self.layout.find(id=id)
-        marker = _link_marker(anchor.attributes.get("className", ""))
-        for element in self.layout.elements():
-            if marker and marker == _link_marker(element.attributes.get("linkClass", "")):
-                location = {"pathname": anchor.attributes["href"], "search": ""}
-                await self.fire(element, "onClickCallback", location)
-                return
-        raise LookupError(f"#{id} is not a router link")
+        if "data-router-link" not in anchor.attributes:
+            raise LookupError(f"#{id} is not a router link")
+        pathname, _, query = str(anchor.attributes["href"]).partition("?")
+        await self.navigate(pathname, f"?{query}" if query else "")
 
     async def wait_for_text(self, id: str, text: str, timeout: float = DEFAULT_TIMEOUT) -> None:
         """Receive updates until the element ``id`` contains ``text``."""
@@ -250,7 +244,3 @@ class InProcessSession(LayoutSession):
 
     async def _send_raw(self, message: dict[str, Any]) -> None:
         await self._to_server.put(json.dumps(message))
-
-
-def _link_marker(class_name: str) -> str | None:
-    return next((c for c in class_name.split() if c.startswith("link-")), None)

@@ -53,15 +53,17 @@ def live_server(
     cwd: Path = PROJECT_ROOT,
     base_env: Mapping[str, str] | None = None,
     module: str = "heavy_stack",
+    port: int | None = None,
 ) -> Iterator[LiveServer]:
     """Run the server with ``settings`` (names without the prefix, e.g. ``{"SQL_DB_URL": ...}``).
 
     Waits for ``/healthz`` to answer (200, or any answer when ``expect_healthy`` is False);
     on exit, stops the server with SIGINT, like Ctrl+C, and waits for it. ``cwd`` and
     ``base_env`` (default: this process's environment) serve another copy of the project;
-    ``module`` another program run with ``python -m`` that reads the same settings.
+    ``module`` another program run with ``python -m`` that reads the same settings. ``port``
+    (default: a free one) lets a test start a server again where a page expects it.
     """
-    port = free_port()
+    port = port or free_port()
     env = {**(os.environ if base_env is None else base_env)}
     env |= {ENV_PREFIX + key: value for key, value in settings.items()}
     env |= {f"{ENV_PREFIX}HOST": "127.0.0.1", f"{ENV_PREFIX}PORT": str(port)}

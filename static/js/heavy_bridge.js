@@ -8,10 +8,22 @@
   "use strict";
   const config = document.currentScript.dataset;
 
+  // ReactPy 1.1 can run a script element's contents twice (its effect reruns on the next
+  // render): remember the call ids already taken, so each call runs exactly once.
+  const KEPT_IDS = 1000;
+  const seen = new Set();
+
   window.heavyBridge = {
     pending: [],
     run: null,
     call(request) {
+      if (seen.has(request.id)) {
+        return;
+      }
+      seen.add(request.id);
+      if (seen.size > KEPT_IDS) {
+        seen.delete(seen.values().next().value);
+      }
       if (this.run) {
         this.run(request);
       } else {

@@ -82,7 +82,7 @@ async def test_a_recorded_session_replays_on_a_fresh_server_with_five_users(
             await use_the_landing_page(server.base_url)
     recorded = busiest_connection(load_recording(recording))
     answered = {event.describe() for event in recorded.events if event.answered}
-    assert {"onClick #read-user", "onSubmit #rename-form", "onClickCallback to /other"} <= answered
+    assert {"onClick #read-user", "onSubmit #rename-form", "onHistoryChangeCallback to /other"} <= answered
 
     async with fresh_database(database_urls, "replayed") as second:
         assert await demo_user_name(second) is None

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from reactpy import html
-from reactpy_router import link
 
 from heavy_stack.frontend.types import Component
 
 
 def RouterLink(text: str, to: str, *, id: str | None = None) -> Component:
-    """A link to another route of the app; the page changes over the websocket, without a reload."""
-    # Style the wrapper, not the link: reactpy-router 2.0 finds the link in the page by its
-    # generated class, and a className of our own breaks that lookup (the browser then reloads).
-    return html.span({"className": "router-link"}, link({"to": to} | ({"id": id} if id else {}), text))
+    """A link to another route of the app; the page changes over the websocket, without a reload.
+
+    The page script ``static/js/heavy_live.js`` handles clicks on ``data-router-link`` anchors
+    (push the URL, let the router hear it). We do not use reactpy-router's ``link``: its script
+    looks each link up by a generated class after every render and warns in the console when a
+    re-render has replaced it. Without JavaScript, or while the page is reconnecting, the link
+    is an ordinary one and loads the page.
+    """
+    attributes = {"className": "router-link", "href": to, "data-router-link": "true"}
+    return html.a(attributes | ({"id": id} if id else {}), text)

@@ -1,0 +1,228 @@
+// Keeps a live page alive across websocket drops: server restarts, deploys, a closed socket.
+//
+// ReactPy's client reconnects by itself and receives a fresh layout, but a reactpy-router page
+// then stays blank: the router's History component told the old server where the page is, and
+// never tells the new one. This script, loaded in <head> before ReactPy's client, wraps the
+// client's websocket to
+//
+// 1. show a banner while the page is not connected, and refuse input visibly meanwhile (an
+//    event sent while down would be lost: the new layout's handler ids are different);
+// 2. on a reconnect, tell the new layout the page's location (as History does on first load);
+// 3. once the page is back, replay what the person typed into inputs and text areas and did not
+//    submit (like Phoenix LiveView's form recovery), so the new server has it too.
+//
+// Nothing depends on the old server process: the location and the typed values come from the
+// browser, the signed-in visitor from the cookie sent with the new handshake.
+//
+// It also makes router links (<a data-router-link>) change the page without a reload: the URL is
+// pushed and a popstate event lets History report it, with no per-link script to go stale.
+(function () {
+  "use strict";
+
+  const STREAM_PATH = "/_reactpy/stream";
+  const BANNER_ID = "heavy-connection-banner";
+  const HISTORY_CALLBACK = "onHistoryChangeCallback";
+  const NativeWebSocket = window.WebSocket;
+
+  let connections = 0;
+  let live = null; // the open stream socket, if any
+  let refusedWhileDown = false;
+  const typed = new Map(); // element id -> value typed and not yet submitted
+
+  // --- the banner --------------------------------------------------------------------------
+
+  function showBanner(text) {
+    let banner = document.getElementById(BANNER_ID);
+    if (!banner) {
+      banner = document.createElement("div");
+      banner.id = BANNER_ID;
+      banner.setAttribute("role", "status");
+      banner.setAttribute("aria-live", "polite");
+      document.body.prepend(banner);
+    }
+    banner.textContent = text;
+    banner.hidden = false;
+  }
+
+  function hideBanner() {
+    const banner = document.getElementById(BANNER_ID);
+    if (banner) {
+      banner.hidden = true;
+    }
+  }
+
+  function showDisconnected() {
+    showBanner(
+      refusedWhileDown
+        ? "Reconnecting… Your last action was not sent: try it again once the page is back."
+        : "Reconnecting…"
+    );
+  }
+
+  // --- finding the router's History in a layout ---------------------------------------------
+
+  function historyTarget(model) {
+    if (!model || typeof model !== "object") {
+      return null;
+    }
+    const handler = model.eventHandlers && model.eventHandlers[HISTORY_CALLBACK];
+    if (handler && handler.target) {
+      return handler.target;
+    }
+    for (const child of model.children || []) {
+      const found = historyTarget(child);
+      if (found) {
+        return found;
+      }
+    }
+    return null;
+  }
+
+  function here() {
+    return { pathname: window.location.pathname, search: window.location.search };
+  }
+
+  // --- form recovery -------------------------------------------------------------------------
+
+  function recoverable(element) {
+    return (
+      element &&
+      element.id &&
+      (element.tagName === "TEXTAREA" ||
+        (element.tagName === "INPUT" && !["password", "hidden", "file"].includes(element.type)))
+    );
+  }
+
+  document.addEventListener(
+    "input",
+    (event) => {
+      if (event.isTrusted && recoverable(event.target)) {
+        typed.set(event.target.id, event.target.value);
+      }
+    },
+    true
+  );
+
+  document.addEventListener(
+    "submit",
+    (event) => {
+      for (const element of event.target.elements || []) {
+        typed.delete(element.id);
+      }
+    },
+    true
+  );
+
+  // Set the value as a person would: React tracks the value it last saw, so go through the
+  // native setter and fire an input event, which ReactPy sends to the new server as onChange.
+  function retype(element, value) {
+    const prototype = element.tagName === "TEXTAREA" ? HTMLTextAreaElement : HTMLInputElement;
+    Object.getOwnPropertyDescriptor(prototype.prototype, "value").set.call(element, value);
+    element.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  // The page's elements may arrive, or be rendered again, over a few updates: for a couple of
+  // seconds, retype each remembered value once it is there (the new server has never seen it,
+  // even where the browser kept it on screen), and again if a render wiped it.
+  function restoreTyped(retyped = new Set(), triesLeft = 20) {
+    for (const [id, value] of typed) {
+      const element = document.getElementById(id);
+      if (recoverable(element) && (!retyped.has(id) || element.value !== value)) {
+        retype(element, value);
+        retyped.add(id);
+      }
+    }
+    if (triesLeft > 0) {
+      setTimeout(() => restoreTyped(retyped, triesLeft - 1), 100);
+    }
+  }
+
+  // --- the wrapped websocket ----------------------------------------------------------------
+
+  function resume(socket) {
+    // The first update of a fresh layout holds the router only; the page follows once the
+    // router hears the location. Then the page's elements are there to retype into.
+    let toldLocation = false;
+    socket.addEventListener("message", function onMessage(message) {
+      let update;
+      try {
+        update = JSON.parse(message.data);
+      } catch {
+        return;
+      }
+      if (update.type !== "layout-update") {
+        return;
+      }
+      const target = toldLocation ? null : historyTarget(update.model);
+      if (target) {
+        toldLocation = true;
+        socket.send(JSON.stringify({ type: "layout-event", target, data: [here()] }));
+        return;
+      }
+      socket.removeEventListener("message", onMessage);
+      // ReactPy renders the update on its next tick: retype after that.
+      setTimeout(() => {
+        restoreTyped();
+        refusedWhileDown = false;
+        hideBanner();
+      }, 0);
+    });
+  }
+
+  class LiveSocket extends NativeWebSocket {
+    constructor(url, protocols) {
+      super(url, protocols);
+      if (!String(url).includes(STREAM_PATH)) {
+        return;
+      }
+      const reconnect = connections > 0;
+      connections += 1;
+      this.addEventListener("open", () => {
+        live = this;
+        if (reconnect) {
+          resume(this);
+        }
+      });
+      this.addEventListener("close", () => {
+        if (live === this) {
+          live = null;
+        }
+        showDisconnected();
+      });
+    }
+
+    send(data) {
+      if (this.readyState !== NativeWebSocket.OPEN) {
+        refusedWhileDown = true;
+        showDisconnected();
+        return;
+      }
+      super.send(data);
+    }
+  }
+
+  window.WebSocket = LiveSocket;
+
+  // --- router links --------------------------------------------------------------------------
+
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest && event.target.closest("a[data-router-link]");
+    if (
+      !link ||
+      event.defaultPrevented ||
+      event.button !== 0 ||
+      event.ctrlKey ||
+      event.metaKey ||
+      event.shiftKey ||
+      event.altKey ||
+      !live // while down, let the browser load the page the usual way
+    ) {
+      return;
+    }
+    event.preventDefault();
+    if (link.href !== window.location.href) {
+      window.history.pushState(null, "", link.href);
+    }
+    window.dispatchEvent(new PopStateEvent("popstate"));
+  });
+})();
