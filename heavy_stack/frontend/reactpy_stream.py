@@ -3,18 +3,23 @@
 ReactPy's Sanic backend hands each connection's ``send`` and ``recv`` to ``serve_layout``.
 ``install()`` puts ``serve_guarded_layout`` in its place, which
 
-- checks every incoming message: one that is not JSON or not a well-formed ``layout-event``
-  closes that connection with one log line; the server and other sessions carry on;
+- checks every incoming frame: one that is not a well-formed ``layout-event`` closes that
+  connection with one warning line (no traceback) and the close code that names the problem:
+  1003 for a binary frame, 1007 for text that is not valid UTF-8 or not plain JSON (also JSON
+  nested past Python's recursion limit, integers past its digit limit, NaN), 1008 for JSON that
+  is not a layout event. Too-big frames are closed with 1009 by the websocket library itself
+  (see ``backend/security/origin.py``). The server and other sessions carry on;
 - shows every message, both ways, to the app's stream taps (``app.ctx.stream_taps``), such as
   the session recorder.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any, Protocol
 
 import reactpy.backend.sanic
@@ -22,6 +27,9 @@ from reactpy.core.serve import RecvCoroutine, SendCoroutine, Stop, serve_layout
 from reactpy.core.types import LayoutEventMessage, LayoutType, LayoutUpdateMessage
 from sanic import Request
 from sanic.exceptions import WebsocketClosed
+from sanic.server.websockets.impl import WebsocketImplProtocol
+from websockets.exceptions import ConnectionClosed
+from websockets.frames import CloseCode
 
 logger = logging.getLogger(__name__)
 
@@ -39,12 +47,18 @@ class StreamTap(Protocol):
 
 
 class MalformedMessageError(ValueError):
-    """The client sent something that is not a ReactPy layout event."""
+    """The client sent something that is not a ReactPy layout event; ``code`` closes it."""
+
+    def __init__(self, reason: str, code: CloseCode = CloseCode.POLICY_VIOLATION) -> None:
+        super().__init__(reason)
+        self.code = code
 
 
 def install() -> None:
     """Serve every ReactPy connection through ``serve_guarded_layout`` (idempotent)."""
     reactpy.backend.sanic.serve_layout = serve_guarded_layout  # type: ignore[attr-defined]
+    if not getattr(WebsocketImplProtocol.process_events, "_refuses_bad_utf8", False):
+        WebsocketImplProtocol.process_events = _refusing_bad_utf8(WebsocketImplProtocol.process_events)  # type: ignore[method-assign,assignment]
     # ReactPy warns "No scope" on every connection under Sanic's own server: harmless noise.
     logging.getLogger(reactpy.backend.sanic.__name__).addFilter(_drop_no_scope_warning)
 
@@ -56,23 +70,27 @@ def _drop_no_scope_warning(record: logging.LogRecord) -> bool:
 async def serve_guarded_layout(
     layout: LayoutType[LayoutUpdateMessage, LayoutEventMessage], send: SendCoroutine, recv: RecvCoroutine
 ) -> None:
-    """``serve_layout`` with incoming messages checked and all messages shown to the taps."""
+    """``serve_layout`` with incoming frames checked and all messages shown to the taps."""
     connection_id = secrets.token_hex(6)
     taps: Sequence[StreamTap] = getattr(Request.get_current().app.ctx, "stream_taps", ())
+    socket = _websocket_of(layout)
 
     async def tapped_send(message: LayoutUpdateMessage) -> None:
         for tap in taps:  # before sending: the page's reply must not be seen before this
             tap.sent(connection_id, message)
         try:
             await send(message)
-        except WebsocketClosed:
+        except (WebsocketClosed, ConnectionClosed):
             raise Stop from None  # ends the layout without ReactPy logging a failed send
 
     async def checked_recv() -> LayoutEventMessage:
         try:
-            message = check_event(await recv())
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise MalformedMessageError(f"not JSON ({error})") from None
+            frame = await socket.recv()
+        except (WebsocketClosed, ConnectionClosed):
+            raise Stop from None
+        if frame is None:  # closed by the client
+            raise Stop
+        message = decode_event(frame)
         for tap in taps:
             tap.received(connection_id, message)
         return message
@@ -80,12 +98,61 @@ async def serve_guarded_layout(
     try:
         await serve_layout(layout, tapped_send, checked_recv)
     except* MalformedMessageError as group:
-        logger.warning("Closed connection %s: malformed message: %s", connection_id, group.exceptions[0])
+        problem = group.exceptions[0]
+        assert isinstance(problem, MalformedMessageError)
+        logger.warning(
+            "Closed connection %s (%d): malformed message: %s", connection_id, problem.code, problem
+        )
+        await _close(socket, problem.code)
     except* Stop:
         pass  # the page went away (tab closed, reload): routine, not an error
     finally:
         for tap in taps:
             tap.closed(connection_id)
+
+
+ProcessEvents = Callable[[WebsocketImplProtocol, Sequence[Any]], Coroutine[Any, Any, None]]
+
+
+def _refusing_bad_utf8(process_events: ProcessEvents) -> ProcessEvents:
+    """Sanic (25.12) decodes text frames in a task of its own: invalid UTF-8 raises there, is
+    never retrieved, and leaves the connection hanging. Close it with 1007 instead."""
+
+    async def process(socket: WebsocketImplProtocol, events: Sequence[Any]) -> None:
+        try:
+            await process_events(socket, events)
+        except UnicodeDecodeError:
+            logger.warning("Closed a websocket (1007): a text frame was not valid UTF-8")
+            socket.fail_connection(CloseCode.INVALID_DATA, "text that is not UTF-8")
+
+    process._refuses_bad_utf8 = True  # type: ignore[attr-defined]
+    return process
+
+
+def _websocket_of(layout: LayoutType[LayoutUpdateMessage, LayoutEventMessage]) -> WebsocketImplProtocol:
+    # ReactPy's Sanic backend mounts the page under a ConnectionContext whose carrier holds the
+    # websocket: read frames from it directly, to tell text from binary and close with a code.
+    return layout.root.value.carrier.websocket  # type: ignore[attr-defined,no-any-return]
+
+
+async def _close(socket: WebsocketImplProtocol, code: CloseCode) -> None:
+    with contextlib.suppress(WebsocketClosed, ConnectionClosed):  # already gone
+        await socket.close(code, "malformed message")
+
+
+def _refuse_constant(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")
+
+
+def decode_event(frame: str | bytes) -> LayoutEventMessage:
+    """The layout event in a frame; MalformedMessageError (with its close code) otherwise."""
+    if isinstance(frame, bytes):
+        raise MalformedMessageError("a binary frame", CloseCode.UNSUPPORTED_DATA)
+    try:
+        message = json.loads(frame, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as error:  # ValueError: bad JSON, too many digits, NaN
+        raise MalformedMessageError(f"not JSON ({str(error)[:80]})", CloseCode.INVALID_DATA) from None
+    return check_event(message)
 
 
 def check_event(message: object) -> LayoutEventMessage:
