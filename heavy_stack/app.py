@@ -17,6 +17,7 @@ from heavy_stack.backend.data.db_connection import Database
 from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
 from heavy_stack.backend.data.pave import create_missing_tables
 from heavy_stack.backend.health import livez, readyz
+from heavy_stack.backend.http_defaults import install_http_defaults
 from heavy_stack.backend.notes_search import NoteSearch
 from heavy_stack.backend.security import install_security_defaults
 from heavy_stack.frontend import reactpy_stream, reactpy_task_local_hooks
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, *, name: str = APP_NAME) -> San
     register_brython_routes(app)
     configure(app, ServerRoot, Options(head=page_head_html(settings.app_title)))
     install_accounts(app)
+    install_http_defaults(app)  # last: it adds HEAD to the routes registered above
     if settings.recording_path is not None:
         _record_sessions(app, settings.recording_path)
     app.before_server_start(_open_database)

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     data_dir: Path = PROJECT_ROOT / ".data"
     # Origins allowed to open the websocket; empty means the app's own origin only.
     allowed_origins: Annotated[list[str], NoDecode] = []
+    # Host names the websocket answers to (DNS-rebinding guard); empty means those of
+    # ALLOWED_ORIGINS, else in DEV the loopback names and HOST (see backend/security/origin.py).
+    allowed_hosts: Annotated[list[str], NoDecode] = []
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
     db_pool_size: int = Field(default=10, ge=1)
     # Record every websocket message to this file (see heavy_stack/testing/recording.py).
@@ -67,9 +70,9 @@ class Settings(BaseSettings):
     # How often notes saved while the vector database was down are embedded again.
     embedding_retry_seconds: float = Field(default=30.0, gt=0)
 
-    @field_validator("allowed_origins", mode="before")
+    @field_validator("allowed_origins", "allowed_hosts", mode="before")
     @classmethod
-    def _split_origins(cls, value: object) -> object:
+    def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value

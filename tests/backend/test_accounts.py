@@ -19,7 +19,7 @@ from heavy_stack.backend.accounts.tokens import new_token, token_digest
 from heavy_stack.backend.accounts.visitor import Visitor
 from heavy_stack.backend.data.model_managers.account_manager import AccountManager
 from heavy_stack.backend.data.model_mungers.user_mungers import UserMunger
-from heavy_stack.backend.security.origin import is_allowed_origin
+from heavy_stack.backend.security.origin import allowed_host_names, is_allowed_origin
 from heavy_stack.settings import Settings
 
 PASSWORD = "correct horse battery"
@@ -129,6 +129,7 @@ def test_next_paths_stay_on_the_site(asked: str | None, safe: str) -> None:
         ("http://app.example:8000", [], True),
         ("HTTP://APP.EXAMPLE:8000/", [], True),
         ("http://app.example:8001", [], False),
+        ("https://app.example:8000", [], False),  # the page was http: another origin
         ("http://evil.example", [], False),
         ("null", [], False),
         (None, [], True),
@@ -138,4 +139,22 @@ def test_next_paths_stay_on_the_site(asked: str | None, safe: str) -> None:
     ],
 )
 def test_websocket_origins(origin: str | None, allowed: list[str], ok: bool) -> None:
-    assert is_allowed_origin(origin, "app.example:8000", allowed) is ok
+    assert is_allowed_origin(origin, "ws", "app.example:8000", allowed) is ok
+
+
+@pytest.mark.parametrize(
+    ("settings", "hosts"),
+    [
+        ({}, {"127.0.0.1", "localhost", "::1"}),
+        ({"host": "0.0.0.0"}, {"127.0.0.1", "localhost", "::1", "0.0.0.0"}),
+        (
+            {"allowed_origins": ["https://app.example", "https://www.app.example:8443"]},
+            {"app.example", "www.app.example"},
+        ),
+        ({"allowed_hosts": ["App.Example", "api.example"]}, {"app.example", "api.example"}),
+        ({"environment": "PRODUCTION", "sql_db_url": "postgresql://db/x", "secret_key": "k" * 48}, None),
+    ],
+)
+def test_allowed_websocket_host_names(settings: dict[str, object], hosts: set[str] | None) -> None:
+    allowed = allowed_host_names(Settings(_env_file=None, **settings))  # type: ignore[arg-type]
+    assert allowed == (None if hosts is None else frozenset(hosts))

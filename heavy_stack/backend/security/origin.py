@@ -17,6 +17,8 @@ from sanic import HTTPResponse, Request, text
 from sanic.server.websockets.impl import WebsocketImplProtocol
 from websockets.frames import CloseCode
 
+from heavy_stack.settings import Settings
+
 logger = logging.getLogger(__name__)
 
 
@@ -26,13 +28,35 @@ def is_websocket_request(request: Request) -> bool:
     return route is not None and bool(getattr(route.extra, "websocket", False))
 
 
-def is_allowed_origin(origin: str | None, host: str, allowed_origins: Sequence[str]) -> bool:
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+# The page's scheme for each websocket scheme (Sanic gives a websocket request ws/wss).
+_PAGE_SCHEMES = {"ws": "http", "wss": "https", "http": "http", "https": "https"}
+
+
+def allowed_host_names(settings: Settings) -> frozenset[str] | None:
+    """The host names a websocket handshake may name in ``Host``; None: any.
+
+    ``ALLOWED_HOSTS`` if set; else the hosts of ``ALLOWED_ORIGINS``; else, in DEV, the loopback
+    names and ``HOST``. A PRODUCTION app with neither setting checks only that the origin is
+    its own (behind a proxy, the public name is not known here).
+    """
+    if settings.allowed_hosts:
+        return frozenset(host.strip().lower() for host in settings.allowed_hosts)
+    if settings.allowed_origins and "*" not in settings.allowed_origins:
+        return frozenset(_host_name(origin) for origin in settings.allowed_origins)
+    if settings.is_production:
+        return None
+    return LOOPBACK_HOSTS | {settings.host.lower()}
+
+
+def is_allowed_origin(origin: str | None, scheme: str, host: str, allowed_origins: Sequence[str]) -> bool:
     """Whether a handshake with this ``Origin`` header may proceed.
 
-    With no configured origins only the app's own is allowed: the origin's host and port must
-    be the ``Host`` the browser connected to. A handshake without ``Origin`` does not come from
-    a browser, so no victim's cookies ride on it (and any other client can send any Origin it
-    likes): it is allowed, which keeps command-line clients and load tests simple.
+    With no configured origins only the app's own is allowed: scheme, host and port of the
+    origin must be those of the page the browser loaded (``scheme`` and ``Host`` of this
+    request). A handshake without ``Origin`` does not come from a browser, so no victim's
+    cookies ride on it (and any other client can send any Origin it likes): it is allowed,
+    which keeps command-line clients and load tests simple.
     """
     if origin is None:
         return True
@@ -41,19 +65,32 @@ def is_allowed_origin(origin: str | None, host: str, allowed_origins: Sequence[s
         return True
     if allowed_origins:
         return origin in {allowed.strip().rstrip("/").lower() for allowed in allowed_origins}
-    parts = urlsplit(origin)
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and parts.netloc == host.lower()
+    own = f"{_PAGE_SCHEMES.get(scheme.lower(), '?')}://{host.lower()}"
+    return origin == own
 
 
 async def refuse_foreign_websocket(request: Request) -> HTTPResponse | None:
-    """Request middleware: answer 403 instead of upgrading a websocket from a foreign origin."""
+    """Request middleware: answer 403 instead of upgrading a websocket from a foreign origin
+    or addressed to a foreign host name (a DNS-rebinding page)."""
     if not is_websocket_request(request):
         return None
+    settings: Settings = request.app.ctx.settings
+    hosts = allowed_host_names(settings)
+    if hosts is not None and _host_name(request.host) not in hosts:
+        logger.warning("Refused a websocket for host %.100r (not an allowed host)", request.host)
+        return text("This host name is not served here.", status=403)
     origin = request.headers.get("origin")
-    if is_allowed_origin(origin, request.host, request.app.ctx.settings.allowed_origins):
+    if is_allowed_origin(origin, request.scheme, request.host, settings.allowed_origins):
         return None
     logger.warning("Refused a websocket from origin %.100r (host %.100r)", origin, request.host)
     return text("This page's origin may not connect here.", status=403)
+
+
+def _host_name(host_or_origin: str) -> str:
+    """``example.com`` from ``https://example.com:8443``, ``example.com:8443`` or ``[::1]:80``."""
+    value = host_or_origin.strip().lower()
+    netloc = urlsplit(value).netloc if "://" in value else value
+    return urlsplit(f"//{netloc}").hostname or ""
 
 
 async def log_oversized_messages(request: Request, websocket: WebsocketImplProtocol) -> None:
