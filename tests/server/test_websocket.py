@@ -81,3 +81,14 @@ async def _read_until_closed(socket: ClientConnection, timeout: float = 10) -> N
     async with asyncio.timeout(timeout):
         while True:
             await socket.recv()
+
+
+async def test_closing_a_page_with_events_in_flight_logs_no_traceback(server: LiveServer) -> None:
+    for _ in range(20):
+        async with WebSocketSession.open(server.base_url) as page:
+            for _ in range(5):  # sent, and the tab is gone before the answers
+                await page.click("update-time")
+                await page.click("read-user")
+    await asyncio.sleep(0.5)
+    log = server.log()
+    assert "Traceback" not in log, log[log.index("Traceback") - 300 :][:3000]
