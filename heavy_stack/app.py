@@ -106,6 +106,9 @@ async def _start_background_jobs(app: Sanic[Any, Any]) -> None:
             run_every(HOUSEKEEPING_SECONDS, lambda: _forget_expired(services), "Housekeeping")
         ),
     ]
+    embedded: EmbeddedPostgres | None = app.ctx.embedded_postgres
+    if embedded is not None:  # our own development database: start it again if it dies
+        app.ctx.background_jobs.append(asyncio.create_task(embedded.supervise()))
 
 
 async def _forget_expired(services: AppServices) -> None:

@@ -3,18 +3,28 @@
 Data lives under the project's git-ignored ``.data/`` folder and survives restarts. Every
 process that calls ``EmbeddedPostgres.start`` attaches to the same server; the last one to stop
 shuts it down.
+
+It is a development database, so the app looks after it (``supervise``): if PostgreSQL dies
+while the app runs, it is started again. Before attaching, two leftovers of a crash are cleared
+(pgserver leaves both): process ids of dead apps in ``.handle_pids.json`` (they would keep a
+later clean stop from stopping PostgreSQL) and a ``postmaster.pid`` whose process id now
+belongs to another program (after a reboot or a container restart; pgserver would take the
+server as running and fail to connect).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import asyncpg
+import psutil
 from platformdirs.api import RuntimeDirWarning
 from sqlalchemy.engine import make_url
 
@@ -27,6 +37,10 @@ logger = logging.getLogger(__name__)
 
 APP_DATABASE = "heavy_stack"
 VECTOR_DATABASE = "heavy_stack_vector"
+# How often ``supervise`` checks that PostgreSQL is still running.
+SUPERVISE_SECONDS = 2.0
+HANDLE_FILE = ".handle_pids.json"
+POSTMASTER_FILE = "postmaster.pid"
 
 
 @dataclass
@@ -42,6 +56,8 @@ class EmbeddedPostgres:
         """Start (or attach to) the server, creating both databases and ``vector`` if missing."""
         pgdata = data_dir / "pgdata"
         pgdata.mkdir(parents=True, exist_ok=True)
+        forget_dead_handles(pgdata)
+        remove_stale_postmaster_file(pgdata)
         with warnings.catch_warnings():
             # Without XDG_RUNTIME_DIR, pgserver falls back to a folder under /tmp: that is fine.
             warnings.simplefilter("ignore", RuntimeDirWarning)
@@ -61,6 +77,65 @@ class EmbeddedPostgres:
     async def stop(self) -> None:
         """Detach; the server stops when no other process uses it."""
         await asyncio.to_thread(self.server.cleanup)
+
+    def is_running(self) -> bool:
+        """Whether the PostgreSQL of this data folder is running."""
+        return _postmaster(self.server.pgdata) is not None
+
+    async def supervise(self, every: float = SUPERVISE_SECONDS) -> None:
+        """Start PostgreSQL again whenever it has stopped, until cancelled."""
+        while True:
+            await asyncio.sleep(every)
+            if self.is_running():
+                continue
+            logger.warning("The embedded PostgreSQL had stopped: starting it again")
+            try:
+                await asyncio.to_thread(self._start_again)
+            except Exception as error:  # keep watching: the next round tries again
+                logger.error("Could not start the embedded PostgreSQL again: %s", error)
+            else:
+                logger.info("The embedded PostgreSQL is running again")
+
+    def _start_again(self) -> None:
+        remove_stale_postmaster_file(self.server.pgdata)
+        with type(self.server)._lock:  # pgserver's own lock across processes
+            self.server.ensure_postgres_running()
+
+
+def forget_dead_handles(pgdata: Path) -> None:
+    """Drop the ids of processes that are gone from pgserver's list of attached processes."""
+    handles = pgdata / HANDLE_FILE
+    try:
+        pids = json.loads(handles.read_text())
+    except (OSError, ValueError):
+        return
+    alive = [pid for pid in pids if isinstance(pid, int) and psutil.pid_exists(pid)]
+    if alive != pids:
+        handles.write_text(json.dumps(alive))
+        logger.info("Forgot %d exited process(es) in %s", len(pids) - len(alive), handles)
+
+
+def remove_stale_postmaster_file(pgdata: Path) -> None:
+    """Remove ``postmaster.pid`` when no PostgreSQL of this folder runs under its id."""
+    postmaster_file = pgdata / POSTMASTER_FILE
+    if postmaster_file.exists() and _postmaster(pgdata) is None:
+        postmaster_file.unlink(missing_ok=True)
+        logger.info("Removed a stale %s (its server is not running)", postmaster_file)
+
+
+def _postmaster(pgdata: Path) -> psutil.Process | None:
+    """The running PostgreSQL named by ``postmaster.pid``, if that id is one for ``pgdata``."""
+    try:
+        pid = int((pgdata / POSTMASTER_FILE).read_text().split("\n", 1)[0])
+        process = psutil.Process(pid)
+        command = process.cmdline()
+    except (OSError, ValueError, psutil.Error):
+        return None
+    if pid == os.getpid() or not command or "postgres" not in Path(command[0]).name:
+        return None  # the id now belongs to another program
+    if process.status() == psutil.STATUS_ZOMBIE:
+        return None
+    return process
 
 
 def database_url(server_url: str, database: str) -> str:
