@@ -23,11 +23,11 @@ WORKDIR /app
 COPY pyproject.toml uv.lock ./
 RUN uv sync --locked --no-dev --no-install-project
 
-# Then the project, installed editable: it reads static/, brython/ and alembic/ beside the package.
+# Then the project, installed editable (its static files are inside the package; the Brython
+# modules are served from brython/; alembic/ is there for `alembic upgrade head`).
 COPY README.md ./
 COPY heavy_stack ./heavy_stack
 COPY brython ./brython
-COPY static ./static
 COPY alembic ./alembic
 COPY alembic.ini ./
 RUN uv sync --locked --no-dev

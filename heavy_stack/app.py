@@ -24,12 +24,13 @@ from heavy_stack.frontend import reactpy_stream, reactpy_task_local_hooks
 from heavy_stack.frontend.app_context import AppServices
 from heavy_stack.frontend.app_root import ServerRoot
 from heavy_stack.frontend.brython_assets import page_head_html, register_brython_routes
-from heavy_stack.settings import PROJECT_ROOT, Settings
+from heavy_stack.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 APP_NAME = "heavy_stack"
-STATIC_DIR = PROJECT_ROOT / "static"
+# Inside the package, so a built wheel (and the production image) serves them too.
+STATIC_DIR = Path(__file__).parent / "static"
 # How often expired sessions and rate-limit counters are deleted.
 HOUSEKEEPING_SECONDS = 3600
 

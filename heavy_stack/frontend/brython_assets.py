@@ -6,13 +6,15 @@ browsers may cache it for good (a new version is a new URL).
 The project's Brython modules reach the page as one package file (Brython's own
 ``make_package`` format, loaded into its virtual file system): one request instead of one per
 module, and no 404s from Brython probing ``name.py`` before ``name/__init__.py``. It is built
-from ``brython/`` when first asked for, and again whenever a module there changes.
+from the modules in ``BRYTHON_MODULES`` where Python finds them (``brython/`` in a checkout, the
+installed wheel in production) when first asked for, and again whenever one of them changes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import html
+import importlib.util
 import json
 import time
 from importlib.metadata import version
@@ -23,7 +25,6 @@ from sanic import Request, Sanic
 from sanic.response import BaseHTTPResponse, HTTPResponse, raw
 
 import brython
-from heavy_stack.settings import PROJECT_ROOT
 
 BRYTHON_VERSION = version("brython")
 RUNTIME_DIR = Path(brython.__file__).parent / "data"
@@ -33,11 +34,11 @@ RUNTIME_FILES = ("brython.js", "brython_stdlib.js")
 # here when your brython/ modules import the standard library (json, re, datetime…).
 PAGE_RUNTIME = ("brython.js",)
 RUNTIME_URL = f"/brython/runtime/{BRYTHON_VERSION}"
-SOURCE_DIR = PROJECT_ROOT / "brython"
-SOURCE_URL = "/brython/src"
+# The Brython modules pages get: top-level modules and packages of brython/ (add yours here).
+BRYTHON_MODULES = ("reactpy_bridge", "heavy_stack_brython")
 RUNTIME_CACHE = "public, max-age=31536000, immutable"
 # Project modules change while developing: let the browser revalidate them each load.
-SOURCE_CACHE = "no-cache"
+PACKAGE_CACHE = "no-cache"
 PACKAGE_URL = "/brython/modules.brython.js"
 
 # Defines window.heavyBridge (queues server calls until Brython runs) and loads Brython.
@@ -50,7 +51,6 @@ BRIDGE_BOOT = "import reactpy_bridge\nreactpy_bridge.start()\n"
 def register_brython_routes(app: Sanic[Any, Any]) -> None:
     for name in RUNTIME_FILES:
         app.static(f"{RUNTIME_URL}/{name}", RUNTIME_DIR / name, name=f"brython_{name.replace('.', '_')}")
-    app.static(SOURCE_URL, SOURCE_DIR, name="brython_src")
     app.add_route(_modules_package, PACKAGE_URL, methods=["GET", "HEAD"], name="brython_modules")
     app.register_middleware(_cache_headers, "response")
 
@@ -58,13 +58,11 @@ def register_brython_routes(app: Sanic[Any, Any]) -> None:
 async def _cache_headers(request: Request, response: BaseHTTPResponse) -> None:
     if request.path.startswith(RUNTIME_URL):
         response.headers["Cache-Control"] = RUNTIME_CACHE
-    elif request.path.startswith(SOURCE_URL):
-        response.headers["Cache-Control"] = SOURCE_CACHE
 
 
 async def _modules_package(request: Request) -> HTTPResponse:
     body, etag = _ModulesPackage.current()
-    headers = {"ETag": etag, "Cache-Control": SOURCE_CACHE}
+    headers = {"ETag": etag, "Cache-Control": PACKAGE_CACHE}
     if request.headers.get("If-None-Match") == etag:
         return HTTPResponse(status=304, headers=headers)
     return raw(body, headers=headers, content_type="text/javascript; charset=utf-8")
@@ -79,28 +77,46 @@ class _ModulesPackage:
 
     @classmethod
     def current(cls) -> tuple[bytes, str]:
-        sources = tuple((str(path), path.stat().st_mtime) for path in sorted(SOURCE_DIR.rglob("*.py")))
+        files = _module_files(BRYTHON_MODULES)
+        sources = tuple((str(path), path.stat().st_mtime) for path in files.values())
         if sources != cls._built_from:
-            cls._body = _make_package(SOURCE_DIR)
+            cls._body = _make_package(files)
             cls._etag = f'"{hashlib.sha256(cls._body).hexdigest()[:32]}"'
             cls._built_from = sources
         return cls._body, cls._etag
 
 
-def _make_package(source_dir: Path) -> bytes:
-    """The modules under ``source_dir`` in the format of ``brython-cli make_package``.
+def _module_files(names: tuple[str, ...]) -> dict[str, Path]:
+    """``{module name: source file}`` for these modules and, for packages, all they contain."""
+    files: dict[str, Path] = {}
+    for name in names:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            raise ModuleNotFoundError(f"Brython module {name!r} is not importable on the server")
+        origin = Path(spec.origin)
+        if spec.submodule_search_locations is None:
+            files[name] = origin
+            continue
+        for path in sorted(origin.parent.rglob("*.py")):
+            parts = path.relative_to(origin.parent).with_suffix("").parts
+            files[".".join((name, *parts))] = path  # "pkg.__init__" marks the package itself
+    return files
+
+
+def _make_package(files: dict[str, Path]) -> bytes:
+    """The modules in the format of ``brython-cli make_package``.
 
     Built here rather than with Brython's ``make_package``: its minifier needs Python 3.12.
     Each entry is ``[extension, source, imports, is_package]``; Brython only uses the imports
     to cache compiled modules, so none are listed.
     """
     modules: dict[str, object] = {"$timestamp": int(time.time() * 1000)}
-    for path in sorted(source_dir.rglob("*.py")):
-        parts = path.relative_to(source_dir).with_suffix("").parts
-        is_package = parts[-1] == "__init__"
-        name = ".".join(parts[:-1] if is_package else parts)
+    for name, path in files.items():
         source = path.read_text(encoding="utf-8")
-        modules[name] = [".py", source, [], 1] if is_package else [".py", source, []]
+        if name.endswith(".__init__"):
+            modules[name.removesuffix(".__init__")] = [".py", source, [], 1]
+        else:
+            modules[name] = [".py", source, []]
     return f"__BRYTHON__.loadBrythonPackage({json.dumps(modules)})\n".encode()
 
 
@@ -114,7 +130,6 @@ def page_head_html(title: str) -> str:
             '<link rel="stylesheet" href="/static/css/heavy_stack.css">',
             f'<script src="{LIVE_PAGE_URL}"></script>',
             f'<script src="{BRIDGE_LOADER_URL}" data-runtime="{runtime}"></script>',
-            f'<brython-options pythonpath="{SOURCE_URL}"></brython-options>',
             f'<script type="text/python" id="heavy-bridge-boot">{BRIDGE_BOOT}</script>',
         ]
     )

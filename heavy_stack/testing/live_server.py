@@ -54,6 +54,7 @@ def live_server(
     base_env: Mapping[str, str] | None = None,
     module: str = "heavy_stack",
     port: int | None = None,
+    python: str = sys.executable,
 ) -> Iterator[LiveServer]:
     """Run the server with ``settings`` (names without the prefix, e.g. ``{"SQL_DB_URL": ...}``).
 
@@ -61,16 +62,15 @@ def live_server(
     on exit, stops the server with SIGINT, like Ctrl+C, and waits for it. ``cwd`` and
     ``base_env`` (default: this process's environment) serve another copy of the project;
     ``module`` another program run with ``python -m`` that reads the same settings. ``port``
-    (default: a free one) lets a test start a server again where a page expects it.
+    (default: a free one) lets a test start a server again where a page expects it; ``python``
+    another interpreter (e.g. of a virtualenv the app was installed into).
     """
     port = port or free_port()
     env = {**(os.environ if base_env is None else base_env)}
     env |= {ENV_PREFIX + key: value for key, value in settings.items()}
     env |= {f"{ENV_PREFIX}HOST": "127.0.0.1", f"{ENV_PREFIX}PORT": str(port)}
     with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", module, *args], cwd=cwd, env=env, stdout=log, stderr=log
-        )
+        process = subprocess.Popen([python, "-m", module, *args], cwd=cwd, env=env, stdout=log, stderr=log)
     server = LiveServer(process, f"http://127.0.0.1:{port}", log_path)
     try:
         _wait_until_answering(server, expect_healthy)

@@ -1,0 +1,82 @@
+"""The built wheel is the whole app: installed on its own, it serves pages whose Brython calls answer.
+
+The production image installs the project the same way; an editable install (``make run``)
+would hide a file the wheel leaves out.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from playwright.async_api import async_playwright, expect
+
+from heavy_stack.backend.data.db_connection import Database
+from heavy_stack.settings import ENV_PREFIX, PROJECT_ROOT
+from heavy_stack.testing.browser import launch_chromium
+from heavy_stack.testing.live_server import live_server
+
+from tests.e2e.conftest import TIMEZONE
+
+pytestmark = [pytest.mark.tooling, pytest.mark.browser]
+
+TIMEOUT = 300
+
+
+def _uv() -> str:
+    uv = os.environ.get("UV") or shutil.which("uv") or str(PROJECT_ROOT / ".tools" / "uv" / "bin" / "uv")
+    if not Path(uv).exists():
+        pytest.skip("uv is not installed here")
+    return uv
+
+
+@pytest.fixture(scope="module")
+def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Python of a fresh virtualenv that has the wheel installed (and nothing of the checkout)."""
+    venv = tmp_path_factory.mktemp("installed") / "venv"
+    subprocess.run([_uv(), "venv", "--quiet", str(venv)], check=True, timeout=TIMEOUT)
+    python = venv / "bin" / "python"
+    install = [_uv(), "pip", "install", "--quiet", "--python", str(python), str(wheel)]
+    subprocess.run(install, check=True, timeout=TIMEOUT)
+    return python
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [_uv(), "build", "--wheel", "--out-dir", str(out)], cwd=PROJECT_ROOT, check=True, timeout=TIMEOUT
+    )
+    [built] = out.glob("*.whl")
+    return built
+
+
+def test_the_wheel_holds_the_bridge_the_brython_package_and_the_static_files(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "reactpy_bridge.py" in names
+    assert "heavy_stack_brython/__init__.py" in names
+    assert {"heavy_stack/static/js/heavy_bridge.js", "heavy_stack/static/js/heavy_live.js"} <= names
+    assert "heavy_stack/static/css/heavy_stack.css" in names
+
+
+async def test_the_installed_wheel_serves_a_page_whose_brython_call_answers(
+    installed: Path, tmp_path: Path, database_urls: tuple[str, str], database: Database
+) -> None:
+    elsewhere = tmp_path / "elsewhere"  # not the checkout: nothing may be read from it
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith((ENV_PREFIX, "PYTHONPATH", "VIRTUAL_ENV"))}
+    sql_url, vector_url = database_urls
+    settings = {"SQL_DB_URL": sql_url, "VECTOR_DB_URL": vector_url, "DATA_DIR": str(tmp_path / "data")}
+    log = tmp_path / "server.log"
+    with live_server(settings, log, cwd=elsewhere, base_env=env, python=str(installed)) as server:
+        async with async_playwright() as playwright:
+            browser = await launch_chromium(playwright)
+            page = await (await browser.new_context(timezone_id=TIMEZONE)).new_page()
+            await page.goto(server.base_url + "/")
+            await expect(page.locator("#browser-timezone")).to_have_text(TIMEZONE)  # Brython answered
+            await browser.close()
+    assert "Traceback" not in server.log()
