@@ -6,6 +6,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from heavy_stack.backend.data.db_connection import is_unavailable
+
 logger = logging.getLogger(__name__)
 
 
@@ -14,6 +16,9 @@ async def run_every(seconds: float, job: Callable[[], Awaitable[object]], name: 
     while True:
         try:
             await job()
-        except Exception:
-            logger.exception("%s failed; next try in %.0f s", name, seconds)
+        except Exception as error:
+            if is_unavailable(error):  # an outage: expected, and said in one line
+                logger.warning("%s skipped: the database is unavailable; next try in %.0f s", name, seconds)
+            else:
+                logger.exception("%s failed; next try in %.0f s", name, seconds)
         await asyncio.sleep(seconds)
