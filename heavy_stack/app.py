@@ -50,7 +50,11 @@ def create_app(settings: Settings | None = None, *, name: str = APP_NAME) -> San
     app.add_route(readyz, "/readyz", name="readyz")
     app.add_route(readyz, "/healthz", name="healthz")
     register_brython_routes(app)
-    configure(app, ServerRoot, Options(head=page_head_html(settings.app_title)))
+    configure(
+        app,
+        ServerRoot,
+        Options(head=page_head_html(settings.app_title, settings.max_websocket_message_bytes)),
+    )
     install_accounts(app)
     install_http_defaults(app)  # last: it adds HEAD to the routes registered above
     if settings.recording_path is not None:

@@ -120,15 +120,19 @@ def _make_package(files: dict[str, Path]) -> bytes:
     return f"__BRYTHON__.loadBrythonPackage({json.dumps(modules)})\n".encode()
 
 
-def page_head_html(title: str) -> str:
-    """The page's ``<head>`` contents: title, styles, Brython and the bridge."""
+def page_head_html(title: str, max_message_bytes: int) -> str:
+    """The page's ``<head>`` contents: title, styles, the live-page script, Brython, the bridge.
+
+    ``max_message_bytes`` is the server's websocket message limit: the live-page script does
+    not type a value back in after a reconnect if sending it would go past the limit.
+    """
     runtime = " ".join([*(f"{RUNTIME_URL}/{name}" for name in PAGE_RUNTIME), PACKAGE_URL])
     return "".join(
         [
             f"<title>{html.escape(title)}</title>",
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
             '<link rel="stylesheet" href="/static/css/heavy_stack.css">',
-            f'<script src="{LIVE_PAGE_URL}"></script>',
+            f'<script src="{LIVE_PAGE_URL}" data-max-message-bytes="{max_message_bytes}"></script>',
             f'<script src="{BRIDGE_LOADER_URL}" data-runtime="{runtime}"></script>',
             f'<script type="text/python" id="heavy-bridge-boot">{BRIDGE_BOOT}</script>',
         ]

@@ -146,3 +146,27 @@ async def test_a_signed_in_draft_survives_a_restart_and_can_be_saved(
     await expect(page.locator("#new-note-body")).to_have_value("typed before the restart\nsecond line")
     await page.click("#new-note-submit")  # the new server has the text, not just the page
     await expect(page.locator("#note-list")).to_contain_text(title)
+
+
+async def test_a_message_closed_as_too_big_reconnects_to_the_same_page_once(
+    browser_page: BrowserPage, restartable: RestartableServer
+) -> None:
+    page = await _open(browser_page, restartable, "/")
+    sockets: list[object] = []
+    page.on("websocket", lambda socket: sockets.append(socket))
+    # Typing past the server's message limit: the server closes the socket (1009).
+    await page.locator("#echo-input").press_sequentially("a")
+    await page.evaluate(
+        """() => {
+            const input = document.getElementById("echo-input");
+            const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set;
+            setter.call(input, "x".repeat(400 * 1024));
+            input.dispatchEvent(new InputEvent("input", { bubbles: true }));
+        }"""
+    )
+    await expect(page.locator(BANNER)).to_be_visible()
+    await expect(page.locator(BANNER)).to_be_hidden(timeout=15_000)
+    await expect(page.locator("h1")).to_have_text("The Heavy Stack")
+    await page.wait_for_timeout(2_000)  # a page typing the big value again would drop again
+    assert len(sockets) == 1
+    assert "over" in restartable.logs()  # the server said why it closed the connection

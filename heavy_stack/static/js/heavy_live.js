@@ -23,6 +23,9 @@
   const BANNER_ID = "heavy-connection-banner";
   const HISTORY_CALLBACK = "onHistoryChangeCallback";
   const NativeWebSocket = window.WebSocket;
+  // The server closes a connection whose message is over this size (1009): a value that big
+  // is not typed back in after a reconnect, or the page would reconnect for ever.
+  const MAX_RETYPED_BYTES = Number(document.currentScript.dataset.maxMessageBytes || 0) / 2;
 
   let connections = 0;
   let live = null; // the open stream socket, if any
@@ -96,8 +99,14 @@
   document.addEventListener(
     "input",
     (event) => {
-      if (event.isTrusted && recoverable(event.target)) {
-        typed.set(event.target.id, event.target.value);
+      if (!event.isTrusted || !recoverable(event.target)) {
+        return; // our own retyping, or nothing to recover
+      }
+      const value = event.target.value;
+      if (new Blob([value]).size <= MAX_RETYPED_BYTES) {
+        typed.set(event.target.id, value);
+      } else {
+        typed.delete(event.target.id);
       }
     },
     true
