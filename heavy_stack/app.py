@@ -35,8 +35,12 @@ STATIC_DIR = Path(__file__).parent / "static"
 HOUSEKEEPING_SECONDS = 3600
 
 
-def create_app(settings: Settings | None = None, *, name: str = APP_NAME) -> Sanic[Any, Any]:
-    """Build the app. Nothing is connected until the server starts."""
+def create_app(*, settings: Settings | None = None, name: str = APP_NAME) -> Sanic[Any, Any]:
+    """Build the app. Nothing is connected until the server starts.
+
+    Keyword-only: Sanic's own command (``sanic heavy_stack.app:create_app --factory``) first
+    tries to call a factory with its parsed command line, and calls it bare when that fails.
+    """
     settings = settings or Settings()
     reactpy_task_local_hooks.install()
     reactpy_stream.install()
