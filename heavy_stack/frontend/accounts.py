@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from heavy_stack_brython.navigate import navigate_to
 from reactpy import component, html, use_location
 from reactpy_router import navigate
 
@@ -22,6 +21,7 @@ from heavy_stack.frontend.reactpy_util import (
     heavy_use_state,
 )
 from heavy_stack.frontend.types import Component
+from heavy_stack_brython.navigate import navigate_to
 
 RECHECK_SECONDS = 3.0
 CHECKING_SIGN_IN = (

@@ -7,13 +7,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from heavy_stack_brython.timezones import get_timezone
 from reactpy import component, create_context
 from reactpy.types import Context
 
 from heavy_stack.frontend.brython_executors import BrythonExecutorContext
 from heavy_stack.frontend.reactpy_util import heavy_use_context, heavy_use_effect, heavy_use_state
 from heavy_stack.frontend.types import Component
+from heavy_stack_brython.timezones import get_timezone
 
 logger = logging.getLogger(__name__)
 

@@ -9,12 +9,12 @@ import logging
 import pkgutil
 from typing import Any
 
-import heavy_stack_brython
 import pytest
-from heavy_stack_brython.navigate import open_new_tab
 from reactpy_bridge import CALLABLE_MARK
 
+import heavy_stack_brython
 from heavy_stack.frontend.brython_executors import KEPT_CALLS, MAX_RESULT_CHARS, BrythonCall, BrythonExecutor
+from heavy_stack_brython.navigate import open_new_tab
 
 from tests.frontend.conftest import OpenPage
 

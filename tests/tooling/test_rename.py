@@ -37,9 +37,14 @@ class Renamed:
 
 
 def _generated_name() -> rename_project.ProjectName:
-    """A fresh snake_case name (never installed anywhere) and its title."""
+    """A fresh snake_case name (never installed anywhere) and its title.
+
+    It starts late in the alphabet, after every library the project imports: import sorting
+    must not depend on where the project's name sorts (names across the alphabet are linted
+    in ``test_names_across_the_alphabet_keep_the_project_lint_clean``).
+    """
     letters = "".join(random.choices(string.ascii_lowercase, k=6))
-    return rename_project.ProjectName(f"acme_{letters}", f"Acme {letters.capitalize()}")
+    return rename_project.ProjectName(f"zulu_{letters}", f"Zulu {letters.capitalize()}")
 
 
 def _add_files_the_rename_must_not_rewrite(root: Path) -> None:
@@ -154,6 +159,27 @@ def test_the_renamed_project_passes_its_own_tests(
 
     assert result.returncode == 0, output(result)
     assert " passed" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        ("ab", "AB"),
+        ("app2go", "App 2 Go"),
+        ("my_very_long_project_name_for_a_client_portal", "My Very Long Project Name"),
+        ("reactpy_tools", "Reactpy Tools"),  # sorts right beside the libraries it imports
+        ("x", "X Marks"),
+    ],
+)
+def test_names_across_the_alphabet_keep_the_project_lint_clean(tmp_path: Path, name: str, title: str) -> None:
+    root = copy_project(tmp_path / "project")
+    result = run_in(root, "rename_project.py", "--name", name, "--title", title, "--yes")
+    assert result.returncode == 0, output(result)
+    for command in (["ruff", "check", "."], ["ruff", "format", "--check", "."]):
+        checked = run_tool(root, *command)
+        assert checked.returncode == 0, output(checked)
+    smoke = run_tool(root, "python", "-c", f"import {name}.app; {name}.app.create_app()")
+    assert smoke.returncode == 0, output(smoke)
 
 
 @pytest.mark.parametrize(

@@ -5,9 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from heavy_stack_brython.clipboard import copy_to_clipboard
-from heavy_stack_brython.navigate import open_new_tab
-from heavy_stack_brython.scrolling import scroll_to_element
 from reactpy import component, html, use_ref
 
 from heavy_stack.backend.data.model_managers.user_manager import UserManager
@@ -36,6 +33,9 @@ from heavy_stack.frontend.reactpy_util import (
 from heavy_stack.frontend.timezone import format_in_zone, use_timezone
 from heavy_stack.frontend.types import Component
 from heavy_stack.shared_models.user import User
+from heavy_stack_brython.clipboard import copy_to_clipboard
+from heavy_stack_brython.navigate import open_new_tab
+from heavy_stack_brython.scrolling import scroll_to_element
 
 COPIED_TEXT = "Hello from The Heavy Stack!"
 

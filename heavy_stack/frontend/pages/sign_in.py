@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from heavy_stack_brython.navigate import navigate_to
 from reactpy import component, html, use_ref
 from reactpy_router import use_search_params
 
@@ -28,6 +27,7 @@ from heavy_stack.frontend.components import (
 from heavy_stack.frontend.heavy_context import HeavyContext
 from heavy_stack.frontend.reactpy_util import heavy_event, heavy_use_context, heavy_use_state
 from heavy_stack.frontend.types import Component
+from heavy_stack_brython.navigate import navigate_to
 
 NOTICES = {
     "expired": "That sign-in link has expired or was already used: please sign in again.",
