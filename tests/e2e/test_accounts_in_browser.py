@@ -19,6 +19,18 @@ async def fill_and_submit(page: Page, fields: dict[str, str], submit: str) -> No
     await page.click(submit)
 
 
+async def sign_up_on_this_page(page: Page, name: str) -> str:
+    """Fill in the sign-up form on the page as ``name`` and wait until signed in; the e-mail used."""
+    email = f"{name.lower()}-{uuid.uuid4().hex[:8]}@example.com"
+    await fill_and_submit(
+        page,
+        {"#sign-up-email": email, "#sign-up-name": name, "#sign-up-password": PASSWORD},
+        "#sign-up-submit",
+    )
+    await expect(page.locator("#signed-in-as")).to_have_text(f"Signed in as {name}")
+    return email
+
+
 async def test_sign_up_then_sign_out_then_sign_in(browser_page: BrowserPage) -> None:
     page, email = browser_page.page, f"ada-{uuid.uuid4().hex[:8]}@example.com"
     await page.goto(browser_page.base_url + "/notes")  # needs a user: goes to sign in, then comes back
@@ -64,7 +76,7 @@ async def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(
 
 
 async def test_notes_and_brython_run_under_the_content_security_policy(browser_page: BrowserPage) -> None:
-    page, email = browser_page.page, f"csp-{uuid.uuid4().hex[:8]}@example.com"
+    page = browser_page.page
     violations: list[str] = []
     await page.expose_function("reportViolation", lambda text: violations.append(text))
     await page.add_init_script(
@@ -72,12 +84,7 @@ async def test_notes_and_brython_run_under_the_content_security_policy(browser_p
         " e => window.reportViolation(e.violatedDirective + ' ' + e.blockedURI))"
     )
     await page.goto(browser_page.base_url + "/sign-up")
-    await fill_and_submit(
-        page,
-        {"#sign-up-email": email, "#sign-up-name": "Cy", "#sign-up-password": PASSWORD},
-        "#sign-up-submit",
-    )
-    await expect(page.locator("#signed-in-as")).to_have_text("Signed in as Cy")
+    await sign_up_on_this_page(page, "Cy")
     await page.click("#to-notes")
     await fill_and_submit(
         page, {"#new-note-title": "First", "#new-note-body": "some text"}, "#new-note-submit"

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
-
 from playwright.async_api import Response, expect
 
 from heavy_stack.testing.live_server import LiveServer
 
 from tests.e2e.conftest import TIMEZONE, BrowserPage
-from tests.e2e.test_accounts_in_browser import PASSWORD, fill_and_submit
+from tests.e2e.test_accounts_in_browser import fill_and_submit, sign_up_on_this_page
 
 # Counts the Brython functions the page really runs (after the bridge's de-duplication).
 COUNT_BRYTHON_RUNS = """
@@ -43,13 +41,7 @@ async def test_walking_every_page_logs_no_console_error_and_no_failed_request(
     await page.click("#to-other")
     await expect(page.locator("h1")).to_have_text("The other page")
     await page.click("#to-sign-up")
-    email = f"walk-{uuid.uuid4().hex[:8]}@example.com"
-    await fill_and_submit(
-        page,
-        {"#sign-up-email": email, "#sign-up-name": "Walker", "#sign-up-password": PASSWORD},
-        "#sign-up-submit",
-    )
-    await expect(page.locator("#signed-in-as")).to_have_text("Signed in as Walker")
+    await sign_up_on_this_page(page, "Walker")
     await page.click("#to-notes")
     await fill_and_submit(page, {"#new-note-title": "Walk", "#new-note-body": "a note"}, "#new-note-submit")
     await page.get_by_role("link", name="Walk", exact=True).click()

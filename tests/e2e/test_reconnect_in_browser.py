@@ -19,7 +19,7 @@ from playwright.async_api import Page, expect
 from heavy_stack.testing.live_server import LiveServer, free_port, live_server
 
 from tests.e2e.conftest import TIMEZONE, BrowserPage
-from tests.e2e.test_accounts_in_browser import PASSWORD, fill_and_submit
+from tests.e2e.test_accounts_in_browser import sign_up_on_this_page
 
 BANNER = "#heavy-connection-banner"
 
@@ -127,13 +127,7 @@ async def test_a_signed_in_draft_survives_a_restart_and_can_be_saved(
     browser_page: BrowserPage, restartable: RestartableServer
 ) -> None:
     page = await _open(browser_page, restartable, "/sign-up")
-    email = f"grace-{uuid.uuid4().hex[:8]}@example.com"
-    await fill_and_submit(
-        page,
-        {"#sign-up-email": email, "#sign-up-name": "Grace", "#sign-up-password": PASSWORD},
-        "#sign-up-submit",
-    )
-    await expect(page.locator("#signed-in-as")).to_have_text("Signed in as Grace")
+    await sign_up_on_this_page(page, "Grace")
     await page.goto(restartable.base_url + "/notes")
     title = f"Unsaved {uuid.uuid4().hex[:6]}"
     await page.fill("#new-note-title", title)
