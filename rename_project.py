@@ -48,6 +48,8 @@ SKIP_DIRS = {
     "test-artifacts",
     "recordings",
 }
+# Always left as they are: the template's license notice must stay with the code it covers.
+ALWAYS_KEPT = ["LICENSE"]
 LOCK_FILE = "uv.lock"
 EXIT_REFUSED = 2
 
@@ -376,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     if isinstance(new, str):
         print(new, file=sys.stderr)
         return EXIT_REFUSED
-    plan = make_plan(ROOT, old, new, args.keep)
+    plan = make_plan(ROOT, old, new, [*ALWAYS_KEPT, *args.keep])
     print(f"Renaming:\n{describe_names(old, new)}\n\nChanges:\n{describe_plan(plan, ROOT)}\n")
     if args.dry_run:
         print(f"Dry run, nothing changed. Would make: {summary(plan)}")

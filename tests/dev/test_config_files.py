@@ -327,3 +327,23 @@ def test_the_env_template_urls_match_the_compose_ports(compose: dict[str, Any]) 
     cockroach = re.search(rf"{ENV_PREFIX}COCKROACH_DB_URL=\S+:(\d+)/", template)
     assert cockroach is not None
     assert cockroach.group(1) in published["cockroach"]
+
+
+def test_the_forge_workflow_runs_the_projects_own_ci_script() -> None:
+    workflow = yaml.safe_load((PROJECT_ROOT / ".github/workflows/ci.yml").read_text())
+    steps = workflow["jobs"]["test"]["steps"]
+    assert any(step.get("run") == "bash .ci/run" for step in steps)
+    assert (PROJECT_ROOT / ".ci" / "run").exists()
+
+
+def test_dependency_updates_cover_the_uv_lock_and_the_dockerfiles() -> None:
+    config = yaml.safe_load((PROJECT_ROOT / ".github/dependabot.yml").read_text())
+    ecosystems = {update["package-ecosystem"]: update for update in config["updates"]}
+    assert {"uv", "github-actions", "docker"} <= set(ecosystems)
+    for folder in ecosystems["docker"]["directories"]:
+        assert list((PROJECT_ROOT / folder.lstrip("/")).glob("*Dockerfile")), folder
+
+
+def test_the_license_is_mit_and_the_package_says_so() -> None:
+    assert (PROJECT_ROOT / "LICENSE").read_text().startswith("MIT License")
+    assert 'license = "MIT"' in (PROJECT_ROOT / "pyproject.toml").read_text()

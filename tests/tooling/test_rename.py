@@ -97,7 +97,11 @@ def test_nothing_still_says_the_old_name(renamed: Renamed) -> None:
         for spelling in spellings
         if spelling in path.read_text(encoding="utf-8").casefold()
     ]
-    assert found == []
+    assert found == ["LICENSE: heavy stack"]  # the template's notice stays with its code
+
+
+def test_the_license_keeps_the_templates_notice(renamed: Renamed) -> None:
+    assert (renamed.root / "LICENSE").read_text() == (PROJECT_ROOT / "LICENSE").read_text()
     paths = [path for path in renamed.root.rglob(f"*{OLD.snake}*") if ".mypy_cache" not in path.parts]
     assert paths == []
 
