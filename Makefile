@@ -8,7 +8,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo $(UV_LOCAL))
 PYTHON ?= python3
 RUN := $(UV) run
 
-.PHONY: help install run test test-fast lint format pave-db migrations migrate add-table rename clean \
+.PHONY: help install run test test-fast lint hooks format pave-db migrations migrate add-table rename clean \
 	record loadtest loadtest-ui bench dev test-daemon profile-server profile-tests image
 
 help: ## List the commands
@@ -24,8 +24,8 @@ install: $(if $(filter $(UV_LOCAL),$(UV)),$(UV_LOCAL)) ## Install the locked dep
 run: install ## Serve the app on http://127.0.0.1:8000 (embedded PostgreSQL unless a URL is set)
 	$(RUN) python -m heavy_stack
 
-test: install ## Run the whole test suite
-	$(RUN) pytest
+test: install ## Run the whole test suite, with a coverage report of heavy_stack/
+	$(RUN) pytest --cov --cov-report=term
 
 test-fast: install ## Run the tests without the browser ones
 	$(RUN) pytest -m "not browser"
@@ -47,10 +47,11 @@ profile-tests: install ## Run the tests (TESTS="tests/backend", default all) und
 image: ## Build the production Docker image heavy-stack:latest (dockerfiles/heavy_stack.Dockerfile)
 	docker build --file dockerfiles/heavy_stack.Dockerfile --tag heavy-stack:latest .
 
-lint: install ## ruff (lint + format check) and mypy
-	$(RUN) ruff check .
-	$(RUN) ruff format --check .
-	$(RUN) mypy
+lint: install ## The checks of .pre-commit-config.yaml on every file: ruff, ruff format --check, mypy, uv lock --check
+	PATH="$(dir $(abspath $(UV))):$$PATH" $(RUN) pre-commit run --all-files --show-diff-on-failure
+
+hooks: install ## Let git run the same checks before each commit (pre-commit install)
+	$(RUN) pre-commit install
 
 format: install ## Format and autofix with ruff
 	$(RUN) ruff format .
