@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
+import socket
+import sys
 from pathlib import Path
 
 from sanic import Sanic
 from sanic.worker.loader import AppLoader
 
 from heavy_stack.app import create_app
-from heavy_stack.settings import Settings
+from heavy_stack.settings import (
+    ENV_PREFIX,
+    Settings,
+    StartupError,
+    load_settings,
+    unknown_variable_warnings,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -26,7 +35,13 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
 
-    settings = Settings()
+    for warning in unknown_variable_warnings():
+        print(f"Warning: {warning}", file=sys.stderr)
+    try:
+        settings = load_settings()
+        _refuse_a_busy_port(settings)
+    except StartupError as error:
+        sys.exit(f"Cannot start:\n{error}")
     if args.hot_reload and settings.is_production:
         parser.error("--hot-reload is for development; HEAVY_STACK_ENVIRONMENT is PRODUCTION")
     _log_to_stderr(settings.log_level)
@@ -51,6 +66,23 @@ def main(argv: list[str] | None = None) -> None:
         Sanic.serve_single(app)
     else:
         Sanic.serve(primary=app, app_loader=loader)
+
+
+def _refuse_a_busy_port(settings: Settings) -> None:
+    # Sanic would say "Address already in use" inside a long traceback, naming neither.
+    with socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((settings.host, settings.port))
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE:
+                raise StartupError(
+                    f"{ENV_PREFIX}HOST={settings.host!r}: cannot listen there ({error.strerror})."
+                ) from None
+            raise StartupError(
+                f"Port {settings.port} on {settings.host} is in use ({ENV_PREFIX}PORT): stop the other "
+                f"server, or set {ENV_PREFIX}PORT={settings.port + 1}."
+            ) from None
 
 
 def _start_hot_reload() -> None:

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import difflib
+import os
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 ENV_PREFIX = "HEAVY_STACK_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET_KEY = "change-me-in-production"
+MIN_SECRET_KEY_LENGTH = 32
+ENV_FILE = ".env"
+# Variables the test suite reads itself (tests/conftest.py): not settings, but not typos either.
+NOT_SETTINGS_PREFIXES = (f"{ENV_PREFIX}TEST_",)
 
 
 class Environment(StrEnum):
@@ -23,6 +30,10 @@ class SettingsError(ValueError):
     """A setting is missing or unsafe; the message names the variable to set."""
 
 
+class StartupError(RuntimeError):
+    """Settings the app cannot start with: one line per problem, each naming its variable."""
+
+
 class Settings(BaseSettings):
     """Everything the app reads from its environment.
 
@@ -31,7 +42,7 @@ class Settings(BaseSettings):
     """
 
     model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix=ENV_PREFIX, env_file=ENV_FILE, env_file_encoding="utf-8", extra="ignore"
     )
 
     environment: Environment = Environment.DEV
@@ -85,22 +96,41 @@ class Settings(BaseSettings):
             )
         return self
 
+    @field_validator("sql_db_url", "vector_db_url", "redis_url")
+    @classmethod
+    def _parse_as_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                make_url(value)
+            except Exception:  # SQLAlchemy's ArgumentError, or a ValueError for a bad port
+                raise ValueError(
+                    "not a URL (expected e.g. postgresql://user:password@host:5432/db)"
+                ) from None
+        return value
+
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Self:
-        if self.environment is not Environment.PRODUCTION:
-            return self
-        if self.secret_key.get_secret_value() in ("", DEFAULT_SECRET_KEY):
-            raise SettingsError(
-                f"PRODUCTION needs a secret key: set {ENV_PREFIX}SECRET_KEY to a long random value "
+        if self.environment is Environment.PRODUCTION:
+            problems = self.production_problems()
+            if problems:
+                raise SettingsError("\n".join(problems))
+        return self
+
+    def production_problems(self) -> list[str]:
+        """Every reason PRODUCTION cannot start with these settings (all at once)."""
+        problems = []
+        secret = self.secret_key.get_secret_value()
+        if secret == DEFAULT_SECRET_KEY or len(secret) < MIN_SECRET_KEY_LENGTH:
+            problems.append(
+                f"PRODUCTION needs {ENV_PREFIX}SECRET_KEY: a random value of at least "
+                f"{MIN_SECRET_KEY_LENGTH} characters "
                 '(python -c "import secrets; print(secrets.token_urlsafe(48))").'
             )
         if self.sql_db_url is None:
-            raise SettingsError(f"PRODUCTION never starts the embedded database: set {ENV_PREFIX}SQL_DB_URL.")
+            problems.append(f"PRODUCTION never starts the embedded database: set {ENV_PREFIX}SQL_DB_URL.")
         if "*" in self.allowed_origins:
-            raise SettingsError(
-                f"PRODUCTION refuses '*' in {ENV_PREFIX}ALLOWED_ORIGINS: list the real origins."
-            )
-        return self
+            problems.append(f"PRODUCTION refuses '*' in {ENV_PREFIX}ALLOWED_ORIGINS: list the real origins.")
+        return problems
 
     @property
     def uses_embedded_db(self) -> bool:
@@ -109,3 +139,51 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.environment is Environment.PRODUCTION
+
+
+def load_settings() -> Settings:
+    """The settings from the environment and ``.env``.
+
+    Raises StartupError with one line per problem, naming the variable, where it came from and
+    what is accepted, instead of pydantic's traceback.
+    """
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        raise StartupError("\n".join(_explain(problem) for problem in error.errors())) from None
+    return settings
+
+
+def unknown_variable_warnings() -> list[str]:
+    """One warning per ``HEAVY_STACK_*`` variable that no setting reads, with the closest name."""
+    known = [ENV_PREFIX + name.upper() for name in Settings.model_fields]
+    given = {name: "the environment" for name in os.environ} | {
+        name: ENV_FILE for name in _env_file_names() if name not in os.environ
+    }
+    warnings = []
+    for name, source in sorted(given.items()):
+        if not name.startswith(ENV_PREFIX) or name in known or name.startswith(NOT_SETTINGS_PREFIXES):
+            continue
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        warnings.append(f"{name} (in {source}) is not a setting and is ignored{hint}")
+    return warnings
+
+
+def _explain(problem: Any) -> str:
+    message = str(problem["msg"]).removeprefix("Value error, ")
+    if not problem["loc"]:  # a check across settings: its message names the variables
+        return message
+    variable = ENV_PREFIX + str(problem["loc"][0]).upper()
+    source = "the environment" if variable in os.environ else ENV_FILE
+    value = problem.get("input")
+    return f"{variable}={value!r} (from {source}): {message}."
+
+
+def _env_file_names() -> list[str]:
+    try:
+        lines = Path(ENV_FILE).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return []
+    names = (line.split("=", 1)[0].strip() for line in lines if "=" in line)
+    return [name.removeprefix("export ").strip() for name in names if not name.startswith("#")]

@@ -45,7 +45,7 @@ def test_a_bad_port_is_a_clear_error(clean_env: pytest.MonkeyPatch) -> None:
 
 PRODUCTION_OK = {
     "environment": "PRODUCTION",
-    "secret_key": "a-long-random-production-secret",
+    "secret_key": "a-long-random-production-secret-of-48-characters",
     "sql_db_url": "postgresql://u:p@db/app",
 }
 
@@ -59,6 +59,7 @@ def test_production_starts_with_a_secret_and_a_database(clean_env: pytest.Monkey
     [
         ({"secret_key": DEFAULT_SECRET_KEY}, "HEAVY_STACK_SECRET_KEY"),
         ({"secret_key": ""}, "HEAVY_STACK_SECRET_KEY"),
+        ({"secret_key": "short"}, "at least 32 characters"),
         ({"sql_db_url": None}, "HEAVY_STACK_SQL_DB_URL"),
         ({"allowed_origins": ["*"]}, "HEAVY_STACK_ALLOWED_ORIGINS"),
     ],

@@ -92,7 +92,7 @@ def test_production_cookies_are_secure_and_host_only() -> None:
     settings = Settings(
         _env_file=None,
         environment="PRODUCTION",
-        secret_key="a-long-random-production-secret",
+        secret_key="a-long-random-production-secret-of-48-characters",
         sql_db_url="postgresql://db/app",
     )
     response = HTTPResponse()
