@@ -13,9 +13,9 @@ from sanic import Sanic
 from heavy_stack.backend.accounts.http import install_accounts
 from heavy_stack.backend.accounts.stores import AccountStores
 from heavy_stack.backend.background import run_every
-from heavy_stack.backend.data.db_connection import Database
+from heavy_stack.backend.data import migrations
+from heavy_stack.backend.data.db_connection import Database, is_unavailable
 from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
-from heavy_stack.backend.data.pave import create_missing_tables
 from heavy_stack.backend.health import livez, readyz
 from heavy_stack.backend.http_defaults import install_http_defaults
 from heavy_stack.backend.notes_search import NoteSearch
@@ -91,10 +91,28 @@ async def _open_database(app: Sanic[Any, Any]) -> None:
         assert settings.sql_db_url is not None
         sql_url, vector_url = settings.sql_db_url, settings.vector_db_url or settings.sql_db_url
     database = Database.connect(sql_url, vector_url, pool_size=settings.db_pool_size)
-    if settings.uses_embedded_db:
-        # The embedded database is ours: give it any table that is missing (first run).
-        await create_missing_tables(database.engine)
+    await _check_schema(settings, sql_url)
     app.ctx.services = AppServices(database, settings, AccountStores.open(settings))
+
+
+async def _check_schema(settings: Settings, sql_url: str) -> None:
+    """The migrations are the schema: our embedded database is brought to their head; a
+    configured one is only checked (``make migrate`` changes it)."""
+    engine = migrations.migration_engine(sql_url)
+    try:
+        if settings.uses_embedded_db:
+            logger.info("%s", await migrations.bring_to_head(engine))
+        elif (state := await migrations.schema_state(engine)) is not None:
+            logger.warning("%s", state)
+    except migrations.SchemaStateError as error:
+        logger.error("Cannot start: %s", error)
+        raise SystemExit(2) from None
+    except Exception as error:  # a configured database that is down now: /readyz will say so
+        if settings.uses_embedded_db or not is_unavailable(error):
+            raise
+        logger.warning("Could not check the database's schema: it is unavailable")
+    finally:
+        await engine.dispose()
 
 
 async def _announce(app: Sanic[Any, Any]) -> None:

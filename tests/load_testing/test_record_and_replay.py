@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from heavy_stack.backend.data import migrations
 from heavy_stack.backend.data.db_connection import Database
 from heavy_stack.backend.data.model_managers.user_manager import DEMO_USER_EMAIL, UserManager
 from heavy_stack.backend.data.model_mungers.user_mungers import UserMunger
-from heavy_stack.backend.data.pave import create_missing_tables
 from heavy_stack.testing.layout_session import WebSocketSession
 from heavy_stack.testing.live_server import LiveServer, live_server
 from heavy_stack.testing.load import DEMO_RECORDING, run_replay
@@ -28,10 +28,10 @@ NEW_NAME = "Replayed Rename"
 
 @asynccontextmanager
 async def fresh_database(database_urls: tuple[str, str], purpose: str) -> AsyncIterator[Database]:
-    """A new database with the app's tables, and the test vector database."""
+    """A new database migrated to head, and the test vector database."""
     async with asynccontextmanager(make_scratch_database)(database_urls, purpose) as url:
         database = Database.connect(url, database_urls[1], pool_size=1)
-        await create_missing_tables(database.engine)
+        await migrations.upgrade(database.engine)
         try:
             yield database
         finally:

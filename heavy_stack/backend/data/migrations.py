@@ -23,6 +23,7 @@ from alembic.operations.ops import MigrationScript
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, text
+from sqlalchemy import inspect as sqlalchemy_inspect
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
@@ -37,6 +38,8 @@ from heavy_stack.backend.data.vector_models import VectorModel
 from heavy_stack.settings import PROJECT_ROOT, Settings
 
 logger = logging.getLogger(__name__)
+
+MIGRATION_CONNECT_TIMEOUT_SECONDS = 10
 
 ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
 NO_CHANGES_MESSAGE = "No model changes: nothing to migrate (no revision file written)."
@@ -154,6 +157,11 @@ async def autogenerate(engine: AsyncEngine, message: str) -> Path | None:
     return Path(written[0].path) if written else None
 
 
+async def stamp_head(engine: AsyncEngine) -> None:
+    """Record the database as at head without running anything (its tables match the models)."""
+    await _run_command(engine, command.stamp, "head")
+
+
 async def current_revision(engine: AsyncEngine) -> str | None:
     """The revision the database is at; ``None`` before the first one."""
     async with engine.connect() as connection:
@@ -192,7 +200,9 @@ async def _run_command(
 
 def migration_engine(url: str) -> AsyncEngine:
     """An engine without a pool: migrations open one connection at a time."""
-    return create_async_engine(async_url(url), poolclass=NullPool)
+    return create_async_engine(
+        async_url(url), poolclass=NullPool, connect_args={"timeout": MIGRATION_CONNECT_TIMEOUT_SECONDS}
+    )
 
 
 @asynccontextmanager
@@ -247,3 +257,57 @@ async def _execute_outside_transaction(server_url: str, statement: str) -> None:
             await connection.execute(text(statement))
     finally:
         await engine.dispose()
+
+
+class SchemaStateError(RuntimeError):
+    """The database's schema is not one the code can use; the message says what to run."""
+
+
+def head_revision() -> str:
+    """The newest revision of ``alembic/versions``."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None, "alembic/versions has no revision"
+    return head
+
+
+async def bring_to_head(engine: AsyncEngine) -> str:
+    """Migrate a development database to the code's head revision; what was done, in one line.
+
+    The migrations are the one source of the schema. A database made from the models before
+    that (tables, no revision) is stamped at head when it matches the models, and refused with
+    the command to run when it does not; so is a database at a revision this code lacks.
+    """
+    current, head = await current_revision(engine), head_revision()
+    if current == head:
+        return f"Database schema at revision {head}"
+    if current is None and await _has_tables(engine):
+        if await model_changes(engine):
+            raise SchemaStateError(
+                "The database has tables but no migration revision, and they differ from the "
+                "models: recreate it with `make pave-db` (its data is dropped)."
+            )
+        await stamp_head(engine)
+        return f"Database made from the models: stamped at revision {head}"
+    if current is not None and current not in {step.revision for step in revision_steps()}:
+        raise SchemaStateError(
+            f"The database is at revision {current}, which this code does not have (newer code "
+            "migrated it): check out that code, or recreate the database with `make pave-db`."
+        )
+    await upgrade(engine)
+    return f"Database migrated from revision {current or 'none'} to {head}"
+
+
+async def schema_state(engine: AsyncEngine) -> str | None:
+    """For a database the app does not own: None when at head, else a line with what to run."""
+    current, head = await current_revision(engine), head_revision()
+    if current == head:
+        return None
+    if current is not None and current not in {step.revision for step in revision_steps()}:
+        return f"The database is at revision {current}, newer than this code's {head}: deploy the newer code."
+    return f"The database is at revision {current or 'none'}, behind this code's {head}: run `make migrate`."
+
+
+async def _has_tables(engine: AsyncEngine) -> bool:
+    async with engine.connect() as connection:
+        names = await connection.run_sync(lambda sync: sqlalchemy_inspect(sync).get_table_names())
+    return bool(set(names) & set(target_metadata().tables))

@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from heavy_stack.backend.data import migrations
 from heavy_stack.backend.data.sql_models import HeavyModel
 from heavy_stack.backend.data.vector_models import VectorModel
 
@@ -16,11 +17,6 @@ LOCAL_HOST_NAMES = {"localhost", ""}
 
 class NotLocalDatabaseError(RuntimeError):
     """Refused to drop tables in a database that is not on this machine."""
-
-
-async def create_missing_tables(engine: AsyncEngine) -> None:
-    async with engine.begin() as connection:
-        await connection.run_sync(HeavyModel.metadata.create_all)
 
 
 async def pave(engine: AsyncEngine, vector_engine: AsyncEngine | None = None) -> None:
@@ -34,6 +30,8 @@ async def pave(engine: AsyncEngine, vector_engine: AsyncEngine | None = None) ->
     async with engine.begin() as connection:
         await connection.run_sync(HeavyModel.metadata.drop_all)
         await connection.run_sync(HeavyModel.metadata.create_all)
+    # The tables are the models, which the migrations' head matches (a test checks it).
+    await migrations.stamp_head(engine)
     if vector_engine is not None:
         async with vector_engine.begin() as connection:
             await connection.execute(text("CREATE EXTENSION IF NOT EXISTS vector"))
