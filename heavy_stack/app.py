@@ -97,7 +97,9 @@ async def _open_database(app: Sanic[Any, Any]) -> None:
 
 async def _check_schema(settings: Settings, sql_url: str) -> None:
     """The migrations are the schema: our embedded database is brought to their head; a
-    configured one is only checked (``make migrate`` changes it)."""
+    configured one is only checked (``make migrate`` changes it), where the scripts are."""
+    if not settings.uses_embedded_db and not migrations.scripts_available():
+        return
     engine = migrations.migration_engine(sql_url)
     try:
         if settings.uses_embedded_db:
@@ -107,10 +109,11 @@ async def _check_schema(settings: Settings, sql_url: str) -> None:
     except migrations.SchemaStateError as error:
         logger.error("Cannot start: %s", error)
         raise SystemExit(2) from None
-    except Exception as error:  # a configured database that is down now: /readyz will say so
-        if settings.uses_embedded_db or not is_unavailable(error):
+    except Exception as error:  # a configured database: the app serves on, /readyz says if it is down
+        if settings.uses_embedded_db:
             raise
-        logger.warning("Could not check the database's schema: it is unavailable")
+        reason = "it is unavailable" if is_unavailable(error) else f"{type(error).__name__}: {error}"
+        logger.warning("Could not check the database's schema: %s", reason)
     finally:
         await engine.dispose()
 

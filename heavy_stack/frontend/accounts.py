@@ -69,19 +69,25 @@ def AccountBar() -> Component:
             executor.call(navigate_to, url=SIGN_OUT_COMPLETE_PATH)
 
     if current is not None and current.visitor.is_unchecked:
-        return html.nav({"className": "account-bar", "id": "account-bar"}, SessionRecheck())
+        return html.nav({"className": "account-bar", "id": "account-bar"}, _home(), SessionRecheck())
     if user is None:
         links = [
+            _home(),
             RouterLink("Sign in", "/sign-in", id="to-sign-in"),
             RouterLink("Sign up", "/sign-up", id="to-sign-up"),
         ]
         return html.nav({"className": "account-bar", "id": "account-bar"}, *links)
     return html.nav(
         {"className": "account-bar", "id": "account-bar"},
+        _home(),
         html.span({"id": "signed-in-as"}, f"Signed in as {user.display_name}"),
         RouterLink("Notes", "/notes", id="to-notes"),
         Button("Sign out", heavy_event(sign_out), id="sign-out"),
     )
+
+
+def _home() -> Component:
+    return RouterLink("Home", "/", id="to-home")
 
 
 @component

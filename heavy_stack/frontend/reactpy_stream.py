@@ -144,15 +144,49 @@ def _refuse_constant(name: str) -> object:
     raise ValueError(f"{name} is not JSON")
 
 
+# Layout events nest a few levels; JSON nested deeper is refused before parsing, because
+# parsing it runs to Python's recursion limit (and whatever runs then, e.g. a finalizer that
+# logs, fails in turn).
+MAX_NESTING = 32
+
+
 def decode_event(frame: str | bytes) -> LayoutEventMessage:
     """The layout event in a frame; MalformedMessageError (with its close code) otherwise."""
     if isinstance(frame, bytes):
         raise MalformedMessageError("a binary frame", CloseCode.UNSUPPORTED_DATA)
+    if _nesting(frame) > MAX_NESTING:
+        raise MalformedMessageError(f"JSON nested over {MAX_NESTING} levels", CloseCode.INVALID_DATA)
     try:
         message = json.loads(frame, parse_constant=_refuse_constant)
     except (ValueError, RecursionError) as error:  # ValueError: bad JSON, too many digits, NaN
         raise MalformedMessageError(f"not JSON ({str(error)[:80]})", CloseCode.INVALID_DATA) from None
     return check_event(message)
+
+
+def _nesting(text: str) -> int:
+    """How deep ``[`` and ``{`` nest outside strings (cheap: most frames have a few brackets)."""
+    if text.count("[") + text.count("{") <= MAX_NESTING:
+        return 0
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > MAX_NESTING:
+                break
+        elif char in "]}":
+            depth -= 1
+    return deepest
 
 
 def check_event(message: object) -> LayoutEventMessage:

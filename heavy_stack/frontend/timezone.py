@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -53,7 +53,13 @@ def use_timezone() -> ZoneInfo | None:
     return heavy_use_context(TimezoneContext)
 
 
-def format_in_zone(moment: datetime, zone: ZoneInfo | None) -> str:
-    """``moment`` as a wall-clock time in ``zone`` (UTC while the zone is unknown)."""
-    local = moment.astimezone(zone) if zone is not None else moment
-    return local.strftime("%H:%M:%S.%f")[:-3] + f" {zone.key if zone else 'UTC'}"
+def format_in_zone(moment: datetime, zone: ZoneInfo | None, pattern: str = "%H:%M:%S.%f") -> str:
+    """``moment`` in ``zone`` (UTC while the zone is unknown), labelled with the zone's name.
+
+    ``pattern`` is a ``strftime`` pattern; a trailing ``%f`` shows milliseconds.
+    """
+    local = moment.astimezone(zone if zone is not None else UTC)
+    text = local.strftime(pattern)
+    if pattern.endswith("%f"):
+        text = text[:-3]
+    return f"{text} {zone.key if zone else 'UTC'}"

@@ -196,7 +196,7 @@ async def test_a_cookie_the_database_could_not_check_waits_instead_of_signing_ou
             await page.wait_for_element("sign-in-unchecked")
             await page.wait_for_text("app-notice", UNAVAILABLE_WHILE_LOADING)
             assert not page.layout.has(id="sign-in-to-continue")
-            assert page.text("account-bar") == "Checking your sign-in…"
+            assert page.text("checking-sign-in") == "Checking your sign-in…"
     finally:
         await down_engine.dispose()
 

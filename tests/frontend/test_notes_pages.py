@@ -65,10 +65,18 @@ async def test_create_read_edit_delete(
         assert (edited.title, edited.body) == ("Groceries for Sunday", "milk, eggs, flour")
         assert edited.last_edited > note.last_edited
 
+        await page.click("note-delete")  # asks first
+        await page.wait_for_element("note-delete-question")
+        await page.click("note-delete-cancel")
+        await page.wait_for_element("note-delete")
+        assert len(await notes_of(ada)) == 1
         await page.click("note-delete")
-        await page.wait_for_text("note-status", "Deleted.")
-        assert await page.follow_redirect() == "/notes"
+        await page.wait_for_element("note-delete-confirm")
+        await page.click("note-delete-confirm")
+        await page.wait_for_text("note-status", "The note was deleted.")
+        assert await page.follow_redirect() == "/notes?deleted=1"
         await page.wait_for_text("note-list", "No notes yet")
+        await page.wait_for_text("note-message", "The note was deleted.")  # said on the list too
     assert await notes_of(ada) == []
 
 

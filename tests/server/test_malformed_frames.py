@@ -20,6 +20,7 @@ import websockets
 from websockets.frames import CloseCode
 
 from heavy_stack.backend.data.db_connection import Database
+from heavy_stack.frontend.reactpy_stream import decode_event
 from heavy_stack.testing.layout_session import STREAM_PATH, WebSocketSession
 from heavy_stack.testing.live_server import LiveServer, live_server
 
@@ -159,3 +160,9 @@ async def _click_and_see_the_time_change(visitor: WebSocketSession) -> None:
 def _rss_kib(server: LiveServer) -> int:
     status = Path(f"/proc/{server.process.pid}/status").read_text()
     return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")))
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting() -> None:
+    text = "[" * 100 + '"quoted \\" [[' + "{" * 100
+    event = decode_event(_event(target="x", data=[{"target": {"value": text}}]))
+    assert event["data"][0]["target"]["value"] == text

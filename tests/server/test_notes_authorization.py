@@ -33,7 +33,8 @@ async def test_crafted_events_never_reach_another_users_note(server: LiveServer)
     async with ada.open_page(note_path) as ada_page, eve.open_page("/notes") as eve_page:
         await ada_page.wait_for_element("note-form")
         ada_save = ada_page.layout.find(id="note-form").target("onSubmit")
-        ada_delete = ada_page.layout.find(id="note-delete").target("onClick")
+        await ada_page.click("note-delete")  # the real delete is behind the question
+        ada_delete = (await ada_page.wait_for_element("note-delete-confirm")).target("onClick")
 
         # 1. Eve opens the note's address in her own session: not found, nothing shown.
         await eve_page.navigate(note_path)

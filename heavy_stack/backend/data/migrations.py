@@ -263,6 +263,11 @@ class SchemaStateError(RuntimeError):
     """The database's schema is not one the code can use; the message says what to run."""
 
 
+def scripts_available() -> bool:
+    """Whether the migration scripts are here (a checkout or the image; not a bare wheel)."""
+    return ALEMBIC_INI.exists()
+
+
 def head_revision() -> str:
     """The newest revision of ``alembic/versions``."""
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()

@@ -9,12 +9,14 @@ from heavy_stack.frontend.components.layout import (
     Spacer,
 )
 from heavy_stack.frontend.components.navigation import RouterLink
-from heavy_stack.frontend.components.text import Paragraph, Preformatted
+from heavy_stack.frontend.components.text import Feedback, FormMessage, Paragraph, Preformatted
 
 __all__ = [
     "Button",
     "CenteredColumn",
     "ExpandableSection",
+    "Feedback",
+    "FormMessage",
     "LineInput",
     "NumberInput",
     "PageTitle",

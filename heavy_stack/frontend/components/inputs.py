@@ -37,7 +37,8 @@ def LineInput(
     autocomplete: str = "off",
     initial: str = "",
 ) -> Component:
-    """A one-line input that reports each change (cut to ``MAX_LINE_LENGTH``).
+    """A one-line input that reports each change, whole: the handler that uses the text refuses
+    one that is too long with a message (cutting it silently would store what nobody typed).
 
     ``type`` is the HTML input type (``email``, ``password``...); ``autocomplete`` tells the
     browser and password managers what the field holds (``email``, ``current-password``...).
@@ -45,7 +46,7 @@ def LineInput(
     """
 
     def changed(event: dict[str, Any]) -> None:
-        on_change(_target_value(event)[:MAX_LINE_LENGTH])
+        on_change(_target_value(event))
 
     return _labelled(
         label,
@@ -74,10 +75,11 @@ def TextArea(
     initial: str = "",
     rows: int = 8,
 ) -> Component:
-    """A multi-line text input that reports each change (cut to ``max_length``)."""
+    """A multi-line text input that reports each change, whole (``max_length`` is a hint to the
+    browser; the handler refuses a longer text with a message)."""
 
     def changed(event: dict[str, Any]) -> None:
-        on_change(_target_value(event)[:max_length])
+        on_change(_target_value(event))
 
     return _labelled(
         label,

@@ -14,6 +14,8 @@ from heavy_stack.frontend.components import (
     Button,
     CenteredColumn,
     ExpandableSection,
+    Feedback,
+    FormMessage,
     LineInput,
     NumberInput,
     PageTitle,
@@ -112,14 +114,14 @@ def CurrentUserSection() -> Component:
     return Section(
         "Current user",
         Paragraph(text, id="current-user"),
-        Paragraph(f"Read from the database at {read_at:%H:%M:%S.%f}"[:-3], id="user-read-at"),
+        Paragraph(f"Read from the database at {format_in_zone(read_at, use_timezone())}", id="user-read-at"),
         Button("Read again", heavy_event(read_again), id="read-user"),
         html.form(
             {"id": "rename-form", "onSubmit": heavy_event(rename, prevent_default=True)},
             LineInput("New display name", keep_in(new_name), id="rename-input"),
             Button("Rename", id="rename-submit", type="submit"),
         ),
-        Paragraph(error, id="rename-error"),
+        FormMessage(Feedback.error(error), id="rename-error"),
     )
 
 

@@ -7,10 +7,12 @@ but reaches only the sender's own notes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from reactpy import component, html, use_ref
-from reactpy_router import navigate, use_params
+from reactpy.core.events import EventHandler
+from reactpy_router import navigate, use_params, use_search_params
 
 from heavy_stack.backend.data.model_managers.note_manager import NoteManager, NoteNotFoundError
 from heavy_stack.backend.data.model_mungers.note_mungers import NoteMunger
@@ -19,6 +21,8 @@ from heavy_stack.backend.notes_search import NoteSearch
 from heavy_stack.frontend.components import (
     Button,
     CenteredColumn,
+    Feedback,
+    FormMessage,
     LineInput,
     PageTitle,
     Paragraph,
@@ -29,10 +33,18 @@ from heavy_stack.frontend.components import (
 )
 from heavy_stack.frontend.heavy_context import HeavyContext
 from heavy_stack.frontend.reactpy_util import heavy_event, heavy_use_effect, heavy_use_state
+from heavy_stack.frontend.timezone import format_in_zone, use_timezone
 from heavy_stack.frontend.types import Component
 from heavy_stack.shared_models.note import Note, NoteId, RelatedNote
 
 NOT_FOUND = "There is no such note among yours."
+
+
+# How a note's last edit shows in the list (in the visitor's zone, labelled).
+EDITED = "%d %b %Y %H:%M"
+# After a delete, the list says so (a flag, not the title: a link cannot put words on the page).
+DELETED_FLAG = "deleted"
+DELETED = "The note was deleted."
 
 
 @component
@@ -41,7 +53,8 @@ def NotesPage() -> Component:
     no_notes: tuple[Note, ...] | None = None
     notes, set_notes = heavy_use_state(no_notes)
     title, body = use_ref(""), use_ref("")
-    message, set_message = heavy_use_state("")
+    just_deleted = DELETED_FLAG in use_search_params()
+    message, set_message = heavy_use_state(Feedback.success(DELETED) if just_deleted else Feedback())
     form_key, set_form_key = heavy_use_state(0)
 
     async def load(context: HeavyContext) -> None:
@@ -56,14 +69,14 @@ def NotesPage() -> Component:
         try:
             note = await NoteManager(NoteMunger()).create(owner, title.current, body.current)
         except ValueError as problem:  # the draft stays in the form
-            set_message(str(problem))
+            set_message(Feedback.error(str(problem)))
             return
         _embed_after_commit(context, note.id)
         # State shows once the note is committed (see heavy_context); the draft lives in refs,
         # which change at once, so it is cleared only then too: a failed save keeps it.
         set_notes(tuple(await NoteManager(NoteMunger()).list(owner)))
         set_form_key(form_key + 1)  # a fresh, empty form
-        set_message(f"Added “{note.title}”.")
+        set_message(Feedback.success(f"Added “{note.title}”."))
         context.on_commit(start_a_new_draft)
 
     def start_a_new_draft() -> None:
@@ -91,6 +104,7 @@ def NotesPage() -> Component:
 
 @component
 def NoteList(notes: tuple[Note, ...] | None) -> Component:
+    zone = use_timezone()
     if notes is None:
         return Paragraph("Loading…", id="note-list")
     if not notes:
@@ -99,7 +113,7 @@ def NoteList(notes: tuple[Note, ...] | None) -> Component:
         html.li(
             {"key": str(note.id)},
             RouterLink(note.title, f"/notes/{note.id}", id=f"note-link-{note.id}"),
-            html.span({"className": "muted"}, f" · edited {note.last_edited:%d %b %Y %H:%M}"),
+            html.span({"className": "muted"}, f" · edited {format_in_zone(note.last_edited, zone, EDITED)}"),
         )
         for note in notes
     ]
@@ -123,7 +137,8 @@ def NoteEditor(note_id: NoteId) -> Component:
     note, set_note = heavy_use_state(no_note)
     status, set_status = heavy_use_state("loading")  # loading, found, missing, deleted
     title, body = use_ref(""), use_ref("")
-    message, set_message = heavy_use_state("")
+    message, set_message = heavy_use_state(Feedback())
+    confirming, set_confirming = heavy_use_state(False)
 
     def show(found: Note | None) -> None:
         if found is not None:
@@ -144,11 +159,11 @@ def NoteEditor(note_id: NoteId) -> Component:
             show(None)
             return
         except ValueError as problem:
-            set_message(str(problem))
+            set_message(Feedback.error(str(problem)))
             return
         _embed_after_commit(context, saved.id)
         set_note(saved)
-        set_message("Saved.")
+        set_message(Feedback.success("Saved."))
 
     async def delete(context: HeavyContext, _event: dict[str, Any]) -> None:
         try:
@@ -163,7 +178,9 @@ def NoteEditor(note_id: NoteId) -> Component:
     if status == "loading":
         return Paragraph("Loading…", id="note-status")
     if status == "deleted":
-        return html._(Paragraph("Deleted.", id="note-status"), navigate("/notes", replace=True))
+        return html._(
+            Paragraph(DELETED, id="note-status"), navigate(f"/notes?{DELETED_FLAG}=1", replace=True)
+        )
     if note is None:
         return html._(PageTitle("Note not found"), Paragraph(NOT_FOUND, id="note-status"))
     return html._(
@@ -173,7 +190,7 @@ def NoteEditor(note_id: NoteId) -> Component:
             LineInput("Title", keep_in(title), id="note-title", initial=note.title),
             TextArea("Text", keep_in(body), id="note-body", max_length=BODY_MAX_LENGTH, initial=note.body),
             Button("Save", id="note-save", type="submit"),
-            Button("Delete", heavy_event(delete), id="note-delete"),
+            *_delete_buttons(confirming, set_confirming, heavy_event(delete)),
         ),
         _message(message),
         RelatedNotes(note),
@@ -220,5 +237,18 @@ def _embed_after_commit(context: HeavyContext, note_id: NoteId) -> None:
     context.after_commit(lambda: search.embed_pending([note_id]))
 
 
-def _message(text: str) -> Component:
-    return html.p({"id": "note-message", "className": "field-error", "role": "status"}, text)
+def _delete_buttons(
+    confirming: bool, set_confirming: Callable[[bool], None], delete: EventHandler
+) -> list[Component]:
+    """Delete asks first: the button turns into a question with "Yes, delete" and "Cancel"."""
+    if not confirming:
+        return [Button("Delete", heavy_event(lambda _event: set_confirming(True)), id="note-delete")]
+    return [
+        html.span({"id": "note-delete-question", "role": "alert"}, "Delete this note for good? "),
+        Button("Yes, delete", delete, id="note-delete-confirm"),
+        Button("Cancel", heavy_event(lambda _event: set_confirming(False)), id="note-delete-cancel"),
+    ]
+
+
+def _message(feedback: Feedback) -> Component:
+    return FormMessage(feedback, id="note-message")

@@ -18,6 +18,8 @@ from heavy_stack.frontend.brython_executors import BrythonExecutorContext
 from heavy_stack.frontend.components import (
     Button,
     CenteredColumn,
+    Feedback,
+    FormMessage,
     LineInput,
     PageTitle,
     Paragraph,
@@ -40,7 +42,7 @@ def SignInPage() -> Component:
     # Inputs live in refs: a submit right after the last keystroke must still see it.
     email, password = use_ref(""), use_ref("")
     next_path, notice = _use_next_path_and_notice()
-    message, set_message = heavy_use_state(notice)
+    message, set_message = heavy_use_state(Feedback.info(notice))
     finish = _use_finish_sign_in(next_path, set_message)
 
     async def submit(context: HeavyContext, _event: dict[str, Any]) -> None:
@@ -72,7 +74,7 @@ def SignInPage() -> Component:
 def SignUpPage() -> Component:
     email, name, password = use_ref(""), use_ref(""), use_ref("")
     next_path, _notice = _use_next_path_and_notice()
-    message, set_message = heavy_use_state("")
+    message, set_message = heavy_use_state(Feedback())
     finish = _use_finish_sign_in(next_path, set_message)
 
     async def submit(context: HeavyContext, _event: dict[str, Any]) -> None:
@@ -105,7 +107,7 @@ def SignUpPage() -> Component:
 
 
 @component
-def AccountForm(title: str, form: Component, message: str, footer: Component) -> Component:
+def AccountForm(title: str, form: Component, message: Feedback, footer: Component) -> Component:
     """The frame of both pages; who is already signed in sees that first."""
     user = heavy_use_context(CurrentUserContext)
     already = Paragraph(f"You are signed in as {user.email}.", id="already-signed-in") if user else ""
@@ -113,7 +115,7 @@ def AccountForm(title: str, form: Component, message: str, footer: Component) ->
         PageTitle(title),
         already,
         form,
-        html.p({"id": "account-message", "className": "field-error", "role": "alert"}, message),
+        FormMessage(message, id="account-message"),
         footer,
     )
 
@@ -126,7 +128,7 @@ def _use_next_path_and_notice() -> tuple[str, str]:
 
 
 def _use_finish_sign_in(
-    next_path: str, show: Callable[[str], None]
+    next_path: str, show: Callable[[Feedback], None]
 ) -> Callable[[HeavyContext, SignInResult], None]:
     """What to do with a sign-in result: send the browser on with its ticket, or explain."""
     executor = heavy_use_context(BrythonExecutorContext)
@@ -134,9 +136,9 @@ def _use_finish_sign_in(
     def finish(context: HeavyContext, result: SignInResult) -> None:
         ticket = result.ticket
         if ticket is None:
-            show(result.error or "")
+            show(Feedback.error(result.error or ""))
             return
-        show("Signing you in…")
+        show(Feedback.info("Signing you in…"))
 
         async def go() -> None:
             if executor is not None:

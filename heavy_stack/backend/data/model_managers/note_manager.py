@@ -78,7 +78,7 @@ def clean_note(title: str, body: str) -> tuple[str, str]:
     if not title:
         raise ValueError("Give the note a title.")
     if len(title) > TITLE_MAX_LENGTH:
-        raise ValueError(f"A title has at most {TITLE_MAX_LENGTH} characters.")
+        raise ValueError(f"A title has at most {TITLE_MAX_LENGTH} characters; this one has {len(title):,}.")
     if len(body) > BODY_MAX_LENGTH:
-        raise ValueError(f"A note has at most {BODY_MAX_LENGTH:,} characters.")
+        raise ValueError(f"A note has at most {BODY_MAX_LENGTH:,} characters; this one has {len(body):,}.")
     return title, body

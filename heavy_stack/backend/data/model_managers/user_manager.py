@@ -57,5 +57,7 @@ def clean_display_name(display_name: str) -> str:
     if not name:
         raise ValueError("A display name cannot be empty.")
     if len(name) > DISPLAY_NAME_MAX_LENGTH:
-        raise ValueError(f"A display name has at most {DISPLAY_NAME_MAX_LENGTH} characters.")
+        raise ValueError(
+            f"A display name has at most {DISPLAY_NAME_MAX_LENGTH} characters; this one has {len(name):,}."
+        )
     return name
