@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from playwright.async_api import Route, expect
+from playwright.async_api import Browser, Route, expect
+
+from heavy_stack.testing.live_server import LiveServer
 
 from tests.e2e.conftest import TIMEZONE, BrowserPage
 
@@ -133,3 +135,23 @@ async def test_copy_to_clipboard(browser_page: BrowserPage) -> None:
     await page.click("#copy-text")
     await expect(page.locator("#copy-result")).to_have_text("Copied.")
     assert await page.evaluate("navigator.clipboard.readText()") == "Hello from The Heavy Stack!"
+
+
+async def test_anonymous_visitors_each_rename_only_their_own_demo_user(
+    browser: Browser, server: LiveServer
+) -> None:
+    contexts = [await browser.new_context(timezone_id=TIMEZONE) for _ in range(2)]
+    try:
+        first, second = [await context.new_page() for context in contexts]
+        for page in (first, second):
+            await page.goto(server.base_url + "/")
+            await expect(page.locator("#current-user")).to_contain_text("Demo User")
+        await first.fill("#rename-input", "Defaced")
+        await first.click("#rename-submit")
+        await expect(first.locator("#current-user")).to_contain_text("Defaced")
+        await second.reload()
+        await expect(second.locator("#current-user")).to_contain_text("Demo User")
+        await expect(second.locator("#current-user")).not_to_contain_text("Defaced")
+    finally:
+        for context in contexts:
+            await context.close()

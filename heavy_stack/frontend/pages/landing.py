@@ -90,7 +90,8 @@ def CurrentUserSection() -> Component:
         set_read_at(_now())
 
     async def load_user(context: HeavyContext) -> None:
-        show(context.user or await UserManager(UserMunger()).get_or_create_demo_user())
+        demo_users = UserManager(UserMunger())
+        show(context.user or await demo_users.get_or_create_demo_user(context.visitor.browser_binding))
 
     async def read_again(context: HeavyContext, _event: dict[str, Any]) -> None:
         if user is not None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from heavy_stack.backend.data.model_managers.base import BaseManager, TargetT
@@ -41,10 +42,21 @@ class UserManager(BaseManager[TargetT]):
             raise LookupError(f"No user {user_id}")
         return self.munger.to_model(await self.users.update(row, display_name=name))
 
-    async def get_or_create_demo_user(self) -> TargetT:
-        """The user the demo pages show until accounts exist."""
-        row = SQLUser(email=DEMO_USER_EMAIL, display_name=DEMO_USER_NAME)
+    async def get_or_create_demo_user(self, browser_binding: str | None = None) -> TargetT:
+        """The demo user an anonymous visitor sees and may rename: one per browser (by its
+        binding cookie), so no visitor can change what another sees; clients without the
+        cookie (scripts, load tests) share the one at ``DEMO_USER_EMAIL``."""
+        row = SQLUser(email=demo_user_email(browser_binding), display_name=DEMO_USER_NAME)
         return self.munger.to_model(await self.users.add_unless_email_taken(row))
+
+
+def demo_user_email(browser_binding: str | None) -> str:
+    """The address of a browser's own demo user (the binding itself is a secret: hashed)."""
+    if browser_binding is None:
+        return DEMO_USER_EMAIL
+    digest = hashlib.sha256(browser_binding.encode()).hexdigest()[:20]
+    local, _, domain = DEMO_USER_EMAIL.partition("@")
+    return f"{local}+{digest}@{domain}"
 
 
 def normalize_email(email: str) -> str:
