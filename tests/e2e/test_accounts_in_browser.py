@@ -97,3 +97,30 @@ async def test_notes_and_brython_run_under_the_content_security_policy(browser_p
     await expect(page.locator("#browser-timezone")).not_to_have_text("asking your browser…")
     assert violations == []
     assert not [line for line in browser_page.console if "Content Security Policy" in line]
+
+
+async def test_a_draft_survives_a_session_that_ended_in_another_tab(browser_page: BrowserPage) -> None:
+    page = browser_page.page
+    await page.goto(browser_page.base_url + "/sign-up")
+    email = await sign_up_on_this_page(page, "Drafter")
+    await page.click("#to-notes")
+    await page.fill("#new-note-title", "Half-written")
+    await page.fill("#new-note-body", "typed before the session ended")
+
+    other_tab = await page.context.new_page()  # same browser, same cookies
+    await other_tab.goto(browser_page.base_url + "/")
+    await other_tab.click("#sign-out")
+    await expect(other_tab.locator("#account-message")).to_have_text("You are signed out.")
+    await other_tab.close()
+
+    await page.click("#new-note-submit")  # the session is over: off to sign in
+    await expect(page).to_have_url(browser_page.base_url + "/sign-in?next=%2Fnotes")
+    await fill_and_submit(page, {"#sign-in-email": email, "#sign-in-password": PASSWORD}, "#sign-in-submit")
+    await expect(page.locator("h1")).to_have_text("Your notes")
+    await expect(page.locator("#new-note-title")).to_have_value("Half-written")
+    await expect(page.locator("#new-note-body")).to_have_value("typed before the session ended")
+    await page.click("#new-note-submit")
+    await expect(page.locator("#note-message")).to_have_text("Added “Half-written”.")
+    await page.reload()  # sent and cleared: the draft is not typed in again
+    await expect(page.locator("#note-list")).to_contain_text("Half-written")
+    await expect(page.locator("#new-note-title")).to_have_value("")

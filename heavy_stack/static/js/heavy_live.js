@@ -14,6 +14,11 @@
 // Nothing depends on the old server process: the location and the typed values come from the
 // browser, the signed-in visitor from the cookie sent with the new handshake.
 //
+// Typed values are also kept per page address in the tab's sessionStorage until the form is
+// sent and cleared, so a draft survives leaving the page: a forced sign-in after a session ended
+// elsewhere, a reload. A later visit to the same address in this tab types it back into empty
+// fields.
+//
 // It also makes router links (<a data-router-link>) change the page without a reload: the URL is
 // pushed and a popstate event lets History report it, with no per-link script to go stale.
 (function () {
@@ -31,6 +36,9 @@
   let live = null; // the open stream socket, if any
   let refusedWhileDown = false;
   const typed = new Map(); // element id -> value typed and not yet submitted
+  const DRAFTS_KEY = "heavy-live-drafts"; // sessionStorage: {pathname: {element id: value}}
+  const draftsRestored = new Set(); // addresses whose stored drafts this document typed back
+  const sent = new Set(); // ids of fields in a form just submitted: forgotten once cleared
 
   // --- the banner --------------------------------------------------------------------------
 
@@ -105,8 +113,10 @@
       const value = event.target.value;
       if (new Blob([value]).size <= MAX_RETYPED_BYTES) {
         typed.set(event.target.id, value);
+        storeDraft(event.target.id, value);
       } else {
         typed.delete(event.target.id);
+        storeDraft(event.target.id, null);
       }
     },
     true
@@ -117,10 +127,67 @@
     (event) => {
       for (const element of event.target.elements || []) {
         typed.delete(element.id);
+        if (recoverable(element)) {
+          sent.add(element.id); // the stored draft goes once the page shows the field empty
+        }
       }
     },
     true
   );
+
+  // --- drafts kept in the tab ------------------------------------------------------------
+
+  function readDrafts() {
+    try {
+      return JSON.parse(window.sessionStorage.getItem(DRAFTS_KEY) || "{}");
+    } catch {
+      return {}; // storage disabled or full of something else: drafts are a nicety
+    }
+  }
+
+  function storeDraft(id, value) {
+    const drafts = readDrafts();
+    const here = drafts[window.location.pathname] || {};
+    if (value === null || value === "") {
+      delete here[id];
+    } else {
+      here[id] = value;
+    }
+    drafts[window.location.pathname] = here;
+    try {
+      window.sessionStorage.setItem(DRAFTS_KEY, JSON.stringify(drafts));
+    } catch {
+      // storage disabled or full: the draft lives on in the page only
+    }
+  }
+
+  // After each update: forget drafts of forms that were sent and cleared, and type this
+  // address's stored drafts into its empty fields once they are on the page.
+  function afterUpdate() {
+    for (const id of sent) {
+      const element = document.getElementById(id);
+      if (element && element.value === "") {
+        storeDraft(id, null);
+        sent.delete(id);
+      }
+    }
+    const path = window.location.pathname;
+    if (draftsRestored.has(path)) {
+      return;
+    }
+    const stored = Object.entries(readDrafts()[path] || {});
+    const fields = stored.map(([id]) => document.getElementById(id));
+    if (fields.some((element) => !recoverable(element))) {
+      return; // not all on the page yet: the next update tries again
+    }
+    draftsRestored.add(path);
+    stored.forEach(([id, value], index) => {
+      if (fields[index].value === "") {
+        typed.set(id, value);
+      }
+    });
+    restoreTyped(); // retypes, and again if a render right after wipes a field
+  }
 
   // Set the value as a person would: React tracks the value it last saw, so go through the
   // native setter and fire an input event, which ReactPy sends to the new server as onChange.
@@ -186,6 +253,7 @@
       }
       const reconnect = connections > 0;
       connections += 1;
+      this.addEventListener("message", () => setTimeout(afterUpdate, 0));
       this.addEventListener("open", () => {
         live = this;
         if (reconnect) {
