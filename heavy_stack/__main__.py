@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import errno
 import logging
 import socket
@@ -13,6 +14,9 @@ from sanic import Sanic
 from sanic.worker.loader import AppLoader
 
 from heavy_stack.app import create_app
+from heavy_stack.backend.data import migrations
+from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
+from heavy_stack.backend.data.migrations import SchemaStateError
 from heavy_stack.settings import (
     ENV_PREFIX,
     Settings,
@@ -45,6 +49,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.hot_reload and settings.is_production:
         parser.error("--hot-reload is for development; HEAVY_STACK_ENVIRONMENT is PRODUCTION")
     _log_to_stderr(settings.log_level)
+    if settings.uses_embedded_db:
+        try:
+            asyncio.run(_migrate_the_embedded_database(settings))
+        except SchemaStateError as error:
+            sys.exit(f"Cannot start:\n{error}")
     # One worker runs in this process: no second interpreter to import the app into, so the
     # server answers in half the time. Several workers need Sanic's worker processes.
     # Hot reload patches this process's code, so it serves here too, whatever the workers.
@@ -66,6 +75,17 @@ def main(argv: list[str] | None = None) -> None:
         Sanic.serve_single(app)
     else:
         Sanic.serve(primary=app, app_loader=loader)
+
+
+async def _migrate_the_embedded_database(settings: Settings) -> None:
+    # Before Sanic starts, so a schema it cannot use is one line, not a listener's traceback.
+    # The handle stays attached: the server's start-up listener gets the same PostgreSQL.
+    embedded = await EmbeddedPostgres.start(settings.data_dir)
+    engine = migrations.migration_engine(embedded.sql_url)
+    try:
+        logging.getLogger("heavy_stack.app").info("%s", await migrations.bring_to_head(engine))
+    finally:
+        await engine.dispose()
 
 
 def _refuse_a_busy_port(settings: Settings) -> None:

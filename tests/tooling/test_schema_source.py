@@ -7,6 +7,8 @@ stamped when it matches them; anything else gets one line saying what to run.
 
 from __future__ import annotations
 
+import asyncio
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,10 +18,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from heavy_stack.backend.data import migrations
+from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
 from heavy_stack.backend.data.sql_models import HeavyModel
 from heavy_stack.backend.data.sql_models.user import SQLUser
 from heavy_stack.settings import ENV_PREFIX, PROJECT_ROOT
-from heavy_stack.testing.live_server import live_server
+from heavy_stack.testing.live_server import free_port, live_server
 
 pytestmark = pytest.mark.tooling
 
@@ -74,3 +77,24 @@ def test_make_migrate_works_on_the_database_make_run_made(tmp_path: Path) -> Non
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "already exists" not in result.stderr
+
+
+async def test_make_run_on_a_database_ahead_of_the_code_says_so_in_one_line(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    embedded = await EmbeddedPostgres.start(data_dir)
+    engine = migrations.migration_engine(embedded.sql_url)
+    try:
+        await migrations.upgrade(engine)
+        async with engine.begin() as connection:
+            await connection.execute(text("UPDATE alembic_version SET version_num = 'f00dfeed0002'"))
+    finally:
+        await engine.dispose()
+        await embedded.stop()
+    env = {**os.environ, f"{ENV_PREFIX}DATA_DIR": str(data_dir), f"{ENV_PREFIX}PORT": str(free_port())}
+    command = [sys.executable, "-m", "heavy_stack"]
+    result = await asyncio.to_thread(
+        subprocess.run, command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "Cannot start:\nThe database is at revision f00dfeed0002" in result.stderr
