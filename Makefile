@@ -34,7 +34,7 @@ dev: install ## Serve with hot reload: saved code applies at once and open pages
 	$(RUN) python -m heavy_stack --hot-reload
 
 test-daemon: install ## Start the warm pytest daemon that runs tests on request (README, "Developing")
-	$(RUN) python -m heavy_stack.dev.pytest_daemon
+	$(RUN) python -m heavy_stack_dev.pytest_daemon
 
 profile-server: install ## Serve under py-spy; Ctrl+C writes the flame graph test-artifacts/profile-server.svg
 	@mkdir -p test-artifacts

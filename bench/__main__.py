@@ -28,10 +28,10 @@ import websockets
 from playwright.async_api import async_playwright
 
 from heavy_stack.settings import PROJECT_ROOT
-from heavy_stack.testing.browser import NoChromiumError, launch_chromium
-from heavy_stack.testing.layout_session import WebSocketSession
-from heavy_stack.testing.live_server import LiveServer, live_server
-from heavy_stack.testing.load import DEMO_RECORDING, run_replay
+from heavy_stack_testing.browser import NoChromiumError, launch_chromium
+from heavy_stack_testing.live_server import LiveServer, live_server
+from heavy_stack_testing.page_driver import WebSocketSession
+from heavy_stack_testing.replay import DEMO_RECORDING, run_replay
 
 from bench.apps import ECHO_PATH
 from bench.measure import (

@@ -17,10 +17,10 @@ import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from heavy_stack.backend.accounts import passwords
-from heavy_stack.testing.cookie_browser import CookieBrowser, wait_for_navigation
-from heavy_stack.testing.layout_session import WebSocketSession
-from heavy_stack.testing.live_server import live_server
+from heavy_stack.backend.services.accounts import passwords
+from heavy_stack_testing.cookie_browser import CookieBrowser, wait_for_navigation
+from heavy_stack_testing.live_server import live_server
+from heavy_stack_testing.page_driver import WebSocketSession
 
 PASSWORD = "correct horse battery"
 

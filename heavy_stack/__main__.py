@@ -107,7 +107,7 @@ def _refuse_a_busy_port(settings: Settings) -> None:
 
 def _start_hot_reload() -> None:
     # Imported here: jurigged is a development dependency, absent from production images.
-    from heavy_stack.dev import hot_reload
+    from heavy_stack_dev import hot_reload
 
     hot_reload.start([PACKAGE_DIR])
 

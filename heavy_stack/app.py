@@ -10,21 +10,22 @@ from typing import Any
 from reactpy.backend.sanic import Options, configure
 from sanic import Sanic
 
-from heavy_stack.backend.accounts.http import install_accounts
-from heavy_stack.backend.accounts.stores import AccountStores
-from heavy_stack.backend.background import run_every
 from heavy_stack.backend.data import migrations
 from heavy_stack.backend.data.db_connection import Database, is_unavailable
 from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
-from heavy_stack.backend.health import livez, readyz
-from heavy_stack.backend.http_defaults import install_http_defaults
-from heavy_stack.backend.notes_search import NoteSearch
-from heavy_stack.backend.security import install_security_defaults
-from heavy_stack.frontend import reactpy_stream, reactpy_task_local_hooks
-from heavy_stack.frontend.app_context import AppServices
+from heavy_stack.backend.services.accounts.stores import AccountStores
+from heavy_stack.backend.services.background import run_every
+from heavy_stack.backend.services.container import AppServices
+from heavy_stack.backend.services.note_search import NoteSearch
+from heavy_stack.backend.web.accounts import install_accounts
+from heavy_stack.backend.web.health import livez, readyz
+from heavy_stack.backend.web.http_defaults import install_http_defaults
+from heavy_stack.backend.web.security import install_security_defaults
 from heavy_stack.frontend.app_root import ServerRoot
 from heavy_stack.frontend.brython_assets import page_head_html, register_brython_routes
+from heavy_stack.reactpy_patches import task_local_hooks
 from heavy_stack.settings import Settings
+from heavy_stack.stream import guard
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +43,8 @@ def create_app(*, settings: Settings | None = None, name: str = APP_NAME) -> San
     tries to call a factory with its parsed command line, and calls it bare when that fails.
     """
     settings = settings or Settings()
-    reactpy_task_local_hooks.install()
-    reactpy_stream.install()
+    task_local_hooks.install()
+    guard.install()
     app: Sanic[Any, Any] = Sanic(name)
     app.ctx.settings = settings
     app.ctx.stream_taps = []
@@ -73,7 +74,7 @@ def create_app(*, settings: Settings | None = None, name: str = APP_NAME) -> San
 
 def _record_sessions(app: Sanic[Any, Any], path: Path) -> None:
     # Imported here: only the recording mode needs it.
-    from heavy_stack.testing.recording import SessionRecorder
+    from heavy_stack.stream.recorder import SessionRecorder
 
     recorder = SessionRecorder(path)
     app.ctx.stream_taps.append(recorder)

@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     allowed_hosts: Annotated[list[str], NoDecode] = []
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
     db_pool_size: int = Field(default=10, ge=1)
-    # Record every websocket message to this file (see heavy_stack/testing/recording.py).
+    # Record every websocket message to this file (see heavy_stack/stream/recorder.py).
     recording_path: Path | None = None
     log_level: str = "INFO"
     # Accounts (README "Accounts and sessions"): sessions live in PostgreSQL unless a Redis URL is set.

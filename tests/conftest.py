@@ -19,9 +19,9 @@ from heavy_stack.backend.data.db_connection import Database
 from heavy_stack.backend.data.db_connection import db_session as db_session_var
 from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
 from heavy_stack.backend.data.pave import pave
-from heavy_stack.frontend.app_context import AppServices
+from heavy_stack.backend.services.container import AppServices
 from heavy_stack.settings import Settings
-from heavy_stack.testing.live_server import LiveServer, live_server
+from heavy_stack_testing.live_server import LiveServer, live_server
 
 from tests.databases import make_scratch_database
 

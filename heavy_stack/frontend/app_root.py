@@ -6,22 +6,22 @@ from reactpy import component, html
 from reactpy.backend.sanic import use_request
 from reactpy_router import browser_router, route
 
-from heavy_stack.backend.accounts.visitor import Visitor
+from heavy_stack.backend.services.accounts.visitor import Visitor
+from heavy_stack.backend.services.container import AppServices
 from heavy_stack.frontend.accounts import AccountBar, SignedInOnly
-from heavy_stack.frontend.app_context import (
-    AppServices,
+from heavy_stack.frontend.brython_executors import BrythonExecutorProvider
+from heavy_stack.frontend.components.notice import NoticeProvider
+from heavy_stack.frontend.contexts import (
     AppServicesContext,
     CurrentUserContext,
     CurrentVisitor,
     VisitorContext,
 )
-from heavy_stack.frontend.brython_executors import BrythonExecutorProvider
-from heavy_stack.frontend.components.notice import NoticeProvider
+from heavy_stack.frontend.hooks import heavy_use_state
 from heavy_stack.frontend.pages.landing import LandingPage
 from heavy_stack.frontend.pages.notes import NotePage, NotesPage
 from heavy_stack.frontend.pages.other import NotFoundPage, OtherPage
 from heavy_stack.frontend.pages.sign_in import SignInPage, SignUpPage
-from heavy_stack.frontend.reactpy_util import heavy_use_state
 from heavy_stack.frontend.timezone import TimezoneProvider
 from heavy_stack.frontend.types import Component
 

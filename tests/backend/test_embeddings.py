@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 
-from heavy_stack.backend.embeddings import EMBEDDING_DIMENSION, HashedNgramEmbedder, default_embedder
+from heavy_stack.backend.data.vector_models.note_embedding import EMBEDDING_DIMENSION
+from heavy_stack.backend.services.embeddings import HashedNgramEmbedder, default_embedder
 
 
 def cosine(a: list[float], b: list[float]) -> float:

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from heavy_stack.backend.data.db_connection import Database
-from heavy_stack.testing.layout_session import WebSocketSession
-from heavy_stack.testing.live_server import LiveServer, live_server
+from heavy_stack_testing.live_server import LiveServer, live_server
+from heavy_stack_testing.page_driver import WebSocketSession
 
 from tests.dev.editing import LOG_TIMEOUT, save_like_an_editor, wait_for_log
 from tests.tooling.project_copy import copy_env, copy_project
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from reactpy import component, html, use_state
 
-from heavy_stack.frontend.reactpy_util import heavy_event
+from heavy_stack.frontend.hooks import heavy_event
 from heavy_stack.frontend.types import Component
 
 

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pytest
 from reactpy import component, html
 
-from heavy_stack.dev import live_layouts
-from heavy_stack.frontend.reactpy_util import heavy_event, heavy_use_state
+from heavy_stack.frontend.hooks import heavy_event, heavy_use_state
 from heavy_stack.frontend.types import Component
-from heavy_stack.testing.layout_session import InProcessSession
+from heavy_stack_dev import live_layouts
+from heavy_stack_testing.page_driver import InProcessSession
 
 # What the component shows; the test changes it as an edited source file would.
 label = "before"

@@ -15,8 +15,8 @@ import pytest
 from playwright.async_api import Browser, Page, Request, async_playwright
 
 from heavy_stack.settings import PROJECT_ROOT
-from heavy_stack.testing.browser import NoChromiumError, launch_chromium
-from heavy_stack.testing.live_server import LiveServer
+from heavy_stack_testing.browser import NoChromiumError, launch_chromium
+from heavy_stack_testing.live_server import LiveServer
 
 ARTIFACTS_DIR = PROJECT_ROOT / "test-artifacts" / "e2e"
 TIMEZONE = "America/New_York"

@@ -6,7 +6,7 @@ import asyncio
 
 from playwright.async_api import Browser, Route, expect
 
-from heavy_stack.testing.live_server import LiveServer
+from heavy_stack_testing.live_server import LiveServer
 
 from tests.e2e.conftest import TIMEZONE, BrowserPage
 

@@ -13,13 +13,13 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from heavy_stack.backend.accounts.service import Accounts
-from heavy_stack.backend.accounts.visitor import Visitor
 from heavy_stack.backend.data.db_connection import Database
-from heavy_stack.frontend.app_context import AppServices
+from heavy_stack.backend.services.accounts.service import AccountService
+from heavy_stack.backend.services.accounts.visitor import Visitor
+from heavy_stack.backend.services.container import AppServices
 from heavy_stack.frontend.app_root import AppRoot
 from heavy_stack.settings import Settings
-from heavy_stack.testing.layout_session import InProcessSession
+from heavy_stack_testing.page_driver import InProcessSession
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ def new_account(rolled_back_services: AppServices, db_session: AsyncSession) -> 
 
 
 async def sign_up_visitor(
-    accounts: Accounts,
+    accounts: AccountService,
     transaction: Callable[[], AbstractAsyncContextManager[object]],
     email: str | None = None,
     name: str = "Ada",

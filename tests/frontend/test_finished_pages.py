@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from heavy_stack.testing.layout_session import InProcessSession
+from heavy_stack_testing.page_driver import InProcessSession
 
 from tests.frontend.conftest import NewAccount, OpenPage
 from tests.frontend.test_notes_pages import add_note, notes_of

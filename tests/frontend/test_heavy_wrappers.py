@@ -17,13 +17,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from heavy_stack.backend.data.db_connection import Database, db_session
 from heavy_stack.backend.data.model_managers.user_manager import UserManager
 from heavy_stack.backend.data.model_mungers.user_mungers import UserMunger
-from heavy_stack.frontend.app_context import AppServices, AppServicesContext
+from heavy_stack.backend.services.container import AppServices
 from heavy_stack.frontend.components.notice import NoticeProvider
+from heavy_stack.frontend.contexts import AppServicesContext
 from heavy_stack.frontend.heavy_context import HeavyContext
-from heavy_stack.frontend.reactpy_util import FAILED, heavy_event, heavy_use_effect, heavy_use_state
+from heavy_stack.frontend.hooks import FAILED, heavy_event, heavy_use_effect, heavy_use_state
 from heavy_stack.frontend.types import Component
 from heavy_stack.settings import PROJECT_ROOT
-from heavy_stack.testing.layout_session import InProcessSession
+from heavy_stack_testing.page_driver import InProcessSession
 
 seen: dict[str, Any] = {}
 

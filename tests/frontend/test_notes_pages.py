@@ -8,15 +8,15 @@ from dataclasses import replace
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from heavy_stack.backend.accounts.visitor import Visitor
 from heavy_stack.backend.data.db_connection import create_engine, create_sessionmaker
 from heavy_stack.backend.data.model_managers.note_manager import NoteManager
-from heavy_stack.backend.data.model_mungers.note_mungers import NoteMunger, SQLNoteMunger
-from heavy_stack.backend.embeddings import default_embedder
-from heavy_stack.backend.notes_search import NoteSearch
-from heavy_stack.frontend.app_context import AppServices
+from heavy_stack.backend.data.model_mungers.note_mungers import NoteMunger, NoteVersionMunger
+from heavy_stack.backend.services.accounts.visitor import Visitor
+from heavy_stack.backend.services.container import AppServices
+from heavy_stack.backend.services.embeddings import default_embedder
+from heavy_stack.backend.services.note_search import NoteSearch
 from heavy_stack.shared_models.note import Note
-from heavy_stack.testing.layout_session import InProcessSession
+from heavy_stack_testing.page_driver import InProcessSession
 
 from tests.frontend.conftest import NewAccount, OpenPage
 
@@ -40,7 +40,7 @@ async def add_note(page: InProcessSession, title: str, body: str) -> None:
 
 async def notes_of(visitor: Visitor) -> list[Note]:
     assert visitor.user is not None
-    return list(await NoteManager(NoteMunger()).list(visitor.user.id))
+    return list(await NoteManager(NoteMunger()).list_owned(visitor.user.id))
 
 
 async def test_create_read_edit_delete(
@@ -129,7 +129,7 @@ async def wait_until_embedded(services: AppServices, owner: Visitor, timeout: fl
             # A transaction of the page's database takes turns with the page's handlers.
             async with services.database.transaction():
                 ids = [note.id for note in await notes_of(owner)]
-                if not await NoteManager(SQLNoteMunger()).list_embedding_pending(only=ids):
+                if not await NoteManager(NoteVersionMunger()).list_embedding_pending(only=ids):
                     return
             await asyncio.sleep(0.05)
 
@@ -165,7 +165,7 @@ async def test_another_users_note_is_not_found_by_its_address(
         )
         assert not page.layout.has(id="note-form")
     assert eve.user is not None
-    assert await NoteManager(NoteMunger()).get(eve.user.id, secret.id) is None
+    assert await NoteManager(NoteMunger()).get_owned(eve.user.id, secret.id) is None
 
 
 async def test_a_note_saved_while_the_vector_database_is_down_is_embedded_later(
@@ -185,12 +185,12 @@ async def test_a_note_saved_while_the_vector_database_is_down_is_embedded_later(
             await page.wait_for_text("related-notes", "Related notes are unavailable right now.")
     finally:
         await down.dispose()
-    [pending] = await NoteManager(SQLNoteMunger()).list_embedding_pending(only=[note.id])
+    [pending] = await NoteManager(NoteVersionMunger()).list_embedding_pending(only=[note.id])
     assert pending.title == "Written offline"
 
     # The vector database is back: the server's catch-up job embeds what waited.
     assert await NoteSearch(rolled_back_services.database).catch_up() >= 1
-    assert await NoteManager(SQLNoteMunger()).list_embedding_pending(only=[note.id]) == []
+    assert await NoteManager(NoteVersionMunger()).list_embedding_pending(only=[note.id]) == []
     async with open_page("/notes", visitor=ada) as page:
         await add_note(page, "Written online", NOTES["Postgres indexes"])
     online = next(item for item in await notes_of(ada) if item.title == "Written online")

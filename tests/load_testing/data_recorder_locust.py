@@ -32,15 +32,15 @@ from locust.exception import StopUser
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from heavy_stack.testing.layout_mirror import ElementNotFoundError, LayoutMirror
-from heavy_stack.testing.layout_session import STREAM_PATH
-from heavy_stack.testing.load import DEMO_RECORDING
-from heavy_stack.testing.recording import (
+from heavy_stack.stream.layout_mirror import ElementNotFoundError, LayoutMirror
+from heavy_stack.stream.recorder import (
     RecordedConnection,
     RecordedEvent,
     busiest_connection,
     load_recording,
 )
+from heavy_stack_testing.page_driver import STREAM_PATH
+from heavy_stack_testing.replay import DEMO_RECORDING
 
 REQUEST_TYPE = "WS"
 

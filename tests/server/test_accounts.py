@@ -6,11 +6,11 @@ import uuid
 
 import pytest
 
-from heavy_stack.backend.accounts.http import SIGN_IN_COMPLETE_PATH, SIGN_OUT_COMPLETE_PATH
+from heavy_stack.backend.web.accounts import SIGN_IN_COMPLETE_PATH, SIGN_OUT_COMPLETE_PATH
 from heavy_stack.settings import Settings
-from heavy_stack.testing.cookie_browser import CookieBrowser, Response, wait_for_navigation
-from heavy_stack.testing.layout_session import WebSocketSession
-from heavy_stack.testing.live_server import LiveServer
+from heavy_stack_testing.cookie_browser import CookieBrowser, Response, wait_for_navigation
+from heavy_stack_testing.live_server import LiveServer
+from heavy_stack_testing.page_driver import WebSocketSession
 
 pytestmark = pytest.mark.server
 

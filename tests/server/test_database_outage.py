@@ -25,9 +25,9 @@ import pytest
 from heavy_stack.backend.data.db_connection import Database
 from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
 from heavy_stack.backend.data.pave import pave
-from heavy_stack.frontend.reactpy_util import UNAVAILABLE
-from heavy_stack.testing.layout_session import WebSocketSession
-from heavy_stack.testing.live_server import LiveServer, live_server
+from heavy_stack.frontend.hooks import UNAVAILABLE
+from heavy_stack_testing.live_server import LiveServer, live_server
+from heavy_stack_testing.page_driver import WebSocketSession
 
 pytestmark = pytest.mark.server
 

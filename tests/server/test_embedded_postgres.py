@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from heavy_stack.backend.data.embedded_postgres import HANDLE_FILE, POSTMASTER_FILE, _postmaster
-from heavy_stack.testing.live_server import LiveServer, live_server
+from heavy_stack_testing.live_server import LiveServer, live_server
 
 pytestmark = pytest.mark.server
 

@@ -20,9 +20,9 @@ import websockets
 from websockets.frames import CloseCode
 
 from heavy_stack.backend.data.db_connection import Database
-from heavy_stack.frontend.reactpy_stream import decode_event
-from heavy_stack.testing.layout_session import STREAM_PATH, WebSocketSession
-from heavy_stack.testing.live_server import LiveServer, live_server
+from heavy_stack.stream.guard import decode_event
+from heavy_stack_testing.live_server import LiveServer, live_server
+from heavy_stack_testing.page_driver import STREAM_PATH, WebSocketSession
 
 pytestmark = pytest.mark.server
 

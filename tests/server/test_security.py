@@ -9,10 +9,10 @@ import urllib.request
 import pytest
 import websockets
 
-from heavy_stack.backend.security.headers import CONTENT_SECURITY_POLICY
+from heavy_stack.backend.web.security.headers import CONTENT_SECURITY_POLICY
 from heavy_stack.settings import DEFAULT_SECRET_KEY, ENV_PREFIX, PROJECT_ROOT, Settings
-from heavy_stack.testing.layout_session import STREAM_PATH, WebSocketSession
-from heavy_stack.testing.live_server import LiveServer
+from heavy_stack_testing.live_server import LiveServer
+from heavy_stack_testing.page_driver import STREAM_PATH, WebSocketSession
 
 from tests.server.test_http import get
 from tests.server.test_websocket import _read_until_closed

@@ -9,8 +9,8 @@ import pytest
 import websockets
 from websockets.asyncio.client import ClientConnection
 
-from heavy_stack.testing.layout_session import STREAM_PATH, WebSocketSession
-from heavy_stack.testing.live_server import LiveServer
+from heavy_stack_testing.live_server import LiveServer
+from heavy_stack_testing.page_driver import STREAM_PATH, WebSocketSession
 
 pytestmark = pytest.mark.server
 

@@ -10,10 +10,9 @@ from urllib.parse import urlencode
 from reactpy import component, html, use_ref
 from reactpy_router import use_search_params
 
-from heavy_stack.backend.accounts.http import safe_next_path, sign_in_completion_url
-from heavy_stack.backend.accounts.passwords import MIN_PASSWORD_LENGTH
-from heavy_stack.backend.accounts.service import SignInResult
-from heavy_stack.frontend.app_context import CurrentUserContext
+from heavy_stack.backend.services.accounts.passwords import MIN_PASSWORD_LENGTH
+from heavy_stack.backend.services.accounts.service import SignInResult
+from heavy_stack.backend.web.accounts import safe_next_path, sign_in_completion_url
 from heavy_stack.frontend.brython_executors import BrythonExecutorContext
 from heavy_stack.frontend.components import (
     Button,
@@ -26,8 +25,9 @@ from heavy_stack.frontend.components import (
     RouterLink,
     keep_in,
 )
+from heavy_stack.frontend.contexts import CurrentUserContext
 from heavy_stack.frontend.heavy_context import HeavyContext
-from heavy_stack.frontend.reactpy_util import heavy_event, heavy_use_context, heavy_use_state
+from heavy_stack.frontend.hooks import heavy_event, heavy_use_context, heavy_use_state
 from heavy_stack.frontend.types import Component
 from heavy_stack_brython.navigate import navigate_to
 

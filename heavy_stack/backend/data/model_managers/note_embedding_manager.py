@@ -1,56 +1,46 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from heavy_stack.backend.data.model_managers.base import BaseManager, TargetT
-from heavy_stack.backend.data.model_mungers.base import ModelMunger
 from heavy_stack.backend.data.repositories.note_embedding_repository import NoteEmbeddingRepository
-from heavy_stack.backend.data.sql_models.note import SQLNote
 from heavy_stack.backend.data.vector_models.note_embedding import NoteEmbedding
-from heavy_stack.backend.embeddings import Embedder
-from heavy_stack.shared_models.note import NoteId
+from heavy_stack.shared_models.note import NoteId, NoteVersion
 from heavy_stack.shared_models.user import UserId
 
+Vector = Sequence[float]
 
-class NoteEmbeddingManager(BaseManager[TargetT]):
-    """Notes' embeddings in the vector database: store them, and find a user's nearest notes."""
 
-    sql_model = NoteEmbedding
+class NoteEmbeddingManager(BaseManager[NoteEmbeddingRepository, TargetT]):
+    """Notes' embeddings in the vector database: store them, and find a user's nearest notes.
 
-    def __init__(self, munger: ModelMunger[TargetT, Any], embedder: Embedder) -> None:
-        super().__init__(munger)
-        self.embedder = embedder
-        self.embeddings = NoteEmbeddingRepository()
+    It stores and compares vectors; the caller embeds the text (see ``note_text``), so the slow
+    part runs where the caller chooses and this manager never blocks on a model.
+    """
 
-    async def store(self, notes: Sequence[SQLNote]) -> None:
-        """Embed the notes' current text and store it (replacing what was there)."""
-        vectors = self.embedder.embed([note_text(note.title, note.body) for note in notes])
+    async def store(self, embedder: str, versions: Sequence[NoteVersion], vectors: Sequence[Vector]) -> None:
+        """Store each version's vector (replacing what the note had)."""
         rows = [
             NoteEmbedding(
-                note_id=note.id,
-                owner_id=note.owner_id,
-                note_updated_at=note.updated_at,
-                embedder=self.embedder.name,
-                embedding=vector,
+                note_id=version.id,
+                owner_id=version.owner_id,
+                note_updated_at=version.saved_at,
+                embedder=embedder,
+                embedding=list(vector),
             )
-            for note, vector in zip(notes, vectors, strict=True)
+            for version, vector in zip(versions, vectors, strict=True)
         ]
-        await self.embeddings.upsert(rows)
+        await self.repository.upsert(rows)
 
     async def nearest(
-        self, owner_id: UserId, title: str, body: str, *, exclude: NoteId, limit: int
+        self, owner_id: UserId, vector: Vector, *, exclude: NoteId, limit: int
     ) -> list[tuple[NoteId, float]]:
-        """The owner's other notes most similar to this text: ``(note id, similarity)``, best first.
-
-        The text is embedded now, so this works even before the note's own embedding is stored.
-        """
-        vector = self.embedder.embed([note_text(title, body)])[0]
-        found = await self.embeddings.nearest(owner_id, vector, exclude=exclude, limit=limit)
+        """The owner's other notes closest to ``vector``: ``(note id, similarity)``, best first."""
+        found = await self.repository.nearest(owner_id, vector, exclude=exclude, limit=limit)
         return [(note_id, 1.0 - distance) for note_id, distance in found]
 
-    async def delete(self, note_id: NoteId) -> None:
-        await self.embeddings.delete_by_note(note_id)
+    async def delete_for_note(self, note_id: NoteId) -> None:
+        await self.repository.delete_by_note(note_id)
 
 
 def note_text(title: str, body: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, get_args
 
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -34,7 +34,7 @@ class NoVectorDatabaseSessionError(RuntimeError):
         super().__init__(
             "No vector database session is set (the vector_db_session context variable is empty). "
             "Open one with `async with database.vector_transaction():` around the calls that use "
-            "the vector database (see heavy_stack/backend/notes_search.py)."
+            "the vector database (see heavy_stack/backend/services/note_search.py)."
         )
 
 
@@ -49,15 +49,25 @@ def current_session() -> AsyncSession:
 class SQLRepositoryBase(Generic[ModelT, IdT]):
     """Create, read, update and delete one SQL model, in the current session.
 
-    Subclasses name their model and add the queries their manager needs::
+    Name the model and its key type once, in the generic arguments, and add the queries the
+    manager needs::
 
         class InvoiceRepository(SQLRepositoryBase[SQLInvoice, InvoiceId]):
-            model = SQLInvoice
+            async def list_unpaid(self) -> Sequence[SQLInvoice]: ...
 
-    Writes are flushed, not committed: the heavy wrappers commit once the handler returns.
+    Repositories hold no state (the session comes from the context variable), so one instance
+    serves every request. Writes are flushed, not committed: the heavy wrappers commit once the
+    handler returns.
     """
 
-    model: ClassVar[type[Any]]
+    model: ClassVar[type[Any]]  # the model of the generic arguments, set for each subclass
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for base in getattr(cls, "__orig_bases__", ()):
+            arguments = get_args(base)
+            if arguments and isinstance(arguments[0], type) and issubclass(arguments[0], SQLModel):
+                cls.model = arguments[0]
 
     @property
     def session(self) -> AsyncSession:

@@ -15,8 +15,6 @@ from heavy_stack.shared_models.user import UserId
 class NoteEmbeddingRepository(VectorRepositoryBase[NoteEmbedding, NoteId]):
     """``note_embeddings`` rows, in the vector database."""
 
-    model = NoteEmbedding
-
     async def upsert(self, rows: Sequence[NoteEmbedding]) -> None:
         """Insert or replace each note's embedding (embedding the same note twice is harmless)."""
         for row in rows:

@@ -14,8 +14,6 @@ from heavy_stack.shared_models.user import UserId
 class NoteRepository(SQLRepositoryBase[SQLNote, NoteId]):
     """``notes`` rows. Every query a page can reach takes the owner: rows of others stay out."""
 
-    model = SQLNote
-
     async def list_for_owner(
         self, owner_id: UserId, *, offset: int = 0, limit: int = 100
     ) -> Sequence[SQLNote]:

@@ -13,8 +13,6 @@ from heavy_stack.backend.data.sql_models.rate_limit_counter import SQLRateLimitC
 class RateLimitCounterRepository(SQLRepositoryBase[SQLRateLimitCounter, str]):
     """``rate_limit_counters`` rows, by key."""
 
-    model = SQLRateLimitCounter
-
     async def add_to_count(
         self, key: str, amount: int, window: timedelta, now: datetime
     ) -> SQLRateLimitCounter:

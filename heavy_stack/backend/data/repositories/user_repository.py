@@ -9,8 +9,6 @@ from heavy_stack.shared_models.user import UserId
 
 
 class UserRepository(SQLRepositoryBase[SQLUser, UserId]):
-    model = SQLUser
-
     async def get_by_email(self, email: str) -> SQLUser | None:
         statement = select(SQLUser).where(SQLUser.email == email)
         return (await self.session.exec(statement)).first()

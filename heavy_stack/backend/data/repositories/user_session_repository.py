@@ -13,8 +13,6 @@ from heavy_stack.shared_models.user import UserId
 class UserSessionRepository(SQLRepositoryBase[SQLUserSession, str]):
     """``user_sessions`` rows, by token digest."""
 
-    model = SQLUserSession
-
     async def get_unexpired(self, token_digest: str, now: datetime) -> SQLUserSession | None:
         statement = select(SQLUserSession).where(
             SQLUserSession.token_digest == token_digest, col(SQLUserSession.expires_at) > now

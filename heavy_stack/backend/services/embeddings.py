@@ -6,8 +6,8 @@ so texts that share many n-grams (words, word parts, names) point the same way. 
 of meaning ("car" and "automobile" are strangers), which is what a real model adds.
 
 To use a real model: write a class with ``name``, ``dimension`` and ``embed`` (see
-``Embedder``), return it from ``default_embedder()``, set ``EMBEDDING_DIMENSION`` to its
-dimension, and drop the vector tables (``make pave-db`` locally, or ``DROP TABLE`` on the
+``Embedder``), return it from ``default_embedder()``, set ``EMBEDDING_DIMENSION`` (in
+``backend/data/vector_models/note_embedding.py``) to its dimension, and drop the vector tables (``make pave-db`` locally, or ``DROP TABLE`` on the
 vector database): they are recreated at start-up and every note is embedded again.
 """
 
@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Protocol
 
-# The size of the stored vectors: the vector column is declared with it.
-EMBEDDING_DIMENSION = 256
+from heavy_stack.backend.data.vector_models.note_embedding import EMBEDDING_DIMENSION
 
 
 class Embedder(Protocol):

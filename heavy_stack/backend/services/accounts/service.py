@@ -1,4 +1,4 @@
-"""``Accounts``: sign up, sign in, sign out, and sessions, for pages and HTTP routes to call.
+"""``AccountService``: sign up, sign in, sign out, and sessions, for pages and HTTP routes to call.
 
 Every method that touches the SQL database expects the caller's transaction to be open (the
 heavy wrappers open one for handlers; the HTTP routes open their own).
@@ -17,18 +17,16 @@ from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 
-from heavy_stack.backend.accounts import passwords
-from heavy_stack.backend.accounts.stores import AccountStores
-from heavy_stack.backend.accounts.tokens import new_token, token_digest
-from heavy_stack.backend.accounts.visitor import SignedInSession, Visitor
-from heavy_stack.backend.data.model_managers.account_manager import AccountManager
+from heavy_stack.backend.data.model_managers.registry import managers
 from heavy_stack.backend.data.model_managers.user_manager import (
-    UserManager,
     clean_display_name,
     normalize_email,
 )
-from heavy_stack.backend.data.model_mungers.user_mungers import UserMunger
-from heavy_stack.backend.data.sql_models.base import utc_now
+from heavy_stack.backend.services.accounts import passwords
+from heavy_stack.backend.services.accounts.stores import AccountStores
+from heavy_stack.backend.services.accounts.tokens import new_token, token_digest
+from heavy_stack.backend.services.accounts.visitor import SignedInSession, Visitor
+from heavy_stack.clock import utc_now
 from heavy_stack.settings import Settings
 from heavy_stack.shared_models.rate_limit import RateLimitCount
 from heavy_stack.shared_models.user import User
@@ -59,7 +57,7 @@ class SignInResult:
 
 
 @dataclass(frozen=True)
-class Accounts:
+class AccountService:
     """The account operations, on the app's settings and stores."""
 
     settings: Settings
@@ -77,9 +75,7 @@ class Accounts:
         )
         if limit:
             return SignInResult(error=limit)
-        user = await AccountManager(UserMunger()).create(
-            email, display_name, await passwords.hash_password(password)
-        )
+        user = await managers().accounts.create(email, display_name, await passwords.hash_password(password))
         if user is None:
             return SignInResult(error=EMAIL_UNAVAILABLE)
         logger.info("New account %s", user.id)
@@ -127,7 +123,7 @@ class Accounts:
         stored = await self.stores.sessions.get(self._digest(token))
         if stored is None or stored.purpose is not SessionPurpose.SIGNED_IN:
             return None
-        user = await UserManager(UserMunger()).get(stored.user_id)
+        user = await managers().users.get(stored.user_id)
         return None if user is None else SignedInSession(token, user)
 
     async def refresh(self, visitor: Visitor) -> Visitor:
@@ -174,7 +170,7 @@ class Accounts:
         return _too_many(counted)
 
     async def _check_password(self, email: str, password: str) -> User | None:
-        found = await AccountManager(UserMunger()).find_with_password_hash(email)
+        found = await managers().accounts.find_with_password_hash(email)
         if found is None:
             await passwords.spend_a_verification(password)
             return None
@@ -183,7 +179,7 @@ class Accounts:
             return None
         if passwords.needs_rehash(password_hash):
             new_hash = await passwords.hash_password(password)
-            await AccountManager(UserMunger()).replace_password_hash(user.id, new_hash)
+            await managers().accounts.replace_password_hash(user.id, new_hash)
         return user
 
     async def _start_handoff(self, user: User, browser_binding: str) -> str:

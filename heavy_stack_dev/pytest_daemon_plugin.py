@@ -1,4 +1,4 @@
-"""``pytest -p heavy_stack.dev.pytest_daemon_plugin ...``: run in the pytest daemon when one is up.
+"""``pytest -p heavy_stack_dev.pytest_daemon_plugin ...``: run in the pytest daemon when one is up.
 
 With a daemon running (``make test-daemon``), the whole run (this command line, working
 directory and environment) goes to the daemon, and its output and exit code come back here;
@@ -17,7 +17,7 @@ import sys
 
 import pytest
 
-from heavy_stack.dev import pytest_daemon_client
+from heavy_stack_dev import pytest_daemon_client
 
 _forwarding = True
 _DAEMON_EXIT_CODE = pytest.StashKey[int]()

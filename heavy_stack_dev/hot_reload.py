@@ -34,7 +34,7 @@ from jurigged.codetools import (
     UpdateOperation,
 )
 
-from heavy_stack.dev import live_layouts
+from heavy_stack_dev import live_layouts
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The pytest daemon: a warm process that runs the tests its clients ask for.
 
-    make test-daemon            # or: python -m heavy_stack.dev.pytest_daemon
+    make test-daemon            # or: python -m heavy_stack_dev.pytest_daemon
 
 It starts the test database once (the embedded PostgreSQL, or ``HEAVY_STACK_TEST_SQL_DB_URL``),
 imports the project and its tests by collecting them once, then listens on 127.0.0.1. Each
@@ -38,9 +38,9 @@ from typing import Any
 import pytest
 
 from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
-from heavy_stack.dev import hot_reload, pytest_daemon_plugin
-from heavy_stack.dev.pytest_daemon_client import ADDRESS_FILE, PROJECT_ROOT, DaemonAddress
 from heavy_stack.settings import ENV_PREFIX
+from heavy_stack_dev import hot_reload, pytest_daemon_plugin
+from heavy_stack_dev.pytest_daemon_client import ADDRESS_FILE, PROJECT_ROOT, DaemonAddress
 
 logger = logging.getLogger(__name__)
 
@@ -216,7 +216,7 @@ def _remove_address_file(address: DaemonAddress) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """The command line (``make test-daemon``)."""
-    parser = argparse.ArgumentParser(prog="python -m heavy_stack.dev.pytest_daemon", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m heavy_stack_dev.pytest_daemon", description=__doc__)
     parser.add_argument(
         "--poll", type=float, default=hot_reload.DEFAULT_POLL_SECONDS, help="seconds between file checks"
     )

@@ -19,7 +19,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from email.message import Message
 
-from heavy_stack.testing.layout_session import DEFAULT_TIMEOUT, LayoutSession, WebSocketSession
+from heavy_stack_testing.page_driver import DEFAULT_TIMEOUT, LayoutSession, WebSocketSession
 
 NAVIGATE_FUNCTION = "navigate_to"
 

@@ -3,31 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from reactpy import create_context
 from reactpy.types import Context
 
-from heavy_stack.backend.accounts.service import Accounts
-from heavy_stack.backend.accounts.stores import AccountStores
-from heavy_stack.backend.accounts.visitor import Visitor
-from heavy_stack.backend.data.db_connection import Database
-from heavy_stack.settings import Settings
+from heavy_stack.backend.services.accounts.visitor import Visitor
+from heavy_stack.backend.services.container import AppServices
 from heavy_stack.shared_models.user import User
-
-
-@dataclass(frozen=True)
-class AppServices:
-    """What the server opened at start-up and handlers need: databases, stores, settings."""
-
-    database: Database
-    settings: Settings
-    # Sessions and rate-limit counters: in the SQL database unless Redis is configured.
-    account_stores: AccountStores = field(default_factory=AccountStores)
-
-    @property
-    def accounts(self) -> Accounts:
-        return Accounts(self.settings, self.account_stores)
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from heavy_stack.backend.data.db_connection import Database
-from heavy_stack.backend.data.model_managers.note_embedding_manager import NoteEmbeddingManager
-from heavy_stack.backend.data.model_managers.note_manager import NoteManager
-from heavy_stack.backend.data.model_mungers.note_embedding_mungers import NoteEmbeddingMunger
-from heavy_stack.backend.data.model_mungers.note_mungers import NoteMunger, SQLNoteMunger
-from heavy_stack.backend.data.vector_models import NoteEmbedding, VectorModel
-from heavy_stack.backend.embeddings import Embedder, default_embedder
+from heavy_stack.backend.data.model_managers.note_embedding_manager import note_text
+from heavy_stack.backend.data.model_managers.registry import managers
+from heavy_stack.backend.data.vector_models import VectorModel
+from heavy_stack.backend.services.embeddings import Embedder, default_embedder
 from heavy_stack.shared_models.note import Note, NoteId, RelatedNote
 from heavy_stack.shared_models.user import UserId
 
@@ -47,9 +45,11 @@ class NoteSearch:
         """The owner's notes most similar to ``note``, best first; None if the vector database
         cannot be reached. Needs the caller's SQL transaction (a heavy handler or effect)."""
         try:
+            # The text is embedded now: this works before the note's own embedding is stored.
+            vector = self.embedder.embed([note_text(note.title, note.body)])[0]
             async with self.database.vector_transaction():
-                nearest = await self._embeddings().nearest(
-                    owner_id, note.title, note.body, exclude=note.id, limit=limit
+                nearest = await managers().note_embeddings.nearest(
+                    owner_id, vector, exclude=note.id, limit=limit
                 )
         except VECTOR_DATABASE_ERRORS as error:
             logger.warning("Vector database unavailable, no related notes: %s", _short(error))
@@ -57,7 +57,7 @@ class NoteSearch:
         similarity = dict(nearest)
         # Read back through the owner's notes: an embedding whose note is gone (or not theirs)
         # shows nothing.
-        found = await NoteManager(NoteMunger()).get_many(owner_id, [note_id for note_id, _ in nearest])
+        found = await managers().notes.get_many(owner_id, [note_id for note_id, _ in nearest])
         return [RelatedNote(id=item.id, title=item.title, similarity=similarity[item.id]) for item in found]
 
     async def embed_pending(self, only: Sequence[NoteId] | None = None, limit: int = BATCH_SIZE) -> int:
@@ -67,24 +67,25 @@ class NoteSearch:
         the notes stay pending for the next try. Opens its own short transactions.
         """
         async with self.database.transaction():
-            pending = await NoteManager(SQLNoteMunger()).list_embedding_pending(limit, only)
+            pending = await managers().note_versions.list_embedding_pending(limit, only)
         if not pending:
             return 0
+        vectors = self.embedder.embed([note_text(version.title, version.body) for version in pending])
         try:
             async with self.database.vector_transaction():
-                await self._embeddings().store(pending)
+                await managers().note_embeddings.store(self.embedder.name, pending, vectors)
         except VECTOR_DATABASE_ERRORS as error:
             logger.warning("Vector database unavailable, %d note(s) wait: %s", len(pending), _short(error))
             return 0
         async with self.database.transaction():
-            await NoteManager(SQLNoteMunger()).mark_embedded(pending)
+            await managers().note_versions.mark_embedded(pending)
         return len(pending)
 
     async def forget(self, note_id: NoteId) -> None:
         """Remove a deleted note's embedding (if the vector database is down, searches skip it)."""
         try:
             async with self.database.vector_transaction():
-                await self._embeddings().delete(note_id)
+                await managers().note_embeddings.delete_for_note(note_id)
         except VECTOR_DATABASE_ERRORS as error:
             logger.warning("Vector database unavailable, embedding of %s left: %s", note_id, _short(error))
 
@@ -112,9 +113,6 @@ class NoteSearch:
             logger.warning("Vector database unavailable, its tables wait: %s", _short(error))
             return False
         return True
-
-    def _embeddings(self) -> NoteEmbeddingManager[NoteEmbedding]:
-        return NoteEmbeddingManager(NoteEmbeddingMunger(), self.embedder)
 
 
 def _short(error: BaseException) -> str:

@@ -24,14 +24,14 @@ from urllib.parse import urlencode
 from sanic import HTTPResponse, Request, Sanic, redirect
 from sanic.response import BaseHTTPResponse
 
-from heavy_stack.backend.accounts.cookies import AccountCookies
-from heavy_stack.backend.accounts.tokens import new_token
-from heavy_stack.backend.accounts.visitor import Visitor
 from heavy_stack.backend.data.db_connection import is_unavailable
-from heavy_stack.backend.security.origin import is_websocket_request
+from heavy_stack.backend.services.accounts.tokens import new_token
+from heavy_stack.backend.services.accounts.visitor import Visitor
+from heavy_stack.backend.web.cookies import AccountCookies
+from heavy_stack.backend.web.security.origin import is_websocket_request
 
 if TYPE_CHECKING:
-    from heavy_stack.frontend.app_context import AppServices
+    from heavy_stack.backend.services.container import AppServices
 
 logger = logging.getLogger(__name__)
 

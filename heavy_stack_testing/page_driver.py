@@ -27,10 +27,10 @@ from reactpy.core.serve import serve_layout
 from reactpy_bridge import RESULT_BUTTON_ID
 from websockets.asyncio.client import ClientConnection
 
-from heavy_stack.frontend import reactpy_task_local_hooks
 from heavy_stack.frontend.brython_executors import CALL_PREFIX
 from heavy_stack.frontend.types import Component
-from heavy_stack.testing.layout_mirror import Element, LayoutMirror
+from heavy_stack.reactpy_patches import task_local_hooks
+from heavy_stack.stream.layout_mirror import Element, LayoutMirror
 
 STREAM_PATH = "/_reactpy/stream"
 HISTORY_EVENT = "onHistoryChangeCallback"
@@ -215,7 +215,7 @@ class InProcessSession(LayoutSession):
 
         ``router=False`` is for a bare component: wait for its first render, no navigation.
         """
-        reactpy_task_local_hooks.install()
+        task_local_hooks.install()
         session = cls()
         location = Location(pathname=path, search="")
         connection = Connection(scope={}, location=location, carrier=None)

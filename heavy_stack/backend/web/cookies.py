@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sanic import Request
 from sanic.response import BaseHTTPResponse
 
-from heavy_stack.backend.accounts.tokens import TOKEN_BYTES
+from heavy_stack.backend.services.accounts.tokens import TOKEN_BYTES
 from heavy_stack.settings import Settings
 
 HOST_PREFIX = "__Host-"

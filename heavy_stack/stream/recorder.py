@@ -26,11 +26,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from heavy_stack.testing.layout_mirror import Element, ElementNotFoundError, LayoutMirror
+from heavy_stack.stream.layout_mirror import Element, ElementNotFoundError, LayoutMirror
 
 logger = logging.getLogger(__name__)
 
-# What the stream taps hand over (the recorder is one: see frontend/reactpy_stream.py).
+# What the stream taps hand over (the recorder is one: see stream/guard.py).
 Message = Mapping[str, Any]
 SEND = "send"
 RECV = "recv"

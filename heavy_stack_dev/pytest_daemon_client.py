@@ -1,6 +1,6 @@
 """Run tests in the warm pytest daemon (``make test-daemon``) and show their output here.
 
-    python -m heavy_stack.dev.pytest_daemon_client tests/backend -k layers   # any pytest arguments
+    python -m heavy_stack_dev.pytest_daemon_client tests/backend -k layers   # any pytest arguments
 
 It sends the arguments, the working directory and the environment to the daemon, prints what
 pytest prints there, and exits with pytest's exit code. ``pytest_daemon_plugin`` does the same

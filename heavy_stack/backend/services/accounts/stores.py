@@ -13,10 +13,9 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from heavy_stack.backend.data.model_managers.rate_limit_counter_manager import RateLimitCounterManager
+from heavy_stack.backend.data.model_managers.registry import managers
 from heavy_stack.backend.data.model_managers.user_session_manager import UserSessionManager
-from heavy_stack.backend.data.model_mungers.rate_limit_counter_mungers import RateLimitCountMunger
-from heavy_stack.backend.data.model_mungers.user_session_mungers import UserSessionMunger
-from heavy_stack.backend.data.sql_models.base import utc_now
+from heavy_stack.clock import utc_now
 from heavy_stack.settings import Settings
 from heavy_stack.shared_models.rate_limit import RateLimitCount
 from heavy_stack.shared_models.user import UserId
@@ -57,8 +56,9 @@ class RateLimitStore(Protocol):
 class SQLSessionStore:
     """Sessions in the ``user_sessions`` table."""
 
-    def __init__(self) -> None:
-        self.manager = UserSessionManager(UserSessionMunger())
+    @property
+    def manager(self) -> UserSessionManager[UserSession]:
+        return managers().user_sessions
 
     async def save(self, token_digest: str, session: UserSession) -> None:
         await self.manager.start(
@@ -84,8 +84,9 @@ class SQLSessionStore:
 class SQLRateLimitStore:
     """Counters in the ``rate_limit_counters`` table."""
 
-    def __init__(self) -> None:
-        self.manager = RateLimitCounterManager(RateLimitCountMunger())
+    @property
+    def manager(self) -> RateLimitCounterManager[RateLimitCount]:
+        return managers().rate_limit_counters
 
     async def add(self, key: str, window: timedelta, amount: int = 1) -> RateLimitCount:
         return await self.manager.add(key, window, amount)

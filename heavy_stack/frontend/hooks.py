@@ -36,8 +36,8 @@ from reactpy.core.events import event as _reactpy_event  # noqa: TID251 - the on
 from reactpy.types import Context, State
 
 from heavy_stack.backend.data.db_connection import CommitFailedError, is_unavailable
-from heavy_stack.frontend.app_context import (
-    AppServices,
+from heavy_stack.backend.services.container import AppServices
+from heavy_stack.frontend.contexts import (
     AppServicesContext,
     CurrentVisitor,
     NoticeContext,

@@ -17,7 +17,7 @@ from typing import Any
 from sanic import Request, Sanic, text
 from sanic.response import HTTPResponse
 
-from heavy_stack.backend.accounts.http import SIGN_IN_COMPLETE_PATH, SIGN_OUT_COMPLETE_PATH
+from heavy_stack.backend.web.accounts import SIGN_IN_COMPLETE_PATH, SIGN_OUT_COMPLETE_PATH
 
 logger = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from typing import Any
 from sanic import Sanic
 from sanic.signals import Event
 
-from heavy_stack.backend.security.headers import add_security_headers
-from heavy_stack.backend.security.origin import log_oversized_messages, refuse_foreign_websocket
+from heavy_stack.backend.web.security.headers import add_security_headers
+from heavy_stack.backend.web.security.origin import log_oversized_messages, refuse_foreign_websocket
 from heavy_stack.settings import Settings
 
 
