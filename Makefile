@@ -47,7 +47,7 @@ profile-tests: install ## Run the tests (TESTS="tests/backend", default all) und
 image: ## Build the production Docker image heavy-stack:latest (dockerfiles/heavy_stack.Dockerfile)
 	docker build --file dockerfiles/heavy_stack.Dockerfile --tag heavy-stack:latest .
 
-lint: install ## The checks of .pre-commit-config.yaml on every file: ruff, ruff format --check, mypy, uv lock --check
+lint: install ## The checks of .pre-commit-config.yaml on every file: ruff, ruff format --check, mypy, layer rules, uv lock --check
 	PATH="$(dir $(abspath $(UV))):$$PATH" $(RUN) pre-commit run --all-files --show-diff-on-failure
 
 hooks: install ## Let git run the same checks before each commit (pre-commit install)

@@ -3,8 +3,8 @@
 Both kinds of session keep a ``LayoutMirror`` of the page and offer the same verbs (click,
 type, submit, follow a link, wait for text), so a test reads the same whichever it uses::
 
-    async with WebSocketSession.open(base_url) as page:          # a real server
-    async with InProcessSession.open(AppRoot(services)) as page:  # no server, same dispatch loop
+    async with WebSocketPage.open(base_url) as page:          # a real server
+    async with InProcessPage.open(AppRoot(services)) as page:  # no server, same dispatch loop
         await page.type("echo-input", "hi")
         await page.submit("echo-form")
         await page.wait_for_text("echo-result", "hi")
@@ -38,7 +38,7 @@ NAVIGATE_EVENT = "onNavigateCallback"
 DEFAULT_TIMEOUT = 10.0
 
 
-class LayoutSession(ABC):
+class PageDriver(ABC):
     """A page being driven: the mirrored layout plus events to fire and renders to await."""
 
     def __init__(self) -> None:
@@ -152,7 +152,7 @@ class LayoutSession(ABC):
         return len(parent.model.get("children", [])) > 1
 
 
-class WebSocketSession(LayoutSession):
+class WebSocketPage(PageDriver):
     """A session with a running server over a real websocket."""
 
     def __init__(self, connection: ClientConnection) -> None:
@@ -170,7 +170,7 @@ class WebSocketSession(LayoutSession):
         router: bool = True,
         timeout: float = DEFAULT_TIMEOUT,
         headers: Mapping[str, str] | None = None,
-    ) -> AsyncIterator[WebSocketSession]:
+    ) -> AsyncIterator[WebSocketPage]:
         """Connect to ``base_url`` (``http://host:port``) and wait until ``path`` has rendered.
 
         ``router=False`` is for an app without reactpy-router: wait for its first render only.
@@ -194,7 +194,7 @@ class WebSocketSession(LayoutSession):
         await self.connection.send(json.dumps(message))
 
 
-class InProcessSession(LayoutSession):
+class InProcessPage(PageDriver):
     """A session with a component served in this process by ReactPy's own dispatch loop.
 
     No server and no socket: messages pass through queues, so a test can use fixtures (such
@@ -210,7 +210,7 @@ class InProcessSession(LayoutSession):
     @asynccontextmanager
     async def open(
         cls, root: Component, path: str = "/", *, router: bool = True, timeout: float = DEFAULT_TIMEOUT
-    ) -> AsyncIterator[InProcessSession]:
+    ) -> AsyncIterator[InProcessPage]:
         """Serve ``root`` and wait until ``path`` has rendered.
 
         ``router=False`` is for a bare component: wait for its first render, no navigation.

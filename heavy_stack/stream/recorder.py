@@ -37,7 +37,7 @@ RECV = "recv"
 REPLAY_KEY = "replay"
 
 
-class SessionRecorder:
+class StreamRecorder:
     """A stream tap writing every message to ``path``, flushed as it goes.
 
     A crash loses nothing written so far; the file then lacks its closing ``]``, which

@@ -19,7 +19,7 @@ from heavy_stack.backend.services.accounts.visitor import Visitor
 from heavy_stack.backend.services.container import AppServices
 from heavy_stack.frontend.app_root import AppRoot
 from heavy_stack.settings import Settings
-from heavy_stack_testing.page_driver import InProcessSession
+from heavy_stack_testing.page_driver import InProcessPage
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class OneConnectionDatabase(Database):
 class OpenPage(Protocol):
     def __call__(
         self, path: str = "/", *, visitor: Visitor | None = None, services: AppServices | None = None
-    ) -> AbstractAsyncContextManager[InProcessSession]: ...
+    ) -> AbstractAsyncContextManager[InProcessPage]: ...
 
 
 @pytest.fixture
@@ -65,12 +65,12 @@ def open_page(rolled_back_services: AppServices) -> OpenPage:
     @asynccontextmanager
     async def opener(
         path: str = "/", *, visitor: Visitor | None = None, services: AppServices | None = None
-    ) -> AsyncIterator[InProcessSession]:
+    ) -> AsyncIterator[InProcessPage]:
         # services: the rolled-back ones with something changed (e.g. the vector database
         # down), or the committing ``services`` (for what happens at COMMIT).
         services = services or rolled_back_services
         database = services.database
-        async with InProcessSession.open(AppRoot(services, visitor), path) as page:
+        async with InProcessPage.open(AppRoot(services, visitor), path) as page:
             yield page
             if not isinstance(database, OneConnectionDatabase):
                 return

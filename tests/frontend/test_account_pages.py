@@ -17,7 +17,7 @@ from heavy_stack.backend.web.accounts import SIGN_IN_COMPLETE_PATH, SIGN_OUT_COM
 from heavy_stack.frontend.hooks import UNAVAILABLE_WHILE_LOADING
 from heavy_stack.settings import Settings
 from heavy_stack_testing.cookie_browser import navigation_urls, wait_for_navigation
-from heavy_stack_testing.page_driver import InProcessSession
+from heavy_stack_testing.page_driver import InProcessPage
 
 from tests.frontend.conftest import BROWSER_BINDING, PASSWORD, NewAccount, OpenPage
 from tests.frontend.test_notes_pages import UNREACHABLE
@@ -25,7 +25,7 @@ from tests.frontend.test_notes_pages import UNREACHABLE
 ANONYMOUS = Visitor("192.0.2.7", BROWSER_BINDING)
 
 
-async def submit_sign_in(page: InProcessSession, email: str, password: str) -> None:
+async def submit_sign_in(page: InProcessPage, email: str, password: str) -> None:
     await page.type("sign-in-email", email)
     await page.type("sign-in-password", password)
     await page.submit("sign-in-form")

@@ -21,7 +21,7 @@ from heavy_stack.backend.services.accounts.visitor import Visitor
 from heavy_stack.backend.services.container import AppServices
 from heavy_stack.frontend.hooks import REFUSED
 from heavy_stack.shared_models.note import Note
-from heavy_stack_testing.page_driver import InProcessSession
+from heavy_stack_testing.page_driver import InProcessPage
 
 from tests.frontend.conftest import OpenPage, sign_up_visitor
 
@@ -75,7 +75,7 @@ async def stored_notes(services: AppServices, visitor: Visitor) -> list[Note]:
         return list(await NoteManager(NoteMunger()).list_owned(visitor.user.id))
 
 
-async def wait_for_refusal(page: InProcessSession) -> None:
+async def wait_for_refusal(page: InProcessPage) -> None:
     await page.wait_for_text("app-notice", REFUSED)
 
 

@@ -16,7 +16,7 @@ from heavy_stack.backend.services.container import AppServices
 from heavy_stack.backend.services.embeddings import default_embedder
 from heavy_stack.backend.services.note_search import NoteSearch
 from heavy_stack.shared_models.note import Note
-from heavy_stack_testing.page_driver import InProcessSession
+from heavy_stack_testing.page_driver import InProcessPage
 
 from tests.frontend.conftest import NewAccount, OpenPage
 
@@ -31,7 +31,7 @@ NOTES = {
 }
 
 
-async def add_note(page: InProcessSession, title: str, body: str) -> None:
+async def add_note(page: InProcessPage, title: str, body: str) -> None:
     await page.type("new-note-title", title)
     await page.type("new-note-body", body)
     await page.submit("new-note-form")

@@ -15,7 +15,7 @@ from heavy_stack.backend.data.model_managers.user_manager import DEMO_USER_EMAIL
 from heavy_stack.backend.data.model_mungers.user_mungers import UserMunger
 from heavy_stack.stream.recorder import busiest_connection, load_recording
 from heavy_stack_testing.live_server import LiveServer, live_server
-from heavy_stack_testing.page_driver import WebSocketSession
+from heavy_stack_testing.page_driver import WebSocketPage
 from heavy_stack_testing.replay import DEMO_RECORDING, run_replay
 
 from tests.databases import make_scratch_database
@@ -48,7 +48,7 @@ def server_on(database: Database, log_path: Path, **settings: str) -> Iterator[L
 
 async def use_the_landing_page(base_url: str) -> None:
     """A short session: Brython's answer, clicks, a database read and write, a form, navigation."""
-    async with WebSocketSession.open(base_url) as page:
+    async with WebSocketPage.open(base_url) as page:
         await page.wait_for_text("current-user", DEMO_USER_EMAIL)
         await page.answer_brython(page.brython_calls()[0]["id"], {"name": "Europe/Paris"})
         await page.wait_for_text("browser-timezone", "Europe/Paris")

@@ -18,7 +18,7 @@ from another site cannot sign anyone out).
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode
 
 from sanic import HTTPResponse, Request, Sanic, redirect
@@ -27,11 +27,9 @@ from sanic.response import BaseHTTPResponse
 from heavy_stack.backend.data.db_connection import is_unavailable
 from heavy_stack.backend.services.accounts.tokens import new_token
 from heavy_stack.backend.services.accounts.visitor import Visitor
+from heavy_stack.backend.web.app_state import app_state
 from heavy_stack.backend.web.cookies import AccountCookies
 from heavy_stack.backend.web.security.origin import is_websocket_request
-
-if TYPE_CHECKING:
-    from heavy_stack.backend.services.container import AppServices
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +79,7 @@ async def identify_visitor(request: Request) -> None:
     """Request middleware for websockets: read the session cookie into ``request.ctx.visitor``."""
     if not is_websocket_request(request):
         return
-    services: AppServices = request.app.ctx.services
+    services = app_state(request).services
     cookies = AccountCookies(services.settings)
     visitor = Visitor(client_address(request), cookies.browser_binding(request))
     token = cookies.session_token(request)
@@ -102,14 +100,14 @@ async def give_the_browser_a_binding(request: Request, response: BaseHTTPRespons
     """Response middleware: a page response gives a browser without a binding cookie one."""
     if not (response.content_type or "").startswith("text/html"):
         return
-    cookies = AccountCookies(request.app.ctx.settings)
+    cookies = AccountCookies(app_state(request).settings)
     if cookies.browser_binding(request) is None:
         cookies.set_browser_binding(response, new_token())
 
 
 async def complete_sign_in(request: Request) -> HTTPResponse:
     """``GET /account/sign-in/complete?ticket=…&next=…``: ticket in, session cookie out."""
-    services: AppServices = request.app.ctx.services
+    services = app_state(request).services
     cookies = AccountCookies(services.settings)
     next_path = safe_next_path(request.args.get("next"))
     ticket = request.args.get("ticket", "")
@@ -127,7 +125,7 @@ async def complete_sign_in(request: Request) -> HTTPResponse:
 
 async def complete_sign_out(request: Request) -> HTTPResponse:
     """``GET /account/sign-out/complete``: clear the cookie of a session that is over."""
-    services: AppServices = request.app.ctx.services
+    services = app_state(request).services
     cookies = AccountCookies(services.settings)
     response = redirect(sign_in_url("/", signed_out="1"), status=303)
     token = cookies.session_token(request)

@@ -13,6 +13,8 @@ from __future__ import annotations
 from sanic import Request, json
 from sanic.response import JSONResponse
 
+from heavy_stack.backend.web.app_state import app_state
+
 # Both databases are asked at once, so /readyz answers within about this long.
 READY_TIMEOUT_SECONDS = 1.5
 
@@ -22,7 +24,7 @@ async def livez(request: Request) -> JSONResponse:
 
 
 async def readyz(request: Request) -> JSONResponse:
-    reachable = await request.app.ctx.services.database.is_reachable(within=READY_TIMEOUT_SECONDS)
+    reachable = await app_state(request).services.database.is_reachable(within=READY_TIMEOUT_SECONDS)
     body = {
         "app": "up",
         "database": "up" if reachable["sql"] else "down",

@@ -38,7 +38,7 @@ class NoVectorDatabaseSessionError(RuntimeError):
         )
 
 
-def current_session() -> AsyncSession:
+def current_db_session() -> AsyncSession:
     """The session set for the running handler, effect or test."""
     try:
         return db_session.get()
@@ -70,21 +70,21 @@ class SQLRepositoryBase(Generic[ModelT, IdT]):
                 cls.model = arguments[0]
 
     @property
-    def session(self) -> AsyncSession:
-        return current_session()
+    def db_session(self) -> AsyncSession:
+        return current_db_session()
 
     async def get(self, id_: IdT) -> ModelT | None:
-        return await self.session.get(self.model, id_)
+        return await self.db_session.get(self.model, id_)
 
     async def list(self, *, offset: int = 0, limit: int = 100) -> Sequence[ModelT]:
         statement = select(self.model).offset(offset).limit(limit)
-        return (await self.session.exec(statement)).all()
+        return (await self.db_session.exec(statement)).all()
 
     async def add(self, row: ModelT) -> ModelT:
         """Insert (or update) ``row`` and flush, so database defaults and errors show now."""
-        self.session.add(row)
-        await self.session.flush()
-        await self.session.refresh(row)
+        self.db_session.add(row)
+        await self.db_session.flush()
+        await self.db_session.refresh(row)
         return row
 
     async def update(self, row: ModelT, **changes: Any) -> ModelT:
@@ -93,15 +93,15 @@ class SQLRepositoryBase(Generic[ModelT, IdT]):
         return await self.add(row)
 
     async def delete(self, row: ModelT) -> None:
-        await self.session.delete(row)
-        await self.session.flush()
+        await self.db_session.delete(row)
+        await self.db_session.flush()
 
 
 class VectorRepositoryBase(SQLRepositoryBase[ModelT, IdT]):
     """A repository of a ``VectorModel``: the same methods, on the vector database's session."""
 
     @property
-    def session(self) -> AsyncSession:
+    def db_session(self) -> AsyncSession:
         try:
             return vector_db_session.get()
         except LookupError:

@@ -24,7 +24,7 @@ class NoteEmbeddingRepository(VectorRepositoryBase[NoteEmbedding, NoteId]):
                 index_elements=[col(NoteEmbedding.note_id)],
                 set_={name: statement.excluded[name] for name in values if name != "note_id"},
             )
-            await self.session.exec(statement)
+            await self.db_session.exec(statement)
 
     async def nearest(
         self, owner_id: UserId, vector: Sequence[float], *, exclude: NoteId, limit: int
@@ -42,7 +42,7 @@ class NoteEmbeddingRepository(VectorRepositoryBase[NoteEmbedding, NoteId]):
             .order_by(distance)
             .limit(limit)
         )
-        return [(note_id, float(found)) for note_id, found in (await self.session.exec(statement)).all()]
+        return [(note_id, float(found)) for note_id, found in (await self.db_session.exec(statement)).all()]
 
     async def delete_by_note(self, note_id: NoteId) -> None:
-        await self.session.exec(delete(NoteEmbedding).where(col(NoteEmbedding.note_id) == note_id))
+        await self.db_session.exec(delete(NoteEmbedding).where(col(NoteEmbedding.note_id) == note_id))

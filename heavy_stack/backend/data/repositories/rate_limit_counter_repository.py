@@ -34,13 +34,13 @@ class RateLimitCounterRepository(SQLRepositoryBase[SQLRateLimitCounter, str]):
             )
             .returning(count, window_ends_at)
         )
-        new_count, ends_at = (await self.session.exec(statement)).one()
+        new_count, ends_at = (await self.db_session.exec(statement)).one()
         return SQLRateLimitCounter(key=key, count=new_count, window_ends_at=ends_at)
 
     async def delete_by_key(self, key: str) -> None:
-        await self.session.exec(delete(SQLRateLimitCounter).where(col(SQLRateLimitCounter.key) == key))
+        await self.db_session.exec(delete(SQLRateLimitCounter).where(col(SQLRateLimitCounter.key) == key))
 
     async def delete_expired(self, now: datetime) -> int:
         statement = delete(SQLRateLimitCounter).where(col(SQLRateLimitCounter.window_ends_at) <= now)
-        result = await self.session.exec(statement)
+        result = await self.db_session.exec(statement)
         return int(getattr(result, "rowcount", 0))

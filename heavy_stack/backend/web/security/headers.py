@@ -24,6 +24,8 @@ from __future__ import annotations
 from sanic import Request
 from sanic.response import BaseHTTPResponse
 
+from heavy_stack.backend.web.app_state import app_state
+
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -56,7 +58,7 @@ STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 async def add_security_headers(request: Request, response: BaseHTTPResponse) -> None:
     """Response middleware: the headers above, without replacing any a handler set."""
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    if request.app.ctx.settings.is_production:
+    if app_state(request).settings.is_production:
         response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
     if (response.content_type or "").startswith("text/html"):
         for name, value in PAGE_HEADERS.items():

@@ -17,6 +17,7 @@ from sanic import HTTPResponse, Request, text
 from sanic.server.websockets.impl import WebsocketImplProtocol
 from websockets.frames import CloseCode
 
+from heavy_stack.backend.web.app_state import app_state
 from heavy_stack.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ async def refuse_foreign_websocket(request: Request) -> HTTPResponse | None:
     or addressed to a foreign host name (a DNS-rebinding page)."""
     if not is_websocket_request(request):
         return None
-    settings: Settings = request.app.ctx.settings
+    settings = app_state(request).settings
     hosts = allowed_host_names(settings)
     if hosts is not None and _host_name(request.host) not in hosts:
         logger.warning("Refused a websocket for host %.100r (not an allowed host)", request.host)
