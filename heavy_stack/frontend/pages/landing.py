@@ -13,6 +13,7 @@ from heavy_stack.frontend.components import (
     CenteredColumn,
     ExpandableSection,
     Feedback,
+    Form,
     FormMessage,
     LineInput,
     NumberInput,
@@ -115,8 +116,9 @@ def CurrentUserSection() -> Component:
         Paragraph(text, id="current-user"),
         Paragraph(f"Read from the database at {format_in_zone(read_at, use_timezone())}", id="user-read-at"),
         Button("Read again", heavy_event(read_again), id="read-user"),
-        html.form(
-            {"id": "rename-form", "onSubmit": heavy_event(rename, prevent_default=True)},
+        Form(
+            "rename-form",
+            rename,
             LineInput("New display name", keep_in(new_name), id="rename-input"),
             Button("Rename", id="rename-submit", type="submit"),
         ),
@@ -187,8 +189,9 @@ def EchoFormSection() -> Component:
 
     return Section(
         "A form",
-        html.form(
-            {"id": "echo-form", "onSubmit": heavy_event(submit, prevent_default=True)},
+        Form(
+            "echo-form",
+            submit,
             LineInput("Say something", keep_in(draft), id="echo-input", placeholder="Hello"),
             Button("Submit", id="echo-submit", type="submit"),
         ),

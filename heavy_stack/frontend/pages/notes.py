@@ -19,6 +19,7 @@ from heavy_stack.frontend.components import (
     Button,
     CenteredColumn,
     Feedback,
+    Form,
     FormMessage,
     LineInput,
     PageTitle,
@@ -72,7 +73,7 @@ def NotesPage() -> Component:
         # State shows once the note is committed (see heavy_context); the draft lives in refs,
         # which change at once, so it is cleared only then too: a failed save keeps it.
         set_notes(tuple(await context.managers.notes.list_owned(owner)))
-        set_form_key(form_key + 1)  # a fresh, empty form
+        set_form_key(form_key + 1)
         set_message(Feedback.success(f"Added “{note.title}”."))
         context.on_commit(start_a_new_draft)
 
@@ -84,15 +85,13 @@ def NotesPage() -> Component:
         NoteList(notes),
         Section(
             "New note",
-            html.form(
-                {
-                    "id": "new-note-form",
-                    "key": str(form_key),
-                    "onSubmit": heavy_event(add, prevent_default=True),
-                },
+            Form(
+                "new-note-form",
+                add,
                 LineInput("Title", keep_in(title), id="new-note-title"),
                 TextArea("Text", keep_in(body), id="new-note-body", max_length=BODY_MAX_LENGTH),
                 Button("Add note", id="new-note-submit", type="submit"),
+                key=str(form_key),  # a new key: a fresh, empty form
             ),
             _message(message),
         ),
@@ -182,8 +181,9 @@ def NoteEditor(note_id: NoteId) -> Component:
         return html._(PageTitle("Note not found"), Paragraph(NOT_FOUND, id="note-status"))
     return html._(
         PageTitle(note.title),
-        html.form(
-            {"id": "note-form", "onSubmit": heavy_event(save, prevent_default=True)},
+        Form(
+            "note-form",
+            save,
             LineInput("Title", keep_in(title), id="note-title", initial=note.title),
             TextArea("Text", keep_in(body), id="note-body", max_length=BODY_MAX_LENGTH, initial=note.body),
             Button("Save", id="note-save", type="submit"),

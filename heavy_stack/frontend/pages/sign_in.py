@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from reactpy import component, html, use_ref
+from reactpy import component, use_ref
 from reactpy_router import use_search_params
 
 from heavy_stack.backend.services.accounts.passwords import MIN_PASSWORD_LENGTH
@@ -18,6 +18,7 @@ from heavy_stack.frontend.components import (
     Button,
     CenteredColumn,
     Feedback,
+    Form,
     FormMessage,
     LineInput,
     PageTitle,
@@ -27,7 +28,7 @@ from heavy_stack.frontend.components import (
 )
 from heavy_stack.frontend.contexts import CurrentUserContext
 from heavy_stack.frontend.heavy_context import HeavyContext
-from heavy_stack.frontend.hooks import heavy_event, heavy_use_context, heavy_use_state
+from heavy_stack.frontend.hooks import heavy_use_context, heavy_use_state
 from heavy_stack.frontend.types import Component
 from heavy_stack_brython.navigate import navigate_to
 
@@ -50,8 +51,9 @@ def SignInPage() -> Component:
 
     return AccountForm(
         "Sign in",
-        html.form(
-            {"id": "sign-in-form", "onSubmit": heavy_event(submit, prevent_default=True)},
+        Form(
+            "sign-in-form",
+            submit,
             LineInput("E-mail", keep_in(email), id="sign-in-email", type="email", autocomplete="email"),
             LineInput(
                 "Password",
@@ -85,8 +87,9 @@ def SignUpPage() -> Component:
 
     return AccountForm(
         "Sign up",
-        html.form(
-            {"id": "sign-up-form", "onSubmit": heavy_event(submit, prevent_default=True)},
+        Form(
+            "sign-up-form",
+            submit,
             LineInput("E-mail", keep_in(email), id="sign-up-email", type="email", autocomplete="email"),
             LineInput("Your name", keep_in(name), id="sign-up-name", autocomplete="name"),
             LineInput(
