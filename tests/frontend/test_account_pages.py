@@ -17,9 +17,9 @@ from heavy_stack.backend.web.accounts import SIGN_IN_COMPLETE_PATH, SIGN_OUT_COM
 from heavy_stack.frontend.hooks import UNAVAILABLE_WHILE_LOADING
 from heavy_stack.settings import Settings
 from heavy_stack_testing.cookie_browser import navigation_urls, wait_for_navigation
+from heavy_stack_testing.fixtures.pages import BROWSER_BINDING, PASSWORD, NewAccount, OpenPage
 from heavy_stack_testing.page_driver import InProcessPage
 
-from tests.frontend.conftest import BROWSER_BINDING, PASSWORD, NewAccount, OpenPage
 from tests.frontend.test_notes_pages import UNREACHABLE
 
 ANONYMOUS = Visitor("192.0.2.7", BROWSER_BINDING)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from heavy_stack_testing.fixtures.pages import NewAccount, OpenPage
 from heavy_stack_testing.page_driver import InProcessPage
 
-from tests.frontend.conftest import NewAccount, OpenPage
 from tests.frontend.test_notes_pages import add_note, notes_of
 
 ZONE = "Asia/Tokyo"

@@ -21,9 +21,8 @@ from heavy_stack.backend.services.accounts.visitor import Visitor
 from heavy_stack.backend.services.container import AppServices
 from heavy_stack.frontend.hooks import REFUSED
 from heavy_stack.shared_models.note import Note
+from heavy_stack_testing.fixtures.pages import OpenPage, sign_up_visitor
 from heavy_stack_testing.page_driver import InProcessPage
-
-from tests.frontend.conftest import OpenPage, sign_up_visitor
 
 REFUSED_TEXT = "refused at commit"
 TABLES = ("notes", "users")

@@ -16,9 +16,8 @@ from heavy_stack.backend.services.container import AppServices
 from heavy_stack.backend.services.embeddings import default_embedder
 from heavy_stack.backend.services.note_search import NoteSearch
 from heavy_stack.shared_models.note import Note
+from heavy_stack_testing.fixtures.pages import NewAccount, OpenPage
 from heavy_stack_testing.page_driver import InProcessPage
-
-from tests.frontend.conftest import NewAccount, OpenPage
 
 # Nothing listens on port 1: a vector database that is down.
 UNREACHABLE = "postgresql+asyncpg://postgres@127.0.0.1:1/nothing"

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from heavy_stack.settings import ENV_PREFIX, PROJECT_ROOT, Settings
+from heavy_stack_testing.fixtures.scratch import make_scratch_database, scratch_name
 
-from tests.databases import make_scratch_database, scratch_name
 from tests.tooling.project_copy import copy_env, copy_project, output, run_in, run_pytest_in, run_tool
 
 pytestmark = pytest.mark.tooling

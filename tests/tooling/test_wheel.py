@@ -18,9 +18,8 @@ from playwright.async_api import async_playwright, expect
 from heavy_stack.backend.data.db_connection import Database
 from heavy_stack.settings import ENV_PREFIX, PROJECT_ROOT
 from heavy_stack_testing.browser import launch_chromium
+from heavy_stack_testing.fixtures.browser import TIMEZONE
 from heavy_stack_testing.live_server import live_server
-
-from tests.e2e.conftest import TIMEZONE
 
 pytestmark = [pytest.mark.tooling, pytest.mark.browser]
 
