@@ -62,6 +62,17 @@ def test_the_wheel_holds_the_bridge_the_brython_package_and_the_static_files(whe
     assert "heavy_stack/static/css/heavy_stack.css" in names
 
 
+def test_the_wheel_carries_no_test_drivers_dev_tools_or_tests(wheel: Path) -> None:
+    """The production image installs this wheel: nothing of pytest, Playwright or jurigged."""
+    top_level = {name.split("/")[0] for name in zipfile.ZipFile(wheel).namelist()}
+    assert top_level, "the wheel lists no files"
+    shipped = {name for name in top_level if not name.endswith(".dist-info")}
+    assert shipped == {"heavy_stack", "heavy_stack_brython", "reactpy_bridge.py"}, shipped
+    names = zipfile.ZipFile(wheel).namelist()
+    for module in ("page_driver", "cookie_browser", "live_server", "pytest_daemon", "hot_reload", "conftest"):
+        assert not [name for name in names if module in name], f"{module} is in the wheel"
+
+
 async def test_the_installed_wheel_serves_a_page_whose_brython_call_answers(
     installed: Path, tmp_path: Path, database_urls: tuple[str, str], database: Database
 ) -> None:
