@@ -106,8 +106,11 @@ def _refuse_a_busy_port(settings: Settings) -> None:
 
 
 def _start_hot_reload() -> None:
-    # Imported here: jurigged is a development dependency, absent from production images.
-    from heavy_stack_dev import hot_reload
+    # Imported here: the dev tools (and jurigged) are not part of the wheel or production image.
+    try:
+        from heavy_stack_dev import hot_reload
+    except ImportError as error:
+        sys.exit(f"Cannot start: hot reload is a development tool, run it from a checkout ({error}).")
 
     hot_reload.start([PACKAGE_DIR])
 
@@ -116,10 +119,12 @@ def _log_to_stderr(level: str) -> None:
     # Sanic configures its own loggers; this gives the app's loggers the same destination.
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    app_logger = logging.getLogger("heavy_stack")
-    app_logger.addHandler(handler)
-    app_logger.setLevel(level)
-    app_logger.propagate = False
+    # The app's loggers, and the development tools' (hot reload) when they run in this process.
+    for name in ("heavy_stack", "heavy_stack_dev"):
+        app_logger = logging.getLogger(name)
+        app_logger.addHandler(handler)
+        app_logger.setLevel(level)
+        app_logger.propagate = False
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 # The project folder, found without importing the package's settings (and pydantic).
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ADDRESS_FILE = PROJECT_ROOT / ".data" / "pytest-daemon.json"
 CONNECT_TIMEOUT = 2.0
 EXIT_NO_DAEMON = 2  # like a command-line error: nothing ran
