@@ -47,8 +47,9 @@ def supported_pythons(pyproject: dict[str, Any]) -> list[str]:
 
 
 def _locked(lock: dict[str, Any], name: str) -> dict[str, Any]:
-    [package] = [package for package in lock["package"] if package["name"] == name]
-    return package
+    found: list[dict[str, Any]] = [package for package in lock["package"] if package["name"] == name]
+    assert len(found) == 1, f"{name} is locked {len(found)} times"
+    return found[0]
 
 
 def test_the_supported_pythons_are_3_11_to_3_14_and_the_default_is_among_them(
