@@ -76,7 +76,7 @@ def test_after_a_crash_a_clean_stop_stops_postgres_and_a_stale_pid_file_is_no_tr
         crashed.process.kill()  # kill -9: the app cannot detach from PostgreSQL
         crashed.process.wait()
     assert crashed.process.pid in _handles(pgdata)
-    assert _postmaster(pgdata) is not None  # left running, as pgserver does
+    assert _postmaster(pgdata) is not None  # left running, as the wheel does
 
     with live_server({"DATA_DIR": str(data_dir)}, tmp_path / "again.log"):
         assert crashed.process.pid not in _handles(pgdata)
