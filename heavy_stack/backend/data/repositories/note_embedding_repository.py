@@ -32,7 +32,9 @@ class NoteEmbeddingRepository(VectorRepositoryBase[NoteEmbedding, NoteId]):
         """The owner's notes closest to ``vector`` (cosine distance, nearest first).
 
         An exact scan of one owner's rows (by the ``owner_id`` index): right for the few
-        hundred notes a person keeps. For searches across many rows, add an HNSW index.
+        hundred notes a person keeps, and exact. For searches across many rows, add an HNSW
+        index, and ``SET LOCAL hnsw.iterative_scan = strict_order`` (pgvector 0.8) so that the
+        owner filter, applied after the index scan, still finds ``limit`` rows.
         """
         embedding: Any = col(NoteEmbedding.embedding)  # pgvector's column type adds cosine_distance
         distance = embedding.cosine_distance(vector)
