@@ -30,6 +30,7 @@ pytestmark = pytest.mark.tooling
 README = PROJECT_ROOT / "README.md"
 FENCED_SHELL = re.compile(r"^```(?:bash|sh|shell)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 TABLE_MAKE = re.compile(r"^\| `(make [^`]+)` \|", re.MULTILINE)
+INLINE_VENV = re.compile(r"`(\.venv/bin/[^`]+)`")
 START_TIMEOUT = 240.0  # a fresh copy installs uv and every locked package first
 
 
@@ -43,6 +44,7 @@ def readme_commands() -> list[str]:
             if command and not command.startswith("#"):
                 commands.append(command)
     commands += TABLE_MAKE.findall(text)
+    commands += INLINE_VENV.findall(text)
     return list(dict.fromkeys(commands))
 
 
@@ -117,6 +119,9 @@ def test_make_run_serves_on_a_fresh_copy_without_uv_on_path(fresh_copy: Path, tm
         exited = process.wait(timeout=30)
     log = log_path.read_text()
     assert (fresh_copy / ".tools" / "uv" / "bin" / "uv").exists(), log  # make installed uv itself
+    for command in readme_commands():  # what the README runs from .venv/bin is installed
+        if command.startswith(".venv/"):
+            assert (fresh_copy / shlex.split(command)[0]).is_file(), command
     assert "Traceback" not in log, log
     assert exited in (0, 130, -signal.SIGINT, 2), log
 
