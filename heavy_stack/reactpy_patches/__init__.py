@@ -43,7 +43,7 @@ PATCHES: tuple[Patch, ...] = (
         module="heavy_stack.stream.guard",
         replaces=("reactpy.backend.sanic.serve_layout",),
         why="Checks every incoming frame (a malformed one closes only its own connection, with a "
-        "close code) and shows every message to the stream taps (the session recorder).",
+        "close code) and shows every message to the stream taps (the stream recorder).",
         still_needed_if="always: the app's own checks and recording live here.",
     ),
     Patch(

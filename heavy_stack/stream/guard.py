@@ -10,7 +10,7 @@ ReactPy's Sanic backend hands each connection's ``send`` and ``recv`` to ``serve
   is not a layout event. Too-big frames are closed with 1009 by the websocket library itself
   (see ``backend/security/origin.py``). The server and other sessions carry on;
 - shows every message, both ways, to the app's stream taps (``app.ctx.stream_taps``), such as
-  the session recorder.
+  the stream recorder.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Record the websocket sessions a server serves, and read recordings back for replay.
+"""Record the websocket connections a server serves, and read recordings back for replay.
 
 A recording is a JSON list of ``[direction, connection_id, timestamp, payload]`` records:
 ``"send"`` for what the server sent, ``"recv"`` for what it received, ``timestamp`` in Unix
@@ -55,7 +55,7 @@ class StreamRecorder:
         self._file = self.path.open("w", encoding="utf-8")
         self._file.write("[")
         self._file.flush()
-        logger.info("Recording websocket sessions to %s", self.path)
+        logger.info("Recording websocket connections to %s", self.path)
 
     def close(self) -> None:
         if self._file is not None:

@@ -29,7 +29,7 @@ class AppState:
     """What one server process keeps: its settings, and what its start-up listeners opened."""
 
     settings: Settings
-    # Shown every websocket message (the session recorder is one; see stream/guard.py).
+    # Shown every websocket message (the stream recorder is one; see stream/guard.py).
     stream_taps: list[StreamTap] = field(default_factory=list)
     # Opened by the start-up listener, closed by the shut-down listener.
     opened_services: AppServices | None = None
