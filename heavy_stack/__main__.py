@@ -13,7 +13,8 @@ from pathlib import Path
 from sanic import Sanic
 from sanic.worker.loader import AppLoader
 
-from heavy_stack.app import create_app, prepare_embedded_database
+from heavy_stack.app import create_app
+from heavy_stack.backend.data import migrations
 from heavy_stack.backend.data.migrations import SchemaStateError
 from heavy_stack.settings import (
     ENV_PREFIX,
@@ -80,7 +81,7 @@ def main(argv: list[str] | None = None) -> None:
 async def _migrate_the_embedded_database(settings: Settings) -> None:
     # Before Sanic starts, so a schema it cannot use is one line, not a listener's traceback.
     # The handle stays attached: the server's listeners find it prepared and get the same PostgreSQL.
-    await prepare_embedded_database(settings)
+    await migrations.prepare_embedded_database(settings)
 
 
 def _refuse_a_busy_port(settings: Settings) -> None:

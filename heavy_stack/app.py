@@ -34,9 +34,6 @@ APP_NAME = "heavy_stack"
 STATIC_DIR = Path(__file__).parent / "static"
 # How often expired sessions and rate-limit counters are deleted.
 HOUSEKEEPING_SECONDS = 3600
-# Embedded databases this process has started and migrated, by data folder; each one's handle
-# stays attached (so PostgreSQL keeps running for the workers) until the main process stops.
-_prepared: dict[Path, EmbeddedPostgres] = {}
 
 
 def create_app(*, settings: Settings | None = None, name: str = APP_NAME) -> HeavyApp:
@@ -85,39 +82,19 @@ def _record_sessions(app: HeavyApp, path: Path) -> None:
     app.after_server_stop(lambda _app: recorder.close())
 
 
-async def prepare_embedded_database(settings: Settings) -> EmbeddedPostgres:
-    """Start the embedded PostgreSQL and bring it to the migrations' head, once per process.
-
-    Raises ``SchemaStateError`` when the database is ahead of the code. Workers then only
-    attach: two of them never race to create the databases or to migrate.
-    """
-    embedded = _prepared.get(settings.data_dir)
-    if embedded is None:
-        embedded = await EmbeddedPostgres.start(settings.data_dir)
-        engine = migrations.migration_engine(embedded.sql_url)
-        try:
-            logger.info("%s", await migrations.bring_to_head(engine))
-        finally:
-            await engine.dispose()
-        _prepared[settings.data_dir] = embedded
-    return embedded
-
-
 async def _prepare_before_workers(app: HeavyApp) -> None:
     settings = app.ctx.settings
     if not settings.uses_embedded_db:
         return
     try:
-        await prepare_embedded_database(settings)
+        await migrations.prepare_embedded_database(settings)
     except migrations.SchemaStateError as error:
         logger.error("Cannot start: %s", error)
         raise SystemExit(2) from None
 
 
 async def _release_prepared(_app: HeavyApp) -> None:
-    while _prepared:
-        # The last process to detach stops PostgreSQL (pgserver counts the handles).
-        await _prepared.popitem()[1].stop()
+    await migrations.release_prepared_databases()
 
 
 async def _open_database(app: HeavyApp) -> None:

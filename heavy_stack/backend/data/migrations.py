@@ -316,3 +316,32 @@ async def _has_tables(engine: AsyncEngine) -> bool:
     async with engine.connect() as connection:
         names = await connection.run_sync(lambda sync: sqlalchemy_inspect(sync).get_table_names())
     return bool(set(names) & set(target_metadata().tables))
+
+
+# Embedded databases this process has started and migrated, by data folder; each one's handle
+# stays attached (so PostgreSQL keeps running for the server's workers) until it is released.
+_prepared: dict[Path, EmbeddedPostgres] = {}
+
+
+async def prepare_embedded_database(settings: Settings) -> EmbeddedPostgres:
+    """Start the embedded PostgreSQL and bring it to the migrations' head, once per process.
+
+    Raises ``SchemaStateError`` when the database is ahead of the code. Workers then only
+    attach: two of them never race to create the databases or to migrate.
+    """
+    embedded = _prepared.get(settings.data_dir)
+    if embedded is None:
+        embedded = await EmbeddedPostgres.start(settings.data_dir)
+        engine = migration_engine(embedded.sql_url)
+        try:
+            logger.info("%s", await bring_to_head(engine))
+        finally:
+            await engine.dispose()
+        _prepared[settings.data_dir] = embedded
+    return embedded
+
+
+async def release_prepared_databases() -> None:
+    """Detach from what ``prepare_embedded_database`` started (the last process out stops it)."""
+    while _prepared:
+        await _prepared.popitem()[1].stop()
