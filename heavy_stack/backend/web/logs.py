@@ -24,6 +24,7 @@ import logging
 import re
 import secrets
 import sys
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -69,7 +70,7 @@ _websocket_scopes: dict[object, LogScope] = {}
 def _close_websockets_in_their_scope() -> None:
     """Sanic logs a websocket's close (and its access line) from the transport's callback,
     outside the connection's tasks: run that callback in the connection's scope (idempotent)."""
-    lost = WebSocketProtocol.connection_lost
+    lost: Callable[[WebSocketProtocol, Exception | None], None] = WebSocketProtocol.connection_lost
     if getattr(lost, _PATCHED, False):
         return
 
@@ -118,14 +119,11 @@ def configure_logging(settings: Settings) -> None:
 def _add_scope(record: logging.LogRecord) -> bool:
     """Handler filter: the current scope's ids on the record (an ``extra`` given wins)."""
     scope = current_scope()
-    if not hasattr(record, "connection_id"):
-        record.connection_id = scope.connection_id if scope else None
-    if not hasattr(record, "user_id"):
-        record.user_id = scope.user_id if scope else None
+    connection_id = getattr(record, "connection_id", scope.connection_id if scope else None)
+    user_id = getattr(record, "user_id", scope.user_id if scope else None)
+    record.connection_id, record.user_id = connection_id, user_id
     shown = ", ".join(
-        f"{name} {value}"
-        for name, value in (("connection", record.connection_id), ("user", record.user_id))
-        if value
+        f"{name} {value}" for name, value in (("connection", connection_id), ("user", user_id)) if value
     )
     record.scope_text = f" [{shown}]" if shown else ""
     return True
@@ -136,10 +134,11 @@ def _describe_access(record: logging.LogRecord) -> bool:
     # HTTP: "GET http://host/path?query"; websocket: " 🔌 ws://host/path?query", message OPEN/CLOSE.
     request = str(getattr(record, "request", "")).replace("🔌", "").strip()
     method, _, url = request.rpartition(" ")
-    record.method = method or ("WEBSOCKET" if record.getMessage() else None)
-    record.path = urlsplit(url).path if "://" in url else None
-    if record.path is not None:
-        record.request = f"{record.method} {record.path}"
+    method = method or ("WEBSOCKET" if record.getMessage() else "")
+    path = urlsplit(url).path if "://" in url else None
+    record.method, record.path = method or None, path
+    if path is not None:
+        record.request = f"{method} {path}"
     duration = str(getattr(record, "duration", "")).strip().removesuffix("ms")
     try:
         record.duration_ms = float(duration)
@@ -208,7 +207,8 @@ FIRST_KEYS = ("timestamp", "level", "logger", "message")
 
 def _readable_order(_logger: WrappedLogger, _method: str, event: EventDict) -> EventDict:
     """Time, level, logger and message first: what a person scanning the lines reads."""
-    return {key: event[key] for key in FIRST_KEYS if key in event} | event
+    first = {key: event[key] for key in FIRST_KEYS if key in event}
+    return first | dict(event)
 
 
 def _route_structlog_through_logging() -> None:
