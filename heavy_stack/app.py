@@ -52,6 +52,8 @@ def create_app(*, settings: Settings | None = None, name: str = APP_NAME) -> Hea
     # After Sanic(): it resets its own loggers. In each worker process too: the factory runs there.
     configure_logging(settings)
     install_log_scopes(app)
+    # HEAVY_STACK_ACCESS_LOG under Sanic's own command too (its --access-logs flags still win).
+    app.config.ACCESS_LOG = settings.logs_access()
     app.config.KEEP_ALIVE_TIMEOUT = 15
     install_security_defaults(app, settings)
     app.static("/static", STATIC_DIR, name="static")
