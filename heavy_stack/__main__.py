@@ -16,8 +16,10 @@ from sanic.worker.loader import AppLoader
 from heavy_stack.app import create_app
 from heavy_stack.backend.data import migrations
 from heavy_stack.backend.data.migrations import SchemaStateError
+from heavy_stack.backend.web.logs import configure_logging
 from heavy_stack.settings import (
     ENV_PREFIX,
+    LogFormat,
     Settings,
     StartupError,
     load_settings,
@@ -25,6 +27,7 @@ from heavy_stack.settings import (
 )
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+logger = logging.getLogger("heavy_stack.startup")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -38,16 +41,24 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
 
-    for warning in unknown_variable_warnings():
-        print(f"Warning: {warning}", file=sys.stderr)
+    warnings = unknown_variable_warnings()
     try:
         settings = load_settings()
+    except StartupError as error:
+        _print_warnings(warnings)  # the log format is a setting: unknown here
+        sys.exit(f"Cannot start:\n{error}")
+    configure_logging(settings)
+    if settings.effective_log_format is LogFormat.JSON:
+        for warning in warnings:
+            logger.warning("%s", warning)
+    else:
+        _print_warnings(warnings)
+    try:
         _refuse_a_busy_port(settings)
     except StartupError as error:
         sys.exit(f"Cannot start:\n{error}")
     if args.hot_reload and settings.is_production:
         parser.error("--hot-reload is for development; HEAVY_STACK_ENVIRONMENT is PRODUCTION")
-    _log_to_stderr(settings.log_level)
     if settings.uses_embedded_db:
         # A StartupError here: the embedded database's wheel is missing, or its data folder
         # was made by another PostgreSQL version.
@@ -69,7 +80,7 @@ def main(argv: list[str] | None = None) -> None:
         workers=settings.workers,
         single_process=single_process,
         debug=args.debug,
-        access_log=args.debug,
+        access_log=settings.logs_access(debug=args.debug),
         motd=False,
     )
     if single_process:
@@ -111,16 +122,9 @@ def _start_hot_reload() -> None:
     hot_reload.start([PACKAGE_DIR])
 
 
-def _log_to_stderr(level: str) -> None:
-    # Sanic configures its own loggers; this gives the app's loggers the same destination.
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    # The app's loggers, and the development tools' (hot reload) when they run in this process.
-    for name in ("heavy_stack", "heavy_stack_dev"):
-        app_logger = logging.getLogger(name)
-        app_logger.addHandler(handler)
-        app_logger.setLevel(level)
-        app_logger.propagate = False
+def _print_warnings(warnings: list[str]) -> None:
+    for warning in warnings:
+        print(f"Warning: {warning}", file=sys.stderr)
 
 
 if __name__ == "__main__":

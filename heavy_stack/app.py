@@ -20,6 +20,7 @@ from heavy_stack.backend.web.accounts import install_accounts
 from heavy_stack.backend.web.app_state import AppState, HeavyApp
 from heavy_stack.backend.web.health import livez, readyz
 from heavy_stack.backend.web.http_defaults import install_http_defaults
+from heavy_stack.backend.web.logs import configure_logging, install_log_scopes
 from heavy_stack.backend.web.security import install_security_defaults
 from heavy_stack.backend.web.worker_manager import hold_stops_until_workers_started
 from heavy_stack.frontend.app_root import ServerRoot
@@ -45,6 +46,11 @@ def create_app(*, settings: Settings | None = None, name: str = APP_NAME) -> Hea
     settings = settings or Settings()
     reactpy_patches.install()
     app: HeavyApp = Sanic(name, ctx=AppState(settings))
+    # After Sanic(): it resets its own loggers. In each worker process too: the factory runs there.
+    configure_logging(settings)
+    install_log_scopes(app)
+    # HEAVY_STACK_ACCESS_LOG under Sanic's own command too (its --access-logs flags still win).
+    app.config.ACCESS_LOG = settings.logs_access()
     app.config.KEEP_ALIVE_TIMEOUT = 15
     install_security_defaults(app, settings)
     app.static("/static", STATIC_DIR, name="static")

@@ -26,6 +26,11 @@ class Environment(StrEnum):
     PRODUCTION = "PRODUCTION"
 
 
+class LogFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
 class SettingsError(ValueError):
     """A setting is missing or unsafe; the message names the variable to set."""
 
@@ -64,6 +69,12 @@ class Settings(BaseSettings):
     # Record every websocket message to this file (see heavy_stack/stream/recorder.py).
     recording_path: Path | None = None
     log_level: str = "INFO"
+    # "json": one JSON object per line (for log collectors); "text" for people. Unset: json in
+    # PRODUCTION, text in DEV (see backend/logs.py).
+    log_format: LogFormat | None = None
+    # One line per HTTP request and websocket open/close. Unset: on in PRODUCTION (and with
+    # --debug), off in DEV.
+    access_log: bool | None = None
     # Accounts (README "Accounts and sessions"): sessions live in PostgreSQL unless a Redis URL is set.
     redis_url: str | None = None
     session_cookie_name: str = Field(default="heavy_stack_session", pattern=r"^[A-Za-z0-9_]+$")
@@ -86,6 +97,14 @@ class Settings(BaseSettings):
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("log_format", "access_log", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # "HEAVY_STACK_LOG_FORMAT=" in .env means the default; "JSON" means json.
+        if isinstance(value, str):
+            return value.strip().lower() or None
         return value
 
     @model_validator(mode="after")
@@ -139,6 +158,17 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.environment is Environment.PRODUCTION
+
+    @property
+    def effective_log_format(self) -> LogFormat:
+        """``log_format``, or its default: JSON in PRODUCTION, text in DEV."""
+        if self.log_format is not None:
+            return self.log_format
+        return LogFormat.JSON if self.is_production else LogFormat.TEXT
+
+    def logs_access(self, debug: bool = False) -> bool:
+        """``access_log``, or its default: on in PRODUCTION and in Sanic's debug mode."""
+        return self.access_log if self.access_log is not None else self.is_production or debug
 
 
 def load_settings() -> Settings:

@@ -6,7 +6,14 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from heavy_stack.settings import DEFAULT_SECRET_KEY, Environment, Settings
+from heavy_stack.settings import (
+    DEFAULT_SECRET_KEY,
+    Environment,
+    LogFormat,
+    Settings,
+    StartupError,
+    load_settings,
+)
 
 
 def make_settings(**values: Any) -> Settings:
@@ -74,3 +81,35 @@ def test_production_refuses_unsafe_settings_and_names_the_variable(
 def test_recording_refuses_several_workers(clean_env: pytest.MonkeyPatch) -> None:
     with pytest.raises(ValidationError, match="HEAVY_STACK_WORKERS=1"):
         Settings(_env_file=None, recording_path="recordings/r.json", workers=2)
+
+
+def test_logs_are_json_with_an_access_log_in_production_and_text_without_in_dev(
+    clean_env: pytest.MonkeyPatch,
+) -> None:
+    production, dev = make_settings(**PRODUCTION_OK), make_settings()
+    assert (production.effective_log_format, production.logs_access()) == (LogFormat.JSON, True)
+    assert (dev.effective_log_format, dev.logs_access()) == (LogFormat.TEXT, False)
+    assert dev.logs_access(debug=True)  # as before: --debug shows the access log
+
+
+def test_the_log_settings_override_the_environment_defaults(clean_env: pytest.MonkeyPatch) -> None:
+    clean_env.setenv("HEAVY_STACK_LOG_FORMAT", "JSON")
+    clean_env.setenv("HEAVY_STACK_ACCESS_LOG", "false")
+    settings = make_settings()
+    assert (settings.effective_log_format, settings.logs_access(debug=True)) == (LogFormat.JSON, False)
+    production = make_settings(**PRODUCTION_OK, log_format="text")
+    assert production.effective_log_format is LogFormat.TEXT
+    clean_env.setenv("HEAVY_STACK_LOG_FORMAT", "")  # a blank line in .env: the default
+    assert make_settings().effective_log_format is LogFormat.TEXT
+
+
+def test_an_unknown_log_format_is_one_line_naming_the_variable(
+    clean_env: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    clean_env.chdir(tmp_path)  # no .env of the developer's
+    clean_env.setenv("HEAVY_STACK_LOG_FORMAT", "xml")
+    with pytest.raises(StartupError) as error:
+        load_settings()
+    assert str(error.value) == (
+        "HEAVY_STACK_LOG_FORMAT='xml' (from the environment): Input should be 'text' or 'json'."
+    )

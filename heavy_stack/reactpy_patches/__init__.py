@@ -54,6 +54,14 @@ PATCHES: tuple[Patch, ...] = (
         still_needed_if="tests/server/test_malformed_frames.py hangs on invalid UTF-8 without it.",
     ),
     Patch(
+        module="heavy_stack.backend.web.logs",
+        replaces=("sanic.server.protocols.websocket_protocol.WebSocketProtocol.connection_lost",),
+        why="Sanic logs a websocket's close (and its access line) from the transport's callback, "
+        "outside the connection's tasks: the wrapper runs it in the connection's log scope, so "
+        "those lines carry its connection_id.",
+        still_needed_if="tests/server/test_logging.py finds the CLOSE access line without the id.",
+    ),
+    Patch(
         module="heavy_stack/static/js/heavy_live.js",
         replaces=(),
         why="Wraps the websocket of ReactPy's browser client: the client reconnects but never re-sends the browser's location, so a reactpy-router "

@@ -31,6 +31,8 @@ from sanic.server.websockets.impl import WebsocketImplProtocol
 from websockets.exceptions import ConnectionClosed
 from websockets.frames import CloseCode
 
+from heavy_stack import log_scope
+
 logger = logging.getLogger(__name__)
 
 Message = Mapping[str, Any]
@@ -71,7 +73,9 @@ async def serve_guarded_layout(
     layout: LayoutType[LayoutUpdateMessage, LayoutEventMessage], send: SendCoroutine, recv: RecvCoroutine
 ) -> None:
     """``serve_layout`` with incoming frames checked and all messages shown to the taps."""
-    connection_id = secrets.token_hex(6)
+    # Its log lines' id (heavy_stack/log_scope.py): a recording and the logs name it alike.
+    scope = log_scope.current_scope() or log_scope.start_scope(secrets.token_hex(6))
+    connection_id = scope.connection_id
     taps: Sequence[StreamTap] = getattr(Request.get_current().app.ctx, "stream_taps", ())
     socket = _websocket_of(layout)
 

@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 from sanic import HTTPResponse, Request, Sanic, redirect
 from sanic.response import BaseHTTPResponse
 
+from heavy_stack import log_scope
 from heavy_stack.backend.data.db_connection import is_unavailable
 from heavy_stack.backend.services.accounts.tokens import new_token
 from heavy_stack.backend.services.accounts.visitor import Visitor
@@ -94,6 +95,7 @@ async def identify_visitor(request: Request) -> None:
                 logger.exception("Could not look up a session; the connection continues signed out")
                 visitor = visitor.signed_out()
     request.ctx.visitor = visitor
+    log_scope.set_user(visitor.user.id if visitor.user is not None else None)
 
 
 async def give_the_browser_a_binding(request: Request, response: BaseHTTPResponse) -> None:

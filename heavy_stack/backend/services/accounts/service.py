@@ -116,6 +116,8 @@ class AccountService:
             user_id=handoff.user_id, purpose=SessionPurpose.SIGNED_IN, expires_at=expires_at
         )
         await self.stores.sessions.save(self._digest(token), session)
+        # This request was anonymous until now: the line names the user itself.
+        logger.info("Signed in: session started", extra={"user_id": str(handoff.user_id)})
         return token
 
     async def signed_in_session(self, token: str) -> SignedInSession | None:
@@ -142,6 +144,7 @@ class AccountService:
         """End the visitor's session on the server: its cookie signs nobody in any more."""
         if visitor.session is not None:
             await self.end_session(visitor.session.token)
+            logger.info("Signed out: session ended")
         return visitor.signed_out()
 
     async def end_session(self, token: str) -> None:
