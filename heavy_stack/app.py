@@ -16,6 +16,7 @@ from heavy_stack.backend.background import run_every
 from heavy_stack.backend.data import migrations
 from heavy_stack.backend.data.db_connection import Database, is_unavailable
 from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
+from heavy_stack.backend.embeddings import shutdown_embedding_worker
 from heavy_stack.backend.health import livez, readyz
 from heavy_stack.backend.http_defaults import install_http_defaults
 from heavy_stack.backend.notes_search import NoteSearch
@@ -68,6 +69,7 @@ def create_app(*, settings: Settings | None = None, name: str = APP_NAME) -> San
     app.after_server_start(_start_background_jobs)
     app.before_server_stop(_stop_background_jobs)
     app.after_server_stop(_close_database)
+    app.after_server_stop(lambda _app: shutdown_embedding_worker())
     return app
 
 
@@ -92,7 +94,9 @@ async def _open_database(app: Sanic[Any, Any]) -> None:
         sql_url, vector_url = settings.sql_db_url, settings.vector_db_url or settings.sql_db_url
     database = Database.connect(sql_url, vector_url, pool_size=settings.db_pool_size)
     await _check_schema(settings, sql_url)
-    app.ctx.services = AppServices(database, settings, AccountStores.open(settings))
+    services = app.ctx.services = AppServices(database, settings, AccountStores.open(settings))
+    # Load the embedder now (a model takes a moment), not on the first note someone opens.
+    logger.info("Embedder: %s", services.embedder.name)
 
 
 async def _check_schema(settings: Settings, sql_url: str) -> None:
@@ -126,7 +130,7 @@ async def _announce(app: Sanic[Any, Any]) -> None:
 
 async def _start_background_jobs(app: Sanic[Any, Any]) -> None:
     services: AppServices = app.ctx.services
-    notes = NoteSearch(services.database)
+    notes = NoteSearch(services.database, services.embedder)
     app.ctx.background_jobs = [
         # Notes saved while the vector database was down get their embeddings.
         asyncio.create_task(

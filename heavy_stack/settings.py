@@ -12,6 +12,8 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from heavy_stack.backend.embeddings import EmbedderName, missing_package
+
 ENV_PREFIX = "HEAVY_STACK_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET_KEY = "change-me-in-production"
@@ -80,12 +82,22 @@ class Settings(BaseSettings):
     max_websocket_message_bytes: int = Field(default=256 * 1024, ge=1024)
     # How often notes saved while the vector database was down are embedded again.
     embedding_retry_seconds: float = Field(default=30.0, gt=0)
+    # Which text embedder finds related notes: the built-in hashed one, or a semantic model
+    # from an optional extra (see backend/embeddings.py).
+    embedder: EmbedderName = EmbedderName.HASHED
 
     @field_validator("allowed_origins", "allowed_hosts", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("embedder")
+    @classmethod
+    def _embedder_installed(cls, value: EmbedderName) -> EmbedderName:
+        if (problem := missing_package(value)) is not None:
+            raise ValueError(problem)
         return value
 
     @model_validator(mode="after")

@@ -5,13 +5,18 @@ commits, the page asks ``NoteSearch.embed_pending`` to embed it (an after-commit
 stores the vector and clears the flag. If the vector database is down, the note is saved all
 the same and stays pending: the server's catch-up job embeds whatever is
 pending every ``embedding_retry_seconds`` (``catch_up``).
+
+Embedding runs in the embedding thread (``embed_off_loop``), never on the event loop: a
+catch-up batch of 100 long notes leaves every page answering. Each vector records its embedder;
+searches compare only the current embedder's, and after a change of ``HEAVY_STACK_EMBEDDER`` the
+catch-up job embeds every note again.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -22,7 +27,7 @@ from heavy_stack.backend.data.model_managers.note_manager import NoteManager
 from heavy_stack.backend.data.model_mungers.note_embedding_mungers import NoteEmbeddingMunger
 from heavy_stack.backend.data.model_mungers.note_mungers import NoteMunger, SQLNoteMunger
 from heavy_stack.backend.data.vector_models import NoteEmbedding, VectorModel
-from heavy_stack.backend.embeddings import Embedder, default_embedder
+from heavy_stack.backend.embeddings import Embedder
 from heavy_stack.shared_models.note import Note, NoteId, RelatedNote
 from heavy_stack.shared_models.user import UserId
 
@@ -39,7 +44,8 @@ class NoteSearch:
     """Embedding notes and finding related ones, over the app's two databases."""
 
     database: Database
-    embedder: Embedder = field(default_factory=default_embedder)
+    # The app's (``AppServices.embedder``): stored vectors and queries must come from the same one.
+    embedder: Embedder
 
     async def related(
         self, owner_id: UserId, note: Note, limit: int = RELATED_COUNT
@@ -89,18 +95,41 @@ class NoteSearch:
             logger.warning("Vector database unavailable, embedding of %s left: %s", note_id, _short(error))
 
     async def catch_up(self) -> int:
-        """Create missing vector tables, then embed everything pending; how many were embedded.
+        """Create missing vector tables, queue the notes another embedder embedded, then embed
+        everything pending; how many were embedded.
 
         The server runs this every ``embedding_retry_seconds``; in several server processes at
         once it is harmless (embedding a note twice stores the same vector).
         """
         embedded = 0
-        if await self.ensure_tables():
+        if await self.ensure_tables() and await self.queue_other_embedders() is not None:
             while (batch := await self.embed_pending()) > 0:
                 embedded += batch
                 if batch < BATCH_SIZE:
                     break
         return embedded
+
+    async def queue_other_embedders(self) -> int | None:
+        """Mark pending the notes whose stored vector another embedder made (the setting changed),
+        and drop such vectors of deleted notes; how many were queued, None if unreachable."""
+        try:
+            async with self.database.vector_transaction():
+                others = await self._embeddings().embedded_by_others()
+        except VECTOR_DATABASE_ERRORS as error:
+            logger.warning("Vector database unavailable, no re-embedding: %s", _short(error))
+            return None
+        if not others:
+            return 0
+        async with self.database.transaction():
+            queued = await NoteManager(SQLNoteMunger()).mark_pending(others)
+        if gone := sorted(set(others) - set(queued)):
+            try:
+                async with self.database.vector_transaction():
+                    await self._embeddings().delete_many(gone)
+            except VECTOR_DATABASE_ERRORS as error:
+                logger.warning("Vector database unavailable, old vectors left: %s", _short(error))
+        logger.info("%d note(s) to embed again with %s", len(queued), self.embedder.name)
+        return len(queued)
 
     async def ensure_tables(self) -> bool:
         """Create the ``vector`` extension and missing vector tables; False if unreachable."""

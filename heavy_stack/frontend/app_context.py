@@ -12,6 +12,7 @@ from heavy_stack.backend.accounts.service import Accounts
 from heavy_stack.backend.accounts.stores import AccountStores
 from heavy_stack.backend.accounts.visitor import Visitor
 from heavy_stack.backend.data.db_connection import Database
+from heavy_stack.backend.embeddings import Embedder, load_embedder
 from heavy_stack.settings import Settings
 from heavy_stack.shared_models.user import User
 
@@ -28,6 +29,11 @@ class AppServices:
     @property
     def accounts(self) -> Accounts:
         return Accounts(self.settings, self.account_stores)
+
+    @property
+    def embedder(self) -> Embedder:
+        """The text embedder ``HEAVY_STACK_EMBEDDER`` names (loaded once per process)."""
+        return load_embedder(self.settings.embedder)
 
 
 @dataclass(frozen=True)

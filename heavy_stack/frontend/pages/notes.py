@@ -171,7 +171,7 @@ def NoteEditor(note_id: NoteId) -> Component:
         except NoteNotFoundError:
             show(None)
             return
-        search = NoteSearch(context.database)
+        search = NoteSearch(context.database, context.services.embedder)
         context.after_commit(lambda: search.forget(note_id))
         set_status("deleted")
 
@@ -205,7 +205,8 @@ def RelatedNotes(note: Note) -> Component:
     unavailable, set_unavailable = heavy_use_state(False)
 
     async def find(context: HeavyContext) -> None:
-        found = await NoteSearch(context.database).related(context.require_user().id, note)
+        search = NoteSearch(context.database, context.services.embedder)
+        found = await search.related(context.require_user().id, note)
         set_unavailable(found is None)
         set_related(found or [])
 
@@ -233,7 +234,7 @@ def RelatedNotes(note: Note) -> Component:
 
 
 def _embed_after_commit(context: HeavyContext, note_id: NoteId) -> None:
-    search = NoteSearch(context.database)
+    search = NoteSearch(context.database, context.services.embedder)
     context.after_commit(lambda: search.embed_pending([note_id]))
 
 
