@@ -34,7 +34,7 @@ dev: install ## Serve with hot reload: saved code applies at once and open pages
 	$(RUN) python -m heavy_stack --hot-reload
 
 test-daemon: install ## Start the warm pytest daemon that runs tests on request (README, "Developing")
-	$(RUN) python -m heavy_stack.dev.pytest_daemon
+	$(RUN) python -m heavy_stack_dev.pytest_daemon
 
 profile-server: install ## Serve under py-spy; Ctrl+C writes the flame graph test-artifacts/profile-server.svg
 	@mkdir -p test-artifacts
@@ -47,7 +47,7 @@ profile-tests: install ## Run the tests (TESTS="tests/backend", default all) und
 image: ## Build the production Docker image heavy-stack:latest (dockerfiles/heavy_stack.Dockerfile)
 	docker build --file dockerfiles/heavy_stack.Dockerfile --tag heavy-stack:latest .
 
-lint: install ## The checks of .pre-commit-config.yaml on every file: ruff, ruff format --check, mypy, uv lock --check
+lint: install ## The checks of .pre-commit-config.yaml on every file: ruff, ruff format --check, mypy, layer rules, uv lock --check
 	PATH="$(dir $(abspath $(UV))):$$PATH" $(RUN) pre-commit run --all-files --show-diff-on-failure
 
 hooks: install ## Let git run the same checks before each commit (pre-commit install)

@@ -148,7 +148,8 @@ def _collision(name: str, root: Path) -> str | None:
     clash = f"{name!r} collides with an existing module"
     if name in sys.stdlib_module_names or name in sys.builtin_module_names:
         return f"{clash} of Python's standard library: choose another name."
-    if any((root / entry).exists() for entry in (name, f"{name}.py", f"brython/{name}_brython")):
+    entries = (name, f"{name}.py", f"{name}_testing", f"{name}_dev", f"brython/{name}_brython")
+    if any((root / entry).exists() for entry in entries):
         return f"{clash}: {name} already exists in this project's folder."
     if _importable_outside(name, root) or _in_project_venv(name, root):
         return f"{clash}: a package of that name is installed, and imports would be ambiguous."

@@ -28,10 +28,10 @@ import websockets
 from playwright.async_api import async_playwright
 
 from heavy_stack.settings import PROJECT_ROOT
-from heavy_stack.testing.browser import NoChromiumError, launch_chromium
-from heavy_stack.testing.layout_session import WebSocketSession
-from heavy_stack.testing.live_server import LiveServer, live_server
-from heavy_stack.testing.load import DEMO_RECORDING, run_replay
+from heavy_stack_testing.browser import NoChromiumError, launch_chromium
+from heavy_stack_testing.live_server import LiveServer, live_server
+from heavy_stack_testing.page_driver import WebSocketPage
+from heavy_stack_testing.replay import DEMO_RECORDING, run_replay
 
 from bench.apps import ECHO_PATH
 from bench.measure import (
@@ -127,7 +127,7 @@ async def measure_echo(folder: Path, plan: Plan) -> Row:
 
 async def measure_counter(folder: Path, plan: Plan) -> Row:
     with serve(folder, "counter", "bench.serve", "counter") as server:
-        async with WebSocketSession.open(server.base_url, router=False) as page:
+        async with WebSocketPage.open(server.base_url, router=False) as page:
 
             async def click_once() -> None:
                 await page.click("increment")
@@ -138,7 +138,7 @@ async def measure_counter(folder: Path, plan: Plan) -> Row:
 
 
 async def measure_heavy_click(server: LiveServer, plan: Plan) -> Row:
-    async with WebSocketSession.open(server.base_url) as page:
+    async with WebSocketPage.open(server.base_url) as page:
         await page.wait_for_text("current-user", "@")
 
         async def read_once() -> None:
@@ -176,7 +176,7 @@ def measure_replay(server: LiveServer, users: int, plan: Plan) -> Row:
 
 async def measure_memory(server: LiveServer, counts: Sequence[int]) -> list[tuple[int, int]]:
     """RSS with no session (after one has warmed the server up), then with each count open."""
-    async with WebSocketSession.open(server.base_url):
+    async with WebSocketPage.open(server.base_url):
         pass
     await asyncio.sleep(1)
     measured = [(0, rss_kb(server.process.pid))]
@@ -193,7 +193,7 @@ async def measure_memory(server: LiveServer, counts: Sequence[int]) -> list[tupl
 
 
 async def _open_idle(sessions: AsyncExitStack, base_url: str) -> None:
-    await sessions.enter_async_context(WebSocketSession.open(base_url, timeout=60))
+    await sessions.enter_async_context(WebSocketPage.open(base_url, timeout=60))
 
 
 async def measure_page_load(server: LiveServer) -> tuple[float, float] | None:

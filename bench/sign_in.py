@@ -17,10 +17,10 @@ import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from heavy_stack.backend.accounts import passwords
-from heavy_stack.testing.cookie_browser import CookieBrowser, wait_for_navigation
-from heavy_stack.testing.layout_session import WebSocketSession
-from heavy_stack.testing.live_server import live_server
+from heavy_stack.backend.services.accounts import passwords
+from heavy_stack_testing.cookie_browser import CookieBrowser, wait_for_navigation
+from heavy_stack_testing.live_server import live_server
+from heavy_stack_testing.page_driver import WebSocketPage
 
 PASSWORD = "correct horse battery"
 
@@ -71,7 +71,7 @@ async def sign_in_times(base_url: str, rounds: int) -> None:
         await asyncio.to_thread(visitor.get, link)
         handoffs.append(time.perf_counter() - start)
         start = time.perf_counter()
-        async with WebSocketSession.open(base_url, headers={"Cookie": visitor.cookie_header()}) as signed_in:
+        async with WebSocketPage.open(base_url, headers={"Cookie": visitor.cookie_header()}) as signed_in:
             await signed_in.wait_for_element("signed-in-as")
         reconnects.append(time.perf_counter() - start)
     print(summary("submit -> hand-off link (websocket)", checks))

@@ -7,10 +7,14 @@ Usage:
 Writes, for SQLInvoice in table ``invoices``:
     shared_models/invoice.py                     InvoiceId and the shared model Invoice
     backend/data/sql_models/invoice.py           SQLInvoice (registered in sql_models/__init__.py)
-    backend/data/model_mungers/invoice_mungers.py  InvoiceMunger, SQLInvoiceMunger
+    backend/data/model_mungers/invoice_mungers.py  InvoiceMunger
     backend/data/repositories/invoice_repository.py  InvoiceRepository
-    backend/data/model_managers/invoice_manager.py   InvoiceManager
+    backend/data/model_managers/invoice_manager.py   InvoiceManager (``managers().invoices``,
+                                                 added to model_managers/registry.py)
     tests/backend/test_invoice_layers.py         the layers on the real test database
+
+The generated layers hold only what is particular to the table: the bases take the model from
+the generic arguments and bring get/require/list.
 
 It never overwrites a file. Afterwards: `make migrations` writes the migration that creates the
 table, and `make test` runs the new test.
@@ -34,6 +38,8 @@ PACKAGE = "heavy_stack"
 ROOT = Path(__file__).resolve().parent.parent
 DATA = f"{PACKAGE}/backend/data"
 SQL_MODELS_INIT = f"{DATA}/sql_models/__init__.py"
+REGISTRY = f"{DATA}/model_managers/registry.py"
+REGISTRY_MARK = "    # add_table.py adds new managers above this line."
 MAX_TABLE_NAME = 63  # PostgreSQL's identifier limit
 
 _TABLE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
@@ -41,8 +47,8 @@ _MODEL = re.compile(r"^SQL[A-Z][A-Za-z0-9]*$")
 _PK = re.compile(r"^[A-Z][A-Za-z0-9]*Id$")
 # A class-body assignment, not a mention in a docstring or message.
 _TABLENAME = re.compile(r"""^[ \t]+__tablename__\s*=\s*["']([^"']+)["']""", flags=re.MULTILINE)
-# Names the generated manager already uses for its own attributes and methods.
-_MANAGER_MEMBERS = {"munger", "sql_model", "get", "list", "create", "rename", "delete"}
+# The registry's properties, named after their tables.
+_REGISTRY_PROPERTY = re.compile(r"^    def (\w+)\(self\)", flags=re.MULTILINE)
 
 
 class InvalidNameError(ValueError):
@@ -122,10 +128,12 @@ def validate(names: TableNames, root: Path) -> None:
             f"Table name {names.table!r}: use plural snake_case, e.g. invoices or line_items "
             f"(lowercase letters, digits and single underscores, at most {MAX_TABLE_NAME} characters)."
         )
-    if keyword.iskeyword(names.table) or names.table in _MANAGER_MEMBERS:
+    if keyword.iskeyword(names.table):
         raise InvalidNameError(f"Table name {names.table!r} is a reserved word here: choose another.")
     if names.table in existing_tables(root):
         raise InvalidNameError(f"A model already declares the table {names.table!r}.")
+    if names.table in _REGISTRY_PROPERTY.findall((root / REGISTRY).read_text(encoding="utf-8")):
+        raise InvalidNameError(f"managers().{names.table} exists already in {REGISTRY}: choose another name.")
     if not _MODEL.match(names.model):
         raise InvalidNameError(
             f"SQL model name {names.model!r}: start with SQL, then CamelCase, e.g. SQLInvoice."
@@ -180,14 +188,27 @@ def _add_to_all(source: str, name: str) -> str:
     return source[: match.start(1)] + repr(listed).replace("'", '"') + source[match.end(1) :]
 
 
+def register_manager(registry_source: str, names: TableNames) -> str:
+    """``model_managers/registry.py`` with the table's manager added (ruff sorts the imports)."""
+    if REGISTRY_MARK not in registry_source:
+        raise InvalidNameError(
+            f"{REGISTRY} has lost its line {REGISTRY_MARK.strip()!r}: add the manager by hand."
+        )
+    values = names.substitutions()
+    entry = Template(REGISTRY_ENTRY).substitute(values)
+    source = registry_source.replace(REGISTRY_MARK, entry + REGISTRY_MARK)
+    first_import = source.index(f"from {PACKAGE}.")
+    return source[:first_import] + Template(REGISTRY_IMPORTS).substitute(values) + source[first_import:]
+
+
 def write_files(root: Path, files: dict[str, str]) -> list[Path]:
-    """Write ``files`` (the registry last: it may be rewritten); the paths touched."""
+    """Write ``files`` (the registries last: they are rewritten); the paths touched."""
     written = []
     for relative, content in files.items():
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         # "x": a new file must never replace one, even one created since the check.
-        with path.open("w" if relative == SQL_MODELS_INIT else "x", encoding="utf-8") as handle:
+        with path.open("w" if relative in (SQL_MODELS_INIT, REGISTRY) else "x", encoding="utf-8") as handle:
             handle.write(content)
         written.append(path)
     return written
@@ -232,7 +253,7 @@ def describe(names: TableNames, files: dict[str, str]) -> str:
     """What will be written, for the user to confirm."""
     lines = [f"Table {names.table}: {names.model} (id {names.pk}), shared model {names.entity}. New files:"]
     lines += [f"  {path}" for path in files]
-    lines.append(f"  and {SQL_MODELS_INIT} imports {names.model}")
+    lines.append(f"  and {SQL_MODELS_INIT} imports {names.model}; {REGISTRY} gets managers().{names.table}")
     return "\n".join(lines)
 
 
@@ -258,7 +279,8 @@ def main(argv: list[str] | None = None) -> int:
         validate(names, ROOT)
         files = planned_files(names)
         refuse_existing(ROOT, list(files))
-        registry = register_model((ROOT / SQL_MODELS_INIT).read_text(encoding="utf-8"), names)
+        models = register_model((ROOT / SQL_MODELS_INIT).read_text(encoding="utf-8"), names)
+        registry = register_manager((ROOT / REGISTRY).read_text(encoding="utf-8"), names)
     except InvalidNameError as error:
         print(error, file=sys.stderr)
         return 2
@@ -269,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.yes and not _confirmed():
         print("Nothing written.")
         return 1
-    tidy(ROOT, write_files(ROOT, {**files, SQL_MODELS_INIT: registry}))
+    tidy(ROOT, write_files(ROOT, {**files, SQL_MODELS_INIT: models, REGISTRY: registry}))
     print(
         f"Done. Next: `make migrations MESSAGE='add {names.table}'` to write the migration, then `make test`."
     )
@@ -327,7 +349,7 @@ class $Model(HeavyModel, table=True):
 MUNGERS = """\
 from __future__ import annotations
 
-from $package.backend.data.model_mungers.base import IdentityMunger, ModelMunger
+from $package.backend.data.model_mungers.base import ModelMunger
 from $package.backend.data.sql_models.$module import $Model
 from $package.shared_models.$module import $Entity
 
@@ -335,10 +357,6 @@ from $package.shared_models.$module import $Entity
 class ${Entity}Munger(ModelMunger[$Entity, $Model]):
     def to_model(self, source: $Model) -> $Entity:
         return $Entity(id=source.id, name=source.name, created_at=source.created_at)
-
-
-class ${Model}Munger(IdentityMunger[$Model]):
-    pass
 """
 
 REPOSITORY = '''\
@@ -356,63 +374,47 @@ from $package.shared_models.$module import $PkType
 class ${Entity}Repository(SQLRepositoryBase[$Model, $PkType]):
     """``$table`` rows: get, list, add, update and delete come from the base; queries go here."""
 
-    model = $Model
-
     async def list_newest_first(self, *, offset: int = 0, limit: int = 100) -> Sequence[$Model]:
         statement = select($Model).order_by(col($Model.created_at).desc()).offset(offset).limit(limit)
-        return (await self.session.exec(statement)).all()
+        return (await self.db_session.exec(statement)).all()
 '''
 
 MANAGER = '''\
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from $package.backend.data.model_managers.base import BaseManager, TargetT
-from $package.backend.data.model_mungers.base import ModelMunger
+from $package.backend.data.model_managers.base import BaseManager, NotFoundError, TargetT
 from $package.backend.data.repositories.${module}_repository import ${Entity}Repository
 from $package.backend.data.sql_models.$module import $Model
 from $package.shared_models.$module import $PkType
 
 
-class ${Entity}Manager(BaseManager[TargetT]):
-    """Rows of ``$table``: create, read, rename and delete; results are what the munger makes."""
+class ${Entity}NotFoundError(NotFoundError):
+    """No $human with that id."""
 
-    sql_model = $Model
 
-    def __init__(self, munger: ModelMunger[TargetT, Any]) -> None:
-        super().__init__(munger)
-        self.$table = ${Entity}Repository()
+class ${Entity}Manager(BaseManager[${Entity}Repository, TargetT]):
+    """Rows of ``$table``; ``get``, ``require`` and ``list`` come from the base."""
 
-    async def get(self, $id_var: $PkType) -> TargetT | None:
-        row = await self.$table.get($id_var)
-        return None if row is None else self.munger.to_model(row)
+    not_found = ${Entity}NotFoundError
 
-    async def list(self, *, offset: int = 0, limit: int = 100) -> Sequence[TargetT]:
-        """Newest first."""
-        return self.munger.to_models(await self.$table.list_newest_first(offset=offset, limit=limit))
+    async def list_newest_first(self, *, offset: int = 0, limit: int = 100) -> Sequence[TargetT]:
+        return self.outputs(await self.repository.list_newest_first(offset=offset, limit=limit))
 
     async def create(self, name: str) -> TargetT:
-        row = $Model(name=name.strip())
-        return self.munger.to_model(await self.$table.add(row))
+        return self.output(await self.repository.add($Model(name=name.strip())))
 
     async def rename(self, $id_var: $PkType, name: str) -> TargetT:
-        row = await self._existing($id_var)
-        return self.munger.to_model(await self.$table.update(row, name=name.strip()))
+        row = await self.require_row($id_var)
+        return self.output(await self.repository.update(row, name=name.strip()))
 
     async def delete(self, $id_var: $PkType) -> None:
-        await self.$table.delete(await self._existing($id_var))
-
-    async def _existing(self, $id_var: $PkType) -> $Model:
-        row = await self.$table.get($id_var)
-        if row is None:
-            raise LookupError(f"No $human {$id_var}")
-        return row
+        await self.repository.delete(await self.require_row($id_var))
 '''
 
 TEST = '''\
-"""The $Entity layers on the real test database, through the manager."""
+"""The $Entity layers on the real test database, through the app's manager."""
 
 from __future__ import annotations
 
@@ -421,56 +423,59 @@ import uuid
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from $package.backend.data.model_managers.${module}_manager import ${Entity}Manager
-from $package.backend.data.model_mungers.${module}_mungers import ${Entity}Munger, ${Model}Munger
-from $package.backend.data.repositories.${module}_repository import ${Entity}Repository
-from $package.backend.data.sql_models.$module import $Model
+from $package.backend.data.model_managers.${module}_manager import ${Entity}NotFoundError
+from $package.backend.data.model_managers.registry import managers
 from $package.shared_models.$module import $Entity, $PkType
 
 
 class Test${Entity}Manager:
     async def test_create_then_get_returns_the_shared_model(self, db_session: AsyncSession) -> None:
-        manager = ${Entity}Manager(${Entity}Munger())
-        created = await manager.create("  First  ")
+        created = await managers().$table.create("  First  ")
 
         assert isinstance(created, $Entity)
         assert created.name == "First"
-        assert await manager.get(created.id) == created
+        assert await managers().$table.get(created.id) == created
 
-    async def test_an_unknown_id_is_none(self, db_session: AsyncSession) -> None:
-        assert await ${Entity}Manager(${Entity}Munger()).get($PkType(uuid.uuid4())) is None
+    async def test_an_unknown_id_is_none_or_not_found(self, db_session: AsyncSession) -> None:
+        assert await managers().$table.get($PkType(uuid.uuid4())) is None
+        with pytest.raises(${Entity}NotFoundError):
+            await managers().$table.require($PkType(uuid.uuid4()))
 
-    async def test_list_shows_the_newest_first(self, db_session: AsyncSession) -> None:
-        manager = ${Entity}Manager(${Entity}Munger())
+    async def test_list_newest_first(self, db_session: AsyncSession) -> None:
         for name in ("older", "newer"):
-            await manager.create(name)
+            await managers().$table.create(name)
 
-        assert [item.name for item in await manager.list()] == ["newer", "older"]
-        assert len(await manager.list(limit=1)) == 1
+        assert [item.name for item in await managers().$table.list_newest_first()] == ["newer", "older"]
+        assert len(await managers().$table.list_newest_first(limit=1)) == 1
 
     async def test_rename_is_stored(self, db_session: AsyncSession) -> None:
-        manager = ${Entity}Manager(${Entity}Munger())
-        created = await manager.create("Before")
+        created = await managers().$table.create("Before")
 
-        renamed = await manager.rename(created.id, " After ")
+        renamed = await managers().$table.rename(created.id, " After ")
         assert renamed.name == "After"
-        assert await manager.get(created.id) == renamed
+        assert await managers().$table.get(created.id) == renamed
 
     async def test_delete_removes_the_row(self, db_session: AsyncSession) -> None:
-        manager = ${Entity}Manager(${Entity}Munger())
-        created = await manager.create("Gone soon")
+        created = await managers().$table.create("Gone soon")
 
-        await manager.delete(created.id)
-        assert await manager.get(created.id) is None
-        with pytest.raises(LookupError):
-            await manager.delete(created.id)
-
-    async def test_the_identity_munger_returns_the_stored_row(self, db_session: AsyncSession) -> None:
-        row = await ${Entity}Manager(${Model}Munger()).create("Row")
-
-        assert isinstance(row, $Model)
-        assert await ${Entity}Repository().get(row.id) is row
+        await managers().$table.delete(created.id)
+        assert await managers().$table.get(created.id) is None
+        with pytest.raises(${Entity}NotFoundError):
+            await managers().$table.delete(created.id)
 '''
+
+# Added to model_managers/registry.py: the table's manager, with its usual munger.
+REGISTRY_ENTRY = """\
+    @cached_property
+    def $table(self) -> ${Entity}Manager[$Entity]:
+        return ${Entity}Manager(${Entity}Munger())
+
+"""
+REGISTRY_IMPORTS = """\
+from $package.backend.data.model_managers.${module}_manager import ${Entity}Manager
+from $package.backend.data.model_mungers.${module}_mungers import ${Entity}Munger
+from $package.shared_models.$module import $Entity
+"""
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import sys
 from sqlalchemy.engine import make_url
 
 from heavy_stack.backend.data.db_connection import create_engine
-from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
+from heavy_stack.backend.data.embedded_postgres import EmbeddedDatabaseError, EmbeddedPostgres
 from heavy_stack.backend.data.pave import NotLocalDatabaseError, is_local_database, pave
 from heavy_stack.settings import Settings
 
@@ -29,7 +29,11 @@ async def pave_configured_database(settings: Settings) -> int:
         return 2
     embedded: EmbeddedPostgres | None = None
     if settings.sql_db_url is None:
-        embedded = await EmbeddedPostgres.start(settings.data_dir)
+        try:
+            embedded = await EmbeddedPostgres.start(settings.data_dir)
+        except EmbeddedDatabaseError as error:  # no wheel, or a folder of another version
+            print(f"Cannot pave: {error}", file=sys.stderr)
+            return 2
         url, vector_url = embedded.sql_url, embedded.vector_url
     else:
         url, vector_url = settings.sql_db_url, settings.vector_db_url or settings.sql_db_url

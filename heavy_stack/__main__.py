@@ -50,9 +50,11 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--hot-reload is for development; HEAVY_STACK_ENVIRONMENT is PRODUCTION")
     _log_to_stderr(settings.log_level)
     if settings.uses_embedded_db:
+        # A StartupError here: the embedded database's wheel is missing, or its data folder
+        # was made by another PostgreSQL version.
         try:
             asyncio.run(_migrate_the_embedded_database(settings))
-        except SchemaStateError as error:
+        except (SchemaStateError, StartupError) as error:
             sys.exit(f"Cannot start:\n{error}")
     # One worker runs in this process: no second interpreter to import the app into, so the
     # server answers in half the time. Several workers need Sanic's worker processes.
@@ -106,8 +108,11 @@ def _refuse_a_busy_port(settings: Settings) -> None:
 
 
 def _start_hot_reload() -> None:
-    # Imported here: jurigged is a development dependency, absent from production images.
-    from heavy_stack.dev import hot_reload
+    # Imported here: the dev tools (and jurigged) are not part of the wheel or production image.
+    try:
+        from heavy_stack_dev import hot_reload
+    except ImportError as error:
+        sys.exit(f"Cannot start: hot reload is a development tool, run it from a checkout ({error}).")
 
     hot_reload.start([PACKAGE_DIR])
 
@@ -116,10 +121,12 @@ def _log_to_stderr(level: str) -> None:
     # Sanic configures its own loggers; this gives the app's loggers the same destination.
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    app_logger = logging.getLogger("heavy_stack")
-    app_logger.addHandler(handler)
-    app_logger.setLevel(level)
-    app_logger.propagate = False
+    # The app's loggers, and the development tools' (hot reload) when they run in this process.
+    for name in ("heavy_stack", "heavy_stack_dev"):
+        app_logger = logging.getLogger(name)
+        app_logger.addHandler(handler)
+        app_logger.setLevel(level)
+        app_logger.propagate = False
 
 
 if __name__ == "__main__":

@@ -5,27 +5,27 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import Any
 
 from reactpy.backend.sanic import Options, configure
 from sanic import Sanic
 
-from heavy_stack.backend.accounts.http import install_accounts
-from heavy_stack.backend.accounts.stores import AccountStores
-from heavy_stack.backend.background import run_every
+from heavy_stack import reactpy_patches
 from heavy_stack.backend.data import migrations
 from heavy_stack.backend.data.db_connection import Database, is_unavailable
 from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
-from heavy_stack.backend.embeddings import shutdown_embedding_worker
-from heavy_stack.backend.health import livez, readyz
-from heavy_stack.backend.http_defaults import install_http_defaults
-from heavy_stack.backend.notes_search import NoteSearch
-from heavy_stack.backend.security import install_security_defaults
-from heavy_stack.frontend import reactpy_stream, reactpy_task_local_hooks
-from heavy_stack.frontend.app_context import AppServices
+from heavy_stack.backend.services.accounts.stores import AccountStores
+from heavy_stack.backend.services.background import run_every
+from heavy_stack.backend.services.container import AppServices
+from heavy_stack.backend.services.embeddings import shutdown_embedding_worker
+from heavy_stack.backend.web.accounts import install_accounts
+from heavy_stack.backend.web.app_state import AppState, HeavyApp
+from heavy_stack.backend.web.health import livez, readyz
+from heavy_stack.backend.web.http_defaults import install_http_defaults
+from heavy_stack.backend.web.security import install_security_defaults
 from heavy_stack.frontend.app_root import ServerRoot
 from heavy_stack.frontend.brython_assets import page_head_html, register_brython_routes
 from heavy_stack.settings import Settings
+from heavy_stack.stream.recorder import StreamRecorder
 
 logger = logging.getLogger(__name__)
 
@@ -36,18 +36,15 @@ STATIC_DIR = Path(__file__).parent / "static"
 HOUSEKEEPING_SECONDS = 3600
 
 
-def create_app(*, settings: Settings | None = None, name: str = APP_NAME) -> Sanic[Any, Any]:
+def create_app(*, settings: Settings | None = None, name: str = APP_NAME) -> HeavyApp:
     """Build the app. Nothing is connected until the server starts.
 
     Keyword-only: Sanic's own command (``sanic heavy_stack.app:create_app --factory``) first
     tries to call a factory with its parsed command line, and calls it bare when that fails.
     """
     settings = settings or Settings()
-    reactpy_task_local_hooks.install()
-    reactpy_stream.install()
-    app: Sanic[Any, Any] = Sanic(name)
-    app.ctx.settings = settings
-    app.ctx.stream_taps = []
+    reactpy_patches.install()
+    app: HeavyApp = Sanic(name, ctx=AppState(settings))
     app.config.KEEP_ALIVE_TIMEOUT = 15
     install_security_defaults(app, settings)
     app.static("/static", STATIC_DIR, name="static")
@@ -73,19 +70,15 @@ def create_app(*, settings: Settings | None = None, name: str = APP_NAME) -> San
     return app
 
 
-def _record_sessions(app: Sanic[Any, Any], path: Path) -> None:
-    # Imported here: only the recording mode needs it.
-    from heavy_stack.testing.recording import SessionRecorder
-
-    recorder = SessionRecorder(path)
+def _record_sessions(app: HeavyApp, path: Path) -> None:
+    recorder = StreamRecorder(path)
     app.ctx.stream_taps.append(recorder)
     app.before_server_start(lambda _app: recorder.open())
     app.after_server_stop(lambda _app: recorder.close())
 
 
-async def _open_database(app: Sanic[Any, Any]) -> None:
-    settings: Settings = app.ctx.settings
-    app.ctx.embedded_postgres = None
+async def _open_database(app: HeavyApp) -> None:
+    settings = app.ctx.settings
     if settings.uses_embedded_db:
         embedded = app.ctx.embedded_postgres = await EmbeddedPostgres.start(settings.data_dir)
         sql_url, vector_url = embedded.sql_url, embedded.vector_url
@@ -94,7 +87,7 @@ async def _open_database(app: Sanic[Any, Any]) -> None:
         sql_url, vector_url = settings.sql_db_url, settings.vector_db_url or settings.sql_db_url
     database = Database.connect(sql_url, vector_url, pool_size=settings.db_pool_size)
     await _check_schema(settings, sql_url)
-    services = app.ctx.services = AppServices(database, settings, AccountStores.open(settings))
+    services = app.ctx.opened_services = AppServices(database, settings, AccountStores.open(settings))
     # Load the embedder now (a model takes a moment), not on the first note someone opens.
     logger.info("Embedder: %s", services.embedder.name)
 
@@ -122,15 +115,15 @@ async def _check_schema(settings: Settings, sql_url: str) -> None:
         await engine.dispose()
 
 
-async def _announce(app: Sanic[Any, Any]) -> None:
-    settings: Settings = app.ctx.settings
+async def _announce(app: HeavyApp) -> None:
+    settings = app.ctx.settings
     where = "the embedded PostgreSQL" if settings.uses_embedded_db else "the configured database"
     logger.info("Serving http://%s:%d on %s (Ctrl+C stops)", settings.host, settings.port, where)
 
 
-async def _start_background_jobs(app: Sanic[Any, Any]) -> None:
-    services: AppServices = app.ctx.services
-    notes = NoteSearch(services.database, services.embedder)
+async def _start_background_jobs(app: HeavyApp) -> None:
+    services = app.ctx.services
+    notes = services.note_search
     app.ctx.background_jobs = [
         # Notes saved while the vector database was down get their embeddings.
         asyncio.create_task(
@@ -140,7 +133,7 @@ async def _start_background_jobs(app: Sanic[Any, Any]) -> None:
             run_every(HOUSEKEEPING_SECONDS, lambda: _forget_expired(services), "Housekeeping")
         ),
     ]
-    embedded: EmbeddedPostgres | None = app.ctx.embedded_postgres
+    embedded = app.ctx.embedded_postgres
     if embedded is not None:  # our own development database: start it again if it dies
         app.ctx.background_jobs.append(asyncio.create_task(embedded.supervise()))
 
@@ -150,16 +143,16 @@ async def _forget_expired(services: AppServices) -> None:
         await services.accounts.delete_expired()
 
 
-async def _stop_background_jobs(app: Sanic[Any, Any]) -> None:
-    for job in getattr(app.ctx, "background_jobs", []):
+async def _stop_background_jobs(app: HeavyApp) -> None:
+    for job in app.ctx.background_jobs:
         job.cancel()
 
 
-async def _close_database(app: Sanic[Any, Any]) -> None:
-    services: AppServices | None = getattr(app.ctx, "services", None)
+async def _close_database(app: HeavyApp) -> None:
+    services = app.ctx.opened_services
     if services is not None:
         await services.database.close()
         await services.account_stores.close()
-    embedded: EmbeddedPostgres | None = getattr(app.ctx, "embedded_postgres", None)
+    embedded = app.ctx.embedded_postgres
     if embedded is not None:
         await embedded.stop()

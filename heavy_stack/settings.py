@@ -5,14 +5,13 @@ from __future__ import annotations
 import difflib
 import os
 from enum import StrEnum
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Annotated, Any, Self
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
-
-from heavy_stack.backend.embeddings import EmbedderName, missing_package
 
 ENV_PREFIX = "HEAVY_STACK_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +25,34 @@ NOT_SETTINGS_PREFIXES = (f"{ENV_PREFIX}TEST_",)
 class Environment(StrEnum):
     DEV = "DEV"
     PRODUCTION = "PRODUCTION"
+
+
+class EmbedderName(StrEnum):
+    """The values of ``HEAVY_STACK_EMBEDDER`` (the embedders: backend/services/embeddings.py)."""
+
+    HASHED = "hashed"
+    WORDLLAMA = "wordllama"
+
+
+# The package each optional embedder needs, and the extra of this project that installs it.
+EMBEDDER_PACKAGES = {EmbedderName.WORDLLAMA: "wordllama"}
+SEMANTIC_EXTRA = "semantic"
+
+
+def missing_embedder_package(name: EmbedderName) -> str | None:
+    """Why embedder ``name`` cannot load here (its package is not installed), or None.
+
+    Here, not beside the embedders, so that settings (the bottom layer) can refuse the setting
+    at start-up without importing the services.
+    """
+    package = EMBEDDER_PACKAGES.get(name)
+    if package is None or find_spec(package) is not None:
+        return None
+    return (
+        f"the {name} embedder needs the optional package {package}: install the project's "
+        f"'{SEMANTIC_EXTRA}' extra (uv sync --extra {SEMANTIC_EXTRA}, or pip install "
+        f"'heavy-stack[{SEMANTIC_EXTRA}]'), or choose {EmbedderName.HASHED}"
+    )
 
 
 class SettingsError(ValueError):
@@ -63,7 +90,7 @@ class Settings(BaseSettings):
     allowed_hosts: Annotated[list[str], NoDecode] = []
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
     db_pool_size: int = Field(default=10, ge=1)
-    # Record every websocket message to this file (see heavy_stack/testing/recording.py).
+    # Record every websocket message to this file (see heavy_stack/stream/recorder.py).
     recording_path: Path | None = None
     log_level: str = "INFO"
     # Accounts (README "Accounts and sessions"): sessions live in PostgreSQL unless a Redis URL is set.
@@ -83,7 +110,7 @@ class Settings(BaseSettings):
     # How often notes saved while the vector database was down are embedded again.
     embedding_retry_seconds: float = Field(default=30.0, gt=0)
     # Which text embedder finds related notes: the built-in hashed one, or a semantic model
-    # from an optional extra (see backend/embeddings.py).
+    # from an optional extra (see backend/services/embeddings.py).
     embedder: EmbedderName = EmbedderName.HASHED
 
     @field_validator("allowed_origins", "allowed_hosts", mode="before")
@@ -96,7 +123,7 @@ class Settings(BaseSettings):
     @field_validator("embedder")
     @classmethod
     def _embedder_installed(cls, value: EmbedderName) -> EmbedderName:
-        if (problem := missing_package(value)) is not None:
+        if (problem := missing_embedder_package(value)) is not None:
             raise ValueError(problem)
         return value
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from heavy_stack.settings import ENV_PREFIX
-from heavy_stack.testing.live_server import free_port
+from heavy_stack_testing.live_server import free_port
 
 TIMEOUT = 60
 UNREACHABLE_DB = "postgresql://postgres@127.0.0.1:1/nothing"
@@ -87,3 +87,24 @@ def test_a_misspelt_variable_is_a_warning_with_the_closest_name(tmp_path: Path) 
         f"Warning: {ENV_PREFIX}PORTT (in .env) is not a setting and is ignored; did you mean {ENV_PREFIX}PORT?"
         in result.stderr
     )
+
+
+def test_a_data_folder_of_postgresql_16_is_one_line_saying_what_to_do_and_is_left_as_it_was(
+    tmp_path: Path,
+) -> None:
+    # What the pgserver wheel (PostgreSQL 16) left under .data/ before the move to PostgreSQL 18.
+    pgdata = tmp_path / "data" / "pgdata"
+    (pgdata / "base").mkdir(parents=True)
+    (pgdata / "PG_VERSION").write_text("16\n")
+    result = start(tmp_path, {"DATA_DIR": str(tmp_path / "data")})
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert lines[-2:] == [
+        "Cannot start:",
+        f"The embedded database in {pgdata} was made by PostgreSQL 16; this version uses 18: move that "
+        f"folder away (its data stays there) and start again for an empty database, or set "
+        f"{ENV_PREFIX}DATA_DIR to another folder.",
+    ]
+    assert "Traceback" not in result.stderr
+    assert sorted(path.name for path in pgdata.iterdir()) == ["PG_VERSION", "base"]  # nothing written
+    assert (pgdata / "PG_VERSION").read_text() == "16\n"

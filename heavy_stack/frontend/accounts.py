@@ -9,12 +9,12 @@ from typing import Any
 from reactpy import component, html, use_location
 from reactpy_router import navigate
 
-from heavy_stack.backend.accounts.http import SIGN_OUT_COMPLETE_PATH, sign_in_url
-from heavy_stack.frontend.app_context import CurrentUserContext, VisitorContext
+from heavy_stack.backend.web.accounts import SIGN_OUT_COMPLETE_PATH, sign_in_url
 from heavy_stack.frontend.brython_executors import BrythonExecutorContext
 from heavy_stack.frontend.components import Button, CenteredColumn, PageTitle, Paragraph, RouterLink
+from heavy_stack.frontend.contexts import CurrentUserContext, VisitorContext
 from heavy_stack.frontend.heavy_context import HeavyContext
-from heavy_stack.frontend.reactpy_util import (
+from heavy_stack.frontend.hooks import (
     heavy_event,
     heavy_use_context,
     heavy_use_effect,

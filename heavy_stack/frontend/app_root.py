@@ -6,22 +6,24 @@ from reactpy import component, html
 from reactpy.backend.sanic import use_request
 from reactpy_router import browser_router, route
 
-from heavy_stack.backend.accounts.visitor import Visitor
+from heavy_stack.backend.services.accounts.visitor import Visitor
+from heavy_stack.backend.services.container import AppServices
+from heavy_stack.backend.web.app_state import app_state
 from heavy_stack.frontend.accounts import AccountBar, SignedInOnly
-from heavy_stack.frontend.app_context import (
-    AppServices,
+from heavy_stack.frontend.brython_executors import BrythonExecutorProvider
+from heavy_stack.frontend.components.notice import NoticeProvider
+from heavy_stack.frontend.contexts import (
     AppServicesContext,
     CurrentUserContext,
     CurrentVisitor,
     VisitorContext,
 )
-from heavy_stack.frontend.brython_executors import BrythonExecutorProvider
-from heavy_stack.frontend.components.notice import NoticeProvider
+from heavy_stack.frontend.hooks import heavy_use_state
 from heavy_stack.frontend.pages.landing import LandingPage
+from heavy_stack.frontend.pages.not_found import NotFoundPage
 from heavy_stack.frontend.pages.notes import NotePage, NotesPage
-from heavy_stack.frontend.pages.other import NotFoundPage, OtherPage
+from heavy_stack.frontend.pages.other import OtherPage
 from heavy_stack.frontend.pages.sign_in import SignInPage, SignUpPage
-from heavy_stack.frontend.reactpy_util import heavy_use_state
 from heavy_stack.frontend.timezone import TimezoneProvider
 from heavy_stack.frontend.types import Component
 
@@ -60,4 +62,4 @@ def Page(content: Component) -> Component:
 def ServerRoot() -> Component:
     """The root the Sanic server mounts for each websocket connection."""
     request = use_request()
-    return AppRoot(request.app.ctx.services, getattr(request.ctx, "visitor", None))
+    return AppRoot(app_state(request).services, getattr(request.ctx, "visitor", None))

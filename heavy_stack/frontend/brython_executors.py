@@ -25,7 +25,7 @@ from reactpy import component, create_context, html, use_ref
 from reactpy.types import Context
 from reactpy_bridge import CALLABLE_MARK, RESULT_BUTTON_ID
 
-from heavy_stack.frontend.reactpy_util import heavy_event, heavy_use_state
+from heavy_stack.frontend.hooks import heavy_event, heavy_use_state
 from heavy_stack.frontend.types import Component
 
 logger = logging.getLogger(__name__)

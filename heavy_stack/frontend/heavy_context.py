@@ -22,10 +22,12 @@ from dataclasses import dataclass, field
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from heavy_stack.backend.accounts.service import Accounts
-from heavy_stack.backend.accounts.visitor import Visitor
 from heavy_stack.backend.data.db_connection import Database, SessionMaker
-from heavy_stack.frontend.app_context import AppServices, CurrentVisitor
+from heavy_stack.backend.data.model_managers.registry import Managers
+from heavy_stack.backend.services.accounts.service import AccountService
+from heavy_stack.backend.services.accounts.visitor import Visitor
+from heavy_stack.backend.services.container import AppServices
+from heavy_stack.frontend.contexts import CurrentVisitor
 from heavy_stack.settings import Settings
 from heavy_stack.shared_models.user import User, UserId
 
@@ -109,8 +111,13 @@ class HeavyContext:
         return self.services.settings
 
     @property
-    def accounts(self) -> Accounts:
+    def accounts(self) -> AccountService:
         return self.services.accounts
+
+    @property
+    def managers(self) -> Managers:
+        """The app's model managers (``context.managers.notes.list(owner_id)``)."""
+        return self.services.managers
 
     @property
     def sessionmaker(self) -> SessionMaker:

@@ -11,7 +11,7 @@ from reactpy import component, create_context
 from reactpy.types import Context
 
 from heavy_stack.frontend.brython_executors import BrythonExecutorContext
-from heavy_stack.frontend.reactpy_util import heavy_use_context, heavy_use_effect, heavy_use_state
+from heavy_stack.frontend.hooks import heavy_use_context, heavy_use_effect, heavy_use_state
 from heavy_stack.frontend.types import Component
 from heavy_stack_brython.timezones import get_timezone
 

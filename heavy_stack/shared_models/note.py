@@ -8,7 +8,13 @@ from typing import NewType
 
 from pydantic import BaseModel, ConfigDict
 
+from heavy_stack.shared_models.user import UserId
+
 NoteId = NewType("NoteId", uuid.UUID)
+
+# What a note may hold: the pages' inputs, the manager's checks and the table share these.
+TITLE_MAX_LENGTH = 200
+BODY_MAX_LENGTH = 10_000
 
 
 class Note(BaseModel):
@@ -31,3 +37,15 @@ class RelatedNote(BaseModel):
     id: NoteId
     title: str
     similarity: float
+
+
+class NoteVersion(BaseModel):
+    """One saved version of a note's text: what an embedding is made from and records."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: NoteId
+    owner_id: UserId
+    title: str
+    body: str
+    saved_at: datetime

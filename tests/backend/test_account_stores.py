@@ -16,14 +16,14 @@ from datetime import timedelta
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from heavy_stack.backend.accounts.stores import AccountStores
 from heavy_stack.backend.data.model_managers.user_manager import UserManager
 from heavy_stack.backend.data.model_mungers.user_mungers import UserMunger
-from heavy_stack.backend.data.sql_models.base import utc_now
+from heavy_stack.backend.services.accounts.stores import AccountStores
+from heavy_stack.clock import utc_now
 from heavy_stack.settings import Settings
 from heavy_stack.shared_models.user import UserId
 from heavy_stack.shared_models.user_session import SessionPurpose, UserSession
-from heavy_stack.testing.live_server import free_port
+from heavy_stack_testing.live_server import free_port
 
 
 @pytest.fixture(scope="session")

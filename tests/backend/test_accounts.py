@@ -10,16 +10,16 @@ from argon2 import PasswordHasher
 from sanic.response import HTTPResponse
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from heavy_stack.backend.accounts import passwords
-from heavy_stack.backend.accounts.cookies import AccountCookies
-from heavy_stack.backend.accounts.http import safe_next_path
-from heavy_stack.backend.accounts.service import Accounts
-from heavy_stack.backend.accounts.stores import AccountStores
-from heavy_stack.backend.accounts.tokens import new_token, token_digest
-from heavy_stack.backend.accounts.visitor import Visitor
 from heavy_stack.backend.data.model_managers.account_manager import AccountManager
 from heavy_stack.backend.data.model_mungers.user_mungers import UserMunger
-from heavy_stack.backend.security.origin import allowed_host_names, is_allowed_origin
+from heavy_stack.backend.services.accounts import passwords
+from heavy_stack.backend.services.accounts.service import AccountService
+from heavy_stack.backend.services.accounts.stores import AccountStores
+from heavy_stack.backend.services.accounts.tokens import new_token, token_digest
+from heavy_stack.backend.services.accounts.visitor import Visitor
+from heavy_stack.backend.web.accounts import safe_next_path
+from heavy_stack.backend.web.cookies import AccountCookies
+from heavy_stack.backend.web.security.origin import allowed_host_names, is_allowed_origin
 from heavy_stack.settings import Settings
 
 PASSWORD = "correct horse battery"
@@ -54,8 +54,8 @@ def test_new_passwords_have_a_length_between_the_limits(password: str, ok: bool)
     assert (passwords.password_problem(password) is None) is ok
 
 
-def accounts(**settings: object) -> Accounts:
-    return Accounts(Settings(_env_file=None, **settings), AccountStores())  # type: ignore[arg-type]
+def accounts(**settings: object) -> AccountService:
+    return AccountService(Settings(_env_file=None, **settings), AccountStores())  # type: ignore[arg-type]
 
 
 async def test_an_old_hash_is_replaced_at_the_next_sign_in(db_session: AsyncSession) -> None:

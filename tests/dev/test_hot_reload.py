@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from heavy_stack.backend.data.db_connection import Database
-from heavy_stack.testing.layout_session import WebSocketSession
-from heavy_stack.testing.live_server import LiveServer, live_server
+from heavy_stack_testing.live_server import LiveServer, live_server
+from heavy_stack_testing.page_driver import WebSocketPage
 
 from tests.dev.editing import LOG_TIMEOUT, save_like_an_editor, wait_for_log
 from tests.tooling.project_copy import copy_env, copy_project
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from reactpy import component, html, use_state
 
-from heavy_stack.frontend.reactpy_util import heavy_event
+from heavy_stack.frontend.hooks import heavy_event
 from heavy_stack.frontend.types import Component
 
 
@@ -81,7 +81,7 @@ def dev_server(
 async def test_a_saved_change_re_renders_the_open_page_with_its_state(
     dev_server: LiveServer, project: Path
 ) -> None:
-    async with WebSocketSession.open(dev_server.base_url, "/other") as page:
+    async with WebSocketPage.open(dev_server.base_url, "/other") as page:
         await page.click("probe-add")
         await page.click("probe-add")
         await page.wait_for_text("probe-text", "version one: 2")
@@ -113,5 +113,5 @@ async def test_a_syntax_error_is_logged_and_the_server_keeps_serving(
     save_like_an_editor(project / PROBE_PAGE, "def NotFoundPage()", "def NotFoundPage(")
 
     wait_for_log(dev_server.log, "has a syntax error", process=dev_server.process)
-    async with WebSocketSession.open(dev_server.base_url, "/other") as page:
+    async with WebSocketPage.open(dev_server.base_url, "/other") as page:
         assert "version two: 0" in page.text("probe-text")

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pytest
 from reactpy import component, html
 
-from heavy_stack.dev import live_layouts
-from heavy_stack.frontend.reactpy_util import heavy_event, heavy_use_state
+from heavy_stack.frontend.hooks import heavy_event, heavy_use_state
 from heavy_stack.frontend.types import Component
-from heavy_stack.testing.layout_session import InProcessSession
+from heavy_stack_dev import live_layouts
+from heavy_stack_testing.page_driver import InProcessPage
 
 # What the component shows; the test changes it as an edited source file would.
 label = "before"
@@ -38,7 +38,7 @@ def tracking() -> Iterator[None]:
 async def test_rerender_all_renders_open_layouts_again_and_keeps_their_state(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    async with InProcessSession.open(Counter(), router=False) as page:
+    async with InProcessPage.open(Counter(), router=False) as page:
         await page.click("add")
         await page.wait_for_text("shown", "before: 1")
         assert live_layouts.live_count() == 1

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from heavy_stack.dev.pytest_daemon_client import DaemonAddress, DaemonUnavailableError, run_in_daemon
+from heavy_stack_dev.pytest_daemon_client import DaemonAddress, DaemonUnavailableError, run_in_daemon
+from heavy_stack_testing.fixtures.scratch import make_scratch_database
 
-from tests.databases import make_scratch_database
 from tests.dev.editing import LOG_TIMEOUT, save_like_an_editor, wait_for_log
 from tests.tooling.project_copy import copy_env, copy_project, output, run_in
 
@@ -98,7 +98,7 @@ def daemon(project: Path, client_env: dict[str, str]) -> Iterator[Daemon]:
     log_path = project.parent / "daemon.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "heavy_stack.dev.pytest_daemon", "--poll", "0.2"],
+            [sys.executable, "-m", "heavy_stack_dev.pytest_daemon", "--poll", "0.2"],
             cwd=project,
             env=client_env,
             stdout=log,
@@ -113,7 +113,7 @@ def daemon(project: Path, client_env: dict[str, str]) -> Iterator[Daemon]:
 
 
 def run_client(project: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return run_in(project, "-m", "heavy_stack.dev.pytest_daemon_client", *args, env=env)
+    return run_in(project, "-m", "heavy_stack_dev.pytest_daemon_client", *args, env=env)
 
 
 def timed(label: str, started: float) -> None:
@@ -131,7 +131,7 @@ def test_without_a_daemon_the_plugin_lets_pytest_run_here(project: Path) -> None
     # A cold run, as `uv run pytest tests/...` would be: the embedded PostgreSQL starts too.
     started = time.monotonic()
     result = run_in(
-        project, "-m", "pytest", "-q", "-p", "heavy_stack.dev.pytest_daemon_plugin", str(PROBE_TEST)
+        project, "-m", "pytest", "-q", "-p", "heavy_stack_dev.pytest_daemon_plugin", str(PROBE_TEST)
     )
     timed("one database test, cold pytest", started)
 
@@ -158,7 +158,7 @@ def test_the_plugin_hands_the_run_to_the_daemon(daemon: Daemon, client_env: dict
         "pytest",
         "-q",
         "-p",
-        "heavy_stack.dev.pytest_daemon_plugin",
+        "heavy_stack_dev.pytest_daemon_plugin",
         str(PROBE_TEST),
         env=client_env,
     )

@@ -7,8 +7,7 @@ import uuid
 from playwright.async_api import Page, expect
 
 from heavy_stack.settings import Settings
-
-from tests.e2e.conftest import BrowserPage
+from heavy_stack_testing.fixtures.browser import BrowserPage
 
 PASSWORD = "correct horse battery"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from playwright.async_api import Response, expect
 
-from heavy_stack.testing.live_server import LiveServer
+from heavy_stack_testing.fixtures.browser import TIMEZONE, BrowserPage
+from heavy_stack_testing.live_server import LiveServer
 
-from tests.e2e.conftest import TIMEZONE, BrowserPage
 from tests.e2e.test_accounts_in_browser import fill_and_submit, sign_up_on_this_page
 
 # Counts the Brython functions the page really runs (after the bridge's de-duplication).

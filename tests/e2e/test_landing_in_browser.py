@@ -6,9 +6,8 @@ import asyncio
 
 from playwright.async_api import Browser, Route, expect
 
-from heavy_stack.testing.live_server import LiveServer
-
-from tests.e2e.conftest import TIMEZONE, BrowserPage
+from heavy_stack_testing.fixtures.browser import TIMEZONE, BrowserPage
+from heavy_stack_testing.live_server import LiveServer
 
 
 async def test_page_loads_and_brython_reports_the_browser_time_zone(browser_page: BrowserPage) -> None:

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Page, expect
 
-from heavy_stack.testing.live_server import LiveServer, free_port, live_server
+from heavy_stack_testing.fixtures.browser import TIMEZONE, BrowserPage
+from heavy_stack_testing.live_server import LiveServer, free_port, live_server
 
-from tests.e2e.conftest import TIMEZONE, BrowserPage
 from tests.e2e.test_accounts_in_browser import sign_up_on_this_page
 
 BANNER = "#heavy-connection-banner"

@@ -5,23 +5,27 @@ from __future__ import annotations
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from heavy_stack.backend.accounts.http import SIGN_IN_COMPLETE_PATH, SIGN_OUT_COMPLETE_PATH
-from heavy_stack.backend.accounts.service import EMAIL_UNAVAILABLE, NO_BROWSER_COOKIE, WRONG_CREDENTIALS
-from heavy_stack.backend.accounts.visitor import Visitor
 from heavy_stack.backend.data.db_connection import Database, create_engine, create_sessionmaker
-from heavy_stack.frontend.app_context import AppServices
-from heavy_stack.frontend.reactpy_util import UNAVAILABLE_WHILE_LOADING
+from heavy_stack.backend.services.accounts.service import (
+    EMAIL_UNAVAILABLE,
+    NO_BROWSER_COOKIE,
+    WRONG_CREDENTIALS,
+)
+from heavy_stack.backend.services.accounts.visitor import Visitor
+from heavy_stack.backend.services.container import AppServices
+from heavy_stack.backend.web.accounts import SIGN_IN_COMPLETE_PATH, SIGN_OUT_COMPLETE_PATH
+from heavy_stack.frontend.hooks import UNAVAILABLE_WHILE_LOADING
 from heavy_stack.settings import Settings
-from heavy_stack.testing.cookie_browser import navigation_urls, wait_for_navigation
-from heavy_stack.testing.layout_session import InProcessSession
+from heavy_stack_testing.cookie_browser import navigation_urls, wait_for_navigation
+from heavy_stack_testing.fixtures.pages import BROWSER_BINDING, PASSWORD, NewAccount, OpenPage
+from heavy_stack_testing.page_driver import InProcessPage
 
-from tests.frontend.conftest import BROWSER_BINDING, PASSWORD, NewAccount, OpenPage
 from tests.frontend.test_notes_pages import UNREACHABLE
 
 ANONYMOUS = Visitor("192.0.2.7", BROWSER_BINDING)
 
 
-async def submit_sign_in(page: InProcessSession, email: str, password: str) -> None:
+async def submit_sign_in(page: InProcessPage, email: str, password: str) -> None:
     await page.type("sign-in-email", email)
     await page.type("sign-in-password", password)
     await page.submit("sign-in-form")

@@ -15,8 +15,7 @@ from reactpy_bridge import CALLABLE_MARK
 import heavy_stack_brython
 from heavy_stack.frontend.brython_executors import KEPT_CALLS, MAX_RESULT_CHARS, BrythonCall, BrythonExecutor
 from heavy_stack_brython.navigate import open_new_tab
-
-from tests.frontend.conftest import OpenPage
+from heavy_stack_testing.fixtures.pages import OpenPage
 
 
 def brython_functions() -> list[Any]:

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from heavy_stack.testing.layout_session import InProcessSession
+from heavy_stack_testing.fixtures.pages import NewAccount, OpenPage
+from heavy_stack_testing.page_driver import InProcessPage
 
-from tests.frontend.conftest import NewAccount, OpenPage
 from tests.frontend.test_notes_pages import add_note, notes_of
 
 ZONE = "Asia/Tokyo"
 
 
-async def _tell_the_zone(page: InProcessSession) -> None:
+async def _tell_the_zone(page: InProcessPage) -> None:
     [call] = [c for c in page.brython_calls() if c["name"] == "get_timezone"]
     await page.answer_brython(call["id"], {"name": ZONE, "offset_minutes": 540})
 

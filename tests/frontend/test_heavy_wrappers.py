@@ -17,13 +17,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from heavy_stack.backend.data.db_connection import Database, db_session
 from heavy_stack.backend.data.model_managers.user_manager import UserManager
 from heavy_stack.backend.data.model_mungers.user_mungers import UserMunger
-from heavy_stack.frontend.app_context import AppServices, AppServicesContext
+from heavy_stack.backend.services.container import AppServices
 from heavy_stack.frontend.components.notice import NoticeProvider
+from heavy_stack.frontend.contexts import AppServicesContext
 from heavy_stack.frontend.heavy_context import HeavyContext
-from heavy_stack.frontend.reactpy_util import FAILED, heavy_event, heavy_use_effect, heavy_use_state
+from heavy_stack.frontend.hooks import FAILED, heavy_event, heavy_use_effect, heavy_use_state
 from heavy_stack.frontend.types import Component
 from heavy_stack.settings import PROJECT_ROOT
-from heavy_stack.testing.layout_session import InProcessSession
+from heavy_stack_testing.page_driver import InProcessPage
 
 seen: dict[str, Any] = {}
 
@@ -99,7 +100,7 @@ async def test_async_handler_gets_a_live_session_and_its_work_is_committed(
     services: AppServices, database: Database
 ) -> None:
     email = "wrapper-commit@example.com"
-    async with InProcessSession.open(served(SignUpButtons(email), services), router=False) as page:
+    async with InProcessPage.open(served(SignUpButtons(email), services), router=False) as page:
         await page.click("sign-up")
         await page.wait_for_text("status", "signed up")
         await eventually(lambda: not seen["session"].in_transaction())
@@ -109,7 +110,7 @@ async def test_async_handler_gets_a_live_session_and_its_work_is_committed(
 
 
 async def test_session_is_closed_after_the_handler(services: AppServices, database: Database) -> None:
-    async with InProcessSession.open(
+    async with InProcessPage.open(
         served(SignUpButtons("wrapper-closed@example.com"), services), router=False
     ) as page:
         await page.click("sign-up")
@@ -127,7 +128,7 @@ async def test_a_failing_handler_is_logged_and_leaves_no_partial_write(
 ) -> None:
     email = "wrapper-rollback@example.com"
     with caplog.at_level(logging.ERROR):
-        async with InProcessSession.open(served(SignUpButtons(email), services), router=False) as page:
+        async with InProcessPage.open(served(SignUpButtons(email), services), router=False) as page:
             await page.click("sign-up-fail")
             await eventually(lambda: bool(failures_logged(caplog)))
             await page.click("count")  # the page still answers after the failure
@@ -147,7 +148,7 @@ async def test_state_set_by_a_failing_handler_is_dropped_and_the_notice_says_so(
 ) -> None:
     email = "wrapper-honest@example.com"
     page_with_notices = served(NoticeProvider(SignUpButtons(email)), services)
-    async with InProcessSession.open(page_with_notices, router=False) as page:
+    async with InProcessPage.open(page_with_notices, router=False) as page:
         await page.click("sign-up-fail")
         await page.wait_for_text("app-notice", FAILED)
         assert page.text("status") == "idle"
@@ -160,7 +161,7 @@ async def test_state_set_by_a_failing_handler_is_dropped_and_the_notice_says_so(
 
 
 async def test_sync_handler_gets_the_event_data_and_no_context(services: AppServices) -> None:
-    async with InProcessSession.open(served(SignUpButtons("x@example.com"), services), router=False) as page:
+    async with InProcessPage.open(served(SignUpButtons("x@example.com"), services), router=False) as page:
         await page.click("count")
         await page.wait_for_text("status", "counted")
 
@@ -170,7 +171,7 @@ async def test_sync_handler_gets_the_event_data_and_no_context(services: AppServ
 async def test_async_effect_loads_through_the_manager_and_closes_its_session(
     services: AppServices, database: Database
 ) -> None:
-    async with InProcessSession.open(served(LoadsOnMount(), services), router=False) as page:
+    async with InProcessPage.open(served(LoadsOnMount(), services), router=False) as page:
         await page.wait_for_text("loaded", "Demo User")
         await eventually(lambda: not seen["effect_session"].in_transaction())
 

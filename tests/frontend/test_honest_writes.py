@@ -12,18 +12,17 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 from sqlalchemy import text
 
-from heavy_stack.backend.accounts.visitor import Visitor
 from heavy_stack.backend.data.db_connection import Database
 from heavy_stack.backend.data.model_managers.note_manager import NoteManager
 from heavy_stack.backend.data.model_managers.user_manager import UserManager
 from heavy_stack.backend.data.model_mungers.note_mungers import NoteMunger
 from heavy_stack.backend.data.model_mungers.user_mungers import UserMunger
-from heavy_stack.frontend.app_context import AppServices
-from heavy_stack.frontend.reactpy_util import REFUSED
+from heavy_stack.backend.services.accounts.visitor import Visitor
+from heavy_stack.backend.services.container import AppServices
+from heavy_stack.frontend.hooks import REFUSED
 from heavy_stack.shared_models.note import Note
-from heavy_stack.testing.layout_session import InProcessSession
-
-from tests.frontend.conftest import OpenPage, sign_up_visitor
+from heavy_stack_testing.fixtures.pages import OpenPage, sign_up_visitor
+from heavy_stack_testing.page_driver import InProcessPage
 
 REFUSED_TEXT = "refused at commit"
 TABLES = ("notes", "users")
@@ -72,10 +71,10 @@ async def visitor(services: AppServices) -> Visitor:
 async def stored_notes(services: AppServices, visitor: Visitor) -> list[Note]:
     assert visitor.user is not None
     async with services.database.transaction():
-        return list(await NoteManager(NoteMunger()).list(visitor.user.id))
+        return list(await NoteManager(NoteMunger()).list_owned(visitor.user.id))
 
 
-async def wait_for_refusal(page: InProcessSession) -> None:
+async def wait_for_refusal(page: InProcessPage) -> None:
     await page.wait_for_text("app-notice", REFUSED)
 
 

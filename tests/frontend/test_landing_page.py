@@ -7,8 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from heavy_stack.backend.data.model_managers.user_manager import DEMO_USER_EMAIL, UserManager
 from heavy_stack.backend.data.model_mungers.user_mungers import UserMunger
-
-from tests.frontend.conftest import OpenPage
+from heavy_stack_testing.fixtures.pages import OpenPage
 
 
 async def test_shows_the_current_user_loaded_through_the_manager(

@@ -15,20 +15,18 @@ import pytest
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from heavy_stack.backend.accounts.visitor import Visitor
 from heavy_stack.backend.data.db_connection import create_engine, create_sessionmaker
 from heavy_stack.backend.data.model_managers.note_manager import NoteManager
-from heavy_stack.backend.data.model_mungers.note_mungers import NoteMunger, SQLNoteMunger
+from heavy_stack.backend.data.model_mungers.note_mungers import NoteMunger, NoteVersionMunger
 from heavy_stack.backend.data.vector_models import NoteEmbedding
-from heavy_stack.backend.embeddings import EmbedderName
-from heavy_stack.backend.notes_search import NoteSearch
-from heavy_stack.frontend.app_context import AppServices
-from heavy_stack.settings import Settings
+from heavy_stack.backend.services.accounts.visitor import Visitor
+from heavy_stack.backend.services.container import AppServices
+from heavy_stack.settings import EmbedderName, Settings
 from heavy_stack.shared_models.note import Note, NoteId
-from heavy_stack.testing.layout_session import InProcessSession
+from heavy_stack_testing.fixtures.pages import NewAccount, OpenPage
+from heavy_stack_testing.page_driver import InProcessPage
 
 from tests.embedders import EMBEDDER_NAMES
-from tests.frontend.conftest import NewAccount, OpenPage
 
 # Nothing listens on port 1: a vector database that is down.
 UNREACHABLE = "postgresql+asyncpg://postgres@127.0.0.1:1/nothing"
@@ -47,7 +45,7 @@ def settings(tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
     return Settings(_env_file=None, data_dir=tmp_path / "data", embedder=request.param)
 
 
-async def add_note(page: InProcessSession, title: str, body: str) -> None:
+async def add_note(page: InProcessPage, title: str, body: str) -> None:
     await page.type("new-note-title", title)
     await page.type("new-note-body", body)
     await page.submit("new-note-form")
@@ -56,7 +54,7 @@ async def add_note(page: InProcessSession, title: str, body: str) -> None:
 
 async def notes_of(visitor: Visitor) -> list[Note]:
     assert visitor.user is not None
-    return list(await NoteManager(NoteMunger()).list(visitor.user.id))
+    return list(await NoteManager(NoteMunger()).list_owned(visitor.user.id))
 
 
 async def test_create_read_edit_delete(
@@ -146,7 +144,7 @@ async def wait_until_embedded(services: AppServices, owner: Visitor, timeout: fl
             # A transaction of the page's database takes turns with the page's handlers.
             async with services.database.transaction():
                 ids = [note.id for note in await notes_of(owner)]
-                if not await NoteManager(SQLNoteMunger()).list_embedding_pending(only=ids):
+                if not await NoteManager(NoteVersionMunger()).list_embedding_pending(only=ids):
                     return
             await asyncio.sleep(0.05)
 
@@ -182,7 +180,7 @@ async def test_another_users_note_is_not_found_by_its_address(
         )
         assert not page.layout.has(id="note-form")
     assert eve.user is not None
-    assert await NoteManager(NoteMunger()).get(eve.user.id, secret.id) is None
+    assert await NoteManager(NoteMunger()).get_owned(eve.user.id, secret.id) is None
 
 
 async def test_a_note_saved_while_the_vector_database_is_down_is_embedded_later(
@@ -202,12 +200,12 @@ async def test_a_note_saved_while_the_vector_database_is_down_is_embedded_later(
             await page.wait_for_text("related-notes", "Related notes are unavailable right now.")
     finally:
         await down.dispose()
-    [pending] = await NoteManager(SQLNoteMunger()).list_embedding_pending(only=[note.id])
+    [pending] = await NoteManager(NoteVersionMunger()).list_embedding_pending(only=[note.id])
     assert pending.title == "Written offline"
 
     # The vector database is back: the server's catch-up job embeds what waited.
-    assert await NoteSearch(rolled_back_services.database, rolled_back_services.embedder).catch_up() >= 1
-    assert await NoteManager(SQLNoteMunger()).list_embedding_pending(only=[note.id]) == []
+    assert await rolled_back_services.note_search.catch_up() >= 1
+    assert await NoteManager(NoteVersionMunger()).list_embedding_pending(only=[note.id]) == []
     async with open_page("/notes", visitor=ada) as page:
         await add_note(page, "Written online", NOTES["Postgres indexes"])
     online = next(item for item in await notes_of(ada) if item.title == "Written online")
@@ -236,8 +234,7 @@ async def test_after_a_change_of_embedder_only_its_vectors_are_compared_and_all_
         await page.wait_for_text("related-notes", "No other notes yet.")
 
     # Its catch-up job embeds every note again, with the current embedder.
-    search = NoteSearch(rolled_back_services.database, rolled_back_services.embedder)
-    assert await search.catch_up() >= len(NOTES)
+    assert await rolled_back_services.note_search.catch_up() >= len(NOTES)
     assert set((await embedders_of(rolled_back_services, ids)).values()) == {
         rolled_back_services.embedder.name
     }

@@ -4,8 +4,8 @@ import asyncio
 
 from reactpy.core import _life_cycle_hook
 
-from heavy_stack.frontend import reactpy_task_local_hooks
-from heavy_stack.frontend.reactpy_task_local_hooks import TaskLocal
+from heavy_stack.reactpy_patches import task_local_hooks
+from heavy_stack.reactpy_patches.task_local_hooks import TaskLocal
 
 
 async def test_each_task_gets_its_own_stack_even_when_a_parent_task_has_one() -> None:
@@ -29,8 +29,8 @@ def test_outside_any_task_the_stack_is_per_thread() -> None:
 
 
 def test_install_replaces_reactpy_store_once() -> None:
-    reactpy_task_local_hooks.install()
+    task_local_hooks.install()
     store = _life_cycle_hook._HOOK_STATE
-    reactpy_task_local_hooks.install()
-    assert reactpy_task_local_hooks.is_installed()
+    task_local_hooks.install()
+    assert task_local_hooks.is_installed()
     assert _life_cycle_hook._HOOK_STATE is store

@@ -32,15 +32,15 @@ from locust.exception import StopUser
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from heavy_stack.testing.layout_mirror import ElementNotFoundError, LayoutMirror
-from heavy_stack.testing.layout_session import STREAM_PATH
-from heavy_stack.testing.load import DEMO_RECORDING
-from heavy_stack.testing.recording import (
+from heavy_stack.stream.layout_mirror import ElementNotFoundError, LayoutMirror
+from heavy_stack.stream.recorder import (
     RecordedConnection,
     RecordedEvent,
     busiest_connection,
     load_recording,
 )
+from heavy_stack_testing.page_driver import STREAM_PATH
+from heavy_stack_testing.replay import DEMO_RECORDING
 
 REQUEST_TYPE = "WS"
 
@@ -94,7 +94,7 @@ class ReplayFailedError(Exception):
     """This replay cannot go on (the page no longer matches the recording)."""
 
 
-class RecordedSessionUser(User):
+class ReplayUser(User):
     """Replays one recorded connection, over and over."""
 
     wait_time = constant(0)  # the recording's own pauses are the think time
@@ -192,8 +192,8 @@ class RecordedSessionUser(User):
 
     def _stop(self) -> None:
         # When the last user is done, end the whole run instead of idling until --run-time.
-        RecordedSessionUser.finished_users += 1
-        if RecordedSessionUser.finished_users >= (self.options.num_users or 1):
+        ReplayUser.finished_users += 1
+        if ReplayUser.finished_users >= (self.options.num_users or 1):
             gevent.spawn(_quit, self.environment)
         raise StopUser
 

@@ -17,10 +17,10 @@ from pathlib import Path
 
 from playwright.async_api import Page, async_playwright, expect
 
-from heavy_stack.testing.browser import launch_chromium
-from heavy_stack.testing.live_server import live_server
-from heavy_stack.testing.load import DEMO_RECORDING
-from heavy_stack.testing.recording import busiest_connection, load_recording
+from heavy_stack.stream.recorder import busiest_connection, load_recording
+from heavy_stack_testing.browser import launch_chromium
+from heavy_stack_testing.live_server import live_server
+from heavy_stack_testing.replay import DEMO_RECORDING
 
 # Typing pauses like a person's: the replay keeps them as think time.
 KEYSTROKE_DELAY_MS = 60

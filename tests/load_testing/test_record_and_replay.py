@@ -13,12 +13,11 @@ from heavy_stack.backend.data import migrations
 from heavy_stack.backend.data.db_connection import Database
 from heavy_stack.backend.data.model_managers.user_manager import DEMO_USER_EMAIL, UserManager
 from heavy_stack.backend.data.model_mungers.user_mungers import UserMunger
-from heavy_stack.testing.layout_session import WebSocketSession
-from heavy_stack.testing.live_server import LiveServer, live_server
-from heavy_stack.testing.load import DEMO_RECORDING, run_replay
-from heavy_stack.testing.recording import busiest_connection, load_recording
-
-from tests.databases import make_scratch_database
+from heavy_stack.stream.recorder import busiest_connection, load_recording
+from heavy_stack_testing.fixtures.scratch import make_scratch_database
+from heavy_stack_testing.live_server import LiveServer, live_server
+from heavy_stack_testing.page_driver import WebSocketPage
+from heavy_stack_testing.replay import DEMO_RECORDING, run_replay
 
 pytestmark = pytest.mark.server
 
@@ -48,7 +47,7 @@ def server_on(database: Database, log_path: Path, **settings: str) -> Iterator[L
 
 async def use_the_landing_page(base_url: str) -> None:
     """A short session: Brython's answer, clicks, a database read and write, a form, navigation."""
-    async with WebSocketSession.open(base_url) as page:
+    async with WebSocketPage.open(base_url) as page:
         await page.wait_for_text("current-user", DEMO_USER_EMAIL)
         await page.answer_brython(page.brython_calls()[0]["id"], {"name": "Europe/Paris"})
         await page.wait_for_text("browser-timezone", "Europe/Paris")

@@ -6,11 +6,11 @@ import uuid
 
 import pytest
 
-from heavy_stack.backend.accounts.http import SIGN_IN_COMPLETE_PATH, SIGN_OUT_COMPLETE_PATH
+from heavy_stack.backend.web.accounts import SIGN_IN_COMPLETE_PATH, SIGN_OUT_COMPLETE_PATH
 from heavy_stack.settings import Settings
-from heavy_stack.testing.cookie_browser import CookieBrowser, Response, wait_for_navigation
-from heavy_stack.testing.layout_session import WebSocketSession
-from heavy_stack.testing.live_server import LiveServer
+from heavy_stack_testing.cookie_browser import CookieBrowser, Response, wait_for_navigation
+from heavy_stack_testing.live_server import LiveServer
+from heavy_stack_testing.page_driver import WebSocketPage
 
 pytestmark = pytest.mark.server
 
@@ -137,6 +137,6 @@ async def test_a_made_up_session_cookie_signs_nobody_in(server: LiveServer) -> N
 
 async def name_shown_to(base_url: str, cookie_header: str) -> str | None:
     """Who the account bar shows to a websocket that sends this ``Cookie`` header."""
-    async with WebSocketSession.open(base_url, headers={"Cookie": cookie_header}) as page:
+    async with WebSocketPage.open(base_url, headers={"Cookie": cookie_header}) as page:
         bar = await page.wait_for_element("account-bar")
         return page.text("signed-in-as") if "Signed in as" in bar.text else None

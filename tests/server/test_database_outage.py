@@ -25,9 +25,9 @@ import pytest
 from heavy_stack.backend.data.db_connection import Database
 from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
 from heavy_stack.backend.data.pave import pave
-from heavy_stack.frontend.reactpy_util import UNAVAILABLE
-from heavy_stack.testing.layout_session import WebSocketSession
-from heavy_stack.testing.live_server import LiveServer, live_server
+from heavy_stack.frontend.hooks import UNAVAILABLE
+from heavy_stack_testing.live_server import LiveServer, live_server
+from heavy_stack_testing.page_driver import WebSocketPage
 
 pytestmark = pytest.mark.server
 
@@ -91,7 +91,7 @@ async def test_a_hung_database_is_reported_within_seconds_and_the_app_recovers(
     own_database: EmbeddedPostgres, app_on_own_database: LiveServer
 ) -> None:
     base_url = app_on_own_database.base_url
-    async with WebSocketSession.open(base_url, "/") as page:
+    async with WebSocketPage.open(base_url, "/") as page:
         await page.wait_for_text("current-user", "<")  # the demo user, read from the database
         await page.type("rename-input", "Renamed while hung")
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -18,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from heavy_stack.backend.data.embedded_postgres import HANDLE_FILE, POSTMASTER_FILE, _postmaster
-from heavy_stack.testing.live_server import LiveServer, live_server
+from heavy_stack_testing.live_server import LiveServer, live_server
 
 pytestmark = pytest.mark.server
 
@@ -45,12 +47,17 @@ def _wait_for(condition: Callable[[], bool], what: str, timeout: float = RECOVER
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path) -> Iterator[Path]:
-    folder = tmp_path / "data"
+def data_dir() -> Iterator[Path]:
+    # Not under pytest's base temp: another pytest run starting meanwhile makes that folder
+    # private again, and PostgreSQL (another user when the tests run as root) loses its files.
+    top = Path(tempfile.mkdtemp(prefix="heavy-stack-embedded-test-"))
+    folder = top / "data"
     yield folder
     postmaster = _postmaster(folder / "pgdata")
     if postmaster is not None:  # never leave a server behind, whatever the test did
         postmaster.kill()
+        postmaster.wait(10)
+    shutil.rmtree(top, ignore_errors=True)
 
 
 def test_a_killed_embedded_postgres_is_started_again(data_dir: Path, tmp_path: Path) -> None:
@@ -76,7 +83,7 @@ def test_after_a_crash_a_clean_stop_stops_postgres_and_a_stale_pid_file_is_no_tr
         crashed.process.kill()  # kill -9: the app cannot detach from PostgreSQL
         crashed.process.wait()
     assert crashed.process.pid in _handles(pgdata)
-    assert _postmaster(pgdata) is not None  # left running, as pgserver does
+    assert _postmaster(pgdata) is not None  # left running, as the wheel does
 
     with live_server({"DATA_DIR": str(data_dir)}, tmp_path / "again.log"):
         assert crashed.process.pid not in _handles(pgdata)

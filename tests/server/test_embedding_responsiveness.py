@@ -1,6 +1,6 @@
 """Embedding a catch-up batch never stalls the pages: a click is answered within 100 ms throughout.
 
-The real server runs on a database of this test's own, its catch-up job every 0.2 s. The test
+The real server runs on a scratch database of this test's own, its catch-up job every 0.2 s. The test
 adds 100 notes of 10,000 characters waiting for their embeddings (as after a vector database
 outage), then clicks on the landing page over a real websocket until the job has embedded them
 all, and keeps the slowest answer. The 100 ms bound is issue 13's acceptance criterion.
@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import random
 import re
-import shutil
-import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -21,16 +19,13 @@ from sqlalchemy import func, text
 from sqlmodel import col, select
 
 from heavy_stack.backend.data.db_connection import Database
-from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
-from heavy_stack.backend.data.model_managers.note_manager import NoteManager
-from heavy_stack.backend.data.model_managers.user_manager import UserManager
-from heavy_stack.backend.data.model_mungers.note_mungers import SQLNoteMunger
-from heavy_stack.backend.data.model_mungers.user_mungers import UserMunger
+from heavy_stack.backend.data.model_managers.registry import managers
 from heavy_stack.backend.data.pave import pave
-from heavy_stack.backend.data.sql_models.note import BODY_MAX_LENGTH, SQLNote
+from heavy_stack.backend.data.sql_models.note import SQLNote
 from heavy_stack.settings import PROJECT_ROOT
-from heavy_stack.testing.layout_session import WebSocketSession
-from heavy_stack.testing.live_server import LiveServer, live_server
+from heavy_stack.shared_models.note import BODY_MAX_LENGTH
+from heavy_stack_testing.live_server import LiveServer, live_server
+from heavy_stack_testing.page_driver import WebSocketPage
 
 from tests.embedders import EMBEDDER_NAMES
 
@@ -43,19 +38,15 @@ MIN_CLICKS_DURING_BATCH = 10
 
 
 @pytest.fixture
-async def own_database() -> AsyncIterator[Database]:
-    """An embedded PostgreSQL of this test alone, its tables paved (the server's catch-up
-    job must see only this test's notes)."""
-    data_dir = Path(tempfile.mkdtemp(prefix="heavy-stack-embedding-db-"))
-    embedded = await EmbeddedPostgres.start(data_dir)
-    database = Database.connect(embedded.sql_url, embedded.vector_url, pool_size=2)
+async def own_database(scratch_url: str) -> AsyncIterator[Database]:
+    """A scratch database of this test alone, for both connections, its tables paved (the
+    server's catch-up job must see only this test's notes)."""
+    database = Database.connect(scratch_url, scratch_url, pool_size=2)
     try:
         await pave(database.engine, database.vector_engine)
         yield database
     finally:
         await database.close()
-        await embedded.stop()
-        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture(params=EMBEDDER_NAMES)
@@ -84,10 +75,9 @@ def long_notes(count: int) -> list[str]:
 async def add_pending_notes(database: Database, count: int) -> None:
     """Notes as saved while the vector database was down: each waits for its embedding."""
     async with database.transaction():
-        owner = await UserManager(UserMunger()).create("catch-up@example.com", "Catch-up")
-        notes = NoteManager(SQLNoteMunger())
+        owner = await managers().users.create("catch-up@example.com", "Catch-up")
         for number, body in enumerate(long_notes(count)):
-            await notes.create(owner.id, f"Long note {number}", body)
+            await managers().notes.create(owner.id, f"Long note {number}", body)
 
 
 async def pending_count(database: Database) -> int:
@@ -104,7 +94,7 @@ async def stored_embeddings(database: Database) -> int:
 async def test_a_click_is_answered_within_100_ms_while_a_catch_up_batch_embeds(
     own_database: Database, app: LiveServer
 ) -> None:
-    async with WebSocketSession.open(app.base_url, "/") as page:
+    async with WebSocketPage.open(app.base_url, "/") as page:
         await page.wait_for_element("echo-form")
         await add_pending_notes(own_database, NOTE_COUNT)
         added_at = time.monotonic()

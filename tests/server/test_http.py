@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from heavy_stack.testing.live_server import LiveServer, live_server
+from heavy_stack_testing.live_server import LiveServer, live_server
 
 pytestmark = pytest.mark.server
 

@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from heavy_stack.testing.layout_session import STREAM_PATH
-from heavy_stack.testing.live_server import LiveServer
+from heavy_stack_testing.live_server import LiveServer
+from heavy_stack_testing.page_driver import STREAM_PATH
 
 pytestmark = pytest.mark.server
 

@@ -20,9 +20,9 @@ import websockets
 from websockets.frames import CloseCode
 
 from heavy_stack.backend.data.db_connection import Database
-from heavy_stack.frontend.reactpy_stream import decode_event
-from heavy_stack.testing.layout_session import STREAM_PATH, WebSocketSession
-from heavy_stack.testing.live_server import LiveServer, live_server
+from heavy_stack.stream.guard import decode_event
+from heavy_stack_testing.live_server import LiveServer, live_server
+from heavy_stack_testing.page_driver import STREAM_PATH, WebSocketPage
 
 pytestmark = pytest.mark.server
 
@@ -126,7 +126,7 @@ async def test_ten_thousand_bad_frames_leave_no_traceback_and_a_visitor_unharmed
             codes.append(await _send_and_get_close_code(url, queue.get_nowait()))
 
     started = time.monotonic()
-    async with WebSocketSession.open(server.base_url, timeout=60) as visitor:
+    async with WebSocketPage.open(server.base_url, timeout=60) as visitor:
         attack = asyncio.gather(*(attacker() for _ in range(CONCURRENT_CONNECTIONS)))
         clicks = 0
         while not attack.done():  # the visitor keeps clicking all along
@@ -151,7 +151,7 @@ async def test_ten_thousand_bad_frames_leave_no_traceback_and_a_visitor_unharmed
     )
 
 
-async def _click_and_see_the_time_change(visitor: WebSocketSession) -> None:
+async def _click_and_see_the_time_change(visitor: WebSocketPage) -> None:
     before = visitor.text("server-time")
     await visitor.click("update-time")
     await visitor.wait_until(lambda: visitor.text("server-time") != before, timeout=30)

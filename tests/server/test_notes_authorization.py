@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from heavy_stack.testing.cookie_browser import CookieBrowser
-from heavy_stack.testing.live_server import LiveServer
+from heavy_stack_testing.cookie_browser import CookieBrowser
+from heavy_stack_testing.live_server import LiveServer
 
 from tests.server.test_accounts import new_email, sign_up
 

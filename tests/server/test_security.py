@@ -9,10 +9,10 @@ import urllib.request
 import pytest
 import websockets
 
-from heavy_stack.backend.security.headers import CONTENT_SECURITY_POLICY
+from heavy_stack.backend.web.security.headers import CONTENT_SECURITY_POLICY
 from heavy_stack.settings import DEFAULT_SECRET_KEY, ENV_PREFIX, PROJECT_ROOT, Settings
-from heavy_stack.testing.layout_session import STREAM_PATH, WebSocketSession
-from heavy_stack.testing.live_server import LiveServer
+from heavy_stack_testing.live_server import LiveServer
+from heavy_stack_testing.page_driver import STREAM_PATH, WebSocketPage
 
 from tests.server.test_http import get
 from tests.server.test_websocket import _read_until_closed
@@ -37,7 +37,7 @@ async def test_a_cross_origin_websocket_is_refused_before_any_layout(server: Liv
 
 
 async def test_the_apps_own_origin_and_non_browser_clients_may_connect(server: LiveServer) -> None:
-    async with WebSocketSession.open(server.base_url, origin=server.base_url) as page:
+    async with WebSocketPage.open(server.base_url, origin=server.base_url) as page:
         assert page.layout.find(tag="h1").text == "The Heavy Stack"
     # No Origin header: not a browser, so no victim's cookies ride on it.
     async with websockets.connect(stream_url(server)) as socket:
@@ -74,7 +74,7 @@ def test_an_oversized_request_body_is_refused(server: LiveServer) -> None:
 
 async def test_an_oversized_websocket_message_closes_only_its_own_connection(server: LiveServer) -> None:
     limit = Settings(_env_file=None).max_websocket_message_bytes
-    async with WebSocketSession.open(server.base_url) as bystander:
+    async with WebSocketPage.open(server.base_url) as bystander:
         async with websockets.connect(stream_url(server), max_size=None) as attacker:
             await attacker.recv()
             await attacker.send("x" * (limit + 1))

@@ -9,8 +9,8 @@ import pytest
 import websockets
 from websockets.asyncio.client import ClientConnection
 
-from heavy_stack.testing.layout_session import STREAM_PATH, WebSocketSession
-from heavy_stack.testing.live_server import LiveServer
+from heavy_stack_testing.live_server import LiveServer
+from heavy_stack_testing.page_driver import STREAM_PATH, WebSocketPage
 
 pytestmark = pytest.mark.server
 
@@ -18,7 +18,7 @@ CONCURRENT_SESSIONS = 50
 
 
 async def test_landing_page_renders_and_its_button_updates_the_time(server: LiveServer) -> None:
-    async with WebSocketSession.open(server.base_url) as page:
+    async with WebSocketPage.open(server.base_url) as page:
         assert page.layout.find(tag="h1").text == "The Heavy Stack"
         await page.wait_for_text("current-user", "Demo User")
         before = page.text("server-time")
@@ -27,7 +27,7 @@ async def test_landing_page_renders_and_its_button_updates_the_time(server: Live
 
 
 async def test_navigation_to_the_other_page_over_the_websocket(server: LiveServer) -> None:
-    async with WebSocketSession.open(server.base_url, "/other") as page:
+    async with WebSocketPage.open(server.base_url, "/other") as page:
         assert page.layout.find(tag="h1").text == "The other page"
         await page.follow_link("to-landing")
         await page.wait_for_element("update-time")
@@ -37,7 +37,7 @@ async def test_concurrent_sessions_each_get_their_own_layout_and_updates(server:
     """Regression: stock ReactPy 1.1 closes sessions that render at once on Sanic's one thread."""
 
     async def one_user(number: int) -> str:
-        async with WebSocketSession.open(server.base_url, timeout=30) as page:
+        async with WebSocketPage.open(server.base_url, timeout=30) as page:
             await page.type("echo-input", f"user {number}")
             await page.submit("echo-form")
             await page.wait_for_text("echo-result", f"You said: user {number}", timeout=30)
@@ -63,7 +63,7 @@ async def test_a_malformed_frame_closes_only_its_own_connection(
     server: LiveServer, frame: str | bytes
 ) -> None:
     logged_before = server.log().count("malformed message")
-    async with WebSocketSession.open(server.base_url) as bystander:
+    async with WebSocketPage.open(server.base_url) as bystander:
         async with websockets.connect(server.base_url.replace("http", "ws", 1) + STREAM_PATH) as attacker:
             await attacker.recv()
             await attacker.send(frame)
@@ -85,7 +85,7 @@ async def _read_until_closed(socket: ClientConnection, timeout: float = 10) -> N
 
 async def test_closing_a_page_with_events_in_flight_logs_no_traceback(server: LiveServer) -> None:
     for _ in range(20):
-        async with WebSocketSession.open(server.base_url) as page:
+        async with WebSocketPage.open(server.base_url) as page:
             for _ in range(5):  # sent, and the tab is gone before the answers
                 await page.click("update-time")
                 await page.click("read-user")

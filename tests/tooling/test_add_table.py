@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from heavy_stack.settings import ENV_PREFIX, PROJECT_ROOT, Settings
+from heavy_stack_testing.fixtures.scratch import make_scratch_database, scratch_name
 
-from tests.databases import make_scratch_database, scratch_name
 from tests.tooling.project_copy import copy_env, copy_project, output, run_in, run_pytest_in, run_tool
 
 pytestmark = pytest.mark.tooling
@@ -71,10 +71,29 @@ def test_every_layer_is_written_and_the_model_registered(added_table: AddedTable
         added_table.root / "tests" / "backend" / f"test_{module}_layers.py",
     ):
         assert path.is_file(), f"missing {path}"
-    registry = (data / "sql_models" / "__init__.py").read_text()
-    assert f"from {PACKAGE}.backend.data.sql_models.{module} import {added_table.model}" in registry
-    assert f'"{added_table.model}"' in registry
+    models = (data / "sql_models" / "__init__.py").read_text()
+    assert f"from {PACKAGE}.backend.data.sql_models.{module} import {added_table.model}" in models
+    assert f'"{added_table.model}"' in models
+    managers = (data / "model_managers" / "registry.py").read_text()
+    assert f"def {added_table.table}(self)" in managers
     assert "make migrations" in added_table.stdout
+
+
+def test_the_layers_hold_only_what_is_particular_to_the_table(added_table: AddedTable) -> None:
+    """The bases take the model from the generics and bring get/require/list: no wiring to copy."""
+    data = added_table.root / PACKAGE / "backend" / "data"
+    module = added_table.module
+    layers = {
+        "munger": data / "model_mungers" / f"{module}_mungers.py",
+        "repository": data / "repositories" / f"{module}_repository.py",
+        "manager": data / "model_managers" / f"{module}_manager.py",
+    }
+    sources = {name: path.read_text() for name, path in layers.items()}
+    for name, source in sources.items():
+        for boilerplate in ("def __init__", "    model = ", "sql_model = ", "is None else", "async def get("):
+            assert boilerplate not in source, f"the {name} repeats {boilerplate!r}"
+    # Before the generic bases the three layers took 78 lines for a table; now about 60.
+    assert sum(len(source.splitlines()) for source in sources.values()) < 65, sources
 
 
 def test_existing_files_are_never_overwritten(added_table: AddedTable) -> None:
@@ -112,6 +131,7 @@ def test_existing_files_are_never_overwritten(added_table: AddedTable) -> None:
         (["--table", "invoices", "--pk", "InvoiceKey"], "ending in Id"),
         (["--table", "users"], "already declares the table 'users'"),
         (["--table", "class"], "reserved word"),
+        (["--table", "note_versions"], "managers().note_versions exists already"),
     ],
 )
 def test_invalid_names_are_refused(flags: list[str], message: str) -> None:
@@ -152,7 +172,7 @@ def test_the_generated_test_passes_on_the_real_database(
     result = run_pytest_in(added_table.root, test_file, env=env)
 
     assert result.returncode == 0, output(result)
-    assert "6 passed" in result.stdout
+    assert "5 passed" in result.stdout
 
 
 def test_make_migrations_then_creates_the_table_and_the_stairway_passes(

@@ -11,8 +11,8 @@ from sqlmodel.sql.sqltypes import AutoString
 
 from heavy_stack.backend.data import migrations
 from heavy_stack.settings import ENV_PREFIX, PROJECT_ROOT
+from heavy_stack_testing.fixtures.scratch import scratch_name
 
-from tests.databases import scratch_name
 from tests.tooling.project_copy import copy_env, output, run_in
 
 VERSIONS = PROJECT_ROOT / "alembic" / "versions"

@@ -22,7 +22,7 @@ from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
 from heavy_stack.backend.data.sql_models import HeavyModel
 from heavy_stack.backend.data.sql_models.user import SQLUser
 from heavy_stack.settings import ENV_PREFIX, PROJECT_ROOT
-from heavy_stack.testing.live_server import free_port, live_server
+from heavy_stack_testing.live_server import free_port, live_server
 
 pytestmark = pytest.mark.tooling
 

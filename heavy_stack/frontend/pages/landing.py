@@ -7,14 +7,13 @@ from typing import Any
 
 from reactpy import component, html, use_ref
 
-from heavy_stack.backend.data.model_managers.user_manager import UserManager
-from heavy_stack.backend.data.model_mungers.user_mungers import UserMunger
 from heavy_stack.frontend.brython_executors import BrythonExecutorContext
 from heavy_stack.frontend.components import (
     Button,
     CenteredColumn,
     ExpandableSection,
     Feedback,
+    Form,
     FormMessage,
     LineInput,
     NumberInput,
@@ -26,7 +25,7 @@ from heavy_stack.frontend.components import (
     keep_in,
 )
 from heavy_stack.frontend.heavy_context import HeavyContext
-from heavy_stack.frontend.reactpy_util import (
+from heavy_stack.frontend.hooks import (
     heavy_event,
     heavy_use_context,
     heavy_use_effect,
@@ -90,18 +89,18 @@ def CurrentUserSection() -> Component:
         set_read_at(_now())
 
     async def load_user(context: HeavyContext) -> None:
-        demo_users = UserManager(UserMunger())
+        demo_users = context.managers.users
         show(context.user or await demo_users.get_or_create_demo_user(context.visitor.browser_binding))
 
     async def read_again(context: HeavyContext, _event: dict[str, Any]) -> None:
         if user is not None:
-            show(await UserManager(UserMunger()).get(user.id))
+            show(await context.managers.users.get(user.id))
 
     async def rename(context: HeavyContext, _event: dict[str, Any]) -> None:
         if user is None:
             return
         try:
-            show(await UserManager(UserMunger()).rename(user.id, new_name.current))
+            show(await context.managers.users.rename(user.id, new_name.current))
             set_error("")
         except ValueError as problem:  # the manager's message is meant for the user
             set_error(str(problem))
@@ -117,8 +116,9 @@ def CurrentUserSection() -> Component:
         Paragraph(text, id="current-user"),
         Paragraph(f"Read from the database at {format_in_zone(read_at, use_timezone())}", id="user-read-at"),
         Button("Read again", heavy_event(read_again), id="read-user"),
-        html.form(
-            {"id": "rename-form", "onSubmit": heavy_event(rename, prevent_default=True)},
+        Form(
+            "rename-form",
+            rename,
             LineInput("New display name", keep_in(new_name), id="rename-input"),
             Button("Rename", id="rename-submit", type="submit"),
         ),
@@ -189,8 +189,9 @@ def EchoFormSection() -> Component:
 
     return Section(
         "A form",
-        html.form(
-            {"id": "echo-form", "onSubmit": heavy_event(submit, prevent_default=True)},
+        Form(
+            "echo-form",
+            submit,
             LineInput("Say something", keep_in(draft), id="echo-input", placeholder="Hello"),
             Button("Submit", id="echo-submit", type="submit"),
         ),

@@ -14,14 +14,12 @@ from reactpy import component, html, use_ref
 from reactpy.core.events import EventHandler
 from reactpy_router import navigate, use_params, use_search_params
 
-from heavy_stack.backend.data.model_managers.note_manager import NoteManager, NoteNotFoundError
-from heavy_stack.backend.data.model_mungers.note_mungers import NoteMunger
-from heavy_stack.backend.data.sql_models.note import BODY_MAX_LENGTH
-from heavy_stack.backend.notes_search import NoteSearch
+from heavy_stack.backend.data.model_managers.note_manager import NoteNotFoundError
 from heavy_stack.frontend.components import (
     Button,
     CenteredColumn,
     Feedback,
+    Form,
     FormMessage,
     LineInput,
     PageTitle,
@@ -32,10 +30,10 @@ from heavy_stack.frontend.components import (
     keep_in,
 )
 from heavy_stack.frontend.heavy_context import HeavyContext
-from heavy_stack.frontend.reactpy_util import heavy_event, heavy_use_effect, heavy_use_state
+from heavy_stack.frontend.hooks import heavy_event, heavy_use_effect, heavy_use_state
 from heavy_stack.frontend.timezone import format_in_zone, use_timezone
 from heavy_stack.frontend.types import Component
-from heavy_stack.shared_models.note import Note, NoteId, RelatedNote
+from heavy_stack.shared_models.note import BODY_MAX_LENGTH, Note, NoteId, RelatedNote
 
 NOT_FOUND = "There is no such note among yours."
 
@@ -58,7 +56,7 @@ def NotesPage() -> Component:
     form_key, set_form_key = heavy_use_state(0)
 
     async def load(context: HeavyContext) -> None:
-        loaded = tuple(await NoteManager(NoteMunger()).list(context.require_user().id))
+        loaded = tuple(await context.managers.notes.list_owned(context.require_user().id))
         # Only if nothing newer arrived meanwhile (a note added before this first load ended).
         set_notes(lambda current: loaded if current is None else current)
 
@@ -67,15 +65,15 @@ def NotesPage() -> Component:
     async def add(context: HeavyContext, _event: dict[str, Any]) -> None:
         owner = context.require_user().id
         try:
-            note = await NoteManager(NoteMunger()).create(owner, title.current, body.current)
+            note = await context.managers.notes.create(owner, title.current, body.current)
         except ValueError as problem:  # the draft stays in the form
             set_message(Feedback.error(str(problem)))
             return
         _embed_after_commit(context, note.id)
         # State shows once the note is committed (see heavy_context); the draft lives in refs,
         # which change at once, so it is cleared only then too: a failed save keeps it.
-        set_notes(tuple(await NoteManager(NoteMunger()).list(owner)))
-        set_form_key(form_key + 1)  # a fresh, empty form
+        set_notes(tuple(await context.managers.notes.list_owned(owner)))
+        set_form_key(form_key + 1)
         set_message(Feedback.success(f"Added “{note.title}”."))
         context.on_commit(start_a_new_draft)
 
@@ -87,15 +85,13 @@ def NotesPage() -> Component:
         NoteList(notes),
         Section(
             "New note",
-            html.form(
-                {
-                    "id": "new-note-form",
-                    "key": str(form_key),
-                    "onSubmit": heavy_event(add, prevent_default=True),
-                },
+            Form(
+                "new-note-form",
+                add,
                 LineInput("Title", keep_in(title), id="new-note-title"),
                 TextArea("Text", keep_in(body), id="new-note-body", max_length=BODY_MAX_LENGTH),
                 Button("Add note", id="new-note-submit", type="submit"),
+                key=str(form_key),  # a new key: a fresh, empty form
             ),
             _message(message),
         ),
@@ -147,14 +143,14 @@ def NoteEditor(note_id: NoteId) -> Component:
         set_status("found" if found else "missing")
 
     async def load(context: HeavyContext) -> None:
-        show(await NoteManager(NoteMunger()).get(context.require_user().id, note_id))
+        show(await context.managers.notes.get_owned(context.require_user().id, note_id))
 
     heavy_use_effect(load, [])
 
     async def save(context: HeavyContext, _event: dict[str, Any]) -> None:
         owner = context.require_user().id
         try:
-            saved = await NoteManager(NoteMunger()).update(owner, note_id, title.current, body.current)
+            saved = await context.managers.notes.update(owner, note_id, title.current, body.current)
         except NoteNotFoundError:
             show(None)
             return
@@ -167,11 +163,11 @@ def NoteEditor(note_id: NoteId) -> Component:
 
     async def delete(context: HeavyContext, _event: dict[str, Any]) -> None:
         try:
-            await NoteManager(NoteMunger()).delete(context.require_user().id, note_id)
+            await context.managers.notes.delete(context.require_user().id, note_id)
         except NoteNotFoundError:
             show(None)
             return
-        search = NoteSearch(context.database, context.services.embedder)
+        search = context.services.note_search
         context.after_commit(lambda: search.forget(note_id))
         set_status("deleted")
 
@@ -185,8 +181,9 @@ def NoteEditor(note_id: NoteId) -> Component:
         return html._(PageTitle("Note not found"), Paragraph(NOT_FOUND, id="note-status"))
     return html._(
         PageTitle(note.title),
-        html.form(
-            {"id": "note-form", "onSubmit": heavy_event(save, prevent_default=True)},
+        Form(
+            "note-form",
+            save,
             LineInput("Title", keep_in(title), id="note-title", initial=note.title),
             TextArea("Text", keep_in(body), id="note-body", max_length=BODY_MAX_LENGTH, initial=note.body),
             Button("Save", id="note-save", type="submit"),
@@ -205,8 +202,7 @@ def RelatedNotes(note: Note) -> Component:
     unavailable, set_unavailable = heavy_use_state(False)
 
     async def find(context: HeavyContext) -> None:
-        search = NoteSearch(context.database, context.services.embedder)
-        found = await search.related(context.require_user().id, note)
+        found = await context.services.note_search.related(context.require_user().id, note)
         set_unavailable(found is None)
         set_related(found or [])
 
@@ -234,7 +230,7 @@ def RelatedNotes(note: Note) -> Component:
 
 
 def _embed_after_commit(context: HeavyContext, note_id: NoteId) -> None:
-    search = NoteSearch(context.database, context.services.embedder)
+    search = context.services.note_search
     context.after_commit(lambda: search.embed_pending([note_id]))
 
 

@@ -1,3 +1,5 @@
+"""``/other``: a second route, to show routing over one websocket."""
+
 from __future__ import annotations
 
 from reactpy import component
@@ -12,12 +14,4 @@ def OtherPage() -> Component:
         PageTitle("The other page"),
         Paragraph("Routes are ReactPy components too: this one came over the same websocket."),
         Paragraph(RouterLink("← Back to the landing page", "/", id="to-landing")),
-    )
-
-
-@component
-def NotFoundPage() -> Component:
-    return CenteredColumn(
-        PageTitle("Page not found"),
-        Paragraph(RouterLink("Go to the landing page", "/", id="to-landing")),
     )

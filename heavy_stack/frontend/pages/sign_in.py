@@ -7,18 +7,18 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from reactpy import component, html, use_ref
+from reactpy import component, use_ref
 from reactpy_router import use_search_params
 
-from heavy_stack.backend.accounts.http import safe_next_path, sign_in_completion_url
-from heavy_stack.backend.accounts.passwords import MIN_PASSWORD_LENGTH
-from heavy_stack.backend.accounts.service import SignInResult
-from heavy_stack.frontend.app_context import CurrentUserContext
+from heavy_stack.backend.services.accounts.passwords import MIN_PASSWORD_LENGTH
+from heavy_stack.backend.services.accounts.service import SignInResult
+from heavy_stack.backend.web.accounts import safe_next_path, sign_in_completion_url
 from heavy_stack.frontend.brython_executors import BrythonExecutorContext
 from heavy_stack.frontend.components import (
     Button,
     CenteredColumn,
     Feedback,
+    Form,
     FormMessage,
     LineInput,
     PageTitle,
@@ -26,8 +26,9 @@ from heavy_stack.frontend.components import (
     RouterLink,
     keep_in,
 )
+from heavy_stack.frontend.contexts import CurrentUserContext
 from heavy_stack.frontend.heavy_context import HeavyContext
-from heavy_stack.frontend.reactpy_util import heavy_event, heavy_use_context, heavy_use_state
+from heavy_stack.frontend.hooks import heavy_use_context, heavy_use_state
 from heavy_stack.frontend.types import Component
 from heavy_stack_brython.navigate import navigate_to
 
@@ -50,8 +51,9 @@ def SignInPage() -> Component:
 
     return AccountForm(
         "Sign in",
-        html.form(
-            {"id": "sign-in-form", "onSubmit": heavy_event(submit, prevent_default=True)},
+        Form(
+            "sign-in-form",
+            submit,
             LineInput("E-mail", keep_in(email), id="sign-in-email", type="email", autocomplete="email"),
             LineInput(
                 "Password",
@@ -85,8 +87,9 @@ def SignUpPage() -> Component:
 
     return AccountForm(
         "Sign up",
-        html.form(
-            {"id": "sign-up-form", "onSubmit": heavy_event(submit, prevent_default=True)},
+        Form(
+            "sign-up-form",
+            submit,
             LineInput("E-mail", keep_in(email), id="sign-up-email", type="email", autocomplete="email"),
             LineInput("Your name", keep_in(name), id="sign-up-name", autocomplete="name"),
             LineInput(

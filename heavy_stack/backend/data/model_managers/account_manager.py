@@ -1,54 +1,50 @@
 from __future__ import annotations
 
-from typing import Any
-
 from heavy_stack.backend.data.model_managers.base import BaseManager, TargetT
-from heavy_stack.backend.data.model_managers.user_manager import clean_display_name, normalize_email
-from heavy_stack.backend.data.model_mungers.base import ModelMunger
+from heavy_stack.backend.data.model_managers.user_manager import (
+    UserNotFoundError,
+    clean_display_name,
+    normalize_email,
+)
 from heavy_stack.backend.data.repositories.password_credential_repository import (
     PasswordCredentialRepository,
 )
 from heavy_stack.backend.data.repositories.user_repository import UserRepository
-from heavy_stack.backend.data.sql_models.base import utc_now
 from heavy_stack.backend.data.sql_models.password_credential import SQLPasswordCredential
 from heavy_stack.backend.data.sql_models.user import SQLUser
+from heavy_stack.clock import utc_now
 from heavy_stack.shared_models.user import UserId
 
 
-class AccountManager(BaseManager[TargetT]):
+class AccountManager(BaseManager[UserRepository, TargetT]):
     """Users who sign in with a password: a ``users`` row and its ``password_credentials`` row.
 
     Hashing is not done here (it is slow on purpose and runs off the event loop, see
     ``backend/accounts/passwords.py``): this manager stores and finds hashes.
     """
 
-    sql_model = SQLUser
-
-    def __init__(self, munger: ModelMunger[TargetT, Any]) -> None:
-        super().__init__(munger)
-        self.users = UserRepository()
-        self.credentials = PasswordCredentialRepository()
+    not_found = UserNotFoundError
+    # Repositories hold no state: one serves every call.
+    credentials = PasswordCredentialRepository()
 
     async def create(self, email: str, display_name: str, password_hash: str) -> TargetT | None:
         """A new user with this password hash; None if the e-mail already has an account."""
         row = SQLUser(email=normalize_email(email), display_name=clean_display_name(display_name))
-        user = await self.users.add_if_email_free(row)
+        user = await self.repository.add_if_email_free(row)
         if user is None:
             return None
         await self.credentials.add(SQLPasswordCredential(user_id=user.id, password_hash=password_hash))
-        return self.munger.to_model(user)
+        return self.output(user)
 
     async def find_with_password_hash(self, email: str) -> tuple[TargetT, str] | None:
         """The user with this e-mail and the hash to check a password against, if both exist."""
-        user = await self.users.get_by_email(normalize_email(email))
+        user = await self.repository.get_by_email(normalize_email(email))
         credential = None if user is None else await self.credentials.get(user.id)
         if user is None or credential is None:
             return None
-        return self.munger.to_model(user), credential.password_hash
+        return self.output(user), credential.password_hash
 
     async def replace_password_hash(self, user_id: UserId, password_hash: str) -> None:
         """Store a new hash (a new password, or the same one hashed with stronger parameters)."""
-        credential = await self.credentials.get(user_id)
-        if credential is None:
-            raise LookupError(f"User {user_id} has no password")
+        credential = self.found(await self.credentials.get(user_id), f"password of user {user_id}")
         await self.credentials.update(credential, password_hash=password_hash, updated_at=utc_now())

@@ -1,30 +1,88 @@
-"""``BaseManager``: business logic around one SQL model, returning what its munger makes."""
+"""``BaseManager``: business logic around one repository, returning what its munger makes."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Generic, TypeVar
+from collections.abc import Iterable, Sequence
+from typing import Any, ClassVar, Generic, TypeVar, get_args
 
 from heavy_stack.backend.data.model_mungers.base import ModelMunger
+from heavy_stack.backend.data.repositories.base import SQLRepositoryBase
 
 TargetT = TypeVar("TargetT")
+RepositoryT = TypeVar("RepositoryT", bound=SQLRepositoryBase[Any, Any])
+RowT = TypeVar("RowT")
 
 
-class BaseManager(Generic[TargetT]):
-    """Holds the munger that shapes every result; subclasses own their repositories.
+class NotFoundError(LookupError):
+    """No row with that key (or none the caller may see). Managers name their own subclass."""
 
-    ``sql_model`` names the model the munger must convert from; a munger for another model is
-    refused when the manager is built, not on the first query.
+
+class BaseManager(Generic[RepositoryT, TargetT]):
+    """Business rules around one repository; every result goes out through the munger.
+
+    Name the repository once, in the generic arguments; the manager stays generic in what it
+    returns, so the caller picks the shape by the munger it passes::
+
+        class InvoiceManager(BaseManager[InvoiceRepository, TargetT]):
+            not_found = InvoiceNotFoundError
+
+            async def pay(self, invoice_id: InvoiceId) -> TargetT:
+                row = await self.require_row(invoice_id)
+                return self.output(await self.repository.update(row, paid=True))
+
+    The munger must convert from the repository's model: another is refused when the manager is
+    built, not on the first query. ``get``, ``require`` and ``list`` come with the base.
     """
 
-    sql_model: ClassVar[type[Any]]
+    repository_type: ClassVar[type[SQLRepositoryBase[Any, Any]]]
+    not_found: ClassVar[type[LookupError]] = NotFoundError
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for base in getattr(cls, "__orig_bases__", ()):
+            arguments = get_args(base)
+            if arguments and isinstance(arguments[0], type) and issubclass(arguments[0], SQLRepositoryBase):
+                cls.repository_type = arguments[0]
 
     def __init__(self, munger: ModelMunger[TargetT, Any]) -> None:
         if not isinstance(munger, ModelMunger):
             raise TypeError(f"{type(self).__name__} needs a ModelMunger instance, got {munger!r}")
+        model = self.repository_type.model
         source = type(munger).source_type
-        if source is not None and not issubclass(self.sql_model, source):
+        if source is not None and not issubclass(model, source):
             raise TypeError(
-                f"{type(self).__name__} manages {self.sql_model.__name__}, but "
+                f"{type(self).__name__} manages {model.__name__}, but "
                 f"{type(munger).__name__} converts from {source.__name__}"
             )
         self.munger = munger
+        self.repository: RepositoryT = self.repository_type()  # type: ignore[assignment]
+
+    async def get(self, id_: Any) -> TargetT | None:
+        """The row with this key, converted; None if there is none."""
+        return self.output_or_none(await self.repository.get(id_))
+
+    async def require(self, id_: Any) -> TargetT:
+        """The row with this key, converted; ``not_found`` if there is none."""
+        return self.output(await self.require_row(id_))
+
+    async def list(self, *, offset: int = 0, limit: int = 100) -> Sequence[TargetT]:
+        return self.outputs(await self.repository.list(offset=offset, limit=limit))
+
+    async def require_row(self, id_: Any) -> Any:
+        """The row itself, for a change; ``not_found`` if there is none."""
+        return self.found(await self.repository.get(id_), f"{self.repository_type.model.__name__} {id_}")
+
+    def found(self, row: RowT | None, what: str) -> RowT:
+        """``row``, or ``not_found`` naming ``what`` was looked for: the one "or raise"."""
+        if row is None:
+            raise self.not_found(f"No {what}")
+        return row
+
+    def output(self, row: Any) -> TargetT:
+        return self.munger.to_model(row)
+
+    def output_or_none(self, row: Any | None) -> TargetT | None:
+        return None if row is None else self.munger.to_model(row)
+
+    def outputs(self, rows: Iterable[Any]) -> Sequence[TargetT]:
+        return self.munger.to_models(rows)

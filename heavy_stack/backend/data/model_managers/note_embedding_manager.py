@@ -1,72 +1,60 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from heavy_stack.backend.data.model_managers.base import BaseManager, TargetT
 from heavy_stack.backend.data.model_managers.note_manager import IDS_PER_STATEMENT
-from heavy_stack.backend.data.model_mungers.base import ModelMunger
 from heavy_stack.backend.data.repositories.note_embedding_repository import NoteEmbeddingRepository
-from heavy_stack.backend.data.sql_models.note import SQLNote
 from heavy_stack.backend.data.vector_models.note_embedding import NoteEmbedding
-from heavy_stack.backend.embeddings import Embedder, embed_off_loop
-from heavy_stack.shared_models.note import NoteId
+from heavy_stack.shared_models.note import NoteId, NoteVersion
 from heavy_stack.shared_models.user import UserId
 
+Vector = Sequence[float]
 
-class NoteEmbeddingManager(BaseManager[TargetT]):
-    """Notes' embeddings in the vector database: store them, and find a user's nearest notes."""
 
-    sql_model = NoteEmbedding
+class NoteEmbeddingManager(BaseManager[NoteEmbeddingRepository, TargetT]):
+    """Notes' embeddings in the vector database: store them, and find a user's nearest notes.
 
-    def __init__(self, munger: ModelMunger[TargetT, Any], embedder: Embedder) -> None:
-        super().__init__(munger)
-        self.embedder = embedder
-        self.embeddings = NoteEmbeddingRepository()
+    It stores and compares vectors; the caller embeds the text (see ``note_text``), so the slow
+    part runs where the caller chooses and this manager never blocks on a model.
+    """
 
-    async def store(self, notes: Sequence[SQLNote]) -> None:
-        """Embed the notes' current text and store it (replacing what was there).
-
-        The embedding runs in the embedding thread, before the first statement: the session
-        takes its connection only then, so none is held while a batch embeds.
-        """
-        vectors = await embed_off_loop(self.embedder, [note_text(note.title, note.body) for note in notes])
+    async def store(self, embedder: str, versions: Sequence[NoteVersion], vectors: Sequence[Vector]) -> None:
+        """Store each version's vector (replacing what the note had)."""
         rows = [
             NoteEmbedding(
-                note_id=note.id,
-                owner_id=note.owner_id,
-                note_updated_at=note.updated_at,
-                embedder=self.embedder.name,
-                embedding=vector,
+                note_id=version.id,
+                owner_id=version.owner_id,
+                note_updated_at=version.saved_at,
+                embedder=embedder,
+                embedding=list(vector),
             )
-            for note, vector in zip(notes, vectors, strict=True)
+            for version, vector in zip(versions, vectors, strict=True)
         ]
-        await self.embeddings.upsert(rows)
+        await self.repository.upsert(rows)
 
     async def nearest(
-        self, owner_id: UserId, title: str, body: str, *, exclude: NoteId, limit: int
+        self, owner_id: UserId, vector: Vector, *, embedder: str, exclude: NoteId, limit: int
     ) -> list[tuple[NoteId, float]]:
-        """The owner's other notes most similar to this text: ``(note id, similarity)``, best first.
+        """The owner's other notes closest to ``vector``: ``(note id, similarity)``, best first.
 
-        The text is embedded now, so this works even before the note's own embedding is stored.
-        Only vectors of this manager's embedder are compared.
+        Only vectors stored by ``embedder`` (the one that made ``vector``) are compared.
         """
-        [vector] = await embed_off_loop(self.embedder, [note_text(title, body)])
-        found = await self.embeddings.nearest(
-            owner_id, vector, embedder=self.embedder.name, exclude=exclude, limit=limit
+        found = await self.repository.nearest(
+            owner_id, vector, embedder=embedder, exclude=exclude, limit=limit
         )
         return [(note_id, 1.0 - distance) for note_id, distance in found]
 
-    async def delete(self, note_id: NoteId) -> None:
-        await self.embeddings.delete_by_note(note_id)
+    async def delete_for_note(self, note_id: NoteId) -> None:
+        await self.repository.delete_by_note(note_id)
 
-    async def embedded_by_others(self) -> list[NoteId]:
-        """The notes whose stored vector is not this embedder's (the embedder was changed)."""
-        return await self.embeddings.note_ids_not_by(self.embedder.name)
+    async def embedded_by_others(self, embedder: str) -> list[NoteId]:
+        """The notes whose stored vector is not ``embedder``'s (the embedder was changed)."""
+        return await self.repository.note_ids_not_by(embedder)
 
     async def delete_many(self, note_ids: Sequence[NoteId]) -> None:
         for start in range(0, len(note_ids), IDS_PER_STATEMENT):
-            await self.embeddings.delete_many(note_ids[start : start + IDS_PER_STATEMENT])
+            await self.repository.delete_many(note_ids[start : start + IDS_PER_STATEMENT])
 
 
 def note_text(title: str, body: str) -> str:

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
-from heavy_stack.backend.data.model_managers.base import BaseManager, TargetT
-from heavy_stack.backend.data.model_mungers.base import ModelMunger
+from heavy_stack.backend.data.model_managers.base import BaseManager, NotFoundError, TargetT
 from heavy_stack.backend.data.repositories.user_repository import UserRepository
 from heavy_stack.backend.data.sql_models.user import DISPLAY_NAME_MAX_LENGTH, SQLUser
 from heavy_stack.shared_models.user import UserId
@@ -13,41 +11,34 @@ DEMO_USER_EMAIL = "demo@example.com"
 DEMO_USER_NAME = "Demo User"
 
 
-class UserManager(BaseManager[TargetT]):
+class UserNotFoundError(NotFoundError):
+    """No user with that id."""
+
+
+class UserManager(BaseManager[UserRepository, TargetT]):
     """Users: lookup, creation and renaming, with e-mail addresses kept in one form."""
 
-    sql_model = SQLUser
-
-    def __init__(self, munger: ModelMunger[TargetT, Any]) -> None:
-        super().__init__(munger)
-        self.users = UserRepository()
-
-    async def get(self, user_id: UserId) -> TargetT | None:
-        row = await self.users.get(user_id)
-        return None if row is None else self.munger.to_model(row)
+    not_found = UserNotFoundError
 
     async def get_by_email(self, email: str) -> TargetT | None:
-        row = await self.users.get_by_email(normalize_email(email))
-        return None if row is None else self.munger.to_model(row)
+        return self.output_or_none(await self.repository.get_by_email(normalize_email(email)))
 
     async def create(self, email: str, display_name: str) -> TargetT:
         row = SQLUser(email=normalize_email(email), display_name=clean_display_name(display_name))
-        return self.munger.to_model(await self.users.add(row))
+        return self.output(await self.repository.add(row))
 
     async def rename(self, user_id: UserId, display_name: str) -> TargetT:
         """Give the user a new display name; ValueError (a message for the user) if it is unusable."""
         name = clean_display_name(display_name)
-        row = await self.users.get(user_id)
-        if row is None:
-            raise LookupError(f"No user {user_id}")
-        return self.munger.to_model(await self.users.update(row, display_name=name))
+        row = await self.require_row(user_id)
+        return self.output(await self.repository.update(row, display_name=name))
 
     async def get_or_create_demo_user(self, browser_binding: str | None = None) -> TargetT:
         """The demo user an anonymous visitor sees and may rename: one per browser (by its
         binding cookie), so no visitor can change what another sees; clients without the
         cookie (scripts, load tests) share the one at ``DEMO_USER_EMAIL``."""
         row = SQLUser(email=demo_user_email(browser_binding), display_name=DEMO_USER_NAME)
-        return self.munger.to_model(await self.users.add_unless_email_taken(row))
+        return self.output(await self.repository.add_unless_email_taken(row))
 
 
 def demo_user_email(browser_binding: str | None) -> str:

@@ -1,25 +1,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from heavy_stack.backend.data.model_managers.base import BaseManager, TargetT
-from heavy_stack.backend.data.model_mungers.base import ModelMunger
 from heavy_stack.backend.data.repositories.user_session_repository import UserSessionRepository
-from heavy_stack.backend.data.sql_models.base import utc_now
 from heavy_stack.backend.data.sql_models.user_session import SQLUserSession
+from heavy_stack.clock import utc_now
 from heavy_stack.shared_models.user import UserId
 from heavy_stack.shared_models.user_session import SessionPurpose
 
 
-class UserSessionManager(BaseManager[TargetT]):
+class UserSessionManager(BaseManager[UserSessionRepository, TargetT]):
     """Stored sessions, named by the digest of their token; expired ones do not exist."""
-
-    sql_model = SQLUserSession
-
-    def __init__(self, munger: ModelMunger[TargetT, Any]) -> None:
-        super().__init__(munger)
-        self.sessions = UserSessionRepository()
 
     async def start(
         self,
@@ -36,24 +28,23 @@ class UserSessionManager(BaseManager[TargetT]):
             expires_at=expires_at,
             browser_digest=browser_digest,
         )
-        return self.munger.to_model(await self.sessions.add(row))
+        return self.output(await self.repository.add(row))
 
     async def get(self, token_digest: str) -> TargetT | None:
-        row = await self.sessions.get_unexpired(token_digest, utc_now())
-        return None if row is None else self.munger.to_model(row)
+        return self.output_or_none(await self.repository.get_unexpired(token_digest, utc_now()))
 
     async def take(self, token_digest: str) -> TargetT | None:
         """Remove the session and return it if it had not expired: it can be taken once."""
-        row = await self.sessions.take(token_digest)
+        row = await self.repository.take(token_digest)
         if row is None or row.expires_at <= utc_now():
             return None
-        return self.munger.to_model(row)
+        return self.output(row)
 
     async def end(self, token_digest: str) -> None:
-        await self.sessions.delete_by_digest(token_digest)
+        await self.repository.delete_by_digest(token_digest)
 
     async def end_all(self, user_id: UserId) -> None:
-        await self.sessions.delete_for_user(user_id)
+        await self.repository.delete_for_user(user_id)
 
     async def delete_expired(self) -> int:
-        return await self.sessions.delete_expired(utc_now())
+        return await self.repository.delete_expired(utc_now())

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from heavy_stack.backend.data.model_mungers.base import IdentityMunger, ModelMunger
+from heavy_stack.backend.data.model_mungers.base import ModelMunger
 from heavy_stack.backend.data.sql_models.note import SQLNote
-from heavy_stack.shared_models.note import Note
+from heavy_stack.shared_models.note import Note, NoteVersion
 
 
 class NoteMunger(ModelMunger[Note, SQLNote]):
@@ -16,5 +16,12 @@ class NoteMunger(ModelMunger[Note, SQLNote]):
         )
 
 
-class SQLNoteMunger(IdentityMunger[SQLNote]):
-    pass
+class NoteVersionMunger(ModelMunger[NoteVersion, SQLNote]):
+    def to_model(self, source: SQLNote) -> NoteVersion:
+        return NoteVersion(
+            id=source.id,
+            owner_id=source.owner_id,
+            title=source.title,
+            body=source.body,
+            saved_at=source.updated_at,
+        )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, get_args
 
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -34,11 +34,11 @@ class NoVectorDatabaseSessionError(RuntimeError):
         super().__init__(
             "No vector database session is set (the vector_db_session context variable is empty). "
             "Open one with `async with database.vector_transaction():` around the calls that use "
-            "the vector database (see heavy_stack/backend/notes_search.py)."
+            "the vector database (see heavy_stack/backend/services/note_search.py)."
         )
 
 
-def current_session() -> AsyncSession:
+def current_db_session() -> AsyncSession:
     """The session set for the running handler, effect or test."""
     try:
         return db_session.get()
@@ -49,32 +49,42 @@ def current_session() -> AsyncSession:
 class SQLRepositoryBase(Generic[ModelT, IdT]):
     """Create, read, update and delete one SQL model, in the current session.
 
-    Subclasses name their model and add the queries their manager needs::
+    Name the model and its key type once, in the generic arguments, and add the queries the
+    manager needs::
 
         class InvoiceRepository(SQLRepositoryBase[SQLInvoice, InvoiceId]):
-            model = SQLInvoice
+            async def list_unpaid(self) -> Sequence[SQLInvoice]: ...
 
-    Writes are flushed, not committed: the heavy wrappers commit once the handler returns.
+    Repositories hold no state (the session comes from the context variable), so one instance
+    serves every request. Writes are flushed, not committed: the heavy wrappers commit once the
+    handler returns.
     """
 
-    model: ClassVar[type[Any]]
+    model: ClassVar[type[Any]]  # the model of the generic arguments, set for each subclass
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for base in getattr(cls, "__orig_bases__", ()):
+            arguments = get_args(base)
+            if arguments and isinstance(arguments[0], type) and issubclass(arguments[0], SQLModel):
+                cls.model = arguments[0]
 
     @property
-    def session(self) -> AsyncSession:
-        return current_session()
+    def db_session(self) -> AsyncSession:
+        return current_db_session()
 
     async def get(self, id_: IdT) -> ModelT | None:
-        return await self.session.get(self.model, id_)
+        return await self.db_session.get(self.model, id_)
 
     async def list(self, *, offset: int = 0, limit: int = 100) -> Sequence[ModelT]:
         statement = select(self.model).offset(offset).limit(limit)
-        return (await self.session.exec(statement)).all()
+        return (await self.db_session.exec(statement)).all()
 
     async def add(self, row: ModelT) -> ModelT:
         """Insert (or update) ``row`` and flush, so database defaults and errors show now."""
-        self.session.add(row)
-        await self.session.flush()
-        await self.session.refresh(row)
+        self.db_session.add(row)
+        await self.db_session.flush()
+        await self.db_session.refresh(row)
         return row
 
     async def update(self, row: ModelT, **changes: Any) -> ModelT:
@@ -83,15 +93,15 @@ class SQLRepositoryBase(Generic[ModelT, IdT]):
         return await self.add(row)
 
     async def delete(self, row: ModelT) -> None:
-        await self.session.delete(row)
-        await self.session.flush()
+        await self.db_session.delete(row)
+        await self.db_session.flush()
 
 
 class VectorRepositoryBase(SQLRepositoryBase[ModelT, IdT]):
     """A repository of a ``VectorModel``: the same methods, on the vector database's session."""
 
     @property
-    def session(self) -> AsyncSession:
+    def db_session(self) -> AsyncSession:
         try:
             return vector_db_session.get()
         except LookupError:

@@ -15,8 +15,6 @@ from heavy_stack.shared_models.user import UserId
 class NoteEmbeddingRepository(VectorRepositoryBase[NoteEmbedding, NoteId]):
     """``note_embeddings`` rows, in the vector database."""
 
-    model = NoteEmbedding
-
     async def upsert(self, rows: Sequence[NoteEmbedding]) -> None:
         """Insert or replace each note's embedding (embedding the same note twice is harmless)."""
         for row in rows:
@@ -26,7 +24,7 @@ class NoteEmbeddingRepository(VectorRepositoryBase[NoteEmbedding, NoteId]):
                 index_elements=[col(NoteEmbedding.note_id)],
                 set_={name: statement.excluded[name] for name in values if name != "note_id"},
             )
-            await self.session.exec(statement)
+            await self.db_session.exec(statement)
 
     async def nearest(
         self, owner_id: UserId, vector: Sequence[float], *, embedder: str, exclude: NoteId, limit: int
@@ -35,7 +33,9 @@ class NoteEmbeddingRepository(VectorRepositoryBase[NoteEmbedding, NoteId]):
         embedded by ``embedder``: another model's vectors are not comparable, whatever their size.
 
         An exact scan of one owner's rows (by the ``owner_id`` index): right for the few
-        hundred notes a person keeps. For searches across many rows, add an HNSW index.
+        hundred notes a person keeps, and exact. For searches across many rows, add an HNSW
+        index, and ``SET LOCAL hnsw.iterative_scan = strict_order`` (pgvector 0.8) so that the
+        owner filter, applied after the index scan, still finds ``limit`` rows.
         """
         embedding: Any = col(NoteEmbedding.embedding)  # pgvector's column type adds cosine_distance
         distance = embedding.cosine_distance(vector)
@@ -49,15 +49,15 @@ class NoteEmbeddingRepository(VectorRepositoryBase[NoteEmbedding, NoteId]):
             .order_by(distance)
             .limit(limit)
         )
-        return [(note_id, float(found)) for note_id, found in (await self.session.exec(statement)).all()]
+        return [(note_id, float(found)) for note_id, found in (await self.db_session.exec(statement)).all()]
 
     async def delete_by_note(self, note_id: NoteId) -> None:
-        await self.session.exec(delete(NoteEmbedding).where(col(NoteEmbedding.note_id) == note_id))
+        await self.db_session.exec(delete(NoteEmbedding).where(col(NoteEmbedding.note_id) == note_id))
 
     async def note_ids_not_by(self, embedder: str) -> list[NoteId]:
         """The notes whose stored vector another embedder made (a full scan: the catch-up's)."""
         statement = select(col(NoteEmbedding.note_id)).where(NoteEmbedding.embedder != embedder)
-        return list((await self.session.exec(statement)).all())
+        return list((await self.db_session.exec(statement)).all())
 
     async def delete_many(self, note_ids: Sequence[NoteId]) -> None:
-        await self.session.exec(delete(NoteEmbedding).where(col(NoteEmbedding.note_id).in_(note_ids)))
+        await self.db_session.exec(delete(NoteEmbedding).where(col(NoteEmbedding.note_id).in_(note_ids)))

@@ -7,5 +7,3 @@ from heavy_stack.shared_models.user import UserId
 
 class PasswordCredentialRepository(SQLRepositoryBase[SQLPasswordCredential, UserId]):
     """``password_credentials`` rows, by user id: get, add and update come from the base."""
-
-    model = SQLPasswordCredential

@@ -13,8 +13,6 @@ from heavy_stack.backend.data.sql_models.rate_limit_counter import SQLRateLimitC
 class RateLimitCounterRepository(SQLRepositoryBase[SQLRateLimitCounter, str]):
     """``rate_limit_counters`` rows, by key."""
 
-    model = SQLRateLimitCounter
-
     async def add_to_count(
         self, key: str, amount: int, window: timedelta, now: datetime
     ) -> SQLRateLimitCounter:
@@ -36,13 +34,13 @@ class RateLimitCounterRepository(SQLRepositoryBase[SQLRateLimitCounter, str]):
             )
             .returning(count, window_ends_at)
         )
-        new_count, ends_at = (await self.session.exec(statement)).one()
+        new_count, ends_at = (await self.db_session.exec(statement)).one()
         return SQLRateLimitCounter(key=key, count=new_count, window_ends_at=ends_at)
 
     async def delete_by_key(self, key: str) -> None:
-        await self.session.exec(delete(SQLRateLimitCounter).where(col(SQLRateLimitCounter.key) == key))
+        await self.db_session.exec(delete(SQLRateLimitCounter).where(col(SQLRateLimitCounter.key) == key))
 
     async def delete_expired(self, now: datetime) -> int:
         statement = delete(SQLRateLimitCounter).where(col(SQLRateLimitCounter.window_ends_at) <= now)
-        result = await self.session.exec(statement)
+        result = await self.db_session.exec(statement)
         return int(getattr(result, "rowcount", 0))

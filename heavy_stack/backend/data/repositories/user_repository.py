@@ -9,11 +9,9 @@ from heavy_stack.shared_models.user import UserId
 
 
 class UserRepository(SQLRepositoryBase[SQLUser, UserId]):
-    model = SQLUser
-
     async def get_by_email(self, email: str) -> SQLUser | None:
         statement = select(SQLUser).where(SQLUser.email == email)
-        return (await self.session.exec(statement)).first()
+        return (await self.db_session.exec(statement)).first()
 
     async def add_unless_email_taken(self, row: SQLUser) -> SQLUser:
         """Insert ``row`` unless its e-mail exists; return the stored row either way.
@@ -21,7 +19,7 @@ class UserRepository(SQLRepositoryBase[SQLUser, UserId]):
         Safe when two sessions race to create the same user (no unique-violation error).
         """
         statement = insert(SQLUser).values(row.model_dump()).on_conflict_do_nothing(index_elements=["email"])
-        await self.session.exec(statement)
+        await self.db_session.exec(statement)
         stored = await self.get_by_email(row.email)
         assert stored is not None, "the row exists: inserted now or by the other session"
         return stored
@@ -34,6 +32,6 @@ class UserRepository(SQLRepositoryBase[SQLUser, UserId]):
             .on_conflict_do_nothing(index_elements=["email"])
             .returning(col(SQLUser.id))
         )
-        if (await self.session.exec(statement)).first() is None:
+        if (await self.db_session.exec(statement)).first() is None:
             return None
         return await self.get(row.id)

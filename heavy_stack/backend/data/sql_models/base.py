@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData
 from sqlmodel import Field, SQLModel
 from sqlmodel.main import SQLModelMetaclass
+
+from heavy_stack.clock import utc_now
 
 # Named constraints keep migrations reviewable and portable (PostgreSQL and CockroachDB).
 NAMING_CONVENTION = {
@@ -57,10 +58,6 @@ class HeavyModel(SQLModel, metaclass=HeavyModelMeta):
     """
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def created_at_field() -> Any:

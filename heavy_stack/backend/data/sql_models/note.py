@@ -7,11 +7,8 @@ from sqlalchemy import Uuid
 from sqlmodel import Field
 
 from heavy_stack.backend.data.sql_models.base import HeavyModel, created_at_field
-from heavy_stack.shared_models.note import NoteId
+from heavy_stack.shared_models.note import BODY_MAX_LENGTH, TITLE_MAX_LENGTH, NoteId
 from heavy_stack.shared_models.user import UserId
-
-TITLE_MAX_LENGTH = 200
-BODY_MAX_LENGTH = 10_000
 
 
 class SQLNote(HeavyModel, table=True):
@@ -28,5 +25,5 @@ class SQLNote(HeavyModel, table=True):
     updated_at: datetime = created_at_field()
     # True from each save until the vector database has this text's embedding: written in the
     # same transaction as the note, so a note saved while the vector database is down is
-    # embedded later (see backend/notes_search.py).
+    # embedded later (see backend/services/note_search.py).
     embedding_pending: bool = Field(default=True, index=True)

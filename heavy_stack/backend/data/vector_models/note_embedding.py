@@ -7,9 +7,11 @@ from sqlalchemy import DateTime, Uuid
 from sqlmodel import Field
 
 from heavy_stack.backend.data.vector_models.base import VectorModel
-from heavy_stack.backend.embeddings import EMBEDDING_DIMENSION
 from heavy_stack.shared_models.note import NoteId
 from heavy_stack.shared_models.user import UserId
+
+# The size of the stored vectors: every embedder the app uses makes vectors of this size.
+EMBEDDING_DIMENSION = 256
 
 
 class NoteEmbedding(VectorModel, table=True):

@@ -1,0 +1,30 @@
+"""Security defaults every app gets: websocket origin check, security headers, size limits.
+
+``install_security_defaults`` is called by the app factory; each piece lives in its own module
+(``origin``, ``headers``) so a project can read, test or tighten it in one place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sanic import Sanic
+from sanic.signals import Event
+
+from heavy_stack.backend.web.security.headers import add_security_headers
+from heavy_stack.backend.web.security.origin import log_oversized_messages, refuse_foreign_websocket
+from heavy_stack.settings import Settings
+
+
+def install_security_defaults(app: Sanic[Any, Any], settings: Settings) -> None:
+    """Size limits, the websocket origin check and the security headers."""
+    # Sanic refuses a larger request body with 413, and closes a websocket that sends a larger
+    # message (close code 1009): only that connection, the server carries on.
+    app.config.REQUEST_MAX_SIZE = settings.max_request_bytes
+    app.config.WEBSOCKET_MAX_SIZE = settings.max_websocket_message_bytes
+    if settings.proxies_count:
+        # Behind that many reverse proxies, request.remote_addr is the client's address.
+        app.config.PROXIES_COUNT = settings.proxies_count
+    app.register_middleware(refuse_foreign_websocket, "request")
+    app.signal(Event.WEBSOCKET_HANDLER_BEFORE)(log_oversized_messages)
+    app.register_middleware(add_security_headers, "response")

@@ -1,0 +1,63 @@
+"""Forms: the one shape every page's form takes, and the message line under it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from reactpy import component, html
+
+from heavy_stack.frontend.heavy_context import HeavyContext
+from heavy_stack.frontend.hooks import heavy_event
+from heavy_stack.frontend.types import Component
+
+SubmitHandler = Callable[[HeavyContext, dict[str, Any]], Awaitable[None]] | Callable[[dict[str, Any]], None]
+
+
+@component
+def Form(id: str, on_submit: SubmitHandler, *children: Component) -> Component:
+    """A form whose submit runs ``on_submit`` on the server instead of loading a page.
+
+    ``on_submit`` is a heavy handler: an async one gets a ``HeavyContext`` and runs in one
+    transaction. Keep the fields' values in refs (``keep_in``), so a submit that arrives right
+    after the last keystroke still sees it. Like any component, ``Form(..., key=...)`` with a
+    new key starts afresh: an empty form.
+    """
+    return html.form({"id": id, "onSubmit": heavy_event(on_submit, prevent_default=True)}, *children)
+
+
+class FeedbackKind(StrEnum):
+    SUCCESS = "success"
+    ERROR = "error"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """What a form tells the person after they act: a success, an error or a plain notice."""
+
+    text: str = ""
+    kind: FeedbackKind = FeedbackKind.INFO
+
+    @classmethod
+    def success(cls, text: str) -> Feedback:
+        return cls(text, FeedbackKind.SUCCESS)
+
+    @classmethod
+    def error(cls, text: str) -> Feedback:
+        return cls(text, FeedbackKind.ERROR)
+
+    @classmethod
+    def info(cls, text: str) -> Feedback:
+        return cls(text, FeedbackKind.INFO)
+
+
+@component
+def FormMessage(feedback: Feedback, *, id: str) -> Component:
+    """The line under a form, styled by kind: errors are announced at once (``role="alert"``),
+    successes and notices politely (``role="status"``)."""
+    role = "alert" if feedback.kind is FeedbackKind.ERROR else "status"
+    class_name = f"form-message form-message-{feedback.kind}"
+    return html.p({"id": id, "className": class_name, "role": role}, feedback.text)

@@ -1,0 +1,35 @@
+"""ReactPy contexts the app root provides to every page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from reactpy import create_context
+from reactpy.types import Context
+
+from heavy_stack.backend.services.accounts.visitor import Visitor
+from heavy_stack.backend.services.container import AppServices
+from heavy_stack.shared_models.user import User
+
+
+@dataclass(frozen=True)
+class CurrentVisitor:
+    """This connection's visitor, and how handlers replace it (on sign-out, or a session ending)."""
+
+    visitor: Visitor
+    replace: Callable[[Visitor], None]
+
+
+AppServicesContext: Context[AppServices | None] = create_context(None)
+
+# Who is connected: client address, binding cookie, and session if signed in.
+VisitorContext: Context[CurrentVisitor | None] = create_context(None)
+
+# The signed-in user of this connection, or None.
+CurrentUserContext: Context[User | None] = create_context(None)
+
+# Shows a message in the page's notice banner (None clears it). The heavy wrappers call it when
+# a handler's transaction fails: pages do not report database failures themselves.
+ShowNotice = Callable[[str | None], None]
+NoticeContext: Context[ShowNotice | None] = create_context(None)

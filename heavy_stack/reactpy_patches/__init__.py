@@ -1,0 +1,94 @@
+"""Every change the app makes to ReactPy, in one list: read this before upgrading ReactPy.
+
+ReactPy is used stock from PyPI; where it falls short, the app patches it at run time rather
+than forking it. Each patch below names what it replaces, the ReactPy version it was written
+for, and how to tell whether a new version still needs it. ``install()`` applies the runtime
+patches (the app factory and the test drivers call it) and warns once when the installed
+ReactPy is not the version they were written for. ``tests/frontend/test_reactpy_patches.py``
+checks that every patched name still exists.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import version
+
+logger = logging.getLogger(__name__)
+
+WRITTEN_FOR = "1.1.0"
+
+
+@dataclass(frozen=True)
+class Patch:
+    """One change to ReactPy: where it lives, what it replaces, and why."""
+
+    module: str  # ours, where the patch lives (a module, or a file for the browser's side)
+    replaces: tuple[str, ...]  # the dotted names of what it swaps or wraps (empty: browser side)
+    why: str
+    still_needed_if: str  # what to try on a new ReactPy version
+    runtime: bool = True  # False: installed only by a development tool
+
+
+PATCHES: tuple[Patch, ...] = (
+    Patch(
+        module="heavy_stack.reactpy_patches.task_local_hooks",
+        replaces=("reactpy.core._life_cycle_hook._HOOK_STATE",),
+        why="ReactPy keeps the hook stack per thread; Sanic serves every websocket on one thread, "
+        "so two layouts rendering at once break each other ('Hook stack is in an invalid state').",
+        still_needed_if="tests/frontend/test_task_local_hooks.py fails with the patch switched off.",
+    ),
+    Patch(
+        module="heavy_stack.stream.guard",
+        replaces=("reactpy.backend.sanic.serve_layout",),
+        why="Checks every incoming frame (a malformed one closes only its own connection, with a "
+        "close code) and shows every message to the stream taps (the session recorder).",
+        still_needed_if="always: the app's own checks and recording live here.",
+    ),
+    Patch(
+        module="heavy_stack.stream.guard",
+        replaces=("sanic.server.websockets.impl.WebsocketImplProtocol.process_events",),
+        why="Sanic decodes text frames in a task of its own; invalid UTF-8 raised there and hung "
+        "the connection. The wrapper closes it with 1007 instead.",
+        still_needed_if="tests/server/test_malformed_frames.py hangs on invalid UTF-8 without it.",
+    ),
+    Patch(
+        module="heavy_stack/static/js/heavy_live.js",
+        replaces=(),
+        why="Wraps the websocket of ReactPy's browser client: the client reconnects but never re-sends the browser's location, so a reactpy-router "
+        "page renders empty after any reconnect; the page script resends it, shows a banner while "
+        "down and types unsent inputs back in.",
+        still_needed_if="tests/e2e/test_reconnect_in_browser.py fails without the script.",
+    ),
+    Patch(
+        module="heavy_stack_dev.live_layouts",
+        replaces=("reactpy.core.layout.Layout.__aenter__", "reactpy.core.layout.Layout.__aexit__"),
+        why="ReactPy keeps no registry of live layouts; hot reload needs one to re-render open pages.",
+        still_needed_if="ReactPy gains a registry of live layouts.",
+        runtime=False,
+    ),
+)
+
+
+def install() -> None:
+    """Apply the runtime patches (idempotent); warn if ReactPy is not the version they fit."""
+    # Imported here: each module patches on install(), never on import.
+    from heavy_stack.reactpy_patches import task_local_hooks
+    from heavy_stack.stream import guard
+
+    _warn_on_another_version()
+    task_local_hooks.install()
+    guard.install()
+
+
+@cache  # once per process
+def _warn_on_another_version() -> None:
+    installed = version("reactpy")
+    if installed != WRITTEN_FOR:
+        logger.warning(
+            "ReactPy %s is installed; the patches in heavy_stack/reactpy_patches were written for %s. "
+            "Check each one (see PATCHES) before relying on this version.",
+            installed,
+            WRITTEN_FOR,
+        )
