@@ -57,17 +57,17 @@ format: install ## Format and autofix with ruff
 	$(RUN) ruff format .
 	$(RUN) ruff check --fix .
 
-pave-db: install ## Drop and recreate all tables (local databases only; asks first)
-	$(RUN) python dev_scripts/pave_db.py
+pave-db: install ## Drop and recreate all tables (local databases only; asks first, YES=1 does not)
+	$(RUN) python dev_scripts/pave_db.py $(if $(YES),--yes)
 
-migrations: install ## Autogenerate, apply and test a migration on a scratch database (MESSAGE="add invoices", or asks)
-	$(RUN) python dev_scripts/create_and_test_migrations.py $(if $(MESSAGE),--message "$(MESSAGE)")
+migrations: install ## Autogenerate, apply and test a migration on a scratch database (MESSAGE="add invoices", AUTO_NAME=1, or asks)
+	$(RUN) python dev_scripts/create_and_test_migrations.py $(if $(MESSAGE),--message "$(MESSAGE)") $(if $(AUTO_NAME),--auto-name)
 
 migrate: install ## Apply the migrations to the configured database (alembic upgrade head)
 	$(RUN) alembic upgrade head
 
-add-table: install ## Add a table with all its layers and a test (asks for the names)
-	$(RUN) python dev_scripts/add_table.py
+add-table: install ## Add a table with all its layers and a test (asks, or TABLE=invoices [MODEL=SQLInvoice PK=InvoiceId])
+	$(RUN) python dev_scripts/add_table.py $(if $(TABLE),--table $(TABLE) --yes) $(if $(MODEL),--model $(MODEL)) $(if $(PK),--pk $(PK))
 
 rename: ## Rename the project (asks for the new name); once, right after cloning
 	$(PYTHON) rename_project.py

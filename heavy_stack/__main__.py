@@ -13,9 +13,7 @@ from pathlib import Path
 from sanic import Sanic
 from sanic.worker.loader import AppLoader
 
-from heavy_stack.app import create_app
-from heavy_stack.backend.data import migrations
-from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
+from heavy_stack.app import create_app, prepare_embedded_database
 from heavy_stack.backend.data.migrations import SchemaStateError
 from heavy_stack.settings import (
     ENV_PREFIX,
@@ -81,13 +79,8 @@ def main(argv: list[str] | None = None) -> None:
 
 async def _migrate_the_embedded_database(settings: Settings) -> None:
     # Before Sanic starts, so a schema it cannot use is one line, not a listener's traceback.
-    # The handle stays attached: the server's start-up listener gets the same PostgreSQL.
-    embedded = await EmbeddedPostgres.start(settings.data_dir)
-    engine = migrations.migration_engine(embedded.sql_url)
-    try:
-        logging.getLogger("heavy_stack.app").info("%s", await migrations.bring_to_head(engine))
-    finally:
-        await engine.dispose()
+    # The handle stays attached: the server's listeners find it prepared and get the same PostgreSQL.
+    await prepare_embedded_database(settings)
 
 
 def _refuse_a_busy_port(settings: Settings) -> None:

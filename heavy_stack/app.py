@@ -22,6 +22,7 @@ from heavy_stack.backend.web.app_state import AppState, HeavyApp
 from heavy_stack.backend.web.health import livez, readyz
 from heavy_stack.backend.web.http_defaults import install_http_defaults
 from heavy_stack.backend.web.security import install_security_defaults
+from heavy_stack.backend.web.worker_manager import hold_stops_until_workers_started
 from heavy_stack.frontend.app_root import ServerRoot
 from heavy_stack.frontend.brython_assets import page_head_html, register_brython_routes
 from heavy_stack.settings import Settings
@@ -34,6 +35,9 @@ APP_NAME = "heavy_stack"
 STATIC_DIR = Path(__file__).parent / "static"
 # How often expired sessions and rate-limit counters are deleted.
 HOUSEKEEPING_SECONDS = 3600
+# Embedded databases this process has started and migrated, by data folder; each one's handle
+# stays attached (so PostgreSQL keeps running for the workers) until the main process stops.
+_prepared: dict[Path, EmbeddedPostgres] = {}
 
 
 def create_app(*, settings: Settings | None = None, name: str = APP_NAME) -> HeavyApp:
@@ -61,6 +65,12 @@ def create_app(*, settings: Settings | None = None, name: str = APP_NAME) -> Hea
     install_http_defaults(app)  # last: it adds HEAD to the routes registered above
     if settings.recording_path is not None:
         _record_sessions(app, settings.recording_path)
+    # Main process (also of ``sanic heavy_stack.app:create_app --factory``): the embedded
+    # database is started and migrated once, before any worker, as ``python -m heavy_stack`` does.
+    app.main_process_start(_prepare_before_workers)
+    # Main process of Sanic's worker manager only: a stop asked for while workers start.
+    app.main_process_ready(hold_stops_until_workers_started)
+    app.main_process_stop(_release_prepared)
     app.before_server_start(_open_database)
     app.after_server_start(_announce)
     app.after_server_start(_start_background_jobs)
@@ -75,6 +85,41 @@ def _record_sessions(app: HeavyApp, path: Path) -> None:
     app.ctx.stream_taps.append(recorder)
     app.before_server_start(lambda _app: recorder.open())
     app.after_server_stop(lambda _app: recorder.close())
+
+
+async def prepare_embedded_database(settings: Settings) -> EmbeddedPostgres:
+    """Start the embedded PostgreSQL and bring it to the migrations' head, once per process.
+
+    Raises ``SchemaStateError`` when the database is ahead of the code. Workers then only
+    attach: two of them never race to create the databases or to migrate.
+    """
+    embedded = _prepared.get(settings.data_dir)
+    if embedded is None:
+        embedded = await EmbeddedPostgres.start(settings.data_dir)
+        engine = migrations.migration_engine(embedded.sql_url)
+        try:
+            logger.info("%s", await migrations.bring_to_head(engine))
+        finally:
+            await engine.dispose()
+        _prepared[settings.data_dir] = embedded
+    return embedded
+
+
+async def _prepare_before_workers(app: HeavyApp) -> None:
+    settings = app.ctx.settings
+    if not settings.uses_embedded_db:
+        return
+    try:
+        await prepare_embedded_database(settings)
+    except migrations.SchemaStateError as error:
+        logger.error("Cannot start: %s", error)
+        raise SystemExit(2) from None
+
+
+async def _release_prepared(_app: HeavyApp) -> None:
+    while _prepared:
+        # The last process to detach stops PostgreSQL (pgserver counts the handles).
+        await _prepared.popitem()[1].stop()
 
 
 async def _open_database(app: HeavyApp) -> None:

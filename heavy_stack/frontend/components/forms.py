@@ -17,15 +17,19 @@ SubmitHandler = Callable[[HeavyContext, dict[str, Any]], Awaitable[None]] | Call
 
 
 @component
-def Form(id: str, on_submit: SubmitHandler, *children: Component) -> Component:
+def Form(id: str, on_submit: SubmitHandler, *children: Component, reset_key: str | None = None) -> Component:
     """A form whose submit runs ``on_submit`` on the server instead of loading a page.
 
     ``on_submit`` is a heavy handler: an async one gets a ``HeavyContext`` and runs in one
     transaction. Keep the fields' values in refs (``keep_in``), so a submit that arrives right
-    after the last keystroke still sees it. Like any component, ``Form(..., key=...)`` with a
-    new key starts afresh: an empty form.
+    after the last keystroke still sees it. A new ``reset_key`` replaces the form's elements in
+    the browser: a fresh, empty form (after a successful add, say).
     """
-    return html.form({"id": id, "onSubmit": heavy_event(on_submit, prevent_default=True)}, *children)
+    attributes: dict[str, Any] = {"id": id, "onSubmit": heavy_event(on_submit, prevent_default=True)}
+    if reset_key is not None:
+        # A key on the element itself: the browser gets new inputs, not the old ones reused.
+        attributes["key"] = f"{id}-{reset_key}"
+    return html.form(attributes, *children)
 
 
 class FeedbackKind(StrEnum):

@@ -91,7 +91,7 @@ def NotesPage() -> Component:
                 LineInput("Title", keep_in(title), id="new-note-title"),
                 TextArea("Text", keep_in(body), id="new-note-body", max_length=BODY_MAX_LENGTH),
                 Button("Add note", id="new-note-submit", type="submit"),
-                key=str(form_key),  # a new key: a fresh, empty form
+                reset_key=str(form_key),
             ),
             _message(message),
         ),

@@ -1,0 +1,67 @@
+"""Make Ctrl+C / SIGTERM stop Sanic's worker manager even before it has seen the workers start.
+
+``sanic heavy_stack.app:create_app --factory`` (and ``python -m heavy_stack`` with several
+workers) serve under Sanic's ``WorkerManager``: a main process that first waits until every
+worker has acknowledged its start-up (``wait_for_ack``), then watches them. Sanic 25.12's
+shutdown handler does not end that first wait: it marks the workers TERMINATED (so they can no
+longer count as acknowledged) and posts the "stop" message, which ``wait_for_ack`` reads, posts
+again and reads again. The main process then spins (with the manager process answering its
+state queries) at about half a core and never exits. It happens whenever the signal comes
+before the main process has looked at the acks: while a worker is still starting, and up to
+~0.1 s after the last one started answering.
+
+So a stop asked for during start-up is held until every worker has started (or one has died),
+then handed to Sanic's own handler; the workers then stop through their shutdown listeners, not
+with a KeyboardInterrupt in the middle of theirs. A second signal meanwhile is Sanic's at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+from sanic import Sanic
+
+logger = logging.getLogger(__name__)
+
+
+def hold_stops_until_workers_started(app: Sanic[Any, Any]) -> None:
+    """``main_process_ready`` listener: see the module docstring."""
+    manager = app.manager
+    all_workers_ack = getattr(manager, "_all_workers_ack", None)
+    if all_workers_ack is None or not hasattr(manager, "_shutting_down"):
+        # Another Sanic: its manager may not need this; serve as it does.
+        logger.debug("Sanic's WorkerManager has changed: its signal handling is left as it is")
+        return
+    # Sanic leaves it unannotated; it is a signal handler.
+    sanic_handler: Callable[[int, FrameType | None], None] = manager.shutdown_signal
+    held: list[int] = []
+    started = False
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        # Only note it here: Sanic's handler queries the manager process, which the
+        # interrupted main loop may be waiting on in the middle of a query of its own.
+        if started or held:
+            sanic_handler(signum, frame)
+        else:
+            held.append(signum)
+
+    def all_acked_or_stopping() -> bool:
+        nonlocal started
+        if manager._shutting_down:
+            return True  # Sanic's wait would never end: its stop message is what comes next
+        if all_workers_ack():
+            started = True
+        elif not held or all(process.is_alive() for process in manager.transient_processes):
+            return False
+        if held:
+            sanic_handler(held[0], None)
+        return True
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, on_signal)
+    # An instance attribute: only this manager's wait_for_ack sees it.
+    setattr(manager, "_all_workers_ack", all_acked_or_stopping)  # noqa: B010

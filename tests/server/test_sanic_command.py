@@ -1,0 +1,113 @@
+"""Sanic's own command, ``sanic heavy_stack.app:create_app --factory``, serves and stops cleanly.
+
+It runs under Sanic's worker manager (a main process and worker processes), unlike
+``python -m heavy_stack`` with one worker. Each test starts it on an embedded PostgreSQL of its
+own (no database URL, a data folder in a temporary directory) and signals the main process
+right after the first ``/healthz`` 200: the moment its main process used to spin for ever.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from heavy_stack.backend.data.embedded_postgres import _postmaster
+from heavy_stack.settings import ENV_PREFIX, PROJECT_ROOT
+from heavy_stack_testing.live_server import free_port
+
+pytestmark = pytest.mark.server
+
+STARTUP_SECONDS = 60.0
+# The bound the task asks for: a stop takes a few seconds, not Sanic's 10 s give-up waits.
+STOP_SECONDS = 8.0
+SANIC = Path(sys.executable).with_name("sanic")
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Iterator[Path]:
+    folder = tmp_path / "data"
+    yield folder
+    postmaster = _postmaster(folder / "pgdata")
+    if postmaster is not None:  # never leave a server behind, whatever the test did
+        postmaster.kill()
+
+
+def _start(data_dir: Path, log_path: Path, *args: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith(ENV_PREFIX)}
+    env[f"{ENV_PREFIX}DATA_DIR"] = str(data_dir)
+    command = [
+        str(SANIC),
+        "heavy_stack.app:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    with log_path.open("wb") as log:
+        # A session of its own: a failed test can kill the main process with its children.
+        process = subprocess.Popen(
+            [*command, *args], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=log, start_new_session=True
+        )
+    return process, f"http://127.0.0.1:{port}"
+
+
+def _wait_until_healthy(process: subprocess.Popen[bytes], base_url: str, log_path: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"exited with {process.returncode}:\n{log_path.read_text()}"
+        try:
+            with urllib.request.urlopen(base_url + "/healthz", timeout=5) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.HTTPError, OSError):
+            pass
+        time.sleep(0.1)
+    os.killpg(process.pid, signal.SIGKILL)
+    raise AssertionError(f"no /healthz 200 in {STARTUP_SECONDS} s:\n{log_path.read_text()}")
+
+
+@pytest.mark.parametrize(
+    ("stop_signal", "args"),
+    [
+        (signal.SIGINT, ()),
+        (signal.SIGTERM, ()),
+        (signal.SIGTERM, ("--workers", "2")),
+        (signal.SIGINT, ("--single-process",)),
+    ],
+    ids=["sigint", "sigterm", "sigterm-2-workers", "sigint-single-process"],
+)
+def test_the_sanic_command_stops_with_its_embedded_postgres(
+    stop_signal: signal.Signals, args: tuple[str, ...], data_dir: Path, tmp_path: Path
+) -> None:
+    log_path = tmp_path / "sanic.log"
+    process, base_url = _start(data_dir, log_path, *args)
+    try:
+        _wait_until_healthy(process, base_url, log_path)
+        assert _postmaster(data_dir / "pgdata") is not None  # the embedded one serves it
+
+        process.send_signal(stop_signal)
+        try:
+            returncode = process.wait(STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"still running {STOP_SECONDS} s after {stop_signal.name}") from None
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+    log = log_path.read_text(errors="replace")
+    assert returncode == 0, log
+    assert _postmaster(data_dir / "pgdata") is None, "PostgreSQL was left running"
+    assert "Traceback" not in log
+    assert "Server Stopped" in log
