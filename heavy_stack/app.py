@@ -16,6 +16,7 @@ from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
 from heavy_stack.backend.services.accounts.stores import AccountStores
 from heavy_stack.backend.services.background import run_every
 from heavy_stack.backend.services.container import AppServices
+from heavy_stack.backend.services.embeddings import shutdown_embedding_worker
 from heavy_stack.backend.web.accounts import install_accounts
 from heavy_stack.backend.web.app_state import AppState, HeavyApp
 from heavy_stack.backend.web.health import livez, readyz
@@ -78,6 +79,7 @@ def create_app(*, settings: Settings | None = None, name: str = APP_NAME) -> Hea
     app.after_server_start(_start_background_jobs)
     app.before_server_stop(_stop_background_jobs)
     app.after_server_stop(_close_database)
+    app.after_server_stop(lambda _app: shutdown_embedding_worker())
     return app
 
 
@@ -113,7 +115,9 @@ async def _open_database(app: HeavyApp) -> None:
         sql_url, vector_url = settings.sql_db_url, settings.vector_db_url or settings.sql_db_url
     database = Database.connect(sql_url, vector_url, pool_size=settings.db_pool_size)
     await _check_schema(settings, sql_url)
-    app.ctx.opened_services = AppServices(database, settings, AccountStores.open(settings))
+    services = app.ctx.opened_services = AppServices(database, settings, AccountStores.open(settings))
+    # Load the embedder now (a model takes a moment), not on the first note someone opens.
+    logger.info("Embedder: %s", services.embedder.name)
 
 
 async def _check_schema(settings: Settings, sql_url: str) -> None:

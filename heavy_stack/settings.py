@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 from enum import StrEnum
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Annotated, Any, Self
 
@@ -29,6 +30,34 @@ class Environment(StrEnum):
 class LogFormat(StrEnum):
     TEXT = "text"
     JSON = "json"
+
+
+class EmbedderName(StrEnum):
+    """The values of ``HEAVY_STACK_EMBEDDER`` (the embedders: backend/services/embeddings.py)."""
+
+    HASHED = "hashed"
+    WORDLLAMA = "wordllama"
+
+
+# The package each optional embedder needs, and the extra of this project that installs it.
+EMBEDDER_PACKAGES = {EmbedderName.WORDLLAMA: "wordllama"}
+SEMANTIC_EXTRA = "semantic"
+
+
+def missing_embedder_package(name: EmbedderName) -> str | None:
+    """Why embedder ``name`` cannot load here (its package is not installed), or None.
+
+    Here, not beside the embedders, so that settings (the bottom layer) can refuse the setting
+    at start-up without importing the services.
+    """
+    package = EMBEDDER_PACKAGES.get(name)
+    if package is None or find_spec(package) is not None:
+        return None
+    return (
+        f"the {name} embedder needs the optional package {package}: install the project's "
+        f"'{SEMANTIC_EXTRA}' extra (uv sync --extra {SEMANTIC_EXTRA}, or pip install "
+        f"'heavy-stack[{SEMANTIC_EXTRA}]'), or choose {EmbedderName.HASHED}"
+    )
 
 
 class SettingsError(ValueError):
@@ -91,6 +120,9 @@ class Settings(BaseSettings):
     max_websocket_message_bytes: int = Field(default=256 * 1024, ge=1024)
     # How often notes saved while the vector database was down are embedded again.
     embedding_retry_seconds: float = Field(default=30.0, gt=0)
+    # Which text embedder finds related notes: the built-in hashed one, or a semantic model
+    # from an optional extra (see backend/services/embeddings.py).
+    embedder: EmbedderName = EmbedderName.HASHED
 
     @field_validator("allowed_origins", "allowed_hosts", mode="before")
     @classmethod
@@ -105,6 +137,13 @@ class Settings(BaseSettings):
         # "HEAVY_STACK_LOG_FORMAT=" in .env means the default; "JSON" means json.
         if isinstance(value, str):
             return value.strip().lower() or None
+        return value
+
+    @field_validator("embedder")
+    @classmethod
+    def _embedder_installed(cls, value: EmbedderName) -> EmbedderName:
+        if (problem := missing_embedder_package(value)) is not None:
+            raise ValueError(problem)
         return value
 
     @model_validator(mode="after")

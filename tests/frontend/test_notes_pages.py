@@ -1,23 +1,32 @@
-"""The notes example in process: every layer, the vector database, and other users' notes."""
+"""The notes example in process: every layer, the vector database, and other users' notes.
+
+Every test runs on each embedder (the ``settings`` fixture below): the hashed one and the
+semantic model.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import math
 from dataclasses import replace
+from pathlib import Path
 
+import pytest
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from heavy_stack.backend.data.db_connection import create_engine, create_sessionmaker
 from heavy_stack.backend.data.model_managers.note_manager import NoteManager
 from heavy_stack.backend.data.model_mungers.note_mungers import NoteMunger, NoteVersionMunger
+from heavy_stack.backend.data.vector_models import NoteEmbedding
 from heavy_stack.backend.services.accounts.visitor import Visitor
 from heavy_stack.backend.services.container import AppServices
-from heavy_stack.backend.services.embeddings import default_embedder
-from heavy_stack.backend.services.note_search import NoteSearch
-from heavy_stack.shared_models.note import Note
+from heavy_stack.settings import EmbedderName, Settings
+from heavy_stack.shared_models.note import Note, NoteId
 from heavy_stack_testing.fixtures.pages import NewAccount, OpenPage
 from heavy_stack_testing.page_driver import InProcessPage
+
+from tests.embedders import EMBEDDER_NAMES
 
 # Nothing listens on port 1: a vector database that is down.
 UNREACHABLE = "postgresql+asyncpg://postgres@127.0.0.1:1/nothing"
@@ -28,6 +37,12 @@ NOTES = {
     "Postgres indexes": "PostgreSQL indexes for vectors: pgvector offers HNSW and IVFFlat",
     "Bread baking": "flour, water, salt and yeast; bake the bread in a hot oven",
 }
+
+
+@pytest.fixture(params=EMBEDDER_NAMES)
+def settings(tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    """The suite's settings, with ``HEAVY_STACK_EMBEDDER`` set to each embedder in turn."""
+    return Settings(_env_file=None, data_dir=tmp_path / "data", embedder=request.param)
 
 
 async def add_note(page: InProcessPage, title: str, body: str) -> None:
@@ -118,7 +133,8 @@ async def test_related_notes_are_the_closest_three_in_order_of_similarity(
         shown = [element.text.split(" · ")[0] for element in page.layout.find_all(tag="li")]
 
     assert related is not None
-    assert shown == expected_order(query, [note for title, note in notes.items() if title != "Vector search"])
+    others = [note for title, note in notes.items() if title != "Vector search"]
+    assert shown == expected_order(rolled_back_services, query, others)
     assert shown[0] == "Postgres indexes"
 
 
@@ -133,9 +149,9 @@ async def wait_until_embedded(services: AppServices, owner: Visitor, timeout: fl
             await asyncio.sleep(0.05)
 
 
-def expected_order(query: Note, others: list[Note]) -> list[str]:
+def expected_order(services: AppServices, query: Note, others: list[Note]) -> list[str]:
     """The other notes by cosine similarity of their embeddings to the query's, best first."""
-    embed = default_embedder().embed
+    embed = services.embedder.embed
 
     def vector(note: Note) -> list[float]:
         return embed([f"{note.title}\n{note.body}"])[0]
@@ -188,10 +204,58 @@ async def test_a_note_saved_while_the_vector_database_is_down_is_embedded_later(
     assert pending.title == "Written offline"
 
     # The vector database is back: the server's catch-up job embeds what waited.
-    assert await NoteSearch(rolled_back_services.database).catch_up() >= 1
+    assert await rolled_back_services.note_search.catch_up() >= 1
     assert await NoteManager(NoteVersionMunger()).list_embedding_pending(only=[note.id]) == []
     async with open_page("/notes", visitor=ada) as page:
         await add_note(page, "Written online", NOTES["Postgres indexes"])
     online = next(item for item in await notes_of(ada) if item.title == "Written online")
     async with open_page(f"/notes/{online.id}", visitor=ada) as page:
         await page.wait_for_element(f"related-{note.id}")
+
+
+async def test_after_a_change_of_embedder_only_its_vectors_are_compared_and_all_notes_are_embedded_again(
+    open_page: OpenPage, new_account: NewAccount, rolled_back_services: AppServices
+) -> None:
+    current = rolled_back_services.settings.embedder
+    previous = next(name for name in EmbedderName if name != current)
+    before = replace(rolled_back_services, settings=replace_embedder(rolled_back_services.settings, previous))
+    ada = await new_account()
+    async with open_page("/notes", visitor=ada, services=before) as page:
+        for title, body in NOTES.items():
+            await add_note(page, title, body)
+        await wait_until_embedded(before, ada)
+    notes = {note.title: note for note in await notes_of(ada)}
+    ids = [note.id for note in notes.values()]
+    assert set((await embedders_of(rolled_back_services, ids)).values()) == {before.embedder.name}
+
+    # The server restarts with the setting changed: the old vectors are not compared to new ones.
+    query = notes["Vector search"]
+    async with open_page(f"/notes/{query.id}", visitor=ada) as page:
+        await page.wait_for_text("related-notes", "No other notes yet.")
+
+    # Its catch-up job embeds every note again, with the current embedder.
+    assert await rolled_back_services.note_search.catch_up() >= len(NOTES)
+    assert set((await embedders_of(rolled_back_services, ids)).values()) == {
+        rolled_back_services.embedder.name
+    }
+    async with open_page(f"/notes/{query.id}", visitor=ada) as page:
+        await page.wait_until(
+            lambda: (
+                page.layout.has(id="related-notes")
+                and len(page.layout.find(id="related-notes").model.get("children", [])) == 3
+            )
+        )
+        assert page.layout.find(tag="li").text.startswith("Postgres indexes")
+
+
+def replace_embedder(settings: Settings, name: EmbedderName) -> Settings:
+    return settings.model_copy(update={"embedder": name})
+
+
+async def embedders_of(services: AppServices, ids: list[NoteId]) -> dict[NoteId, str]:
+    """Which embedder made the stored vector of each of these notes."""
+    async with services.database.vector_transaction() as session:
+        statement = select(col(NoteEmbedding.note_id), col(NoteEmbedding.embedder)).where(
+            col(NoteEmbedding.note_id).in_(ids)
+        )
+        return dict((await session.exec(statement)).all())

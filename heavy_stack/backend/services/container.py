@@ -14,6 +14,7 @@ from heavy_stack.backend.data.db_connection import Database
 from heavy_stack.backend.data.model_managers.registry import Managers, managers
 from heavy_stack.backend.services.accounts.service import AccountService
 from heavy_stack.backend.services.accounts.stores import AccountStores
+from heavy_stack.backend.services.embeddings import Embedder, load_embedder
 from heavy_stack.backend.services.note_search import NoteSearch
 from heavy_stack.settings import Settings
 
@@ -36,6 +37,12 @@ class AppServices:
     def accounts(self) -> AccountService:
         return AccountService(self.settings, self.account_stores)
 
+    @property
+    def embedder(self) -> Embedder:
+        """The text embedder ``HEAVY_STACK_EMBEDDER`` names (loaded once per process)."""
+        return load_embedder(self.settings.embedder)
+
     @cached_property
     def note_search(self) -> NoteSearch:
-        return NoteSearch(self.database)
+        # The one embedder for stored vectors and queries alike: another's are not comparable.
+        return NoteSearch(self.database, self.embedder)

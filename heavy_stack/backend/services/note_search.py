@@ -5,13 +5,18 @@ commits, the page asks ``NoteSearch.embed_pending`` to embed it (an after-commit
 stores the vector and clears the flag. If the vector database is down, the note is saved all
 the same and stays pending: the server's catch-up job embeds whatever is
 pending every ``embedding_retry_seconds`` (``catch_up``).
+
+Embedding runs in the embedding thread (``embed_off_loop``), never on the event loop: a
+catch-up batch of 100 long notes leaves every page answering. Each vector records its embedder;
+searches compare only the current embedder's, and after a change of ``HEAVY_STACK_EMBEDDER`` the
+catch-up job embeds every note again.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -20,7 +25,7 @@ from heavy_stack.backend.data.db_connection import Database
 from heavy_stack.backend.data.model_managers.note_embedding_manager import note_text
 from heavy_stack.backend.data.model_managers.registry import managers
 from heavy_stack.backend.data.vector_models import VectorModel
-from heavy_stack.backend.services.embeddings import Embedder, default_embedder
+from heavy_stack.backend.services.embeddings import Embedder, embed_off_loop
 from heavy_stack.shared_models.note import Note, NoteId, RelatedNote
 from heavy_stack.shared_models.user import UserId
 
@@ -37,7 +42,8 @@ class NoteSearch:
     """Embedding notes and finding related ones, over the app's two databases."""
 
     database: Database
-    embedder: Embedder = field(default_factory=default_embedder)
+    # The app's (``AppServices.embedder``): stored vectors and queries must come from the same one.
+    embedder: Embedder
 
     async def related(
         self, owner_id: UserId, note: Note, limit: int = RELATED_COUNT
@@ -46,10 +52,11 @@ class NoteSearch:
         cannot be reached. Needs the caller's SQL transaction (a heavy handler or effect)."""
         try:
             # The text is embedded now: this works before the note's own embedding is stored.
-            vector = self.embedder.embed([note_text(note.title, note.body)])[0]
+            # In the embedding thread, before the vector transaction takes a connection.
+            [vector] = await embed_off_loop(self.embedder, [note_text(note.title, note.body)])
             async with self.database.vector_transaction():
                 nearest = await managers().note_embeddings.nearest(
-                    owner_id, vector, exclude=note.id, limit=limit
+                    owner_id, vector, embedder=self.embedder.name, exclude=note.id, limit=limit
                 )
         except VECTOR_DATABASE_ERRORS as error:
             logger.warning("Vector database unavailable, no related notes: %s", _short(error))
@@ -70,7 +77,9 @@ class NoteSearch:
             pending = await managers().note_versions.list_embedding_pending(limit, only)
         if not pending:
             return 0
-        vectors = self.embedder.embed([note_text(version.title, version.body) for version in pending])
+        # In the embedding thread, with no transaction open: no connection waits on the batch.
+        texts = [note_text(version.title, version.body) for version in pending]
+        vectors = await embed_off_loop(self.embedder, texts)
         try:
             async with self.database.vector_transaction():
                 await managers().note_embeddings.store(self.embedder.name, pending, vectors)
@@ -90,18 +99,41 @@ class NoteSearch:
             logger.warning("Vector database unavailable, embedding of %s left: %s", note_id, _short(error))
 
     async def catch_up(self) -> int:
-        """Create missing vector tables, then embed everything pending; how many were embedded.
+        """Create missing vector tables, queue the notes another embedder embedded, then embed
+        everything pending; how many were embedded.
 
         The server runs this every ``embedding_retry_seconds``; in several server processes at
         once it is harmless (embedding a note twice stores the same vector).
         """
         embedded = 0
-        if await self.ensure_tables():
+        if await self.ensure_tables() and await self.queue_other_embedders() is not None:
             while (batch := await self.embed_pending()) > 0:
                 embedded += batch
                 if batch < BATCH_SIZE:
                     break
         return embedded
+
+    async def queue_other_embedders(self) -> int | None:
+        """Mark pending the notes whose stored vector another embedder made (the setting changed),
+        and drop such vectors of deleted notes; how many were queued, None if unreachable."""
+        try:
+            async with self.database.vector_transaction():
+                others = await managers().note_embeddings.embedded_by_others(self.embedder.name)
+        except VECTOR_DATABASE_ERRORS as error:
+            logger.warning("Vector database unavailable, no re-embedding: %s", _short(error))
+            return None
+        if not others:
+            return 0
+        async with self.database.transaction():
+            queued = await managers().note_versions.mark_pending(others)
+        if gone := sorted(set(others) - set(queued)):
+            try:
+                async with self.database.vector_transaction():
+                    await managers().note_embeddings.delete_many(gone)
+            except VECTOR_DATABASE_ERRORS as error:
+                logger.warning("Vector database unavailable, old vectors left: %s", _short(error))
+        logger.info("%d note(s) to embed again with %s", len(queued), self.embedder.name)
+        return len(queued)
 
     async def ensure_tables(self) -> bool:
         """Create the ``vector`` extension and missing vector tables; False if unreachable."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from heavy_stack.backend.data.model_managers.base import BaseManager, TargetT
+from heavy_stack.backend.data.model_managers.note_manager import IDS_PER_STATEMENT
 from heavy_stack.backend.data.repositories.note_embedding_repository import NoteEmbeddingRepository
 from heavy_stack.backend.data.vector_models.note_embedding import NoteEmbedding
 from heavy_stack.shared_models.note import NoteId, NoteVersion
@@ -33,14 +34,27 @@ class NoteEmbeddingManager(BaseManager[NoteEmbeddingRepository, TargetT]):
         await self.repository.upsert(rows)
 
     async def nearest(
-        self, owner_id: UserId, vector: Vector, *, exclude: NoteId, limit: int
+        self, owner_id: UserId, vector: Vector, *, embedder: str, exclude: NoteId, limit: int
     ) -> list[tuple[NoteId, float]]:
-        """The owner's other notes closest to ``vector``: ``(note id, similarity)``, best first."""
-        found = await self.repository.nearest(owner_id, vector, exclude=exclude, limit=limit)
+        """The owner's other notes closest to ``vector``: ``(note id, similarity)``, best first.
+
+        Only vectors stored by ``embedder`` (the one that made ``vector``) are compared.
+        """
+        found = await self.repository.nearest(
+            owner_id, vector, embedder=embedder, exclude=exclude, limit=limit
+        )
         return [(note_id, 1.0 - distance) for note_id, distance in found]
 
     async def delete_for_note(self, note_id: NoteId) -> None:
         await self.repository.delete_by_note(note_id)
+
+    async def embedded_by_others(self, embedder: str) -> list[NoteId]:
+        """The notes whose stored vector is not ``embedder``'s (the embedder was changed)."""
+        return await self.repository.note_ids_not_by(embedder)
+
+    async def delete_many(self, note_ids: Sequence[NoteId]) -> None:
+        for start in range(0, len(note_ids), IDS_PER_STATEMENT):
+            await self.repository.delete_many(note_ids[start : start + IDS_PER_STATEMENT])
 
 
 def note_text(title: str, body: str) -> str:

@@ -9,6 +9,9 @@ from heavy_stack.clock import utc_now
 from heavy_stack.shared_models.note import BODY_MAX_LENGTH, TITLE_MAX_LENGTH, NoteId, NoteVersion
 from heavy_stack.shared_models.user import UserId
 
+# asyncpg takes at most 32,767 parameters in one statement: long id lists go in chunks.
+IDS_PER_STATEMENT = 1000
+
 
 class NoteNotFoundError(NotFoundError):
     """No note with that id belongs to that user (whether it exists for someone else is not said)."""
@@ -53,6 +56,14 @@ class NoteManager(BaseManager[NoteRepository, TargetT]):
     ) -> Sequence[TargetT]:
         """Notes (of any owner, or among ``only``) whose current text has no embedding yet."""
         return self.outputs(await self.repository.list_embedding_pending(limit, only))
+
+    async def mark_pending(self, note_ids: Sequence[NoteId]) -> Sequence[NoteId]:
+        """Have these notes embedded again (by the catch-up job); returns the ids that exist."""
+        chunks = [
+            note_ids[start : start + IDS_PER_STATEMENT]
+            for start in range(0, len(note_ids), IDS_PER_STATEMENT)
+        ]
+        return [note_id for chunk in chunks for note_id in await self.repository.mark_pending(chunk)]
 
     async def mark_embedded(self, versions: Sequence[NoteVersion]) -> None:
         """Record that these versions of the notes are embedded (later saves stay pending)."""

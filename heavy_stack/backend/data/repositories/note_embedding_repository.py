@@ -27,9 +27,10 @@ class NoteEmbeddingRepository(VectorRepositoryBase[NoteEmbedding, NoteId]):
             await self.db_session.exec(statement)
 
     async def nearest(
-        self, owner_id: UserId, vector: Sequence[float], *, exclude: NoteId, limit: int
+        self, owner_id: UserId, vector: Sequence[float], *, embedder: str, exclude: NoteId, limit: int
     ) -> list[tuple[NoteId, float]]:
-        """The owner's notes closest to ``vector`` (cosine distance, nearest first).
+        """The owner's notes closest to ``vector`` (cosine distance, nearest first), among those
+        embedded by ``embedder``: another model's vectors are not comparable, whatever their size.
 
         An exact scan of one owner's rows (by the ``owner_id`` index): right for the few
         hundred notes a person keeps, and exact. For searches across many rows, add an HNSW
@@ -40,7 +41,11 @@ class NoteEmbeddingRepository(VectorRepositoryBase[NoteEmbedding, NoteId]):
         distance = embedding.cosine_distance(vector)
         statement = (
             select(col(NoteEmbedding.note_id), distance)
-            .where(NoteEmbedding.owner_id == owner_id, NoteEmbedding.note_id != exclude)
+            .where(
+                NoteEmbedding.owner_id == owner_id,
+                NoteEmbedding.embedder == embedder,
+                NoteEmbedding.note_id != exclude,
+            )
             .order_by(distance)
             .limit(limit)
         )
@@ -48,3 +53,11 @@ class NoteEmbeddingRepository(VectorRepositoryBase[NoteEmbedding, NoteId]):
 
     async def delete_by_note(self, note_id: NoteId) -> None:
         await self.db_session.exec(delete(NoteEmbedding).where(col(NoteEmbedding.note_id) == note_id))
+
+    async def note_ids_not_by(self, embedder: str) -> list[NoteId]:
+        """The notes whose stored vector another embedder made (a full scan: the catch-up's)."""
+        statement = select(col(NoteEmbedding.note_id)).where(NoteEmbedding.embedder != embedder)
+        return list((await self.db_session.exec(statement)).all())
+
+    async def delete_many(self, note_ids: Sequence[NoteId]) -> None:
+        await self.db_session.exec(delete(NoteEmbedding).where(col(NoteEmbedding.note_id).in_(note_ids)))

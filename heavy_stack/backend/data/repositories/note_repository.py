@@ -42,6 +42,16 @@ class NoteRepository(SQLRepositoryBase[SQLNote, NoteId]):
             statement = statement.where(col(SQLNote.id).in_(only))
         return (await self.db_session.exec(statement.order_by(col(SQLNote.updated_at)).limit(limit))).all()
 
+    async def mark_pending(self, note_ids: Sequence[NoteId]) -> list[NoteId]:
+        """Set the pending flag on these notes; the ids that exist."""
+        statement = (
+            update(SQLNote)
+            .where(col(SQLNote.id).in_(note_ids))
+            .values(embedding_pending=True)
+            .returning(col(SQLNote.id))
+        )
+        return list((await self.db_session.exec(statement)).scalars())
+
     async def mark_embedded(self, note_id: NoteId, updated_at: datetime) -> None:
         """Clear the pending flag, unless the note was saved again since ``updated_at``."""
         statement = (
