@@ -2,7 +2,7 @@
 
 The vector database holds only what can be computed again from the SQL database (embeddings),
 so its tables are not migrated: the app creates missing ones at start-up, and a changed table is
-dropped and refilled (see ``backend/notes_search.py``).
+dropped and refilled (see ``backend/services/note_search.py``).
 """
 
 from heavy_stack.backend.data.vector_models.base import VectorModel
