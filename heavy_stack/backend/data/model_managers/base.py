@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, ClassVar, Generic, TypeVar, get_args
+from typing import Any, ClassVar, Generic, TypeVar
 
+from heavy_stack.backend.data.generics import generic_argument
 from heavy_stack.backend.data.model_mungers.base import ModelMunger
 from heavy_stack.backend.data.repositories.base import SQLRepositoryBase
 
@@ -39,10 +40,8 @@ class BaseManager(Generic[RepositoryT, TargetT]):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        for base in getattr(cls, "__orig_bases__", ()):
-            arguments = get_args(base)
-            if arguments and isinstance(arguments[0], type) and issubclass(arguments[0], SQLRepositoryBase):
-                cls.repository_type = arguments[0]
+        if (repository := generic_argument(cls, 0, SQLRepositoryBase)) is not None:
+            cls.repository_type = repository
 
     def __init__(self, munger: ModelMunger[TargetT, Any]) -> None:
         if not isinstance(munger, ModelMunger):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
-from typing import Any, ClassVar, Generic, TypeVar, get_args
+from typing import Any, ClassVar, Generic, TypeVar
+
+from heavy_stack.backend.data.generics import generic_argument
 
 TargetT = TypeVar("TargetT")
 SourceT = TypeVar("SourceT")
@@ -21,10 +23,8 @@ class ModelMunger(ABC, Generic[TargetT, SourceT]):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        for base in getattr(cls, "__orig_bases__", ()):
-            args = get_args(base)
-            if args and isinstance(args[-1], type):
-                cls.source_type = args[-1]
+        if (source := generic_argument(cls, -1, object)) is not None:
+            cls.source_type = source
 
     @abstractmethod
     def to_model(self, source: SourceT) -> TargetT: ...

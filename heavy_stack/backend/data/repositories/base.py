@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar, Generic, TypeVar, get_args
+from typing import Any, ClassVar, Generic, TypeVar
 
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from heavy_stack.backend.data.db_connection import db_session, vector_db_session
+from heavy_stack.backend.data.generics import generic_argument
 
 ModelT = TypeVar("ModelT", bound=SQLModel)
 IdT = TypeVar("IdT")
@@ -64,10 +65,8 @@ class SQLRepositoryBase(Generic[ModelT, IdT]):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        for base in getattr(cls, "__orig_bases__", ()):
-            arguments = get_args(base)
-            if arguments and isinstance(arguments[0], type) and issubclass(arguments[0], SQLModel):
-                cls.model = arguments[0]
+        if (model := generic_argument(cls, 0, SQLModel)) is not None:
+            cls.model = model
 
     @property
     def db_session(self) -> AsyncSession:
