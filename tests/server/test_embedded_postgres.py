@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
-import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -46,23 +44,9 @@ def _wait_for(condition: Callable[[], bool], what: str, timeout: float = RECOVER
     raise AssertionError(f"not within {timeout} s: {what}")
 
 
-@pytest.fixture
-def data_dir() -> Iterator[Path]:
-    # Not under pytest's base temp: another pytest run starting meanwhile makes that folder
-    # private again, and PostgreSQL (another user when the tests run as root) loses its files.
-    top = Path(tempfile.mkdtemp(prefix="heavy-stack-embedded-test-"))
-    folder = top / "data"
-    yield folder
-    postmaster = _postmaster(folder / "pgdata")
-    if postmaster is not None:  # never leave a server behind, whatever the test did
-        postmaster.kill()
-        postmaster.wait(10)
-    shutil.rmtree(top, ignore_errors=True)
-
-
-def test_a_killed_embedded_postgres_is_started_again(data_dir: Path, tmp_path: Path) -> None:
-    pgdata = data_dir / "pgdata"
-    with live_server({"DATA_DIR": str(data_dir)}, tmp_path / "server.log") as server:
+def test_a_killed_embedded_postgres_is_started_again(embedded_data_dir: Path, tmp_path: Path) -> None:
+    pgdata = embedded_data_dir / "pgdata"
+    with live_server({"DATA_DIR": str(embedded_data_dir)}, tmp_path / "server.log") as server:
         killed = _postmaster(pgdata)
         assert killed is not None
         killed.send_signal(signal.SIGKILL)
@@ -76,23 +60,23 @@ def test_a_killed_embedded_postgres_is_started_again(data_dir: Path, tmp_path: P
 
 
 def test_after_a_crash_a_clean_stop_stops_postgres_and_a_stale_pid_file_is_no_trap(
-    data_dir: Path, tmp_path: Path
+    embedded_data_dir: Path, tmp_path: Path
 ) -> None:
-    pgdata = data_dir / "pgdata"
-    with live_server({"DATA_DIR": str(data_dir)}, tmp_path / "crashed.log") as crashed:
+    pgdata = embedded_data_dir / "pgdata"
+    with live_server({"DATA_DIR": str(embedded_data_dir)}, tmp_path / "crashed.log") as crashed:
         crashed.process.kill()  # kill -9: the app cannot detach from PostgreSQL
         crashed.process.wait()
     assert crashed.process.pid in _handles(pgdata)
     assert _postmaster(pgdata) is not None  # left running, as the wheel does
 
-    with live_server({"DATA_DIR": str(data_dir)}, tmp_path / "again.log"):
+    with live_server({"DATA_DIR": str(embedded_data_dir)}, tmp_path / "again.log"):
         assert crashed.process.pid not in _handles(pgdata)
     assert _postmaster(pgdata) is None  # the clean stop stopped it
 
     # A reboot later, the old id belongs to another program (here: this test's process).
     pid_file = pgdata / POSTMASTER_FILE
     pid_file.write_text(f"{os.getpid()}\n{pgdata}\n")
-    with live_server({"DATA_DIR": str(data_dir)}, tmp_path / "rebooted.log") as rebooted:
+    with live_server({"DATA_DIR": str(embedded_data_dir)}, tmp_path / "rebooted.log") as rebooted:
         assert _status(rebooted, "/readyz") == 200
     assert "Removed a stale" in rebooted.log()
 

@@ -15,7 +15,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,19 +31,10 @@ STOP_SECONDS = 8.0
 SANIC = Path(sys.executable).with_name("sanic")
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Iterator[Path]:
-    folder = tmp_path / "data"
-    yield folder
-    postmaster = _postmaster(folder / "pgdata")
-    if postmaster is not None:  # never leave a server behind, whatever the test did
-        postmaster.kill()
-
-
-def _start(data_dir: Path, log_path: Path, *args: str) -> tuple[subprocess.Popen[bytes], str]:
+def _start(embedded_data_dir: Path, log_path: Path, *args: str) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith(ENV_PREFIX)}
-    env[f"{ENV_PREFIX}DATA_DIR"] = str(data_dir)
+    env[f"{ENV_PREFIX}DATA_DIR"] = str(embedded_data_dir)
     command = [
         str(SANIC),
         "heavy_stack.app:create_app",
@@ -88,13 +78,13 @@ def _wait_until_healthy(process: subprocess.Popen[bytes], base_url: str, log_pat
     ids=["sigint", "sigterm", "sigterm-2-workers", "sigint-single-process"],
 )
 def test_the_sanic_command_stops_with_its_embedded_postgres(
-    stop_signal: signal.Signals, args: tuple[str, ...], data_dir: Path, tmp_path: Path
+    stop_signal: signal.Signals, args: tuple[str, ...], embedded_data_dir: Path, tmp_path: Path
 ) -> None:
     log_path = tmp_path / "sanic.log"
-    process, base_url = _start(data_dir, log_path, *args)
+    process, base_url = _start(embedded_data_dir, log_path, *args)
     try:
         _wait_until_healthy(process, base_url, log_path)
-        assert _postmaster(data_dir / "pgdata") is not None  # the embedded one serves it
+        assert _postmaster(embedded_data_dir / "pgdata") is not None  # the embedded one serves it
 
         process.send_signal(stop_signal)
         try:
@@ -108,6 +98,6 @@ def test_the_sanic_command_stops_with_its_embedded_postgres(
 
     log = log_path.read_text(errors="replace")
     assert returncode == 0, log
-    assert _postmaster(data_dir / "pgdata") is None, "PostgreSQL was left running"
+    assert _postmaster(embedded_data_dir / "pgdata") is None, "PostgreSQL was left running"
     assert "Traceback" not in log
     assert "Server Stopped" in log

@@ -97,10 +97,12 @@ def test_every_make_target_the_readme_names_exists(fresh_copy: Path) -> None:
         assert result.returncode == 0, f"{command}: {result.stderr}"
 
 
-def test_make_run_serves_on_a_fresh_copy_without_uv_on_path(fresh_copy: Path, tmp_path: Path) -> None:
+def test_make_run_serves_on_a_fresh_copy_without_uv_on_path(
+    fresh_copy: Path, tmp_path: Path, embedded_data_dir: Path
+) -> None:
     port = free_port()
     env = without_uv(dict(os.environ))
-    env |= {f"{ENV_PREFIX}PORT": str(port), f"{ENV_PREFIX}DATA_DIR": str(tmp_path / "data")}
+    env |= {f"{ENV_PREFIX}PORT": str(port), f"{ENV_PREFIX}DATA_DIR": str(embedded_data_dir)}
     log_path = tmp_path / "make-run.log"
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(

@@ -61,8 +61,8 @@ async def test_a_database_ahead_of_the_code_is_refused(scratch_engine: AsyncEngi
     assert "newer than this code" in (await migrations.schema_state(scratch_engine) or "")
 
 
-def test_make_migrate_works_on_the_database_make_run_made(tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
+def test_make_migrate_works_on_the_database_make_run_made(tmp_path: Path, embedded_data_dir: Path) -> None:
+    data_dir = embedded_data_dir
     with live_server({"DATA_DIR": str(data_dir)}, tmp_path / "run.log") as server:
         assert "migrated from revision none" in server.log()
     env = {f"{ENV_PREFIX}DATA_DIR": str(data_dir), "PATH": str(Path(sys.executable).parent)}
@@ -79,8 +79,10 @@ def test_make_migrate_works_on_the_database_make_run_made(tmp_path: Path) -> Non
     assert "already exists" not in result.stderr
 
 
-async def test_make_run_on_a_database_ahead_of_the_code_says_so_in_one_line(tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
+async def test_make_run_on_a_database_ahead_of_the_code_says_so_in_one_line(
+    tmp_path: Path, embedded_data_dir: Path
+) -> None:
+    data_dir = embedded_data_dir
     embedded = await EmbeddedPostgres.start(data_dir)
     engine = migrations.migration_engine(embedded.sql_url)
     try:
