@@ -8,7 +8,7 @@ server's CPU on a click that re-renders a section (see "Where the time goes" in
 docs/benchmarks.md). Most children are strings, which fail the check the slow way.
 
 The replacements below give the same answers: plain strings, dicts and ReactPy's own
-``Component`` and ``EventHandler`` classes are recognised by their exact type first, and any
+``Component``, context provider and ``EventHandler`` classes are recognised by their exact type first, and any
 other object still goes through the Protocol check, so a project's own component-like classes
 work as before. ``install()`` swaps the two module-level functions in place (idempotent).
 """
@@ -22,6 +22,7 @@ import reactpy.core.layout
 import reactpy.core.vdom
 from reactpy.core.component import Component
 from reactpy.core.events import EventHandler, to_event_handler_function
+from reactpy.core.hooks import _ContextProvider
 from reactpy.core.types import ComponentType, EventHandlerDict, EventHandlerType, VdomChild
 
 _original_children_info = reactpy.core.layout._get_children_info
@@ -42,7 +43,7 @@ def children_info(children: list[VdomChild]) -> Sequence[tuple[Any, Any, Any]]:
             child_type, key = _STRING_TYPE, None
         elif kind is dict or isinstance(child, dict):
             child_type, key = _DICT_TYPE, child.get("key")  # type: ignore[union-attr]
-        elif kind is Component or isinstance(child, ComponentType):
+        elif kind is Component or kind is _ContextProvider or isinstance(child, ComponentType):
             child_type, key = _COMPONENT_TYPE, child.key  # type: ignore[union-attr]
         else:
             child, child_type, key = f"{child}", _STRING_TYPE, None

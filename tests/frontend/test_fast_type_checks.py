@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from reactpy import component, html
@@ -71,3 +72,30 @@ def test_the_app_installs_it() -> None:
 
     install()
     assert fast_type_checks.is_installed()
+
+
+def test_hooks_keep_one_stop_event_per_render_that_started_effects() -> None:
+    from reactpy.core._life_cycle_hook import LifeCycleHook
+
+    from heavy_stack.reactpy_patches import install, light_hooks
+
+    install()
+    assert light_hooks.is_installed()
+    hook = LifeCycleHook(lambda: None)
+
+    async def renders() -> None:
+        await hook.affect_layout_did_render()  # no effect: nothing kept
+        ran: list[bool] = []
+
+        async def effect(stop: asyncio.Event) -> None:
+            ran.append(True)
+            await stop.wait()
+
+        hook.add_effect(effect)
+        await hook.affect_layout_did_render()
+        await asyncio.sleep(0)
+        await hook.affect_component_will_unmount()  # sets the stop event, waits for the effect
+        assert ran == [True]
+
+    asyncio.run(renders())
+    assert hook._effect_stops == []
