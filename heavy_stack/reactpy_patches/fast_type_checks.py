@@ -72,7 +72,7 @@ def separate_attributes_and_event_handlers(
 
 def install() -> None:
     """Put the faster checks in place of ReactPy's (idempotent)."""
-    reactpy.core.layout._get_children_info = children_info  # type: ignore[assignment]
+    reactpy.core.layout._get_children_info = children_info
     reactpy.core.vdom.separate_attributes_and_event_handlers = separate_attributes_and_event_handlers
 
 

@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 from reactpy import component, html
-from reactpy.core.events import EventHandler
+from reactpy.core.events import EventHandler, to_event_handler_function
 
 from heavy_stack.frontend.types import Component
 from heavy_stack.reactpy_patches import fast_type_checks
@@ -48,7 +48,7 @@ def test_children_are_sorted_as_reactpy_sorts_them() -> None:
 
 
 def test_attributes_and_handlers_are_separated_as_reactpy_separates_them() -> None:
-    handler = EventHandler(lambda _data: None)
+    handler = EventHandler(to_event_handler_function(lambda _data: None))
     attributes = {
         "id": "x",
         "tabIndex": 1,
