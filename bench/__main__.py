@@ -364,9 +364,15 @@ def _percent(share: float | None) -> str:
     return "" if share is None else f"{share:.0%}"
 
 
+ANALYSIS_HEADING = "## Where the time goes"
+
+
 def write_report(table: str, output: Path) -> None:
+    """Write the run's tables; a hand-written "Where the time goes" section below them is kept."""
     today = datetime.date.today().isoformat()
     output.parent.mkdir(parents=True, exist_ok=True)
+    previous = output.read_text() if output.exists() else ""
+    kept = previous[previous.find(ANALYSIS_HEADING) :] if ANALYSIS_HEADING in previous else ""
     output.write_text(
         "# Benchmarks\n\n"
         f"Latest `make bench` run ({today}). Re-run it on your machine: figures depend on it.\n"
@@ -375,7 +381,7 @@ def write_report(table: str, output: Path) -> None:
         "Per s: round trips per second for one client; answered events per second for a replay.\n"
         "Server CPU is the app process only (PostgreSQL runs in its own processes); Locust CPU is\n"
         "the load generator, on the same machine. 100% is one core.\n\n"
-        f"{table}\n"
+        f"{table}\n" + (f"\n{kept}" if kept else "")
     )
 
 
