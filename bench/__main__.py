@@ -5,7 +5,10 @@
 3. the landing page's "Read again" click: ``heavy_event`` → manager → repository → PostgreSQL;
 4. the demo recording replayed by N concurrent Locust users against one server process;
 5. the server's memory with 1, 100 and 1,000 idle sessions;
-6. in Chromium (when installed): page load to the first render and to Brython's first answer.
+6. in Chromium (when installed): page load to the first render and to Brython's first answer;
+7. capacity: the demo replay at saturation with ``HEAVY_STACK_WORKERS=1`` and ``2``;
+8. the related-notes query over one owner's 1,000 / 10,000 / 100,000 notes, with and
+   without an HNSW index (``bench/vectors.py``).
 
 Servers run on 127.0.0.1 on a throwaway embedded PostgreSQL. Results are printed and written
 to ``docs/benchmarks.md`` with a description of the machine.
@@ -37,12 +40,13 @@ from bench.apps import ECHO_PATH
 from bench.measure import (
     Latencies,
     children_cpu_sample,
-    cpu_sample,
     cpu_share,
     machine_description,
     round_trips,
     rss_kb,
+    tree_cpu_sample,
 )
+from bench.vectors import VectorRow, measure_vectors
 
 REPORT = PROJECT_ROOT / "docs" / "benchmarks.md"
 # What a click looks like on the wire, so the echo carries the same bytes.
@@ -59,6 +63,10 @@ class Plan:
     duration_s: int
     sessions: list[int]
     browser: bool
+    workers: list[int]  # capacity runs, one server per count
+    capacity_users: int  # enough users to keep every worker busy
+    vector_sizes: list[int]
+    vector_queries: int
 
 
 FULL = Plan(
@@ -68,8 +76,23 @@ FULL = Plan(
     duration_s=30,
     sessions=[1, 100, 1000],
     browser=True,
+    workers=[1, 2],
+    capacity_users=500,
+    vector_sizes=[1_000, 10_000, 100_000],
+    vector_queries=100,
 )
-QUICK = Plan(round_trips=100, warmup=20, users=[1, 5], duration_s=5, sessions=[1, 10], browser=False)
+QUICK = Plan(
+    round_trips=100,
+    warmup=20,
+    users=[1, 5],
+    duration_s=5,
+    sessions=[1, 10],
+    browser=False,
+    workers=[1, 2],
+    capacity_users=5,
+    vector_sizes=[1_000],
+    vector_queries=10,
+)
 
 
 @dataclass(frozen=True)
@@ -91,6 +114,8 @@ class Results:
     rows: list[Row] = field(default_factory=list)
     memory: list[tuple[int, int]] = field(default_factory=list)  # (sessions, RSS KiB); 0 = baseline
     page_load_ms: tuple[float, float] | None = None  # (first render, Brython's first answer)
+    capacity: list[tuple[int, Row]] = field(default_factory=list)  # (workers, replay at saturation)
+    vectors: list[VectorRow] = field(default_factory=list)
 
 
 def row_from(scenario: str, latencies: Latencies) -> Row:
@@ -104,9 +129,11 @@ def row_from(scenario: str, latencies: Latencies) -> Row:
 
 
 @contextmanager
-def serve(folder: Path, name: str, module: str = "heavy_stack", *args: str) -> Iterator[LiveServer]:
+def serve(
+    folder: Path, name: str, module: str = "heavy_stack", *args: str, workers: int = 1
+) -> Iterator[LiveServer]:
     """A server on 127.0.0.1; the real app uses the run's embedded database under ``folder``."""
-    settings = {"DATA_DIR": str(folder / "data"), "LOG_LEVEL": "WARNING"}
+    settings = {"DATA_DIR": str(folder / "data"), "LOG_LEVEL": "WARNING", "WORKERS": str(workers)}
     with live_server(settings, folder / f"{name}.log", module=module, args=args) as server:
         yield server
 
@@ -149,8 +176,9 @@ async def measure_heavy_click(server: LiveServer, plan: Plan) -> Row:
         return row_from("3. heavy_event click with a DB read", latencies)
 
 
-def measure_replay(server: LiveServer, users: int, plan: Plan) -> Row:
-    before, locust_before = cpu_sample(server.process.pid), children_cpu_sample()
+def measure_replay(server: LiveServer, users: int, plan: Plan, scenario: str | None = None) -> Row:
+    """The demo recording replayed by ``users``; server CPU counts its worker processes too."""
+    before, locust_before = tree_cpu_sample(server.process.pid), children_cpu_sample()
     result = run_replay(
         server.base_url,
         DEMO_RECORDING,
@@ -159,11 +187,11 @@ def measure_replay(server: LiveServer, users: int, plan: Plan) -> Row:
         run_time=f"{plan.duration_s}s",
         timeout=plan.duration_s + 120,
     )
-    after, locust_after = cpu_sample(server.process.pid), children_cpu_sample()
+    after, locust_after = tree_cpu_sample(server.process.pid), children_cpu_sample()
     total = result.total
     elapsed = max(total.last_request - total.first_request, 1e-9)
     return Row(
-        f"4. demo replay, {users} user{'s' if users > 1 else ''}",
+        scenario or f"4. demo replay, {users} user{'s' if users > 1 else ''}",
         total.percentile(0.50),
         total.percentile(0.95),
         total.percentile(0.99),
@@ -244,6 +272,15 @@ async def run(plan: Plan) -> Results:
                 results.page_load_ms = await measure_page_load(server)
         async with heavy_server(folder) as server:  # a fresh process for memory
             results.memory = await measure_memory(server, plan.sessions)
+        for workers in plan.workers:
+            print(f"Capacity: {plan.capacity_users} users against {workers} worker(s)…")
+            with serve(folder, f"workers-{workers}", workers=workers) as server:
+                row = await asyncio.to_thread(
+                    measure_replay, server, plan.capacity_users, plan, f"{workers} worker(s)"
+                )
+                results.capacity.append((workers, row))
+        print("The related-notes query as one owner's notes grow…")
+        results.vectors = await measure_vectors(folder / "vectors", plan.vector_sizes, plan.vector_queries)
     return results
 
 
@@ -265,6 +302,10 @@ def render(results: Results, machine: str, plan: Plan) -> str:
     for sessions, kb in results.memory:
         per_session = "" if sessions == 0 else f"{(kb - baseline) / sessions:,.0f}"
         lines.append(f"| {sessions:,} | {kb / 1024:,.1f} | {per_session} |")
+    if results.capacity:
+        lines += _capacity_table(results.capacity, plan)
+    if results.vectors:
+        lines += _vector_table(results.vectors, plan)
     if results.page_load_ms:
         render_ms, answer_ms = results.page_load_ms
         lines += [
@@ -280,13 +321,58 @@ def render(results: Results, machine: str, plan: Plan) -> str:
     return "\n".join(lines)
 
 
+def _capacity_table(capacity: list[tuple[int, Row]], plan: Plan) -> list[str]:
+    one = next((row.per_second for workers, row in capacity if workers == 1), None)
+    lines = [
+        "",
+        f"Capacity: the demo replay with {plan.capacity_users} users (saturation), one server per "
+        "worker count; server CPU sums the server's processes.",
+        "",
+        "| workers | answered events/s | per server core | × 1 worker | p50 ms | p95 ms | failures "
+        "| server CPU | Locust CPU |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for workers, row in capacity:
+        per_core = row.per_second / row.server_cpu if row.server_cpu else 0.0
+        ratio = f"{row.per_second / one:.2f}" if one else ""
+        lines.append(
+            f"| {workers} | {row.per_second:,.0f} | {per_core:,.0f} | {ratio} | {row.p50:.0f} "
+            f"| {row.p95:.0f} | {row.failures} | {_percent(row.server_cpu)} | {_percent(row.locust_cpu)} |"
+        )
+    return lines
+
+
+def _vector_table(rows: list[VectorRow], plan: Plan) -> list[str]:
+    lines = [
+        "",
+        f"Related notes (`NoteEmbeddingRepository.nearest`, 3 nearest): {plan.vector_queries} queries "
+        "per row over one owner's notes, beside 10,000 notes of 100 other owners; recall is the "
+        "share of the exact answer found.",
+        "",
+        "| owner's notes | index | p50 ms | p95 ms | recall | index build s |",
+        "| ---: | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for row in rows:
+        build = f"{row.build_s:.1f}" if row.build_s else ""
+        lines.append(
+            f"| {row.notes:,} | {row.index} | {row.p50_ms:.2f} | {row.p95_ms:.2f} | {row.recall:.0%} | {build} |"
+        )
+    return lines
+
+
 def _percent(share: float | None) -> str:
     return "" if share is None else f"{share:.0%}"
 
 
+ANALYSIS_HEADING = "## Where the time goes"
+
+
 def write_report(table: str, output: Path) -> None:
+    """Write the run's tables; a hand-written "Where the time goes" section below them is kept."""
     today = datetime.date.today().isoformat()
     output.parent.mkdir(parents=True, exist_ok=True)
+    previous = output.read_text() if output.exists() else ""
+    kept = previous[previous.find(ANALYSIS_HEADING) :] if ANALYSIS_HEADING in previous else ""
     output.write_text(
         "# Benchmarks\n\n"
         f"Latest `make bench` run ({today}). Re-run it on your machine: figures depend on it.\n"
@@ -295,7 +381,7 @@ def write_report(table: str, output: Path) -> None:
         "Per s: round trips per second for one client; answered events per second for a replay.\n"
         "Server CPU is the app process only (PostgreSQL runs in its own processes); Locust CPU is\n"
         "the load generator, on the same machine. 100% is one core.\n\n"
-        f"{table}\n"
+        f"{table}\n" + (f"\n{kept}" if kept else "")
     )
 
 

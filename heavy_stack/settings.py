@@ -108,6 +108,10 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     session_cookie_name: str = Field(default="heavy_stack_session", pattern=r"^[A-Za-z0-9_]+$")
     session_lifetime_hours: int = Field(default=24 * 14, ge=1)
+    # How long a heavy call trusts the last check of its connection's session (0: check on
+    # every call). A sign-out through this process takes effect at once; through another
+    # process (a worker, another host) within this many seconds.
+    session_recheck_seconds: float = Field(default=1.0, ge=0)
     # Failed sign-ins allowed per e-mail address and per client address in each window.
     sign_in_attempts_per_account: int = Field(default=10, ge=1)
     sign_in_attempts_per_address: int = Field(default=50, ge=1)

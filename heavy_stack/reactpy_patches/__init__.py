@@ -40,6 +40,31 @@ PATCHES: tuple[Patch, ...] = (
         still_needed_if="tests/frontend/test_task_local_hooks.py fails with the patch switched off.",
     ),
     Patch(
+        module="heavy_stack.reactpy_patches.fast_type_checks",
+        replaces=(
+            "reactpy.core.layout._get_children_info",
+            "reactpy.core.vdom.separate_attributes_and_event_handlers",
+        ),
+        why="Every child and handler-like attribute of every render went through a typing "
+        "Protocol isinstance check, which is slow on Python 3.11 (about a tenth of a click's "
+        "server CPU); exact types are checked first, anything else as before.",
+        still_needed_if="tests/frontend/test_fast_type_checks.py's comparison still passes with "
+        "ReactPy's own functions and a profile of `make bench` shows _ProtocolMeta.__instancecheck__.",
+    ),
+    Patch(
+        module="heavy_stack.reactpy_patches.light_hooks",
+        replaces=(
+            "reactpy.core._life_cycle_hook.LifeCycleHook.__init__",
+            "reactpy.core._life_cycle_hook.LifeCycleHook.affect_layout_did_render",
+        ),
+        why="Each component's hook guarded renders with an anyio Semaphore (a yield to the loop "
+        "per render, a deque per hook) and kept a new asyncio.Event after every render, effects "
+        "or not, until unmount: memory per connection grew with every click. An asyncio.Lock "
+        "and an event only for renders that start effects do the same.",
+        still_needed_if="reactpy.core._life_cycle_hook still creates Semaphore(1) in __init__ or an "
+        "Event in affect_layout_did_render when _effect_funcs is empty.",
+    ),
+    Patch(
         module="heavy_stack.stream.guard",
         replaces=("reactpy.backend.sanic.serve_layout",),
         why="Checks every incoming frame (a malformed one closes only its own connection, with a "
@@ -82,11 +107,13 @@ PATCHES: tuple[Patch, ...] = (
 def install() -> None:
     """Apply the runtime patches (idempotent); warn if ReactPy is not the version they fit."""
     # Imported here: each module patches on install(), never on import.
-    from heavy_stack.reactpy_patches import task_local_hooks
+    from heavy_stack.reactpy_patches import fast_type_checks, light_hooks, task_local_hooks
     from heavy_stack.stream import guard
 
     _warn_on_another_version()
     task_local_hooks.install()
+    fast_type_checks.install()
+    light_hooks.install()
     guard.install()
 
 

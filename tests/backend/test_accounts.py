@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import uuid
 
@@ -158,3 +159,33 @@ def test_websocket_origins(origin: str | None, allowed: list[str], ok: bool) -> 
 def test_allowed_websocket_host_names(settings: dict[str, object], hosts: set[str] | None) -> None:
     allowed = allowed_host_names(Settings(_env_file=None, **settings))  # type: ignore[arg-type]
     assert allowed == (None if hosts is None else frozenset(hosts))
+
+
+async def test_a_sign_out_elsewhere_counts_within_the_recheck_time(db_session: AsyncSession) -> None:
+    # Two services on one store stand for two server processes; "here" serves the page.
+    here, elsewhere = accounts(session_recheck_seconds=0.3), accounts(session_recheck_seconds=0.3)
+    visitor = Visitor("192.0.2.1", BINDING)
+    result = await here.sign_up(visitor, f"{uuid.uuid4().hex}@example.com", "Ada", PASSWORD)
+    assert result.ticket is not None
+    token = await here.complete_sign_in(result.ticket, BINDING)
+    assert token is not None
+    signed_in = await here.refresh(visitor.unchecked(token))
+    assert signed_in.user is not None
+
+    await elsewhere.end_session(token)
+    await asyncio.sleep(0.35)  # the bound this test is about
+    assert (await here.refresh(signed_in)).user is None
+
+
+async def test_a_sign_out_through_the_same_process_counts_at_once(db_session: AsyncSession) -> None:
+    service = accounts(session_recheck_seconds=3600)
+    visitor = Visitor("192.0.2.1", BINDING)
+    result = await service.sign_up(visitor, f"{uuid.uuid4().hex}@example.com", "Ada", PASSWORD)
+    assert result.ticket is not None
+    token = await service.complete_sign_in(result.ticket, BINDING)
+    assert token is not None
+    signed_in = await service.refresh(visitor.unchecked(token))
+    assert (await service.refresh(signed_in)).user is not None
+
+    assert (await service.sign_out(signed_in)).user is None
+    assert (await service.refresh(signed_in)).user is None

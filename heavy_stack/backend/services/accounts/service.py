@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
@@ -36,6 +37,9 @@ logger = logging.getLogger(__name__)
 
 # Long enough for a slow page load to follow it, short enough to be useless once it leaks.
 HANDOFF_LIFETIME = timedelta(seconds=60)
+
+# At most this many recently checked sessions are remembered (a few hundred bytes each).
+RECENT_SESSIONS_KEPT = 10_000
 
 WRONG_CREDENTIALS = "That e-mail address and password do not match an account."
 TOO_MANY_ATTEMPTS = "Too many attempts. Try again in {minutes} minute{s}."
@@ -62,6 +66,10 @@ class AccountService:
 
     settings: Settings
     stores: AccountStores
+    # Sessions found valid lately, by token digest: (the session, trusted until this monotonic time).
+    _recent: dict[str, tuple[SignedInSession, float]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     async def sign_up(self, visitor: Visitor, email: str, display_name: str, password: str) -> SignInResult:
         """Create an account and sign in to it."""
@@ -122,23 +130,51 @@ class AccountService:
 
     async def signed_in_session(self, token: str) -> SignedInSession | None:
         """The session a cookie names and its user, read now; None if it ended or expired."""
-        stored = await self.stores.sessions.get(self._digest(token))
-        if stored is None or stored.purpose is not SessionPurpose.SIGNED_IN:
-            return None
-        user = await managers().users.get(stored.user_id)
-        return None if user is None else SignedInSession(token, user)
+        return await self._read_session(token, self._digest(token))
 
     async def refresh(self, visitor: Visitor) -> Visitor:
         """The visitor with its session checked again: signed out if it ended meanwhile.
 
         A visitor whose cookie could not be checked yet (``unchecked_token``) is checked now.
         When the store cannot be reached this raises: the visitor stays as they were.
+
+        A session found valid is trusted for ``session_recheck_seconds`` (never past its
+        expiry): a click then costs no store round trip. Ending it through this service forgets
+        that at once; an end seen only by the store (another process) counts within that time.
         """
         token = visitor.session.token if visitor.session is not None else visitor.unchecked_token
         if token is None:
             return visitor
-        session = await self.signed_in_session(token)
+        digest = self._digest(token)
+        recent = self._recent.get(digest)
+        if recent is not None and time.monotonic() < recent[1]:
+            return visitor.signed_in(recent[0])
+        session = await self._read_session(token, digest)
         return visitor.signed_out() if session is None else visitor.signed_in(session)
+
+    async def _read_session(self, token: str, digest: str) -> SignedInSession | None:
+        stored = await self.stores.sessions.get(digest)
+        if stored is None or stored.purpose is not SessionPurpose.SIGNED_IN:
+            self._recent.pop(digest, None)
+            return None
+        user = await managers().users.get(stored.user_id)
+        if user is None:
+            self._recent.pop(digest, None)
+            return None
+        session = SignedInSession(token, user)
+        trust = min(self.settings.session_recheck_seconds, (stored.expires_at - utc_now()).total_seconds())
+        if trust > 0:
+            if len(self._recent) >= RECENT_SESSIONS_KEPT:
+                self._forget_stale()
+            self._recent[digest] = (session, time.monotonic() + trust)
+        return session
+
+    def _forget_stale(self) -> None:
+        now = time.monotonic()
+        for digest in [digest for digest, (_session, until) in self._recent.items() if until <= now]:
+            del self._recent[digest]
+        if len(self._recent) >= RECENT_SESSIONS_KEPT:  # all fresh: start over rather than grow
+            self._recent.clear()
 
     async def sign_out(self, visitor: Visitor) -> Visitor:
         """End the visitor's session on the server: its cookie signs nobody in any more."""
@@ -148,7 +184,9 @@ class AccountService:
         return visitor.signed_out()
 
     async def end_session(self, token: str) -> None:
-        await self.stores.sessions.delete(self._digest(token))
+        digest = self._digest(token)
+        self._recent.pop(digest, None)
+        await self.stores.sessions.delete(digest)
 
     async def is_session_over(self, token: str) -> bool:
         return await self.stores.sessions.get(self._digest(token)) is None
