@@ -26,6 +26,7 @@ from heavy_stack.backend.data.db_connection import Database
 from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
 from heavy_stack.backend.data.repositories.note_embedding_repository import NoteEmbeddingRepository
 from heavy_stack.backend.data.vector_models.note_embedding import EMBEDDING_DIMENSION
+from heavy_stack.backend.services.embeddings import HashedNgramEmbedder
 from heavy_stack.backend.services.note_search import NoteSearch
 from heavy_stack.shared_models.note import NoteId
 from heavy_stack.shared_models.user import UserId
@@ -57,7 +58,7 @@ async def measure_vectors(data_dir: Path, sizes: Sequence[int], queries: int) ->
     database = Database.connect(postgres.sql_url, postgres.vector_url, timeout=600)
     rows: list[VectorRow] = []
     try:
-        await NoteSearch(database).ensure_tables()
+        await NoteSearch(database, HashedNgramEmbedder()).ensure_tables()
         rng = random.Random(12)
         topics = [[rng.gauss(0, 1) for _ in range(EMBEDDING_DIMENSION)] for _ in range(TOPICS)]
         for size in sizes:
@@ -100,7 +101,9 @@ async def _search(
         async with database.vector_transaction() as session:
             if hnsw:  # the owner filter runs after the index scan: keep scanning until 3 match
                 await session.exec(text(ITERATIVE_SCAN))  # type: ignore[call-overload]
-            found = await NoteEmbeddingRepository().nearest(owner, vector, exclude=exclude, limit=LIMIT)
+            found = await NoteEmbeddingRepository().nearest(
+                owner, vector, embedder=EMBEDDER.decode(), exclude=exclude, limit=LIMIT
+            )
         times.append((time.perf_counter() - started) * 1000)
         answers.append([note_id for note_id, _distance in found])
     return times[1:], answers[1:]

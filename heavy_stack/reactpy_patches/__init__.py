@@ -53,16 +53,12 @@ PATCHES: tuple[Patch, ...] = (
     ),
     Patch(
         module="heavy_stack.reactpy_patches.light_hooks",
-        replaces=(
-            "reactpy.core._life_cycle_hook.LifeCycleHook.__init__",
-            "reactpy.core._life_cycle_hook.LifeCycleHook.affect_layout_did_render",
-        ),
-        why="Each component's hook guarded renders with an anyio Semaphore (a yield to the loop "
-        "per render, a deque per hook) and kept a new asyncio.Event after every render, effects "
-        "or not, until unmount: memory per connection grew with every click. An asyncio.Lock "
-        "and an event only for renders that start effects do the same.",
-        still_needed_if="reactpy.core._life_cycle_hook still creates Semaphore(1) in __init__ or an "
-        "Event in affect_layout_did_render when _effect_funcs is empty.",
+        replaces=("reactpy.core._life_cycle_hook.LifeCycleHook.affect_layout_did_render",),
+        why="Each component's hook kept a new asyncio.Event after every render, effects or not, "
+        "until unmount: memory per connection grew with every click. An event only for renders "
+        "that start effects does the same.",
+        still_needed_if="reactpy.core._life_cycle_hook still creates an Event in "
+        "affect_layout_did_render when _effect_funcs is empty.",
     ),
     Patch(
         module="heavy_stack.stream.guard",
