@@ -57,7 +57,9 @@ def find_program(name: str, package: str) -> str:
     return found
 
 
-def render_nginx_config(template: str, *, listen: str, upstreams: Sequence[str], runtime_dir: Path) -> str:
+def render_nginx_config(
+    template: str, *, listen: str, upstreams: Sequence[str], runtime_dir: Path, temp_dir: Path
+) -> str:
     """The template with its ``${UPPER_CASE}`` names filled in; nginx's own ``$variables`` stay.
 
     Raises KeyError on a name the template uses that is not known here (a typo would otherwise
@@ -69,6 +71,7 @@ def render_nginx_config(template: str, *, listen: str, upstreams: Sequence[str],
             f"        server {address} max_fails=1 fail_timeout=5s;" for address in upstreams
         ),
         "RUNTIME_DIR": str(runtime_dir),
+        "TEMP_DIR": str(temp_dir),
     }
     return _PLACEHOLDER.sub(lambda match: values[match.group(1)], template)
 
@@ -90,14 +93,17 @@ class Proxy:
 def nginx_proxy(upstreams: Sequence[str], runtime_dir: Path, *, port: int | None = None) -> Iterator[Proxy]:
     """nginx on 127.0.0.1:``port`` in front of ``upstreams`` (``host:port`` each), in the foreground.
 
-    Its pid file, logs and temporary files go under ``runtime_dir``; stopped with SIGTERM (fast
-    shutdown: open websockets are closed, as a restart of the proxy would).
+    Its config, pid file and logs go under ``runtime_dir``; stopped with SIGTERM (fast shutdown:
+    open websockets are closed, as a restart of the proxy would).
     """
     nginx = find_program("nginx", "nginx")
     port = port or free_port()
     runtime_dir.mkdir(parents=True, exist_ok=True)
-    # nginx's workers run as "nobody" when the master is root: they must reach the temp folders.
-    runtime_dir.chmod(0o755)
+    # The spool for slow clients, right under the system's temporary folder: nginx's workers run
+    # as "nobody" when the master is root, and could not reach it inside a private folder (a
+    # download would be cut short at the first write).
+    temp_dir = Path(tempfile.mkdtemp(prefix="heavy-stack-nginx-"))
+    temp_dir.chmod(0o755)
     config = runtime_dir / "nginx.conf"
     config.write_text(
         render_nginx_config(
@@ -105,6 +111,7 @@ def nginx_proxy(upstreams: Sequence[str], runtime_dir: Path, *, port: int | None
             listen=f"127.0.0.1:{port}",
             upstreams=upstreams,
             runtime_dir=runtime_dir,
+            temp_dir=temp_dir,
         )
     )
     # -e: the error log from the first line on (before the config is read, nginx would try the
@@ -118,6 +125,7 @@ def nginx_proxy(upstreams: Sequence[str], runtime_dir: Path, *, port: int | None
         yield proxy
     finally:
         _terminate(process)
+        shutil.rmtree(temp_dir, ignore_errors=True)
 
 
 @contextmanager

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from sqlmodel import col, select
 
 from heavy_stack.backend.data.db_connection import Database
 from heavy_stack.backend.data.sql_models.note import SQLNote
+from heavy_stack.frontend.brython_assets import RUNTIME_URL
 from heavy_stack_testing.cluster import Cluster, cluster, instance_settings, redis_server
 from heavy_stack_testing.cookie_browser import CookieBrowser
 from heavy_stack_testing.live_server import LiveServer
@@ -84,6 +86,19 @@ async def test_a_page_and_its_websocket_work_through_nginx(two_instances: Cluste
             await page.type("echo-input", text)
             await page.submit("echo-form")
             await page.wait_for_text("echo-result", text)
+
+
+def test_a_large_file_reaches_a_slow_reader_whole(two_instances: Cluster) -> None:
+    """nginx spools what a slow client has not read yet to its temporary files: they must be
+    writable by its workers, or the download is cut short."""
+    path = f"{RUNTIME_URL}/brython_stdlib.js"  # the largest static file (5 MB)
+    expected = len(CookieBrowser(two_instances.instances[0].base_url).get(path).body)
+    received = 0
+    with urllib.request.urlopen(two_instances.base_url + path, timeout=30) as response:
+        while chunk := response.read(64 * 1024):
+            received += len(chunk)
+            time.sleep(0.02)  # about 3 MB/s: slower than the instance sends it
+    assert received == expected
 
 
 async def test_the_proxy_keeps_the_hosts_origin_check(two_instances: Cluster) -> None:
