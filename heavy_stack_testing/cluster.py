@@ -286,7 +286,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _wait_for_interrupt(running: Cluster) -> None:
-    # SIGTERM stops it like Ctrl+C: the stack then stops every process it started.
+    # SIGTERM stops it like Ctrl+C (also when started where SIGINT is ignored, as a background
+    # job is): the stack then stops every process it started.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     while running.proxy.process.poll() is None:
         for index, instance in enumerate(running.instances):
@@ -294,7 +296,12 @@ def _wait_for_interrupt(running: Cluster) -> None:
                 print(f"Instance {index} exited with {instance.process.returncode}: starting it again")
                 running.restart(index)
         time.sleep(0.5)
-    print(f"nginx exited with {running.proxy.process.returncode}:\n{running.proxy.error_log()}")
+    # Ctrl+C reaches the whole process group, nginx included: then it stops first, with 0.
+    code = running.proxy.process.returncode
+    print(
+        f"nginx stopped (exit code {code}); stopping the rest."
+        + (f"\n{running.proxy.error_log()}" if code else "")
+    )
 
 
 def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Callable[[], str]) -> None:

@@ -136,7 +136,7 @@ class Client:
     browser: CookieBrowser
     acknowledged: list[str] = field(default_factory=list)
     in_doubt: list[str] = field(default_factory=list)  # being written when the connection dropped
-    # For each reconnect: seconds from the drop to the page shown again, and when that was.
+    # For each reconnect: seconds from the drop to the page with its notes shown again, and when.
     reconnect_seconds: list[float] = field(default_factory=list)
     back_at: list[float] = field(default_factory=list)
 
@@ -145,7 +145,8 @@ class Client:
         for _attempt in range(RECONNECT_ATTEMPTS):
             try:
                 async with self.browser.open_page("/notes") as page:
-                    if dropped_at is not None:  # back: the page is on /notes, signed in
+                    if dropped_at is not None:  # back: signed in, on /notes, their notes listed
+                        await page.wait_for_text("note-list", self.acknowledged[-1])
                         self.back_at.append(time.monotonic())
                         self.reconnect_seconds.append(self.back_at[-1] - dropped_at)
                         dropped_at = None
