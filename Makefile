@@ -9,7 +9,7 @@ PYTHON ?= python3
 RUN := $(UV) run
 
 .PHONY: help install run test test-fast lint hooks format pave-db migrations migrate add-table rename clean \
-	record loadtest loadtest-ui bench dev test-daemon profile-server profile-tests image
+	record loadtest loadtest-ui bench dev test-daemon profile-server profile-tests image cluster
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -89,6 +89,13 @@ loadtest: install ## Replay RECORDING headless against HOST (USERS, SPAWN_RATE, 
 
 loadtest-ui: install ## Locust's web UI on http://127.0.0.1:8089 for the same replay
 	$(LOCUST) --web-host 127.0.0.1 --web-port 8089
+
+# Scale-out on one machine: INSTANCES app processes behind nginx, one PostgreSQL, one Redis.
+INSTANCES ?= 2
+CLUSTER_PORT ?= 8080
+
+cluster: install ## INSTANCES (2) app processes behind nginx on 127.0.0.1:CLUSTER_PORT (8080), sharing PostgreSQL and Redis
+	$(RUN) python -m heavy_stack_testing.cluster --instances $(INSTANCES) --port $(CLUSTER_PORT)
 
 bench: install ## Measure echo, stock ReactPy, heavy click, replay at N users, RSS per session; writes docs/benchmarks.md
 	$(RUN) python -m bench

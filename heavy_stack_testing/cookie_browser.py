@@ -50,6 +50,14 @@ class CookieBrowser:
             urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirects
         )
 
+    def at(self, base_url: str) -> CookieBrowser:
+        """The same browser (the same cookie jar) going to another address, e.g. another instance
+        of the app; cookies name the host and not the port, as browsers keep them."""
+        elsewhere = CookieBrowser(base_url)
+        elsewhere.cookies = self.cookies
+        elsewhere._opener = self._opener
+        return elsewhere
+
     def get(self, path: str) -> Response:
         """GET ``path`` (or a full URL); redirects are returned, not followed."""
         url = path if path.startswith("http") else self.base_url + path
