@@ -38,6 +38,18 @@ NAVIGATE_EVENT = "onNavigateCallback"
 DEFAULT_TIMEOUT = 10.0
 
 
+def brython_calls_in(layout: LayoutMirror) -> list[dict[str, Any]]:
+    """The Brython calls a layout holds (script elements the bridge runs), oldest first."""
+    calls = []
+    for element in layout.find_all(tag="script"):
+        source = element.text
+        if source.startswith(CALL_PREFIX) and source.endswith(")"):
+            call: dict[str, Any] = json.loads(source[len(CALL_PREFIX) : -1])
+            call["kwargs"] = json.loads(call["kwargs"])
+            calls.append(call)
+    return calls
+
+
 class PageDriver(ABC):
     """A page being driven: the mirrored layout plus events to fire and renders to await."""
 
@@ -120,14 +132,7 @@ class PageDriver(ABC):
 
         A browser would run them; a test reads them, and answers with ``answer_brython``.
         """
-        calls = []
-        for element in self.layout.find_all(tag="script"):
-            source = element.text
-            if source.startswith(CALL_PREFIX) and source.endswith(")"):
-                call: dict[str, Any] = json.loads(source[len(CALL_PREFIX) : -1])
-                call["kwargs"] = json.loads(call["kwargs"])
-                calls.append(call)
-        return calls
+        return brython_calls_in(self.layout)
 
     async def answer_brython(self, call_id: str, value: Any, *, ok: bool = True) -> None:
         """Send what the browser's bridge sends when a call returns ``value``."""

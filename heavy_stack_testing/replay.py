@@ -10,7 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reactpy_bridge import RESULT_BUTTON_ID
+
 from heavy_stack.settings import PROJECT_ROOT
+from heavy_stack.stream.layout_mirror import ElementNotFoundError, LayoutMirror
+from heavy_stack.stream.recorder import RecordedEvent
+from heavy_stack_testing.page_driver import brython_calls_in
 
 LOAD_TESTING_DIR = PROJECT_ROOT / "tests" / "load_testing"
 LOCUSTFILE = LOAD_TESTING_DIR / "data_recorder_locust.py"
@@ -102,3 +107,22 @@ def _event_stats(row: dict[str, Any]) -> EventStats:
         first_request=row["start_time"],
         last_request=row["last_request_timestamp"] or row["start_time"],
     )
+
+
+def live_message(event: RecordedEvent, layout: LayoutMirror) -> dict[str, Any]:
+    """``event`` addressed to the live page, a Brython answer to the live call.
+
+    Call ids are random per connection (``<prefix>-<n>``): a recorded answer names the recorded
+    connection's call, so it is sent for the live call with the same ``n``, once the page has
+    made it (ElementNotFoundError until then, as a browser only answers a call it was given).
+    """
+    message = event.live_message(layout)
+    if event.element_id != RESULT_BUTTON_ID or not message["data"]:
+        return message
+    answer = json.loads(message["data"][0]["target"]["value"])
+    number = str(answer["id"]).rsplit("-", 1)[-1]
+    live = [call["id"] for call in brython_calls_in(layout) if call["id"].rsplit("-", 1)[-1] == number]
+    if not live:
+        raise ElementNotFoundError(f"the page has made no Brython call {number} yet")
+    answer["id"] = live[0]
+    return {**message, "data": [{"target": {"value": json.dumps(answer)}}, *message["data"][1:]]}

@@ -40,7 +40,7 @@ from heavy_stack.stream.recorder import (
     load_recording,
 )
 from heavy_stack_testing.page_driver import STREAM_PATH
-from heavy_stack_testing.replay import DEMO_RECORDING
+from heavy_stack_testing.replay import DEMO_RECORDING, live_message
 
 REQUEST_TYPE = "WS"
 
@@ -158,7 +158,7 @@ class ReplayUser(User):
         deadline = time.monotonic() + self.options.response_timeout
         while True:
             try:
-                return event.live_message(layout)
+                return live_message(event, layout)
             except ElementNotFoundError:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
