@@ -131,6 +131,8 @@ def page_head_html(title: str, max_message_bytes: int) -> str:
             f"<title>{html.escape(title)}</title>",
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
             '<link rel="stylesheet" href="/static/css/heavy_stack.css">',
+            # Named here, or browsers ask for /favicon.ico, which is no page: a 404 in the console.
+            '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">',
             f'<script src="{LIVE_PAGE_URL}" data-max-message-bytes="{max_message_bytes}"></script>',
             f'<script src="{BRIDGE_LOADER_URL}" data-runtime="{runtime}"></script>',
             f'<script type="text/python" id="heavy-bridge-boot">{BRIDGE_BOOT}</script>',
