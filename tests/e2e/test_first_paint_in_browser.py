@@ -48,7 +48,9 @@ def _problems(console: list[str]) -> list[str]:
     return [line for line in console if line.startswith(("error:", "warning:"))]
 
 
-async def test_the_landing_page_shows_its_content_before_the_websocket_opens(browser_page: BrowserPage) -> None:
+async def test_the_landing_page_shows_its_content_before_the_websocket_opens(
+    browser_page: BrowserPage,
+) -> None:
     page = browser_page.page
     async with stream_held(page):
         await page.goto(browser_page.base_url + "/")
@@ -72,7 +74,8 @@ async def test_a_page_is_readable_without_javascript(browser: Browser, server: L
         await expect(page.locator("h1")).to_have_text("The other page")
         await expect(page).to_have_title("The other page · The Heavy Stack")
         response = await page.goto("/no/such/page")
-        assert response is not None and response.status == 404
+        assert response is not None
+        assert response.status == 404
         await expect(page.locator("h1")).to_have_text("Page not found")
         await expect(page).to_have_title("Page not found · The Heavy Stack")
     finally:

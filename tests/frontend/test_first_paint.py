@@ -52,7 +52,9 @@ async def test_the_landing_page_paints_with_its_loading_states(services: AppServ
 
 
 async def test_each_route_paints_its_own_page(services: AppServices) -> None:
-    assert '<h1 class="page-title">Sign up</h1>' in await render_first_paint(AppRoot(services), at("/sign-up"))
+    assert '<h1 class="page-title">Sign up</h1>' in await render_first_paint(
+        AppRoot(services), at("/sign-up")
+    )
     not_found = await render_first_paint(AppRoot(services), at("/no/such/page"))
     assert '<h1 class="page-title">Page not found</h1>' in not_found
     # An anonymous visitor of a signed-in page is asked to sign in, as the live page does.
@@ -76,19 +78,28 @@ def test_html_is_what_the_browser_would_hold() -> None:
     assert vdom_to_html(model("textarea", {"id": "body", "value": "a <b>"})) == (
         '<textarea id="body">a &lt;b&gt;</textarea>'  # never <textarea/>: HTML reads that as open
     )
-    assert vdom_to_html(model("input", {"className": "x", "maxLength": 5, "disabled": True, "hidden": False})) == (
-        '<input class="x" maxlength="5" disabled>'
-    )
+    assert vdom_to_html(
+        model("input", {"className": "x", "maxLength": 5, "disabled": True, "hidden": False})
+    ) == ('<input class="x" maxlength="5" disabled>')
     assert vdom_to_html(model("label", {"htmlFor": "a", "aria-expanded": False, "data_kind": "y"})) == (
         '<label for="a" aria-expanded="false" data-kind="y"></label>'
     )
     assert vdom_to_html(model("p", {"title": '"quoted" & more'}, "<script>alert(1)</script>")) == (
         '<p title="&quot;quoted&quot; &amp; more">&lt;script&gt;alert(1)&lt;/script&gt;</p>'
     )
-    assert vdom_to_html(model("div", {"style": {"marginTop": "1rem"}})) == '<div style="margin-top:1rem"></div>'
-    fragment = model("", None, model("script", None, "run()"), model("br"), "text", model("span", {"hidden": True}))
+    assert (
+        vdom_to_html(model("div", {"style": {"marginTop": "1rem"}})) == '<div style="margin-top:1rem"></div>'
+    )
+    fragment = model(
+        "", None, model("script", None, "run()"), model("br"), "text", model("span", {"hidden": True})
+    )
     assert vdom_to_html(fragment) == "<br>text"
-    chosen = model("select", {"value": "b"}, model("option", {"value": "a"}, "A"), model("option", {"value": "b"}, "B"))
-    assert vdom_to_html(chosen) == '<select><option value="a">A</option><option value="b" selected>B</option></select>'
+    chosen = model(
+        "select", {"value": "b"}, model("option", {"value": "a"}, "A"), model("option", {"value": "b"}, "B")
+    )
+    assert (
+        vdom_to_html(chosen)
+        == '<select><option value="a">A</option><option value="b" selected>B</option></select>'
+    )
     module = {"tagName": "History", "importSource": {"source": "x", "sourceType": "NAME"}}
     assert vdom_to_html(model("div", None, module)) == "<div></div>"
