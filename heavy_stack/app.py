@@ -25,7 +25,8 @@ from heavy_stack.backend.web.logs import configure_logging, install_log_scopes
 from heavy_stack.backend.web.security import install_security_defaults
 from heavy_stack.backend.web.worker_manager import hold_stops_until_workers_started
 from heavy_stack.frontend.app_root import ServerRoot
-from heavy_stack.frontend.brython_assets import page_head_html, register_brython_routes
+from heavy_stack.frontend.brython_assets import register_brython_routes
+from heavy_stack.frontend.page_html import install_pages
 from heavy_stack.settings import Settings
 from heavy_stack.stream.recorder import StreamRecorder
 
@@ -59,11 +60,9 @@ def create_app(*, settings: Settings | None = None, name: str = APP_NAME) -> Hea
     app.add_route(readyz, "/readyz", name="readyz")
     app.add_route(readyz, "/healthz", name="healthz")
     register_brython_routes(app)
-    configure(
-        app,
-        ServerRoot,
-        Options(head=page_head_html(settings.app_title, settings.max_websocket_message_bytes)),
-    )
+    # ReactPy's stream and assets; the pages themselves (with their first paint) are ours.
+    configure(app, ServerRoot, Options(serve_index_route=False))
+    install_pages(app, settings)
     install_accounts(app)
     install_http_defaults(app)  # last: it adds HEAD to the routes registered above
     if settings.recording_path is not None:

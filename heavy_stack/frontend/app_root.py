@@ -1,10 +1,14 @@
-"""The root component: app-wide contexts around the router."""
+"""The root component: app-wide contexts around the router, and the table of pages."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from reactpy import component, html
 from reactpy.backend.sanic import use_request
 from reactpy_router import browser_router, route
+from reactpy_router.resolvers import ReactPyResolver
 
 from heavy_stack.backend.services.accounts.visitor import Visitor
 from heavy_stack.backend.services.container import AppServices
@@ -27,6 +31,43 @@ from heavy_stack.frontend.pages.sign_in import SignInPage, SignUpPage
 from heavy_stack.frontend.timezone import TimezoneProvider
 from heavy_stack.frontend.types import Component
 
+PAGE_TITLE_ID = "heavy-page-title"
+
+
+@dataclass(frozen=True)
+class PageRoute:
+    """One page of the app: its path (reactpy-router syntax), title, content and HTTP status."""
+
+    path: str
+    title: str | None  # None: the app's title alone
+    content: Callable[[], Component]
+    status: int = 200
+
+    def full_title(self, app_title: str) -> str:
+        """The window title: "Sign in · The Heavy Stack", or the app's title alone."""
+        return app_title if self.title is None else f"{self.title} · {app_title}"
+
+
+# Matched in order, as the router does; the last one takes any address and answers 404.
+PAGES = (
+    PageRoute("/", None, LandingPage),
+    PageRoute("/other", "The other page", OtherPage),
+    PageRoute("/sign-in", "Sign in", SignInPage),
+    PageRoute("/sign-up", "Sign up", SignUpPage),
+    PageRoute("/notes", "Notes", lambda: SignedInOnly(NotesPage())),
+    PageRoute("/notes/{note_id:uuid}", "Note", lambda: SignedInOnly(NotePage())),
+    PageRoute("{path:any}", "Page not found", NotFoundPage, status=404),
+)
+_RESOLVERS = tuple(ReactPyResolver(route(page.path, None)) for page in PAGES)
+
+
+def page_for(pathname: str) -> PageRoute:
+    """The page the router shows at ``pathname`` (the not-found page when none matches)."""
+    for page, resolver in zip(PAGES, _RESOLVERS, strict=True):
+        if resolver.resolve(pathname) is not None:
+            return page
+    return PAGES[-1]
+
 
 @component
 def AppRoot(services: AppServices, visitor: Visitor | None = None) -> Component:
@@ -36,14 +77,9 @@ def AppRoot(services: AppServices, visitor: Visitor | None = None) -> Component:
     server passes it, tests pass whom they like, and ``None`` is an anonymous visitor.
     """
     current, set_current = heavy_use_state(visitor or Visitor())
+    app_title = services.settings.app_title
     pages = browser_router(
-        route("/", Page(LandingPage())),
-        route("/other", Page(OtherPage())),
-        route("/sign-in", Page(SignInPage())),
-        route("/sign-up", Page(SignUpPage())),
-        route("/notes", Page(SignedInOnly(NotesPage()))),
-        route("/notes/{note_id:uuid}", Page(SignedInOnly(NotePage()))),
-        route("{path:any}", Page(NotFoundPage())),
+        *(route(page.path, Page(page.content(), title=page.full_title(app_title))) for page in PAGES)
     )
     # The notice banner sits above every page: the heavy wrappers report failed writes there.
     browser = BrythonExecutorProvider(TimezoneProvider(NoticeProvider(pages)))
@@ -53,9 +89,14 @@ def AppRoot(services: AppServices, visitor: Visitor | None = None) -> Component:
 
 
 @component
-def Page(content: Component) -> Component:
-    """A route's page under the account bar."""
-    return html._(AccountBar(), content)
+def Page(content: Component, *, title: str = "") -> Component:
+    """A route's page under the account bar.
+
+    ``title`` is the window title: the HTTP response has it in ``<title>``, and the page script
+    copies it from this hidden element when the router changes the page without a reload.
+    """
+    marker = html.span({"id": PAGE_TITLE_ID, "hidden": True, "data-title": title})
+    return html._(AccountBar(), content, marker)
 
 
 @component

@@ -61,10 +61,9 @@ async def _cache_headers(request: Request, response: BaseHTTPResponse) -> None:
 
 
 async def _modules_package(request: Request) -> HTTPResponse:
+    # 304 on a matching If-None-Match and gzip come from the file middleware (http_defaults).
     body, etag = _ModulesPackage.current()
     headers = {"ETag": etag, "Cache-Control": PACKAGE_CACHE}
-    if request.headers.get("If-None-Match") == etag:
-        return HTTPResponse(status=304, headers=headers)
     return raw(body, headers=headers, content_type="text/javascript; charset=utf-8")
 
 
@@ -132,6 +131,8 @@ def page_head_html(title: str, max_message_bytes: int) -> str:
             f"<title>{html.escape(title)}</title>",
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
             '<link rel="stylesheet" href="/static/css/heavy_stack.css">',
+            # Named here, or browsers ask for /favicon.ico, which is no page: a 404 in the console.
+            '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">',
             f'<script src="{LIVE_PAGE_URL}" data-max-message-bytes="{max_message_bytes}"></script>',
             f'<script src="{BRIDGE_LOADER_URL}" data-runtime="{runtime}"></script>',
             f'<script type="text/python" id="heavy-bridge-boot">{BRIDGE_BOOT}</script>',

@@ -17,13 +17,20 @@ shape, and the safe behaviour needs no discipline: ``reactpy.use_state`` is bann
 past its timeout, COMMIT is refused, or the handler raises), the wrapper puts a message in the
 page's notice banner (``NoticeContext``, rendered by ``NoticeProvider`` as ``role="alert"``);
 the next successful event clears it. Pages never report these failures themselves.
+
+**First paint.** The HTML response of a page is rendered once on the server before any
+websocket (``frontend/first_paint.py``). Inside that render (``rendering_first_paint()``) no
+effect runs, async or sync: nothing is loaded, written or sent to the browser for a page that
+may never connect; data loaded by effects shows its loading state until the live layout runs.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from types import EllipsisType, TracebackType
 from typing import Any, TypeVar, cast, overload
 
@@ -72,6 +79,25 @@ UNCONFIRMED = (
 FAILED = "Something went wrong; nothing was saved."
 
 
+# True while the first paint of a page is rendered (per task: other connections render on).
+_first_paint: ContextVar[bool] = ContextVar("heavy_first_paint", default=False)
+
+
+@contextmanager
+def rendering_first_paint() -> Iterator[None]:
+    """Within this block, layouts render without effects: the first paint of a page."""
+    token = _first_paint.set(True)
+    try:
+        yield
+    finally:
+        _first_paint.reset(token)
+
+
+def is_first_paint() -> bool:
+    """True while the first paint of a page is rendered (no effect runs then)."""
+    return _first_paint.get()
+
+
 class MissingAppServicesError(RuntimeError):
     """An async heavy function was used in a tree that has no ``AppServicesContext``."""
 
@@ -116,6 +142,9 @@ def heavy_use_effect(
     ``dependencies`` works as in ReactPy: ``...`` (default) reruns when the values the function
     closes over change, ``[]`` runs once, ``None`` runs after every render.
     """
+    if _first_paint.get():
+        # Every render of a first-paint layout takes this branch, so hook order stays stable.
+        return
     if dependencies is ...:
         dependencies = _closure_values(function)
     caller = _Caller.here(function)

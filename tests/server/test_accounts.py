@@ -140,3 +140,16 @@ async def name_shown_to(base_url: str, cookie_header: str) -> str | None:
     async with WebSocketPage.open(base_url, headers={"Cookie": cookie_header}) as page:
         bar = await page.wait_for_element("account-bar")
         return page.text("signed-in-as") if "Signed in as" in bar.text else None
+
+
+async def test_a_signed_in_browser_gets_its_page_painted_signed_in(server: LiveServer) -> None:
+    browser = CookieBrowser(server.base_url)
+    browser.get(await sign_up(browser, new_email(), next_path="/notes"))
+    page = browser.get("/notes").body.decode()
+    first_paint = page.split('<div id="heavy-first-paint">', 1)[1]
+    assert "Signed in as Ada" in first_paint
+    assert '<h1 class="page-title">Your notes</h1>' in first_paint
+    assert "<title>Notes · The Heavy Stack</title>" in page
+    anonymous = CookieBrowser(server.base_url).get("/notes").body.decode()
+    assert "Sign in to continue" in anonymous
+    assert "Signed in as" not in anonymous

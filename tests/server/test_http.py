@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import urllib.error
 import urllib.request
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from heavy_stack.frontend.brython_assets import RUNTIME_URL
 from heavy_stack_testing.live_server import LiveServer, live_server
 
 pytestmark = pytest.mark.server
@@ -30,13 +32,36 @@ def test_readiness_says_app_and_databases_are_up(server: LiveServer, path: str) 
     assert json.loads(body) == {"app": "up", "database": "up", "vector_database": "up"}
 
 
-@pytest.mark.parametrize("path", ["/", "/other", "/no/such/page"])
-def test_every_route_serves_the_page_shell_with_title_and_styles(server: LiveServer, path: str) -> None:
-    status, headers, body = get(server.base_url + path)
-    assert status == 200
+@pytest.mark.parametrize(
+    ("path", "status", "title", "heading"),
+    [
+        ("/", 200, "The Heavy Stack", "The Heavy Stack"),
+        ("/other", 200, "The other page · The Heavy Stack", "The other page"),
+        ("/sign-in?next=/notes", 200, "Sign in · The Heavy Stack", "Sign in"),
+        ("/no/such/page", 404, "Page not found · The Heavy Stack", "Page not found"),
+        ("/notes/not-a-note-id", 404, "Page not found · The Heavy Stack", "Page not found"),
+    ],
+)
+def test_each_page_answers_with_its_status_title_and_first_paint(
+    server: LiveServer, path: str, status: int, title: str, heading: str
+) -> None:
+    got, headers, body = get(server.base_url + path)
+    assert got == status
     assert headers["content-type"].startswith("text/html")
-    assert b"<title>The Heavy Stack</title>" in body
-    assert b"/static/css/heavy_stack.css" in body
+    page = body.decode()
+    assert f"<title>{title}</title>" in page
+    assert "/static/css/heavy_stack.css" in page
+    # The route's content is in the response, before ReactPy's (empty) mount element.
+    first_paint = page.split('<div id="heavy-first-paint">', 1)[1].split('<div id="app"></div>', 1)[0]
+    assert f'<h1 class="page-title">{heading}</h1>' in first_paint
+    assert headers["cache-control"] == "private, no-cache"  # it may name who is signed in
+
+
+def test_head_of_an_unknown_page_is_404_too(server: LiveServer) -> None:
+    request = urllib.request.Request(server.base_url + "/no/such/page", method="HEAD")
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        urllib.request.urlopen(request, timeout=10)
+    assert answer.value.code == 404
 
 
 def test_stylesheet_is_served(server: LiveServer) -> None:
@@ -58,3 +83,66 @@ def test_not_ready_but_alive_when_the_database_is_unreachable(tmp_path: Path) ->
         assert json.loads(body) == {"app": "up", "database": "down", "vector_database": "down"}
     status, _, body = answers["/livez"]
     assert (status, json.loads(body)) == (200, {"app": "up"})
+
+
+def fetch(url: str, **headers: str) -> tuple[int, Message, bytes]:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+FILES = [f"{RUNTIME_URL}/brython.js", "/static/css/heavy_stack.css", "/brython/modules.brython.js"]
+
+
+@pytest.mark.parametrize("path", FILES)
+def test_files_go_gzipped_to_a_client_that_accepts_it(server: LiveServer, path: str) -> None:
+    status, headers, plain = fetch(server.base_url + path)
+    assert status == 200
+    assert headers["content-encoding"] is None
+    status, headers, packed = fetch(server.base_url + path, **{"Accept-Encoding": "br, gzip;q=0.8"})
+    assert status == 200
+    assert headers["content-encoding"] == "gzip"
+    assert headers["vary"] == "Accept-Encoding"
+    assert int(headers["content-length"]) == len(packed) < len(plain) / 2
+    assert gzip.decompress(packed) == plain
+    _, headers, again = fetch(server.base_url + path, **{"Accept-Encoding": "gzip;q=0"})
+    assert headers["content-encoding"] is None
+    assert again == plain
+
+
+def test_brython_runtime_shrinks_to_a_fifth(server: LiveServer) -> None:
+    _, _, plain = fetch(server.base_url + FILES[0])
+    _, _, packed = fetch(server.base_url + FILES[0], **{"Accept-Encoding": "gzip"})
+    assert len(plain) > 1_400_000
+    assert len(packed) < len(plain) / 4
+
+
+@pytest.mark.parametrize("path", FILES)
+@pytest.mark.parametrize("encoding", ["gzip", "identity"])
+def test_files_have_an_etag_and_answer_304_when_it_matches(
+    server: LiveServer, path: str, encoding: str
+) -> None:
+    status, headers, _ = fetch(server.base_url + path, **{"Accept-Encoding": encoding})
+    etag = headers["etag"]
+    assert status == 200
+    assert etag.startswith('"')
+    assert etag.endswith('"')
+    status, headers, body = fetch(
+        server.base_url + path, **{"Accept-Encoding": encoding, "If-None-Match": etag}
+    )
+    assert (status, body, headers["etag"]) == (304, b"", etag)
+    assert "cache-control" in headers  # the browser keeps using its copy as before
+    status, _, body = fetch(
+        server.base_url + path, **{"Accept-Encoding": encoding, "If-None-Match": '"stale"'}
+    )
+    assert status == 200
+    assert body
+
+
+def test_the_gzip_and_plain_copies_have_different_etags(server: LiveServer) -> None:
+    _, plain, _ = fetch(server.base_url + "/static/css/heavy_stack.css")
+    _, packed, _ = fetch(server.base_url + "/static/css/heavy_stack.css", **{"Accept-Encoding": "gzip"})
+    assert plain["etag"] != packed["etag"]
+    assert plain["cache-control"] == "no-cache"  # no version in its URL: revalidated on each use

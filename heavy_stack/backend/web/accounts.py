@@ -78,8 +78,16 @@ def client_address(request: Request) -> str:
 
 async def identify_visitor(request: Request) -> None:
     """Request middleware for websockets: read the session cookie into ``request.ctx.visitor``."""
-    if not is_websocket_request(request):
-        return
+    if is_websocket_request(request):
+        request.ctx.visitor = await visitor_of(request)
+
+
+async def visitor_of(request: Request) -> Visitor:
+    """Who sent ``request``: its address, browser binding and the session its cookie names.
+
+    The session is looked up (one read); when the store is unavailable the visitor is
+    "unchecked" (not signed out: pages wait and check again), and any other failure signs out.
+    """
     services = app_state(request).services
     cookies = AccountCookies(services.settings)
     visitor = Visitor(client_address(request), cookies.browser_binding(request))
@@ -94,8 +102,8 @@ async def identify_visitor(request: Request) -> None:
             else:
                 logger.exception("Could not look up a session; the connection continues signed out")
                 visitor = visitor.signed_out()
-    request.ctx.visitor = visitor
     log_scope.set_user(visitor.user.id if visitor.user is not None else None)
+    return visitor
 
 
 async def give_the_browser_a_binding(request: Request, response: BaseHTTPResponse) -> None:

@@ -21,11 +21,23 @@
 //
 // It also makes router links (<a data-router-link>) change the page without a reload: the URL is
 // pushed and a popstate event lets History report it, with no per-link script to go stale.
+//
+// The first paint: the server sends each page's HTML in #heavy-first-paint, beside ReactPy's
+// empty #app, so the page shows before the websocket connects (and without JavaScript). On the
+// first connection this script tells the layout the location at once (without waiting for
+// History's module), and when the layout has rendered the page into #app it removes the first
+// paint in the same task, before the browser paints: no flash, no doubled content. What was
+// typed into the first paint (passwords included: it stays in this document), the focus and
+// caret, and clicks on its buttons (held, not lost) are carried over to the live page.
+// It also keeps the window title to the live page's (Page renders it in #heavy-page-title).
 (function () {
   "use strict";
 
   const STREAM_PATH = "/_reactpy/stream";
   const BANNER_ID = "heavy-connection-banner";
+  const FIRST_PAINT_ID = "heavy-first-paint";
+  const MOUNT_ID = "app";
+  const TITLE_ID = "heavy-page-title";
   const HISTORY_CALLBACK = "onHistoryChangeCallback";
   const NativeWebSocket = window.WebSocket;
   // The server closes a connection whose message is over this size (1009): a value that big
@@ -91,6 +103,125 @@
 
   function here() {
     return { pathname: window.location.pathname, search: window.location.search };
+  }
+
+  // --- the first paint ----------------------------------------------------------------------
+
+  const heldClicks = []; // [element id, is a form] clicked or submitted in the first paint
+
+  function firstPaint() {
+    return document.getElementById(FIRST_PAINT_ID);
+  }
+
+  // Before the live page is there, its buttons do nothing yet: hold the click (and keep the
+  // form from submitting the usual way, which would reload the page and lose what was typed).
+  function holdUntilLive(event) {
+    const painted = firstPaint();
+    if (!painted || !painted.contains(event.target)) {
+      return;
+    }
+    if (event.type === "click") {
+      const button = event.target.closest("button, input[type=submit], input[type=button]");
+      if (!button) {
+        return; // links work as links; the rest has nothing to do
+      }
+      event.preventDefault();
+      if (button.id) {
+        heldClicks.push([button.id, false]);
+      }
+    } else {
+      event.preventDefault(); // a submit without a button (Enter in a lone field)
+      event.stopImmediatePropagation(); // not sent: its typed values are not forgotten
+      if (event.target.id) {
+        heldClicks.push([event.target.id, true]);
+      }
+    }
+  }
+  document.addEventListener("click", holdUntilLive, true);
+  document.addEventListener("submit", holdUntilLive, true);
+
+  function typedInto(element) {
+    return (
+      element.id &&
+      (element.tagName === "TEXTAREA" ||
+        (element.tagName === "INPUT" && !["hidden", "file", "checkbox", "radio"].includes(element.type))) &&
+      element.value !== element.defaultValue
+    );
+  }
+
+  // The live layout has rendered the page into #app: remove the first paint and carry over
+  // what the person did in it. Runs before the browser paints (from a mutation observer).
+  function takeOver() {
+    const painted = firstPaint();
+    if (!painted) {
+      return;
+    }
+    const active = painted.contains(document.activeElement) ? document.activeElement : null;
+    let caret = null;
+    try {
+      caret = active && active.selectionStart !== null ? [active.selectionStart, active.selectionEnd] : null;
+    } catch {
+      caret = null; // inputs without a caret (number, email) throw or answer null
+    }
+    const values = [];
+    for (const element of painted.querySelectorAll("input, textarea")) {
+      if (typedInto(element)) {
+        values.push([element.id, element.value]);
+      }
+    }
+    painted.remove();
+    for (const [id, value] of values) {
+      const element = document.getElementById(id);
+      if (element && (element.tagName === "TEXTAREA" || element.tagName === "INPUT") && element.value !== value) {
+        retype(element, value);
+      }
+    }
+    const focused = active && active.id ? document.getElementById(active.id) : null;
+    if (focused) {
+      focused.focus({ preventScroll: true });
+      if (caret) {
+        try {
+          focused.setSelectionRange(caret[0], caret[1]);
+        } catch {
+          // no caret to place
+        }
+      }
+    }
+    for (const [id, isForm] of heldClicks.splice(0)) {
+      const element = document.getElementById(id);
+      if (element && isForm && element.requestSubmit) {
+        element.requestSubmit();
+      } else if (element) {
+        element.click();
+      }
+    }
+    keepTitle();
+  }
+
+  // Take over as soon as ReactPy has rendered a page into #app (every route's Page holds the
+  // title marker). ReactPy renders in a microtask after a message; this observer's callback is
+  // the microtask right after that render: the same task, so the browser never paints both.
+  function takeOverWhenRendered() {
+    const mount = document.getElementById(MOUNT_ID);
+    if (!firstPaint() || !mount) {
+      return;
+    }
+    const observer = new MutationObserver(() => {
+      if (mount.querySelector("#" + TITLE_ID)) {
+        observer.disconnect();
+        takeOver();
+      }
+    });
+    observer.observe(mount, { childList: true, subtree: true });
+  }
+
+  function keepTitle() {
+    const mount = document.getElementById(MOUNT_ID);
+    const marker = mount && mount.querySelector("#" + TITLE_ID);
+    const title = marker && marker.dataset.title;
+    if (title && document.title !== title) {
+      document.title = title;
+    }
   }
 
   // --- form recovery -------------------------------------------------------------------------
@@ -164,6 +295,10 @@
   // After each update: forget drafts of forms that were sent and cleared, and type this
   // address's stored drafts into its empty fields once they are on the page.
   function afterUpdate() {
+    if (firstPaint()) {
+      return; // its fields share the live page's ids: wait until it is gone
+    }
+    keepTitle();
     for (const id of sent) {
       const element = document.getElementById(id);
       if (element && element.value === "") {
@@ -215,9 +350,10 @@
 
   // --- the wrapped websocket ----------------------------------------------------------------
 
-  function resume(socket) {
+  function resume(socket, first) {
     // The first update of a fresh layout holds the router only; the page follows once the
-    // router hears the location. Then the page's elements are there to retype into.
+    // router hears the location. Then the page's elements are there to retype into (after a
+    // reconnect), or to take over the first paint from (on the first connection).
     let toldLocation = false;
     socket.addEventListener("message", function onMessage(message) {
       let update;
@@ -236,6 +372,9 @@
         return;
       }
       socket.removeEventListener("message", onMessage);
+      if (first) {
+        return; // the first paint is taken over when the page is rendered (takeOverWhenRendered)
+      }
       // ReactPy renders the update on its next tick: retype after that.
       setTimeout(() => {
         restoreTyped();
@@ -254,11 +393,14 @@
       const reconnect = connections > 0;
       connections += 1;
       this.addEventListener("message", () => setTimeout(afterUpdate, 0));
+      // Tell the location as soon as the router is there: on the first connection too, where
+      // History would only tell it once its module has loaded (the page then shows sooner).
+      resume(this, !reconnect);
+      if (!reconnect) {
+        takeOverWhenRendered();
+      }
       this.addEventListener("open", () => {
         live = this;
-        if (reconnect) {
-          resume(this);
-        }
       });
       this.addEventListener("close", () => {
         if (live === this) {
