@@ -161,16 +161,22 @@ def test_allowed_websocket_host_names(settings: dict[str, object], hosts: set[st
     assert allowed == (None if hosts is None else frozenset(hosts))
 
 
+async def signed_in_through(service: AccountService) -> tuple[Visitor, str]:
+    """A new account signed in through ``service``: the visitor and its session token."""
+    visitor = Visitor("192.0.2.1", BINDING)
+    result = await service.sign_up(visitor, f"{uuid.uuid4().hex}@example.com", "Ada", PASSWORD)
+    assert result.ticket is not None
+    token = await service.complete_sign_in(result.ticket, BINDING)
+    assert token is not None
+    signed_in = await service.refresh(visitor.unchecked(token))
+    assert signed_in.user is not None
+    return signed_in, token
+
+
 async def test_a_sign_out_elsewhere_counts_within_the_recheck_time(db_session: AsyncSession) -> None:
     # Two services on one store stand for two server processes; "here" serves the page.
     here, elsewhere = accounts(session_recheck_seconds=0.3), accounts(session_recheck_seconds=0.3)
-    visitor = Visitor("192.0.2.1", BINDING)
-    result = await here.sign_up(visitor, f"{uuid.uuid4().hex}@example.com", "Ada", PASSWORD)
-    assert result.ticket is not None
-    token = await here.complete_sign_in(result.ticket, BINDING)
-    assert token is not None
-    signed_in = await here.refresh(visitor.unchecked(token))
-    assert signed_in.user is not None
+    signed_in, token = await signed_in_through(here)
 
     await elsewhere.end_session(token)
     await asyncio.sleep(0.35)  # the bound this test is about
@@ -179,12 +185,7 @@ async def test_a_sign_out_elsewhere_counts_within_the_recheck_time(db_session: A
 
 async def test_a_sign_out_through_the_same_process_counts_at_once(db_session: AsyncSession) -> None:
     service = accounts(session_recheck_seconds=3600)
-    visitor = Visitor("192.0.2.1", BINDING)
-    result = await service.sign_up(visitor, f"{uuid.uuid4().hex}@example.com", "Ada", PASSWORD)
-    assert result.ticket is not None
-    token = await service.complete_sign_in(result.ticket, BINDING)
-    assert token is not None
-    signed_in = await service.refresh(visitor.unchecked(token))
+    signed_in, _token = await signed_in_through(service)
     assert (await service.refresh(signed_in)).user is not None
 
     assert (await service.sign_out(signed_in)).user is None
