@@ -113,3 +113,16 @@ def test_an_unknown_log_format_is_one_line_naming_the_variable(
     assert str(error.value) == (
         "HEAVY_STACK_LOG_FORMAT='xml' (from the environment): Input should be 'text' or 'json'."
     )
+
+
+def test_every_setting_is_in_the_configuration_table() -> None:
+    """docs/deployment.md is where people look a variable up: none may be missing there."""
+    from heavy_stack.settings import ENV_PREFIX, PROJECT_ROOT
+
+    table = (PROJECT_ROOT / "docs" / "deployment.md").read_text()
+    missing = [
+        f"{ENV_PREFIX}{name.upper()}"
+        for name in Settings.model_fields
+        if f"`{ENV_PREFIX}{name.upper()}`" not in table
+    ]
+    assert missing == [], f"add these to the configuration table in docs/deployment.md: {missing}"
