@@ -8,6 +8,8 @@ from pydantic import ValidationError
 
 from heavy_stack.settings import (
     DEFAULT_SECRET_KEY,
+    ENV_PREFIX,
+    PROJECT_ROOT,
     Environment,
     LogFormat,
     Settings,
@@ -117,8 +119,6 @@ def test_an_unknown_log_format_is_one_line_naming_the_variable(
 
 def test_every_setting_is_in_the_configuration_table() -> None:
     """docs/deployment.md is where people look a variable up: none may be missing there."""
-    from heavy_stack.settings import ENV_PREFIX, PROJECT_ROOT
-
     table = (PROJECT_ROOT / "docs" / "deployment.md").read_text()
     missing = [
         f"{ENV_PREFIX}{name.upper()}"
