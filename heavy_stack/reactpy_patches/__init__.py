@@ -52,6 +52,14 @@ PATCHES: tuple[Patch, ...] = (
         "ReactPy's own functions and a profile of `make bench` shows _ProtocolMeta.__instancecheck__.",
     ),
     Patch(
+        module="heavy_stack.reactpy_patches.cheap_ids",
+        replaces=("reactpy.core.layout.uuid4",),
+        why="Every event handler and mounted component got a uuid4 id (an os.urandom call each), "
+        "about 5 % of the server's CPU in the demo replay; a per-process prefix and a counter are "
+        "as unique where it matters (within one process's layouts).",
+        still_needed_if="reactpy.core.layout still calls uuid4() for handler targets and state ids.",
+    ),
+    Patch(
         module="heavy_stack.reactpy_patches.light_hooks",
         replaces=("reactpy.core._life_cycle_hook.LifeCycleHook.affect_layout_did_render",),
         why="Each component's hook kept a new asyncio.Event after every render, effects or not, "
@@ -103,12 +111,13 @@ PATCHES: tuple[Patch, ...] = (
 def install() -> None:
     """Apply the runtime patches (idempotent); warn if ReactPy is not the version they fit."""
     # Imported here: each module patches on install(), never on import.
-    from heavy_stack.reactpy_patches import fast_type_checks, light_hooks, task_local_hooks
+    from heavy_stack.reactpy_patches import cheap_ids, fast_type_checks, light_hooks, task_local_hooks
     from heavy_stack.stream import guard
 
     _warn_on_another_version()
     task_local_hooks.install()
     fast_type_checks.install()
+    cheap_ids.install()
     light_hooks.install()
     guard.install()
 

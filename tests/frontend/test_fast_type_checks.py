@@ -99,3 +99,13 @@ def test_hooks_keep_one_stop_event_per_render_that_started_effects() -> None:
 
     asyncio.run(renders())
     assert hook._effect_stops == []
+
+
+def test_handler_and_state_ids_are_unique_and_stable_per_connection() -> None:
+    from heavy_stack.reactpy_patches import cheap_ids, install
+
+    install()
+    assert cheap_ids.is_installed()
+    made = {cheap_ids.process_unique_id().hex for _ in range(10_000)}
+    assert len(made) == 10_000
+    assert all(isinstance(made_id, str) and made_id for made_id in made)
