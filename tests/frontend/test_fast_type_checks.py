@@ -99,3 +99,37 @@ def test_hooks_keep_one_stop_event_per_render_that_started_effects() -> None:
 
     asyncio.run(renders())
     assert hook._effect_stops == []
+
+
+def test_hooks_render_guard_lets_one_render_in_at_a_time() -> None:
+    from reactpy.core._life_cycle_hook import LifeCycleHook
+
+    from heavy_stack.reactpy_patches import install, light_hooks
+
+    install()
+    hook = LifeCycleHook(lambda: None)
+    guard = hook._render_access
+    assert isinstance(guard, light_hooks.RenderAccess)
+
+    async def renders() -> list[str]:
+        order: list[str] = []
+
+        async def render(name: str) -> None:
+            await guard.acquire()
+            order.append(f"{name} in")
+            await asyncio.sleep(0.01)
+            order.append(f"{name} out")
+            guard.release()
+
+        await guard.acquire()
+        cancelled = asyncio.create_task(guard.acquire())  # waits, then is cancelled
+        await asyncio.sleep(0)
+        cancelled.cancel()
+        second = asyncio.create_task(render("second"))
+        await asyncio.sleep(0)
+        guard.release()
+        await asyncio.gather(render("first"), second, return_exceptions=False)
+        assert cancelled.cancelled()
+        return order
+
+    assert asyncio.run(renders()) == ["second in", "second out", "first in", "first out"]
