@@ -14,13 +14,14 @@ from heavy_stack.backend.services.accounts.visitor import Visitor
 from heavy_stack.backend.services.container import AppServices
 from heavy_stack.backend.web.app_state import app_state
 from heavy_stack.frontend.accounts import AccountBar, SignedInOnly
-from heavy_stack.frontend.brython_executors import BrythonExecutorProvider
-from heavy_stack.frontend.components.notice import NoticeProvider
+from heavy_stack.frontend.brython_executors import use_brython_bridge
+from heavy_stack.frontend.components.notice import use_notice_banner
 from heavy_stack.frontend.contexts import (
     AppServicesContext,
     CurrentUserContext,
     CurrentVisitor,
     VisitorContext,
+    provide_context,
 )
 from heavy_stack.frontend.hooks import heavy_use_state
 from heavy_stack.frontend.pages.landing import LandingPage
@@ -28,7 +29,7 @@ from heavy_stack.frontend.pages.not_found import NotFoundPage
 from heavy_stack.frontend.pages.notes import NotePage, NotesPage
 from heavy_stack.frontend.pages.other import OtherPage
 from heavy_stack.frontend.pages.sign_in import SignInPage, SignUpPage
-from heavy_stack.frontend.timezone import TimezoneProvider
+from heavy_stack.frontend.timezone import use_browser_timezone
 from heavy_stack.frontend.types import Component
 
 PAGE_TITLE_ID = "heavy-page-title"
@@ -77,15 +78,20 @@ def AppRoot(services: AppServices, visitor: Visitor | None = None) -> Component:
     server passes it, tests pass whom they like, and ``None`` is an anonymous visitor.
     """
     current, set_current = heavy_use_state(visitor or Visitor())
+    # Provided by this component itself, not by nested provider elements: each of those is a
+    # component and a level of the layout more, which every connection holds.
+    provide_context(AppServicesContext, services)
+    provide_context(VisitorContext, CurrentVisitor(current, set_current))
+    provide_context(CurrentUserContext, current.user)
+    executor, bridge = use_brython_bridge()
+    use_browser_timezone(executor)
+    # The notice banner sits above every page: the heavy wrappers report failed writes there.
+    banner = use_notice_banner()
     app_title = services.settings.app_title
     pages = browser_router(
         *(route(page.path, Page(page.content(), title=page.full_title(app_title))) for page in PAGES)
     )
-    # The notice banner sits above every page: the heavy wrappers report failed writes there.
-    browser = BrythonExecutorProvider(TimezoneProvider(NoticeProvider(pages)))
-    with_user = CurrentUserContext(browser, value=current.user)
-    with_visitor = VisitorContext(with_user, value=CurrentVisitor(current, set_current))
-    return AppServicesContext(with_visitor, value=services)
+    return html._(banner, pages, bridge)
 
 
 @component
