@@ -15,7 +15,6 @@ from heavy_stack.frontend.types import Component
 MAX_LINE_LENGTH = 500
 
 
-@component
 def Button(
     label: str, on_click: EventHandler | None = None, *, id: str | None = None, type: str = "button"
 ) -> Component:
@@ -26,7 +25,6 @@ def Button(
     return html.button(attributes | ({"id": id} if id else {}), label)
 
 
-@component
 def LineInput(
     label: str,
     on_change: Callable[[str], None],
@@ -65,7 +63,6 @@ def LineInput(
     )
 
 
-@component
 def TextArea(
     label: str,
     on_change: Callable[[str], None],
