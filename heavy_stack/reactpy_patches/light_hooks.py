@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from contextlib import suppress
 from typing import Any
 
 import reactpy.core._life_cycle_hook
@@ -26,7 +27,9 @@ from anyio.lowlevel import cancel_shielded_checkpoint, checkpoint_if_cancelled
 from reactpy.core._life_cycle_hook import LifeCycleHook
 
 _original_layout_did_render = LifeCycleHook.affect_layout_did_render
-_original_semaphore = reactpy.core._life_cycle_hook.Semaphore
+# Typed loosely: the module imports anyio's Semaphore without re-exporting it.
+_life_cycle_hook: Any = reactpy.core._life_cycle_hook
+_original_semaphore = _life_cycle_hook.Semaphore
 
 
 class RenderAccess:
@@ -57,10 +60,8 @@ class RenderAccess:
             await waiter
         except asyncio.CancelledError:
             if waiter.cancelled():
-                try:
+                with suppress(ValueError):
                     self._waiters.remove(waiter)
-                except ValueError:
-                    pass
             else:
                 self.release()
             raise
@@ -88,14 +89,14 @@ async def layout_did_render(self: LifeCycleHook) -> None:
 def install() -> None:
     """Put the lighter hook methods in place (idempotent)."""
     reactpy.core._life_cycle_hook.LifeCycleHook.affect_layout_did_render = layout_did_render  # type: ignore[method-assign]
-    reactpy.core._life_cycle_hook.Semaphore = RenderAccess  # type: ignore[misc,assignment]
+    _life_cycle_hook.Semaphore = RenderAccess
 
 
 def is_installed() -> bool:
     """Tell whether ``install()`` has run in this process."""
     return (
         LifeCycleHook.affect_layout_did_render is layout_did_render
-        and reactpy.core._life_cycle_hook.Semaphore is RenderAccess
+        and _life_cycle_hook.Semaphore is RenderAccess
     )
 
 

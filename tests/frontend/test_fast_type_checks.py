@@ -108,7 +108,7 @@ def test_hooks_render_guard_lets_one_render_in_at_a_time() -> None:
 
     install()
     hook = LifeCycleHook(lambda: None)
-    guard = hook._render_access
+    guard: object = hook._render_access
     assert isinstance(guard, light_hooks.RenderAccess)
 
     async def renders() -> list[str]:
