@@ -88,21 +88,22 @@ def AppRoot(services: AppServices, visitor: Visitor | None = None) -> Component:
     # The notice banner sits above every page: the heavy wrappers report failed writes there.
     banner = use_notice_banner()
     app_title = services.settings.app_title
+    # Each route holds its page's factory: only the shown page's components are made.
     pages = browser_router(
-        *(route(page.path, Page(page.content(), title=page.full_title(app_title))) for page in PAGES)
+        *(route(page.path, Page(page.content, title=page.full_title(app_title))) for page in PAGES)
     )
     return html._(banner, pages, bridge)
 
 
 @component
-def Page(content: Component, *, title: str = "") -> Component:
-    """A route's page under the account bar.
+def Page(content: Callable[[], Component], *, title: str = "") -> Component:
+    """A route's page (what ``content()`` makes) under the account bar.
 
     ``title`` is the window title: the HTTP response has it in ``<title>``, and the page script
     copies it from this hidden element when the router changes the page without a reload.
     """
     marker = html.span({"id": PAGE_TITLE_ID, "hidden": True, "data-title": title})
-    return html._(AccountBar(), content, marker)
+    return html._(AccountBar(), content(), marker)
 
 
 @component
