@@ -1,10 +1,4 @@
-"""The small component library the pages are built from.
-
-Parts without state (``Button``, ``Form``, ``Section``, ``Paragraph``...) are plain functions
-that return elements, as ``RouterLink`` is: a ReactPy component costs every connection a
-life-cycle hook, a layout entry and one more level of nesting, for as long as the page is open.
-Parts with state (``NumberInput``, ``ExpandableSection``) are components. Call both the same way.
-"""
+"""The small component library the pages are built from."""
 
 from heavy_stack.frontend.components.forms import Feedback, Form, FormMessage
 from heavy_stack.frontend.components.inputs import Button, LineInput, NumberInput, TextArea, keep_in

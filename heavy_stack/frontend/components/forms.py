@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from reactpy import html
+from reactpy import component, html
 
 from heavy_stack.frontend.heavy_context import HeavyContext
 from heavy_stack.frontend.hooks import heavy_event
@@ -16,6 +16,7 @@ from heavy_stack.frontend.types import Component
 SubmitHandler = Callable[[HeavyContext, dict[str, Any]], Awaitable[None]] | Callable[[dict[str, Any]], None]
 
 
+@component
 def Form(id: str, on_submit: SubmitHandler, *children: Component, reset_key: str | None = None) -> Component:
     """A form whose submit runs ``on_submit`` on the server instead of loading a page.
 
@@ -57,6 +58,7 @@ class Feedback:
         return cls(text, FeedbackKind.INFO)
 
 
+@component
 def FormMessage(feedback: Feedback, *, id: str) -> Component:
     """The line under a form, styled by kind: errors are announced at once (``role="alert"``),
     successes and notices politely (``role="status"``)."""

@@ -15,6 +15,7 @@ from heavy_stack.frontend.types import Component
 MAX_LINE_LENGTH = 500
 
 
+@component
 def Button(
     label: str, on_click: EventHandler | None = None, *, id: str | None = None, type: str = "button"
 ) -> Component:
@@ -25,6 +26,7 @@ def Button(
     return html.button(attributes | ({"id": id} if id else {}), label)
 
 
+@component
 def LineInput(
     label: str,
     on_change: Callable[[str], None],
@@ -63,6 +65,7 @@ def LineInput(
     )
 
 
+@component
 def TextArea(
     label: str,
     on_change: Callable[[str], None],
