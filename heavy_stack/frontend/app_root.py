@@ -14,13 +14,14 @@ from heavy_stack.backend.services.accounts.visitor import Visitor
 from heavy_stack.backend.services.container import AppServices
 from heavy_stack.backend.web.app_state import app_state
 from heavy_stack.frontend.accounts import AccountBar, SignedInOnly
-from heavy_stack.frontend.brython_executors import BrythonExecutorProvider
-from heavy_stack.frontend.components.notice import NoticeProvider
+from heavy_stack.frontend.brython_executors import use_brython_bridge
+from heavy_stack.frontend.components.notice import use_notice_banner
 from heavy_stack.frontend.contexts import (
     AppServicesContext,
     CurrentUserContext,
     CurrentVisitor,
     VisitorContext,
+    provide_context,
 )
 from heavy_stack.frontend.hooks import heavy_use_state
 from heavy_stack.frontend.pages.landing import LandingPage
@@ -28,7 +29,7 @@ from heavy_stack.frontend.pages.not_found import NotFoundPage
 from heavy_stack.frontend.pages.notes import NotePage, NotesPage
 from heavy_stack.frontend.pages.other import OtherPage
 from heavy_stack.frontend.pages.sign_in import SignInPage, SignUpPage
-from heavy_stack.frontend.timezone import TimezoneProvider
+from heavy_stack.frontend.timezone import use_browser_timezone
 from heavy_stack.frontend.types import Component
 
 PAGE_TITLE_ID = "heavy-page-title"
@@ -77,26 +78,32 @@ def AppRoot(services: AppServices, visitor: Visitor | None = None) -> Component:
     server passes it, tests pass whom they like, and ``None`` is an anonymous visitor.
     """
     current, set_current = heavy_use_state(visitor or Visitor())
-    app_title = services.settings.app_title
-    pages = browser_router(
-        *(route(page.path, Page(page.content(), title=page.full_title(app_title))) for page in PAGES)
-    )
+    # Provided by this component itself, not by nested provider elements: each of those is a
+    # component and a level of the layout more, which every connection holds.
+    provide_context(AppServicesContext, services)
+    provide_context(VisitorContext, CurrentVisitor(current, set_current))
+    provide_context(CurrentUserContext, current.user)
+    executor, bridge = use_brython_bridge()
+    use_browser_timezone(executor)
     # The notice banner sits above every page: the heavy wrappers report failed writes there.
-    browser = BrythonExecutorProvider(TimezoneProvider(NoticeProvider(pages)))
-    with_user = CurrentUserContext(browser, value=current.user)
-    with_visitor = VisitorContext(with_user, value=CurrentVisitor(current, set_current))
-    return AppServicesContext(with_visitor, value=services)
+    banner = use_notice_banner()
+    app_title = services.settings.app_title
+    # Each route holds its page's factory: only the shown page's components are made.
+    pages = browser_router(
+        *(route(page.path, Page(page.content, title=page.full_title(app_title))) for page in PAGES)
+    )
+    return html._(banner, pages, bridge)
 
 
 @component
-def Page(content: Component, *, title: str = "") -> Component:
-    """A route's page under the account bar.
+def Page(content: Callable[[], Component], *, title: str = "") -> Component:
+    """A route's page (what ``content()`` makes) under the account bar.
 
     ``title`` is the window title: the HTTP response has it in ``<title>``, and the page script
     copies it from this hidden element when the router changes the page without a reload.
     """
     marker = html.span({"id": PAGE_TITLE_ID, "hidden": True, "data-title": title})
-    return html._(AccountBar(), content, marker)
+    return html._(AccountBar(), content(), marker)
 
 
 @component

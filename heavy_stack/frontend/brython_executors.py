@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reactpy import component, create_context, html, use_ref
-from reactpy.types import Context
+from reactpy.types import Context, VdomDict
 from reactpy_bridge import CALLABLE_MARK, RESULT_BUTTON_ID
 
+from heavy_stack.frontend.contexts import provide_context
 from heavy_stack.frontend.hooks import heavy_event, heavy_use_state
 from heavy_stack.frontend.types import Component
 
@@ -120,7 +121,17 @@ BrythonExecutorContext: Context[BrythonExecutor | None] = create_context(None)
 
 @component
 def BrythonExecutorProvider(*children: Component) -> Component:
-    """Provides ``BrythonExecutorContext`` and renders the calls and the answer button."""
+    """Provides ``BrythonExecutorContext`` to ``children`` and renders the calls and the answer button."""
+    _executor, bridge = use_brython_bridge()
+    return html._(*children, bridge)
+
+
+def use_brython_bridge() -> tuple[BrythonExecutor, VdomDict]:
+    """This connection's executor, and the element that carries its calls and answers.
+
+    The executor is provided as ``BrythonExecutorContext`` to everything the calling component
+    renders (the app root calls this, rather than nesting a provider); render the element once.
+    """
     no_calls: tuple[BrythonCall, ...] = ()
     calls, set_calls = heavy_use_state(no_calls)
 
@@ -138,7 +149,8 @@ def BrythonExecutorProvider(*children: Component) -> Component:
         html.button({"id": RESULT_BUTTON_ID, "type": "button", "onClick": heavy_event(on_answer)}),
         *(html.script({"key": call.id}, call.script()) for call in calls),
     )
-    return BrythonExecutorContext(html._(*children, bridge), value=executor)
+    provide_context(BrythonExecutorContext, executor)
+    return executor, bridge
 
 
 def _parse_answer(raw: object) -> tuple[str, bool, Any] | None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Generic, TypeVar, cast
 
 from reactpy import create_context
+from reactpy.core._life_cycle_hook import current_hook
 from reactpy.types import Context
 
 from heavy_stack.backend.services.accounts.visitor import Visitor
@@ -33,3 +35,25 @@ CurrentUserContext: Context[User | None] = create_context(None)
 # a handler's transaction fails: pages do not report database failures themselves.
 ShowNotice = Callable[[str | None], None]
 NoticeContext: Context[ShowNotice | None] = create_context(None)
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class _Provided(Generic[T]):
+    """What ReactPy's ``use_context`` reads from a provider: its context and its value."""
+
+    type: Context[T]
+    value: T
+
+
+def provide_context(context: Context[T], value: T) -> None:
+    """Provide ``context`` to everything the calling component renders, with no provider element.
+
+    Like rendering ``context(children, value=value)``, but a provider element is a component
+    of its own: one more life-cycle hook and one more level of fragments for each context,
+    held by every connection (the app root provides six). Called during the render, it sets
+    the value on the caller's own hook, which ReactPy copies into every hook below it.
+    """
+    current_hook().set_context_provider(cast(Any, _Provided(context, value)))

@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from reactpy import component, create_context
+from reactpy import component, create_context, html
 from reactpy.types import Context
 
-from heavy_stack.frontend.brython_executors import BrythonExecutorContext
+from heavy_stack.frontend.brython_executors import BrythonExecutor, BrythonExecutorContext
+from heavy_stack.frontend.contexts import provide_context
 from heavy_stack.frontend.hooks import heavy_use_context, heavy_use_effect, heavy_use_state
 from heavy_stack.frontend.types import Component
 from heavy_stack_brython.timezones import get_timezone
@@ -23,16 +24,27 @@ TimezoneContext: Context[ZoneInfo | None] = create_context(None)
 
 @component
 def TimezoneProvider(*children: Component) -> Component:
+    """Provides ``TimezoneContext`` to ``children``, asking the browser through the executor above."""
+    use_browser_timezone(heavy_use_context(BrythonExecutorContext))
+    return html._(*children)
+
+
+def use_browser_timezone(executor: BrythonExecutor | None) -> ZoneInfo | None:
+    """Ask the browser for its time zone once; provide it as ``TimezoneContext`` and return it.
+
+    Everything the calling component renders gets the zone (the app root calls this, rather
+    than nesting a provider); ``None`` until the browser has answered.
+    """
     no_zone: ZoneInfo | None = None
     zone, set_zone = heavy_use_state(no_zone)
-    executor = heavy_use_context(BrythonExecutorContext)
 
     def ask_the_browser() -> None:
         if executor is not None:
             executor.call(get_timezone, result_callback=lambda answer: set_zone(parse_timezone(answer)))
 
     heavy_use_effect(ask_the_browser, [])
-    return TimezoneContext(*children, value=zone)
+    provide_context(TimezoneContext, zone)
+    return zone
 
 
 def parse_timezone(answer: Any) -> ZoneInfo | None:

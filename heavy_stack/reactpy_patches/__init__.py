@@ -61,12 +61,18 @@ PATCHES: tuple[Patch, ...] = (
     ),
     Patch(
         module="heavy_stack.reactpy_patches.light_hooks",
-        replaces=("reactpy.core._life_cycle_hook.LifeCycleHook.affect_layout_did_render",),
+        replaces=(
+            "reactpy.core._life_cycle_hook.LifeCycleHook.affect_layout_did_render",
+            "reactpy.core._life_cycle_hook.Semaphore",
+        ),
         why="Each component's hook kept a new asyncio.Event after every render, effects or not, "
         "until unmount: memory per connection grew with every click. An event only for renders "
-        "that start effects does the same.",
+        "that start effects does the same. Each hook's render guard (an anyio Semaphore) made a "
+        "waiter deque up front, about a tenth of an idle connection; RenderAccess acquires and "
+        "releases the same way and makes the deque only when a render waits.",
         still_needed_if="reactpy.core._life_cycle_hook still creates an Event in "
-        "affect_layout_did_render when _effect_funcs is empty.",
+        "affect_layout_did_render when _effect_funcs is empty, or still gives every hook an "
+        "anyio Semaphore.",
     ),
     Patch(
         module="heavy_stack.stream.guard",

@@ -6,21 +6,74 @@ when that render started no effect: a component that re-renders a thousand times
 thousand events, each with its deque. The replacement makes a stop event only for a render that
 started effects; every such effect still gets one, set at unmount.
 
-The hook's anyio ``Semaphore`` render guard stays as it is: its ``acquire`` is a cancellation
-checkpoint, and with a plain ``asyncio.Lock`` there a closed tab cancelled its handlers' database
-cleanup midway (a traceback in the log; ``tests/server/test_websocket.py``).
-``install()`` is idempotent.
+Each hook also holds a render guard, an anyio ``Semaphore(1)``, whose waiter ``deque`` (about
+600 bytes) is made up front: a tenth of an idle connection's memory, though a component's
+renders never wait on each other in practice. ``RenderAccess`` takes its place with the same
+``acquire`` and ``release``, step for step (the cancellation checkpoint first, then a shielded
+yield to the loop: with a plain ``asyncio.Lock`` there a closed tab cancelled its handlers'
+database cleanup midway, a traceback in the log, ``tests/server/test_websocket.py``), and makes
+its waiter queue only when a second render does wait. ``install()`` is idempotent.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
+from contextlib import suppress
 from typing import Any
 
 import reactpy.core._life_cycle_hook
+from anyio.lowlevel import cancel_shielded_checkpoint, checkpoint_if_cancelled
 from reactpy.core._life_cycle_hook import LifeCycleHook
 
 _original_layout_did_render = LifeCycleHook.affect_layout_did_render
+# Typed loosely: the module imports anyio's Semaphore without re-exporting it.
+_life_cycle_hook: Any = reactpy.core._life_cycle_hook
+_original_semaphore = _life_cycle_hook.Semaphore
+
+
+class RenderAccess:
+    """anyio's asyncio ``Semaphore`` (the hook's render guard), with its waiter queue made lazily."""
+
+    __slots__ = ("_value", "_waiters")
+
+    def __init__(self, initial_value: int = 1) -> None:
+        self._value = initial_value
+        self._waiters: deque[asyncio.Future[None]] | None = None
+
+    async def acquire(self) -> None:
+        """Take the guard, or wait for it, as ``anyio.Semaphore.acquire`` does."""
+        if self._value > 0 and not self._waiters:
+            await checkpoint_if_cancelled()
+            self._value -= 1
+            try:
+                await cancel_shielded_checkpoint()  # let other tasks run, as anyio does
+            except asyncio.CancelledError:
+                self.release()
+                raise
+            return
+        if self._waiters is None:
+            self._waiters = deque()
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.cancelled():
+                with suppress(ValueError):
+                    self._waiters.remove(waiter)
+            else:
+                self.release()
+            raise
+
+    def release(self) -> None:
+        """Hand the guard to the first waiter that is still waiting, or free it."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.cancelled():
+                waiter.set_result(None)
+                return
+        self._value += 1
 
 
 async def layout_did_render(self: LifeCycleHook) -> None:
@@ -36,13 +89,22 @@ async def layout_did_render(self: LifeCycleHook) -> None:
 def install() -> None:
     """Put the lighter hook methods in place (idempotent)."""
     reactpy.core._life_cycle_hook.LifeCycleHook.affect_layout_did_render = layout_did_render  # type: ignore[method-assign]
+    _life_cycle_hook.Semaphore = RenderAccess
 
 
 def is_installed() -> bool:
     """Tell whether ``install()`` has run in this process."""
-    return LifeCycleHook.affect_layout_did_render is layout_did_render
+    return (
+        LifeCycleHook.affect_layout_did_render is layout_did_render
+        and _life_cycle_hook.Semaphore is RenderAccess
+    )
 
 
 def original() -> Any:
     """ReactPy's own ``affect_layout_did_render``."""
     return _original_layout_did_render
+
+
+def original_semaphore() -> Any:
+    """The render guard's class in ReactPy's own hooks (anyio's ``Semaphore``)."""
+    return _original_semaphore

@@ -109,3 +109,37 @@ def test_handler_and_state_ids_are_unique_and_stable_per_connection() -> None:
     made = {cheap_ids.process_unique_id().hex for _ in range(10_000)}
     assert len(made) == 10_000
     assert all(isinstance(made_id, str) and made_id for made_id in made)
+
+
+def test_hooks_render_guard_lets_one_render_in_at_a_time() -> None:
+    from reactpy.core._life_cycle_hook import LifeCycleHook
+
+    from heavy_stack.reactpy_patches import install, light_hooks
+
+    install()
+    hook = LifeCycleHook(lambda: None)
+    guard: object = hook._render_access
+    assert isinstance(guard, light_hooks.RenderAccess)
+
+    async def renders() -> list[str]:
+        order: list[str] = []
+
+        async def render(name: str) -> None:
+            await guard.acquire()
+            order.append(f"{name} in")
+            await asyncio.sleep(0.01)
+            order.append(f"{name} out")
+            guard.release()
+
+        await guard.acquire()
+        cancelled = asyncio.create_task(guard.acquire())  # waits, then is cancelled
+        await asyncio.sleep(0)
+        cancelled.cancel()
+        second = asyncio.create_task(render("second"))
+        await asyncio.sleep(0)
+        guard.release()
+        await asyncio.gather(render("first"), second, return_exceptions=False)
+        assert cancelled.cancelled()
+        return order
+
+    assert asyncio.run(renders()) == ["second in", "second out", "first in", "first out"]

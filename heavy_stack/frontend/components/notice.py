@@ -6,7 +6,7 @@ from typing import Any
 
 from reactpy import component, html
 
-from heavy_stack.frontend.contexts import NoticeContext, ShowNotice
+from heavy_stack.frontend.contexts import NoticeContext, ShowNotice, provide_context
 from heavy_stack.frontend.hooks import heavy_event, heavy_use_state
 from heavy_stack.frontend.types import Component
 
@@ -14,9 +14,18 @@ from heavy_stack.frontend.types import Component
 @component
 def NoticeProvider(*children: Component) -> Component:
     """Gives ``children`` a ``NoticeContext`` and shows its notice above them."""
+    return html._(use_notice_banner(), *children)
+
+
+def use_notice_banner() -> Component:
+    """The notice banner, whose ``NoticeContext`` everything the calling component renders gets.
+
+    The app root calls this rather than nesting a provider; render the banner once.
+    """
     no_notice: str | None = None
     notice, show = heavy_use_state(no_notice)
-    return NoticeContext(html._(NoticeBanner(notice, show), *children), value=show)
+    provide_context(NoticeContext, show)
+    return NoticeBanner(notice, show)
 
 
 @component
