@@ -64,10 +64,13 @@ def LandingPage() -> Component:
         ExpandableSection(
             "Where things live",
             Preformatted(
-                "heavy_stack/backend/data/  sql_models, repositories, model_managers, model_mungers\n"
-                "heavy_stack/shared_models/ the domain as pages see it\n"
-                "heavy_stack/frontend/      pages and components\n"
-                "brython/                   Python that runs in the browser"
+                "heavy_stack/backend/data/      sql_models, repositories, model_managers, model_mungers\n"
+                "heavy_stack/backend/services/  what the app does (accounts, note search)\n"
+                "heavy_stack/backend/web/       HTTP routes and middleware\n"
+                "heavy_stack/shared_models/     the domain as pages see it\n"
+                "heavy_stack/frontend/          pages and components\n"
+                "brython/                       Python that runs in the browser\n"
+                "docs/architecture.md           the rest, and the layer rules make lint checks"
             ),
             id="layout-help",
         ),
