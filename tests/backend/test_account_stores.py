@@ -7,8 +7,6 @@ redis-server``); it starts a throwaway server on a free port. Without one it is 
 from __future__ import annotations
 
 import asyncio
-import shutil
-import subprocess
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
@@ -16,31 +14,23 @@ from datetime import timedelta
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from heavy_stack.backend.data.model_managers.user_manager import UserManager
-from heavy_stack.backend.data.model_mungers.user_mungers import UserMunger
+from heavy_stack.backend.data.model_managers.registry import managers
 from heavy_stack.backend.services.accounts.stores import AccountStores
 from heavy_stack.clock import utc_now
 from heavy_stack.settings import Settings
 from heavy_stack.shared_models.user import UserId
 from heavy_stack.shared_models.user_session import SessionPurpose, UserSession
-from heavy_stack_testing.live_server import free_port
+from heavy_stack_testing.cluster import MissingProgramError, find_program, redis_server
 
 
 @pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("no redis-server installed (apt-get install -y redis-server): Redis stores not tested")
-    port = free_port()
-    server = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     try:
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        server.terminate()
-        server.wait(10)
+        find_program("redis-server", "redis-server")
+    except MissingProgramError:
+        pytest.skip("no redis-server installed (apt-get install -y redis-server): Redis stores not tested")
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
 
 
 @pytest.fixture(params=["postgresql", "redis"])
@@ -65,7 +55,7 @@ async def stores(request: pytest.FixtureRequest, db_session: AsyncSession) -> As
 @pytest.fixture
 async def user_id(db_session: AsyncSession) -> UserId:
     # Sessions reference users in PostgreSQL.
-    return (await UserManager(UserMunger()).create(f"{uuid.uuid4().hex}@example.com", "Ada")).id
+    return (await managers().users.create(f"{uuid.uuid4().hex}@example.com", "Ada")).id
 
 
 def session_of(user_id: UserId, lifetime: timedelta = timedelta(hours=1)) -> UserSession:
