@@ -11,7 +11,7 @@ from sanic import Sanic
 
 from heavy_stack import reactpy_patches
 from heavy_stack.backend.data import migrations
-from heavy_stack.backend.data.db_connection import Database, is_unavailable
+from heavy_stack.backend.data.db_connection import DB_TIMEOUT_SECONDS, Database, is_unavailable
 from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
 from heavy_stack.backend.services.accounts.stores import AccountStores
 from heavy_stack.backend.services.background import run_every
@@ -19,6 +19,7 @@ from heavy_stack.backend.services.container import AppServices
 from heavy_stack.backend.services.embeddings import shutdown_embedding_worker
 from heavy_stack.backend.web.accounts import install_accounts
 from heavy_stack.backend.web.app_state import AppState, HeavyApp
+from heavy_stack.backend.web.garbage_collection import tune_garbage_collector
 from heavy_stack.backend.web.health import livez, readyz
 from heavy_stack.backend.web.http_defaults import install_http_defaults
 from heavy_stack.backend.web.logs import configure_logging, install_log_scopes
@@ -26,6 +27,7 @@ from heavy_stack.backend.web.security import install_security_defaults
 from heavy_stack.backend.web.worker_manager import hold_stops_until_workers_started
 from heavy_stack.frontend.app_root import ServerRoot
 from heavy_stack.frontend.brython_assets import register_brython_routes
+from heavy_stack.frontend.hooks import finish_abandoned_work
 from heavy_stack.frontend.page_html import install_pages
 from heavy_stack.settings import Settings
 from heavy_stack.stream.recorder import StreamRecorder
@@ -74,11 +76,17 @@ def create_app(*, settings: Settings | None = None, name: str = APP_NAME) -> Hea
     app.main_process_ready(hold_stops_until_workers_started)
     app.main_process_stop(_release_prepared)
     app.before_server_start(_open_database)
+    # Before the worker says it has started: Sanic 25.12 loses a stop that reaches a worker still
+    # in its after_server_start listeners (tests/server/test_sanic_command.py).
+    app.before_server_start(lambda _app: tune_garbage_collector())
     app.after_server_start(_announce)
     app.after_server_start(_start_background_jobs)
     app.before_server_stop(_stop_background_jobs)
     app.after_server_stop(_close_database)
     app.after_server_stop(lambda _app: shutdown_embedding_worker())
+    # Registered last, so it runs first (Sanic runs stop listeners in reverse): saves clicked
+    # just before a tab closed end before the database and the embedder go.
+    app.after_server_stop(lambda _app: finish_abandoned_work(within=DB_TIMEOUT_SECONDS))
     return app
 
 

@@ -44,6 +44,7 @@ class PendingUpdates:
     def __init__(self) -> None:
         self._updates: list[StateUpdate] = []
         self._open = True
+        self.abandoned = False
 
     @contextmanager
     def collecting(self) -> Iterator[None]:
@@ -63,8 +64,15 @@ class PendingUpdates:
     def apply(self) -> None:
         self._open = False
         updates, self._updates = self._updates, []
+        if self.abandoned:
+            return
         for update in updates:
             update()
+
+    def abandon(self) -> None:
+        """The page these updates were for is gone: drop them, now and when the work ends."""
+        self.abandoned = True
+        self._updates.clear()
 
     def discard(self) -> None:
         self._open = False
@@ -163,21 +171,24 @@ class HeavyContext:
 
 @asynccontextmanager
 async def open_heavy_context(
-    services: AppServices, current: CurrentVisitor | None = None
+    services: AppServices,
+    current: CurrentVisitor | None = None,
+    *,
+    updates: PendingUpdates | None = None,
 ) -> AsyncIterator[HeavyContext]:
     """One transaction: committed if the block returns, rolled back if it raises, then closed.
 
-    State updates made in the block wait for the commit (see the module docstring); a failed
-    COMMIT raises ``CommitFailedError``.
+    State updates made in the block wait for the commit (see the module docstring), collected
+    in ``updates`` when given; a failed COMMIT raises ``CommitFailedError``.
     """
     visitor = current.visitor if current is not None else Visitor()
     replace = current.replace if current is not None else _keep
     jobs: list[AfterCommit] = []
-    updates = PendingUpdates()
+    updates = updates or PendingUpdates()
     try:
         async with services.database.transaction() as session:
             checked = await services.accounts.refresh(visitor)
-            if checked != visitor:
+            if checked != visitor and not updates.abandoned:
                 replace(checked)  # at once: a session that ended is over, whatever happens next
             log_scope.set_user(checked.user.id if checked.user is not None else None)
             with updates.collecting():

@@ -53,6 +53,7 @@ from heavy_stack.frontend.contexts import (
 )
 from heavy_stack.frontend.heavy_context import (
     HeavyContext,
+    PendingUpdates,
     SignInRequiredError,
     defer_until_commit,
     open_heavy_context,
@@ -151,13 +152,14 @@ def heavy_use_effect(
     if asyncio.iscoroutinefunction(function):
         async_function = cast(AsyncEffect, function)
         run = _Transaction(
-            _use_services(caller), heavy_use_context(VisitorContext), heavy_use_context(NoticeContext)
+            caller,
+            _use_services(caller),
+            heavy_use_context(VisitorContext),
+            heavy_use_context(NoticeContext),
         )
 
         async def effect() -> Cleanup:
-            with caller:
-                return await run(async_function, unavailable=UNAVAILABLE_WHILE_LOADING)
-            return None
+            return await run(async_function, unavailable=UNAVAILABLE_WHILE_LOADING, if_abandoned=_clean_up)
 
         _reactpy_use_effect(effect, dependencies)
     else:
@@ -181,14 +183,14 @@ def heavy_event(
     caller = _Caller.here(function)
     if asyncio.iscoroutinefunction(function):
         run = _Transaction(
-            _use_services(caller), heavy_use_context(VisitorContext), heavy_use_context(NoticeContext)
+            caller,
+            _use_services(caller),
+            heavy_use_context(VisitorContext),
+            heavy_use_context(NoticeContext),
         )
 
         async def handler(*data: Any) -> None:
-            with caller:
-                await run(
-                    lambda context: function(context, *data), unavailable=UNAVAILABLE, clears_notice=True
-                )
+            await run(lambda context: function(context, *data), unavailable=UNAVAILABLE, clears_notice=True)
 
     else:
 
@@ -199,12 +201,30 @@ def heavy_event(
     return _reactpy_event(handler, stop_propagation=stop_propagation, prevent_default=prevent_default)
 
 
+# Heavy functions whose page went away before they ended; kept until they end (the loop
+# holds tasks weakly). ``finish_abandoned_work`` waits for them when the server stops.
+_abandoned: set[asyncio.Task[Any]] = set()
+
+
 class _Transaction:
-    """Runs an async heavy function in its transaction; tells the user when that fails."""
+    """Runs an async heavy function in its transaction; tells the user when that fails.
+
+    The function runs to its end in a task of its own, even when the page goes away meanwhile
+    (a closed tab, a navigation that unmounts the component, a dropped websocket): ReactPy then
+    cancels the handler or effect, and a transaction cancelled midway would leave its
+    connection half-closed (a traceback from the pool) and a save the user clicked half-done.
+    So a click on "Save" just before closing the tab still commits; what it would have shown is
+    dropped, as there is no page left to show it on.
+    """
 
     def __init__(
-        self, services: AppServices, visitor: CurrentVisitor | None, notice: ShowNotice | None
+        self,
+        caller: _Caller,
+        services: AppServices,
+        visitor: CurrentVisitor | None,
+        notice: ShowNotice | None,
     ) -> None:
+        self.caller = caller
         self.services = services
         self.visitor = visitor
         self.notice = notice
@@ -215,22 +235,61 @@ class _Transaction:
         *,
         unavailable: str,
         clears_notice: bool = False,
-    ) -> T:
-        """Run ``function``; ``clears_notice``: its commit also clears an earlier failure's notice."""
+        if_abandoned: Callable[[T | None], None] | None = None,
+    ) -> T | None:
+        """Run ``function``; ``None`` if it failed (logged, and shown to the user).
+
+        ``clears_notice``: its commit also clears an earlier failure's notice.
+        ``if_abandoned``: given what the function returns when it ends after its page went away.
+        """
+        updates = PendingUpdates()
+        work = asyncio.ensure_future(self._run(function, updates, unavailable, clears_notice))
         try:
-            async with open_heavy_context(self.services, self.visitor) as context:
-                if clears_notice:  # in the same re-render as the handler's own updates
-                    context.on_commit(lambda: self._show(None))
-                return await function(context)
-        except SignInRequiredError:
-            raise  # the visitor was signed out meanwhile: the page itself shows that
-        except Exception as error:
-            self._show(failure_message(error, unavailable))
+            return await asyncio.shield(work)
+        except asyncio.CancelledError:
+            updates.abandon()
+            _abandoned.add(work)
+            work.add_done_callback(_abandoned.discard)
+            if if_abandoned is not None:
+                work.add_done_callback(lambda done: done.cancelled() or if_abandoned(done.result()))
             raise
+
+    async def _run(
+        self,
+        function: Callable[[HeavyContext], Awaitable[T]],
+        updates: PendingUpdates,
+        unavailable: str,
+        clears_notice: bool,
+    ) -> T | None:
+        with self.caller:
+            try:
+                async with open_heavy_context(self.services, self.visitor, updates=updates) as context:
+                    if clears_notice:  # in the same re-render as the handler's own updates
+                        context.on_commit(lambda: self._show(None))
+                    return await function(context)
+            except SignInRequiredError:
+                raise  # the visitor was signed out meanwhile: the page itself shows that
+            except Exception as error:
+                if not updates.abandoned:
+                    self._show(failure_message(error, unavailable))
+                raise
+        return None
 
     def _show(self, text: str | None) -> None:
         if self.notice is not None:
             self.notice(text)
+
+
+def _clean_up(cleanup: Cleanup) -> None:
+    # An effect that ended after its component unmounted: undo what it set up at once.
+    if cleanup is not None:
+        cleanup()
+
+
+async def finish_abandoned_work(within: float) -> None:
+    """Wait up to ``within`` seconds for heavy functions whose pages went away (server stop)."""
+    if _abandoned:
+        await asyncio.wait(set(_abandoned), timeout=within)
 
 
 def failure_message(error: Exception, unavailable: str = UNAVAILABLE) -> str:

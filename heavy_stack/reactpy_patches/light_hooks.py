@@ -23,7 +23,6 @@ from contextlib import suppress
 from typing import Any
 
 import reactpy.core._life_cycle_hook
-from anyio.lowlevel import cancel_shielded_checkpoint, checkpoint_if_cancelled
 from reactpy.core._life_cycle_hook import LifeCycleHook
 
 _original_layout_did_render = LifeCycleHook.affect_layout_did_render
@@ -44,13 +43,7 @@ class RenderAccess:
     async def acquire(self) -> None:
         """Take the guard, or wait for it, as ``anyio.Semaphore.acquire`` does."""
         if self._value > 0 and not self._waiters:
-            await checkpoint_if_cancelled()
-            self._value -= 1
-            try:
-                await cancel_shielded_checkpoint()  # let other tasks run, as anyio does
-            except asyncio.CancelledError:
-                self.release()
-                raise
+            self._value -= 1  # no yield to the loop: a render runs through (see the docstring)
             return
         if self._waiters is None:
             self._waiters = deque()

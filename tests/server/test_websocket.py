@@ -9,6 +9,7 @@ import pytest
 import websockets
 from websockets.asyncio.client import ClientConnection
 
+from heavy_stack_testing.cookie_browser import CookieBrowser
 from heavy_stack_testing.live_server import LiveServer
 from heavy_stack_testing.page_driver import STREAM_PATH, WebSocketPage
 
@@ -92,3 +93,30 @@ async def test_closing_a_page_with_events_in_flight_logs_no_traceback(server: Li
     await asyncio.sleep(0.5)
     log = server.log()
     assert "Traceback" not in log, log[log.index("Traceback") - 300 :][:3000]
+
+
+@pytest.mark.parametrize("delay_ms", [0.0, 0.5, 1.0, 2.0])
+async def test_a_rename_sent_just_before_the_tab_closes_is_stored(
+    server: LiveServer, delay_ms: float
+) -> None:
+    """The tab closes while the save is inside its transaction, at several moments of it: the
+    save ends (committed, nothing half-done), and the log has no traceback."""
+    browser = CookieBrowser(server.base_url)
+    for attempt in range(8):
+        async with browser.open_page("/") as page:
+            await page.wait_for_text("current-user", "@")
+            await page.type("rename-input", f"Closed at {delay_ms} ms, {attempt}")
+            await page.submit("rename-form")
+            # Once this later click is answered, the server has read the submit and started it.
+            await _update_the_time(page)
+            await asyncio.sleep(delay_ms / 1000)
+        async with browser.open_page("/") as page:
+            await page.wait_for_text("current-user", f"Closed at {delay_ms} ms, {attempt} <")
+    log = server.log()
+    assert "Traceback" not in log, log[log.index("Traceback") - 300 :][:3000]
+
+
+async def _update_the_time(page: WebSocketPage) -> None:
+    before = page.text("server-time")
+    await page.click("update-time")
+    await page.wait_until(lambda: page.text("server-time") != before)

@@ -58,7 +58,6 @@ class Feedback:
         return cls(text, FeedbackKind.INFO)
 
 
-@component
 def FormMessage(feedback: Feedback, *, id: str) -> Component:
     """The line under a form, styled by kind: errors are announced at once (``role="alert"``),
     successes and notices politely (``role="status"``)."""

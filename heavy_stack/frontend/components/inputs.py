@@ -15,7 +15,6 @@ from heavy_stack.frontend.types import Component
 MAX_LINE_LENGTH = 500
 
 
-@component
 def Button(
     label: str, on_click: EventHandler | None = None, *, id: str | None = None, type: str = "button"
 ) -> Component:

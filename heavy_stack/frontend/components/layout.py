@@ -8,17 +8,14 @@ from heavy_stack.frontend.hooks import heavy_event, heavy_use_state
 from heavy_stack.frontend.types import Component
 
 
-@component
 def PageTitle(text: str) -> Component:
     return html.h1({"className": "page-title"}, text)
 
 
-@component
 def CenteredColumn(*children: Component) -> Component:
     return html.main({"className": "centered-column"}, *children)
 
 
-@component
 def Section(title: str, *children: Component, id: str | None = None) -> Component:
     attributes = {"className": "section"} | ({"id": id} if id else {})
     return html.section(attributes, html.h2({"className": "section-title"}, title), *children)
@@ -48,6 +45,5 @@ def ExpandableSection(
     return html.section({"id": id, "className": "section expandable"}, header, body if is_open else "")
 
 
-@component
 def Spacer(height_rem: float = 1.0) -> Component:
     return html.div({"className": "spacer", "style": {"height": f"{height_rem}rem"}})

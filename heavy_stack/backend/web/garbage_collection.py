@@ -1,0 +1,27 @@
+"""Python's cycle collector, set for a server that holds many live pages.
+
+Every open page keeps a ReactPy layout: thousands of objects per connection, alive as long as
+the page is open. CPython's default thresholds (a young collection every 700 new objects, an
+older one every ten of those) make the collector walk those long-lived objects over and over
+while pages render, and each collection stops the event loop: under the demo replay that was
+a good part of the server's CPU and its slowest answers (figures in docs/benchmarks.md).
+Frozen at start-up, the app's modules, routes and settings are never walked again, and young
+collections come about 70 times less often; what waits longer for a collection is garbage
+that forms reference cycles, a few MiB at most."""
+
+from __future__ import annotations
+
+import gc
+
+# New objects between two young collections (CPython: 700), young collections between two of
+# the middle generation (10) and those between two full ones (10; CPython also waits until a
+# quarter of the long-lived objects are new).
+THRESHOLDS = (50_000, 20, 100)
+
+
+def tune_garbage_collector() -> None:
+    """Freeze what exists now (the started app) and space collections out. Run once per
+    server process, once the app has started up."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*THRESHOLDS)
