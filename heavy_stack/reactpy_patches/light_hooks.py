@@ -8,11 +8,14 @@ started effects; every such effect still gets one, set at unmount.
 
 Each hook also holds a render guard, an anyio ``Semaphore(1)``, whose waiter ``deque`` (about
 600 bytes) is made up front: a tenth of an idle connection's memory, though a component's
-renders never wait on each other in practice. ``RenderAccess`` takes its place with the same
-``acquire`` and ``release``, step for step (the cancellation checkpoint first, then a shielded
-yield to the loop: with a plain ``asyncio.Lock`` there a closed tab cancelled its handlers'
-database cleanup midway, a traceback in the log, ``tests/server/test_websocket.py``), and makes
-its waiter queue only when a second render does wait. ``install()`` is idempotent.
+renders never wait on each other in practice. Taking it also yields to the event loop, once
+per component per render: a page of forty components was rendered in forty slices, each behind
+every other connection's work (under load, a navigation's answer waited for all of them).
+``RenderAccess`` takes its place with the same ``acquire`` and ``release``: it takes a free
+guard without yielding and makes its waiter queue only when a second render does wait.
+(Yielding once protected, by chance of timing, database work that a closed tab cancelled
+midway; heavy functions now finish on their own when their page goes away, see
+``frontend/hooks.py``.) ``install()`` is idempotent.
 """
 
 from __future__ import annotations

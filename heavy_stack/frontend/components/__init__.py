@@ -1,4 +1,10 @@
-"""The small component library the pages are built from."""
+"""The small component library the pages are built from.
+
+Parts without state or handlers of their own (``Paragraph``, ``Section``, ``Button``...) are
+plain functions that return elements: a component costs a life-cycle hook and a layout node per
+use on every open page. Parts with state or heavy handlers (``Form``, ``LineInput``,
+``ExpandableSection``...) are components.
+"""
 
 from heavy_stack.frontend.components.forms import Feedback, Form, FormMessage
 from heavy_stack.frontend.components.inputs import Button, LineInput, NumberInput, TextArea, keep_in
