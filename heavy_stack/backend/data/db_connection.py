@@ -31,8 +31,8 @@ import asyncpg
 from sqlalchemy import event, exc, text
 from sqlalchemy.engine import Connection, ExceptionContext, ExecutionContext, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection, DBAPICursor
-from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 # The session of the handler, effect or test now running. Repositories read it; the heavy
@@ -135,25 +135,27 @@ BEGIN_ON_FIRST_WRITE = "heavy_stack_begin_on_first_write"
 def begin_on_first_write(engine: AsyncEngine) -> AsyncEngine:
     """The engine, for units of work that send BEGIN only before their first write.
 
-    How: SQLAlchemy's asyncpg adapter sends no BEGIN itself; it opens the transaction just
-    before the first statement run on a connection that is not in autocommit. So each
-    transaction of this engine starts its connection in autocommit (plain reads then run on
-    their own, each one round trip, the same as in a transaction at READ COMMITTED, where every
-    statement sees its own snapshot anyway), and the first statement that is not a plain
-    read leaves autocommit just before it runs: the adapter sends BEGIN, then the statement,
-    and the rest of the unit (reads included) runs in that transaction, which COMMIT ends (a
-    unit that never wrote has nothing to commit). A plain read is a statement SQLAlchemy
-    compiled from a ``select()`` (no ``text()``, no driver SQL, not ``executemany``) whose SQL
-    starts with SELECT, has no FOR UPDATE/SHARE and no INTO, and calls no function outside
-    ``_SAFE_CALLS`` (so ``pg_advisory_xact_lock``, ``nextval`` or any function of the app's
-    own begins the transaction). Anything else begins it: a flush, INSERT/UPDATE/DELETE,
-    SAVEPOINT, ``text()``, a locking SELECT, a WITH query. A function with side effects hidden
-    in a view cannot be seen: query such a view through ``text()``.
+    SQLAlchemy's asyncpg adapter sends no BEGIN of its own accord: it opens the transaction
+    right before the first statement it runs on a connection that is not in autocommit. So
+    each transaction of this engine puts its connection in autocommit, and plain reads run
+    alone, one round trip each. At READ COMMITTED that is what they would see in a transaction
+    too: each statement takes its own snapshot. The first statement that is not a plain read
+    takes the connection out of autocommit just before it runs; the adapter then sends BEGIN
+    and the statement, and the rest of the unit (reads too) runs in that one transaction,
+    committed or rolled back as before. A unit that never wrote has nothing to commit.
 
-    Only at READ COMMITTED (or READ UNCOMMITTED, the same in PostgreSQL): at REPEATABLE READ
-    or SERIALIZABLE (CockroachDB's default), a unit's reads must share its snapshot, so its
-    transactions begin as usual. Other drivers than asyncpg are left as they are. Connections
-    leave autocommit again when they go back to the pool, so nothing else sees the mode.
+    A plain read is compiled by SQLAlchemy from a ``select()`` (not ``text()``, driver SQL or
+    ``executemany``); its SQL starts with SELECT, has no FOR UPDATE/SHARE, no INTO, no
+    ``now()`` or CURRENT_TIMESTAMP (the transaction's clock, one value through a unit), and
+    calls no function outside ``_SAFE_CALLS`` (so ``pg_advisory_xact_lock``, ``nextval`` or
+    a function of the app's own begin the transaction). Everything else begins it: a flush,
+    INSERT/UPDATE/DELETE, SAVEPOINT, ``text()``, a locking SELECT, a WITH query. A function
+    with side effects behind a view cannot be seen: query such a view with ``text()``.
+
+    Only at READ COMMITTED (READ UNCOMMITTED is the same in PostgreSQL): at REPEATABLE READ or
+    SERIALIZABLE (CockroachDB's default) a unit's reads must share its snapshot, so its
+    transaction begins as usual; other drivers than asyncpg are left alone too. A connection
+    leaves autocommit when it goes back to the pool: other users of the engine never see it.
     """
     if engine.dialect.driver != "asyncpg":
         return engine
@@ -168,7 +170,9 @@ def begin_on_first_write(engine: AsyncEngine) -> AsyncEngine:
 
 # Isolation levels at which each statement sees its own snapshot (the adapter's names, and
 # SQLAlchemy's for the server's default).
-_EACH_STATEMENT_ITS_OWN_SNAPSHOT = {"read_committed", "read_uncommitted", "READ COMMITTED", "READ UNCOMMITTED"}
+_EACH_STATEMENT_ITS_OWN_SNAPSHOT = frozenset(
+    ("read_committed", "read_uncommitted", "READ COMMITTED", "READ UNCOMMITTED")
+)
 
 
 def _start_in_autocommit(connection: Connection) -> None:
@@ -191,7 +195,7 @@ def _begin_before_other_statements(
     if not getattr(adapter, "autocommit", False):
         return  # in its transaction already (or never lazy)
     if executemany or context is None or context.compiled is None or getattr(context, "is_text", True):
-        plain = False
+        plain: bool | None = False
     else:
         plain = _plain_reads.get(statement)
         if plain is None:
@@ -212,21 +216,26 @@ def _leave_autocommit(adapter: DBAPIConnection | None, _record: ConnectionPoolEn
 
 
 # Function calls (and keywords and type names followed by a parenthesis) that change nothing.
-_SAFE_CALLS = frozenset(
-    """
+_SAFE_CALL_NAMES = """
     SELECT FROM WHERE AND OR NOT IN ANY ALL SOME EXISTS AS ON USING JOIN LATERAL OVER FILTER
     WITHIN GROUP BY HAVING ORDER UNION INTERSECT EXCEPT CASE WHEN THEN ELSE END IS LIKE ILIKE
     BETWEEN ESCAPE VALUES ARRAY ROW DISTINCT LIMIT OFFSET CAST EXTRACT SUBSTRING POSITION TRIM
     VARCHAR CHAR CHARACTER NUMERIC DECIMAL TIMESTAMP TIME INTERVAL FLOAT VECTOR
     COUNT SUM MIN MAX AVG COALESCE NULLIF GREATEST LEAST LOWER UPPER LENGTH CHAR_LENGTH ABS
-    ROUND FLOOR CEIL NOW DATE_TRUNC CONCAT ARRAY_AGG STRING_AGG JSON_AGG JSONB_AGG BOOL_AND
+    ROUND FLOOR CEIL DATE_TRUNC CONCAT ARRAY_AGG STRING_AGG JSON_AGG JSONB_AGG BOOL_AND
     BOOL_OR ROW_NUMBER RANK DENSE_RANK L2_DISTANCE COSINE_DISTANCE INNER_PRODUCT L1_DISTANCE
-    """.split()
-)
+"""
+_SAFE_CALLS = frozenset(_SAFE_CALL_NAMES.split())
 # A name (maybe quoted, maybe qualified) right before an opening parenthesis.
 _NAME = r'(?:"(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_$]*)'
 _CALL = re.compile(rf"({_NAME}(?:\s*\.\s*{_NAME})*)\s*\(")
-_LOCKS_OR_STORES = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE|KEY\s+SHARE)\b|\bINTO\b", re.IGNORECASE)
+# Locking clauses, SELECT INTO (it creates a table), and the transaction's own clock (which
+# must stay the same through a unit: now(), CURRENT_TIMESTAMP...).
+_NOT_ONLY_READS = re.compile(
+    r"\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE|KEY\s+SHARE)\b|\bINTO\b"
+    r"|\b(?:CURRENT_TIMESTAMP|CURRENT_DATE|CURRENT_TIME|LOCALTIMESTAMP|LOCALTIME)\b",
+    re.IGNORECASE,
+)
 # Classified statements, by their SQL (an application has a bounded number of them).
 _plain_reads: dict[str, bool] = {}
 _PLAIN_READS_KEPT = 2_000
@@ -238,7 +247,7 @@ def _is_plain_read(sql: str) -> bool:
     Errs on the safe side: a quoted or qualified function name, a locking clause or a word
     like INTO anywhere (even inside a string literal) makes it "not plain".
     """
-    if not sql.startswith("SELECT ") or ";" in sql or _LOCKS_OR_STORES.search(sql):
+    if not sql.startswith("SELECT ") or ";" in sql or _NOT_ONLY_READS.search(sql):
         return False
     return all(name.upper() in _SAFE_CALLS for name in _CALL.findall(sql))
 

@@ -50,7 +50,6 @@ def current_db_session() -> AsyncSession:
 
 
 _KEY = "heavy_stack_key"
-_MISSING: Any = object()
 # The SELECT by primary key of each model (None: a composite key, left to ``Session.get``).
 _by_key_statements: dict[type[Any], Any] = {}
 
@@ -98,14 +97,14 @@ class SQLRepositoryBase(Generic[ModelT, IdT]):
     @classmethod
     def _by_key(cls) -> SelectOfScalar[ModelT] | None:
         # Built on first use (the mapper is complete by then), once per model.
-        cached = _by_key_statements.get(cls.model, _MISSING)
-        if cached is _MISSING:
+        if cls.model not in _by_key_statements:
             key_columns = inspect(cls.model).primary_key
-            cached = (
-                select(cls.model).where(key_columns[0] == bindparam(_KEY)) if len(key_columns) == 1 else None
+            single = len(key_columns) == 1
+            _by_key_statements[cls.model] = (
+                select(cls.model).where(key_columns[0] == bindparam(_KEY)) if single else None
             )
-            _by_key_statements[cls.model] = cached
-        return cached  # type: ignore[return-value]
+        statement: SelectOfScalar[ModelT] | None = _by_key_statements[cls.model]
+        return statement
 
     async def list(self, *, offset: int = 0, limit: int = 100) -> Sequence[ModelT]:
         statement = select(self.model).offset(offset).limit(limit)
