@@ -80,6 +80,15 @@ class TestUserManager:
         assert (user.email, user.display_name) == ("dee@example.com", "Dee")
         assert await manager.get_by_email("DEE@example.com") == user
 
+    async def test_an_address_that_is_not_one_is_refused_before_it_is_stored(
+        self, db_session: AsyncSession
+    ) -> None:
+        # Checked when written: the munger trusts stored rows and does not check them again.
+        manager = UserManager(UserMunger())
+        with pytest.raises(ValueError, match="Enter an e-mail address"):
+            await manager.create("not-an-address", "Nobody")
+        assert await manager.get_by_email("not-an-address") is None
+
     async def test_the_munger_decides_what_comes_back(self, db_session: AsyncSession) -> None:
         row = await UserManager(SQLUserMunger()).create("eve@example.com", "Eve")
         assert isinstance(row, SQLUser)

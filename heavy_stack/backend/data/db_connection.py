@@ -11,11 +11,17 @@ closes that connection and discards every pooled one opened before, so the app r
 itself when the database is back. Pooled connections are not pinged at each checkout (a round
 trip per transaction); a stale one (after a database restart) fails its first statement, which
 invalidates the pool the same way. ``is_unavailable`` tells such failures from the rest.
+
+**A unit of work begins its transaction on its first write** (see ``begin_on_first_write``):
+a unit that only reads sends no BEGIN and no COMMIT, one round trip per read; its first other
+statement sends BEGIN first, so writes stay atomic, roll back on error, and a failing COMMIT
+still raises ``CommitFailedError``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -23,8 +29,10 @@ from dataclasses import dataclass
 
 import asyncpg
 from sqlalchemy import event, exc, text
-from sqlalchemy.engine import ExceptionContext, make_url
+from sqlalchemy.engine import Connection, ExceptionContext, ExecutionContext, make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection, DBAPICursor
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 # The session of the handler, effect or test now running. Repositories read it; the heavy
@@ -115,8 +123,133 @@ def is_unavailable(error: BaseException) -> bool:
 
 
 def create_sessionmaker(engine: AsyncEngine) -> SessionMaker:
+    """Sessions whose transactions begin on their first write (``begin_on_first_write``)."""
     # expire_on_commit=False: objects stay readable after the handler's transaction commits.
-    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+    return async_sessionmaker(begin_on_first_write(engine), class_=AsyncSession, expire_on_commit=False)
+
+
+# The execution option that marks the connections of ``begin_on_first_write`` engines.
+BEGIN_ON_FIRST_WRITE = "heavy_stack_begin_on_first_write"
+
+
+def begin_on_first_write(engine: AsyncEngine) -> AsyncEngine:
+    """The engine, for units of work that send BEGIN only before their first write.
+
+    SQLAlchemy's asyncpg adapter sends no BEGIN of its own accord: it opens the transaction
+    right before the first statement it runs on a connection that is not in autocommit. So
+    each transaction of this engine puts its connection in autocommit, and plain reads run
+    alone, one round trip each. At READ COMMITTED that is what they would see in a transaction
+    too: each statement takes its own snapshot. The first statement that is not a plain read
+    takes the connection out of autocommit just before it runs; the adapter then sends BEGIN
+    and the statement, and the rest of the unit (reads too) runs in that one transaction,
+    committed or rolled back as before. A unit that never wrote has nothing to commit.
+
+    A plain read is compiled by SQLAlchemy from a ``select()`` (not ``text()``, driver SQL or
+    ``executemany``); its SQL starts with SELECT, has no FOR UPDATE/SHARE, no INTO, no
+    ``now()`` or CURRENT_TIMESTAMP (the transaction's clock, one value through a unit), and
+    calls no function outside ``_SAFE_CALLS`` (so ``pg_advisory_xact_lock``, ``nextval`` or
+    a function of the app's own begin the transaction). Everything else begins it: a flush,
+    INSERT/UPDATE/DELETE, SAVEPOINT, ``text()``, a locking SELECT, a WITH query. A function
+    with side effects behind a view cannot be seen: query such a view with ``text()``.
+
+    Only at READ COMMITTED (READ UNCOMMITTED is the same in PostgreSQL): at REPEATABLE READ or
+    SERIALIZABLE (CockroachDB's default) a unit's reads must share its snapshot, so its
+    transaction begins as usual; other drivers than asyncpg are left alone too. A connection
+    leaves autocommit when it goes back to the pool: other users of the engine never see it.
+    """
+    if engine.dialect.driver != "asyncpg":
+        return engine
+    lazy = engine.execution_options(**{BEGIN_ON_FIRST_WRITE: True})
+    event.listen(lazy.sync_engine, "begin", _start_in_autocommit)
+    event.listen(lazy.sync_engine, "before_cursor_execute", _begin_before_other_statements)
+    pool = engine.sync_engine.pool
+    if not event.contains(pool, "checkin", _leave_autocommit):
+        event.listen(pool, "checkin", _leave_autocommit)
+    return lazy
+
+
+# Isolation levels at which each statement sees its own snapshot (the adapter's names, and
+# SQLAlchemy's for the server's default).
+_EACH_STATEMENT_ITS_OWN_SNAPSHOT = frozenset(
+    ("read_committed", "read_uncommitted", "READ COMMITTED", "READ UNCOMMITTED")
+)
+
+
+def _start_in_autocommit(connection: Connection) -> None:
+    adapter = connection.connection.dbapi_connection
+    # None: the server's default, which SQLAlchemy read when the engine first connected.
+    level = getattr(adapter, "isolation_level", "unknown") or connection.dialect.default_isolation_level
+    if level in _EACH_STATEMENT_ITS_OWN_SNAPSHOT:
+        adapter.autocommit = True  # type: ignore[union-attr]
+
+
+def _begin_before_other_statements(
+    connection: Connection,
+    _cursor: DBAPICursor,
+    statement: str,
+    _parameters: object,
+    context: ExecutionContext | None,
+    executemany: bool,
+) -> None:
+    adapter = connection.connection.dbapi_connection
+    if not getattr(adapter, "autocommit", False):
+        return  # in its transaction already (or never lazy)
+    if executemany or context is None or context.compiled is None or getattr(context, "is_text", True):
+        plain: bool | None = False
+    else:
+        plain = _plain_reads.get(statement)
+        if plain is None:
+            plain = _is_plain_read(statement)
+            if len(_plain_reads) >= _PLAIN_READS_KEPT:
+                _plain_reads.clear()
+            _plain_reads[statement] = plain
+    if not plain:
+        # Leaving autocommit restores the connection's isolation level: the adapter sends
+        # BEGIN before this statement.
+        adapter.autocommit = False  # type: ignore[union-attr]
+
+
+def _leave_autocommit(adapter: DBAPIConnection | None, _record: ConnectionPoolEntry) -> None:
+    if adapter is not None and getattr(adapter, "autocommit", False):
+        # A connection set to AUTOCOMMIT on purpose stays so: this restores its own level.
+        adapter.autocommit = False
+
+
+# Function calls (and keywords and type names followed by a parenthesis) that change nothing.
+_SAFE_CALL_NAMES = """
+    SELECT FROM WHERE AND OR NOT IN ANY ALL SOME EXISTS AS ON USING JOIN LATERAL OVER FILTER
+    WITHIN GROUP BY HAVING ORDER UNION INTERSECT EXCEPT CASE WHEN THEN ELSE END IS LIKE ILIKE
+    BETWEEN ESCAPE VALUES ARRAY ROW DISTINCT LIMIT OFFSET CAST EXTRACT SUBSTRING POSITION TRIM
+    VARCHAR CHAR CHARACTER NUMERIC DECIMAL TIMESTAMP TIME INTERVAL FLOAT VECTOR
+    COUNT SUM MIN MAX AVG COALESCE NULLIF GREATEST LEAST LOWER UPPER LENGTH CHAR_LENGTH ABS
+    ROUND FLOOR CEIL DATE_TRUNC CONCAT ARRAY_AGG STRING_AGG JSON_AGG JSONB_AGG BOOL_AND
+    BOOL_OR ROW_NUMBER RANK DENSE_RANK L2_DISTANCE COSINE_DISTANCE INNER_PRODUCT L1_DISTANCE
+"""
+_SAFE_CALLS = frozenset(_SAFE_CALL_NAMES.split())
+# A name (maybe quoted, maybe qualified) right before an opening parenthesis.
+_NAME = r'(?:"(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_$]*)'
+_CALL = re.compile(rf"({_NAME}(?:\s*\.\s*{_NAME})*)\s*\(")
+# Locking clauses, SELECT INTO (it creates a table), and the transaction's own clock (which
+# must stay the same through a unit: now(), CURRENT_TIMESTAMP...).
+_NOT_ONLY_READS = re.compile(
+    r"\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE|KEY\s+SHARE)\b|\bINTO\b"
+    r"|\b(?:CURRENT_TIMESTAMP|CURRENT_DATE|CURRENT_TIME|LOCALTIMESTAMP|LOCALTIME)\b",
+    re.IGNORECASE,
+)
+# Classified statements, by their SQL (an application has a bounded number of them).
+_plain_reads: dict[str, bool] = {}
+_PLAIN_READS_KEPT = 2_000
+
+
+def _is_plain_read(sql: str) -> bool:
+    """Whether ``sql`` (compiled by SQLAlchemy from a ``select()``) only reads.
+
+    Errs on the safe side: a quoted or qualified function name, a locking clause or a word
+    like INTO anywhere (even inside a string literal) makes it "not plain".
+    """
+    if not sql.startswith("SELECT ") or ";" in sql or _NOT_ONLY_READS.search(sql):
+        return False
+    return all(name.upper() in _SAFE_CALLS for name in _CALL.findall(sql))
 
 
 @dataclass(frozen=True)
@@ -151,10 +284,11 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session in a transaction, set as the current ``db_session`` while it is open.
+        """A unit of work: a session, set as the current ``db_session`` while it is open.
 
-        Commits when the block ends normally (``CommitFailedError`` if that fails), rolls back
-        when it raises, always closes.
+        Its transaction begins on its first write (``begin_on_first_write``): plain reads
+        before it run without BEGIN. Commits when the block ends normally
+        (``CommitFailedError`` if that fails), rolls back when it raises, always closes.
         """
         async with _current_session(self.sessionmaker, db_session) as session:
             yield session
@@ -170,19 +304,29 @@ class Database:
 async def _current_session(
     sessionmaker: SessionMaker, current: ContextVar[AsyncSession]
 ) -> AsyncIterator[AsyncSession]:
-    body_done = False
+    # The session begins by itself on first use (no round trip: see begin_on_first_write).
+    session = sessionmaker()
+    committed = False
     try:
-        async with sessionmaker() as session, session.begin():
-            token = current.set(session)
-            try:
-                yield session
-            finally:
-                current.reset(token)
-            body_done = True  # what fails from here on is the COMMIT
-    except Exception as error:
-        if body_done:
+        token = current.set(session)
+        try:
+            yield session
+        finally:
+            current.reset(token)
+        try:
+            await session.commit()
+        except Exception as error:
             raise CommitFailedError(f"COMMIT failed: {error}") from error
-        raise
+        committed = True
+    finally:
+        if committed:
+            # After a commit nothing is left to send: this close cannot stop halfway.
+            await session.close()
+        else:
+            # SQLAlchemy's own exit: rolls back and gives the connection back to the pool even
+            # if this task is cancelled meanwhile.
+            async with session:
+                pass
 
 
 async def _answers(engine: AsyncEngine, within: float) -> bool:

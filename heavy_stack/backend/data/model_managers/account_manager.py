@@ -3,6 +3,7 @@ from __future__ import annotations
 from heavy_stack.backend.data.model_managers.base import BaseManager, TargetT
 from heavy_stack.backend.data.model_managers.user_manager import (
     UserNotFoundError,
+    checked_email,
     clean_display_name,
     normalize_email,
 )
@@ -29,7 +30,7 @@ class AccountManager(BaseManager[UserRepository, TargetT]):
 
     async def create(self, email: str, display_name: str, password_hash: str) -> TargetT | None:
         """A new user with this password hash; None if the e-mail already has an account."""
-        row = SQLUser(email=normalize_email(email), display_name=clean_display_name(display_name))
+        row = SQLUser(email=checked_email(email), display_name=clean_display_name(display_name))
         user = await self.repository.add_if_email_free(row)
         if user is None:
             return None

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import hashlib
 
+from email_validator import EmailNotValidError, validate_email
+
 from heavy_stack.backend.data.model_managers.base import BaseManager, NotFoundError, TargetT
 from heavy_stack.backend.data.repositories.user_repository import UserRepository
 from heavy_stack.backend.data.sql_models.user import DISPLAY_NAME_MAX_LENGTH, SQLUser
@@ -24,7 +26,7 @@ class UserManager(BaseManager[UserRepository, TargetT]):
         return self.output_or_none(await self.repository.get_by_email(normalize_email(email)))
 
     async def create(self, email: str, display_name: str) -> TargetT:
-        row = SQLUser(email=normalize_email(email), display_name=clean_display_name(display_name))
+        row = SQLUser(email=checked_email(email), display_name=clean_display_name(display_name))
         return self.output(await self.repository.add(row))
 
     async def rename(self, user_id: UserId, display_name: str) -> TargetT:
@@ -52,6 +54,20 @@ def demo_user_email(browser_binding: str | None) -> str:
 
 def normalize_email(email: str) -> str:
     return email.strip().lower()
+
+
+def checked_email(email: str) -> str:
+    """The address in its stored form; ValueError (a message for the user) if it is not one.
+
+    The managers' writes of ``users.email`` go through here (a demo user's address is one by
+    construction), so a row read back needs no check (``UserMunger``).
+    """
+    address = normalize_email(email)
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        raise ValueError("Enter an e-mail address such as ada@example.com.") from None
+    return address
 
 
 def clean_display_name(display_name: str) -> str:

@@ -17,6 +17,11 @@ class ModelMunger(ABC, Generic[TargetT, SourceT]):
 
     Subclass with concrete types, ``class UserMunger(ModelMunger[User, SQLUser])``; the source
     type is recorded so a manager can check it was given a munger for its own model.
+
+    A row's values were checked when they were written (the manager's checks, the column
+    types), so ``to_model`` may build its output without validating them again, with
+    ``Model.model_construct`` (as ``UserMunger`` does: an ``EmailStr`` check per read costs
+    more than the rest of the munger). Validate what no write checked.
     """
 
     source_type: ClassVar[type[Any] | None] = None

@@ -7,7 +7,10 @@ from heavy_stack.shared_models.user import User
 
 class UserMunger(ModelMunger[User, SQLUser]):
     def to_model(self, source: SQLUser) -> User:
-        return User(
+        # Not validated again (an EmailStr check is most of a read's Python cost): the values
+        # come from the row, whose columns fix their types, and the e-mail and name were
+        # checked when the row was written (``UserManager`` and ``AccountManager``).
+        return User.model_construct(
             id=source.id,
             email=source.email,
             display_name=source.display_name,

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
+from sqlalchemy import bindparam, inspect
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from heavy_stack.backend.data.db_connection import db_session, vector_db_session
 from heavy_stack.backend.data.generics import generic_argument
@@ -47,6 +49,11 @@ def current_db_session() -> AsyncSession:
         raise NoDatabaseSessionError() from None
 
 
+_KEY = "heavy_stack_key"
+# The SELECT by primary key of each model (None: a composite key, left to ``Session.get``).
+_by_key_statements: dict[type[Any], Any] = {}
+
+
 class SQLRepositoryBase(Generic[ModelT, IdT]):
     """Create, read, update and delete one SQL model, in the current session.
 
@@ -73,7 +80,31 @@ class SQLRepositoryBase(Generic[ModelT, IdT]):
         return current_db_session()
 
     async def get(self, id_: IdT) -> ModelT | None:
-        return await self.db_session.get(self.model, id_)
+        """The row with this primary key, or None; as ``AsyncSession.get``, for less work.
+
+        ``Session.get`` builds, annotates and keys a new SELECT at every call. When the session
+        holds no row yet (the usual case: a handler's first read), a SELECT by key built once
+        per model runs instead; it returns what ``Session.get`` would (the same autoflush, the
+        row added to the session). A session that holds rows (and composite keys) goes through
+        ``Session.get``, which looks in its identity map first.
+        """
+        session = self.db_session
+        statement = type(self)._by_key()
+        if statement is None or session.identity_map:
+            return await session.get(self.model, id_)
+        return (await session.exec(statement, params={_KEY: id_})).first()
+
+    @classmethod
+    def _by_key(cls) -> SelectOfScalar[ModelT] | None:
+        # Built on first use (the mapper is complete by then), once per model.
+        if cls.model not in _by_key_statements:
+            key_columns = inspect(cls.model).primary_key
+            single = len(key_columns) == 1
+            _by_key_statements[cls.model] = (
+                select(cls.model).where(key_columns[0] == bindparam(_KEY)) if single else None
+            )
+        statement: SelectOfScalar[ModelT] | None = _by_key_statements[cls.model]
+        return statement
 
     async def list(self, *, offset: int = 0, limit: int = 100) -> Sequence[ModelT]:
         statement = select(self.model).offset(offset).limit(limit)
