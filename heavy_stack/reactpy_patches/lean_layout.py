@@ -141,7 +141,7 @@ class ComponentState(ElementState):
         parent: ElementState | None,
         index: int,
         key: Any,
-        id: _LifeCycleStateId,  # noqa: A002 - ReactPy's name for it
+        id: _LifeCycleStateId,
         hook: LifeCycleHook,
         component: ComponentType,
     ) -> None:
@@ -161,7 +161,7 @@ class RenderScheduler:
 
     __slots__ = ("id", "schedule")
 
-    def __init__(self, schedule: ScheduleRender, id: _LifeCycleStateId) -> None:  # noqa: A002
+    def __init__(self, schedule: ScheduleRender, id: _LifeCycleStateId) -> None:
         self.schedule = schedule
         self.id = id
 
@@ -203,7 +203,12 @@ def _next_component_state(
 async def _create_layout_update(self: Layout, old_state: ComponentState) -> LayoutUpdateMessage:
     """``Layout._create_layout_update``: render one component again and describe the change."""
     new_state = ComponentState(
-        _parent_or_none(old_state), old_state.index, old_state.key, old_state.id, old_state.hook, old_state.component
+        _parent_or_none(old_state),
+        old_state.index,
+        old_state.key,
+        old_state.id,
+        old_state.hook,
+        old_state.component,
     )
     async with AsyncExitStack() as exit_stack:
         model = await _render_component(self, exit_stack, old_state, new_state, new_state.component)
@@ -227,7 +232,9 @@ async def _render_component(
     try:
         raw_model = component.render()
         # ReactPy wraps every component's output in a fragment: its own node in the tree.
-        model = await _render_model(self, exit_stack, old_state, new_state, {"tagName": "", "children": [raw_model]})
+        model = await _render_model(
+            self, exit_stack, old_state, new_state, {"tagName": "", "children": [raw_model]}
+        )
     except Exception as error:
         logger.exception(f"Failed to render {component}")
         model = {
@@ -353,7 +360,9 @@ async def _render_model_children(
             if old_child is None:
                 new_component = _new_component_state(new_state, index, key, child, self._schedule_render_task)
             else:
-                new_component = _next_component_state(old_child, new_state, index, child, self._schedule_render_task)
+                new_component = _next_component_state(
+                    old_child, new_state, index, child, self._schedule_render_task
+                )
             children.append(await _render_component(self, exit_stack, old_child, new_component, child))
         else:
             if old_child is not None:
@@ -430,7 +439,9 @@ _REPLACEMENTS: dict[str, Any] = {
 def install() -> None:
     """Make ReactPy's layouts keep lean states (idempotent; layouts opened from now on)."""
     if REACTPY_ASYNC_RENDERING.current:
-        logger.warning("lean_layout is written for serial rendering: REACTPY_ASYNC_RENDERING is on, not installed")
+        logger.warning(
+            "lean_layout is written for serial rendering: REACTPY_ASYNC_RENDERING is on, not installed"
+        )
         return
     for name, replacement in _REPLACEMENTS.items():
         setattr(Layout, name, replacement)
@@ -448,10 +459,9 @@ def uninstall() -> None:
 
 def is_installed() -> bool:
     """Tell whether ``install()`` is in effect."""
+    root_state_maker: object = reactpy.core.layout._new_root_model_state
     return (
-        reactpy.core.layout._new_root_model_state is new_root_model_state
+        root_state_maker is new_root_model_state
         and reactpy.core.serve._single_outgoing_loop is single_outgoing_loop
-        and all(
-            getattr(Layout, name) is replacement for name, replacement in _REPLACEMENTS.items()
-        )
+        and all(getattr(Layout, name) is replacement for name, replacement in _REPLACEMENTS.items())
     )

@@ -8,7 +8,8 @@ ReactPy's connection and the router add theirs, about 280 bytes per component fo
 the page is open, though almost no component provides a context of its own.
 
 The replacement copies on write: a hook that has provided nothing refers to its parent's dict
-(the same providers the copy would hold, looked up the same way); the first
+(the same providers the copy would hold, looked up the same way), even a dict its parent owns;
+the first
 ``set_context_provider`` gives the hook a dict of its own, seeded from the one it referred to,
 and from then on every render merges the parent's providers into it as ReactPy does.
 ``install()`` swaps the two methods (idempotent).
@@ -17,6 +18,7 @@ and from then on every render merges the parent's providers into it as ReactPy d
 from __future__ import annotations
 
 from typing import Any
+from weakref import ref as weakref
 
 import reactpy.core._life_cycle_hook
 from reactpy.core._life_cycle_hook import LifeCycleHook
@@ -29,9 +31,18 @@ _life_cycle_hook: Any = reactpy.core._life_cycle_hook
 
 
 class OwnProviders(dict[Any, Any]):
-    """A hook's own providers (it provided a context); a plain dict is borrowed from the parent."""
+    """The providers dict of the hook that provided a context (children borrow it as it is)."""
 
-    __slots__ = ()
+    __slots__ = ("owner",)
+
+    def __init__(self, owner: LifeCycleHook, providers: dict[Any, Any]) -> None:
+        super().__init__(providers)
+        self.owner = weakref(owner)
+
+
+def _owns(hook: LifeCycleHook) -> bool:
+    providers = hook._context_providers
+    return type(providers) is OwnProviders and providers.owner() is hook
 
 
 def set_current(self: LifeCycleHook) -> None:
@@ -39,7 +50,7 @@ def set_current(self: LifeCycleHook) -> None:
     hook_stack = _life_cycle_hook._HOOK_STATE.get()  # at call time: task_local_hooks swaps it
     if hook_stack:
         parents = hook_stack[-1]._context_providers
-        if type(self._context_providers) is OwnProviders:
+        if _owns(self):
             self._context_providers.update(parents)  # ReactPy's merge, for hooks that provide
         else:
             self._context_providers = parents
@@ -48,8 +59,8 @@ def set_current(self: LifeCycleHook) -> None:
 
 def set_context_provider(self: LifeCycleHook, provider: ContextProviderType[Any]) -> None:
     """``LifeCycleHook.set_context_provider``: make the hook's own dict first if it borrows one."""
-    if type(self._context_providers) is not OwnProviders:
-        self._context_providers = OwnProviders(self._context_providers)
+    if not _owns(self):
+        self._context_providers = OwnProviders(self, self._context_providers)
     self._context_providers[provider.type] = provider
 
 
@@ -61,7 +72,10 @@ def install() -> None:
 
 def is_installed() -> bool:
     """Tell whether ``install()`` has run in this process."""
-    return LifeCycleHook.set_current is set_current and LifeCycleHook.set_context_provider is set_context_provider
+    return (
+        LifeCycleHook.set_current is set_current
+        and LifeCycleHook.set_context_provider is set_context_provider
+    )
 
 
 def originals() -> tuple[Any, Any]:
