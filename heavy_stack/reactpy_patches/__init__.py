@@ -75,6 +75,38 @@ PATCHES: tuple[Patch, ...] = (
         "anyio Semaphore.",
     ),
     Patch(
+        module="heavy_stack.reactpy_patches.lean_layout",
+        replaces=(
+            "reactpy.core.layout.Layout._create_layout_update",
+            "reactpy.core.layout.Layout._render_component",
+            "reactpy.core.layout.Layout._render_model",
+            "reactpy.core.layout.Layout._render_model_attributes",
+            "reactpy.core.layout.Layout._render_model_children",
+            "reactpy.core.layout.Layout._render_model_children_without_old_state",
+            "reactpy.core.layout.Layout._unmount_model_states",
+            "reactpy.core.layout._new_root_model_state",
+            "reactpy.core.serve._single_outgoing_loop",
+        ),
+        why="The layout kept every element's rendered model (sent once, never read again), its "
+        "patch path string, two dicts even when empty and a closure per component, for as long "
+        "as the page is open: over a third of an idle connection. Lean states keep the keys, "
+        "indices, handler targets and hooks; models are built, sent and dropped; paths are "
+        "worked out from the parent chain when an update is sent; the sending loop no longer holds "
+        "the last update while it waits.",
+        still_needed_if="reactpy.core.layout._ModelState still has model and patch_path slots.",
+    ),
+    Patch(
+        module="heavy_stack.reactpy_patches.shared_contexts",
+        replaces=(
+            "reactpy.core._life_cycle_hook.LifeCycleHook.set_current",
+            "reactpy.core._life_cycle_hook.LifeCycleHook.set_context_provider",
+        ),
+        why="Every component's hook copied the dict of all context providers above it on every "
+        "render and kept it while mounted (about 280 bytes per component use with the app root's "
+        "six contexts); a hook that provides nothing now refers to its parent's dict.",
+        still_needed_if="LifeCycleHook.set_current still calls _context_providers.update(...).",
+    ),
+    Patch(
         module="heavy_stack.stream.guard",
         replaces=("reactpy.backend.sanic.serve_layout",),
         why="Checks every incoming frame (a malformed one closes only its own connection, with a "
@@ -117,7 +149,14 @@ PATCHES: tuple[Patch, ...] = (
 def install() -> None:
     """Apply the runtime patches (idempotent); warn if ReactPy is not the version they fit."""
     # Imported here: each module patches on install(), never on import.
-    from heavy_stack.reactpy_patches import cheap_ids, fast_type_checks, light_hooks, task_local_hooks
+    from heavy_stack.reactpy_patches import (
+        cheap_ids,
+        fast_type_checks,
+        lean_layout,
+        light_hooks,
+        shared_contexts,
+        task_local_hooks,
+    )
     from heavy_stack.stream import guard
 
     _warn_on_another_version()
@@ -125,6 +164,8 @@ def install() -> None:
     fast_type_checks.install()
     cheap_ids.install()
     light_hooks.install()
+    lean_layout.install()
+    shared_contexts.install()
     guard.install()
 
 

@@ -56,3 +56,15 @@ def test_every_module_that_patches_reactpy_is_listed() -> None:
     }
     assert patching, "the pattern finds nothing: it no longer matches how patches are written"
     assert patching <= listed, f"not listed in heavy_stack/reactpy_patches: {sorted(patching - listed)}"
+
+
+def test_install_applies_every_runtime_patch_with_an_is_installed() -> None:
+    from heavy_stack.reactpy_patches import install
+
+    install()
+    for patch in PATCHES:
+        if not patch.runtime or patch.module.endswith(".js"):
+            continue
+        module = importlib.import_module(patch.module)
+        if hasattr(module, "is_installed"):
+            assert module.is_installed(), f"{patch.module} is listed but install() does not apply it"
