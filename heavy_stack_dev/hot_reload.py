@@ -17,6 +17,7 @@ being patched.
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 import threading
@@ -116,6 +117,12 @@ def watch_loaded_modules(folders: Sequence[Path]) -> None:
             jurigged.registry.prepare(name, file)
 
 
+def _make_objects_findable(_path: str, _codefile: object = None) -> None:
+    # jurigged finds the functions to patch with gc.get_referrers, which does not see objects
+    # the server froze at start-up (heavy_stack/backend/web/garbage_collection.py).
+    gc.unfreeze()
+
+
 def start(
     folders: Sequence[Path],
     poll_seconds: float = DEFAULT_POLL_SECONDS,
@@ -133,6 +140,7 @@ def start(
         [str(folder) for folder in folders], logger=change_logger, poll=poll_seconds, autostart=False
     )
     watcher.prerun.register(change_logger.applying)
+    watcher.prerun.register(_make_objects_findable)
     watcher.postrun.register(_rerender_open_pages)
     watcher.start()
     logger.info(

@@ -7,7 +7,9 @@ while pages render, and each collection stops the event loop: under the demo rep
 a good part of the server's CPU and its slowest answers (figures in docs/benchmarks.md).
 Frozen at start-up, the app's modules, routes and settings are never walked again, and young
 collections come about 70 times less often; what waits longer for a collection is garbage
-that forms reference cycles, a few MiB at most."""
+that forms reference cycles, a few MiB at most. (``make dev``'s hot reload unfreezes them
+before it applies a change: it finds functions through ``gc.get_referrers``, which skips frozen
+objects.)"""
 
 from __future__ import annotations
 
