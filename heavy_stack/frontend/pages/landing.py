@@ -91,19 +91,23 @@ def CurrentUserSection() -> Component:
         set_user(found)
         set_read_at(_now())
 
-    async def load_user(context: HeavyContext) -> None:
+    async def visitors_user(context: HeavyContext) -> User:
+        # The signed-in user, or this browser's demo user (made on its first visit).
         demo_users = context.managers.users
-        show(context.user or await demo_users.get_or_create_demo_user(context.visitor.browser_binding))
+        return context.user or await demo_users.get_or_create_demo_user(context.visitor.browser_binding)
 
+    async def load_user(context: HeavyContext) -> None:
+        show(await visitors_user(context))
+
+    # A click that comes before the first load has ended (a fast hand, a slow database) acts on
+    # the visitor's user all the same, instead of doing nothing.
     async def read_again(context: HeavyContext, _event: dict[str, Any]) -> None:
-        if user is not None:
-            show(await context.managers.users.get(user.id))
+        show(await context.managers.users.get(user.id) if user else await visitors_user(context))
 
     async def rename(context: HeavyContext, _event: dict[str, Any]) -> None:
-        if user is None:
-            return
+        renamed = user or await visitors_user(context)
         try:
-            show(await context.managers.users.rename(user.id, new_name.current))
+            show(await context.managers.users.rename(renamed.id, new_name.current))
             set_error("")
         except ValueError as problem:  # the manager's message is meant for the user
             set_error(str(problem))
