@@ -107,6 +107,15 @@ PATCHES: tuple[Patch, ...] = (
         still_needed_if="LifeCycleHook.set_current still calls _context_providers.update(...).",
     ),
     Patch(
+        module="heavy_stack.reactpy_patches.event_tasks",
+        replaces=("reactpy.core.serve._single_incoming_loop",),
+        why="Every incoming event's handler was started with anyio's TaskGroup.start_soon, whose "
+        "task wrapper and naming were about a tenth of a click's server CPU; a plain asyncio task "
+        "does the same, cancelled with the connection.",
+        still_needed_if="a py-spy profile of `make bench` shows anyio's TaskGroup.start_soon under "
+        "_single_incoming_loop.",
+    ),
+    Patch(
         module="heavy_stack.stream.guard",
         replaces=("reactpy.backend.sanic.serve_layout",),
         why="Checks every incoming frame (a malformed one closes only its own connection, with a "
@@ -151,6 +160,7 @@ def install() -> None:
     # Imported here: each module patches on install(), never on import.
     from heavy_stack.reactpy_patches import (
         cheap_ids,
+        event_tasks,
         fast_type_checks,
         lean_layout,
         light_hooks,
@@ -166,6 +176,7 @@ def install() -> None:
     light_hooks.install()
     lean_layout.install()
     shared_contexts.install()
+    event_tasks.install()
     guard.install()
 
 
