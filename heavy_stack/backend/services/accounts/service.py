@@ -16,10 +16,9 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from email_validator import EmailNotValidError, validate_email
-
 from heavy_stack.backend.data.model_managers.registry import managers
 from heavy_stack.backend.data.model_managers.user_manager import (
+    checked_email,
     clean_display_name,
     normalize_email,
 )
@@ -242,9 +241,9 @@ def _too_many(counted: RateLimitCount) -> str:
 
 def _email_problem(email: str) -> str | None:
     try:
-        validate_email(email.strip(), check_deliverability=False)
-    except EmailNotValidError:
-        return "Enter an e-mail address such as ada@example.com."
+        checked_email(email)
+    except ValueError as error:
+        return str(error)
     return None
 
 
