@@ -165,6 +165,8 @@ def begin_on_first_write(engine: AsyncEngine) -> AsyncEngine:
     pool = engine.sync_engine.pool
     if not event.contains(pool, "checkin", _leave_autocommit):
         event.listen(pool, "checkin", _leave_autocommit)
+    if not event.contains(engine.sync_engine, "begin", _begin_as_usual):
+        event.listen(engine.sync_engine, "begin", _begin_as_usual)
     return lazy
 
 
@@ -209,7 +211,15 @@ def _begin_before_other_statements(
         adapter.autocommit = False  # type: ignore[union-attr]
 
 
-def _leave_autocommit(adapter: DBAPIConnection | None, _record: ConnectionPoolEntry) -> None:
+def _begin_as_usual(connection: Connection) -> None:
+    # The engine's own transactions (migrations, scripts, engine.connect()) always get BEGIN,
+    # even on a pooled connection a unit left in autocommit by a path that skipped the checkin
+    # below (seen once in a full CI run, not reproduced since).
+    if not connection.get_execution_options().get(BEGIN_ON_FIRST_WRITE):
+        _leave_autocommit(connection.connection.dbapi_connection, None)
+
+
+def _leave_autocommit(adapter: DBAPIConnection | None, _record: ConnectionPoolEntry | None) -> None:
     if adapter is not None and getattr(adapter, "autocommit", False):
         # A connection set to AUTOCOMMIT on purpose stays so: this restores its own level.
         adapter.autocommit = False
