@@ -6,7 +6,8 @@
 4. the demo recording replayed by N concurrent Locust users against one server process;
 5. the server's memory with 1, 100 and 1,000 idle sessions;
 6. in Chromium (when installed): page load to the first render and to Brython's first answer;
-7. capacity: the demo replay at saturation with ``HEAVY_STACK_WORKERS=1`` and ``2``;
+7. capacity: the demo replay at saturation with ``HEAVY_STACK_WORKERS=1`` and ``2``, by
+   users that replay it back to back (``bench/replayer.py``, lighter on the CPU than Locust);
 8. the related-notes query over one owner's 1,000 / 10,000 / 100,000 notes, with and
    without an HNSW index (``bench/vectors.py``).
 
@@ -27,6 +28,7 @@ from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import uvloop
 import websockets
 from playwright.async_api import async_playwright
 
@@ -46,6 +48,7 @@ from bench.measure import (
     rss_kb,
     tree_cpu_sample,
 )
+from bench.replayer import replay_at_saturation
 from bench.vectors import VectorRow, measure_vectors
 
 REPORT = PROJECT_ROOT / "docs" / "benchmarks.md"
@@ -64,7 +67,7 @@ class Plan:
     sessions: list[int]
     browser: bool
     workers: list[int]  # capacity runs, one server per count
-    capacity_users: int  # enough users to keep every worker busy
+    capacity_users: int  # enough back-to-back users to keep every worker busy
     vector_sizes: list[int]
     vector_queries: int
 
@@ -77,7 +80,7 @@ FULL = Plan(
     sessions=[1, 100, 1000],
     browser=True,
     workers=[1, 2],
-    capacity_users=500,
+    capacity_users=20,
     vector_sizes=[1_000, 10_000, 100_000],
     vector_queries=100,
 )
@@ -89,7 +92,7 @@ QUICK = Plan(
     sessions=[1, 10],
     browser=False,
     workers=[1, 2],
-    capacity_users=5,
+    capacity_users=2,
     vector_sizes=[1_000],
     vector_queries=10,
 )
@@ -106,7 +109,7 @@ class Row:
     per_second: float
     failures: int = 0
     server_cpu: float | None = None
-    locust_cpu: float | None = None
+    load_cpu: float | None = None  # the load generator's (Locust or bench/replayer.py)
 
 
 @dataclass
@@ -202,6 +205,27 @@ def measure_replay(server: LiveServer, users: int, plan: Plan, scenario: str | N
     )
 
 
+def measure_capacity(server: LiveServer, plan: Plan, workers: int) -> Row:
+    """Answered events per second with the demo recording replayed back to back (run in a thread:
+    the replay has an event loop of its own, uvloop's, as lean as the load generator can be)."""
+    before = tree_cpu_sample(server.process.pid)
+    replay = replay_at_saturation(
+        server.base_url, DEMO_RECORDING, users=plan.capacity_users, duration_s=plan.duration_s
+    )
+    run = uvloop.run(replay)
+    latencies = run.latencies
+    return Row(
+        f"{workers} worker{'s' if workers > 1 else ''}",
+        latencies.percentile(0.50),
+        latencies.percentile(0.95),
+        latencies.percentile(0.99),
+        latencies.per_second,
+        run.failures,
+        cpu_share(before, tree_cpu_sample(server.process.pid)),
+        run.load_cpu,
+    )
+
+
 async def measure_memory(server: LiveServer, counts: Sequence[int]) -> list[tuple[int, int]]:
     """RSS with no session (after one has warmed the server up), then with each count open."""
     async with WebSocketPage.open(server.base_url):
@@ -273,11 +297,9 @@ async def run(plan: Plan) -> Results:
         async with heavy_server(folder) as server:  # a fresh process for memory
             results.memory = await measure_memory(server, plan.sessions)
         for workers in plan.workers:
-            print(f"Capacity: {plan.capacity_users} users against {workers} worker(s)…")
+            print(f"Capacity: {plan.capacity_users} back-to-back users against {workers} worker(s)…")
             with serve(folder, f"workers-{workers}", workers=workers) as server:
-                row = await asyncio.to_thread(
-                    measure_replay, server, plan.capacity_users, plan, f"{workers} worker(s)"
-                )
+                row = await asyncio.to_thread(measure_capacity, server, plan, workers)
                 results.capacity.append((workers, row))
         print("The related-notes query as one owner's notes grow…")
         results.vectors = await measure_vectors(folder / "vectors", plan.vector_sizes, plan.vector_queries)
@@ -295,7 +317,7 @@ def render(results: Results, machine: str, plan: Plan) -> str:
         lines.append(
             f"| {row.scenario} | {row.p50:.2f} | {row.p95:.2f} | {row.p99:.2f} | {row.per_second:,.0f} "
             f"| {row.p50 / echo:.1f} | {row.p50 / counter:.1f} | {row.failures} "
-            f"| {_percent(row.server_cpu)} | {_percent(row.locust_cpu)} |"
+            f"| {_percent(row.server_cpu)} | {_percent(row.load_cpu)} |"
         )
     lines += ["", "| idle sessions | server RSS MiB | KiB per session |", "| ---: | ---: | ---: |"]
     baseline = results.memory[0][1] if results.memory else 0
@@ -316,7 +338,8 @@ def render(results: Results, machine: str, plan: Plan) -> str:
     lines += [
         "",
         f"Machine: {machine}. Round trips: {plan.round_trips} sequential after {plan.warmup} warm-up. "
-        f"Replays: {plan.duration_s} s each, recorded think times, Locust on the same machine.",
+        f"Replays: {plan.duration_s} s each; those of the main table by Locust with the recorded "
+        "think times, on the same machine.",
     ]
     return "\n".join(lines)
 
@@ -325,11 +348,12 @@ def _capacity_table(capacity: list[tuple[int, Row]], plan: Plan) -> list[str]:
     one = next((row.per_second for workers, row in capacity if workers == 1), None)
     lines = [
         "",
-        f"Capacity: the demo replay with {plan.capacity_users} users (saturation), one server per "
-        "worker count; server CPU sums the server's processes.",
+        f"Capacity: the demo recording replayed back to back, with no pauses, by {plan.capacity_users} "
+        "users (`bench/replayer.py`), one server per worker count; server CPU sums the server's "
+        "processes, load generator CPU is the replaying process, on the same cores.",
         "",
         "| workers | answered events/s | per server core | × 1 worker | p50 ms | p95 ms | failures "
-        "| server CPU | Locust CPU |",
+        "| server CPU | load generator CPU |",
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for workers, row in capacity:
@@ -337,7 +361,7 @@ def _capacity_table(capacity: list[tuple[int, Row]], plan: Plan) -> list[str]:
         ratio = f"{row.per_second / one:.2f}" if one else ""
         lines.append(
             f"| {workers} | {row.per_second:,.0f} | {per_core:,.0f} | {ratio} | {row.p50:.0f} "
-            f"| {row.p95:.0f} | {row.failures} | {_percent(row.server_cpu)} | {_percent(row.locust_cpu)} |"
+            f"| {row.p95:.0f} | {row.failures} | {_percent(row.server_cpu)} | {_percent(row.load_cpu)} |"
         )
     return lines
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
 from reactpy_bridge import RESULT_BUTTON_ID
 
 from heavy_stack.settings import PROJECT_ROOT
@@ -126,3 +127,27 @@ def live_message(event: RecordedEvent, layout: LayoutMirror) -> dict[str, Any]:
         raise ElementNotFoundError(f"the page has made no Brython call {number} yet")
     answer["id"] = live[0]
     return {**message, "data": [{"target": {"value": json.dumps(answer)}}, *message["data"][1:]]}
+
+
+class ReplayedPage:
+    """A page being replayed, without I/O: the mirror of what the server sent, and each
+    recorded event as the text to send to the live page. Replay drivers do the I/O.
+
+    orjson, not ``json``: a load generator's own CPU per message is what caps the load it makes.
+    """
+
+    def __init__(self) -> None:
+        self.layout = LayoutMirror()
+        self.received = 0  # messages from the server so far
+
+    def receive(self, raw: str | bytes) -> None:
+        """Take one message from the server."""
+        message: dict[str, Any] = orjson.loads(raw)
+        self.received += 1
+        if message.get("type") == "layout-update":
+            self.layout.apply(message)
+
+    def message_for(self, event: RecordedEvent) -> bytes:
+        """``event`` as UTF-8 JSON, to send as a text frame; ElementNotFoundError while the page
+        lacks its element."""
+        return orjson.dumps(live_message(event, self.layout))

@@ -3,10 +3,15 @@
 ReactPy sends the whole model once, then replaces sub-models at paths such as
 ``/children/0/children/2``. The mirror applies those and lets callers find elements (by id,
 text or tag) and the event target ids of their handlers, which differ on every connection.
+
+Lookups by id come from an index that each update refreshes for the part it replaced: a
+replay looks an element up for every event, and walking the whole page each time made the
+load generator costlier per event than the server it measured.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -51,7 +56,21 @@ class LayoutMirror:
     """The layout as the browser would hold it."""
 
     def __init__(self) -> None:
-        self.root: VdomModel = {}
+        self._root: VdomModel = {}
+        self._ids: dict[str, dict[str, VdomModel]] = {}  # id -> {path: element model}
+        self._id_at: dict[str, str] = {}  # path -> id, for the elements that have one
+        self._id_paths: list[str] = []  # the same paths, sorted: those below a path are a slice
+
+    @property
+    def root(self) -> VdomModel:
+        """The whole model, as the first ``layout-update`` sent it and later ones changed it."""
+        return self._root
+
+    @root.setter
+    def root(self, model: VdomModel) -> None:
+        self._root = model
+        self._ids, self._id_at, self._id_paths = {}, {}, []
+        self._index(model, "")
 
     def apply(self, message: dict[str, Any]) -> None:
         """Apply one ``layout-update`` message."""
@@ -60,25 +79,41 @@ class LayoutMirror:
             self.root = model
             return
         *parents, last = _split(path)
-        node: Any = self.root
+        node: Any = self._root
         for part in parents:
             node = node[int(part)] if isinstance(node, list) else node[part]
         if isinstance(node, list):
             node[int(last)] = model
         else:
             node[last] = model
+        if parents and parents[-1] == "children":
+            self._forget_below(path)
+            self._index(model, path)
+        else:  # not an element's place (ReactPy sends none such): index the page again
+            self.root = self._root
+
+    def _index(self, model: Any, path: str) -> None:
+        for place, element in _walk(model, path):
+            element_id = element.get("attributes", {}).get("id")
+            if isinstance(element_id, str):
+                self._ids.setdefault(element_id, {})[place] = element
+                self._id_at[place] = element_id
+                insort(self._id_paths, place)
+
+    def _forget_below(self, path: str) -> None:
+        # Sorted, the paths at or below "/children/3" run up to "/children/30": "/" < "0".
+        start = bisect_left(self._id_paths, path)
+        end = bisect_left(self._id_paths, path + "0", start)
+        for place in self._id_paths[start:end]:
+            element_id = self._id_at.pop(place)
+            del self._ids[element_id][place]
+            if not self._ids[element_id]:
+                del self._ids[element_id]
+        del self._id_paths[start:end]
 
     def elements(self) -> Iterator[Element]:
         """Every element, depth first."""
-        stack: list[tuple[str, Any]] = [("", self.root)]
-        while stack:
-            path, model = stack.pop()
-            if not isinstance(model, dict):
-                continue
-            yield Element(path, model)
-            children = model.get("children", [])
-            for index in reversed(range(len(children))):
-                stack.append((f"{path}/children/{index}", children[index]))
+        return (Element(path, model) for path, model in _walk(self._root, ""))
 
     def find_all(
         self,
@@ -87,14 +122,17 @@ class LayoutMirror:
         text: str | None = None,
         tag: str | None = None,
     ) -> list[Element]:
-        """Elements matching every given criterion; ``text`` matches a substring."""
+        """Elements matching every given criterion, depth first; ``text`` matches a substring."""
+        candidates = self.elements() if id is None else self._with_id(id)
         return [
             element
-            for element in self.elements()
-            if (id is None or element.attributes.get("id") == id)
-            and (tag is None or element.tag == tag)
-            and (text is None or text in element.text)
+            for element in candidates
+            if (tag is None or element.tag == tag) and (text is None or text in element.text)
         ]
+
+    def _with_id(self, element_id: str) -> list[Element]:
+        places = self._ids.get(element_id, {})
+        return [Element(path, places[path]) for path in sorted(places, key=_depth_first)]
 
     def find(
         self,
@@ -155,8 +193,26 @@ class LayoutMirror:
         raise ElementNotFoundError(f"no element handles {event}")
 
 
+def _walk(model: Any, path: str) -> Iterator[tuple[str, VdomModel]]:
+    """``(path, model)`` of the element ``model`` at ``path`` and of every element below, depth first."""
+    stack: list[tuple[str, Any]] = [(path, model)]
+    while stack:
+        path, model = stack.pop()
+        if not isinstance(model, dict):
+            continue
+        yield path, model
+        children = model.get("children", [])
+        for index in reversed(range(len(children))):
+            stack.append((f"{path}/children/{index}", children[index]))
+
+
 def _split(path: str) -> list[str]:
     return [part for part in path.split("/") if part]
+
+
+def _depth_first(path: str) -> list[int]:
+    # Element paths alternate "children" and an index; the indexes order them depth first.
+    return [int(part) for part in _split(path)[1::2]]
 
 
 def _texts(model: Any) -> Iterator[str]:

@@ -16,14 +16,12 @@ Locust failure, and that replay stops there.
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from argparse import ArgumentParser
 from contextlib import suppress
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import gevent
 from locust import User, constant, events, task
@@ -32,7 +30,7 @@ from locust.exception import StopUser
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from heavy_stack.stream.layout_mirror import ElementNotFoundError, LayoutMirror
+from heavy_stack.stream.layout_mirror import ElementNotFoundError
 from heavy_stack.stream.recorder import (
     RecordedConnection,
     RecordedEvent,
@@ -40,7 +38,7 @@ from heavy_stack.stream.recorder import (
     load_recording,
 )
 from heavy_stack_testing.page_driver import STREAM_PATH
-from heavy_stack_testing.replay import DEMO_RECORDING, live_message
+from heavy_stack_testing.replay import DEMO_RECORDING, ReplayedPage
 
 REQUEST_TYPE = "WS"
 
@@ -111,12 +109,12 @@ class ReplayUser(User):
     def replay(self) -> None:
         try:
             with self._connect() as socket:
-                layout = LayoutMirror()
-                self._apply(layout, socket.recv(timeout=self.options.response_timeout))
+                page = ReplayedPage()
+                page.receive(socket.recv(timeout=self.options.response_timeout))
                 for event in self.connection.events:
                     gevent.sleep(think_time(self.options.think_time, event))
-                    self._drain(layout, socket)
-                    self._send(layout, socket, event)
+                    self._drain(page, socket)
+                    self._send(page, socket, event)
         except ReplayFailedError:
             pass  # reported as a failure already; start over on a new connection
         except (ConnectionClosed, OSError) as error:
@@ -131,15 +129,15 @@ class ReplayUser(User):
         origin = self.host.rstrip("/")
         return connect(url, additional_headers={"Origin": origin}, open_timeout=self.options.response_timeout)
 
-    def _send(self, layout: LayoutMirror, socket: ClientConnection, event: RecordedEvent) -> None:
+    def _send(self, page: ReplayedPage, socket: ClientConnection, event: RecordedEvent) -> None:
         name = event.describe()
         try:
-            message = self._wait_for_element(layout, socket, event)
+            message = self._wait_for_element(page, socket, event)
         except ElementNotFoundError as error:
             self._report(name, 0.0, 0, error)
             raise ReplayFailedError from error
         started = time.perf_counter()
-        socket.send(json.dumps(message))
+        socket.send(message, text=True)
         if not event.answered:
             return  # the server did not answer this one when recorded either (e.g. a keystroke)
         try:
@@ -149,36 +147,28 @@ class ReplayUser(User):
             self._report(name, (time.perf_counter() - started) * 1000, 0, timeout)
             raise ReplayFailedError from None
         self._report(name, (time.perf_counter() - started) * 1000, len(answer), None)
-        self._apply(layout, answer)
+        page.receive(answer)
 
-    def _wait_for_element(
-        self, layout: LayoutMirror, socket: ClientConnection, event: RecordedEvent
-    ) -> dict[str, Any]:
+    def _wait_for_element(self, page: ReplayedPage, socket: ClientConnection, event: RecordedEvent) -> bytes:
         """The event addressed to its live element, once the page shows it (as a user waits)."""
         deadline = time.monotonic() + self.options.response_timeout
         while True:
             try:
-                return live_message(event, layout)
+                return page.message_for(event)
             except ElementNotFoundError:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise
                 with suppress(TimeoutError):
-                    self._apply(layout, socket.recv(timeout=remaining))
+                    page.receive(socket.recv(timeout=remaining))
 
-    def _drain(self, layout: LayoutMirror, socket: ClientConnection) -> None:
-        """Apply what the server sent meanwhile, so the next answer is the next event's."""
+    def _drain(self, page: ReplayedPage, socket: ClientConnection) -> None:
+        """Take what the server sent meanwhile, so the next answer is the next event's."""
         while True:
             try:
-                self._apply(layout, socket.recv(timeout=0))
+                page.receive(socket.recv(timeout=0))
             except TimeoutError:
                 return
-
-    @staticmethod
-    def _apply(layout: LayoutMirror, raw: str | bytes) -> None:
-        message: dict[str, Any] = json.loads(raw)
-        if message.get("type") == "layout-update":
-            layout.apply(message)
 
     def _report(self, name: str, milliseconds: float, size: int, error: Exception | None) -> None:
         self.environment.events.request.fire(

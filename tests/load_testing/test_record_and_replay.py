@@ -19,6 +19,8 @@ from heavy_stack_testing.live_server import LiveServer, live_server
 from heavy_stack_testing.page_driver import WebSocketPage
 from heavy_stack_testing.replay import DEMO_RECORDING, run_replay
 
+from bench.replayer import replay_at_saturation
+
 pytestmark = pytest.mark.server
 
 REPLAY_USERS = 5
@@ -116,3 +118,21 @@ async def test_the_committed_demo_recording_still_replays_on_the_app(
     assert result.exit_code == 0, result.output
     assert result.total.failures == 0, result.output
     assert result.total.requests == users * sum(1 for event in recorded.events if event.answered)
+
+
+async def test_the_bench_capacity_replay_runs_the_demo_back_to_back_without_failures(
+    database_urls: tuple[str, str], tmp_path: Path
+) -> None:
+    """``make bench``'s capacity users (picows, no pauses) replay what Locust replays, writes too."""
+    recorded = busiest_connection(load_recording(DEMO_RECORDING))
+    answered_per_replay = sum(1 for event in recorded.events if event.answered)
+    users = 3
+    async with fresh_database(database_urls, "capacity") as database:
+        with server_on(database, tmp_path / "server.log") as server:
+            run = await replay_at_saturation(server.base_url, DEMO_RECORDING, users=users, duration_s=4)
+            log = server.log()
+        assert await demo_user_name(database) == "Load Test User"
+    assert run.failures == 0
+    assert len(run.answers_ms) >= users * answered_per_replay
+    assert run.latencies.per_second > 0
+    assert "Traceback" not in log
