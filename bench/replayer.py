@@ -26,6 +26,7 @@ from heavy_stack_testing.replay import ReplayedPage
 
 from bench.measure import Latencies
 
+# A user still waiting for an answer this long after the run's end has failed.
 ANSWER_TIMEOUT_S = 10.0
 
 
@@ -65,8 +66,9 @@ async def _user(base_url: str, connection: RecordedConnection, run: CapacityRun,
         try:
             transport, page = await ws_connect(_ReplayedSocket, url, extra_headers={"Origin": base_url})
             assert isinstance(page, _ReplayedSocket)
-            try:
-                await _replay_once(transport, page, connection, run, deadline)
+            try:  # one timer for the whole replay: a timer per message costs the load generator
+                async with asyncio.timeout(deadline - time.monotonic() + ANSWER_TIMEOUT_S):
+                    await _replay_once(transport, page, connection, run, deadline)
             finally:
                 transport.disconnect()
         except (OSError, TimeoutError, ElementNotFoundError):  # ConnectionError is an OSError
@@ -120,12 +122,11 @@ class _ReplayedSocket(WSListener):
 
     async def next_message(self, than: int) -> None:
         """Wait until more than ``than`` messages have come."""
-        async with asyncio.timeout(ANSWER_TIMEOUT_S):
-            while self.replayed.received <= than:
-                if self._ended:
-                    raise ConnectionError("the server closed the connection")
-                self._arrived.clear()
-                await self._arrived.wait()
+        while self.replayed.received <= than:
+            if self._ended:
+                raise ConnectionError("the server closed the connection")
+            self._arrived.clear()
+            await self._arrived.wait()
 
 
 def _own_cpu_seconds() -> float:
