@@ -97,6 +97,36 @@ async def test_read_again_reads_the_user_from_the_database_once_more(open_page: 
         await page.wait_until(lambda: page.text("user-read-at") != before)
 
 
+async def test_read_again_shows_a_rename_made_elsewhere(
+    open_page: OpenPage, db_session: AsyncSession
+) -> None:
+    async with open_page("/") as page:
+        await page.wait_for_text("current-user", DEMO_USER_EMAIL)
+        users = UserManager(UserMunger())
+        stored = await users.get_by_email(DEMO_USER_EMAIL)
+        assert stored is not None
+        await users.rename(stored.id, "Renamed In Another Tab")  # as another tab would
+        before = page.text("user-read-at")
+        await page.click("read-user")
+        await page.wait_for_text("current-user", "Renamed In Another Tab <")
+        assert page.text("user-read-at") != before
+
+
+async def test_read_again_of_an_unchanged_user_updates_only_its_own_part(open_page: OpenPage) -> None:
+    async with open_page("/") as page:
+        await page.wait_for_text("current-user", DEMO_USER_EMAIL)
+        shown = page.text("current-user")
+        await page.type("rename-input", "typed, not sent")
+        before = page.text("user-read-at")
+        await page.click("read-user")
+        update = await page.receive()
+        assert page.text("user-read-at") != before
+        assert page.text("current-user") == shown
+        # The read time and the button: not the section with its form, sent again whole.
+        assert "user-read-at" in str(update["model"])
+        assert "rename-form" not in str(update["model"])
+
+
 async def test_rename_writes_through_the_manager(open_page: OpenPage, db_session: AsyncSession) -> None:
     async with open_page("/") as page:
         await page.wait_for_text("current-user", DEMO_USER_EMAIL)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -91,21 +92,11 @@ def CurrentUserSection() -> Component:
         set_user(found)
         set_read_at(_now())
 
-    async def visitors_user(context: HeavyContext) -> User:
-        # The signed-in user, or this browser's demo user (made on its first visit).
-        demo_users = context.managers.users
-        return context.user or await demo_users.get_or_create_demo_user(context.visitor.browser_binding)
-
     async def load_user(context: HeavyContext) -> None:
-        show(await visitors_user(context))
-
-    # A click that comes before the first load has ended (a fast hand, a slow database) acts on
-    # the visitor's user all the same, instead of doing nothing.
-    async def read_again(context: HeavyContext, _event: dict[str, Any]) -> None:
-        show(await context.managers.users.get(user.id) if user else await visitors_user(context))
+        show(await _visitors_user(context))
 
     async def rename(context: HeavyContext, _event: dict[str, Any]) -> None:
-        renamed = user or await visitors_user(context)
+        renamed = user or await _visitors_user(context)
         try:
             show(await context.managers.users.rename(renamed.id, new_name.current))
             set_error("")
@@ -121,8 +112,7 @@ def CurrentUserSection() -> Component:
     return Section(
         "Current user",
         Paragraph(text, id="current-user"),
-        Paragraph(f"Read from the database at {format_in_zone(read_at, use_timezone())}", id="user-read-at"),
-        Button("Read again", heavy_event(read_again), id="read-user"),
+        ReadAgain(user, read_at, show),
         Form(
             "rename-form",
             rename,
@@ -131,6 +121,39 @@ def CurrentUserSection() -> Component:
         ),
         FormMessage(Feedback.error(error), id="rename-error"),
     )
+
+
+@component
+def ReadAgain(user: User | None, read_at: datetime, show: Callable[[User | None], None]) -> Component:
+    """When the user was read, and a button to read it again.
+
+    State lives in the smallest component that needs it: a read that finds the row as shown
+    re-renders only this part (its own time), one that finds it changed (renamed in another
+    tab) shows it through the section.
+    """
+    no_time: datetime | None = None
+    read_again_at, set_read_again_at = heavy_use_state(no_time)
+
+    # A click that comes before the first load has ended (a fast hand, a slow database) acts on
+    # the visitor's user all the same, instead of doing nothing.
+    async def read_again(context: HeavyContext, _event: dict[str, Any]) -> None:
+        found = await context.managers.users.get(user.id) if user else await _visitors_user(context)
+        if found == user:
+            set_read_again_at(_now())
+        else:
+            show(found)
+
+    latest = read_at if read_again_at is None else max(read_at, read_again_at)
+    return html._(
+        Paragraph(f"Read from the database at {format_in_zone(latest, use_timezone())}", id="user-read-at"),
+        Button("Read again", heavy_event(read_again), id="read-user"),
+    )
+
+
+async def _visitors_user(context: HeavyContext) -> User:
+    # The signed-in user, or this browser's demo user (made on its first visit).
+    demo_users = context.managers.users
+    return context.user or await demo_users.get_or_create_demo_user(context.visitor.browser_binding)
 
 
 @component
