@@ -93,12 +93,18 @@ class LayoutMirror:
             self.root = self._root
 
     def _index(self, model: Any, path: str) -> None:
-        for place, element in _walk(model, path):
-            element_id = element.get("attributes", {}).get("id")
-            if isinstance(element_id, str):
+        # _walk without its generator: this runs over every update a page receives.
+        stack: list[tuple[str, Any]] = [(path, model)] if isinstance(model, dict) else []
+        while stack:
+            place, element = stack.pop()
+            attributes = element.get("attributes")
+            if attributes and isinstance(element_id := attributes.get("id"), str):
                 self._ids.setdefault(element_id, {})[place] = element
                 self._id_at[place] = element_id
                 insort(self._id_paths, place)
+            for index, child in enumerate(element.get("children", ())):
+                if isinstance(child, dict):
+                    stack.append((f"{place}/children/{index}", child))
 
     def _forget_below(self, path: str) -> None:
         # Sorted, the paths at or below "/children/3" run up to "/children/30": "/" < "0".
@@ -123,7 +129,11 @@ class LayoutMirror:
         tag: str | None = None,
     ) -> list[Element]:
         """Elements matching every given criterion, depth first; ``text`` matches a substring."""
-        candidates = self.elements() if id is None else self._with_id(id)
+        if id is not None:
+            candidates = self._with_id(id)
+        else:  # an Element only for those of the tag: a replay looks up every few messages
+            walked = _walk(self._root, "")
+            candidates = [Element(p, m) for p, m in walked if tag is None or m.get("tagName", "") == tag]
         return [
             element
             for element in candidates
@@ -132,6 +142,8 @@ class LayoutMirror:
 
     def _with_id(self, element_id: str) -> list[Element]:
         places = self._ids.get(element_id, {})
+        if len(places) < 2:
+            return [Element(path, model) for path, model in places.items()]
         return [Element(path, places[path]) for path in sorted(places, key=_depth_first)]
 
     def find(
@@ -151,7 +163,11 @@ class LayoutMirror:
         return bool(self.find_all(**query))
 
     def has_handler(self, event: str) -> bool:
-        return any(event in e.model.get("eventHandlers", {}) for e in self.elements())
+        return bool(self.find_all_handling(event))
+
+    def find_all_handling(self, event: str) -> list[Element]:
+        """The elements with a handler for ``event`` (e.g. ``onClick``), depth first."""
+        return [Element(p, m) for p, m in _walk(self._root, "") if event in m.get("eventHandlers", ())]
 
     def at(self, path: str) -> Element:
         """The element at ``path`` (as in ``Element.path``)."""
@@ -187,10 +203,10 @@ class LayoutMirror:
 
     def find_handler(self, event: str) -> Element:
         """The first element with a handler for ``event``."""
-        for element in self.elements():
-            if event in element.model.get("eventHandlers", {}):
-                return element
-        raise ElementNotFoundError(f"no element handles {event}")
+        handling = self.find_all_handling(event)
+        if not handling:
+            raise ElementNotFoundError(f"no element handles {event}")
+        return handling[0]
 
 
 def _walk(model: Any, path: str) -> Iterator[tuple[str, VdomModel]]:

@@ -144,9 +144,7 @@ class RecordedEvent:
             at_path = layout.at(self.path)
             if self.event in at_path.model.get("eventHandlers", {}):
                 return at_path
-        handling = [
-            element for element in layout.elements() if self.event in element.model.get("eventHandlers", {})
-        ]
+        handling = layout.find_all_handling(self.event)
         if len(handling) == 1:
             return handling[0]
         raise ElementNotFoundError(f"the page has no element for {self.describe()}")
