@@ -329,7 +329,7 @@ def render(results: Results, machine: str, plan: Plan) -> str:
     for row in results.rows:
         lines.append(
             f"| {row.scenario} | {row.p50:.2f} | {row.p95:.2f} | {row.p99:.2f} | {row.per_second:,.0f} "
-            f"| {row.p50 / echo:.1f} | {row.p50 / counter:.1f} | {row.failures} "
+            f"| {row.p50 / echo:.1f} | {row.p50 / counter:.2f} | {row.failures} "
             f"| {_percent(row.server_cpu)} | {_percent(row.load_cpu)} |"
         )
     lines += ["", "| idle sessions | server RSS MiB | KiB per session |", "| ---: | ---: | ---: |"]
