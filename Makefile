@@ -97,7 +97,7 @@ CLUSTER_PORT ?= 8080
 cluster: install ## INSTANCES (2) app processes behind nginx on 127.0.0.1:CLUSTER_PORT (8080), sharing PostgreSQL and Redis
 	$(RUN) python -m heavy_stack_testing.cluster --instances $(INSTANCES) --port $(CLUSTER_PORT)
 
-bench: install ## Measure echo, stock ReactPy, heavy click, replay at N users, RSS per session; writes docs/benchmarks.md
+bench: install ## Measure echo, stock ReactPy, heavy click, replays, RSS per session, capacity at 1 and 2 workers; writes docs/benchmarks.md
 	$(RUN) python -m bench
 
 clean: ## Remove caches (keeps .venv and the embedded database's data)
