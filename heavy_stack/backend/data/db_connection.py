@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -292,22 +292,18 @@ class Database:
         )
         return {"sql": sql, "vector": vector}
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
+    def transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
         """A unit of work: a session, set as the current ``db_session`` while it is open.
 
         Its transaction begins on its first write (``begin_on_first_write``): plain reads
         before it run without BEGIN. Commits when the block ends normally
         (``CommitFailedError`` if that fails), rolls back when it raises, always closes.
         """
-        async with _current_session(self.sessionmaker, db_session) as session:
-            yield session
+        return _current_session(self.sessionmaker, db_session)
 
-    @asynccontextmanager
-    async def vector_transaction(self) -> AsyncIterator[AsyncSession]:
+    def vector_transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
         """Like ``transaction``, on the vector database, set as the current ``vector_db_session``."""
-        async with _current_session(self.vector_sessionmaker, vector_db_session) as session:
-            yield session
+        return _current_session(self.vector_sessionmaker, vector_db_session)
 
 
 @asynccontextmanager
