@@ -364,10 +364,7 @@ def _best_load(points: list[Capacity]) -> Capacity:
 
 
 def _capacity_table(capacity: list[Capacity], plan: Plan) -> list[str]:
-    best = {
-        workers: max((c for c in capacity if c.workers == workers), key=lambda c: c.row.per_second)
-        for workers in plan.workers
-    }
+    best = {workers: _best_load([c for c in capacity if c.workers == workers]) for workers in plan.workers}
     one = best[1].row.per_second if 1 in best else None
     lines = [
         "",

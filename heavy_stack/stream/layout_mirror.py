@@ -93,18 +93,12 @@ class LayoutMirror:
             self.root = self._root
 
     def _index(self, model: Any, path: str) -> None:
-        # _walk without its generator: this runs over every update a page receives.
-        stack: list[tuple[str, Any]] = [(path, model)] if isinstance(model, dict) else []
-        while stack:
-            place, element = stack.pop()
+        for place, element in _walk(model, path):
             attributes = element.get("attributes")
             if attributes and isinstance(element_id := attributes.get("id"), str):
                 self._ids.setdefault(element_id, {})[place] = element
                 self._id_at[place] = element_id
                 insort(self._id_paths, place)
-            for index, child in enumerate(element.get("children", ())):
-                if isinstance(child, dict):
-                    stack.append((f"{place}/children/{index}", child))
 
     def _forget_below(self, path: str) -> None:
         # Sorted, the paths at or below "/children/3" run up to "/children/30": "/" < "0".
@@ -209,17 +203,21 @@ class LayoutMirror:
         return handling[0]
 
 
-def _walk(model: Any, path: str) -> Iterator[tuple[str, VdomModel]]:
-    """``(path, model)`` of the element ``model`` at ``path`` and of every element below, depth first."""
-    stack: list[tuple[str, Any]] = [(path, model)]
+def _walk(model: Any, path: str) -> list[tuple[str, VdomModel]]:
+    """``(path, model)`` of the element ``model`` at ``path`` and of every element below, depth first.
+
+    A list, not a generator: it runs over every update a page receives.
+    """
+    found: list[tuple[str, VdomModel]] = []
+    stack: list[tuple[str, Any]] = [(path, model)] if isinstance(model, dict) else []
     while stack:
-        path, model = stack.pop()
-        if not isinstance(model, dict):
-            continue
-        yield path, model
-        children = model.get("children", [])
-        for index in reversed(range(len(children))):
-            stack.append((f"{path}/children/{index}", children[index]))
+        place, element = stack.pop()
+        found.append((place, element))
+        children = element.get("children", ())
+        for index in range(len(children) - 1, -1, -1):
+            if isinstance(child := children[index], dict):  # text has no path of its own
+                stack.append((f"{place}/children/{index}", child))
+    return found
 
 
 def _split(path: str) -> list[str]:
