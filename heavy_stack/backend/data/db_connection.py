@@ -21,6 +21,7 @@ still raises ``CommitFailedError``.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -31,8 +32,8 @@ import asyncpg
 from sqlalchemy import event, exc, text
 from sqlalchemy.engine import Connection, ExceptionContext, ExecutionContext, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection, DBAPICursor
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 # The session of the handler, effect or test now running. Repositories read it; the heavy
@@ -91,12 +92,31 @@ def _timeouts_lose_the_connection(context: ExceptionContext) -> None:
     if not isinstance(context.original_exception, TimeoutError):
         return
     context.is_disconnect = True
-    # Close the socket now: SQLAlchemy's polite close would wait up to 2 s more for a server
-    # that does not answer.
     if context.connection is not None and not context.connection.invalidated:
-        driver = context.connection.connection.driver_connection
-        if isinstance(driver, asyncpg.Connection):
-            driver.terminate()
+        _close_socket(context.connection.connection)
+
+
+def _close_socket(connection: PoolProxiedConnection) -> None:
+    # Now: SQLAlchemy's polite close would wait up to 2 s more for a server that does not answer.
+    driver = connection.driver_connection
+    if isinstance(driver, asyncpg.Connection):
+        driver.terminate()
+
+
+async def lose_connection(connection: AsyncConnection, error: BaseException, *, whole_pool: bool) -> None:
+    """Close ``connection`` and take it out of the pool, for statements sent past SQLAlchemy.
+
+    ``whole_pool``: also renew the pooled connections opened before it, as SQLAlchemy does when
+    one of its own statements finds the connection lost (after a database restart they are all
+    stale). A cancelled statement leaves only its own connection in doubt.
+    """
+    if connection.sync_connection is not None:
+        proxied = connection.sync_connection.connection
+        _close_socket(proxied)
+        if whole_pool:
+            # SQLAlchemy's own step for a lost connection; it has no public name.
+            connection.sync_engine.pool._invalidate(proxied, error, _checkin=False)
+    await connection.invalidate(error)
 
 
 _UNAVAILABLE = (
@@ -209,6 +229,21 @@ def _begin_before_other_statements(
         # Leaving autocommit restores the connection's isolation level: the adapter sends
         # BEGIN before this statement.
         adapter.autocommit = False  # type: ignore[union-attr]
+
+
+def runs_reads_alone(connection: Connection) -> bool:
+    """Whether a plain read sent on ``connection`` now, past SQLAlchemy, is what SQLAlchemy
+    would do: the unit has not written yet (``begin_on_first_write``: no BEGIN is due), no
+    listener but that one's watches its statements, and SQL logging is off."""
+    if not getattr(connection.connection.dbapi_connection, "autocommit", False):
+        return False
+    listeners = connection.dispatch
+    ours = event.contains(connection.engine, "before_cursor_execute", _begin_before_other_statements)
+    return (
+        len(listeners.before_cursor_execute) == int(ours)
+        and not listeners.after_cursor_execute
+        and not connection.engine.logger.isEnabledFor(logging.INFO)
+    )
 
 
 def _begin_as_usual(connection: Connection) -> None:

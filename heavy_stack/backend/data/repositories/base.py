@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import bindparam, inspect
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from sqlmodel.sql.expression import SelectOfScalar
 
 from heavy_stack.backend.data.db_connection import db_session, vector_db_session
 from heavy_stack.backend.data.generics import generic_argument
+from heavy_stack.backend.data.repositories.key_read import KeyRead
 
 ModelT = TypeVar("ModelT", bound=SQLModel)
 IdT = TypeVar("IdT")
@@ -49,9 +48,8 @@ def current_db_session() -> AsyncSession:
         raise NoDatabaseSessionError() from None
 
 
-_KEY = "heavy_stack_key"
-# The SELECT by primary key of each model (None: a composite key, left to ``Session.get``).
-_by_key_statements: dict[type[Any], Any] = {}
+# The read by primary key of each model (None: a composite key, left to ``Session.get``).
+_key_reads: dict[type[Any], Any] = {}
 
 
 class SQLRepositoryBase(Generic[ModelT, IdT]):
@@ -83,28 +81,25 @@ class SQLRepositoryBase(Generic[ModelT, IdT]):
         """The row with this primary key, or None; as ``AsyncSession.get``, for less work.
 
         ``Session.get`` builds, annotates and keys a new SELECT at every call. When the session
-        holds no row yet (the usual case: a handler's first read), a SELECT by key built once
-        per model runs instead; it returns what ``Session.get`` would (the same autoflush, the
-        row added to the session). A session that holds rows (and composite keys) goes through
+        holds no row yet (the usual case: a handler's first read), the model's ``KeyRead``
+        runs instead: a SELECT by key built once, sent past the ORM's per-statement work where
+        that returns the same (see ``key_read.py``). The row is in the session as after
+        ``Session.get``. A session that holds rows (and composite keys) goes through
         ``Session.get``, which looks in its identity map first.
         """
         session = self.db_session
-        statement = type(self)._by_key()
-        if statement is None or session.identity_map:
+        read = type(self)._key_read()
+        if read is None or session.identity_map:
             return await session.get(self.model, id_)
-        return (await session.exec(statement, params={_KEY: id_})).first()
+        return await read.run(session, id_)
 
     @classmethod
-    def _by_key(cls) -> SelectOfScalar[ModelT] | None:
+    def _key_read(cls) -> KeyRead[ModelT] | None:
         # Built on first use (the mapper is complete by then), once per model.
-        if cls.model not in _by_key_statements:
-            key_columns = inspect(cls.model).primary_key
-            single = len(key_columns) == 1
-            _by_key_statements[cls.model] = (
-                select(cls.model).where(key_columns[0] == bindparam(_KEY)) if single else None
-            )
-        statement: SelectOfScalar[ModelT] | None = _by_key_statements[cls.model]
-        return statement
+        if cls.model not in _key_reads:
+            _key_reads[cls.model] = KeyRead.of(cls.model)
+        read: KeyRead[ModelT] | None = _key_reads[cls.model]
+        return read
 
     async def list(self, *, offset: int = 0, limit: int = 100) -> Sequence[ModelT]:
         statement = select(self.model).offset(offset).limit(limit)

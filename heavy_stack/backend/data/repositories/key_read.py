@@ -1,0 +1,180 @@
+"""``KeyRead``: one row by its primary key, into the current session, for the least work.
+
+A handler's first read is most often one row by its key: the user it acts on, the note it
+opens. Through the ORM that read costs about 170 µs of Python on top of asyncpg's own 55 µs on
+the benchmark machine (an execution context, a cursor result, the loader), the largest part of
+a click (see ``docs/benchmarks.md``). So, in a session that holds nothing yet, ``KeyRead``
+sends the SELECT that SQLAlchemy compiles for the model to the session's own asyncpg
+connection (asyncpg keeps it prepared) and makes the row an instance as the ORM's loader does:
+each column type's result processor applied, the values loaded without history, the instance
+persistent in the session's identity map. Changing it flushes an UPDATE, as after
+``Session.get``.
+
+It takes that short way only where the result cannot differ from the ORM's (``skips_the_orm``):
+
+- the model: asyncpg, one key column, one table's plain columns (no inheritance, no deferred
+  or SQL-expression attributes), no relationship loaded eagerly, no ``load`` listener;
+- the session: no row and nothing pending (autoflush would have nothing to do), no listener of
+  the session events that a load or an attach fires;
+- the connection: before the unit's first write, where reads run alone
+  (``runs_reads_alone``: no BEGIN would be sent; nothing else listens to its statements and SQL
+  logging is off, so every statement shows wherever the ORM's would).
+
+Everywhere else the same SELECT runs through the ORM. A failure that leaves the connection in
+doubt (a timeout, a lost socket) closes it and renews the pool, as SQLAlchemy does for its own
+statements (``lose_connection``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+import asyncpg
+from sqlalchemy import Column, bindparam, inspect, select
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import Mapper, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import SQLModel
+from sqlmodel import select as orm_select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
+
+from heavy_stack.backend.data.db_connection import is_unavailable, lose_connection, runs_reads_alone
+
+ModelT = TypeVar("ModelT", bound=SQLModel)
+
+_KEY = "heavy_stack_key"
+
+# Relationship loading that happens after the row is read, lazily or never: the row alone is
+# what the ORM loads too.
+_LOADED_LATER = frozenset(("select", "raise", "raise_on_sql", "noload", "write_only", "dynamic"))
+# Session events that loading or attaching a row fires: where any is listened to, the ORM runs.
+_SESSION_EVENTS = (
+    "do_orm_execute",
+    "loaded_as_persistent",
+    "detached_to_persistent",
+    "before_attach",
+    "after_attach",
+)
+
+Processor = Callable[[Any], Any]
+
+
+@dataclass
+class KeyRead(Generic[ModelT]):
+    """The SELECT by key of one model, built once, and how to run it (see the module docstring)."""
+
+    model: type[ModelT]
+    mapper: Mapper[ModelT]
+    # The ORM's statement, for sessions where the short way is not taken.
+    statement: SelectOfScalar[ModelT]
+    # The short way's parts (None: this model always goes through the ORM).
+    columns: tuple[Column[Any], ...] | None
+    attributes: tuple[str, ...]
+    # Found at the first short read, for its connection's dialect and the server's column types.
+    _sql: str | None = field(default=None, init=False)
+    _bind_key: Processor | None = field(default=None, init=False)
+    _processors: tuple[Processor | None, ...] | None = field(default=None, init=False)
+
+    @classmethod
+    def of(cls, model: type[ModelT]) -> KeyRead[ModelT] | None:
+        """The read of ``model``, or None when its key has more than one column."""
+        mapper: Mapper[ModelT] = inspect(model)
+        if len(mapper.primary_key) != 1:
+            return None
+        statement = orm_select(model).where(mapper.primary_key[0] == bindparam(_KEY))
+        plain = _plain_columns(mapper)
+        attributes = tuple(key for key, _column in plain) if plain else ()
+        columns = tuple(column for _key, column in plain) if plain else None
+        return cls(model, mapper, statement, columns, attributes)
+
+    def skips_the_orm(self, session: AsyncSession, connection: Connection) -> bool:
+        """Whether reading on ``connection`` for ``session`` now can skip the ORM."""
+        sync = session.sync_session
+        return (
+            self.columns is not None
+            and connection.dialect.driver == "asyncpg"
+            and not sync.identity_map
+            and not sync.new
+            and not any(getattr(sync.dispatch, name) for name in _SESSION_EVENTS)
+            and not self.mapper.class_manager.dispatch.load
+            and runs_reads_alone(connection)
+        )
+
+    async def run(self, session: AsyncSession, key: Any) -> ModelT | None:
+        """The row with primary key ``key`` as ``Session.get`` would return it, in ``session``."""
+        connection = await session.connection()
+        sync = connection.sync_connection
+        if sync is None or not self.skips_the_orm(session, sync):
+            return (await session.exec(self.statement, params={_KEY: key})).first()
+        row = await self._fetch(connection, sync.connection.driver_connection, key)
+        if row is None:
+            return None
+        instance: ModelT = self.mapper.class_manager.new_instance()
+        assert self._processors is not None  # found by the first fetch
+        for attribute, processor, value in zip(self.attributes, self._processors, row, strict=True):
+            set_committed_value(instance, attribute, value if processor is None else processor(value))
+        make_transient_to_detached(instance)  # loaded: an identity, no history
+        session.add(instance)
+        return instance
+
+    async def _fetch(
+        self, connection: AsyncConnection, driver: asyncpg.Connection, key: Any
+    ) -> Sequence[Any] | None:
+        try:
+            if self._processors is None:
+                return await self._first_fetch(driver, connection.dialect, key)
+            bound = key if self._bind_key is None else self._bind_key(key)
+            record: asyncpg.Record | None = await driver.fetchrow(self._sql, bound)
+            return record
+        except asyncio.CancelledError as error:
+            # Cut off mid-statement: this connection is in doubt, not the others (as SQLAlchemy).
+            await lose_connection(connection, error, whole_pool=False)
+            raise
+        except Exception as error:
+            if is_unavailable(error):
+                await lose_connection(connection, error, whole_pool=True)
+            raise
+
+    async def _first_fetch(
+        self, driver: asyncpg.Connection, dialect: Dialect, key: Any
+    ) -> asyncpg.Record | None:
+        # The column types' processors depend on the types the server reports, as the ORM's do.
+        assert self.columns is not None
+        key_column = self.mapper.primary_key[0]
+        query = select(*self.columns).where(key_column == bindparam(_KEY))
+        sql = str(query.compile(dialect=dialect))
+        bind_key = key_column.type.dialect_impl(dialect).bind_processor(dialect)
+        prepared = await driver.prepare(sql)
+        record: asyncpg.Record | None = await prepared.fetchrow(key if bind_key is None else bind_key(key))
+        server_types = [attribute.type.oid for attribute in prepared.get_attributes()]
+        processors = tuple(
+            column.type.dialect_impl(dialect).result_processor(dialect, server_type)
+            for column, server_type in zip(self.columns, server_types, strict=True)
+        )
+        self._sql, self._bind_key, self._processors = sql, bind_key, processors
+        return record
+
+
+def _plain_columns(mapper: Mapper[Any]) -> list[tuple[str, Column[Any]]] | None:
+    """Each attribute's key and column, when the row of one table is the whole load."""
+    if mapper.inherits is not None or mapper.polymorphic_on is not None or mapper.with_polymorphic:
+        return None
+    if any(relationship.lazy not in _LOADED_LATER for relationship in mapper.relationships):
+        return None
+    found = []
+    for attribute in mapper.column_attrs:
+        columns = attribute.columns
+        if (
+            len(columns) != 1
+            or not isinstance(columns[0], Column)
+            or columns[0].table is not mapper.local_table
+            or attribute.deferred
+        ):
+            return None
+        found.append((attribute.key, columns[0]))
+    return found
