@@ -142,6 +142,29 @@ async def test_a_signed_in_draft_survives_a_restart_and_can_be_saved(
     await expect(page.locator("#note-list")).to_contain_text(title)
 
 
+async def test_a_form_sent_while_the_server_is_down_keeps_what_was_typed(
+    browser_page: BrowserPage, restartable: RestartableServer
+) -> None:
+    page = await _open(browser_page, restartable, "/sign-up")
+    await sign_up_on_this_page(page, "Hedy")
+    await page.goto(restartable.base_url + "/notes")
+    await expect(page.locator("#heavy-first-paint")).to_have_count(0)  # the live page is there
+    restartable.kill()
+    await expect(page.locator(BANNER)).to_be_visible()
+    title = f"Typed while down {uuid.uuid4().hex[:6]}"
+    await page.fill("#new-note-title", title)
+    await page.fill("#new-note-body", "and sent while down")
+    await page.click("#new-note-submit")
+    await expect(page.locator(BANNER)).to_contain_text("Your last action was not sent")
+
+    restartable.start()
+    await expect(page.locator(BANNER)).to_be_hidden(timeout=15_000)
+    await expect(page.locator("#new-note-title")).to_have_value(title)
+    await expect(page.locator("#new-note-body")).to_have_value("and sent while down")
+    await page.click("#new-note-submit")  # sent again, now that the page is back
+    await expect(page.locator("#note-list")).to_contain_text(title)
+
+
 async def test_a_message_closed_as_too_big_reconnects_to_the_same_page_once(
     browser_page: BrowserPage, restartable: RestartableServer
 ) -> None:

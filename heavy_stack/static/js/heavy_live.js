@@ -256,6 +256,9 @@
   document.addEventListener(
     "submit",
     (event) => {
+      if (!live) {
+        return; // refused while down (see send): what was typed is typed back once the page is
+      }
       for (const element of event.target.elements || []) {
         typed.delete(element.id);
         if (recoverable(element)) {
