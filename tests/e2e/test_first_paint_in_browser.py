@@ -8,7 +8,7 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from playwright.async_api import Browser, Page, WebSocketRoute, expect
+from playwright.async_api import Browser, Page, Route, WebSocketRoute, expect
 
 from heavy_stack_testing.fixtures.browser import BrowserPage
 from heavy_stack_testing.live_server import LiveServer
@@ -141,3 +141,44 @@ async def test_each_page_keeps_its_title_when_the_router_changes_it(browser_page
     await page.go_back()
     await expect(page).to_have_title("The other page · The Heavy Stack")
     assert await page.evaluate("window.loadedOnce === true")  # no reload on the way
+
+
+CLIENT_SCRIPT = re.compile(r"/_reactpy/assets/index\.[^/]*\.js$")
+
+
+async def test_a_page_whose_live_part_did_not_load_loads_itself_again(browser_page: BrowserPage) -> None:
+    """As when the server went away while the page loaded: its HTML came, the client did not."""
+    page = browser_page.page
+    failed: list[str] = []
+
+    async def fail_once(route: Route) -> None:
+        if failed:
+            await route.continue_()
+        else:
+            failed.append(route.request.url)
+            await route.abort("connectionreset")
+
+    await page.route(CLIENT_SCRIPT, fail_once)
+    await page.goto(browser_page.base_url + "/")
+    await page.locator("#echo-input").fill("typed before it failed")
+    # Loaded again by itself, live this time, with the draft typed back.
+    await expect(page.locator("#heavy-first-paint")).to_have_count(0, timeout=15_000)
+    await page.click("#echo-submit")
+    await expect(page.locator("#echo-result")).to_have_text("You said: typed before it failed")
+    assert len(failed) == 1
+
+
+async def test_a_page_that_keeps_failing_to_load_stops_reloading_and_says_so(
+    browser_page: BrowserPage,
+) -> None:
+    page = browser_page.page
+    await page.route(CLIENT_SCRIPT, lambda route: route.abort("connectionreset"))
+    await page.goto(browser_page.base_url + "/")
+    banner = page.locator("#heavy-connection-banner")
+    await expect(banner).to_have_text(
+        "This page did not load completely. Reload it to try again.", timeout=20_000
+    )
+    await page.wait_for_timeout(1_500)  # and no more reloads
+    loads = [url for url in browser_page.requests if CLIENT_SCRIPT.search(url)]
+    assert len(loads) == 4  # the first load and three more
+    await expect(page.get_by_text(INTRO)).to_be_visible()  # still readable

@@ -30,6 +30,10 @@
 // typed into the first paint (passwords included: it stays in this document), the focus and
 // caret, and clicks on its buttons (held, not lost) are carried over to the live page.
 // It also keeps the window title to the live page's (Page renders it in #heavy-page-title).
+//
+// A page whose live part could not load (the server went away while it loaded: its HTML came,
+// ReactPy's client did not) would stay the first paint for ever, its clicks held. It says so
+// and loads itself again once the server answers; drafts typed into it are kept (see above).
 (function () {
   "use strict";
 
@@ -404,6 +408,7 @@
       }
       this.addEventListener("open", () => {
         live = this;
+        setReloadsInARow(0);
       });
       this.addEventListener("close", () => {
         if (live === this) {
@@ -424,6 +429,77 @@
   }
 
   window.WebSocket = LiveSocket;
+
+  // --- a page whose live part did not load ------------------------------------------------
+
+  const RELOADS_KEY = "heavy-live-reloads"; // sessionStorage: reloads in a row that did not help
+  const MAX_RELOADS = 3;
+  const LOAD_GRACE_MS = 3000; // after the load event, for ReactPy's client to open its socket
+
+  function reloadsInARow() {
+    try {
+      return Number(window.sessionStorage.getItem(RELOADS_KEY) || 0);
+    } catch {
+      return MAX_RELOADS; // no storage: no count, so no reloading by itself
+    }
+  }
+
+  function setReloadsInARow(count) {
+    try {
+      window.sessionStorage.setItem(RELOADS_KEY, String(count));
+    } catch {
+      // storage disabled: see reloadsInARow
+    }
+  }
+
+  let reloading = false;
+
+  function didNotLoad() {
+    if (reloading || live || !firstPaint()) {
+      return;
+    }
+    reloading = true;
+    if (reloadsInARow() >= MAX_RELOADS) {
+      showBanner("This page did not load completely. Reload it to try again.");
+      return;
+    }
+    showBanner("This page did not load completely. Loading it again once the server answers…");
+    reloadWhenServerAnswers();
+  }
+
+  function reloadWhenServerAnswers() {
+    const again = () => setTimeout(reloadWhenServerAnswers, 1000);
+    fetch("/livez", { cache: "no-store" })
+      .then((answer) => {
+        if (!answer.ok) {
+          again();
+          return;
+        }
+        setReloadsInARow(reloadsInARow() + 1);
+        window.location.reload();
+      })
+      .catch(again);
+  }
+
+  // A script that failed to load (resource errors do not bubble: listen while capturing).
+  window.addEventListener(
+    "error",
+    (event) => {
+      const element = event.target;
+      if (element && element.tagName === "SCRIPT" && element.type === "module") {
+        didNotLoad();
+      }
+    },
+    true
+  );
+  // And whatever else kept ReactPy's client from opening a socket.
+  window.addEventListener("load", () => {
+    setTimeout(() => {
+      if (connections === 0) {
+        didNotLoad();
+      }
+    }, LOAD_GRACE_MS);
+  });
 
   // --- router links --------------------------------------------------------------------------
 
