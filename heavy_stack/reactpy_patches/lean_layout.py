@@ -394,18 +394,29 @@ async def _render_model_children_without_old_state(
 
 
 async def _unmount_model_states(self: Layout, old_states: list[ElementState]) -> None:
-    """``Layout._unmount_model_states``: drop handlers, then unmount components, parents first."""
+    """``Layout._unmount_model_states``: drop handlers, then unmount components, parents first.
+
+    Each component once: a render cut off (the page closed) while it waited on an unmount leaves
+    that part in its parent's old children, which the closing layout unmounts again.
+    """
     to_unmount = old_states[::-1]  # in the order they rendered
     while to_unmount:
         state = to_unmount.pop()
-        if state.targets_by_event:
-            for target in state.targets_by_event.values():
-                del self._event_handlers[target]
         if isinstance(state, ComponentState):
-            del self._model_states_by_life_cycle_state_id[state.id]
+            if self._model_states_by_life_cycle_state_id.pop(state.id, None) is None:
+                continue  # unmounted already, with everything below it
+            _drop_handlers(self, state)
             await state.hook.affect_component_will_unmount()
+        else:
+            _drop_handlers(self, state)
         if state.children_by_key:
             to_unmount.extend(state.children_by_key.values())
+
+
+def _drop_handlers(self: Layout, state: ElementState) -> None:
+    if state.targets_by_event:
+        for target in state.targets_by_event.values():
+            self._event_handlers.pop(target, None)
 
 
 async def single_outgoing_loop(

@@ -123,12 +123,20 @@ async def test_a_click_while_the_server_is_down_is_refused_visibly(
     await expect(page.locator("#server-time")).not_to_have_text(before)
 
 
+async def _notes_page_signed_in_as(
+    name: str, browser_page: BrowserPage, restartable: RestartableServer
+) -> Page:
+    page = await _open(browser_page, restartable, "/sign-up")
+    await sign_up_on_this_page(page, name)
+    await page.goto(restartable.base_url + "/notes")
+    await expect(page.locator("#heavy-first-paint")).to_have_count(0)  # the live page is there
+    return page
+
+
 async def test_a_signed_in_draft_survives_a_restart_and_can_be_saved(
     browser_page: BrowserPage, restartable: RestartableServer
 ) -> None:
-    page = await _open(browser_page, restartable, "/sign-up")
-    await sign_up_on_this_page(page, "Grace")
-    await page.goto(restartable.base_url + "/notes")
+    page = await _notes_page_signed_in_as("Grace", browser_page, restartable)
     title = f"Unsaved {uuid.uuid4().hex[:6]}"
     await page.fill("#new-note-title", title)
     await page.fill("#new-note-body", "typed before the restart\nsecond line")
@@ -145,10 +153,7 @@ async def test_a_signed_in_draft_survives_a_restart_and_can_be_saved(
 async def test_a_form_sent_while_the_server_is_down_keeps_what_was_typed(
     browser_page: BrowserPage, restartable: RestartableServer
 ) -> None:
-    page = await _open(browser_page, restartable, "/sign-up")
-    await sign_up_on_this_page(page, "Hedy")
-    await page.goto(restartable.base_url + "/notes")
-    await expect(page.locator("#heavy-first-paint")).to_have_count(0)  # the live page is there
+    page = await _notes_page_signed_in_as("Hedy", browser_page, restartable)
     restartable.kill()
     await expect(page.locator(BANNER)).to_be_visible()
     title = f"Typed while down {uuid.uuid4().hex[:6]}"

@@ -7,11 +7,13 @@ every click, along with the handlers and components the layout still has mounted
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from reactpy import component, create_context, html, use_context, use_state  # noqa: TID251 - ReactPy's layouts compared
+from reactpy import component, create_context, html, use_context, use_effect, use_state  # noqa: TID251 - ReactPy's layouts compared
 from reactpy.core.layout import Layout
 from reactpy.core.types import ComponentType
 
@@ -199,3 +201,60 @@ async def test_a_closed_layout_unmounts_every_component_and_handler() -> None:
         await layout.render()
         assert layout._event_handlers
     assert not hasattr(layout, "_model_states_by_life_cycle_state_id")
+
+
+@component
+def WithEffect() -> Component:
+    use_effect(lambda: None, [])  # its unmount waits for the effect's task: a render yields there
+    return html.p({"id": "with-effect", "onClick": lambda _event: None}, "with an effect")
+
+
+@component
+def Hider() -> Component:
+    shown, set_shown = use_state(True)
+    return html.div(
+        html.button({"id": "hide", "onClick": lambda _event: set_shown(False)}, "hide"),
+        WithEffect() if shown else html.p("gone"),
+    )
+
+
+@component
+def HiderInside() -> Component:
+    return html.main(Hider())  # the layout's root stays; only Hider renders again
+
+
+async def test_a_page_closed_while_a_render_unmounts_a_component_closes_cleanly() -> None:
+    """A closed tab cancels the render in flight; the layout then unmounts what it still holds,
+    which may include what that render had unmounted already (each once, no KeyError)."""
+    install()
+    layout = Layout(HiderInside())
+    mirror = LayoutMirror()
+    async with layout:
+        mirror.apply(dict(await layout.render()))
+        await layout.deliver(
+            {"type": "layout-event", "target": mirror.find(id="hide").target("onClick"), "data": [{}]}
+        )
+        render = asyncio.create_task(layout.render())
+        for _ in range(20):  # until the render waits on WithEffect's unmount
+            await asyncio.sleep(0)
+            if any(frame.f_code.co_name == "_unmount_model_states" for frame in _frames(render)):
+                break
+        else:
+            pytest.fail("the render never waited in an unmount")
+        render.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await render
+    assert not hasattr(layout, "_event_handlers")  # closed
+
+
+def _frames(task: asyncio.Task[Any]) -> list[Any]:
+    """The frames of a suspended task, outermost first (``Task.get_stack`` gives only one)."""
+    frames = []
+    awaited: Any = task.get_coro()
+    while awaited is not None:
+        frame = getattr(awaited, "cr_frame", None) or getattr(awaited, "gi_frame", None)
+        if frame is None:
+            break
+        frames.append(frame)
+        awaited = getattr(awaited, "cr_await", None) or getattr(awaited, "gi_yieldfrom", None)
+    return frames
