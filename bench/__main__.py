@@ -3,9 +3,9 @@
 1. a plain websocket echo on Sanic (the floor);
 2. a stock ReactPy counter on Sanic (no wrappers, no database);
 3. the landing page's "Read again" click: ``heavy_event`` → manager → repository → PostgreSQL;
-4. the demo recording replayed by N concurrent Locust users against one server process;
-5. the server's memory with 1, 100 and 1,000 idle sessions;
-6. in Chromium (when installed): page load to the first render and to Brython's first answer;
+4. in Chromium (when installed): page load to the first render and to Brython's first answer;
+5. the demo recording replayed by N concurrent Locust users against one server process;
+6. the server's memory with 1, 100 and 1,000 idle sessions;
 7. capacity: the demo replay at saturation with ``HEAVY_STACK_WORKERS=1`` and ``2``, the best
    of a few loads of users that replay it back to back (``bench/replayer.py``, lighter on the
    CPU than Locust);
@@ -301,11 +301,11 @@ async def run(plan: Plan) -> Results:
         results.rows.append(await measure_counter(folder, plan))
         async with heavy_server(folder) as server:
             results.rows.append(await measure_heavy_click(server, plan))
+            if plan.browser:  # before the replays: not on a server still closing 500 users' pages
+                results.page_load_ms = await measure_page_load(server)
             for users in plan.users:
                 print(f"Replaying the demo recording with {users} users for {plan.duration_s} s…")
                 results.rows.append(await asyncio.to_thread(measure_replay, server, users, plan))
-            if plan.browser:
-                results.page_load_ms = await measure_page_load(server)
         async with heavy_server(folder) as server:  # a fresh process for memory
             results.memory = await measure_memory(server, plan.sessions)
         for workers in plan.workers:
