@@ -261,7 +261,7 @@
     "submit",
     (event) => {
       if (!live) {
-        return; // refused while down (see send): what was typed is typed back once the page is
+        return; // refused while down (see send): typed back into the page once it is back
       }
       for (const element of event.target.elements || []) {
         typed.delete(element.id);
