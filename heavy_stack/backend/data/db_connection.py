@@ -238,7 +238,8 @@ def runs_reads_alone(connection: Connection) -> bool:
     if not getattr(connection.connection.dbapi_connection, "autocommit", False):
         return False
     listeners = connection.dispatch
-    ours = event.contains(connection.engine, "before_cursor_execute", _begin_before_other_statements)
+    # The engines of begin_on_first_write carry its option and its one statement listener.
+    ours = bool(connection.get_execution_options().get(BEGIN_ON_FIRST_WRITE))
     return (
         len(listeners.before_cursor_execute) == int(ours)
         and not listeners.after_cursor_execute
