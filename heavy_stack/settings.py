@@ -117,6 +117,9 @@ class Settings(BaseSettings):
     sign_in_attempts_per_address: int = Field(default=50, ge=1)
     sign_ups_per_address: int = Field(default=20, ge=1)
     rate_limit_window_minutes: int = Field(default=15, ge=1)
+    # A load-test allowance (docs/load-testing.md): sign-ins and sign-ups from these client
+    # addresses are not rate limited. Outside PRODUCTION only; PRODUCTION refuses to start with it.
+    rate_limit_exempt_addresses: Annotated[list[str], NoDecode] = []
     # Reverse proxies in front of the app that add X-Forwarded-For (for client addresses).
     proxies_count: int = Field(default=0, ge=0)
     # Limits: an HTTP request body, and one websocket message (a note's text arrives in one).
@@ -128,7 +131,7 @@ class Settings(BaseSettings):
     # from an optional extra (see backend/services/embeddings.py).
     embedder: EmbedderName = EmbedderName.HASHED
 
-    @field_validator("allowed_origins", "allowed_hosts", mode="before")
+    @field_validator("allowed_origins", "allowed_hosts", "rate_limit_exempt_addresses", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
@@ -192,6 +195,11 @@ class Settings(BaseSettings):
             problems.append(f"PRODUCTION never starts the embedded database: set {ENV_PREFIX}SQL_DB_URL.")
         if "*" in self.allowed_origins:
             problems.append(f"PRODUCTION refuses '*' in {ENV_PREFIX}ALLOWED_ORIGINS: list the real origins.")
+        if self.rate_limit_exempt_addresses:
+            problems.append(
+                f"PRODUCTION keeps its rate limits: unset {ENV_PREFIX}RATE_LIMIT_EXEMPT_ADDRESSES "
+                "(a load-test allowance, for DEV servers only)."
+            )
         return problems
 
     @property
