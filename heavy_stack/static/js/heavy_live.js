@@ -34,6 +34,12 @@
 // A page whose live part could not load (the server went away while it loaded: its HTML came,
 // ReactPy's client did not) would stay the first paint for ever, its clicks held. It says so
 // and loads itself again once the server answers; drafts typed into it are kept (see above).
+//
+// A connection that never opened may have been refused: the server answers a handshake from an
+// address it does not allow (another host name, a proxy's address) with a bare 403 that a page
+// cannot read. The page then asks the server why (POST /_heavy/stream-check runs the same
+// check, and a browser sends the page's Origin with a POST as with the handshake) and shows
+// its answer, which names the setting to change, instead of "Reconnecting…" for ever.
 (function () {
   "use strict";
 
@@ -43,6 +49,7 @@
   const MOUNT_ID = "app";
   const TITLE_ID = "heavy-page-title";
   const HISTORY_CALLBACK = "onHistoryChangeCallback";
+  const STREAM_CHECK_PATH = "/_heavy/stream-check"; // STREAM_CHECK_PATH in security/origin.py
   const NativeWebSocket = window.WebSocket;
   // The server closes a connection whose message is over this size (1009): a value that big
   // is not typed back in after a reconnect, or the page would reconnect for ever.
@@ -51,6 +58,7 @@
   let connections = 0;
   let live = null; // the open stream socket, if any
   let refusedWhileDown = false;
+  let refusal = null; // the server's message, once it refused this page's connection
   const typed = new Map(); // element id -> value typed and not yet submitted
   const DRAFTS_KEY = "heavy-live-drafts"; // sessionStorage: {pathname: {element id: value}}
   const draftsRestored = new Set(); // addresses whose stored drafts this document typed back
@@ -79,6 +87,10 @@
   }
 
   function showDisconnected() {
+    if (refusal) {
+      showBanner(refusal); // reconnecting would not help
+      return;
+    }
     showBanner(
       refusedWhileDown
         ? "Reconnecting… Your last action was not sent: try it again once the page is back."
@@ -391,6 +403,29 @@
     });
   }
 
+  // --- a connection that never opened ------------------------------------------------------
+
+  function askWhyRefused() {
+    return fetch(STREAM_CHECK_PATH, { method: "POST", cache: "no-store" })
+      .then((answer) => (answer.ok ? answer.json() : null))
+      .catch(() => null); // no answer: the server is away, not refusing
+  }
+
+  // ReactPy's client retries a connection that opened before; one that never did, it gives up.
+  function neverOpened(first) {
+    askWhyRefused().then((verdict) => {
+      if (live) {
+        return; // a later connection opened meanwhile
+      }
+      if (verdict && verdict.refused && typeof verdict.message === "string") {
+        refusal = verdict.message;
+        showBanner(refusal);
+      } else if (first) {
+        didNotLoad(); // nothing retries it: load the page again once the server answers
+      }
+    });
+  }
+
   class LiveSocket extends NativeWebSocket {
     constructor(url, protocols) {
       super(url, protocols);
@@ -406,15 +441,23 @@
       if (!reconnect) {
         takeOverWhenRendered();
       }
+      let opened = false;
       this.addEventListener("open", () => {
+        opened = true;
         live = this;
+        refusal = null;
         setReloadsInARow(0);
       });
       this.addEventListener("close", () => {
         if (live === this) {
           live = null;
         }
-        showDisconnected();
+        if (!opened) {
+          neverOpened(!reconnect);
+        }
+        if (opened || reconnect) {
+          showDisconnected();
+        }
       });
     }
 

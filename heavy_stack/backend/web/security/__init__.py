@@ -6,18 +6,22 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from sanic import Sanic
 from sanic.signals import Event
 
 from heavy_stack.backend.web.security.headers import add_security_headers
-from heavy_stack.backend.web.security.origin import log_oversized_messages, refuse_foreign_websocket
+from heavy_stack.backend.web.security.origin import STREAM_CHECK_PATH, OriginPolicy, log_oversized_messages
 from heavy_stack.settings import Settings
 
 
 def install_security_defaults(app: Sanic[Any, Any], settings: Settings) -> None:
-    """Size limits, the websocket origin check and the security headers."""
+    """Size limits, the websocket origin check and the security headers.
+
+    The origin policy reads the Codespaces variables here, once per process (see origin.py).
+    """
     # Sanic refuses a larger request body with 413, and closes a websocket that sends a larger
     # message (close code 1009): only that connection, the server carries on.
     app.config.REQUEST_MAX_SIZE = settings.max_request_bytes
@@ -25,6 +29,8 @@ def install_security_defaults(app: Sanic[Any, Any], settings: Settings) -> None:
     if settings.proxies_count:
         # Behind that many reverse proxies, request.remote_addr is the client's address.
         app.config.PROXIES_COUNT = settings.proxies_count
-    app.register_middleware(refuse_foreign_websocket, "request")
+    policy = OriginPolicy.for_app(settings, os.environ)
+    app.register_middleware(policy.refuse_foreign_websocket, "request")
+    app.add_route(policy.check_stream, STREAM_CHECK_PATH, methods=["POST"], name="stream_check")
     app.signal(Event.WEBSOCKET_HANDLER_BEFORE)(log_oversized_messages)
     app.register_middleware(add_security_headers, "response")
