@@ -66,15 +66,16 @@
 
   // --- the banner --------------------------------------------------------------------------
 
-  function showBanner(text) {
+  // role "alert" for what the person must act on (a refused connection), else "status".
+  function showBanner(text, role = "status") {
     let banner = document.getElementById(BANNER_ID);
     if (!banner) {
       banner = document.createElement("div");
       banner.id = BANNER_ID;
-      banner.setAttribute("role", "status");
-      banner.setAttribute("aria-live", "polite");
       document.body.prepend(banner);
     }
+    banner.setAttribute("role", role);
+    banner.setAttribute("aria-live", role === "alert" ? "assertive" : "polite");
     banner.textContent = text;
     banner.hidden = false;
   }
@@ -88,7 +89,7 @@
 
   function showDisconnected() {
     if (refusal) {
-      showBanner(refusal); // reconnecting would not help
+      showBanner(refusal, "alert"); // reconnecting would not help
       return;
     }
     showBanner(
@@ -419,7 +420,7 @@
       }
       if (verdict && verdict.refused && typeof verdict.message === "string") {
         refusal = verdict.message;
-        showBanner(refusal);
+        showBanner(refusal, "alert");
       } else if (first) {
         didNotLoad(); // nothing retries it: load the page again once the server answers
       }
