@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import asyncpg
 import pytest
 from sqlalchemy import text
 
-from heavy_stack.backend.data.db_connection import Database, async_url
+from heavy_stack.backend.data.db_connection import Database, async_url, is_unavailable
+
+from tests.backend.test_unit_of_work import plain_url
 
 
 @pytest.mark.parametrize(
@@ -31,3 +34,28 @@ async def test_the_vector_database_has_pgvector(database: Database) -> None:
     async with database.vector_engine.connect() as connection:
         distance = await connection.execute(text("SELECT '[1,0]'::vector <-> '[0,0]'::vector"))
         assert distance.scalar() == 1.0
+
+
+async def test_a_statement_on_a_connection_the_server_ended_is_an_outage(scratch_url: str) -> None:
+    # After the server ends a connection (a restart, pg_terminate_backend), the next statement
+    # fails in one of two ways, by a race inside asyncpg: "connection is closed" once it has
+    # read the end of the connection, "cannot switch to state 12" when it has read only the
+    # server's goodbye. Both are a lost connection, never an unexpected error: many rounds
+    # meet both.
+    observer = await asyncpg.connect(plain_url(scratch_url))
+    failures: set[str] = set()
+    try:
+        for _ in range(40):
+            victim = await asyncpg.connect(plain_url(scratch_url))
+            pid = victim.get_server_pid()
+            await observer.fetchval("SELECT pg_terminate_backend($1)", pid)
+            while await observer.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid):
+                pass
+            with pytest.raises(Exception) as failure:  # noqa: PT011 (which one is the race's choice)
+                await victim.fetchrow("SELECT 1")
+            assert is_unavailable(failure.value), repr(failure.value)
+            failures.add(type(failure.value).__name__)
+            victim.terminate()
+    finally:
+        await observer.close()
+    assert failures <= {"InterfaceError", "InternalClientError"}

@@ -125,6 +125,10 @@ _UNAVAILABLE = (
     exc.TimeoutError,  # no pooled connection free in time
     asyncpg.PostgresConnectionError,  # e.g. the server is starting up or shutting down
     asyncpg.InterfaceError,  # e.g. the connection was closed mid-operation
+    # The protocol is out of step, so the connection is in doubt. Seen when the server ends a
+    # connection (a restart): asyncpg has read the server's last message but not yet its end,
+    # and the next statement fails with "cannot switch to state 12; another operation (2)".
+    asyncpg.exceptions.InternalClientError,
 )
 
 
