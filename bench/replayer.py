@@ -20,7 +20,7 @@ from pathlib import Path
 from picows import WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
 
 from heavy_stack.stream.layout_mirror import ElementNotFoundError
-from heavy_stack.stream.recorder import RecordedConnection, busiest_connection, load_recording
+from heavy_stack.stream.recording import RecordedConnection, busiest_connection, load_recording
 from heavy_stack_testing.page_driver import STREAM_PATH
 from heavy_stack_testing.replay import ReplayedPage
 

@@ -7,7 +7,8 @@ import logging
 from pathlib import Path
 
 from reactpy.backend.sanic import Options, configure
-from sanic import Sanic
+from sanic import Request, Sanic
+from sanic.response import BaseHTTPResponse
 
 from heavy_stack import reactpy_patches
 from heavy_stack.backend.data import migrations
@@ -17,8 +18,9 @@ from heavy_stack.backend.services.accounts.stores import AccountStores
 from heavy_stack.backend.services.background import run_every
 from heavy_stack.backend.services.container import AppServices
 from heavy_stack.backend.services.embeddings import shutdown_embedding_worker
-from heavy_stack.backend.web.accounts import install_accounts
+from heavy_stack.backend.web.accounts import SIGN_IN_COMPLETE_PATH, SIGN_OUT_COMPLETE_PATH, install_accounts
 from heavy_stack.backend.web.app_state import AppState, HeavyApp
+from heavy_stack.backend.web.cookies import AccountCookies
 from heavy_stack.backend.web.garbage_collection import tune_garbage_collector
 from heavy_stack.backend.web.health import livez, readyz
 from heavy_stack.backend.web.http_defaults import install_http_defaults
@@ -91,8 +93,15 @@ def create_app(*, settings: Settings | None = None, name: str = APP_NAME) -> Hea
 
 
 def _record_sessions(app: HeavyApp, path: Path) -> None:
-    recorder = StreamRecorder(path)
+    """Record every connection, grouped by browser, and the hand-offs between a visit's pages."""
+    recorder = StreamRecorder(path, browser_of=AccountCookies(app.ctx.settings).browser_binding)
     app.ctx.stream_taps.append(recorder)
+
+    async def record_hand_off(request: Request, response: BaseHTTPResponse) -> None:
+        if request.path in (SIGN_IN_COMPLETE_PATH, SIGN_OUT_COMPLETE_PATH):
+            recorder.http(request, response.status, response.headers.get("location"))
+
+    app.register_middleware(record_hand_off, "response")
     app.before_server_start(lambda _app: recorder.open())
     app.after_server_stop(lambda _app: recorder.close())
 

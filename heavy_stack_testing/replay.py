@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,8 @@ from reactpy_bridge import RESULT_BUTTON_ID
 
 from heavy_stack.settings import PROJECT_ROOT
 from heavy_stack.stream.layout_mirror import ElementNotFoundError, LayoutMirror
-from heavy_stack.stream.recorder import RecordedEvent
+from heavy_stack.stream.recording import MESSAGE_ROLES, RecordedEvent, RecordedVisit
+from heavy_stack_testing.cookie_browser import NAVIGATE_FUNCTION
 from heavy_stack_testing.page_driver import brython_calls_in
 
 LOAD_TESTING_DIR = PROJECT_ROOT / "tests" / "load_testing"
@@ -70,6 +72,36 @@ class ReplayResult:
         )
 
 
+def page_step(path: str) -> str:
+    """The name of a page load in the replay's figures."""
+    return f"page {path.split('?', 1)[0]}"
+
+
+def hand_off_step(path: str) -> str:
+    """The name of an HTTP hand-off in the replay's figures."""
+    return f"hand-off {path}"
+
+
+def confirmation_steps(visit: RecordedVisit) -> list[tuple[str, str]]:
+    """Each step of a visit a replay checks, in order, with what the server must confirm."""
+    steps: list[tuple[str, str]] = []
+    for connection in visit.connections:
+        if visit.uses_cookies:
+            steps.append((page_step(connection.path), "200"))
+        for event in connection.events:
+            if event.answered:
+                confirms = ", ".join(expected.describe() for expected in event.expects)
+                steps.append((event.describe(), confirms))
+        if connection.hand_off is not None:
+            steps.append((hand_off_step(connection.hand_off.path), connection.hand_off.describe()))
+    merged: dict[str, list[str]] = {}  # a step done twice (two clicks) is one line
+    for name, confirms in steps:
+        seen = merged.setdefault(name, [])
+        if confirms and confirms not in seen:
+            seen.append(confirms)
+    return [(name, " / ".join(confirms)) for name, confirms in merged.items()]
+
+
 def run_replay(
     host: str,
     recording: Path,
@@ -80,8 +112,12 @@ def run_replay(
     loops: int = 0,
     think_time: str = "recorded",
     timeout: float = 300.0,
+    options: Sequence[str] = (),
 ) -> ReplayResult:
-    """Replay ``recording`` against ``host`` with ``users`` Locust users; wait for the run to end."""
+    """Replay ``recording`` against ``host`` with ``users`` Locust users; wait for the run to end.
+
+    ``options``: more of the Locust file's options, e.g. ``("--accounts", "accounts.txt")``.
+    """
     with tempfile.TemporaryDirectory(prefix="heavy-stack-locust-") as folder:
         stats_prefix = Path(folder) / "stats"  # Locust adds ".json"
         command = [
@@ -89,6 +125,7 @@ def run_replay(
             *("--users", str(users), "--spawn-rate", str(spawn_rate or users), "--run-time", run_time),
             *("--recording", str(recording), "--loops", str(loops), "--think-time", think_time),
             *("--json-file", str(stats_prefix), "--stop-timeout", "10"),
+            *options,
         ]
         finished = subprocess.run(
             command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=timeout, check=False
@@ -110,14 +147,26 @@ def _event_stats(row: dict[str, Any]) -> EventStats:
     )
 
 
-def live_message(event: RecordedEvent, layout: LayoutMirror) -> dict[str, Any]:
-    """``event`` addressed to the live page, a Brython answer to the live call.
+@dataclass(frozen=True)
+class Account:
+    """The account a virtual user types where the recording had an e-mail or password field."""
+
+    email: str = ""
+    password: str = ""
+
+
+NO_ACCOUNT = Account()
+
+
+def live_message(event: RecordedEvent, layout: LayoutMirror, account: Account = NO_ACCOUNT) -> dict[str, Any]:
+    """``event`` addressed to the live page, a Brython answer to the live call, an account field
+    holding ``account``'s e-mail or password.
 
     Call ids are random per connection (``<prefix>-<n>``): a recorded answer names the recorded
     connection's call, so it is sent for the live call with the same ``n``, once the page has
     made it (ElementNotFoundError until then, as a browser only answers a call it was given).
     """
-    message = event.live_message(layout)
+    message = event.live_message(layout, event.data_for(account.email, account.password))
     if event.element_id != RESULT_BUTTON_ID or not message["data"]:
         return message
     answer = json.loads(message["data"][0]["target"]["value"])
@@ -136,8 +185,9 @@ class ReplayedPage:
     orjson, not ``json``: a load generator's own CPU per message is what caps the load it makes.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, account: Account = NO_ACCOUNT) -> None:
         self.layout = LayoutMirror()
+        self.account = account
         self.received = 0  # messages from the server so far
 
     def receive(self, raw: str | bytes) -> None:
@@ -150,4 +200,22 @@ class ReplayedPage:
     def message_for(self, event: RecordedEvent) -> bytes:
         """``event`` as UTF-8 JSON, to send as a text frame; ElementNotFoundError while the page
         lacks its element."""
-        return orjson.dumps(live_message(event, self.layout))
+        return orjson.dumps(live_message(event, self.layout, self.account))
+
+    def unconfirmed(self, event: RecordedEvent) -> list[str]:
+        """What the page does not show (yet) of what the server confirmed when recorded."""
+        return event.unconfirmed(self.layout, self.account.email)
+
+    def messages(self) -> list[str]:
+        """The status and alert messages the page shows (what a person reads after acting)."""
+        shown = (e for e in self.layout.elements() if e.attributes.get("role") in MESSAGE_ROLES)
+        return [element.text for element in shown if element.text]
+
+    def navigation_to(self, path: str) -> str | None:
+        """The latest URL on ``path`` the page has asked the browser to go to (a hand-off link)."""
+        urls = [
+            str(call["kwargs"].get("url", ""))
+            for call in brython_calls_in(self.layout)
+            if call["name"] == NAVIGATE_FUNCTION
+        ]
+        return next((url for url in reversed(urls) if url.split("?", 1)[0] == path), None)

@@ -39,7 +39,9 @@ Message = Mapping[str, Any]
 
 
 class StreamTap(Protocol):
-    """Sees every message of every connection, in order."""
+    """Sees every connection open, each of its messages in order, and its end."""
+
+    def opened(self, connection_id: str, request: Request) -> None: ...
 
     def sent(self, connection_id: str, message: Message) -> None: ...
 
@@ -76,8 +78,11 @@ async def serve_guarded_layout(
     # Its log lines' id (heavy_stack/log_scope.py): a recording and the logs name it alike.
     scope = log_scope.current_scope() or log_scope.start_scope(secrets.token_hex(6))
     connection_id = scope.connection_id
-    taps: Sequence[StreamTap] = getattr(Request.get_current().app.ctx, "stream_taps", ())
+    request = Request.get_current()
+    taps: Sequence[StreamTap] = getattr(request.app.ctx, "stream_taps", ())
     socket = _websocket_of(layout)
+    for tap in taps:
+        tap.opened(connection_id, request)
 
     async def tapped_send(message: LayoutUpdateMessage) -> None:
         for tap in taps:  # before sending: the page's reply must not be seen before this

@@ -1,8 +1,10 @@
-"""Record the websocket connections a server serves, and read recordings back for replay.
+"""Record the visits a server serves, for replay (reading them back: ``stream/recording.py``).
 
-A recording is a JSON list of ``[direction, connection_id, timestamp, payload]`` records:
-``"send"`` for what the server sent, ``"recv"`` for what it received, ``timestamp`` in Unix
-seconds, ``payload`` the ReactPy message itself.
+Every websocket message is written as ``[kind, connection_id, timestamp, payload]``: ``"send"``
+for what the server sent, ``"recv"`` for what it received (Unix seconds; the ReactPy message).
+An ``"open"`` record names the browser each connection came from (a hash of its binding cookie),
+so the connections of one visit stay together; ``"http"`` records the requests the app passes
+on (the sign-in hand-off), by path and answer only.
 
 Event target ids are random per connection, so a raw recording could not be replayed on a new
 connection. The recorder keeps a mirror of each connection's layout and adds, beside the
@@ -12,43 +14,67 @@ connection. The recorder keeps a mirror of each connection's layout and adds, be
      "replay": {"path": "/children/0/children/3", "id": "update-time", "near": null,
                 "tag": "button", "event": "onClick"}}
 
-A replay finds the live element (see ``RecordedEvent.live_element``) and sends to its target.
+**Secrets are never written.** What is typed into a password field is dropped (the event is kept,
+marked ``"fill": "current-password"`` or similar, for the replay to type its own account's
+password); an e-mail field is marked ``"fill": "email"``. Then, from every record of the
+connection: the passwords typed, the values of the cookies its handshake carried (the session
+and the browser binding) and the value of any ``ticket=`` or ``token=`` in a URL (the sign-in
+hand-off link) are replaced by ``REDACTED``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import re
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import suppress
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from heavy_stack.stream.layout_mirror import Element, ElementNotFoundError, LayoutMirror
+from sanic import Request
+
+from heavy_stack.stream.layout_mirror import Element, LayoutMirror
+from heavy_stack.stream.recording import EMAIL_FILL, HTTP, OPEN, RECV, REPLAY_KEY, SEND
 
 logger = logging.getLogger(__name__)
 
 # What the stream taps hand over (the recorder is one: see stream/guard.py).
 Message = Mapping[str, Any]
-SEND = "send"
-RECV = "recv"
-REPLAY_KEY = "replay"
+REDACTED = "REDACTED"
+# URL parameters that carry a secret (the sign-in hand-off's ticket).
+_SECRET_PARAMETER = re.compile(r"\b((?:ticket|token)=)[^&\"'\s\\]+")
+# Shorter values are not searched for elsewhere (a one-letter prefix of a password is everywhere).
+MIN_SECRET_LENGTH = 4
+_SECRET_LINE_TYPES = ("password",)
+_EMAIL_AUTOCOMPLETES = ("email", "username")
+
+
+@dataclass
+class _Connection:
+    visit: str
+    layout: LayoutMirror = field(default_factory=LayoutMirror)
+    secrets: set[str] = field(default_factory=set)  # as they appear inside JSON strings
 
 
 class StreamRecorder:
     """A stream tap writing every message to ``path``, flushed as it goes.
 
-    A crash loses nothing written so far; the file then lacks its closing ``]``, which
-    ``load_recording`` tolerates.
+    ``browser_of`` gives the browser binding of a request (None without one): it groups a
+    browser's connections into one visit. A crash loses nothing written so far; the file then
+    lacks its closing ``]``, which ``load_recording`` tolerates.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(
+        self, path: Path, browser_of: Callable[[Request], str | None] = lambda _request: None
+    ) -> None:
         self.path = path
+        self._browser_of = browser_of
         self._file: IO[str] | None = None
         self._records = 0
-        self._mirrors: dict[str, LayoutMirror] = {}
+        self._connections: dict[str, _Connection] = {}
 
     def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -64,148 +90,118 @@ class StreamRecorder:
             self._file = None
             logger.info("Recorded %d messages to %s", self._records, self.path)
 
+    def opened(self, connection_id: str, request: Request) -> None:
+        browser = self._browser_of(request)
+        visit = _visit_id(browser) if browser else connection_id
+        connection = self._connections[connection_id] = _Connection(visit)
+        connection.secrets.update(_json_inner(value) for value in _cookie_values(request))
+        self._write(OPEN, connection_id, {"visit": visit})
+
     def sent(self, connection_id: str, message: Message) -> None:
+        connection = self._connection(connection_id)
         if message.get("type") == "layout-update":
-            self._mirrors.setdefault(connection_id, LayoutMirror()).apply(dict(message))
+            connection.layout.apply(dict(message))
         self._write(SEND, connection_id, message)
 
     def received(self, connection_id: str, message: Message) -> None:
-        mirror = self._mirrors.get(connection_id)
-        owner = mirror.owner_of(str(message.get("target"))) if mirror else None
-        if mirror is not None and owner is not None:
+        connection = self._connection(connection_id)
+        owner = connection.layout.owner_of(str(message.get("target")))
+        if owner is not None:
             element, event = owner
-            element_id = element.attributes.get("id")
-            where = {
-                "path": element.path,
-                "id": element_id,
-                "near": None if element_id else _named_sibling(mirror, element),
-                "tag": element.tag,
-                "event": event,
-            }
+            where = _where(connection.layout, element, event)
+            if where.get("fill") not in (None, EMAIL_FILL):  # a password: keep it out, everywhere
+                typed = _typed_value(message)
+                if len(typed) >= MIN_SECRET_LENGTH:
+                    connection.secrets.add(_json_inner(typed))
+                message = {**message, "data": [{"target": {"value": ""}}]}
             message = {**message, REPLAY_KEY: where}
         self._write(RECV, connection_id, message)
 
     def closed(self, connection_id: str) -> None:
-        self._mirrors.pop(connection_id, None)
+        self._connections.pop(connection_id, None)
 
-    def _write(self, direction: str, connection_id: str, payload: Message) -> None:
+    def http(self, request: Request, status: int, location: str | None) -> None:
+        """Record an HTTP request of a visit (by path and answer: its query may hold a ticket)."""
+        browser = self._browser_of(request)
+        if browser is None:
+            return
+        record = {"visit": _visit_id(browser), "path": request.path, "status": status, "location": location}
+        self._write(HTTP, "", record, _cookie_values(request))
+
+    def _connection(self, connection_id: str) -> _Connection:
+        # A tap installed after a connection opened has not seen it open: a visit of its own.
+        return self._connections.setdefault(connection_id, _Connection(connection_id))
+
+    def _write(
+        self, kind: str, connection_id: str, payload: Message, secrets: list[str] | None = None
+    ) -> None:
         if self._file is None:
             return
-        separator = "\n" if self._records == 0 else ",\n"
-        self._file.write(separator + json.dumps([direction, connection_id, time.time(), payload]))
+        connection = self._connections.get(connection_id)
+        hidden = connection.secrets if connection else {_json_inner(value) for value in secrets or ()}
+        line = _redacted(json.dumps([kind, connection_id, time.time(), payload]), hidden)
+        self._file.write(("\n" if self._records == 0 else ",\n") + line)
         self._file.flush()
         self._records += 1
 
 
-@dataclass(frozen=True)
-class RecordedEvent:
-    """One event a page sent, with what a replay needs to send it again."""
-
-    data: list[Any]
-    event: str
-    path: str
-    element_id: str | None
-    near_id: str | None  # for an element without id: the id of an element beside it
-    tag: str
-    think_time: float  # seconds since the previous message of the connection
-    answered: bool  # whether the server sent anything before the page's next event
-
-    def describe(self) -> str:
-        """A short name for reports: the event and its element's id, else where it leads or its tag."""
-        if self.element_id:
-            return f"{self.event} #{self.element_id}"
-        location = self.data[0].get("pathname") if self.data and isinstance(self.data[0], dict) else None
-        return f"{self.event} to {location}" if isinstance(location, str) else f"{self.event} <{self.tag}>"
-
-    def live_message(self, layout: LayoutMirror) -> dict[str, Any]:
-        """This event addressed to the live page; ElementNotFoundError when it has no such handler."""
-        return {
-            "type": "layout-event",
-            "target": self.live_element(layout).target(self.event),
-            "data": self.data,
-        }
-
-    def live_element(self, layout: LayoutMirror) -> Element:
-        """The element to send to: by id, or beside the element it was beside; else at the
-        recorded path; else the only one handling the event.
-
-        The last keeps a recording usable when wrappers move elements (e.g. a new provider).
-        """
-        if self.element_id:
-            by_id = layout.find_all(id=self.element_id)
-            if len(by_id) == 1:
-                return by_id[0]
-        if self.near_id:
-            for named in layout.find_all(id=self.near_id)[:1]:
-                for sibling in layout.siblings(named):
-                    if self.event in sibling.model.get("eventHandlers", {}):
-                        return sibling
-        with suppress(ElementNotFoundError):
-            at_path = layout.at(self.path)
-            if self.event in at_path.model.get("eventHandlers", {}):
-                return at_path
-        handling = layout.find_all_handling(self.event)
-        if len(handling) == 1:
-            return handling[0]
-        raise ElementNotFoundError(f"the page has no element for {self.describe()}")
+def _where(layout: LayoutMirror, element: Element, event: str) -> dict[str, Any]:
+    """Where an event's handler lives, for a replay to find it on a new connection."""
+    element_id = element.attributes.get("id")
+    where = {
+        "path": element.path,
+        "id": element_id,
+        "near": None if element_id else _named_sibling(layout, element),
+        "tag": element.tag,
+        "event": event,
+    }
+    fill = _fill_of(element) if event == "onChange" else None
+    return where | {"fill": fill} if fill else where
 
 
-@dataclass(frozen=True)
-class RecordedConnection:
-    """The events one page sent over one connection, in order."""
-
-    id: str
-    events: tuple[RecordedEvent, ...]
-
-
-def load_recording(path: Path) -> dict[str, RecordedConnection]:
-    """The recording's connections by id (a file cut short by a crash is read up to its end)."""
-    text = path.read_text(encoding="utf-8").rstrip()
-    if not text.endswith("]"):
-        text = text.rstrip(",") + "]"
-    records = json.loads(text)
-    if not isinstance(records, list):
-        raise ValueError(f"{path}: a recording is a JSON list of records")
-    by_connection: dict[str, list[list[Any]]] = {}
-    for record in records:
-        by_connection.setdefault(record[1], []).append(record)
-    return {key: RecordedConnection(key, tuple(_events(rows))) for key, rows in by_connection.items()}
+def _fill_of(element: Element) -> str | None:
+    """What an input holds that a replay must type for its own account: an e-mail address or a
+    password (of the kind its ``autocomplete`` says: ``current-password``, ``new-password``)."""
+    kind = str(element.attributes.get("type", "")).lower()
+    autocomplete = str(element.attributes.get("autoComplete", "")).lower()
+    if kind in _SECRET_LINE_TYPES:
+        return autocomplete if autocomplete.endswith("password") else "password"
+    if kind == "email" or autocomplete in _EMAIL_AUTOCOMPLETES:
+        return EMAIL_FILL
+    return None
 
 
-def busiest_connection(recording: dict[str, RecordedConnection]) -> RecordedConnection:
-    """The connection with the most replayable events: the default one to replay."""
-    if not recording:
-        raise ValueError("the recording holds no connection")
-    return max(recording.values(), key=lambda connection: len(connection.events))
-
-
-def _named_sibling(mirror: LayoutMirror, element: Element) -> str | None:
+def _named_sibling(layout: LayoutMirror, element: Element) -> str | None:
     """The id of an element beside this unnamed one (e.g. the ``<a>`` of a router link)."""
-    return next((e.attributes["id"] for e in mirror.siblings(element) if e.attributes.get("id")), None)
+    return next((e.attributes["id"] for e in layout.siblings(element) if e.attributes.get("id")), None)
 
 
-def _events(records: list[list[Any]]) -> Iterator[RecordedEvent]:
-    previous_at = records[0][2] if records else 0.0
-    for index, (direction, _connection, at, payload) in enumerate(records):
-        where = payload.get(REPLAY_KEY) if direction == RECV else None
-        if where is None:
-            continue
-        answered = any(row[0] == SEND for row in _until_next_event(records[index + 1 :]))
-        yield RecordedEvent(
-            data=payload.get("data", []),
-            event=where["event"],
-            path=where["path"],
-            element_id=where.get("id"),
-            near_id=where.get("near"),
-            tag=where.get("tag", ""),
-            think_time=max(0.0, at - previous_at),
-            answered=answered,
-        )
-        previous_at = at
+def _typed_value(message: Message) -> str:
+    data = message.get("data")
+    first = data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else {}
+    target = first.get("target")
+    value = target.get("value") if isinstance(target, dict) else None
+    return value if isinstance(value, str) else ""
 
 
-def _until_next_event(records: list[list[Any]]) -> Iterator[list[Any]]:
-    for record in records:
-        if record[0] == RECV:
-            return
-        yield record
+def _cookie_values(request: Request) -> list[str]:
+    """The values of the cookies a request carried (the session's and the browser binding's)."""
+    pairs = (part.partition("=") for part in request.headers.get("cookie", "").split(";"))
+    return [value.strip() for _name, _eq, value in pairs if len(value.strip()) >= MIN_SECRET_LENGTH]
+
+
+def _visit_id(browser_binding: str) -> str:
+    """A name for the browser's visit that does not give its cookie away."""
+    return hashlib.sha256(browser_binding.encode()).hexdigest()[:12]
+
+
+def _json_inner(value: str) -> str:
+    """``value`` as it appears inside a JSON string."""
+    return json.dumps(value)[1:-1]
+
+
+def _redacted(line: str, secrets: set[str]) -> str:
+    line = _SECRET_PARAMETER.sub(rf"\g<1>{REDACTED}", line)
+    for secret in secrets:
+        line = line.replace(secret, REDACTED)
+    return line

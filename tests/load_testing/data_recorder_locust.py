@@ -1,27 +1,46 @@
-"""Locust users that replay a recorded websocket session against a running server.
+"""Locust users that replay a recorded visit against a running server.
 
     locust -f tests/load_testing/data_recorder_locust.py --headless --host http://127.0.0.1:8000 \\
         --users 50 --spawn-rate 10 --run-time 1m --recording recordings/my-session.json
 
-``make loadtest`` wraps this. Each user connects to the server's ReactPy stream, replays one
-recorded connection (``--connection-id``; default: the one with the most events), then
-disconnects and starts again. It keeps its own copy of the layout from the server's
-``layout-update`` messages, so each recorded event goes to the live handler of the same element.
+``make loadtest`` wraps this. Each user replays one recorded visit (``--visit``; default: the one
+with the most events) from start to end, then starts again as a new browser. A visit is all the
+connections of one browser tab, in order: the sign-up page, the sign-in hand-off over HTTP, the
+page the browser loads after it. A visit that signs in, or spans page loads, loads each page
+over HTTP before its websocket and keeps its cookies, as the browser did.
+
+Each user keeps its own copy of the layout from the server's ``layout-update`` messages, so each
+recorded event goes to the live handler of the same element. Where the recording had an e-mail
+or password field, the user types its own account's: a visit that signs up makes a new account
+on every replay (``loadtest-<run>-<user>-<replay>@example.com``); a visit that signs in uses the
+account of ``--accounts FILE`` (one ``e-mail password`` per line, one line per user) or, without
+it, one the user signs up for when it starts (``loadtest-<run>-<user>@example.com``).
 
 Every event the server answered in the recording is a Locust request named after the event and
-its element: the response time runs from sending it to the server's next update. A missing
+its element: the response time runs from sending it to the server's next update. It succeeds only
+once the page shows what the server confirmed when recorded (its messages, the texts it
+changed); a page load must answer 200 and a hand-off as recorded (``303 to /notes``). A missing
 answer (``--response-timeout``), an element the page no longer has, or a closed socket is a
-Locust failure, and that replay stops there.
+failure too, and that replay stops there. At the end, one line per step says how many times the
+server confirmed it.
+
+A recording that cannot be replayed (missing, empty, corrupt, an unknown ``--visit`` or
+``--connection-id``), an ``--accounts`` file that is not one, or no server at ``--host`` stops
+the run before it starts, with one line saying why.
 """
 
 from __future__ import annotations
 
 import random
+import secrets
+import socket
 import time
-from argparse import ArgumentParser
+from argparse import ArgumentParser, Namespace
 from contextlib import suppress
-from functools import cache
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import gevent
 from locust import User, constant, events, task
@@ -30,25 +49,54 @@ from locust.exception import StopUser
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+from heavy_stack.backend.web.accounts import SIGN_IN_COMPLETE_PATH
 from heavy_stack.stream.layout_mirror import ElementNotFoundError
-from heavy_stack.stream.recorder import (
+from heavy_stack.stream.recording import (
+    EMAIL_FILL,
+    NEW_ACCOUNT_FILL,
+    HandOff,
     RecordedConnection,
     RecordedEvent,
-    busiest_connection,
+    RecordedVisit,
+    RecordingError,
     load_recording,
 )
-from heavy_stack_testing.page_driver import STREAM_PATH
-from heavy_stack_testing.replay import DEMO_RECORDING, ReplayedPage
+from heavy_stack_testing.cookie_browser import CookieBrowser
+from heavy_stack_testing.page_driver import HISTORY_EVENT, STREAM_PATH
+from heavy_stack_testing.replay import (
+    DEMO_RECORDING,
+    NO_ACCOUNT,
+    Account,
+    ReplayedPage,
+    confirmation_steps,
+    hand_off_step,
+    page_step,
+)
 
 REQUEST_TYPE = "WS"
+HTTP_REQUEST_TYPE = "GET"
+# After a connection failure a user waits this long before its next try: a server that is
+# restarting is not hammered (nor the report filled) by users retrying in a tight loop.
+RETRY_AFTER_S = 1.0
+SERVER_CHECK_TIMEOUT_S = 5.0
+# The app's sign-up page, for the accounts of a visit that signs in (without --accounts).
+SIGN_UP_PATH = "/sign-up"
+SIGN_UP_NAME = "Load Test"
 
 
 def add_replay_options(parser: ArgumentParser) -> None:
     parser.add_argument("--recording", default=str(DEMO_RECORDING), help="the recording to replay")
     parser.add_argument(
-        "--connection-id",
+        "--visit", default="", help="the recorded visit to replay (default: the one with most events)"
+    )
+    parser.add_argument(
+        "--connection-id", default="", help="replay only this recorded connection (instead of a whole visit)"
+    )
+    parser.add_argument(
+        "--accounts",
         default="",
-        help="the recorded connection to replay (default: the one with most events)",
+        help="accounts for a visit that signs in: one 'e-mail password' per line, one per user "
+        "(default: each user signs up for its own)",
     )
     parser.add_argument(
         "--think-time",
@@ -66,18 +114,113 @@ def add_replay_options(parser: ArgumentParser) -> None:
     )
 
 
+class ReplayNotPossibleError(Exception):
+    """The run cannot start; the message says why in one line."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What every user of this run replays, and with which accounts."""
+
+    visit: RecordedVisit
+    accounts: tuple[Account, ...]  # from --accounts, one per user
+    run: str  # in the e-mail addresses this run makes up, so that runs do not collide
+
+    def account_of(self, user: int) -> Account | None:
+        return self.accounts[user] if self.accounts else None
+
+
+class _Run:
+    plan: Plan | None = None
+    users_started = 0
+    users_finished = 0
+
+
+def make_plan(options: Namespace) -> Plan:
+    """The visit to replay and the accounts, checked; ReplayNotPossibleError (one line) if not."""
+    try:
+        recording = load_recording(Path(options.recording))
+        if options.connection_id:
+            connection = recording.connection(options.connection_id)
+            visit = RecordedVisit(connection.id, (connection,))
+        else:
+            visit = recording.visit(options.visit) if options.visit else recording.busiest_visit()
+    except RecordingError as error:
+        raise ReplayNotPossibleError(str(error)) from None
+    accounts = read_accounts(Path(options.accounts), options.num_users or 1) if options.accounts else ()
+    return Plan(visit, accounts, secrets.token_hex(3))
+
+
+def read_accounts(path: Path, users: int) -> tuple[Account, ...]:
+    """One account per line (``e-mail password``; blank lines and ``#`` comments skipped)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise ReplayNotPossibleError(
+            f"--accounts {path}: cannot read it ({error.__class__.__name__})"
+        ) from None
+    accounts = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        email, _space, password = line.strip().partition(" ")
+        if "@" not in email or not password.strip():
+            raise ReplayNotPossibleError(f"--accounts {path}: line {number} is not 'e-mail password'")
+        accounts.append(Account(email, password.strip()))
+    if len(accounts) < users:
+        raise ReplayNotPossibleError(
+            f"--accounts {path}: {len(accounts)} account(s) for {users} users: each user needs its own"
+        )
+    return tuple(accounts)
+
+
+def check_server(host: str | None) -> None:
+    """ReplayNotPossibleError unless something accepts connections at ``host``."""
+    if not host:
+        raise ReplayNotPossibleError("no server given: add --host http://127.0.0.1:8000")
+    address = urlsplit(host)
+    if address.scheme not in ("http", "https") or not address.hostname:
+        raise ReplayNotPossibleError(f"--host {host}: expected an address such as http://127.0.0.1:8000")
+    port = address.port or (443 if address.scheme == "https" else 80)
+    try:
+        socket.create_connection((address.hostname, port), timeout=SERVER_CHECK_TIMEOUT_S).close()
+    except OSError as error:
+        reason = error.strerror or error.__class__.__name__
+        raise ReplayNotPossibleError(
+            f"no server at {host} ({reason}): start one (make run) or fix --host"
+        ) from None
+
+
+def prepare_the_run(environment: Environment, **_kwargs: Any) -> None:
+    """Check the recording, the accounts and the server once, before any user starts."""
+    options = environment.parsed_options
+    if options is None:  # Locust used as a library: the caller sets _Run.plan
+        return
+    try:
+        _Run.plan = make_plan(options)
+        check_server(environment.host)
+    except ReplayNotPossibleError as error:
+        # SystemExit: Locust stops with this line and no traceback, before spawning anyone.
+        raise SystemExit(f"Cannot replay: {error}") from None
+
+
+def print_confirmations(environment: Environment, **_kwargs: Any) -> None:
+    """One line per step: how often the server confirmed it, and what it had to show."""
+    if _Run.plan is None or environment.stats is None:
+        return
+    print(f"\nWhat the server confirmed, per step (visit {_Run.plan.visit.id}):")
+    for name, confirms in confirmation_steps(_Run.plan.visit):
+        entry = environment.stats.entries.get((name, _request_type(name)))
+        done = entry.num_requests if entry else 0
+        confirmed = done - (entry.num_failures if entry else 0)
+        what = f": {confirms}" if confirms else " (answered; nothing to compare)"
+        print(f"  {name:<40} {confirmed}/{done} confirmed{what}")
+
+
 # Locust's event hooks are untyped.
 events.init_command_line_parser.add_listener(add_replay_options)  # type: ignore[no-untyped-call]
-
-
-@cache
-def recorded_connection(path: str, connection_id: str) -> RecordedConnection:
-    recording = load_recording(Path(path))
-    if not connection_id:
-        return busiest_connection(recording)
-    if connection_id not in recording:
-        raise SystemExit(f"{path} has no connection {connection_id!r}; it has {sorted(recording)}")
-    return recording[connection_id]
+events.init.add_listener(prepare_the_run)  # type: ignore[no-untyped-call]
+events.quitting.add_listener(print_confirmations)  # type: ignore[no-untyped-call]
 
 
 def think_time(setting: str, event: RecordedEvent) -> float:
@@ -92,42 +235,140 @@ class ReplayFailedError(Exception):
     """This replay cannot go on (the page no longer matches the recording)."""
 
 
+class ServerDidNotConfirmError(Exception):
+    """The server answered, but not what it answered when recorded."""
+
+
 class ReplayUser(User):
-    """Replays one recorded connection, over and over."""
+    """Replays one recorded visit, over and over, each time as a new browser."""
 
     wait_time = constant(0)  # the recording's own pauses are the think time
-    finished_users = 0
 
     def on_start(self) -> None:
         options = self.environment.parsed_options
         assert options is not None, "run this file with the locust command"
-        self.options = options
-        self.connection = recorded_connection(options.recording, options.connection_id)
+        assert _Run.plan is not None, "the run was not prepared (prepare_the_run)"
+        self.options, self.plan = options, _Run.plan
+        self.number = _Run.users_started
+        _Run.users_started += 1
         self.loops_done = 0
+        self.account = self.plan.account_of(self.number) or NO_ACCOUNT
+        if self.plan.visit.needs_an_account and self.account is NO_ACCOUNT:
+            self.account = self._sign_up_for_an_account()
 
     @task
     def replay(self) -> None:
         try:
-            with self._connect() as socket:
-                page = ReplayedPage()
-                page.receive(socket.recv(timeout=self.options.response_timeout))
-                for event in self.connection.events:
-                    gevent.sleep(think_time(self.options.think_time, event))
-                    self._drain(page, socket)
-                    self._send(page, socket, event)
+            self._replay(self.plan.visit, self._account_for_this_replay())
         except ReplayFailedError:
-            pass  # reported as a failure already; start over on a new connection
+            pass  # reported as a failure already; start over as a new browser
         except (ConnectionClosed, OSError) as error:
             self._report("connection", 0.0, 0, error)
+            gevent.sleep(RETRY_AFTER_S)
         self.loops_done += 1
         if self.options.loops and self.loops_done >= self.options.loops:
             self._stop()
 
-    def _connect(self) -> ClientConnection:
+    def _account_for_this_replay(self) -> Account:
+        if not self.plan.visit.creates_an_account:
+            return self.account
+        # A sign-up makes a new account each time: the address must be new each time.
+        email = f"loadtest-{self.plan.run}-{self.number}-{self.loops_done}@example.com"
+        return Account(email, secrets.token_urlsafe(12))
+
+    def _replay(self, visit: RecordedVisit, account: Account) -> None:
+        assert self.host is not None, "give the server with --host"
+        browser = CookieBrowser(self.host.rstrip("/")) if visit.uses_cookies else None
+        for connection in visit.connections:
+            link = self._replay_page(browser, connection, account)
+            if connection.hand_off is not None and link is not None and browser is not None:
+                self._hand_off(browser, link, connection.hand_off)
+
+    def _replay_page(
+        self, browser: CookieBrowser | None, connection: RecordedConnection, account: Account
+    ) -> str | None:
+        """Load the page, replay its connection; the hand-off link it ends with, if recorded."""
+        if browser is not None:
+            self._load_page(browser, connection.path)
+        with self._connect(browser) as socket:
+            page = ReplayedPage(account)
+            page.receive(socket.recv(timeout=self.options.response_timeout))
+            for event in connection.events:
+                gevent.sleep(think_time(self.options.think_time, event))
+                self._drain(page, socket)
+                self._send(page, socket, event)
+            if connection.hand_off is None:
+                return None
+            return self._wait_for_hand_off_link(page, socket, connection.hand_off)
+
+    def _sign_up_for_an_account(self) -> Account:
+        """An account of this user's own, made on the app's sign-up page as a person would."""
+        account = Account(f"loadtest-{self.plan.run}-{self.number}@example.com", secrets.token_urlsafe(12))
+        sign_up = RecordedConnection(
+            "sign-up",
+            (
+                _event(HISTORY_EVENT, None, {"pathname": SIGN_UP_PATH, "search": ""}),
+                _event("onChange", "sign-up-email", fill=EMAIL_FILL),
+                _event("onChange", "sign-up-name", {"target": {"value": SIGN_UP_NAME}}),
+                _event("onChange", "sign-up-password", fill=NEW_ACCOUNT_FILL),
+                _event("onSubmit", "sign-up-form", answered=True),
+            ),
+            HandOff(SIGN_IN_COMPLETE_PATH, 303, "/"),
+        )
+        try:
+            self._replay(RecordedVisit("sign-up", (sign_up,)), account)
+        except (ReplayFailedError, ConnectionClosed, OSError) as error:
+            self._report("sign up for an account", 0.0, 0, error)
+            raise StopUser from None
+        return account
+
+    def _connect(self, browser: CookieBrowser | None) -> ClientConnection:
         assert self.host is not None, "give the server with --host"
         url = self.host.replace("http", "ws", 1) + STREAM_PATH
-        origin = self.host.rstrip("/")
-        return connect(url, additional_headers={"Origin": origin}, open_timeout=self.options.response_timeout)
+        headers = {"Origin": self.host.rstrip("/")}
+        if browser is not None:
+            headers["Cookie"] = browser.cookie_header()
+        return connect(url, additional_headers=headers, open_timeout=self.options.response_timeout)
+
+    def _load_page(self, browser: CookieBrowser, path: str) -> None:
+        started = time.perf_counter()
+        response = browser.get(path)
+        problem = None if response.status == 200 else ServerDidNotConfirmError(f"answered {response.status}")
+        self._report(page_step(path), _ms_since(started), len(response.body), problem, HTTP_REQUEST_TYPE)
+        if problem is not None:
+            raise ReplayFailedError
+
+    def _hand_off(self, browser: CookieBrowser, link: str, recorded: HandOff) -> None:
+        """Follow the page's hand-off link as its browser did (the ticket for a cookie)."""
+        started = time.perf_counter()
+        response = browser.get(link)
+        live = HandOff(recorded.path, response.status, response.headers.get("Location"))
+        problem = (
+            None
+            if live == recorded
+            else ServerDidNotConfirmError(f"{live.describe()}, recorded {recorded.describe()}")
+        )
+        self._report(
+            hand_off_step(recorded.path), _ms_since(started), len(response.body), problem, HTTP_REQUEST_TYPE
+        )
+        if problem is not None:
+            raise ReplayFailedError
+
+    def _wait_for_hand_off_link(self, page: ReplayedPage, socket: ClientConnection, recorded: HandOff) -> str:
+        started = time.perf_counter()
+        deadline = time.monotonic() + self.options.response_timeout
+        while (link := page.navigation_to(recorded.path)) is None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                shown = " / ".join(page.messages()) or "no message"
+                problem = ServerDidNotConfirmError(
+                    f"the page never sent the browser to {recorded.path}; it shows: {shown}"
+                )
+                self._report(hand_off_step(recorded.path), _ms_since(started), 0, problem, HTTP_REQUEST_TYPE)
+                raise ReplayFailedError
+            with suppress(TimeoutError):
+                page.receive(socket.recv(timeout=remaining))
+        return link
 
     def _send(self, page: ReplayedPage, socket: ClientConnection, event: RecordedEvent) -> None:
         name = event.describe()
@@ -144,10 +385,28 @@ class ReplayUser(User):
             answer = socket.recv(timeout=self.options.response_timeout)
         except TimeoutError:
             timeout = TimeoutError(f"no answer in {self.options.response_timeout} s")
-            self._report(name, (time.perf_counter() - started) * 1000, 0, timeout)
+            self._report(name, _ms_since(started), 0, timeout)
             raise ReplayFailedError from None
-        self._report(name, (time.perf_counter() - started) * 1000, len(answer), None)
+        elapsed = _ms_since(started)
         page.receive(answer)
+        missing = self._wait_for_confirmation(page, socket, event)
+        problem = ServerDidNotConfirmError("; ".join(missing)) if missing else None
+        self._report(name, elapsed, len(answer), problem)
+        if problem is not None:
+            raise ReplayFailedError
+
+    def _wait_for_confirmation(
+        self, page: ReplayedPage, socket: ClientConnection, event: RecordedEvent
+    ) -> list[str]:
+        """What the page still does not show of the recorded answer, after waiting for it."""
+        deadline = time.monotonic() + self.options.response_timeout
+        while missing := page.unconfirmed(event):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return missing
+            with suppress(TimeoutError):
+                page.receive(socket.recv(timeout=remaining))
+        return []
 
     def _wait_for_element(self, page: ReplayedPage, socket: ClientConnection, event: RecordedEvent) -> bytes:
         """The event addressed to its live element, once the page shows it (as a user waits)."""
@@ -170,9 +429,11 @@ class ReplayUser(User):
             except TimeoutError:
                 return
 
-    def _report(self, name: str, milliseconds: float, size: int, error: Exception | None) -> None:
+    def _report(
+        self, name: str, milliseconds: float, size: int, error: Exception | None, kind: str = REQUEST_TYPE
+    ) -> None:
         self.environment.events.request.fire(
-            request_type=REQUEST_TYPE,
+            request_type=kind,
             name=name,
             response_time=milliseconds,
             response_length=size,
@@ -182,10 +443,40 @@ class ReplayUser(User):
 
     def _stop(self) -> None:
         # When the last user is done, end the whole run instead of idling until --run-time.
-        ReplayUser.finished_users += 1
-        if ReplayUser.finished_users >= (self.options.num_users or 1):
+        _Run.users_finished += 1
+        if _Run.users_finished >= (self.options.num_users or 1):
             gevent.spawn(_quit, self.environment)
         raise StopUser
+
+
+def _event(
+    event: str,
+    element_id: str | None,
+    data: dict[str, Any] | None = None,
+    *,
+    fill: str | None = None,
+    answered: bool = False,
+) -> RecordedEvent:
+    """An event written here rather than recorded (the sign-up of a user's own account)."""
+    return RecordedEvent(
+        data=[data or {"target": {"value": ""}}],
+        event=event,
+        path="",
+        element_id=element_id,
+        near_id=None,
+        tag="",
+        think_time=0.0,
+        answered=answered,
+        fill=fill,
+    )
+
+
+def _request_type(step: str) -> str:
+    return HTTP_REQUEST_TYPE if step.startswith((page_step(""), hand_off_step(""))) else REQUEST_TYPE
+
+
+def _ms_since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
 
 
 def _quit(environment: Environment) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from playwright.async_api import Page, async_playwright, expect
 
-from heavy_stack.stream.recorder import busiest_connection, load_recording
+from heavy_stack.stream.recording import busiest_connection, load_recording
 from heavy_stack_testing.browser import launch_chromium
 from heavy_stack_testing.live_server import live_server
 from heavy_stack_testing.replay import DEMO_RECORDING
