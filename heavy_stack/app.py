@@ -162,7 +162,8 @@ async def _check_schema(settings: Settings, sql_url: str) -> None:
 async def _announce(app: HeavyApp) -> None:
     settings = app.ctx.settings
     where = "the embedded PostgreSQL" if settings.uses_embedded_db else "the configured database"
-    logger.info("Serving http://%s:%d on %s (Ctrl+C stops)", settings.host, settings.port, where)
+    # Where Sanic really listens: ``sanic ... --port`` may differ from the settings.
+    logger.info("Serving %s on %s (Ctrl+C stops)", app.serve_location, where)
 
 
 async def _start_background_jobs(app: HeavyApp) -> None:

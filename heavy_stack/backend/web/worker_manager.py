@@ -10,9 +10,17 @@ state queries) at about half a core and never exits. It happens whenever the sig
 before the main process has looked at the acks: while a worker is still starting, and up to
 ~0.1 s after the last one started answering.
 
-So a stop asked for during start-up is held until every worker has started (or one has died),
-then handed to Sanic's own handler; the workers then stop through their shutdown listeners, not
-with a KeyboardInterrupt in the middle of theirs. A second signal meanwhile is Sanic's at once.
+A worker acknowledges before it serves: after its ``before_server_start`` listeners, before it
+listens, sets its signal handlers and runs its ``after_server_start`` listeners. A stop that
+reaches it in between stops its loop mid-listener ("Event loop stopped before Future
+completed"), and its shutdown listeners never run (the database pool and the embedded
+PostgreSQL's handle stay open). The test suite met that moment now and then: the stop came
+right after the first worker answered, while the second was just past its acknowledgement.
+
+So the main process waits until every worker serves (or one has died), not just until every
+worker has acknowledged; a stop asked for meanwhile is held, then handed to Sanic's own
+handler, and the workers stop through their shutdown listeners. A second signal meanwhile is
+Sanic's at once.
 """
 
 from __future__ import annotations
@@ -49,11 +57,15 @@ def hold_stops_until_workers_started(app: Sanic[Any, Any]) -> None:
         else:
             held.append(signum)
 
+    def all_serving() -> bool:
+        servers = [state for state in manager.worker_state.values() if state.get("server")]
+        return len(servers) == manager.num_server and all(state.get("serving") for state in servers)
+
     def all_acked_or_stopping() -> bool:
         nonlocal started
         if manager._shutting_down:
             return True  # Sanic's wait would never end: its stop message is what comes next
-        if all_workers_ack():
+        if all_workers_ack() and all_serving():
             started = True
         elif not held or all(process.is_alive() for process in manager.transient_processes):
             return False
