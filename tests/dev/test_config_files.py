@@ -204,20 +204,55 @@ def test_the_dev_container_builds_from_its_dockerfile_with_the_tools_extensions(
     assert config["remoteUser"] == user.group(1)
 
 
+def scripts_run_by(script: str) -> list[str]:
+    """``script`` and the scripts it runs with ``bash PATH``, and theirs."""
+    called = [path for line in script_lines(script) for path in re.findall(r"^bash (\S+\.sh)\b", line)]
+    return [script, *(inner for path in called for inner in scripts_run_by(path))]
+
+
 @pytest.mark.parametrize("hook", ["postCreateCommand", "postStartCommand"])
 def test_the_dev_container_scripts_exist_parse_and_call_what_exists(hook: str) -> None:
     command = shlex.split(read_jsonc(".devcontainer/devcontainer.json")[hook])
     assert command[0] == "bash"
-    script = command[1]
-    syntax = run_tool(PROJECT_ROOT, "bash", "-n", script)
-    assert syntax.returncode == 0, output(syntax)
-    for line in script_lines(script):
-        for target in re.findall(r"^make (\S+)", line):
-            assert make_dry_run(target).returncode == 0, target
-        for program in re.findall(r"\.venv/bin/([\w-]+)", line):
-            assert run_tool(PROJECT_ROOT, program, "--help").returncode == 0, program
-        for copied in re.findall(r"^cp (\S+) ", line):
-            assert (PROJECT_ROOT / copied).is_file(), copied
+    for script in scripts_run_by(command[1]):
+        syntax = run_tool(PROJECT_ROOT, "bash", "-n", script)
+        assert syntax.returncode == 0, output(syntax)
+        for line in script_lines(script):
+            for target in re.findall(r"^make (\S+)", line):
+                assert make_dry_run(target).returncode == 0, target
+            for program in re.findall(r"\.venv/bin/([\w-]+)", line):
+                assert run_tool(PROJECT_ROOT, program, "--help").returncode == 0, program
+            for copied in re.findall(r"^cp (\S+) ", line):
+                assert (PROJECT_ROOT / copied).is_file(), copied
+            for flag in re.findall(r"ptyme-track (--[\w-]+)", line):
+                assert flag in run_tool(PROJECT_ROOT, "ptyme-track", "--help").stdout, flag
+
+
+def test_the_dev_container_installs_what_make_test_needs_beyond_python() -> None:
+    # Chromium for the browser tests; nginx and redis-server for the scale-out tests (cluster.py).
+    text = (PROJECT_ROOT / ".devcontainer/Dockerfile").read_text()
+    installed = re.search(r"apt-get install [^\n]*?--no-install-recommends ([^\\\n]+)", text)
+    assert installed is not None
+    assert {"chromium", "nginx", "redis-server"} <= set(installed.group(1).split())
+
+
+def test_the_dev_container_labels_the_ports_the_commands_serve_on() -> None:
+    config = read_jsonc(".devcontainer/devcontainer.json")
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    locust = re.search(r"--web-port (\d+)", makefile)
+    cluster = re.search(r"^CLUSTER_PORT \?= (\d+)$", makefile, re.M)
+    assert locust is not None
+    assert cluster is not None
+    served = {
+        str(Settings.model_fields["port"].default): "make run",
+        locust.group(1): "make loadtest-ui",
+        cluster.group(1): "make cluster",
+    }
+    assert {str(port) for port in config["forwardPorts"]} == set(served)
+    for port, command in served.items():
+        assert command in config["portsAttributes"][port]["label"], port
+    # The suite's servers on free ports are not forwarded one by one.
+    assert config["otherPortsAttributes"]["onAutoForward"] == "ignore"
 
 
 def test_post_create_makes_env_from_the_template_and_the_time_tracking_secret() -> None:
@@ -226,6 +261,13 @@ def test_post_create_makes_env_from_the_template_and_the_time_tracking_secret() 
     assert "ptyme-track --ensure-secret" in text
     ignored = (PROJECT_ROOT / ".gitignore").read_text().splitlines()
     assert {".env", ".ptyme.secret", ".ptyme_track/.cur_times"} <= set(ignored)
+    # (tests/dev/test_devcontainer_setup.py runs the scripts in a copy of the project.)
+
+
+def test_the_time_tracking_steps_are_documented() -> None:
+    guide = (PROJECT_ROOT / "docs/developing.md").read_text()
+    for step in ("ptyme-track --cement", "time_tracking.sh stop", ".ptyme_track/"):
+        assert step in guide, step
 
 
 # --- Dockerfiles -----------------------------------------------------------------------------
