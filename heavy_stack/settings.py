@@ -75,8 +75,14 @@ class Settings(BaseSettings):
     Every field maps to an environment variable: ``port`` is ``HEAVY_STACK_PORT``.
     """
 
+    # env_ignore_empty: "HEAVY_STACK_PORT=" (in .env or the environment) means the default, as
+    # if the line were not there; every setting has one.
     model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, env_file=ENV_FILE, env_file_encoding="utf-8", extra="ignore"
+        env_prefix=ENV_PREFIX,
+        env_file=ENV_FILE,
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
     )
 
     environment: Environment = Environment.DEV
@@ -141,7 +147,7 @@ class Settings(BaseSettings):
     @field_validator("log_format", "access_log", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
-        # "HEAVY_STACK_LOG_FORMAT=" in .env means the default; "JSON" means json.
+        # "JSON" means json; a blank value given in code (not the environment) means the default.
         if isinstance(value, str):
             return value.strip().lower() or None
         return value

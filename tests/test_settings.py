@@ -126,3 +126,31 @@ def test_every_setting_is_in_the_configuration_table() -> None:
         if f"`{ENV_PREFIX}{name.upper()}`" not in table
     ]
     assert missing == [], f"add these to the configuration table in docs/deployment.md: {missing}"
+
+
+@pytest.mark.parametrize("source", ["the .env file", "the environment"])
+def test_a_blank_value_means_the_default_for_every_setting(
+    clean_env: pytest.MonkeyPatch, tmp_path: Path, source: str
+) -> None:
+    """``HEAVY_STACK_PORT=`` (a line left blank in .env) is as if it were not there: 8000."""
+    clean_env.chdir(tmp_path)
+    variables = [f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields]
+    if source == "the environment":
+        for variable in variables:
+            clean_env.setenv(variable, "")
+    else:
+        (tmp_path / ".env").write_text("".join(f"{variable}=\n" for variable in variables))
+
+    settings = load_settings()
+
+    assert settings.port == 8000
+    assert settings.model_dump() == make_settings().model_dump()
+
+
+def test_a_blank_value_in_the_environment_leaves_the_env_files_value(
+    clean_env: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    clean_env.chdir(tmp_path)
+    (tmp_path / ".env").write_text(f"{ENV_PREFIX}PORT=9001\n")
+    clean_env.setenv(f"{ENV_PREFIX}PORT", "")
+    assert load_settings().port == 9001
