@@ -8,7 +8,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo $(UV_LOCAL))
 PYTHON ?= python3
 RUN := $(UV) run
 
-.PHONY: help install run test test-fast lint hooks format pave-db migrations migrate add-table rename clean \
+.PHONY: help install run test test-fast test-renamed lint hooks format pave-db migrations migrate add-table rename clean \
 	record loadtest loadtest-ui bench dev test-daemon profile-server profile-tests image cluster
 
 help: ## List the commands
@@ -29,6 +29,9 @@ test: install ## Run the whole test suite, with a coverage report of heavy_stack
 
 test-fast: install ## Run the tests without the browser ones
 	$(RUN) pytest -m "not browser"
+
+test-renamed: install ## Rename a copy of the project and run its whole fast suite there (minutes)
+	$(RUN) pytest -m renamed_copy tests/tooling/test_rename.py
 
 dev: install ## Serve with hot reload: saved code applies at once and open pages re-render (one process)
 	$(RUN) python -m heavy_stack --hot-reload

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from heavy_stack.settings import ENV_PREFIX, PROJECT_ROOT
+from heavy_stack.settings import ENV_PREFIX
 
 STARTUP_TIMEOUT = 60.0
 
@@ -50,7 +50,7 @@ def live_server(
     *,
     args: tuple[str, ...] = (),
     expect_healthy: bool = True,
-    cwd: Path = PROJECT_ROOT,
+    cwd: Path | None = None,
     base_env: Mapping[str, str] | None = None,
     module: str = "heavy_stack",
     port: int | None = None,
@@ -59,8 +59,9 @@ def live_server(
     """Run the server with ``settings`` (names without the prefix, e.g. ``{"SQL_DB_URL": ...}``).
 
     Waits for ``/healthz`` to answer (200, or any answer when ``expect_healthy`` is False);
-    on exit, stops the server with SIGINT, like Ctrl+C, and waits for it. ``cwd`` and
-    ``base_env`` (default: this process's environment) serve another copy of the project;
+    on exit, stops the server with SIGINT, like Ctrl+C, and waits for it. The server runs in
+    ``cwd``, by default the log's folder: not the project's, whose ``.env`` is the developer's.
+    ``base_env`` (default: this process's environment) serves another copy of the project;
     ``module`` another program run with ``python -m`` that reads the same settings. ``port``
     (default: a free one) lets a test start a server again where a page expects it; ``python``
     another interpreter (e.g. of a virtualenv the app was installed into).
@@ -70,7 +71,9 @@ def live_server(
     env |= {ENV_PREFIX + key: value for key, value in settings.items()}
     env |= {f"{ENV_PREFIX}HOST": "127.0.0.1", f"{ENV_PREFIX}PORT": str(port)}
     with log_path.open("wb") as log:
-        process = subprocess.Popen([python, "-m", module, *args], cwd=cwd, env=env, stdout=log, stderr=log)
+        process = subprocess.Popen(
+            [python, "-m", module, *args], cwd=cwd or log_path.parent, env=env, stdout=log, stderr=log
+        )
     server = LiveServer(process, f"http://127.0.0.1:{port}", log_path)
     try:
         _wait_until_answering(server, expect_healthy)

@@ -21,12 +21,16 @@ UNREACHABLE_DB = "postgresql://postgres@127.0.0.1:1/nothing"
 
 
 def start(tmp_path: Path, env: dict[str, str], env_file: str = "") -> subprocess.CompletedProcess[str]:
+    """``python -m heavy_stack`` in ``tmp_path`` with these settings and ``.env``, on a free port
+    unless they name one (the default port may be serving the developer's app)."""
     (tmp_path / ".env").write_text(env_file)
     clean = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
+    names_a_port = "PORT" in env or f"{ENV_PREFIX}PORT=" in env_file
+    port = {} if names_a_port else {"PORT": str(free_port())}
     return subprocess.run(
         [sys.executable, "-m", "heavy_stack"],
         cwd=tmp_path,
-        env=clean | {f"{ENV_PREFIX}{key}": value for key, value in env.items()},
+        env=clean | {f"{ENV_PREFIX}{key}": value for key, value in (port | env).items()},
         capture_output=True,
         text=True,
         timeout=TIMEOUT,

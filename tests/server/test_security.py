@@ -5,12 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 import urllib.request
+from pathlib import Path
 
 import pytest
 import websockets
 
 from heavy_stack.backend.web.security.headers import CONTENT_SECURITY_POLICY
-from heavy_stack.settings import DEFAULT_SECRET_KEY, ENV_PREFIX, PROJECT_ROOT, Settings
+from heavy_stack.settings import DEFAULT_SECRET_KEY, ENV_PREFIX, Settings
 from heavy_stack_testing.live_server import LiveServer
 from heavy_stack_testing.page_driver import STREAM_PATH, WebSocketPage
 
@@ -89,7 +90,9 @@ async def test_an_oversized_websocket_message_closes_only_its_own_connection(ser
     assert f"a message was over {limit} bytes" in server.log()
 
 
-def test_production_refuses_to_start_with_the_default_secret_key(database_urls: tuple[str, str]) -> None:
+def test_production_refuses_to_start_with_the_default_secret_key(
+    database_urls: tuple[str, str], tmp_path: Path
+) -> None:
     env = {
         "PATH": "",
         f"{ENV_PREFIX}ENVIRONMENT": "PRODUCTION",
@@ -98,7 +101,7 @@ def test_production_refuses_to_start_with_the_default_secret_key(database_urls: 
     }
     result = subprocess.run(
         [sys.executable, "-m", "heavy_stack"],
-        cwd=PROJECT_ROOT,
+        cwd=tmp_path,
         env=env,
         capture_output=True,
         text=True,

@@ -17,6 +17,16 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run ``renamed_copy`` tests (minutes each) only when asked for by name: ``make test-renamed``."""
+    if "renamed_copy" in (config.option.markexpr or ""):
+        return
+    skip = pytest.mark.skip(reason="a renamed copy's whole fast suite: run it with make test-renamed")
+    for item in items:
+        if item.get_closest_marker("renamed_copy") is not None:
+            item.add_marker(skip)
+
+
 @pytest.fixture
 async def scratch_engine(scratch_url: str) -> AsyncIterator[AsyncEngine]:
     """An engine on an empty scratch database."""

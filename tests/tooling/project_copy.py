@@ -75,7 +75,11 @@ def copy_env(root: Path, **variables: str) -> dict[str, str]:
 
 
 def run_in(
-    root: Path, *args: str, env: dict[str, str] | None = None, stdin: str | None = None
+    root: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    stdin: str | None = None,
+    timeout: float = SUBPROCESS_TIMEOUT,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``python ARGS`` (this virtualenv's Python) in ``root``; never raises on failure."""
     return subprocess.run(
@@ -85,12 +89,14 @@ def run_in(
         input=stdin,
         capture_output=True,
         text=True,
-        timeout=SUBPROCESS_TIMEOUT,
+        timeout=timeout,
         check=False,
     )
 
 
-def run_pytest_in(root: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def run_pytest_in(
+    root: Path, *args: str, env: dict[str, str], timeout: float = SUBPROCESS_TIMEOUT
+) -> subprocess.CompletedProcess[str]:
     """Run the copy's own pytest on ``args``.
 
     Its temporary files go next to the copy: left to itself, a second pytest resets the
@@ -99,7 +105,16 @@ def run_pytest_in(root: Path, *args: str, env: dict[str, str]) -> subprocess.Com
     """
     basetemp = root.parent / f"{root.name}-pytest-tmp"
     return run_in(
-        root, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--basetemp={basetemp}", *args, env=env
+        root,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        f"--basetemp={basetemp}",
+        *args,
+        env=env,
+        timeout=timeout,
     )
 
 
