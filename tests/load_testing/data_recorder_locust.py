@@ -46,6 +46,7 @@ import gevent
 from locust import User, constant, events, task
 from locust.env import Environment
 from locust.exception import StopUser
+from locust.stats import RequestStats
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
@@ -197,30 +198,36 @@ def prepare_the_run(environment: Environment, **_kwargs: Any) -> None:
     if options is None:  # Locust used as a library: the caller sets _Run.plan
         return
     try:
-        _Run.plan = make_plan(options)
+        plan = _Run.plan = make_plan(options)
         check_server(environment.host)
     except ReplayNotPossibleError as error:
         # SystemExit: Locust stops with this line and no traceback, before spawning anyone.
         raise SystemExit(f"Cannot replay: {error}") from None
+    # Counted while the runner still holds its figures, printed after Locust's own tables.
+    summary: list[str] = []
+    environment.events.quitting.add_listener(
+        lambda **_kwargs: summary.extend(confirmations(plan, environment.stats))
+    )
+    environment.events.quit.add_listener(lambda **_kwargs: print("\n" + "\n".join(summary)))
 
 
-def print_confirmations(environment: Environment, **_kwargs: Any) -> None:
-    """One line per step: how often the server confirmed it, and what it had to show."""
-    if _Run.plan is None or environment.stats is None:
-        return
-    print(f"\nWhat the server confirmed, per step (visit {_Run.plan.visit.id}):")
-    for name, confirms in confirmation_steps(_Run.plan.visit):
-        entry = environment.stats.entries.get((name, _request_type(name)))
+def confirmations(plan: Plan, stats: RequestStats) -> list[str]:
+    """One line per step: how often the server confirmed it, what it had to show, and why not."""
+    lines = [f"What the server confirmed, per step (visit {plan.visit.id}):"]
+    for name, confirms in confirmation_steps(plan.visit):
+        entry = stats.entries.get((name, _request_type(name)))
         done = entry.num_requests if entry else 0
         confirmed = done - (entry.num_failures if entry else 0)
         what = f": {confirms}" if confirms else " (answered; nothing to compare)"
-        print(f"  {name:<40} {confirmed}/{done} confirmed{what}")
+        lines.append(f"  {name:<40} {confirmed}/{done} confirmed{what}")
+        for error in (error for error in stats.errors.values() if error.name == name):
+            lines.append(f"      {error.occurrences} failed: {error.error}")
+    return lines
 
 
 # Locust's event hooks are untyped.
 events.init_command_line_parser.add_listener(add_replay_options)  # type: ignore[no-untyped-call]
 events.init.add_listener(prepare_the_run)  # type: ignore[no-untyped-call]
-events.quitting.add_listener(print_confirmations)  # type: ignore[no-untyped-call]
 
 
 def think_time(setting: str, event: RecordedEvent) -> float:
