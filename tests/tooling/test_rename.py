@@ -145,8 +145,14 @@ def test_the_lock_file_still_matches_pyproject(renamed: Renamed) -> None:
     assert result.returncode == 0, output(result)
 
 
-def test_the_renamed_project_is_lint_and_type_clean(renamed: Renamed) -> None:
-    for command in (["ruff", "check", "."], ["ruff", "format", "--check", "."], ["mypy"]):
+def test_the_renamed_project_is_lint_type_and_layer_clean(renamed: Renamed) -> None:
+    checks = (
+        ["ruff", "check", "."],
+        ["ruff", "format", "--check", "."],
+        ["mypy"],
+        ["lint-imports", "--no-cache"],
+    )
+    for command in checks:
         result = run_tool(renamed.root, *command)
         assert result.returncode == 0, f"{' '.join(command)}: {output(result)}"
 
