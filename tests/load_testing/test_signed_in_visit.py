@@ -15,6 +15,7 @@ from playwright.async_api import BrowserContext, async_playwright, expect
 from sqlalchemy import text
 
 from heavy_stack.backend.data.db_connection import Database
+from heavy_stack.backend.services.accounts.service import WRONG_CREDENTIALS
 from heavy_stack.backend.web.accounts import SIGN_IN_COMPLETE_PATH
 from heavy_stack.stream.recorder import REDACTED
 from heavy_stack.stream.recording import RecordedVisit, Recording, load_recording
@@ -126,7 +127,15 @@ async def test_a_signed_in_visit_replays_with_an_account_per_user_and_the_rows_a
         with server_on(second, tmp_path / "allowed.log", **allowed) as server:
             signed_up = await asyncio.to_thread(replay, server.base_url, recording_path, signing_up)
             signed_in = await asyncio.to_thread(replay, server.base_url, recording_path, signing_in)
+            # Given accounts are used as given: these have no account on this server.
+            accounts = tmp_path / "accounts.txt"
+            accounts.write_text("".join(f"nobody-{n}@example.com some password {n}\n" for n in range(USERS)))
+            given = await asyncio.to_thread(
+                replay, server.base_url, recording_path, signing_in, "--accounts", str(accounts)
+            )
             log = server.log()
+        assert given.events["onSubmit #sign-in-form"].failures == USERS
+        assert f"{USERS} failed: #account-message shows “{WRONG_CREDENTIALS}”" in given.output
         for result in (signed_up, signed_in):
             assert result.exit_code == 0, result.output
             assert result.total.failures == 0, result.output
