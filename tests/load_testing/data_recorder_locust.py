@@ -205,10 +205,15 @@ def prepare_the_run(environment: Environment, **_kwargs: Any) -> None:
         raise SystemExit(f"Cannot replay: {error}") from None
     # Counted while the runner still holds its figures, printed after Locust's own tables.
     summary: list[str] = []
-    environment.events.quitting.add_listener(
-        lambda **_kwargs: summary.extend(confirmations(plan, environment.stats))
-    )
-    environment.events.quit.add_listener(lambda **_kwargs: print("\n" + "\n".join(summary)))
+
+    def count(**_kwargs: Any) -> None:
+        summary.extend(confirmations(plan, environment.stats))
+
+    def show(**_kwargs: Any) -> None:
+        print("\n" + "\n".join(summary))
+
+    environment.events.quitting.add_listener(count)  # type: ignore[no-untyped-call]
+    environment.events.quit.add_listener(show)  # type: ignore[no-untyped-call]
 
 
 def confirmations(plan: Plan, stats: RequestStats) -> list[str]:
