@@ -36,9 +36,16 @@ LAUNCH_PROFILES = {
     "Data Record Heavy Stack",
     "Run Pave DB",
     "Create and test migrations",
+    "Pytest: whole suite",
     "Debug Tests",
 }
 Command = tuple[str, ...]
+INSTALL_TASK = "install the dependencies (make install)"
+VENV_PYTHON = "${workspaceFolder}/.venv/bin/python"
+# What a task may start on a machine with only Python and make: make (whose targets install uv
+# into .tools/ when it is missing), or a program that `make install` puts into .venv/bin.
+PYTHON_ONLY_PROGRAMS = {"make"}
+VENV_BIN = ".venv/bin/"
 
 
 def read_jsonc(relative: str) -> Any:
@@ -159,7 +166,86 @@ def test_every_task_is_a_make_target_or_a_module_that_exists() -> None:
             result = make_dry_run(*line[1:])
             assert result.returncode == 0, output(result)
         else:
-            assert line[:4] == ["uv", "run", "python", "-m"], line
+            assert line[:2] == [f"{VENV_BIN}python", "-m"], line
+
+
+def tasks_by_label() -> dict[str, dict[str, Any]]:
+    return {task["label"]: task for task in read_jsonc(".vscode/tasks.json")["tasks"]}
+
+
+def programs_a_python_only_machine_lacks(lines: list[list[str]]) -> list[str]:
+    """The first word of each line that is neither make nor a program of .venv/bin."""
+    return [
+        line[0]
+        for line in lines
+        if line[0] not in PYTHON_ONLY_PROGRAMS
+        and not (line[0].startswith(VENV_BIN) and (PROJECT_ROOT / line[0]).is_file())
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "lacking"),
+    [
+        ("uv run python -m heavy_stack_dev.pytest_daemon_client x.py", ["uv"]),
+        ("docker build .", ["docker"]),
+        (".venv/bin/no-such-tool --help", [".venv/bin/no-such-tool"]),
+        ("make loadtest", []),
+        (".venv/bin/python -m pytest", []),
+    ],
+)
+def test_the_python_only_check_catches_tools_that_are_not_installed(line: str, lacking: list[str]) -> None:
+    assert programs_a_python_only_machine_lacks([shlex.split(line)]) == lacking
+
+
+def test_every_task_runs_on_a_machine_with_only_python_and_make() -> None:
+    assert programs_a_python_only_machine_lacks(task_commands()) == []
+    install = tasks_by_label()[INSTALL_TASK]
+    assert install["command"] == "make install"
+    for label, task in tasks_by_label().items():
+        if task["command"].startswith(VENV_BIN):  # needs .venv: makes sure it exists first
+            assert task.get("dependsOn") == INSTALL_TASK, label
+
+
+def test_every_launch_profile_runs_in_the_venv_that_make_install_creates() -> None:
+    labels = tasks_by_label()
+    for config in read_jsonc(".vscode/launch.json")["configurations"]:
+        assert config["python"] == VENV_PYTHON, config["name"]
+        assert config["preLaunchTask"] == INSTALL_TASK, config["name"]
+        assert config["preLaunchTask"] in labels
+
+
+def test_no_editor_file_calls_a_bare_uv() -> None:
+    for relative in (".vscode/launch.json", ".vscode/tasks.json", ".devcontainer/devcontainer.json"):
+        text = jsonc.loads((PROJECT_ROOT / relative).read_text())
+        assert not re.search(r"(^|[\s\"'(])uv\s", json.dumps(text)), relative
+
+
+def test_the_make_targets_of_the_tasks_need_no_uv_on_path(tmp_path: Path) -> None:
+    """``make -n`` with a PATH of python3 and make only: uv comes from .tools/ (installed there)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for program in ("python3", "make"):
+        found = shutil.which(program)
+        assert found is not None, program
+        (bin_dir / program).symlink_to(found)
+    env = {**os.environ, "PATH": str(bin_dir)}
+    env.pop("UV", None)  # `uv run` sets it for what it runs
+    for line in task_commands():
+        if line[0] != "make":
+            continue
+        result = run_tool(PROJECT_ROOT, "make", "--dry-run", *line[1:], env=env)
+        assert result.returncode == 0, output(result)
+        assert not re.search(r"(^|\s)uv ", result.stdout, re.M), result.stdout
+
+
+def test_a_launch_profile_runs_the_whole_suite_under_the_debugger() -> None:
+    suite = next(
+        c for c in read_jsonc(".vscode/launch.json")["configurations"] if c.get("module") == "pytest"
+    )
+    assert suite["name"] == "Pytest: whole suite"
+    assert suite["args"] == []  # no paths, no -k or -m: everything, as `make test` runs it
+    assert suite["justMyCode"] is False
+    assert suite["cwd"] == "${workspaceFolder}"
 
 
 def test_vs_code_runs_tests_through_the_daemon_plugin() -> None:
