@@ -21,7 +21,8 @@ TICKET = "Zq9_ticket-value-789"
 def handshake() -> Request:
     """A websocket handshake as a signed-in browser sends it (a real Sanic request)."""
     cookies = f"heavy_stack_browser={BINDING}; heavy_stack_session={SESSION}"
-    return Request(b"/_reactpy/stream", Header({"cookie": cookies}), "1.1", "GET", None, None)
+    # No transport and no app: the recorder reads only the headers.
+    return Request(b"/_reactpy/stream", Header({"cookie": cookies}), "1.1", "GET", None, None)  # type: ignore[arg-type]
 
 
 def page(message: str, *, autocomplete: str) -> dict[str, Any]:
