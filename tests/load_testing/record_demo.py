@@ -17,7 +17,7 @@ from pathlib import Path
 
 from playwright.async_api import Page, async_playwright, expect
 
-from heavy_stack.stream.recording import busiest_connection, load_recording
+from heavy_stack.stream.recording import load_recording
 from heavy_stack_testing.browser import launch_chromium
 from heavy_stack_testing.live_server import live_server
 from heavy_stack_testing.replay import DEMO_RECORDING
@@ -71,8 +71,9 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=DEMO_RECORDING, help="where to write the recording")
     output: Path = parser.parse_args().output
     output.write_text(asyncio.run(record()))
-    connection = busiest_connection(load_recording(output))
-    print(f"Wrote {output}: {len(connection.events)} events on the busiest connection")
+    visit = load_recording(output).busiest_visit()
+    events = sum(len(connection.events) for connection in visit.connections)
+    print(f"Wrote {output}: a visit of {events} events over {len(visit.connections)} connection(s)")
 
 
 if __name__ == "__main__":
