@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import urllib.request
@@ -94,6 +95,8 @@ def test_production_refuses_to_start_with_the_default_secret_key(
     database_urls: tuple[str, str], tmp_path: Path
 ) -> None:
     env = {
+        # Where the package is found (a renamed copy's suite sets PYTHONPATH), and no tools.
+        "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
         "PATH": "",
         f"{ENV_PREFIX}ENVIRONMENT": "PRODUCTION",
         f"{ENV_PREFIX}SECRET_KEY": DEFAULT_SECRET_KEY,
