@@ -37,7 +37,8 @@ dev: install ## Serve with hot reload: saved code applies at once and open pages
 	$(RUN) python -m heavy_stack --hot-reload
 
 test-daemon: install ## Start the warm pytest daemon that runs tests on request (README, "Developing")
-	$(RUN) python -m heavy_stack_dev.pytest_daemon
+	@# uv exits 130 after a Ctrl+C even when the daemon stopped cleanly: not an error for make.
+	$(RUN) python -m heavy_stack_dev.pytest_daemon || [ $$? -eq 130 ]
 
 profile-server: install ## Serve under py-spy; Ctrl+C writes the flame graph test-artifacts/profile-server.svg
 	@mkdir -p test-artifacts
@@ -48,6 +49,8 @@ profile-tests: install ## Run the tests (TESTS="tests/backend", default all) und
 	$(RUN) py-spy record --output test-artifacts/profile-tests.svg -- python -m pytest $(TESTS)
 
 image: ## Build the production Docker image heavy-stack:latest (dockerfiles/heavy_stack.Dockerfile)
+	@command -v docker >/dev/null || { echo "make image: docker is not installed (not on PATH): install Docker to build the image." >&2; exit 1; }
+	@docker info >/dev/null 2>&1 || { echo "make image: no Docker engine answers (docker info failed): start Docker, then run make image again." >&2; exit 1; }
 	docker build --file dockerfiles/heavy_stack.Dockerfile --tag heavy-stack:latest .
 
 lint: install ## The checks of .pre-commit-config.yaml on every file: ruff, ruff format --check, mypy, layer rules, uv lock --check

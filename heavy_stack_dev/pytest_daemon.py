@@ -8,6 +8,11 @@ request runs ``pytest.main(args)`` here, in the client's working directory and e
 one run at a time, with the output streamed back (``pytest_daemon_client``). What a run no
 longer pays for: starting Python, importing the project, starting PostgreSQL.
 
+Ctrl+C (SIGINT) or SIGTERM stops it at any moment, start-up included: the embedded database
+stops, its temporary folder goes, and one line says so. A stop asked for while the database
+starts or stops takes effect once that step is done (a half-started PostgreSQL would be left
+running); one asked for during a run ends that run first (pytest reports it interrupted).
+
 Saved changes to the package and the tests apply between runs without a restart (jurigged, as
 in hot reload). Restart the daemon when a change does not take (its log says so), and for the
 full assertion messages of a test edited since the daemon started: jurigged recompiles edited
@@ -33,6 +38,7 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import pytest
@@ -50,6 +56,42 @@ TEST_SQL_URL = f"{ENV_PREFIX}TEST_SQL_DB_URL"
 TEST_VECTOR_URL = f"{ENV_PREFIX}TEST_VECTOR_DB_URL"
 MAX_REQUEST_BYTES = 4 * 1024 * 1024
 RESTART_HINT = "restart the daemon (Ctrl+C, then `make test-daemon`) if the tests run stale code"
+
+
+class StopSignals:
+    """SIGINT and SIGTERM raise KeyboardInterrupt, except inside ``held()``: then they are only
+    noted, for ``raise_if_requested`` at the next point where stopping is safe.
+
+    pytest turns a KeyboardInterrupt during a run into an "interrupted" exit code; ``requested``
+    tells the daemon that the interruption was a stop meant for it.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._holds = 0
+
+    def install(self) -> None:
+        # Explicitly: a process started in the background inherits SIGINT ignored.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, self._on_signal)
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        self.requested = True
+        if not self._holds:
+            raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """A step that must not stop halfway (starting or stopping PostgreSQL)."""
+        self._holds += 1
+        try:
+            yield
+        finally:
+            self._holds -= 1
+
+    def raise_if_requested(self) -> None:
+        if self.requested and not self._holds:
+            raise KeyboardInterrupt
 
 
 class _ClientStream(io.TextIOBase):
@@ -81,6 +123,13 @@ class _RunHandler(socketserver.StreamRequestHandler):
 
     def handle(self) -> None:
         try:
+            self._run()
+        finally:
+            # A stop during the run: pytest reported it to the client; now the daemon stops.
+            self.server.stops.raise_if_requested()
+
+    def _run(self) -> None:
+        try:
             request: dict[str, Any] = json.loads(self.rfile.readline(MAX_REQUEST_BYTES))
         except ValueError:
             self._reply({"error": "not a JSON request"})
@@ -106,8 +155,9 @@ class _DaemonServer(socketserver.TCPServer):
 
     allow_reuse_address = True
 
-    def __init__(self) -> None:
+    def __init__(self, stops: StopSignals) -> None:
         super().__init__((HOST, 0), _RunHandler)
+        self.stops = stops
         self.address = DaemonAddress(HOST, self.server_address[1], secrets.token_urlsafe(32), os.getpid())
 
 
@@ -164,46 +214,70 @@ def _forget_modules_under(paths: Sequence[str]) -> None:
 
 
 @contextlib.contextmanager
-def running_test_databases() -> Iterator[None]:
-    """The test database URLs in the environment: the configured ones, or an embedded server."""
+def running_test_databases(stops: StopSignals) -> Iterator[None]:
+    """The test database URLs in the environment: the configured ones, or an embedded server.
+
+    The embedded one lives in a temporary folder, removed when the daemon stops; starting and
+    stopping it are never cut short by a stop signal (``stops``).
+    """
     if os.environ.get(TEST_SQL_URL):
         os.environ.setdefault(TEST_VECTOR_URL, os.environ[TEST_SQL_URL])
         yield
         return
-    data_dir = Path(tempfile.mkdtemp(prefix="heavy-stack-daemon-db-"))
-    embedded = asyncio.run(EmbeddedPostgres.start(data_dir))
-    os.environ[TEST_SQL_URL], os.environ[TEST_VECTOR_URL] = embedded.sql_url, embedded.vector_url
+    with stops.held():
+        data_dir = Path(tempfile.mkdtemp(prefix="heavy-stack-daemon-db-"))
+        embedded = _start_embedded(data_dir)
     try:
+        stops.raise_if_requested()  # a stop asked for while it started: here, where it is undone
+        os.environ[TEST_SQL_URL], os.environ[TEST_VECTOR_URL] = embedded.sql_url, embedded.vector_url
         yield
     finally:
-        asyncio.run(embedded.stop())
+        with stops.held():
+            asyncio.run(embedded.stop())
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _start_embedded(data_dir: Path) -> EmbeddedPostgres:
+    try:
+        return asyncio.run(EmbeddedPostgres.start(data_dir))
+    except BaseException:
         shutil.rmtree(data_dir, ignore_errors=True)
+        raise
 
 
-def warm_up() -> None:
+def warm_up(stops: StopSignals) -> None:
     """Import the project and every test module by collecting the suite once (output discarded)."""
     started = time.monotonic()
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         pytest.main(["--collect-only", "-q", "-p", "no:cacheprovider"])
+    stops.raise_if_requested()  # pytest took the KeyboardInterrupt as the end of its collection
     logger.info("Warm: project and tests imported in %.1f s", time.monotonic() - started)
 
 
 def serve(poll_seconds: float, warm: bool = True) -> None:
-    """Start the database, warm up, watch for changes and answer runs until interrupted."""
+    """Start the database, warm up, watch for changes and answer runs until Ctrl+C or SIGTERM.
+
+    A stop at any point ends in one line, "Pytest daemon stopped", with the database stopped and
+    its temporary folder and the address file removed.
+    """
     pytest_daemon_plugin.disable_forwarding()
-    # `kill` stops it as Ctrl+C does: the database stops and the address file goes.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    with running_test_databases(), _DaemonServer() as server:
+    stops = StopSignals()
+    stops.install()
+    with contextlib.suppress(KeyboardInterrupt):
+        _serve(stops, poll_seconds, warm)
+    logger.info("Pytest daemon stopped")
+
+
+def _serve(stops: StopSignals, poll_seconds: float, warm: bool) -> None:
+    with running_test_databases(stops), _DaemonServer(stops) as server:
         if warm:
-            warm_up()
+            warm_up(stops)
         watcher = hot_reload.start(WATCHED, poll_seconds, RESTART_HINT)
-        hot_reload.watch_loaded_modules(WATCHED)
-        server.address.save(ADDRESS_FILE)
-        logger.info("Pytest daemon ready on %s:%d (Ctrl+C stops)", HOST, server.address.port)
         try:
+            hot_reload.watch_loaded_modules(WATCHED)
+            server.address.save(ADDRESS_FILE)
+            logger.info("Pytest daemon ready on %s:%d (Ctrl+C stops)", HOST, server.address.port)
             server.serve_forever()
-        except KeyboardInterrupt:
-            logger.info("Pytest daemon stopping")
         finally:
             watcher.stop()
             _remove_address_file(server.address)

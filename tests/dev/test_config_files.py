@@ -476,3 +476,36 @@ def test_dependency_updates_cover_the_uv_lock_and_the_dockerfiles() -> None:
 def test_the_license_is_mit_and_the_package_says_so() -> None:
     assert (PROJECT_ROOT / "LICENSE").read_text().startswith("MIT License")
     assert 'license = "MIT"' in (PROJECT_ROOT / "pyproject.toml").read_text()
+
+
+# --- make image without Docker -----------------------------------------------------------------
+
+FAKE_DOCKER_WITHOUT_ENGINE = """#!/bin/sh
+echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock." >&2
+echo "docker $* was run" >&2
+exit 1
+"""
+
+
+@pytest.mark.parametrize(
+    ("docker", "says"),
+    [(None, "docker is not installed"), (FAKE_DOCKER_WITHOUT_ENGINE, "no Docker engine answers")],
+    ids=["no-docker-command", "no-engine"],
+)
+def test_make_image_without_docker_is_one_clear_line(tmp_path: Path, docker: str | None, says: str) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    found = shutil.which("make")
+    assert found is not None
+    (bin_dir / "make").symlink_to(found)
+    if docker is not None:  # a docker command whose engine is not running (as on this machine)
+        (bin_dir / "docker").write_text(docker)
+        (bin_dir / "docker").chmod(0o755)
+    result = run_tool(PROJECT_ROOT, "make", "image", env={**os.environ, "PATH": str(bin_dir)})
+
+    assert result.returncode != 0
+    assert result.stdout == ""
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("make: *** ")]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"make image: {says}")
+    assert "was run" not in result.stderr  # docker's own output is not shown, and no build started

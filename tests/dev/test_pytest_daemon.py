@@ -5,15 +5,18 @@ Run with ``-s`` to see a single database test's wall time cold and through the d
 
 from __future__ import annotations
 
+import shutil
 import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 import pytest
 
 from heavy_stack_dev.pytest_daemon_client import DaemonAddress, DaemonUnavailableError, run_in_daemon
@@ -199,4 +202,72 @@ def test_stopping_the_daemon_removes_its_address(daemon: Daemon) -> None:
 
     assert daemon.process.returncode == 0, daemon.log()
     assert not daemon.address_file.exists()
-    assert "Pytest daemon stopping" in daemon.log()
+    assert "Pytest daemon stopped" in daemon.log()
+
+
+# --- stopping at any moment, on its own embedded PostgreSQL -----------------------------------
+
+# The wheel's lock shared by every process that starts an embedded PostgreSQL on this machine
+# (in XDG_RUNTIME_DIR, else the temporary folder): not the daemon's to remove.
+SHARED_LOCK_FILE = ".lockfile"
+# A log line of each moment: the database starting (a fresh folder gets its databases made),
+# the warm-up (right after the database is ready), and serving.
+MOMENTS = {
+    "starting-the-database": "Created database heavy_stack_vector",
+    "warming-up": "Embedded PostgreSQL ready",
+    "serving": "Pytest daemon ready",
+}
+
+
+@pytest.fixture
+def temp_dir() -> Iterator[Path]:
+    """An empty folder for the daemon's TMPDIR, outside pytest's (see ``embedded_data_dir``)."""
+    folder = Path(tempfile.mkdtemp(prefix="heavy-stack-daemon-tmp-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def processes_using(folder: Path) -> list[str]:
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        command = " ".join(process.info["cmdline"] or [])
+        if str(folder) in command:
+            found.append(command)
+    return found
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
+@pytest.mark.parametrize("moment", list(MOMENTS))
+def test_a_stop_at_any_moment_is_one_line_and_leaves_nothing_behind(
+    project: Path, temp_dir: Path, stop_signal: signal.Signals, moment: str
+) -> None:
+    # No test database URL: the daemon starts an embedded PostgreSQL in a temporary folder.
+    env = copy_env(project, TMPDIR=str(temp_dir))
+    log_path = temp_dir.parent / f"{temp_dir.name}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "heavy_stack_dev.pytest_daemon"],
+            cwd=project,
+            env=env,
+            stdout=log,
+            stderr=log,
+        )
+    running = Daemon(process, project, log_path)
+    try:
+        running.wait_for_log(MOMENTS[moment], timeout=START_TIMEOUT)
+        process.send_signal(stop_signal)
+        returncode = process.wait(30)
+    finally:
+        running.stop()  # only if the test failed before the process ended
+        log_text = running.log()
+        log_path.unlink(missing_ok=True)
+
+    assert returncode == 0, log_text
+    assert log_text.count("Pytest daemon stopped") == 1, log_text
+    assert "Traceback" not in log_text
+    assert "KeyboardInterrupt" not in log_text
+    assert [path.name for path in temp_dir.iterdir() if path.name != SHARED_LOCK_FILE] == []
+    assert processes_using(temp_dir) == []  # its PostgreSQL stopped too
+    assert not running.address_file.exists()
