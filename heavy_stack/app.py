@@ -124,7 +124,9 @@ async def _release_prepared(_app: HeavyApp) -> None:
 async def _open_database(app: HeavyApp) -> None:
     settings = app.ctx.settings
     if settings.uses_embedded_db:
-        embedded = app.ctx.embedded_postgres = await EmbeddedPostgres.start(settings.data_dir)
+        # The main process has started and announced it (_prepare_before_workers): attach quietly.
+        embedded = await EmbeddedPostgres.start(settings.data_dir, announce=False)
+        app.ctx.embedded_postgres = embedded
         sql_url, vector_url = embedded.sql_url, embedded.vector_url
     else:
         assert settings.sql_db_url is not None

@@ -66,8 +66,12 @@ class EmbeddedPostgres:
     vector_url: str
 
     @classmethod
-    async def start(cls, data_dir: Path) -> EmbeddedPostgres:
-        """Start (or attach to) the server, creating both databases and ``vector`` if missing."""
+    async def start(cls, data_dir: Path, *, announce: bool = True) -> EmbeddedPostgres:
+        """Start (or attach to) the server, creating both databases and ``vector`` if missing.
+
+        ``announce=False``: the "ready" line goes to the debug log, for a process attaching to
+        a server its main process has announced already (the app's workers).
+        """
         pgdata = data_dir / "pgdata"
         get_server, target_version = _import_embedded_package()
         refuse_another_major_version(pgdata, target_version)
@@ -79,7 +83,7 @@ class EmbeddedPostgres:
         admin_url = server.get_uri()
         await ensure_databases(admin_url, APP_DATABASE, VECTOR_DATABASE)
         await ensure_vector_extension(database_url(admin_url, VECTOR_DATABASE))
-        logger.info("Embedded PostgreSQL ready in %s", pgdata)
+        logger.log(logging.INFO if announce else logging.DEBUG, "Embedded PostgreSQL ready in %s", pgdata)
         return cls(
             server,
             async_url(database_url(admin_url, APP_DATABASE)),

@@ -1,0 +1,49 @@
+"""What ``make run`` (``python -m heavy_stack``) logs from start to stop: each line once, no noise.
+
+Each case serves the embedded PostgreSQL of a data folder of its own on a free port, with a live
+page open, and stops the server the way a developer does (Ctrl+C, or SIGTERM from a supervisor).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+from websockets.sync.client import connect
+
+from heavy_stack.backend.data.embedded_postgres import _postmaster
+from heavy_stack.settings import ENV_PREFIX
+from heavy_stack_testing.live_server import live_server
+
+pytestmark = pytest.mark.server
+
+STOP_SECONDS = 20.0
+
+
+@pytest.mark.parametrize("workers", [1, 2], ids=["one-process", "2-workers"])
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_each_start_line_once_and_a_quiet_stop(
+    embedded_data_dir: Path, tmp_path: Path, stop_signal: signal.Signals, workers: int
+) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(ENV_PREFIX)}
+    settings = {"DATA_DIR": str(embedded_data_dir), "WORKERS": str(workers)}
+    with live_server(settings, tmp_path / "server.log", base_env=env) as server:
+        stream = server.base_url.replace("http", "ws", 1) + "/_reactpy/stream"
+        with connect(stream, origin=server.base_url, open_timeout=10) as page:
+            assert "layout-update" in str(page.recv(timeout=10))  # a live page, open at the stop
+            server.process.send_signal(stop_signal)
+            try:
+                returncode = server.process.wait(STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                raise AssertionError(f"still running {STOP_SECONDS} s after {stop_signal.name}") from None
+        log = server.log()
+
+    assert returncode == 0, log
+    assert log.count("Embedded PostgreSQL ready") == 1, log
+    assert "Task was destroyed but it is pending" not in log
+    assert "Traceback" not in log
+    assert "Server Stopped" in log
+    assert _postmaster(embedded_data_dir / "pgdata") is None, "PostgreSQL was left running"
