@@ -125,7 +125,6 @@ class Plan:
 
     visit: RecordedVisit
     accounts: tuple[Account, ...]  # from --accounts, one per user
-    run: str  # in the e-mail addresses this run makes up, so that runs do not collide
 
     def account_of(self, user: int) -> Account | None:
         return self.accounts[user] if self.accounts else None
@@ -133,6 +132,8 @@ class Plan:
 
 class _Run:
     plan: Plan | None = None
+    # In the e-mail addresses a run makes up, so that runs do not collide.
+    name = secrets.token_hex(3)
     users_started = 0
     users_finished = 0
 
@@ -149,7 +150,7 @@ def make_plan(options: Namespace) -> Plan:
     except RecordingError as error:
         raise ReplayNotPossibleError(str(error)) from None
     accounts = read_accounts(Path(options.accounts), options.num_users or 1) if options.accounts else ()
-    return Plan(visit, accounts, secrets.token_hex(3))
+    return Plan(visit, accounts)
 
 
 def read_accounts(path: Path, users: int) -> tuple[Account, ...]:
@@ -230,9 +231,17 @@ def confirmations(plan: Plan, stats: RequestStats) -> list[str]:
     return lines
 
 
+def count_users_afresh(**_kwargs: Any) -> None:
+    """Each run (the web UI starts several) has its own name, numbers its users from 0 and ends
+    when they are done."""
+    _Run.name = secrets.token_hex(3)
+    _Run.users_started = _Run.users_finished = 0
+
+
 # Locust's event hooks are untyped.
 events.init_command_line_parser.add_listener(add_replay_options)  # type: ignore[no-untyped-call]
 events.init.add_listener(prepare_the_run)  # type: ignore[no-untyped-call]
+events.test_start.add_listener(count_users_afresh)  # type: ignore[no-untyped-call]
 
 
 def think_time(setting: str, event: RecordedEvent) -> float:
@@ -285,7 +294,7 @@ class ReplayUser(User):
         if not self.plan.visit.creates_an_account:
             return self.account
         # A sign-up makes a new account each time: the address must be new each time.
-        email = f"loadtest-{self.plan.run}-{self.number}-{self.loops_done}@example.com"
+        email = f"loadtest-{_Run.name}-{self.number}-{self.loops_done}@example.com"
         return Account(email, secrets.token_urlsafe(12))
 
     def _replay(self, visit: RecordedVisit, account: Account) -> None:
@@ -315,7 +324,7 @@ class ReplayUser(User):
 
     def _sign_up_for_an_account(self) -> Account:
         """An account of this user's own, made on the app's sign-up page as a person would."""
-        account = Account(f"loadtest-{self.plan.run}-{self.number}@example.com", secrets.token_urlsafe(12))
+        account = Account(f"loadtest-{_Run.name}-{self.number}@example.com", secrets.token_urlsafe(12))
         sign_up = RecordedConnection(
             "sign-up",
             (
