@@ -8,7 +8,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo $(UV_LOCAL))
 PYTHON ?= python3
 RUN := $(UV) run
 
-.PHONY: help install run test test-fast test-renamed lint hooks format pave-db migrations migrate add-table rename clean \
+.PHONY: help install run test test-fast test-renamed lint hooks format pave-db psql migrations migrate add-table rename clean \
 	record loadtest loadtest-ui bench dev test-daemon profile-server profile-tests image cluster
 
 help: ## List the commands
@@ -63,8 +63,11 @@ format: install ## Format and autofix with ruff
 	$(RUN) ruff format .
 	$(RUN) ruff check --fix .
 
-pave-db: install ## Drop and recreate all tables (local databases only; asks first, YES=1 does not)
+pave-db: install ## Drop and recreate all tables (local databases only, not while a server uses them; asks first, YES=1 does not)
 	$(RUN) python dev_scripts/pave_db.py $(if $(YES),--yes)
+
+psql: install ## psql on the app's SQL database (embedded, or HEAVY_STACK_SQL_DB_URL); piped: echo 'select 1' | make psql
+	@$(RUN) python dev_scripts/psql.py
 
 migrations: install ## Autogenerate, apply and test a migration on a scratch database (MESSAGE="add invoices", AUTO_NAME=1, or asks)
 	$(RUN) python dev_scripts/create_and_test_migrations.py $(if $(MESSAGE),--message "$(MESSAGE)") $(if $(AUTO_NAME),--auto-name)

