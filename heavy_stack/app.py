@@ -12,7 +12,12 @@ from sanic.response import BaseHTTPResponse
 
 from heavy_stack import reactpy_patches
 from heavy_stack.backend.data import migrations
-from heavy_stack.backend.data.db_connection import DB_TIMEOUT_SECONDS, Database, is_unavailable
+from heavy_stack.backend.data.db_connection import (
+    DB_TIMEOUT_SECONDS,
+    SERVER_APPLICATION_NAME,
+    Database,
+    is_unavailable,
+)
 from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
 from heavy_stack.backend.services.accounts.stores import AccountStores
 from heavy_stack.backend.services.background import run_every
@@ -131,7 +136,9 @@ async def _open_database(app: HeavyApp) -> None:
     else:
         assert settings.sql_db_url is not None
         sql_url, vector_url = settings.sql_db_url, settings.vector_db_url or settings.sql_db_url
-    database = Database.connect(sql_url, vector_url, pool_size=settings.db_pool_size)
+    database = Database.connect(
+        sql_url, vector_url, pool_size=settings.db_pool_size, application_name=SERVER_APPLICATION_NAME
+    )
     await _check_schema(settings, sql_url)
     services = app.ctx.opened_services = AppServices(database, settings, AccountStores.open(settings))
     # Load the embedder now (a model takes a moment), not on the first note someone opens.

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from websockets.sync.client import connect
+from websockets.typing import Origin
 
 from heavy_stack.backend.data.embedded_postgres import _postmaster
 from heavy_stack.settings import ENV_PREFIX
@@ -32,7 +33,7 @@ def test_each_start_line_once_and_a_quiet_stop(
     settings = {"DATA_DIR": str(embedded_data_dir), "WORKERS": str(workers)}
     with live_server(settings, tmp_path / "server.log", base_env=env) as server:
         stream = server.base_url.replace("http", "ws", 1) + "/_reactpy/stream"
-        with connect(stream, origin=server.base_url, open_timeout=10) as page:
+        with connect(stream, origin=Origin(server.base_url), open_timeout=10) as page:
             assert "layout-update" in str(page.recv(timeout=10))  # a live page, open at the stop
             server.process.send_signal(stop_signal)
             try:

@@ -44,6 +44,10 @@ vector_db_session: ContextVar[AsyncSession] = ContextVar("vector_db_session")
 
 SessionMaker = async_sessionmaker[AsyncSession]
 
+# What the app's server calls its connections (``application_name``, in pg_stat_activity): how
+# ``make pave-db`` tells that a running server uses a database (backend/data/pave.py).
+SERVER_APPLICATION_NAME = "heavy_stack"
+
 # The longest a handler waits on the database before telling the user it is unavailable:
 # for a connection, for a free pooled connection, and for each statement.
 DB_TIMEOUT_SECONDS = 2.0
@@ -69,18 +73,28 @@ def async_url(url: str) -> str:
     return parsed.set(drivername=driver).render_as_string(hide_password=False)
 
 
-def create_engine(url: str, *, pool_size: int = 10, timeout: float = DB_TIMEOUT_SECONDS) -> AsyncEngine:
+def create_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    timeout: float = DB_TIMEOUT_SECONDS,
+    application_name: str | None = None,
+) -> AsyncEngine:
     """An async engine with the pool settings the app uses everywhere.
 
     ``timeout`` bounds connecting, waiting for a pooled connection and every statement
     (see the module docstring); give a longer one to engines that run long statements.
+    ``application_name`` names its connections in ``pg_stat_activity``.
     """
+    connect_args: dict[str, object] = {"timeout": timeout, "command_timeout": timeout}
+    if application_name is not None:
+        connect_args["server_settings"] = {"application_name": application_name}
     engine = create_async_engine(
         async_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_timeout=timeout,
-        connect_args={"timeout": timeout, "command_timeout": timeout},
+        connect_args=connect_args,
     )
     event.listen(engine.sync_engine, "handle_error", _timeouts_lose_the_connection)
     return engine
@@ -313,11 +327,22 @@ class Database:
 
     @classmethod
     def connect(
-        cls, sql_url: str, vector_url: str, *, pool_size: int = 10, timeout: float = DB_TIMEOUT_SECONDS
+        cls,
+        sql_url: str,
+        vector_url: str,
+        *,
+        pool_size: int = 10,
+        timeout: float = DB_TIMEOUT_SECONDS,
+        application_name: str | None = None,
     ) -> Database:
-        """Create engines (connections open lazily, on first use)."""
-        engine = create_engine(sql_url, pool_size=pool_size, timeout=timeout)
-        vector_engine = create_engine(vector_url, pool_size=pool_size, timeout=timeout)
+        """Create engines (connections open lazily, on first use), their connections named
+        ``application_name`` (the server's: ``SERVER_APPLICATION_NAME``)."""
+        engine = create_engine(
+            sql_url, pool_size=pool_size, timeout=timeout, application_name=application_name
+        )
+        vector_engine = create_engine(
+            vector_url, pool_size=pool_size, timeout=timeout, application_name=application_name
+        )
         return cls(engine, create_sessionmaker(engine), vector_engine, create_sessionmaker(vector_engine))
 
     async def close(self) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from heavy_stack.backend.data import migrations
+from heavy_stack.backend.data.db_connection import SERVER_APPLICATION_NAME
 from heavy_stack.backend.data.sql_models import HeavyModel
 from heavy_stack.backend.data.vector_models import VectorModel
 
@@ -17,6 +18,10 @@ LOCAL_HOST_NAMES = {"localhost", ""}
 
 class NotLocalDatabaseError(RuntimeError):
     """Refused to drop tables in a database that is not on this machine."""
+
+
+class DatabaseInUseError(RuntimeError):
+    """Refused to drop tables that a running server of the app is using."""
 
 
 async def pave(engine: AsyncEngine, vector_engine: AsyncEngine | None = None) -> None:
@@ -37,6 +42,34 @@ async def pave(engine: AsyncEngine, vector_engine: AsyncEngine | None = None) ->
             await connection.execute(text("CREATE EXTENSION IF NOT EXISTS vector"))
             await connection.run_sync(VectorModel.metadata.drop_all)
             await connection.run_sync(VectorModel.metadata.create_all)
+
+
+async def refuse_if_a_server_uses(engine: AsyncEngine, what: str | None = None) -> None:
+    """Raise DatabaseInUseError when a running server of the app has connections to this database.
+
+    ``what`` names the database in the message (default: its URL, without the password).
+
+    The server names its connections ``SERVER_APPLICATION_NAME`` (``application_name``), and
+    holds some from its start (its background jobs use the database at once), whether the
+    database is the embedded one or a configured one. Other programs' connections (psql, a
+    database browser, the test suite) do not count.
+    """
+    async with engine.connect() as connection:
+        found = await connection.execute(
+            text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND application_name = :name AND pid <> pg_backend_pid() ORDER BY pid"
+            ),
+            {"name": SERVER_APPLICATION_NAME},
+        )
+        backends = found.scalars().all()
+    if backends:
+        what = what or engine.url.render_as_string(hide_password=True)
+        raise DatabaseInUseError(
+            f"Refusing to pave {what}: a running server is using it ({len(backends)} connection(s) "
+            f"named {SERVER_APPLICATION_NAME}); stop the server first (Ctrl+C where `make run` "
+            "runs), then pave again."
+        )
 
 
 def _refuse_unless_local(engine: AsyncEngine) -> None:
