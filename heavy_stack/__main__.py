@@ -6,9 +6,11 @@ import argparse
 import asyncio
 import errno
 import logging
+import signal
 import socket
 import sys
 from pathlib import Path
+from types import FrameType
 
 from sanic import Sanic
 from sanic.worker.loader import AppLoader
@@ -27,6 +29,9 @@ from heavy_stack.settings import (
 )
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+# A command stopped by Ctrl+C exits with 128 + SIGINT, as shells report it.
+INTERRUPTED = 128 + signal.SIGINT
+STOPPED_WHILE_STARTING = "Stopped while starting."
 logger = logging.getLogger("heavy_stack.startup")
 
 
@@ -53,6 +58,31 @@ def main(argv: list[str] | None = None) -> None:
             logger.warning("%s", warning)
     else:
         _print_warnings(warnings)
+    # Until Sanic takes over the stop signals, Ctrl+C or SIGTERM ends the start-up in one line
+    # (not a KeyboardInterrupt traceback, nor an abrupt end leaving PostgreSQL running).
+    signal.signal(signal.SIGTERM, _as_ctrl_c)
+    try:
+        _serve(args, parser, settings)
+    except KeyboardInterrupt:
+        # asyncio has cancelled what ran; detach from the embedded database (the last process
+        # out stops it).
+        asyncio.run(migrations.release_prepared_databases())
+        print(STOPPED_WHILE_STARTING, file=sys.stderr)
+        sys.exit(INTERRUPTED)
+
+
+def _as_ctrl_c(_signum: int, frame: FrameType | None) -> None:
+    # SIGINT's handler of the moment: inside asyncio.run, asyncio's own (it cancels the running
+    # task, which ends cleanly), else Python's (KeyboardInterrupt).
+    handler = signal.getsignal(signal.SIGINT)
+    if callable(handler):
+        handler(signal.SIGINT, frame)
+    else:
+        signal.default_int_handler(signal.SIGINT, frame)
+
+
+def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser, settings: Settings) -> None:
+    """Check the port, prepare the embedded database, then serve until stopped."""
     try:
         _refuse_a_busy_port(settings)
     except StartupError as error:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,9 @@ from websockets.typing import Origin
 
 from heavy_stack.backend.data.embedded_postgres import _postmaster
 from heavy_stack.settings import ENV_PREFIX
-from heavy_stack_testing.live_server import live_server
+from heavy_stack_testing.live_server import free_port, live_server
+
+from tests.dev.editing import wait_for_log
 
 pytestmark = pytest.mark.server
 
@@ -47,4 +50,49 @@ def test_each_start_line_once_and_a_quiet_stop(
     assert "Task was destroyed but it is pending" not in log
     assert "Traceback" not in log
     assert "Server Stopped" in log
+    assert _postmaster(embedded_data_dir / "pgdata") is None, "PostgreSQL was left running"
+
+
+# Log lines of the start-up before Sanic serves, while the embedded database is started and
+# migrated (a new data folder: its databases are created).
+STARTING = ["Created database heavy_stack", "Embedded PostgreSQL ready"]
+STOPPED_WHILE_STARTING = "Stopped while starting."
+
+
+def _interactive_sigint() -> None:
+    # As in a terminal: SIGINT is Ctrl+C (a suite run in the background would pass it ignored).
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+@pytest.mark.parametrize("moment", STARTING)
+def test_a_stop_while_starting_is_one_line_and_leaves_postgresql_stopped(
+    embedded_data_dir: Path, tmp_path: Path, stop_signal: signal.Signals, moment: str
+) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(ENV_PREFIX)}
+    env |= {f"{ENV_PREFIX}DATA_DIR": str(embedded_data_dir), f"{ENV_PREFIX}PORT": str(free_port())}
+    log_path = tmp_path / "server.log"
+    with log_path.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "heavy_stack"],
+            cwd=tmp_path,
+            env=env,
+            stdout=output,
+            stderr=output,
+            preexec_fn=_interactive_sigint,
+        )
+    try:
+        wait_for_log(lambda: log_path.read_text(errors="replace"), moment, STOP_SECONDS * 3, process)
+        process.send_signal(stop_signal)
+        returncode = process.wait(STOP_SECONDS)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    log = log_path.read_text(errors="replace")
+
+    # Stopped before Sanic served (130, one line), or just after it took over (0, its own line).
+    assert (returncode, STOPPED_WHILE_STARTING in log) in {(130, True), (0, False)}, log
+    assert "Traceback" not in log
+    assert "Server Stopped" in log or log.rstrip().endswith(STOPPED_WHILE_STARTING)
     assert _postmaster(embedded_data_dir / "pgdata") is None, "PostgreSQL was left running"
