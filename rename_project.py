@@ -48,8 +48,11 @@ SKIP_DIRS = {
     "test-artifacts",
     "recordings",
 }
-# Always left as they are: the template's license notice must stay with the code it covers.
-ALWAYS_KEPT = ["LICENSE"]
+# The framework (heavy/README.md): a project takes newer versions of it, so it is never renamed.
+FRAMEWORK_DIR = "heavy"
+# Always left as they are: the template's license notice must stay with the code it covers, and
+# the framework is not the project.
+ALWAYS_KEPT = ["LICENSE", FRAMEWORK_DIR]
 LOCK_FILE = "uv.lock"
 EXIT_REFUSED = 2
 
@@ -234,10 +237,27 @@ def read_text(path: Path) -> str | None:
 def new_text(path: Path, text: str, old: ProjectName, new: ProjectName) -> tuple[str, int]:
     """The file's text under the new name, and how many replacements that took."""
     if path.name == LOCK_FILE:
-        # Only the project's own entry: every other package name in the lock stays as it is.
-        own_entry = re.compile(rf'^name = "{re.escape(old.kebab)}"$', flags=re.MULTILINE)
-        return own_entry.subn(f'name = "{new.kebab}"', text)
+        return renamed_lock(text, old, new)
     return make_replacer(replacement_table(old, new))(text)
+
+
+_LOCK_MEMBERS = re.compile(r"^members = \[\n(?P<lines>(?:    \"[^\"\n]+\",\n)*)\]$", flags=re.MULTILINE)
+
+
+def renamed_lock(text: str, old: ProjectName, new: ProjectName) -> tuple[str, int]:
+    """uv.lock with the project's own entry renamed, and its name among the workspace members
+    (kept in order, as uv writes them); every other package name stays as it is."""
+    own_entry = re.compile(rf'^name = "{re.escape(old.kebab)}"$', flags=re.MULTILINE)
+    text, count = own_entry.subn(f'name = "{new.kebab}"', text)
+
+    def rename_member(match: re.Match[str]) -> str:
+        nonlocal count
+        members = [line.strip().strip('",') for line in match.group("lines").splitlines()]
+        count += members.count(old.kebab)
+        renamed = sorted(new.kebab if member == old.kebab else member for member in members)
+        return "members = [\n" + "".join(f'    "{member}",\n' for member in renamed) + "]"
+
+    return _LOCK_MEMBERS.sub(rename_member, text, count=1), count
 
 
 def make_plan(root: Path, old: ProjectName, new: ProjectName, keep: list[str]) -> Plan:

@@ -19,13 +19,17 @@ ENV UV_COMPILE_BYTECODE=1 \
     UV_PROJECT_ENVIRONMENT=/app/.venv
 WORKDIR /app
 
-# The dependencies alone first: this layer is rebuilt only when the lock changes.
+# The dependencies alone first: this layer is rebuilt only when the lock changes. The framework
+# is a workspace member: uv reads its pyproject.toml to check the lock.
 COPY pyproject.toml uv.lock ./
-RUN uv sync --locked --no-dev --no-install-project
+COPY heavy/pyproject.toml heavy/README.md heavy/LICENSE ./heavy/
+RUN uv sync --locked --no-dev --no-install-workspace
 
-# Then the project, installed editable (its static files are inside the package; the Brython
-# modules are served from brython/; alembic/ is there for `alembic upgrade head`).
+# Then the framework and the project, installed editable (its static files are inside the
+# package; the Brython modules are served from brython/; alembic/ is there for
+# `alembic upgrade head`).
 COPY README.md ./
+COPY heavy ./heavy
 COPY heavy_stack ./heavy_stack
 COPY brython ./brython
 COPY alembic ./alembic

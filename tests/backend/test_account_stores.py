@@ -12,11 +12,11 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 
 import pytest
+from heavy import utc_now
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from heavy_stack.backend.data.model_managers.registry import managers
 from heavy_stack.backend.services.accounts.stores import AccountStores
-from heavy_stack.clock import utc_now
 from heavy_stack.settings import Settings
 from heavy_stack.shared_models.user import UserId
 from heavy_stack.shared_models.user_session import SessionPurpose, UserSession

@@ -99,10 +99,25 @@ def test_nothing_still_says_the_old_name(renamed: Renamed) -> None:
         for spelling in spellings
         if spelling in path.read_text(encoding="utf-8").casefold()
     ]
-    # The template's notice stays with its code. Worked out, not written here: the rename
-    # rewrites this file too, and a renamed project's LICENSE still names the template.
-    kept = tuple(f"{pattern}: " for pattern in rename_project.ALWAYS_KEPT)
+    # The template's notice stays with its code, and the framework keeps its own words. Worked
+    # out, not written here: the rename rewrites this file too, and a renamed project's
+    # LICENSE still names the template.
+    kept = tuple(f"{pattern}{end}" for pattern in rename_project.ALWAYS_KEPT for end in (": ", "/"))
     assert [entry for entry in found if not entry.startswith(kept)] == []
+
+
+def test_the_framework_is_left_byte_identical(renamed: Renamed) -> None:
+    framework = rename_project.FRAMEWORK_DIR
+
+    def files(root: Path) -> dict[str, bytes]:
+        return {
+            path.relative_to(root).as_posix(): path.read_bytes()
+            for path in (root / framework).rglob("*")
+            if path.is_file() and "__pycache__" not in path.parts
+        }
+
+    assert files(renamed.root) == files(PROJECT_ROOT)
+    assert files(PROJECT_ROOT), f"no {framework}/ here"
 
 
 def test_the_license_keeps_the_templates_notice(renamed: Renamed) -> None:

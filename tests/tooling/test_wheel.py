@@ -24,6 +24,9 @@ from heavy_stack_testing.live_server import free_port, live_server
 pytestmark = [pytest.mark.tooling, pytest.mark.browser]
 
 TIMEOUT = 300
+# Wheel file names spell distributions with underscores.
+PRODUCT_DISTRIBUTION = "heavy_stack"
+FRAMEWORK_DISTRIBUTION = "heavy_framework"
 
 
 def _uv() -> str:
@@ -33,25 +36,65 @@ def _uv() -> str:
     return uv
 
 
-@pytest.fixture(scope="module")
-def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The Python of a fresh virtualenv that has the wheel installed (and nothing of the checkout)."""
-    venv = tmp_path_factory.mktemp("installed") / "venv"
+def install_wheels(wheels: list[Path], folder: Path) -> Path:
+    """The Python of a fresh virtualenv in ``folder`` with ``wheels`` installed (and nothing of
+    the checkout); their dependencies come from the package index."""
+    venv = folder / "venv"
     subprocess.run([_uv(), "venv", "--quiet", str(venv)], check=True, timeout=TIMEOUT)
     python = venv / "bin" / "python"
-    install = [_uv(), "pip", "install", "--quiet", "--python", str(python), str(wheel)]
+    install = [_uv(), "pip", "install", "--quiet", "--python", str(python), *map(str, wheels)]
     subprocess.run(install, check=True, timeout=TIMEOUT)
     return python
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The wheels of the workspace, by distribution: the product and the framework it needs."""
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
-        [_uv(), "build", "--wheel", "--out-dir", str(out)], cwd=PROJECT_ROOT, check=True, timeout=TIMEOUT
+        [_uv(), "build", "--wheel", "--all-packages", "--out-dir", str(out)],
+        cwd=PROJECT_ROOT,
+        check=True,
+        timeout=TIMEOUT,
     )
-    [built] = out.glob("*.whl")
-    return built
+    return {path.name.split("-", 1)[0]: path for path in out.glob("*.whl")}
+
+
+@pytest.fixture(scope="module")
+def wheel(wheels: dict[str, Path]) -> Path:
+    """The product's wheel."""
+    return wheels[PRODUCT_DISTRIBUTION]
+
+
+@pytest.fixture(scope="module")
+def installed(wheels: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The product installed with the framework, as the production image installs them."""
+    return install_wheels(list(wheels.values()), tmp_path_factory.mktemp("installed"))
+
+
+def test_the_framework_installed_alone_imports_whole_without_any_product(
+    wheels: dict[str, Path], tmp_path: Path
+) -> None:
+    python = install_wheels([wheels[FRAMEWORK_DISTRIBUTION]], tmp_path)
+    every_module = (
+        "import heavy, importlib, pkgutil, sys\n"
+        "names = [info.name for info in pkgutil.walk_packages(heavy.__path__, 'heavy.')]\n"
+        "for name in names: importlib.import_module(name)\n"
+        "print(len(names), sorted(name for name in sys.modules if name.startswith(('heavy_stack', 'tests'))))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith((ENV_PREFIX, "PYTHONPATH", "VIRTUAL_ENV"))}
+    result = subprocess.run(
+        [str(python), "-c", every_module],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    assert result.returncode == 0, result.stderr
+    count, product_modules = result.stdout.split(" ", 1)
+    assert int(count) >= 1
+    assert product_modules.strip() == "[]"
 
 
 def test_the_wheel_holds_the_bridge_the_brython_package_and_the_static_files(wheel: Path) -> None:

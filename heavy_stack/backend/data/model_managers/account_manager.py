@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from heavy import utc_now
+
 from heavy_stack.backend.data.model_managers.base import BaseManager, TargetT
 from heavy_stack.backend.data.model_managers.user_manager import (
     UserNotFoundError,
@@ -13,7 +15,6 @@ from heavy_stack.backend.data.repositories.password_credential_repository import
 from heavy_stack.backend.data.repositories.user_repository import UserRepository
 from heavy_stack.backend.data.sql_models.password_credential import SQLPasswordCredential
 from heavy_stack.backend.data.sql_models.user import SQLUser
-from heavy_stack.clock import utc_now
 from heavy_stack.shared_models.user import UserId
 
 

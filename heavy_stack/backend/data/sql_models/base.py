@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from heavy import utc_now
 from sqlalchemy import DateTime, MetaData
 from sqlmodel import Field, SQLModel
 from sqlmodel.main import SQLModelMetaclass
-
-from heavy_stack.clock import utc_now
 
 # Named constraints keep migrations reviewable and portable (PostgreSQL and CockroachDB).
 NAMING_CONVENTION = {

@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from heavy import utc_now
+
 from heavy_stack.backend.data.model_managers.registry import managers
 from heavy_stack.backend.data.model_managers.user_manager import (
     checked_email,
@@ -26,7 +28,6 @@ from heavy_stack.backend.services.accounts import passwords
 from heavy_stack.backend.services.accounts.stores import AccountStores
 from heavy_stack.backend.services.accounts.tokens import new_token, token_digest
 from heavy_stack.backend.services.accounts.visitor import SignedInSession, Visitor
-from heavy_stack.clock import utc_now
 from heavy_stack.settings import Settings
 from heavy_stack.shared_models.rate_limit import RateLimitCount
 from heavy_stack.shared_models.user import User

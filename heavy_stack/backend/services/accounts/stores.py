@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
+from heavy import utc_now
+
 from heavy_stack.backend.data.model_managers.rate_limit_counter_manager import RateLimitCounterManager
 from heavy_stack.backend.data.model_managers.registry import managers
 from heavy_stack.backend.data.model_managers.user_session_manager import UserSessionManager
-from heavy_stack.clock import utc_now
 from heavy_stack.settings import Settings
 from heavy_stack.shared_models.rate_limit import RateLimitCount
 from heavy_stack.shared_models.user import UserId

@@ -1,4 +1,4 @@
-"""The one clock of the app: aware UTC datetimes, for every layer (tables, services, stores)."""
+"""The one clock: aware UTC datetimes, for every layer (tables, services, stores)."""
 
 from __future__ import annotations
 
