@@ -487,6 +487,10 @@ exit 1
 """
 
 
+# What `make test` passes to the makes it runs; a shell has none of them.
+SUB_MAKE_VARIABLES = ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")
+
+
 @pytest.mark.parametrize(
     ("docker", "says"),
     [(None, "docker is not installed"), (FAKE_DOCKER_WITHOUT_ENGINE, "no Docker engine answers")],
@@ -501,7 +505,9 @@ def test_make_image_without_docker_is_one_clear_line(tmp_path: Path, docker: str
     if docker is not None:  # a docker command whose engine is not running (as on this machine)
         (bin_dir / "docker").write_text(docker)
         (bin_dir / "docker").chmod(0o755)
-    result = run_tool(PROJECT_ROOT, "make", "image", env={**os.environ, "PATH": str(bin_dir)})
+    # As typed in a shell: not a sub-make of `make test` (which would print its directory).
+    shell = {name: value for name, value in os.environ.items() if name not in SUB_MAKE_VARIABLES}
+    result = run_tool(PROJECT_ROOT, "make", "image", env={**shell, "PATH": str(bin_dir)})
 
     assert result.returncode != 0
     assert result.stdout == ""
