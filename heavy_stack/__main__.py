@@ -6,11 +6,13 @@ import argparse
 import asyncio
 import errno
 import logging
+import os
 import signal
 import socket
 import sys
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from sanic import Sanic
 from sanic.worker.loader import AppLoader
@@ -81,6 +83,39 @@ def _as_ctrl_c(_signum: int, frame: FrameType | None) -> None:
         signal.default_int_handler(signal.SIGINT, frame)
 
 
+class _HeldStop:
+    """Ctrl+C or SIGTERM while Sanic starts in this process, kept until it can stop cleanly.
+
+    Before Sanic sets its own signal handlers, a stop would interrupt its start-up in the
+    middle (an error and a traceback in the log). Held here, it is sent again once the server
+    has started, to Sanic's handlers: the server stops as after any Ctrl+C.
+    """
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self._delivery: asyncio.Task[None] | None = None  # kept: the loop holds tasks weakly
+
+    def hold(self) -> None:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, self._note)
+
+    def _note(self, signum: int, _frame: FrameType | None) -> None:
+        self.signum = signum
+
+    def deliver(self, app: Sanic[Any, Any]) -> None:
+        """``after_server_start`` listener: Sanic's handlers are set by then."""
+        if self.signum is not None:
+            self._delivery = asyncio.create_task(self._send_once_serving(app, self.signum))
+
+    @staticmethod
+    async def _send_once_serving(app: Sanic[Any, Any], signum: int) -> None:
+        # Not from the listener itself: Sanic 25.12 loses a stop that comes while its
+        # after_server_start listeners run. It serves right after them.
+        while not app.state.is_running:  # noqa: ASYNC110 (Sanic sets a flag; it has no event for it)
+            await asyncio.sleep(0.01)
+        os.kill(os.getpid(), signum)
+
+
 def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser, settings: Settings) -> None:
     """Check the port, prepare the embedded database, then serve until stopped."""
     try:
@@ -103,7 +138,12 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser, settings: 
     if args.hot_reload:
         _start_hot_reload()
     loader = AppLoader(factory=create_app)
+    if single_process:
+        held = _HeldStop()
+        held.hold()  # until Sanic sets its own handlers
     app = loader.load()
+    if single_process:
+        app.after_server_start(held.deliver)
     app.prepare(
         host=settings.host,
         port=settings.port,

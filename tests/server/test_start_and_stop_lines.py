@@ -53,9 +53,14 @@ def test_each_start_line_once_and_a_quiet_stop(
     assert _postmaster(embedded_data_dir / "pgdata") is None, "PostgreSQL was left running"
 
 
-# Log lines of the start-up before Sanic serves, while the embedded database is started and
-# migrated (a new data folder: its databases are created).
-STARTING = ["Created database heavy_stack", "Embedded PostgreSQL ready"]
+# Log lines of the start-up before Sanic serves: the embedded database started and migrated (a
+# new data folder: its databases are created), then Sanic starting (before its signal handlers).
+STARTING = [
+    "Created database heavy_stack",
+    "Embedded PostgreSQL ready",
+    "Database migrated",
+    "Starting worker",
+]
 STOPPED_WHILE_STARTING = "Stopped while starting."
 
 
