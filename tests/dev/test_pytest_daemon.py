@@ -271,3 +271,49 @@ def test_a_stop_at_any_moment_is_one_line_and_leaves_nothing_behind(
     assert [path.name for path in temp_dir.iterdir() if path.name != SHARED_LOCK_FILE] == []
     assert processes_using(temp_dir) == []  # its PostgreSQL stopped too
     assert not running.address_file.exists()
+
+
+SLOW_TEST = Path("tests/test_daemon_slow_probe.py")
+SLOW_TEST_SOURCE = "import time\n\n\ndef test_takes_a_while() -> None:\n    time.sleep(120)\n"
+
+
+def test_a_stop_during_a_run_ends_the_run_then_the_daemon(project: Path, temp_dir: Path) -> None:
+    (project / SLOW_TEST).write_text(SLOW_TEST_SOURCE)
+    env = copy_env(project, TMPDIR=str(temp_dir))
+    log_path, client_path = temp_dir.parent / f"{temp_dir.name}.log", temp_dir.parent / f"{temp_dir.name}.out"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "heavy_stack_dev.pytest_daemon"],
+            cwd=project,
+            env=env,
+            stdout=log,
+            stderr=log,
+        )
+    running = Daemon(process, project, log_path)
+    try:
+        running.wait_for_log("Pytest daemon ready", timeout=START_TIMEOUT)
+        with client_path.open("wb") as out:
+            client = subprocess.Popen(
+                [sys.executable, "-m", "heavy_stack_dev.pytest_daemon_client", "-v", str(SLOW_TEST)],
+                cwd=project,
+                env=env,
+                stdout=out,
+                stderr=out,
+            )
+        wait_for_log(
+            lambda: client_path.read_text(errors="replace"), "test_takes_a_while", LOG_TIMEOUT, client
+        )
+        process.send_signal(signal.SIGINT)
+        client_code, returncode = client.wait(30), process.wait(30)
+    finally:
+        running.stop()
+        log_text, client_text = running.log(), client_path.read_text(errors="replace")
+        log_path.unlink(missing_ok=True)
+        client_path.unlink(missing_ok=True)
+        (project / SLOW_TEST).unlink()  # the other tests' daemons would collect it
+
+    assert client_code == int(pytest.ExitCode.INTERRUPTED), client_text  # told, not left hanging
+    assert returncode == 0, log_text
+    assert log_text.count("Pytest daemon stopped") == 1, log_text
+    assert "Traceback" not in log_text
+    assert [path.name for path in temp_dir.iterdir() if path.name != SHARED_LOCK_FILE] == []
