@@ -17,10 +17,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from heavy.stream.layout_mirror import ElementNotFoundError
+from heavy.stream.recording import RecordedConnection, busiest_connection, load_recording
 from picows import WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
 
-from heavy_stack.stream.layout_mirror import ElementNotFoundError
-from heavy_stack.stream.recording import RecordedConnection, busiest_connection, load_recording
 from heavy_stack_testing.page_driver import STREAM_PATH
 from heavy_stack_testing.replay import ReplayedPage
 

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
+from heavy.data.db_connection import Database
 from sqlalchemy import text
 
-from heavy_stack.backend.data.db_connection import Database
 from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
 from heavy_stack.backend.data.repositories.note_embedding_repository import NoteEmbeddingRepository
 from heavy_stack.backend.data.vector_models.note_embedding import EMBEDDING_DIMENSION

@@ -349,7 +349,7 @@ class $Model(HeavyModel, table=True):
 MUNGERS = """\
 from __future__ import annotations
 
-from $package.backend.data.model_mungers.base import ModelMunger
+from heavy import ModelMunger
 from $package.backend.data.sql_models.$module import $Model
 from $package.shared_models.$module import $Entity
 
@@ -366,7 +366,7 @@ from collections.abc import Sequence
 
 from sqlmodel import col, select
 
-from $package.backend.data.repositories.base import SQLRepositoryBase
+from heavy import SQLRepositoryBase
 from $package.backend.data.sql_models.$module import $Model
 from $package.shared_models.$module import $PkType
 
@@ -384,7 +384,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from $package.backend.data.model_managers.base import BaseManager, NotFoundError, TargetT
+from heavy import BaseManager, NotFoundError, TargetT
 from $package.backend.data.repositories.${module}_repository import ${Entity}Repository
 from $package.backend.data.sql_models.$module import $Model
 from $package.shared_models.$module import $PkType

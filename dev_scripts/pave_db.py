@@ -15,9 +15,9 @@ import asyncio
 import sys
 from collections.abc import Callable
 
+from heavy.data.db_connection import create_engine, is_unavailable
 from sqlalchemy.engine import make_url
 
-from heavy_stack.backend.data.db_connection import create_engine, is_unavailable
 from heavy_stack.backend.data.embedded_postgres import EmbeddedDatabaseError, EmbeddedPostgres
 from heavy_stack.backend.data.pave import (
     DatabaseInUseError,

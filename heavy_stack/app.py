@@ -6,19 +6,22 @@ import asyncio
 import logging
 from pathlib import Path
 
+from heavy import (
+    DB_TIMEOUT_SECONDS,
+    Database,
+    StreamRecorder,
+    hold_stops_until_workers_started,
+    is_unavailable,
+    tune_garbage_collector,
+)
 from reactpy.backend.sanic import Options, configure
 from sanic import Request, Sanic
 from sanic.response import BaseHTTPResponse
 
 from heavy_stack import reactpy_patches
 from heavy_stack.backend.data import migrations
-from heavy_stack.backend.data.db_connection import (
-    DB_TIMEOUT_SECONDS,
-    SERVER_APPLICATION_NAME,
-    Database,
-    is_unavailable,
-)
 from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
+from heavy_stack.backend.data.pave import SERVER_APPLICATION_NAME
 from heavy_stack.backend.services.accounts.stores import AccountStores
 from heavy_stack.backend.services.background import run_every
 from heavy_stack.backend.services.container import AppServices
@@ -26,18 +29,15 @@ from heavy_stack.backend.services.embeddings import shutdown_embedding_worker
 from heavy_stack.backend.web.accounts import SIGN_IN_COMPLETE_PATH, SIGN_OUT_COMPLETE_PATH, install_accounts
 from heavy_stack.backend.web.app_state import AppState, HeavyApp
 from heavy_stack.backend.web.cookies import AccountCookies
-from heavy_stack.backend.web.garbage_collection import tune_garbage_collector
 from heavy_stack.backend.web.health import livez, readyz
 from heavy_stack.backend.web.http_defaults import install_http_defaults
 from heavy_stack.backend.web.logs import configure_logging, install_log_scopes
 from heavy_stack.backend.web.security import install_security_defaults
-from heavy_stack.backend.web.worker_manager import hold_stops_until_workers_started
 from heavy_stack.frontend.app_root import ServerRoot
 from heavy_stack.frontend.brython_assets import register_brython_routes
 from heavy_stack.frontend.hooks import finish_abandoned_work
 from heavy_stack.frontend.page_html import install_pages
 from heavy_stack.settings import Settings
-from heavy_stack.stream.recorder import StreamRecorder
 
 logger = logging.getLogger(__name__)
 

@@ -101,7 +101,7 @@ class Settings(BaseSettings):
     allowed_hosts: Annotated[list[str], NoDecode] = []
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
     db_pool_size: int = Field(default=10, ge=1)
-    # Record every websocket message to this file (see heavy_stack/stream/recorder.py).
+    # Record every websocket message to this file (see heavy/src/heavy/stream/recorder.py).
     recording_path: Path | None = None
     log_level: str = "INFO"
     # "json": one JSON object per line (for log collectors); "text" for people. Unset: json in

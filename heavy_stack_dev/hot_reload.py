@@ -119,7 +119,7 @@ def watch_loaded_modules(folders: Sequence[Path]) -> None:
 
 def _make_objects_findable(_path: str, _codefile: object = None) -> None:
     # jurigged finds the functions to patch with gc.get_referrers, which does not see objects
-    # the server froze at start-up (heavy_stack/backend/web/garbage_collection.py).
+    # the server froze at start-up (heavy/src/heavy/web/garbage_collection.py).
     gc.unfreeze()
 
 

@@ -26,8 +26,9 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from heavy.data.db_connection import async_url
+
 from heavy_stack.backend.data import migrations
-from heavy_stack.backend.data.db_connection import async_url
 from heavy_stack.backend.data.embedded_postgres import (
     APP_DATABASE,
     VECTOR_DATABASE,

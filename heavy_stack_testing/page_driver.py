@@ -20,6 +20,7 @@ from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import websockets
+from heavy.stream.layout_mirror import Element, LayoutMirror
 from reactpy.backend.types import Connection, Location
 from reactpy.core.hooks import ConnectionContext
 from reactpy.core.layout import Layout
@@ -30,7 +31,6 @@ from websockets.asyncio.client import ClientConnection
 from heavy_stack.frontend.brython_executors import CALL_PREFIX
 from heavy_stack.frontend.types import Component
 from heavy_stack.reactpy_patches import task_local_hooks
-from heavy_stack.stream.layout_mirror import Element, LayoutMirror
 
 STREAM_PATH = "/_reactpy/stream"
 HISTORY_EVENT = "onHistoryChangeCallback"

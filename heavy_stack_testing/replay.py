@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from heavy.stream.layout_mirror import ElementNotFoundError, LayoutMirror
+from heavy.stream.recording import MESSAGE_ROLES, RecordedEvent, RecordedVisit
 from reactpy_bridge import RESULT_BUTTON_ID
 
 from heavy_stack.settings import PROJECT_ROOT
-from heavy_stack.stream.layout_mirror import ElementNotFoundError, LayoutMirror
-from heavy_stack.stream.recording import MESSAGE_ROLES, RecordedEvent, RecordedVisit
 from heavy_stack_testing.cookie_browser import NAVIGATE_FUNCTION
 from heavy_stack_testing.page_driver import brython_calls_in
 

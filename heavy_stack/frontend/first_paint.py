@@ -23,13 +23,13 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from heavy import LayoutMirror
 from reactpy.backend.types import Connection, Location
 from reactpy.core.hooks import ConnectionContext
 from reactpy.core.layout import Layout
 from reactpy.core.types import ComponentType, LayoutEventMessage
 
 from heavy_stack.frontend.hooks import rendering_first_paint
-from heavy_stack.stream.layout_mirror import LayoutMirror
 
 FIRST_PAINT_ID = "heavy-first-paint"
 HISTORY_CALLBACK = "onHistoryChangeCallback"

@@ -20,10 +20,9 @@ from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
+from heavy import Database, SessionMaker, set_scope_user
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from heavy_stack import log_scope
-from heavy_stack.backend.data.db_connection import Database, SessionMaker
 from heavy_stack.backend.data.model_managers.registry import Managers
 from heavy_stack.backend.services.accounts.service import AccountService
 from heavy_stack.backend.services.accounts.visitor import Visitor
@@ -150,7 +149,7 @@ class HeavyContext:
     def set_visitor(self, visitor: Visitor) -> None:
         """Replace the connection's visitor (e.g. signed out); the page re-renders with it."""
         self._replace_visitor(visitor)
-        log_scope.set_user(visitor.user.id if visitor.user is not None else None)
+        set_scope_user(visitor.user.id if visitor.user is not None else None)
 
     def after_commit(self, job: AfterCommit) -> None:
         """Run ``job`` once this call's transaction has committed (not if it rolls back).
@@ -190,7 +189,7 @@ async def open_heavy_context(
             checked = await services.accounts.refresh(visitor)
             if checked != visitor and not updates.abandoned:
                 replace(checked)  # at once: a session that ended is over, whatever happens next
-            log_scope.set_user(checked.user.id if checked.user is not None else None)
+            set_scope_user(checked.user.id if checked.user is not None else None)
             with updates.collecting():
                 yield HeavyContext(session, services, checked, replace, jobs, updates)
     except BaseException:

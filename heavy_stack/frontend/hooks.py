@@ -34,6 +34,7 @@ from contextvars import ContextVar
 from types import EllipsisType, TracebackType
 from typing import Any, TypeVar, cast, overload
 
+from heavy import CommitFailedError, is_unavailable
 from reactpy import use_context, use_ref
 from reactpy import use_effect as _reactpy_use_effect  # noqa: TID251 - the one wrapped use
 from reactpy import use_state as _reactpy_use_state  # noqa: TID251 - the one wrapped use
@@ -42,7 +43,6 @@ from reactpy.core.events import EventHandler
 from reactpy.core.events import event as _reactpy_event  # noqa: TID251 - the one wrapped use
 from reactpy.types import Context, State
 
-from heavy_stack.backend.data.db_connection import CommitFailedError, is_unavailable
 from heavy_stack.backend.services.container import AppServices
 from heavy_stack.frontend.contexts import (
     AppServicesContext,

@@ -116,14 +116,14 @@ PATCHES: tuple[Patch, ...] = (
         "_single_incoming_loop.",
     ),
     Patch(
-        module="heavy_stack.stream.guard",
+        module="heavy.stream.guard",
         replaces=("reactpy.backend.sanic.serve_layout",),
         why="Checks every incoming frame (a malformed one closes only its own connection, with a "
         "close code) and shows every message to the stream taps (the stream recorder).",
         still_needed_if="always: the app's own checks and recording live here.",
     ),
     Patch(
-        module="heavy_stack.stream.guard",
+        module="heavy.stream.guard",
         replaces=("sanic.server.websockets.impl.WebsocketImplProtocol.process_events",),
         why="Sanic decodes text frames in a task of its own; invalid UTF-8 raised there and hung "
         "the connection. The wrapper closes it with 1007 instead.",
@@ -158,6 +158,8 @@ PATCHES: tuple[Patch, ...] = (
 def install() -> None:
     """Apply the runtime patches (idempotent); warn if ReactPy is not the version they fit."""
     # Imported here: each module patches on install(), never on import.
+    from heavy.stream import guard
+
     from heavy_stack.reactpy_patches import (
         cheap_ids,
         event_tasks,
@@ -167,7 +169,6 @@ def install() -> None:
         shared_contexts,
         task_local_hooks,
     )
-    from heavy_stack.stream import guard
 
     _warn_on_another_version()
     task_local_hooks.install()

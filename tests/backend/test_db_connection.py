@@ -2,9 +2,8 @@ from __future__ import annotations
 
 import asyncpg
 import pytest
+from heavy.data.db_connection import Database, async_url, is_unavailable
 from sqlalchemy import text
-
-from heavy_stack.backend.data.db_connection import Database, async_url, is_unavailable
 
 from tests.backend.test_unit_of_work import plain_url
 

@@ -17,6 +17,9 @@ from typing import Any
 
 import asyncpg
 import pytest
+from heavy.data.db_connection import Database, is_unavailable
+from heavy.data.key_read import KeyRead
+from heavy.data.repository import SQLRepositoryBase
 from sqlalchemy import (
     ARRAY,
     BigInteger,
@@ -38,9 +41,6 @@ from sqlalchemy.orm import ORMExecuteState
 from sqlmodel import Field, SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from heavy_stack.backend.data.db_connection import Database, is_unavailable
-from heavy_stack.backend.data.repositories.base import SQLRepositoryBase
-from heavy_stack.backend.data.repositories.key_read import KeyRead
 from heavy_stack.backend.data.sql_models.base import HeavyModel
 from heavy_stack.backend.data.vector_models.base import VectorModel
 

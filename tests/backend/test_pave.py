@@ -8,11 +8,16 @@ import time
 from pathlib import Path
 
 import pytest
+from heavy.data.db_connection import Database, create_engine
 from sqlalchemy import text
 
-from heavy_stack.backend.data.db_connection import SERVER_APPLICATION_NAME, Database, create_engine
 from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
-from heavy_stack.backend.data.pave import NotLocalDatabaseError, is_local_database, pave
+from heavy_stack.backend.data.pave import (
+    SERVER_APPLICATION_NAME,
+    NotLocalDatabaseError,
+    is_local_database,
+    pave,
+)
 from heavy_stack.settings import ENV_PREFIX, PROJECT_ROOT
 from heavy_stack_testing.live_server import LiveServer, live_server
 

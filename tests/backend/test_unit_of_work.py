@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 
 import asyncpg
 import pytest
+from heavy.data.db_connection import CommitFailedError, Database
 from sqlalchemy import Column, Integer, MetaData, Table, UniqueConstraint, event, func, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import col, select
 
-from heavy_stack.backend.data.db_connection import CommitFailedError, Database
 from heavy_stack.backend.data.model_managers.registry import managers
 from heavy_stack.backend.data.sql_models.user import SQLUser
 from heavy_stack.shared_models.user import User

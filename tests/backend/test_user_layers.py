@@ -6,14 +6,14 @@ import asyncio
 import uuid
 
 import pytest
+from heavy.data.db_connection import Database
+from heavy.data.munger import ModelMunger
+from heavy.data.repository import NoDatabaseSessionError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from heavy_stack.backend.data.db_connection import Database
 from heavy_stack.backend.data.model_managers.user_manager import DEMO_USER_EMAIL, UserManager
-from heavy_stack.backend.data.model_mungers.base import ModelMunger
 from heavy_stack.backend.data.model_mungers.user_mungers import SQLUserMunger, UserMunger
-from heavy_stack.backend.data.repositories.base import NoDatabaseSessionError
 from heavy_stack.backend.data.repositories.user_repository import UserRepository
 from heavy_stack.backend.data.sql_models.user import SQLUser
 from heavy_stack.shared_models.user import User, UserId

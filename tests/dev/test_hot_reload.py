@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from heavy.data.db_connection import Database
 
-from heavy_stack.backend.data.db_connection import Database
 from heavy_stack_testing.live_server import LiveServer, live_server
 from heavy_stack_testing.page_driver import WebSocketPage
 

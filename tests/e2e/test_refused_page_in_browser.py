@@ -12,9 +12,9 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from heavy.data.db_connection import Database
 from playwright.async_api import Browser, Page, WebSocket, async_playwright, expect
 
-from heavy_stack.backend.data.db_connection import Database
 from heavy_stack.backend.web.security.origin import ORIGINS_SETTING
 from heavy_stack_testing.browser import CHROMIUM_ARGS, NoChromiumError, chromium_executable
 from heavy_stack_testing.live_server import LiveServer, free_port, live_server

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from heavy.data.db_connection import Database, create_engine, create_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from heavy_stack.backend.data.db_connection import Database, create_engine, create_sessionmaker
 from heavy_stack.backend.services.accounts.service import (
     EMAIL_UNAVAILABLE,
     NO_BROWSER_COOKIE,

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from heavy.data.db_connection import Database, db_session
 from reactpy import component, html
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from heavy_stack.backend.data.db_connection import Database, db_session
 from heavy_stack.backend.data.model_managers.user_manager import UserManager
 from heavy_stack.backend.data.model_mungers.user_mungers import UserMunger
 from heavy_stack.backend.services.container import AppServices

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
+from heavy.data.db_connection import Database
 from sqlalchemy import text
 
-from heavy_stack.backend.data.db_connection import Database
 from heavy_stack.backend.data.model_managers.note_manager import NoteManager
 from heavy_stack.backend.data.model_managers.user_manager import UserManager
 from heavy_stack.backend.data.model_mungers.note_mungers import NoteMunger

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from heavy_stack.stream.layout_mirror import LayoutMirror
+from heavy.stream.layout_mirror import LayoutMirror
+
 from heavy_stack_testing.fixtures.pages import OpenPage
 
 

@@ -13,13 +13,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from heavy.stream.layout_mirror import LayoutMirror
 from reactpy import component, create_context, html, use_context, use_effect, use_state  # noqa: TID251 - ReactPy's layouts compared
 from reactpy.core.layout import Layout
 from reactpy.core.types import ComponentType
 
 from heavy_stack.frontend.types import Component
 from heavy_stack.reactpy_patches import install, lean_layout, shared_contexts
-from heavy_stack.stream.layout_mirror import LayoutMirror
 
 Theme = create_context("plain")
 

@@ -12,10 +12,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from heavy.data.db_connection import create_engine, create_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from heavy_stack.backend.data.db_connection import create_engine, create_sessionmaker
 from heavy_stack.backend.data.model_managers.note_manager import NoteManager
 from heavy_stack.backend.data.model_mungers.note_mungers import NoteMunger, NoteVersionMunger
 from heavy_stack.backend.data.vector_models import NoteEmbedding

@@ -48,10 +48,16 @@ def test_the_patches_were_written_for_the_installed_reactpy() -> None:
 
 def test_every_module_that_patches_reactpy_is_listed() -> None:
     listed = {patch.module for patch in PATCHES}
+    # Where each package's modules are found: the product's at the top, the framework's in heavy/src.
+    roots = {
+        "heavy_stack": PROJECT_ROOT,
+        "heavy_stack_dev": PROJECT_ROOT,
+        "heavy": PROJECT_ROOT / "heavy" / "src",
+    }
     patching = {
-        ".".join(path.relative_to(PROJECT_ROOT).with_suffix("").parts)
-        for package in ("heavy_stack", "heavy_stack_dev")
-        for path in (PROJECT_ROOT / package).rglob("*.py")
+        ".".join(path.relative_to(root).with_suffix("").parts)
+        for package, root in roots.items()
+        for path in (root / package).rglob("*.py")
         if PATCHING.search(path.read_text())
     }
     assert patching, "the pattern finds nothing: it no longer matches how patches are written"

@@ -43,16 +43,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import gevent
-from locust import User, constant, events, task
-from locust.env import Environment
-from locust.exception import StopUser
-from locust.stats import RequestStats
-from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import ClientConnection, connect
-
-from heavy_stack.backend.web.accounts import SIGN_IN_COMPLETE_PATH
-from heavy_stack.stream.layout_mirror import ElementNotFoundError
-from heavy_stack.stream.recording import (
+from heavy.stream.layout_mirror import ElementNotFoundError
+from heavy.stream.recording import (
     EMAIL_FILL,
     NEW_ACCOUNT_FILL,
     HandOff,
@@ -62,6 +54,14 @@ from heavy_stack.stream.recording import (
     RecordingError,
     load_recording,
 )
+from locust import User, constant, events, task
+from locust.env import Environment
+from locust.exception import StopUser
+from locust.stats import RequestStats
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
+
+from heavy_stack.backend.web.accounts import SIGN_IN_COMPLETE_PATH
 from heavy_stack_testing.cookie_browser import CookieBrowser
 from heavy_stack_testing.page_driver import HISTORY_EVENT, STREAM_PATH
 from heavy_stack_testing.replay import (

@@ -8,12 +8,12 @@ from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 import pytest
+from heavy.data.db_connection import Database
+from heavy.stream.recording import busiest_connection, load_recording
 
 from heavy_stack.backend.data import migrations
-from heavy_stack.backend.data.db_connection import Database
 from heavy_stack.backend.data.model_managers.user_manager import DEMO_USER_EMAIL, UserManager
 from heavy_stack.backend.data.model_mungers.user_mungers import UserMunger
-from heavy_stack.stream.recording import busiest_connection, load_recording
 from heavy_stack_testing.fixtures.scratch import make_scratch_database
 from heavy_stack_testing.live_server import LiveServer, live_server
 from heavy_stack_testing.page_driver import WebSocketPage

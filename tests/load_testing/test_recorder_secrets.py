@@ -7,12 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from heavy.stream.layout_mirror import LayoutMirror
+from heavy.stream.recorder import REDACTED, StreamRecorder
+from heavy.stream.recording import RecordedEvent, load_recording
 from sanic.compat import Header
 from sanic.request import Request
-
-from heavy_stack.stream.layout_mirror import LayoutMirror
-from heavy_stack.stream.recorder import REDACTED, StreamRecorder
-from heavy_stack.stream.recording import RecordedEvent, load_recording
 
 BINDING, SESSION = "binding-cookie-value-123", "session-cookie-value-456"
 TICKET = "Zq9_ticket-value-789"

@@ -11,14 +11,14 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from heavy.data.db_connection import Database
+from heavy.stream.recorder import REDACTED
+from heavy.stream.recording import RecordedVisit, Recording, load_recording
 from playwright.async_api import BrowserContext, async_playwright, expect
 from sqlalchemy import text
 
-from heavy_stack.backend.data.db_connection import Database
 from heavy_stack.backend.services.accounts.service import WRONG_CREDENTIALS
 from heavy_stack.backend.web.accounts import SIGN_IN_COMPLETE_PATH
-from heavy_stack.stream.recorder import REDACTED
-from heavy_stack.stream.recording import RecordedVisit, Recording, load_recording
 from heavy_stack_testing.browser import launch_chromium
 from heavy_stack_testing.live_server import free_port
 from heavy_stack_testing.replay import DEMO_RECORDING, ReplayResult, run_replay

@@ -16,8 +16,8 @@ from collections.abc import Iterator, Mapping
 
 import pytest
 import websockets
+from heavy.data.db_connection import Database
 
-from heavy_stack.backend.data.db_connection import Database
 from heavy_stack.backend.web.security.origin import (
     ORIGINS_SETTING,
     STREAM_CHECK_PATH,

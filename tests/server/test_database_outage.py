@@ -21,8 +21,8 @@ from pathlib import Path
 
 import psutil
 import pytest
+from heavy.data.db_connection import Database
 
-from heavy_stack.backend.data.db_connection import Database
 from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
 from heavy_stack.backend.data.pave import pave
 from heavy_stack.frontend.hooks import UNAVAILABLE

@@ -15,10 +15,10 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from heavy.data.db_connection import Database
 from sqlalchemy import func, text
 from sqlmodel import col, select
 
-from heavy_stack.backend.data.db_connection import Database
 from heavy_stack.backend.data.model_managers.registry import managers
 from heavy_stack.backend.data.pave import pave
 from heavy_stack.backend.data.sql_models.note import SQLNote

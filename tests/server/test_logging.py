@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from heavy.data.db_connection import Database
 
-from heavy_stack.backend.data.db_connection import Database
 from heavy_stack.backend.web.cookies import AccountCookies
 from heavy_stack.settings import Settings
 from heavy_stack_testing.cookie_browser import CookieBrowser, wait_for_navigation

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 import websockets
+from heavy.data.db_connection import Database
+from heavy.stream.guard import decode_event
 from websockets.frames import CloseCode
 
-from heavy_stack.backend.data.db_connection import Database
-from heavy_stack.stream.guard import decode_event
 from heavy_stack_testing.live_server import LiveServer, live_server
 from heavy_stack_testing.page_driver import STREAM_PATH, WebSocketPage
 

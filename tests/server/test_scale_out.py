@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 import psutil
 import pytest
 import websockets
+from heavy.data.db_connection import Database
 from sqlmodel import col, select
 
-from heavy_stack.backend.data.db_connection import Database
 from heavy_stack.backend.data.sql_models.note import SQLNote
 from heavy_stack.frontend.brython_assets import RUNTIME_URL
 from heavy_stack_testing.cluster import Cluster, cluster, instance_settings, redis_server

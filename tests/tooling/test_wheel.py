@@ -13,9 +13,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from heavy.data.db_connection import Database
 from playwright.async_api import async_playwright, expect
 
-from heavy_stack.backend.data.db_connection import Database
 from heavy_stack.settings import ENV_PREFIX, PROJECT_ROOT
 from heavy_stack_testing.browser import launch_chromium
 from heavy_stack_testing.fixtures.browser import TIMEZONE

@@ -1,13 +1,71 @@
 """heavy: the framework under a product made from The Heavy Stack template.
 
-A product imports what it needs from the modules named here; ``heavy`` itself imports nothing
-of any product (see ``heavy/README.md``).
+A product imports from here, and only from here: the names below are the public API (the
+modules behind them may move between releases; ``CHANGELOG.md`` says when a name changes).
+``heavy`` imports nothing of any product (see ``heavy/README.md``).
+
+- Data: ``Database`` (engines, pools, units of work), ``SQLRepositoryBase`` /
+  ``VectorRepositoryBase`` (the only code that touches a session), ``BaseManager`` (business
+  logic around one repository), ``ModelMunger`` / ``IdentityMunger`` (rows to shared models).
+- The live stream: ``StreamTap`` (sees every message of a connection), ``StreamRecorder`` (a tap
+  that records visits for load tests), ``LayoutMirror`` (a client's copy of a page's layout).
+- Serving: ``hold_stops_until_workers_started`` (Sanic's worker manager stops cleanly),
+  ``tune_garbage_collector``, the log scope of each connection (``start_scope``,
+  ``set_scope_user``).
 """
 
 from __future__ import annotations
 
 from heavy.clock import utc_now
+from heavy.data.db_connection import (
+    DB_TIMEOUT_SECONDS,
+    CommitFailedError,
+    Database,
+    SessionMaker,
+    async_url,
+    db_session,
+    is_unavailable,
+    vector_db_session,
+)
+from heavy.data.manager import BaseManager, NotFoundError, TargetT
+from heavy.data.munger import IdentityMunger, ModelMunger
+from heavy.data.repository import NoDatabaseSessionError, SQLRepositoryBase, VectorRepositoryBase
+from heavy.log_scope import LogScope, current_scope, in_scope, set_scope_user, start_scope
+from heavy.stream.guard import StreamTap
+from heavy.stream.layout_mirror import LayoutMirror
+from heavy.stream.recorder import StreamRecorder
+from heavy.web.garbage_collection import tune_garbage_collector
+from heavy.web.worker_manager import hold_stops_until_workers_started
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "utc_now"]
+__all__ = [
+    "DB_TIMEOUT_SECONDS",
+    "BaseManager",
+    "CommitFailedError",
+    "Database",
+    "IdentityMunger",
+    "LayoutMirror",
+    "LogScope",
+    "ModelMunger",
+    "NoDatabaseSessionError",
+    "NotFoundError",
+    "SQLRepositoryBase",
+    "SessionMaker",
+    "StreamRecorder",
+    "StreamTap",
+    "TargetT",
+    "VectorRepositoryBase",
+    "__version__",
+    "async_url",
+    "current_scope",
+    "db_session",
+    "hold_stops_until_workers_started",
+    "in_scope",
+    "is_unavailable",
+    "set_scope_user",
+    "start_scope",
+    "tune_garbage_collector",
+    "utc_now",
+    "vector_db_session",
+]

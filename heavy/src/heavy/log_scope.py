@@ -37,7 +37,7 @@ def current_scope() -> LogScope | None:
     return _scope.get()
 
 
-def set_user(user_id: object | None) -> None:
+def set_scope_user(user_id: object | None) -> None:
     """The signed-in user of the current connection (None: signed out); no-op outside one."""
     scope = _scope.get()
     if scope is not None:

@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import asyncpg
+from heavy import async_url
 from sqlalchemy.engine import make_url
 
-from heavy_stack.backend.data.db_connection import async_url
 from heavy_stack.settings import ENV_PREFIX, StartupError
 
 if TYPE_CHECKING:

@@ -22,6 +22,7 @@ from alembic.config import Config
 from alembic.operations.ops import MigrationScript
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from heavy import async_url
 from sqlalchemy import MetaData, text
 from sqlalchemy import inspect as sqlalchemy_inspect
 from sqlalchemy.engine import Connection, make_url
@@ -29,7 +30,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 from sqlmodel.sql.sqltypes import AutoString
 
-from heavy_stack.backend.data.db_connection import async_url
 from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres, database_url
 
 # Importing the package (not just the base) registers every table on the metadata.

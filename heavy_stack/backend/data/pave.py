@@ -9,9 +9,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from heavy_stack.backend.data import migrations
-from heavy_stack.backend.data.db_connection import SERVER_APPLICATION_NAME
 from heavy_stack.backend.data.sql_models import HeavyModel
 from heavy_stack.backend.data.vector_models import VectorModel
+
+# What the app's server calls its connections (``application_name``, in pg_stat_activity): how
+# ``make pave-db`` tells that a running server uses a database.
+SERVER_APPLICATION_NAME = "heavy_stack"
 
 LOCAL_HOST_NAMES = {"localhost", ""}
 

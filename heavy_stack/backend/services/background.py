@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from heavy_stack.backend.data.db_connection import is_unavailable
+from heavy import is_unavailable
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from heavy_stack.backend.data.db_connection import Database
+from heavy import Database
+
 from heavy_stack.backend.data.model_managers.registry import Managers, managers
 from heavy_stack.backend.services.accounts.service import AccountService
 from heavy_stack.backend.services.accounts.stores import AccountStores

@@ -18,10 +18,10 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from heavy import Database
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from heavy_stack.backend.data.db_connection import Database
 from heavy_stack.backend.data.model_managers.note_embedding_manager import note_text
 from heavy_stack.backend.data.model_managers.registry import managers
 from heavy_stack.backend.data.vector_models import VectorModel

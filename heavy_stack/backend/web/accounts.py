@@ -21,11 +21,10 @@ import logging
 from typing import Any
 from urllib.parse import urlencode
 
+from heavy import is_unavailable, set_scope_user
 from sanic import HTTPResponse, Request, Sanic, redirect
 from sanic.response import BaseHTTPResponse
 
-from heavy_stack import log_scope
-from heavy_stack.backend.data.db_connection import is_unavailable
 from heavy_stack.backend.services.accounts.tokens import new_token
 from heavy_stack.backend.services.accounts.visitor import Visitor
 from heavy_stack.backend.web.app_state import app_state
@@ -102,7 +101,7 @@ async def visitor_of(request: Request) -> Visitor:
             else:
                 logger.exception("Could not look up a session; the connection continues signed out")
                 visitor = visitor.signed_out()
-    log_scope.set_user(visitor.user.id if visitor.user is not None else None)
+    set_scope_user(visitor.user.id if visitor.user is not None else None)
     return visitor
 
 

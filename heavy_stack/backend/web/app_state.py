@@ -11,13 +11,13 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
+from heavy import StreamTap
 from sanic import Request, Sanic
 from sanic.config import Config
 
 from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
 from heavy_stack.backend.services.container import AppServices
 from heavy_stack.settings import Settings
-from heavy_stack.stream.guard import StreamTap
 
 
 class NotStartedError(RuntimeError):
@@ -29,7 +29,7 @@ class AppState:
     """What one server process keeps: its settings, and what its start-up listeners opened."""
 
     settings: Settings
-    # Shown every websocket message (the stream recorder is one; see stream/guard.py).
+    # Shown every websocket message (the stream recorder is one; see heavy/src/heavy/stream/guard.py).
     stream_taps: list[StreamTap] = field(default_factory=list)
     # Opened by the start-up listener, closed by the shut-down listener.
     opened_services: AppServices | None = None

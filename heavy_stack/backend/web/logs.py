@@ -3,7 +3,7 @@
 Every line logged while a request or a websocket connection is being served names it:
 ``connection_id`` (one per websocket connection; Sanic's request id for plain HTTP) and, once
 the connection's visitor is signed in, ``user_id``. Code keeps calling
-``logging.getLogger(__name__)``: the ids come from ``heavy_stack/log_scope.py``, a context
+``logging.getLogger(__name__)``: the ids come from ``heavy/src/heavy/log_scope.py``, a context
 variable set here when the request arrives and inherited by the tasks the connection starts
 (ReactPy runs each event handler and effect in one).
 
@@ -29,11 +29,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import structlog
+from heavy import LogScope, current_scope, in_scope, start_scope
 from sanic import Request, Sanic
 from sanic.server.protocols.websocket_protocol import WebSocketProtocol
 from structlog.typing import EventDict, Processor, WrappedLogger
 
-from heavy_stack.log_scope import LogScope, current_scope, in_scope, start_scope
 from heavy_stack.settings import LogFormat, Settings
 
 # The app's loggers, and the development tools' (hot reload) when they run in this process.

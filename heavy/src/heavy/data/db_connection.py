@@ -44,10 +44,6 @@ vector_db_session: ContextVar[AsyncSession] = ContextVar("vector_db_session")
 
 SessionMaker = async_sessionmaker[AsyncSession]
 
-# What the app's server calls its connections (``application_name``, in pg_stat_activity): how
-# ``make pave-db`` tells that a running server uses a database (backend/data/pave.py).
-SERVER_APPLICATION_NAME = "heavy_stack"
-
 # The longest a handler waits on the database before telling the user it is unavailable:
 # for a connection, for a free pooled connection, and for each statement.
 DB_TIMEOUT_SECONDS = 2.0
@@ -167,7 +163,7 @@ def create_sessionmaker(engine: AsyncEngine) -> SessionMaker:
 
 
 # The execution option that marks the connections of ``begin_on_first_write`` engines.
-BEGIN_ON_FIRST_WRITE = "heavy_stack_begin_on_first_write"
+BEGIN_ON_FIRST_WRITE = "heavy_begin_on_first_write"
 
 
 def begin_on_first_write(engine: AsyncEngine) -> AsyncEngine:
@@ -336,7 +332,7 @@ class Database:
         application_name: str | None = None,
     ) -> Database:
         """Create engines (connections open lazily, on first use), their connections named
-        ``application_name`` (the server's: ``SERVER_APPLICATION_NAME``)."""
+        ``application_name`` (how the product's tools tell its server's connections apart)."""
         engine = create_engine(
             sql_url, pool_size=pool_size, timeout=timeout, application_name=application_name
         )

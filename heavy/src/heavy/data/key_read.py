@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 import asyncpg
+from heavy.data.db_connection import is_unavailable, lose_connection, runs_reads_alone
 from sqlalchemy import Column, bindparam, inspect, select
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -43,11 +44,9 @@ from sqlmodel import select as orm_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from heavy_stack.backend.data.db_connection import is_unavailable, lose_connection, runs_reads_alone
-
 ModelT = TypeVar("ModelT", bound=SQLModel)
 
-_KEY = "heavy_stack_key"
+_KEY = "heavy_key"
 
 # Relationship loading that happens after the row is read, lazily or never: the row alone is
 # what the ORM loads too.

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
-from heavy_stack.backend.data.generics import generic_argument
-from heavy_stack.backend.data.model_mungers.base import ModelMunger
-from heavy_stack.backend.data.repositories.base import SQLRepositoryBase
+from heavy.data.generics import generic_argument
+from heavy.data.munger import ModelMunger
+from heavy.data.repository import SQLRepositoryBase
 
 TargetT = TypeVar("TargetT")
 RepositoryT = TypeVar("RepositoryT", bound=SQLRepositoryBase[Any, Any])

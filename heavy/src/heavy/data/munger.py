@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from typing import Any, ClassVar, Generic, TypeVar
 
-from heavy_stack.backend.data.generics import generic_argument
+from heavy.data.generics import generic_argument
 
 TargetT = TypeVar("TargetT")
 SourceT = TypeVar("SourceT")

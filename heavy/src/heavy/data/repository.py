@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
+from heavy.data.db_connection import db_session, vector_db_session
+from heavy.data.generics import generic_argument
+from heavy.data.key_read import KeyRead
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-
-from heavy_stack.backend.data.db_connection import db_session, vector_db_session
-from heavy_stack.backend.data.generics import generic_argument
-from heavy_stack.backend.data.repositories.key_read import KeyRead
 
 ModelT = TypeVar("ModelT", bound=SQLModel)
 IdT = TypeVar("IdT")
@@ -36,7 +35,7 @@ class NoVectorDatabaseSessionError(RuntimeError):
         super().__init__(
             "No vector database session is set (the vector_db_session context variable is empty). "
             "Open one with `async with database.vector_transaction():` around the calls that use "
-            "the vector database (see heavy_stack/backend/services/note_search.py)."
+            "the vector database."
         )
 
 

@@ -23,6 +23,7 @@ from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any, Protocol
 
 import reactpy.backend.sanic
+from heavy import log_scope
 from reactpy.core.serve import RecvCoroutine, SendCoroutine, Stop, serve_layout
 from reactpy.core.types import LayoutEventMessage, LayoutType, LayoutUpdateMessage
 from sanic import Request
@@ -30,8 +31,6 @@ from sanic.exceptions import WebsocketClosed
 from sanic.server.websockets.impl import WebsocketImplProtocol
 from websockets.exceptions import ConnectionClosed
 from websockets.frames import CloseCode
-
-from heavy_stack import log_scope
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +74,7 @@ async def serve_guarded_layout(
     layout: LayoutType[LayoutUpdateMessage, LayoutEventMessage], send: SendCoroutine, recv: RecvCoroutine
 ) -> None:
     """``serve_layout`` with incoming frames checked and all messages shown to the taps."""
-    # Its log lines' id (heavy_stack/log_scope.py): a recording and the logs name it alike.
+    # Its log lines' id (heavy/src/heavy/log_scope.py): a recording and the logs name it alike.
     scope = log_scope.current_scope() or log_scope.start_scope(secrets.token_hex(6))
     connection_id = scope.connection_id
     request = Request.get_current()

@@ -1,4 +1,4 @@
-"""Record the visits a server serves, for replay (reading them back: ``stream/recording.py``).
+"""Record the visits a server serves, for replay (reading them back: ``heavy/src/heavy/stream/recording.py``).
 
 Every websocket message is written as ``[kind, connection_id, timestamp, payload]``: ``"send"``
 for what the server sent, ``"recv"`` for what it received (Unix seconds; the ReactPy message).
@@ -34,14 +34,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from heavy.stream.layout_mirror import Element, LayoutMirror
+from heavy.stream.recording import EMAIL_FILL, HTTP, OPEN, RECV, REPLAY_KEY, SEND
 from sanic import Request
-
-from heavy_stack.stream.layout_mirror import Element, LayoutMirror
-from heavy_stack.stream.recording import EMAIL_FILL, HTTP, OPEN, RECV, REPLAY_KEY, SEND
 
 logger = logging.getLogger(__name__)
 
-# What the stream taps hand over (the recorder is one: see stream/guard.py).
+# What the stream taps hand over (the recorder is one: see heavy/src/heavy/stream/guard.py).
 Message = Mapping[str, Any]
 REDACTED = "REDACTED"
 # URL parameters that carry a secret (the sign-in hand-off's ticket).

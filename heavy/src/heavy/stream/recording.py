@@ -1,4 +1,4 @@
-"""Read a recording back as visits a replay can drive (the recorder is ``stream/recorder.py``).
+"""Read a recording back as visits a replay can drive (the recorder is ``heavy/src/heavy/stream/recorder.py``).
 
 A recording is a JSON list of ``[kind, connection_id, timestamp, payload]`` records:
 
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from heavy_stack.stream.layout_mirror import Element, ElementNotFoundError, LayoutMirror
+from heavy.stream.layout_mirror import Element, ElementNotFoundError, LayoutMirror
 
 OPEN, SEND, RECV, HTTP = "open", "send", "recv", "http"
 KINDS = (OPEN, SEND, RECV, HTTP)

@@ -1,7 +1,6 @@
 """Make Ctrl+C / SIGTERM stop Sanic's worker manager even before it has seen the workers start.
 
-``sanic heavy_stack.app:create_app --factory`` (and ``python -m heavy_stack`` with several
-workers) serve under Sanic's ``WorkerManager``: a main process that first waits until every
+``sanic my_app.app:create_app --factory`` (and an app started with several workers) serve under Sanic's ``WorkerManager``: a main process that first waits until every
 worker has acknowledged its start-up (``wait_for_ack``), then watches them. Sanic 25.12's
 shutdown handler does not end that first wait: it marks the workers TERMINATED (so they can no
 longer count as acknowledged) and posts the "stop" message, which ``wait_for_ack`` reads, posts

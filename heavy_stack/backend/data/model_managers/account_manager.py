@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from heavy import utc_now
+from heavy import BaseManager, TargetT, utc_now
 
-from heavy_stack.backend.data.model_managers.base import BaseManager, TargetT
 from heavy_stack.backend.data.model_managers.user_manager import (
     UserNotFoundError,
     checked_email,

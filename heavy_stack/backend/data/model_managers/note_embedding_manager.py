@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from heavy_stack.backend.data.model_managers.base import BaseManager, TargetT
+from heavy import BaseManager, TargetT
+
 from heavy_stack.backend.data.model_managers.note_manager import IDS_PER_STATEMENT
 from heavy_stack.backend.data.repositories.note_embedding_repository import NoteEmbeddingRepository
 from heavy_stack.backend.data.vector_models.note_embedding import NoteEmbedding

@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from heavy import utc_now
+from heavy import BaseManager, NotFoundError, TargetT, utc_now
 
-from heavy_stack.backend.data.model_managers.base import BaseManager, NotFoundError, TargetT
 from heavy_stack.backend.data.repositories.note_repository import NoteRepository
 from heavy_stack.backend.data.sql_models.note import SQLNote
 from heavy_stack.shared_models.note import BODY_MAX_LENGTH, TITLE_MAX_LENGTH, NoteId, NoteVersion

@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from heavy import utc_now
+from heavy import BaseManager, TargetT, utc_now
 
-from heavy_stack.backend.data.model_managers.base import BaseManager, TargetT
 from heavy_stack.backend.data.repositories.rate_limit_counter_repository import RateLimitCounterRepository
 
 

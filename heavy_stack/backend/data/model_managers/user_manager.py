@@ -3,8 +3,8 @@ from __future__ import annotations
 import hashlib
 
 from email_validator import EmailNotValidError, validate_email
+from heavy import BaseManager, NotFoundError, TargetT
 
-from heavy_stack.backend.data.model_managers.base import BaseManager, NotFoundError, TargetT
 from heavy_stack.backend.data.repositories.user_repository import UserRepository
 from heavy_stack.backend.data.sql_models.user import DISPLAY_NAME_MAX_LENGTH, SQLUser
 from heavy_stack.shared_models.user import UserId

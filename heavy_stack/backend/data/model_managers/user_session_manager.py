@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from heavy import utc_now
+from heavy import BaseManager, TargetT, utc_now
 
-from heavy_stack.backend.data.model_managers.base import BaseManager, TargetT
 from heavy_stack.backend.data.repositories.user_session_repository import UserSessionRepository
 from heavy_stack.backend.data.sql_models.user_session import SQLUserSession
 from heavy_stack.shared_models.user import UserId

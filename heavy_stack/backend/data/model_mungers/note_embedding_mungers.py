@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from heavy_stack.backend.data.model_mungers.base import IdentityMunger
+from heavy import IdentityMunger
+
 from heavy_stack.backend.data.vector_models.note_embedding import NoteEmbedding
 
 

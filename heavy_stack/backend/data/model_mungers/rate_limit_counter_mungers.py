@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from heavy_stack.backend.data.model_mungers.base import ModelMunger
+from heavy import ModelMunger
+
 from heavy_stack.backend.data.sql_models.rate_limit_counter import SQLRateLimitCounter
 from heavy_stack.shared_models.rate_limit import RateLimitCount
 

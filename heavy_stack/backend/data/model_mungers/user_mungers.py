@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from heavy_stack.backend.data.model_mungers.base import IdentityMunger, ModelMunger
+from heavy import IdentityMunger, ModelMunger
+
 from heavy_stack.backend.data.sql_models.user import SQLUser
 from heavy_stack.shared_models.user import User
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from heavy_stack.backend.data.model_mungers.base import ModelMunger
+from heavy import ModelMunger
+
 from heavy_stack.backend.data.sql_models.user_session import SQLUserSession
 from heavy_stack.shared_models.user_session import SessionPurpose, UserSession
 

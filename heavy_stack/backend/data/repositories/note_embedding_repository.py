@@ -3,10 +3,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from heavy import VectorRepositoryBase
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, delete, select
 
-from heavy_stack.backend.data.repositories.base import VectorRepositoryBase
 from heavy_stack.backend.data.vector_models.note_embedding import NoteEmbedding
 from heavy_stack.shared_models.note import NoteId
 from heavy_stack.shared_models.user import UserId

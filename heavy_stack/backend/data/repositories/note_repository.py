@@ -3,9 +3,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from heavy import SQLRepositoryBase
 from sqlmodel import col, select, update
 
-from heavy_stack.backend.data.repositories.base import SQLRepositoryBase
 from heavy_stack.backend.data.sql_models.note import SQLNote
 from heavy_stack.shared_models.note import NoteId
 from heavy_stack.shared_models.user import UserId

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from heavy_stack.backend.data.repositories.base import SQLRepositoryBase
+from heavy import SQLRepositoryBase
+
 from heavy_stack.backend.data.sql_models.password_credential import SQLPasswordCredential
 from heavy_stack.shared_models.user import UserId
 

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from heavy import SQLRepositoryBase
 from sqlalchemy import case, delete
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col
 
-from heavy_stack.backend.data.repositories.base import SQLRepositoryBase
 from heavy_stack.backend.data.sql_models.rate_limit_counter import SQLRateLimitCounter
 
 

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
+from heavy import SQLRepositoryBase
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 
-from heavy_stack.backend.data.repositories.base import SQLRepositoryBase
 from heavy_stack.backend.data.sql_models.user import SQLUser
 from heavy_stack.shared_models.user import UserId
 

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from heavy import SQLRepositoryBase
 from sqlalchemy import delete
 from sqlmodel import col, select
 
-from heavy_stack.backend.data.repositories.base import SQLRepositoryBase
 from heavy_stack.backend.data.sql_models.user_session import SQLUserSession
 from heavy_stack.shared_models.user import UserId
 

@@ -1,0 +1,1 @@
+"""The live stream: the guard around each websocket connection, its taps, and recordings."""
