@@ -34,7 +34,7 @@ from contextvars import ContextVar
 from types import EllipsisType, TracebackType
 from typing import Any, TypeVar, cast, overload
 
-from heavy import CommitFailedError, is_unavailable
+from heavy import CommitFailedError, callable_name, is_async_callable, is_unavailable
 from reactpy import use_context, use_ref
 from reactpy import use_effect as _reactpy_use_effect  # noqa: TID251 - the one wrapped use
 from reactpy import use_state as _reactpy_use_state  # noqa: TID251 - the one wrapped use
@@ -149,7 +149,7 @@ def heavy_use_effect(
     if dependencies is ...:
         dependencies = _closure_values(function)
     caller = _Caller.here(function)
-    if asyncio.iscoroutinefunction(function):
+    if is_async_callable(function):
         async_function = cast(AsyncEffect, function)
         run = _Transaction(
             caller,
@@ -181,7 +181,7 @@ def heavy_event(
 ) -> EventHandler:
     """An event handler, like ReactPy's ``event``; async handlers get a ``HeavyContext``."""
     caller = _Caller.here(function)
-    if asyncio.iscoroutinefunction(function):
+    if is_async_callable(function):
         run = _Transaction(
             caller,
             _use_services(caller),
@@ -311,7 +311,7 @@ class _Caller:
     def here(cls, function: Callable[..., Any]) -> _Caller:
         component = current_hook().component
         name = getattr(component, "type", type(component)).__qualname__
-        return cls(name, getattr(function, "__qualname__", repr(function)))
+        return cls(name, callable_name(function))
 
     def __enter__(self) -> None:
         return None

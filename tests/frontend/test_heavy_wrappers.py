@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from heavy import callable_name, is_async_callable
 from heavy.data.db_connection import Database, db_session
 from reactpy import component, html
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -204,3 +206,83 @@ def test_raw_reactpy_hooks_are_a_lint_error_naming_the_heavy_version(tmp_path: P
     assert result.stdout.count("TID251") == 3
     assert "heavy_use_effect" in result.stdout
     assert "heavy_event" in result.stdout
+
+
+class AsyncCallable:
+    async def __call__(self, context: HeavyContext, _event: dict[str, Any]) -> None:
+        seen.setdefault("sessions", []).append(context.db_session)
+
+
+class Handlers:
+    async def method(self, context: HeavyContext, _event: dict[str, Any]) -> None:
+        seen.setdefault("sessions", []).append(context.db_session)
+
+    def sync_method(self, _event: dict[str, Any]) -> None:
+        seen.setdefault("sync", []).append("method")
+
+
+async def async_with_label(label: str, context: HeavyContext, _event: dict[str, Any]) -> None:
+    seen.setdefault("sessions", []).append(context.db_session)
+    seen.setdefault("labels", []).append(label)
+
+
+def sync_with_label(label: str, _event: dict[str, Any]) -> None:
+    seen.setdefault("sync", []).append(label)
+
+
+ASYNC_KINDS = {
+    "function": async_with_label,
+    "bound method": Handlers().method,
+    "callable object": AsyncCallable(),
+    "partial": functools.partial(async_with_label, "partial"),
+    "partial of a partial": functools.partial(functools.partial(async_with_label), "twice"),
+    "partial of a callable object": functools.partial(AsyncCallable()),
+}
+SYNC_KINDS = {
+    "function": sync_with_label,
+    "bound method": Handlers().sync_method,
+    "partial": functools.partial(sync_with_label, "partial"),
+    "lambda": lambda _event: None,
+    "class": Handlers,
+    "builtin": print,
+}
+
+
+@pytest.mark.parametrize("handler", ASYNC_KINDS.values(), ids=ASYNC_KINDS.keys())
+def test_every_kind_of_async_callable_is_async(handler: Callable[..., Any]) -> None:
+    assert is_async_callable(handler)
+
+
+@pytest.mark.parametrize("handler", SYNC_KINDS.values(), ids=SYNC_KINDS.keys())
+def test_sync_callables_are_not(handler: Callable[..., Any]) -> None:
+    assert not is_async_callable(handler)
+
+
+def test_a_partial_is_named_after_its_function() -> None:
+    assert callable_name(functools.partial(async_with_label, "x")) == "async_with_label"
+    assert callable_name(AsyncCallable()) == "AsyncCallable"
+
+
+@component
+def HandlersOfEveryKind() -> Component:
+    kinds: list[Callable[..., Awaitable[None]]] = [
+        Handlers().method,
+        AsyncCallable(),
+        functools.partial(async_with_label, "partial"),
+        functools.partial(AsyncCallable()),
+    ]
+    return html.div(
+        *(
+            html.button({"id": f"kind-{index}", "onClick": heavy_event(kind)})
+            for index, kind in enumerate(kinds)
+        )
+    )
+
+
+async def test_async_handlers_of_every_kind_get_a_context_with_a_session(services: AppServices) -> None:
+    async with InProcessPage.open(served(HandlersOfEveryKind(), services), router=False) as page:
+        for index in range(4):
+            await page.click(f"kind-{index}")
+        await eventually(lambda: len(seen.get("sessions", [])) == 4)
+    assert all(isinstance(session, AsyncSession) for session in seen["sessions"])
+    assert seen["labels"] == ["partial"]

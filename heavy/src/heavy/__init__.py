@@ -9,6 +9,7 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
   logic around one repository), ``ModelMunger`` / ``IdentityMunger`` (rows to shared models).
 - The live stream: ``StreamTap`` (sees every message of a connection), ``StreamRecorder`` (a tap
   that records visits for load tests), ``LayoutMirror`` (a client's copy of a page's layout).
+- Handlers: ``is_async_callable`` (what the hooks run in a unit of work), ``callable_name``.
 - Serving: ``hold_stops_until_workers_started`` (Sanic's worker manager stops cleanly),
   ``tune_garbage_collector``, the log scope of each connection (``start_scope``,
   ``set_scope_user``).
@@ -16,6 +17,7 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
 
 from __future__ import annotations
 
+from heavy.callables import callable_name, is_async_callable
 from heavy.clock import utc_now
 from heavy.data.db_connection import (
     DB_TIMEOUT_SECONDS,
@@ -58,10 +60,12 @@ __all__ = [
     "VectorRepositoryBase",
     "__version__",
     "async_url",
+    "callable_name",
     "current_scope",
     "db_session",
     "hold_stops_until_workers_started",
     "in_scope",
+    "is_async_callable",
     "is_unavailable",
     "set_scope_user",
     "start_scope",
