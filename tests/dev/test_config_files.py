@@ -11,6 +11,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -174,12 +175,17 @@ def tasks_by_label() -> dict[str, dict[str, Any]]:
 
 
 def programs_a_python_only_machine_lacks(lines: list[list[str]]) -> list[str]:
-    """The first word of each line that is neither make nor a program of .venv/bin."""
+    """The first word of each line that is neither make nor a program of .venv/bin.
+
+    The programs of .venv/bin are looked for beside the Python running the suite: `make install`
+    makes that virtualenv (a copy of the project tested on this one's has no .venv of its own).
+    """
+    installed = Path(sys.executable).parent
     return [
         line[0]
         for line in lines
         if line[0] not in PYTHON_ONLY_PROGRAMS
-        and not (line[0].startswith(VENV_BIN) and (PROJECT_ROOT / line[0]).is_file())
+        and not (line[0].startswith(VENV_BIN) and (installed / line[0].removeprefix(VENV_BIN)).is_file())
     ]
 
 
