@@ -60,28 +60,15 @@ async def test_pave_empties_the_tables(database: Database) -> None:
         assert (await connection.execute(text("SELECT count(*) FROM users"))).scalar() == 0
 
 
-def _run_pave_script(env_overrides: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **env_overrides}
-    return subprocess.run(
-        [sys.executable, "dev_scripts/pave_db.py", "--yes"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
-def test_pave_script_paves_the_configured_database(scratch_url: str) -> None:
+def test_pave_script_paves_the_configured_database(scratch_url: str, tmp_path: Path) -> None:
     # A database of its own: the suite's may be in use by its session's server, which pave refuses.
-    result = _run_pave_script({"HEAVY_STACK_SQL_DB_URL": scratch_url})
+    result = pave_script({"SQL_DB_URL": scratch_url}, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "all tables dropped and recreated" in result.stdout
 
 
-def test_pave_script_refuses_a_remote_database() -> None:
-    result = _run_pave_script({"HEAVY_STACK_SQL_DB_URL": "postgresql://u:secret@db.example.com/prod"})
+def test_pave_script_refuses_a_remote_database(tmp_path: Path) -> None:
+    result = pave_script({"SQL_DB_URL": "postgresql://u:secret@db.example.com/prod"}, tmp_path)
     assert result.returncode == 2
     assert "not on this machine" in result.stderr
     assert "secret" not in result.stderr

@@ -51,6 +51,19 @@ class Daemon:
     root: Path
     log_path: Path
 
+    @classmethod
+    def start(cls, root: Path, env: dict[str, str], log_path: Path, *args: str) -> Daemon:
+        """``python -m heavy_stack_dev.pytest_daemon ARGS`` in ``root``, its output in ``log_path``."""
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "heavy_stack_dev.pytest_daemon", *args],
+                cwd=root,
+                env=env,
+                stdout=log,
+                stderr=log,
+            )
+        return cls(process, root, log_path)
+
     @property
     def address_file(self) -> Path:
         return self.root / ".data" / "pytest-daemon.json"
@@ -98,16 +111,7 @@ def client_env(project: Path, daemon_database: str, database_urls: tuple[str, st
 
 @pytest.fixture(scope="module")
 def daemon(project: Path, client_env: dict[str, str]) -> Iterator[Daemon]:
-    log_path = project.parent / "daemon.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "heavy_stack_dev.pytest_daemon", "--poll", "0.2"],
-            cwd=project,
-            env=client_env,
-            stdout=log,
-            stderr=log,
-        )
-    running = Daemon(process, project, log_path)
+    running = Daemon.start(project, client_env, project.parent / "daemon.log", "--poll", "0.2")
     try:
         running.wait_for_log("Pytest daemon ready", timeout=START_TIMEOUT)
         yield running
@@ -246,15 +250,8 @@ def test_a_stop_at_any_moment_is_one_line_and_leaves_nothing_behind(
     # No test database URL: the daemon starts an embedded PostgreSQL in a temporary folder.
     env = copy_env(project, TMPDIR=str(temp_dir))
     log_path = temp_dir.parent / f"{temp_dir.name}.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "heavy_stack_dev.pytest_daemon"],
-            cwd=project,
-            env=env,
-            stdout=log,
-            stderr=log,
-        )
-    running = Daemon(process, project, log_path)
+    running = Daemon.start(project, env, log_path)
+    process = running.process
     try:
         running.wait_for_log(MOMENTS[moment], timeout=START_TIMEOUT)
         process.send_signal(stop_signal)
@@ -281,15 +278,8 @@ def test_a_stop_during_a_run_ends_the_run_then_the_daemon(project: Path, temp_di
     (project / SLOW_TEST).write_text(SLOW_TEST_SOURCE)
     env = copy_env(project, TMPDIR=str(temp_dir))
     log_path, client_path = temp_dir.parent / f"{temp_dir.name}.log", temp_dir.parent / f"{temp_dir.name}.out"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "heavy_stack_dev.pytest_daemon"],
-            cwd=project,
-            env=env,
-            stdout=log,
-            stderr=log,
-        )
-    running = Daemon(process, project, log_path)
+    running = Daemon.start(project, env, log_path)
+    process = running.process
     try:
         running.wait_for_log("Pytest daemon ready", timeout=START_TIMEOUT)
         with client_path.open("wb") as out:
