@@ -123,3 +123,18 @@ async def test_a_draft_survives_a_session_that_ended_in_another_tab(browser_page
     await page.reload()  # sent and cleared: the draft is not typed in again
     await expect(page.locator("#note-list")).to_contain_text("Half-written")
     await expect(page.locator("#new-note-title")).to_have_value("")
+
+
+async def test_a_title_of_one_long_word_wraps_inside_the_page(browser_page: BrowserPage) -> None:
+    page = browser_page.page
+    await page.set_viewport_size({"width": 390, "height": 800})  # a phone
+    await page.goto(browser_page.base_url + "/sign-up")
+    await sign_up_on_this_page(page, "Di")
+    await page.click("#to-notes")
+    title = "https://example.com/" + "x" * 180  # a pasted URL: no space to break at
+    await fill_and_submit(page, {"#new-note-title": title, "#new-note-body": "a link"}, "#new-note-submit")
+    await expect(page.locator("#note-list")).to_contain_text(title)
+    overflow = await page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow == 0
