@@ -6,8 +6,11 @@ import asyncio
 import base64
 import uuid
 
+import ada_url
 import pytest
 from argon2 import PasswordHasher
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sanic.response import HTTPResponse
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -75,8 +78,10 @@ async def test_a_ticket_is_single_use_and_tied_to_its_browser(db_session: AsyncS
     visitor = Visitor("192.0.2.1", BINDING)
     result = await service.sign_up(visitor, email, "Ada", PASSWORD)
     assert result.ticket is not None
-    assert await service.complete_sign_in(result.ticket, "another browser") is None
-    # Presented once in the wrong browser, it is spent: the right one cannot use it after.
+    # Tried in other browsers (or with none), it is refused and stays unused for its own.
+    for other in ("another browser", None, ""):
+        assert await service.complete_sign_in(result.ticket, other) is None
+    assert await service.complete_sign_in(result.ticket, BINDING) is not None
     assert await service.complete_sign_in(result.ticket, BINDING) is None
 
     again = await service.sign_in(visitor, email, PASSWORD)
@@ -122,6 +127,54 @@ def test_production_cookies_are_secure_and_host_only() -> None:
 )
 def test_next_paths_stay_on_the_site(asked: str | None, safe: str) -> None:
     assert safe_next_path(asked) == safe
+
+
+@pytest.mark.parametrize(
+    ("asked", "safe"),
+    [
+        ("/..//evil.example", "/"),
+        ("/.//evil.example", "/"),
+        ("/%2e%2E//evil.example", "/"),
+        ("/a/..//evil.example", "/"),
+        ("/%E2%80%A8x", "/"),  # a line separator, percent-encoded
+        ("/\u2028x", "/"),
+        ("/\u202eevil", "/"),  # a bidi override
+        ("/\x85x", "/"),  # C1
+        ("/%00", "/"),
+        ("/notes/./1/../2?next=//x#..", "/notes/2?next=//x#.."),
+        ("/notes/..", "/"),
+        ("/notes/%2e", "/notes/"),
+        ("/caf%C3%A9", "/caf%C3%A9"),
+        ("/%FF", "/%FF"),
+    ],
+)
+def test_next_paths_are_resolved_as_a_browser_does(asked: str, safe: str) -> None:
+    assert safe_next_path(asked) == safe
+
+
+SITE = "http://site.example/sign-in/"
+# What next= paths are made of: the pieces a browser treats specially, and plain text.
+PATH_PIECES = st.lists(
+    st.sampled_from(["/", "//", ".", "..", "%2e", "%2E", "\\", "?", "#", "%", "%2F", "%E2%80%A8", "%00"])
+    | st.text(min_size=1, max_size=4),
+    max_size=12,
+).map("".join)
+
+
+@given(tail=PATH_PIECES)
+@settings(max_examples=600, deadline=None, derandomize=True)
+def test_next_paths_stay_on_the_site_for_a_browser(tail: str) -> None:
+    """Checked against ada, the URL standard's parser (Node's): where a browser goes with it."""
+    asked = "/" + tail
+    safe = safe_next_path(asked)
+    assert safe.startswith("/")
+    assert not safe.startswith("//")
+    resolved = ada_url.URL(ada_url.join_url(SITE, safe))
+    assert resolved.host == "site.example"
+    assert resolved.pathname.startswith("/")
+    assert not resolved.pathname.startswith("//")
+    if safe != "/":  # kept: it leads where the asked path leads
+        assert ada_url.join_url(SITE, safe) == ada_url.join_url(SITE, asked)
 
 
 @pytest.mark.parametrize(

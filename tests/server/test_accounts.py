@@ -109,6 +109,10 @@ async def test_a_sign_in_link_opened_in_another_browser_signs_nobody_in(server: 
     assert "expired=1" in response.headers["Location"]
     assert victim.cookie(SESSION_COOKIE) is None
     assert session_cookie_set_by(CookieBrowser(server.base_url), link) is False  # nor one without cookies
+    # Those tries did not spend the link: the browser that signed in is still signed in by it.
+    response = attacker.get(link)
+    assert (response.status, response.headers["Location"]) == (303, "/")
+    assert await signed_in_name(attacker) == "Signed in as Ada"
 
 
 def session_cookie_set_by(browser: CookieBrowser, link: str) -> bool:

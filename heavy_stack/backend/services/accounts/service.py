@@ -114,13 +114,19 @@ class AccountService:
         """Trade a hand-off ticket for a session token; None if it is not valid here and now.
 
         The ticket works once, within ``HANDOFF_LIFETIME``, and only in the browser that
-        signed in (its binding cookie): a ticket sent to someone else signs nobody in.
+        signed in (its binding cookie): a ticket sent to someone else signs nobody in, and
+        their try leaves it unused, so whoever saw the link cannot spend it to lock its own
+        browser out. It is read first and taken only by its own browser (``take`` is atomic:
+        of two tries at once from that browser, one wins).
         """
-        handoff = await self.stores.sessions.take(self._digest(ticket))
+        digest = self._digest(ticket)
+        handoff = await self.stores.sessions.get(digest)
         if handoff is None or handoff.purpose is not SessionPurpose.HANDOFF:
             return None
         if browser_binding is None or handoff.browser_digest != self._digest(browser_binding):
             logger.warning("A sign-in link was opened in another browser than the one that signed in")
+            return None
+        if await self.stores.sessions.take(digest) is None:  # spent meanwhile by its own browser
             return None
         token = new_token()
         expires_at = utc_now() + timedelta(hours=self.settings.session_lifetime_hours)
