@@ -12,6 +12,7 @@ from heavy import (
     StreamRecorder,
     hold_stops_until_workers_started,
     is_unavailable,
+    refuse_unparsable_urls,
     tune_garbage_collector,
 )
 from reactpy.backend.sanic import Options, configure
@@ -64,6 +65,7 @@ def create_app(*, settings: Settings | None = None, name: str = APP_NAME) -> Hea
     app.config.ACCESS_LOG = settings.logs_access()
     app.config.KEEP_ALIVE_TIMEOUT = 15
     install_security_defaults(app, settings)
+    refuse_unparsable_urls(app)
     app.static("/static", STATIC_DIR, name="static")
     app.add_route(livez, "/livez", name="livez")
     app.add_route(readyz, "/readyz", name="readyz")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import http.client
 import os
+import socket
 from importlib.metadata import version
 from urllib.parse import urlsplit
 
@@ -121,3 +122,19 @@ def _handshake_status(server: LiveServer, host: str, origin: str | None) -> int:
         return connection.getresponse().status
     finally:
         connection.close()
+
+
+@pytest.mark.parametrize("path", [b"/\x00", b"/notes\x00", b"/\x01x", b"/a\x7fb", b"/%\x00"])
+def test_a_request_line_sanic_cannot_parse_gets_400_and_no_traceback(server: LiveServer, path: bytes) -> None:
+    address = urlsplit(server.base_url)
+    log_before = len(server.log())
+    with socket.create_connection((address.hostname or "", address.port or 80), timeout=10) as connection:
+        connection.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: " + address.netloc.encode() + b"\r\n\r\n")
+        answer = connection.recv(65536)
+    status_line, _, body = answer.partition(b"\r\n\r\n")
+    assert status_line.startswith(b"HTTP/1.1 400 Bad Request"), answer[:300]
+    assert b"Bad Request" in body
+    assert request(server, "GET", "/")[0] == 200  # the server serves on
+    new_lines = server.log()[log_before:]
+    assert "Traceback" not in new_lines
+    assert " ERROR " not in new_lines

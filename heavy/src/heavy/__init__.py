@@ -10,7 +10,8 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
 - The live stream: ``StreamTap`` (sees every message of a connection), ``StreamRecorder`` (a tap
   that records visits for load tests), ``LayoutMirror`` (a client's copy of a page's layout).
 - Handlers: ``is_async_callable`` (what the hooks run in a unit of work), ``callable_name``.
-- Serving: ``hold_stops_until_workers_started`` (Sanic's worker manager stops cleanly),
+- Serving: ``refuse_unparsable_urls`` (a NUL byte in the request line gets a 400, not a
+  dropped connection), ``hold_stops_until_workers_started`` (Sanic's worker manager stops cleanly),
   ``tune_garbage_collector``, the log scope of each connection (``start_scope``,
   ``set_scope_user``).
 """
@@ -37,6 +38,7 @@ from heavy.stream.guard import StreamTap
 from heavy.stream.layout_mirror import LayoutMirror
 from heavy.stream.recorder import StreamRecorder
 from heavy.web.garbage_collection import tune_garbage_collector
+from heavy.web.requests import HeavyRequest, refuse_unparsable_urls
 from heavy.web.worker_manager import hold_stops_until_workers_started
 
 __version__ = "0.1.0"
@@ -46,6 +48,7 @@ __all__ = [
     "BaseManager",
     "CommitFailedError",
     "Database",
+    "HeavyRequest",
     "IdentityMunger",
     "LayoutMirror",
     "LogScope",
@@ -67,6 +70,7 @@ __all__ = [
     "in_scope",
     "is_async_callable",
     "is_unavailable",
+    "refuse_unparsable_urls",
     "set_scope_user",
     "start_scope",
     "tune_garbage_collector",
