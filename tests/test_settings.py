@@ -4,7 +4,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from heavy import DatabaseNames, HeavySettings
 from pydantic import ValidationError
+from pydantic_settings import SettingsConfigDict
 
 from heavy_stack.settings import (
     DEFAULT_SECRET_KEY,
@@ -154,3 +156,30 @@ def test_a_blank_value_in_the_environment_leaves_the_env_files_value(
     (tmp_path / ".env").write_text(f"{ENV_PREFIX}PORT=9001\n")
     clean_env.setenv(f"{ENV_PREFIX}PORT", "")
     assert load_settings().port == 9001
+
+
+class RenamedSettings(HeavySettings):
+    """What a renamed copy's settings are: the framework's fields under another prefix."""
+
+    model_config = SettingsConfigDict(env_prefix="MY_APP_")
+    greeting: str = "hello"
+
+
+def test_a_product_with_another_prefix_reads_and_names_its_own_variables(
+    clean_env: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    clean_env.chdir(tmp_path)
+    clean_env.setenv("MY_APP_PORT", "8123")
+    clean_env.setenv("MY_APP_GREETING", "hi")
+    clean_env.setenv(f"{ENV_PREFIX}PORT", "9000")  # another project's: not read
+    (tmp_path / ".env").write_text("MY_APP_GRETING=typo\n")
+    settings = RenamedSettings.load()
+    assert (settings.port, settings.greeting) == (8123, "hi")
+    assert RenamedSettings.unknown_variable_warnings() == [
+        "MY_APP_GRETING (in .env) is not a setting and is ignored; did you mean MY_APP_GREETING?"
+    ]
+    assert RenamedSettings.database_names() == DatabaseNames("my_app", "my_app_vector")
+    clean_env.setenv("MY_APP_ENVIRONMENT", "PRODUCTION")
+    with pytest.raises(StartupError, match="MY_APP_SECRET_KEY") as error:
+        RenamedSettings.load()
+    assert ENV_PREFIX not in str(error.value)

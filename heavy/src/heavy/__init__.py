@@ -10,6 +10,10 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
 - The live stream: ``StreamTap`` (sees every message of a connection), ``StreamRecorder`` (a tap
   that records visits for load tests), ``LayoutMirror`` (a client's copy of a page's layout).
 - Handlers: ``is_async_callable`` (what the hooks run in a unit of work), ``callable_name``.
+- Settings: ``HeavySettings`` (the framework's settings from ``<PREFIX>*`` variables and
+  ``.env``; a product subclasses it with its own prefix and fields), ``Environment``,
+  ``LogFormat``, ``DatabaseNames``, ``DEFAULT_SECRET_KEY``, ``parse_as_url`` (a field check),
+  and the errors ``SettingsError`` / ``StartupError`` (one line per problem, naming the variable).
 - Serving: ``refuse_unparsable_urls`` (a NUL byte in the request line gets a 400, not a
   dropped connection), ``hold_stops_until_workers_started`` (Sanic's worker manager stops cleanly),
   ``tune_garbage_collector``, the log scope of each connection (``start_scope``,
@@ -34,6 +38,16 @@ from heavy.data.manager import BaseManager, NotFoundError, TargetT
 from heavy.data.munger import IdentityMunger, ModelMunger
 from heavy.data.repository import NoDatabaseSessionError, SQLRepositoryBase, VectorRepositoryBase
 from heavy.log_scope import LogScope, current_scope, in_scope, set_scope_user, start_scope
+from heavy.settings import (
+    DEFAULT_SECRET_KEY,
+    DatabaseNames,
+    Environment,
+    HeavySettings,
+    LogFormat,
+    SettingsError,
+    StartupError,
+    parse_as_url,
+)
 from heavy.stream.guard import StreamTap
 from heavy.stream.layout_mirror import LayoutMirror
 from heavy.stream.recorder import StreamRecorder
@@ -45,18 +59,25 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DB_TIMEOUT_SECONDS",
+    "DEFAULT_SECRET_KEY",
     "BaseManager",
     "CommitFailedError",
     "Database",
+    "DatabaseNames",
+    "Environment",
     "HeavyRequest",
+    "HeavySettings",
     "IdentityMunger",
     "LayoutMirror",
+    "LogFormat",
     "LogScope",
     "ModelMunger",
     "NoDatabaseSessionError",
     "NotFoundError",
     "SQLRepositoryBase",
     "SessionMaker",
+    "SettingsError",
+    "StartupError",
     "StreamRecorder",
     "StreamTap",
     "TargetT",
@@ -70,6 +91,7 @@ __all__ = [
     "in_scope",
     "is_async_callable",
     "is_unavailable",
+    "parse_as_url",
     "refuse_unparsable_urls",
     "set_scope_user",
     "start_scope",
