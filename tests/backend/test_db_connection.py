@@ -58,3 +58,16 @@ async def test_a_statement_on_a_connection_the_server_ended_is_an_outage(scratch
     finally:
         await observer.close()
     assert failures <= {"InterfaceError", "InternalClientError"}
+
+
+async def test_a_failing_statement_names_its_sql_but_never_its_parameters(database: Database) -> None:
+    """Parameters are user data (a note's text, an owner's id): no error, and so no log line, shows them."""
+    secret = "owner-4f1c private note text"
+    statement = text("SELECT CAST(:title AS text), CAST(:owner AS text)")
+    for engine in (database.engine, database.vector_engine):
+        async with engine.connect() as connection:
+            with pytest.raises(Exception) as failure:  # noqa: PT011 (the driver's own error class)
+                await connection.execute(statement, {"title": "Groceries\x00", "owner": secret})
+        assert "CAST(" in str(failure.value)  # what failed is still said
+        assert "owner-4f1c" not in str(failure.value)
+        assert "owner-4f1c" not in repr(failure.value)

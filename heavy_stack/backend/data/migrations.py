@@ -201,7 +201,10 @@ async def _run_command(
 def migration_engine(url: str) -> AsyncEngine:
     """An engine without a pool: migrations open one connection at a time."""
     return create_async_engine(
-        async_url(url), poolclass=NullPool, connect_args={"timeout": MIGRATION_CONNECT_TIMEOUT_SECONDS}
+        async_url(url),
+        poolclass=NullPool,
+        connect_args={"timeout": MIGRATION_CONNECT_TIMEOUT_SECONDS},
+        hide_parameters=True,
     )
 
 

@@ -91,6 +91,9 @@ def create_engine(
         max_overflow=pool_size,
         pool_timeout=timeout,
         connect_args=connect_args,
+        # A failing statement's error names its SQL, never its parameters: they are user data
+        # (a note's text, an owner's id) and would otherwise land in every log line about it.
+        hide_parameters=True,
     )
     event.listen(engine.sync_engine, "handle_error", _timeouts_lose_the_connection)
     return engine
