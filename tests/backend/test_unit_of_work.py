@@ -14,8 +14,20 @@ from dataclasses import dataclass, field
 
 import asyncpg
 import pytest
-from heavy.data.db_connection import CommitFailedError, Database
-from sqlalchemy import Column, Integer, MetaData, Table, UniqueConstraint, event, func, insert, text
+from heavy.data.db_connection import CommitFailedError, Database, is_plain_read
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    Sequence,
+    Table,
+    UniqueConstraint,
+    event,
+    func,
+    insert,
+    literal_column,
+    text,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -290,3 +302,46 @@ async def test_a_pooled_connection_is_transactional_again_for_other_code(watched
 
     async with watched.database.transaction():
         assert (await managers().users.require(user.id)).display_name == "Unit"
+
+
+def _statements() -> list[tuple[str, object, bool]]:
+    users = SQLUser.__table__  # type: ignore[attr-defined]
+    by_id = select(SQLUser).where(col(SQLUser.id) == uuid.uuid4())
+    written = insert(users).values(email="x", display_name="x").returning(users.c.id).cte("written")
+    return [
+        ("a select by key", by_id, True),
+        ("a count with a filter", select(func.count()).select_from(users).where(users.c.email == "x"), True),
+        ("a union of selects", select(users.c.id).union(select(users.c.id)), True),
+        ("lower() in a filter", select(users.c.id).where(func.lower(users.c.email) == "x"), True),
+        ("a locking select", by_id.with_for_update(), False),
+        ("a select sharing a lock", by_id.with_for_update(read=True), False),
+        ("the transaction's clock", select(func.now()), False),
+        ("CURRENT_TIMESTAMP", select(func.current_timestamp()), False),
+        ("an advisory lock", select(func.pg_advisory_xact_lock(1)), False),
+        ("a sequence's next value", select(Sequence("some_sequence").next_value()), False),
+        ("a function of a schema", select(func.accounting.close_books()), False),
+        ("a data-modifying WITH", select(written.c.id), False),
+        ("raw SQL in a column", select(literal_column("nextval('s')")), False),
+        ("text()", text("SELECT 1"), False),
+        ("an INSERT", insert(users).values(email="x", display_name="x"), False),
+    ]
+
+
+@pytest.mark.parametrize(("what", "statement", "plain"), _statements(), ids=lambda value: value)
+def test_which_statements_are_plain_reads(what: str, statement: object, plain: bool) -> None:
+    # Decided on the statement SQLAlchemy builds, not its SQL text: a string literal that
+    # mentions INTO or FOR UPDATE changes nothing.
+    assert is_plain_read(statement) is plain, what
+
+
+def test_words_in_a_string_literal_do_not_make_a_read_a_write() -> None:
+    statement = select(SQLUser).where(col(SQLUser.display_name) == "SELECT INTO x FOR UPDATE; now()")
+    assert is_plain_read(statement)
+
+
+async def test_a_read_of_the_transactions_clock_begins_the_transaction(watched: Watched) -> None:
+    async with watched.database.transaction() as session:
+        first = (await session.exec(select(func.now()))).one()
+        assert (await watched.activity())[0] == "idle in transaction"
+        second = (await session.exec(select(func.now()))).one()
+    assert first == second  # one transaction, one clock

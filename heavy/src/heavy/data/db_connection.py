@@ -22,18 +22,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 import asyncpg
-from sqlalchemy import event, exc, text
+from sqlalchemy import ColumnClause, CompoundSelect, Select, TextClause, UpdateBase, event, exc, text
 from sqlalchemy.engine import Connection, ExceptionContext, ExecutionContext, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection, DBAPICursor
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.compiler import Compiled, SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.selectable import ForUpdateArg
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 # The session of the handler, effect or test now running. Repositories read it; the heavy
@@ -181,13 +185,14 @@ def begin_on_first_write(engine: AsyncEngine) -> AsyncEngine:
     and the statement, and the rest of the unit (reads too) runs in that one transaction,
     committed or rolled back as before. A unit that never wrote has nothing to commit.
 
-    A plain read is compiled by SQLAlchemy from a ``select()`` (not ``text()``, driver SQL or
-    ``executemany``); its SQL starts with SELECT, has no FOR UPDATE/SHARE, no INTO, no
-    ``now()`` or CURRENT_TIMESTAMP (the transaction's clock, one value through a unit), and
-    calls no function outside ``_SAFE_CALLS`` (so ``pg_advisory_xact_lock``, ``nextval`` or
-    a function of the app's own begin the transaction). Everything else begins it: a flush,
-    INSERT/UPDATE/DELETE, SAVEPOINT, ``text()``, a locking SELECT, a WITH query. A function
-    with side effects behind a view cannot be seen: query such a view with ``text()``.
+    Which statements are plain reads is decided on the statement SQLAlchemy compiled, not on
+    its SQL text (``is_plain_read``): a ``select()`` that locks nothing, writes nothing and
+    calls only functions that change nothing, run once (not ``executemany``). Everything else
+    begins the transaction: a flush, INSERT/UPDATE/DELETE, SAVEPOINT, ``text()`` or driver SQL,
+    a locking SELECT, a SELECT of ``now()``, ``nextval`` or ``pg_advisory_xact_lock``. The
+    answer is kept per compiled statement, which SQLAlchemy's compiled cache reuses, so a
+    statement's elements are walked once. A function with side effects behind a view cannot
+    be seen: query such a view with ``text()``.
 
     Only at READ COMMITTED (READ UNCOMMITTED is the same in PostgreSQL): at REPEATABLE READ or
     SERIALIZABLE (CockroachDB's default) a unit's reads must share its snapshot, so its
@@ -225,7 +230,7 @@ def _start_in_autocommit(connection: Connection) -> None:
 def _begin_before_other_statements(
     connection: Connection,
     _cursor: DBAPICursor,
-    statement: str,
+    _statement: str,
     _parameters: object,
     context: ExecutionContext | None,
     executemany: bool,
@@ -233,15 +238,16 @@ def _begin_before_other_statements(
     adapter = connection.connection.dbapi_connection
     if not getattr(adapter, "autocommit", False):
         return  # in its transaction already (or never lazy)
-    if executemany or context is None or context.compiled is None or getattr(context, "is_text", True):
-        plain: bool | None = False
+    compiled = None if context is None else context.compiled
+    if executemany or not isinstance(compiled, SQLCompiler) or getattr(context, "is_text", True):
+        plain = False
     else:
-        plain = _plain_reads.get(statement)
-        if plain is None:
-            plain = _is_plain_read(statement)
-            if len(_plain_reads) >= _PLAIN_READS_KEPT:
-                _plain_reads.clear()
-            _plain_reads[statement] = plain
+        # Once per compiled statement: SQLAlchemy's compiled cache hands the same object back
+        # each time a statement of that shape runs again.
+        found = _plain_reads.get(compiled)
+        if found is None:
+            found = _plain_reads[compiled] = is_plain_read(compiled.statement)
+        plain = found
     if not plain:
         # Leaving autocommit restores the connection's isolation level: the adapter sends
         # BEGIN before this statement.
@@ -278,41 +284,44 @@ def _leave_autocommit(adapter: DBAPIConnection | None, _record: ConnectionPoolEn
         adapter.autocommit = False
 
 
-# Function calls (and keywords and type names followed by a parenthesis) that change nothing.
-_SAFE_CALL_NAMES = """
-    SELECT FROM WHERE AND OR NOT IN ANY ALL SOME EXISTS AS ON USING JOIN LATERAL OVER FILTER
-    WITHIN GROUP BY HAVING ORDER UNION INTERSECT EXCEPT CASE WHEN THEN ELSE END IS LIKE ILIKE
-    BETWEEN ESCAPE VALUES ARRAY ROW DISTINCT LIMIT OFFSET CAST EXTRACT SUBSTRING POSITION TRIM
-    VARCHAR CHAR CHARACTER NUMERIC DECIMAL TIMESTAMP TIME INTERVAL FLOAT VECTOR
-    COUNT SUM MIN MAX AVG COALESCE NULLIF GREATEST LEAST LOWER UPPER LENGTH CHAR_LENGTH ABS
-    ROUND FLOOR CEIL DATE_TRUNC CONCAT ARRAY_AGG STRING_AGG JSON_AGG JSONB_AGG BOOL_AND
-    BOOL_OR ROW_NUMBER RANK DENSE_RANK L2_DISTANCE COSINE_DISTANCE INNER_PRODUCT L1_DISTANCE
-"""
-_SAFE_CALLS = frozenset(_SAFE_CALL_NAMES.split())
-# A name (maybe quoted, maybe qualified) right before an opening parenthesis.
-_NAME = r'(?:"(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_$]*)'
-_CALL = re.compile(rf"({_NAME}(?:\s*\.\s*{_NAME})*)\s*\(")
-# Locking clauses, SELECT INTO (it creates a table), and the transaction's own clock (which
-# must stay the same through a unit: now(), CURRENT_TIMESTAMP...).
-_NOT_ONLY_READS = re.compile(
-    r"\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE|KEY\s+SHARE)\b|\bINTO\b"
-    r"|\b(?:CURRENT_TIMESTAMP|CURRENT_DATE|CURRENT_TIME|LOCALTIMESTAMP|LOCALTIME)\b",
-    re.IGNORECASE,
-)
-# Classified statements, by their SQL (an application has a bounded number of them).
-_plain_reads: dict[str, bool] = {}
-_PLAIN_READS_KEPT = 2_000
+# Functions a plain read may call: they change nothing and do not read the transaction's
+# clock (``now()`` and CURRENT_TIMESTAMP must give one value through a unit, so they begin it).
+# fmt: off
+_SAFE_FUNCTIONS = frozenset((
+    "count", "sum", "min", "max", "avg", "array_agg", "string_agg", "json_agg", "jsonb_agg",
+    "bool_and", "bool_or", "row_number", "rank", "dense_rank", "coalesce", "nullif", "greatest",
+    "least", "lower", "upper", "length", "char_length", "abs", "round", "floor", "ceil",
+    "date_trunc", "concat", "l2_distance", "cosine_distance", "inner_product", "l1_distance",
+))
+# fmt: on
+# What each compiled statement was found to be (SQLAlchemy's compiled cache bounds how many).
+_plain_reads: WeakKeyDictionary[Compiled, bool] = WeakKeyDictionary()
 
 
-def _is_plain_read(sql: str) -> bool:
-    """Whether ``sql`` (compiled by SQLAlchemy from a ``select()``) only reads.
+def is_plain_read(statement: object) -> bool:
+    """Whether ``statement`` (a SQLAlchemy construct, not SQL text) only reads.
 
-    Errs on the safe side: a quoted or qualified function name, a locking clause or a word
-    like INTO anywhere (even inside a string literal) makes it "not plain".
+    A ``select()`` (or a UNION of them) is plain unless something in it writes or holds on:
+    an INSERT/UPDATE/DELETE anywhere (a data-modifying WITH), a locking clause
+    (``with_for_update``), a function outside ``_SAFE_FUNCTIONS`` or qualified by a schema
+    (``nextval``, ``pg_advisory_xact_lock``, ``now()``, a function of the app's own), or SQL
+    written as text (``text()``, ``literal_column`` other than ``*``), which cannot be seen
+    into. Anything that is not a select is not plain. Found by walking the statement's
+    elements with SQLAlchemy's visitors, never by reading its SQL.
     """
-    if not sql.startswith("SELECT ") or ";" in sql or _NOT_ONLY_READS.search(sql):
+    if not isinstance(statement, Select | CompoundSelect):
         return False
-    return all(name.upper() in _SAFE_CALLS for name in _CALL.findall(sql))
+    for element in visitors.iterate(statement):
+        if isinstance(element, UpdateBase | ForUpdateArg | TextClause):
+            return False
+        if isinstance(element, FunctionElement) and (
+            getattr(element, "packagenames", None)
+            or str(getattr(element, "name", "")).lower() not in _SAFE_FUNCTIONS
+        ):
+            return False
+        if isinstance(element, ColumnClause) and element.is_literal and element.name != "*":
+            return False
+    return True
 
 
 @dataclass(frozen=True)
