@@ -14,13 +14,13 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from heavy import configure_logging
 from sanic import Sanic
 from sanic.worker.loader import AppLoader
 
 from heavy_stack.app import create_app
 from heavy_stack.backend.data import migrations
 from heavy_stack.backend.data.migrations import SchemaStateError
-from heavy_stack.backend.web.logs import configure_logging
 from heavy_stack.settings import (
     ENV_PREFIX,
     LogFormat,

@@ -60,6 +60,8 @@ class Settings(HeavySettings):
 
     # The framework's configuration (.env, blank means the default) with this project's prefix.
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX)
+    # The app's loggers, and the development tools' (hot reload) when they run in this process.
+    logger_names = ("heavy_stack", "heavy_stack_dev")
 
     app_title: str = "The Heavy Stack"
     data_dir: Path = PROJECT_ROOT / ".data"

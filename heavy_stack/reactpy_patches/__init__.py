@@ -130,7 +130,7 @@ PATCHES: tuple[Patch, ...] = (
         still_needed_if="tests/server/test_malformed_frames.py hangs on invalid UTF-8 without it.",
     ),
     Patch(
-        module="heavy_stack.backend.web.logs",
+        module="heavy.web.logs",
         replaces=("sanic.server.protocols.websocket_protocol.WebSocketProtocol.connection_lost",),
         why="Sanic logs a websocket's close (and its access line) from the transport's callback, "
         "outside the connection's tasks: the wrapper runs it in the connection's log scope, so "

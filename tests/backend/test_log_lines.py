@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from heavy_stack.backend.web import logs
+from heavy.web import logs
 
 LINK = "http://127.0.0.1:8000/account/sign-in/complete?ticket=SECRET-TICKET&next=/notes"
 

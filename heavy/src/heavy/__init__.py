@@ -14,6 +14,8 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
   ``.env``; a product subclasses it with its own prefix and fields), ``Environment``,
   ``LogFormat``, ``DatabaseNames``, ``DEFAULT_SECRET_KEY``, ``parse_as_url`` (a field check),
   and the errors ``SettingsError`` / ``StartupError`` (one line per problem, naming the variable).
+- Logs: ``configure_logging`` (text or JSON lines, access lines without query strings),
+  ``install_log_scopes`` (every request's and websocket's lines name their connection).
 - Serving: ``refuse_unparsable_urls`` (a NUL byte in the request line gets a 400, not a
   dropped connection), ``hold_stops_until_workers_started`` (Sanic's worker manager stops cleanly),
   ``tune_garbage_collector``, the log scope of each connection (``start_scope``,
@@ -52,6 +54,7 @@ from heavy.stream.guard import StreamTap
 from heavy.stream.layout_mirror import LayoutMirror
 from heavy.stream.recorder import StreamRecorder
 from heavy.web.garbage_collection import tune_garbage_collector
+from heavy.web.logs import configure_logging, install_log_scopes
 from heavy.web.requests import HeavyRequest, refuse_unparsable_urls
 from heavy.web.worker_manager import hold_stops_until_workers_started
 
@@ -85,10 +88,12 @@ __all__ = [
     "__version__",
     "async_url",
     "callable_name",
+    "configure_logging",
     "current_scope",
     "db_session",
     "hold_stops_until_workers_started",
     "in_scope",
+    "install_log_scopes",
     "is_async_callable",
     "is_unavailable",
     "parse_as_url",

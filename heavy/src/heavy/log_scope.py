@@ -1,7 +1,7 @@
 """Which connection, and which signed-in user, the log lines logged here belong to.
 
 One mutable ``LogScope`` per HTTP request or websocket connection, in a context variable: set
-when the request arrives (``backend/web/logs.py``), inherited by the tasks the connection starts
+when the request arrives (``heavy/web/logs.py``), inherited by the tasks the connection starts
 (ReactPy runs each event handler and effect in one), and shared by them, so signing out in a
 handler takes the user id off the connection's later lines too. The log handlers read it.
 """

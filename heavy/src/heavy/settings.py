@@ -81,6 +81,8 @@ class HeavySettings(BaseSettings):
     )
     # Variables under the prefix that a test suite reads itself: not settings, but not typos.
     not_settings_prefixes: ClassVar[tuple[str, ...]] = ("TEST_",)
+    # The product's loggers (its package, its tools), configured like the framework's ("heavy").
+    logger_names: ClassVar[tuple[str, ...]] = ()
 
     environment: Environment = Environment.DEV
     app_title: str = "Heavy"

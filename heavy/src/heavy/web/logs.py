@@ -1,19 +1,19 @@
-"""Log lines: plain text in DEV, one JSON object per line in PRODUCTION (``HEAVY_STACK_LOG_FORMAT``).
+"""Log lines: plain text in DEV, one JSON object per line in PRODUCTION (``<PREFIX>LOG_FORMAT``).
 
 Every line logged while a request or a websocket connection is being served names it:
 ``connection_id`` (one per websocket connection; Sanic's request id for plain HTTP) and, once
 the connection's visitor is signed in, ``user_id``. Code keeps calling
-``logging.getLogger(__name__)``: the ids come from ``heavy/src/heavy/log_scope.py``, a context
+``logging.getLogger(__name__)``: the ids come from ``heavy/log_scope.py``, a context
 variable set here when the request arrives and inherited by the tasks the connection starts
 (ReactPy runs each event handler and effect in one).
 
 JSON lines are rendered by structlog's ``ProcessorFormatter`` on the standard library's
 handlers, so Sanic's loggers, ReactPy's and ours all come out as JSON, with::
 
-    {"timestamp": "...", "level": "info", "logger": "heavy_stack...", "message": "...",
+    {"timestamp": "...", "level": "info", "logger": "my_app...", "message": "...",
      "connection_id": "3f9c0a1b2c4d", "user_id": "..."}
 
-Access lines (``HEAVY_STACK_ACCESS_LOG``) add ``method``, ``path`` (never the query string: a
+Access lines (``<PREFIX>ACCESS_LOG``) add ``method``, ``path`` (never the query string: a
 sign-in link carries its ticket there), ``status``, ``bytes`` and ``duration_ms``. Tracebacks
 are text in ``exception``, without local variables (they may hold passwords).
 """
@@ -29,20 +29,19 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import structlog
-from heavy import LogScope, current_scope, in_scope, start_scope
+from heavy.log_scope import LogScope, current_scope, in_scope, start_scope
+from heavy.settings import HeavySettings, LogFormat
 from sanic import Request, Sanic
 from sanic.server.protocols.websocket_protocol import WebSocketProtocol
 from structlog.typing import EventDict, Processor, WrappedLogger
 
-from heavy_stack.settings import LogFormat, Settings
-
-# The app's loggers, and the development tools' (hot reload) when they run in this process.
-APP_LOGGERS = ("heavy_stack", "heavy_stack_dev")
+# The framework's loggers; the product's are named by its settings (``logger_names``).
+FRAMEWORK_LOGGERS = ("heavy",)
 SANIC_LOGGERS = ("sanic.root", "sanic.error", "sanic.access", "sanic.server", "sanic.websockets")
 ACCESS_LOGGER = "sanic.access"
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s%(scope_text)s"
 # Marks the handlers this module adds, so configuring again replaces them (and only them).
-_OURS = "_heavy_stack_handler"
+_OURS = "_heavy_handler"
 _URL = re.compile(r"\b(?:https?|wss?)://[^\s'\"]*")
 
 
@@ -62,7 +61,7 @@ async def _open_request_scope(request: Request) -> None:
         start_scope(str(request.id))
 
 
-_PATCHED = "_heavy_stack_log_scope"
+_PATCHED = "_heavy_log_scope"
 # The scope of each websocket connection until it is lost (Sanic's protocols have __slots__).
 _websocket_scopes: dict[object, LogScope] = {}
 
@@ -82,15 +81,19 @@ def _close_websockets_in_their_scope() -> None:
     WebSocketProtocol.connection_lost = connection_lost  # type: ignore[method-assign]
 
 
-def configure_logging(settings: Settings) -> None:
-    """Send the app's, Sanic's and (in JSON) every other logger's lines to stderr in the
-    configured format. Call it again after creating a Sanic app: Sanic resets its loggers."""
+def configure_logging(settings: HeavySettings) -> None:
+    """Send the framework's, the product's (``settings.logger_names``), Sanic's and (in JSON)
+    every other logger's lines to stderr in the configured format. Call it again after
+    creating a Sanic app: Sanic resets its loggers."""
     json_lines = settings.effective_log_format is LogFormat.JSON
     handler = logging.StreamHandler(sys.stderr)
     setattr(handler, _OURS, True)
     handler.addFilter(_add_scope)
     handler.setFormatter(_json_formatter() if json_lines else logging.Formatter(TEXT_FORMAT))
-    root, app_loggers = logging.getLogger(), [logging.getLogger(name) for name in APP_LOGGERS]
+    root, app_loggers = (
+        logging.getLogger(),
+        [logging.getLogger(name) for name in (*FRAMEWORK_LOGGERS, *settings.logger_names)],
+    )
     for logger in (root, *app_loggers):
         for old in [h for h in logger.handlers if getattr(h, _OURS, False)]:
             logger.removeHandler(old)
