@@ -13,6 +13,7 @@ from heavy import (
     configure_logging,
     hold_stops_until_workers_started,
     install_log_scopes,
+    install_security_defaults,
     is_unavailable,
     refuse_unparsable_urls,
     tune_garbage_collector,
@@ -34,7 +35,6 @@ from heavy_stack.backend.web.app_state import AppState, HeavyApp
 from heavy_stack.backend.web.cookies import AccountCookies
 from heavy_stack.backend.web.health import livez, readyz
 from heavy_stack.backend.web.http_defaults import install_http_defaults
-from heavy_stack.backend.web.security import install_security_defaults
 from heavy_stack.frontend.app_root import ServerRoot
 from heavy_stack.frontend.brython_assets import register_brython_routes
 from heavy_stack.frontend.hooks import finish_abandoned_work

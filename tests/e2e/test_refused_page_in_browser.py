@@ -15,7 +15,7 @@ import pytest
 from heavy.data.db_connection import Database
 from playwright.async_api import Browser, Page, WebSocket, async_playwright, expect
 
-from heavy_stack.backend.web.security.origin import ORIGINS_SETTING
+from heavy_stack.settings import Settings
 from heavy_stack_testing.browser import CHROMIUM_ARGS, NoChromiumError, chromium_executable
 from heavy_stack_testing.live_server import LiveServer, free_port, live_server
 
@@ -78,7 +78,7 @@ async def test_a_refused_page_names_the_setting_and_does_not_spin(
     sockets = stream_sockets(page)
     await page.goto(f"http://{DEVBOX}:{port}/")
     banner = page.locator(BANNER)
-    fix = f"{ORIGINS_SETTING}=http://{DEVBOX}:{port}"
+    fix = f"{Settings.variable('allowed_origins')}=http://{DEVBOX}:{port}"
     await expect(banner).to_contain_text(f"set {fix} (in .env) and restart the server")
     await expect(banner).to_have_attribute("role", "alert")
     await expect(page.locator("h1")).to_have_text("The Heavy Stack")  # the first paint stays readable

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 import websockets
+from heavy.web.security.headers import CONTENT_SECURITY_POLICY
 
-from heavy_stack.backend.web.security.headers import CONTENT_SECURITY_POLICY
 from heavy_stack.settings import DEFAULT_SECRET_KEY, ENV_PREFIX, Settings
 from heavy_stack_testing.live_server import LiveServer
 from heavy_stack_testing.page_driver import STREAM_PATH, WebSocketPage

@@ -16,6 +16,8 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
   and the errors ``SettingsError`` / ``StartupError`` (one line per problem, naming the variable).
 - Logs: ``configure_logging`` (text or JSON lines, access lines without query strings),
   ``install_log_scopes`` (every request's and websocket's lines name their connection).
+- Security: ``install_security_defaults`` (size limits, the websocket origin and host check
+  with its Codespaces policy, security headers), ``is_websocket_request``.
 - Serving: ``refuse_unparsable_urls`` (a NUL byte in the request line gets a 400, not a
   dropped connection), ``hold_stops_until_workers_started`` (Sanic's worker manager stops cleanly),
   ``tune_garbage_collector``, the log scope of each connection (``start_scope``,
@@ -56,6 +58,8 @@ from heavy.stream.recorder import StreamRecorder
 from heavy.web.garbage_collection import tune_garbage_collector
 from heavy.web.logs import configure_logging, install_log_scopes
 from heavy.web.requests import HeavyRequest, refuse_unparsable_urls
+from heavy.web.security import install_security_defaults
+from heavy.web.security.origin import is_websocket_request
 from heavy.web.worker_manager import hold_stops_until_workers_started
 
 __version__ = "0.1.0"
@@ -94,8 +98,10 @@ __all__ = [
     "hold_stops_until_workers_started",
     "in_scope",
     "install_log_scopes",
+    "install_security_defaults",
     "is_async_callable",
     "is_unavailable",
+    "is_websocket_request",
     "parse_as_url",
     "refuse_unparsable_urls",
     "set_scope_user",

@@ -22,7 +22,7 @@ import unicodedata
 from typing import Any
 from urllib.parse import unquote, urlencode
 
-from heavy import is_unavailable, set_scope_user
+from heavy import is_unavailable, is_websocket_request, set_scope_user
 from sanic import HTTPResponse, Request, Sanic, redirect
 from sanic.response import BaseHTTPResponse
 
@@ -30,7 +30,6 @@ from heavy_stack.backend.services.accounts.tokens import new_token
 from heavy_stack.backend.services.accounts.visitor import Visitor
 from heavy_stack.backend.web.app_state import app_state
 from heavy_stack.backend.web.cookies import AccountCookies
-from heavy_stack.backend.web.security.origin import is_websocket_request
 
 logger = logging.getLogger(__name__)
 

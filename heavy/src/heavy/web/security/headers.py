@@ -1,7 +1,7 @@
 """Security headers: ``nosniff`` on every response; framing, referrer and CSP rules on pages.
 
 The content security policy allows what the page needs and nothing more. Checked in Chromium
-(``tests/e2e/test_accounts_in_browser.py`` fails on any CSP violation the page reports; without
+(the template's browser tests fail on any CSP violation the page reports; without
 ``'unsafe-eval'`` the page renders but no Brython call runs):
 
 - ``script-src 'self' 'unsafe-eval'``: every script file comes from the app itself (no CDN, no
@@ -21,10 +21,11 @@ The content security policy allows what the page needs and nothing more. Checked
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
+from typing import Any
+
 from sanic import Request
 from sanic.response import BaseHTTPResponse
-
-from heavy_stack.backend.web.app_state import app_state
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -55,11 +56,16 @@ PAGE_HEADERS = {
 STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 
 
-async def add_security_headers(request: Request, response: BaseHTTPResponse) -> None:
-    """Response middleware: the headers above, without replacing any a handler set."""
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    if app_state(request).settings.is_production:
-        response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
-    if (response.content_type or "").startswith("text/html"):
-        for name, value in PAGE_HEADERS.items():
-            response.headers.setdefault(name, value)
+def security_headers(*, production: bool) -> Callable[[Request, BaseHTTPResponse], Coroutine[Any, Any, None]]:
+    """The response middleware that adds the headers above (and, in PRODUCTION, HSTS)."""
+
+    async def add_security_headers(request: Request, response: BaseHTTPResponse) -> None:
+        # Never replaces a header a handler set.
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if production:
+            response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
+        if (response.content_type or "").startswith("text/html"):
+            for name, value in PAGE_HEADERS.items():
+                response.headers.setdefault(name, value)
+
+    return add_security_headers

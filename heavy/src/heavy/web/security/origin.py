@@ -25,17 +25,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from heavy.settings import HeavySettings
 from sanic import HTTPResponse, Request, json, text
 from sanic.response import JSONResponse
 from sanic.server.websockets.impl import WebsocketImplProtocol
 from websockets.frames import CloseCode
 
-from heavy_stack.settings import ENV_PREFIX, Settings
-
 logger = logging.getLogger(__name__)
 
-ORIGINS_SETTING = f"{ENV_PREFIX}ALLOWED_ORIGINS"
-HOSTS_SETTING = f"{ENV_PREFIX}ALLOWED_HOSTS"
 # Where a page asks why its websocket was refused (heavy_live.js names it too).
 STREAM_CHECK_PATH = "/_heavy/stream-check"
 
@@ -53,7 +50,7 @@ _PAGE_SCHEMES = {"ws": "http", "wss": "https", "http": "http", "https": "https"}
 _WEB_ORIGIN = re.compile(r"^[a-z][a-z0-9+.-]*://[a-z0-9.\-\[\]:]+$")
 
 
-def allowed_host_names(settings: Settings) -> frozenset[str] | None:
+def allowed_host_names(settings: HeavySettings) -> frozenset[str] | None:
     """The host names a websocket handshake may name in ``Host``; None: any.
 
     ``ALLOWED_HOSTS`` if set; else the hosts of ``ALLOWED_ORIGINS``; else, in DEV, the loopback
@@ -153,6 +150,7 @@ class Refusal:
     handshake: Handshake
     host_refused: bool
     fixes: tuple[str, ...]
+    origins_setting: str  # the variable of ALLOWED_ORIGINS, with the product's prefix
 
     def log_line(self) -> str:
         """The server's warning: what was refused and what to set."""
@@ -168,13 +166,13 @@ class Refusal:
         where = _shown(self.handshake.origin if self.handshake.origin else self.handshake.host)
         refused = f"The server refused this page's live connection: its address {where} is not allowed"
         if production:
-            return f"{refused} ({ORIGINS_SETTING} on the server)."
+            return f"{refused} ({self.origins_setting} on the server)."
         advice = self._advice()
         return f"{refused}. {advice[0].upper()}{advice[1:]}."
 
     def _advice(self) -> str:
         if not self.fixes:
-            return f"a page without a web address may not connect ({ORIGINS_SETTING})"
+            return f"a page without a web address may not connect ({self.origins_setting})"
         return f"to allow it, set {' and '.join(self.fixes)} (in .env) and restart the server"
 
 
@@ -182,11 +180,11 @@ class Refusal:
 class OriginPolicy:
     """Which pages may open the app's websocket. Built once per app (install_security_defaults)."""
 
-    settings: Settings
+    settings: HeavySettings
     codespace: Codespace | None = None
 
     @classmethod
-    def for_app(cls, settings: Settings, environ: Mapping[str, str]) -> OriginPolicy:
+    def for_app(cls, settings: HeavySettings, environ: Mapping[str, str]) -> OriginPolicy:
         """The policy of ``settings``; in DEV, the codespace of ``environ`` too. PRODUCTION
         allows only what its own settings say: variables of the machine never widen it."""
         return cls(settings, None if settings.is_production else Codespace.from_environ(environ))
@@ -199,7 +197,8 @@ class OriginPolicy:
         host_ok = bool(codespace_page) or self._host_allowed(handshake.host)
         if host_ok and self._origin_allowed(handshake, codespace_page):
             return None
-        return Refusal(handshake, not host_ok, self._fixes(handshake, host_ok, codespace_page))
+        fixes = self._fixes(handshake, host_ok, codespace_page)
+        return Refusal(handshake, not host_ok, fixes, self.settings.variable("allowed_origins"))
 
     async def refuse_foreign_websocket(self, request: Request) -> HTTPResponse | None:
         """Request middleware: answer 403 instead of upgrading a websocket from a foreign origin
@@ -254,7 +253,7 @@ class OriginPolicy:
         fixes = []
         if not host_ok and (self.settings.allowed_hosts or "*" in configured):
             hosts = [*sorted(allowed_host_names(self.settings) or ()), host_name]
-            fixes.append(f"{HOSTS_SETTING}={','.join(dict.fromkeys(hosts))}")
+            fixes.append(f"{self.settings.variable('allowed_hosts')}={','.join(dict.fromkeys(hosts))}")
             host_ok = True
         if host_ok and self._origin_allowed(handshake, codespace_page):
             return tuple(fixes)
@@ -265,7 +264,7 @@ class OriginPolicy:
             )
         if origin is not None:
             origins.append(origin)
-        fixes.append(f"{ORIGINS_SETTING}={','.join(dict.fromkeys(origins))}")
+        fixes.append(f"{self.settings.variable('allowed_origins')}={','.join(dict.fromkeys(origins))}")
         return tuple(fixes)
 
 

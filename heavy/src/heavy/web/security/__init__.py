@@ -9,15 +9,14 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from heavy.settings import HeavySettings
+from heavy.web.security.headers import security_headers
+from heavy.web.security.origin import STREAM_CHECK_PATH, OriginPolicy, log_oversized_messages
 from sanic import Sanic
 from sanic.signals import Event
 
-from heavy_stack.backend.web.security.headers import add_security_headers
-from heavy_stack.backend.web.security.origin import STREAM_CHECK_PATH, OriginPolicy, log_oversized_messages
-from heavy_stack.settings import Settings
 
-
-def install_security_defaults(app: Sanic[Any, Any], settings: Settings) -> None:
+def install_security_defaults(app: Sanic[Any, Any], settings: HeavySettings) -> None:
     """Size limits, the websocket origin check and the security headers.
 
     The origin policy reads the Codespaces variables here, once per process (see origin.py).
@@ -33,4 +32,4 @@ def install_security_defaults(app: Sanic[Any, Any], settings: Settings) -> None:
     app.register_middleware(policy.refuse_foreign_websocket, "request")
     app.add_route(policy.check_stream, STREAM_CHECK_PATH, methods=["POST"], name="stream_check")
     app.signal(Event.WEBSOCKET_HANDLER_BEFORE)(log_oversized_messages)
-    app.register_middleware(add_security_headers, "response")
+    app.register_middleware(security_headers(production=settings.is_production), "response")
