@@ -12,6 +12,8 @@ from heavy import (
     StreamRecorder,
     configure_logging,
     hold_stops_until_workers_started,
+    install_health_routes,
+    install_http_defaults,
     install_log_scopes,
     install_security_defaults,
     is_unavailable,
@@ -31,10 +33,8 @@ from heavy_stack.backend.services.background import run_every
 from heavy_stack.backend.services.container import AppServices
 from heavy_stack.backend.services.embeddings import shutdown_embedding_worker
 from heavy_stack.backend.web.accounts import SIGN_IN_COMPLETE_PATH, SIGN_OUT_COMPLETE_PATH, install_accounts
-from heavy_stack.backend.web.app_state import AppState, HeavyApp
+from heavy_stack.backend.web.app_state import AppState, HeavyApp, app_state
 from heavy_stack.backend.web.cookies import AccountCookies
-from heavy_stack.backend.web.health import livez, readyz
-from heavy_stack.backend.web.http_defaults import install_http_defaults
 from heavy_stack.frontend.app_root import ServerRoot
 from heavy_stack.frontend.brython_assets import register_brython_routes
 from heavy_stack.frontend.hooks import finish_abandoned_work
@@ -68,15 +68,14 @@ def create_app(*, settings: Settings | None = None, name: str = APP_NAME) -> Hea
     install_security_defaults(app, settings)
     refuse_unparsable_urls(app)
     app.static("/static", STATIC_DIR, name="static")
-    app.add_route(livez, "/livez", name="livez")
-    app.add_route(readyz, "/readyz", name="readyz")
-    app.add_route(readyz, "/healthz", name="healthz")
+    install_health_routes(app, lambda request: app_state(request).services.database)
     register_brython_routes(app)
     # ReactPy's stream and assets; the pages themselves (with their first paint) are ours.
     configure(app, ServerRoot, Options(serve_index_route=False))
     install_pages(app, settings)
     install_accounts(app)
-    install_http_defaults(app)  # last: it adds HEAD to the routes registered above
+    # Last: it adds HEAD to the routes registered above (not to the hand-offs that spend a ticket).
+    install_http_defaults(app, no_head=(SIGN_IN_COMPLETE_PATH, SIGN_OUT_COMPLETE_PATH))
     if settings.recording_path is not None:
         _record_sessions(app, settings.recording_path)
     # Main process (also of ``sanic heavy_stack.app:create_app --factory``): the embedded

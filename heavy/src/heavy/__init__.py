@@ -18,6 +18,8 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
   ``install_log_scopes`` (every request's and websocket's lines name their connection).
 - Security: ``install_security_defaults`` (size limits, the websocket origin and host check
   with its Codespaces policy, security headers), ``is_websocket_request``.
+- HTTP: ``install_http_defaults`` (HEAD like GET, quiet 404s for missing files, ETag, 304 and
+  gzip on the file routes), ``install_health_routes`` (``/livez``, ``/readyz``, ``/healthz``).
 - Serving: ``refuse_unparsable_urls`` (a NUL byte in the request line gets a 400, not a
   dropped connection), ``hold_stops_until_workers_started`` (Sanic's worker manager stops cleanly),
   ``tune_garbage_collector``, the log scope of each connection (``start_scope``,
@@ -56,6 +58,8 @@ from heavy.stream.guard import StreamTap
 from heavy.stream.layout_mirror import LayoutMirror
 from heavy.stream.recorder import StreamRecorder
 from heavy.web.garbage_collection import tune_garbage_collector
+from heavy.web.health import install_health_routes
+from heavy.web.http_defaults import install_http_defaults
 from heavy.web.logs import configure_logging, install_log_scopes
 from heavy.web.requests import HeavyRequest, refuse_unparsable_urls
 from heavy.web.security import install_security_defaults
@@ -97,6 +101,8 @@ __all__ = [
     "db_session",
     "hold_stops_until_workers_started",
     "in_scope",
+    "install_health_routes",
+    "install_http_defaults",
     "install_log_scopes",
     "install_security_defaults",
     "is_async_callable",

@@ -1,8 +1,8 @@
 """HTTP behaviour a production server is expected to have, added to every route of the app.
 
 - ``HEAD`` answers wherever ``GET`` does (Sanic sends the headers without the body): health
-  checkers, link checkers and caches use it. Not on the sign-in and sign-out hand-offs, whose
-  ``GET`` spends a single-use ticket.
+  checkers, link checkers and caches use it. Not on the paths the product names (``no_head``):
+  a ``GET`` that spends a single-use ticket, such as a sign-in hand-off.
 - A request for a file that is not there answers 404, quietly: a folder, a traversal attempt
   (``..``, encoded or not), a name with a NUL byte. Sanic's and ReactPy's file routes raise
   on these (IsADirectoryError, ValueError "Unsafe path", ...), which would be a 500 with an
@@ -21,18 +21,16 @@ import asyncio
 import gzip
 import hashlib
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from sanic import Request, Sanic, text
 from sanic.response import BaseHTTPResponse, HTTPResponse
 
-from heavy_stack.backend.web.accounts import SIGN_IN_COMPLETE_PATH, SIGN_OUT_COMPLETE_PATH
-
 logger = logging.getLogger(__name__)
 
 FILE_ROUTE_PREFIXES = ("/static/", "/brython/", "/_reactpy/assets/", "/_reactpy/modules/")
-NO_HEAD = frozenset({SIGN_IN_COMPLETE_PATH, SIGN_OUT_COMPLETE_PATH})
 COMPRESSIBLE_TYPES = ("text/", "application/javascript", "application/json", "image/svg+xml")
 # Smaller files are sent as they are: gzip's framing would eat most of the gain.
 MIN_COMPRESSED_BYTES = 1024
@@ -41,18 +39,19 @@ FILE_CACHE = "no-cache"
 MAX_REMEMBERED_FILES = 256
 
 
-def install_http_defaults(app: Sanic[Any, Any]) -> None:
-    """Call once every route is registered (HEAD is added to the routes there are)."""
-    _answer_head_like_get(app)
+def install_http_defaults(app: Sanic[Any, Any], *, no_head: Iterable[str] = ()) -> None:
+    """Call once every route is registered (HEAD is added to the routes there are, but those
+    of ``no_head``)."""
+    _answer_head_like_get(app, frozenset(no_head))
     app.error_handler.add(OSError, _missing_file_or_error)
     app.error_handler.add(ValueError, _missing_file_or_error)
     app.register_middleware(tag_and_compress_files, "response")
 
 
-def _answer_head_like_get(app: Sanic[Any, Any]) -> None:
+def _answer_head_like_get(app: Sanic[Any, Any], no_head: frozenset[str]) -> None:
     for route in list(app.router.routes):
         is_websocket = getattr(route.extra, "websocket", False)
-        if "GET" not in route.methods or "HEAD" in route.methods or is_websocket or route.uri in NO_HEAD:
+        if "GET" not in route.methods or "HEAD" in route.methods or is_websocket or route.uri in no_head:
             continue
         app.add_route(
             route.handler, route.uri, methods=["HEAD"], name=f"{route.name.rpartition('.')[2]}_head"
