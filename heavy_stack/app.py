@@ -11,6 +11,7 @@ from heavy import (
     Database,
     StreamRecorder,
     configure_logging,
+    finish_abandoned_work,
     hold_stops_until_workers_started,
     install_health_routes,
     install_http_defaults,
@@ -37,7 +38,6 @@ from heavy_stack.backend.web.app_state import AppState, HeavyApp, app_state
 from heavy_stack.backend.web.cookies import AccountCookies
 from heavy_stack.frontend.app_root import ServerRoot
 from heavy_stack.frontend.brython_assets import register_brython_routes
-from heavy_stack.frontend.hooks import finish_abandoned_work
 from heavy_stack.frontend.page_html import install_pages
 from heavy_stack.settings import Settings
 

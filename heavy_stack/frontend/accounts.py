@@ -6,20 +6,15 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+from heavy import heavy_event, heavy_use_context, heavy_use_effect, heavy_use_state
 from reactpy import component, html, use_location
 from reactpy_router import navigate
 
 from heavy_stack.backend.web.accounts import SIGN_OUT_COMPLETE_PATH, sign_in_url
+from heavy_stack.frontend.app_context import AppContext
 from heavy_stack.frontend.brython_executors import BrythonExecutorContext
 from heavy_stack.frontend.components import Button, CenteredColumn, PageTitle, Paragraph, RouterLink
 from heavy_stack.frontend.contexts import CurrentUserContext, VisitorContext
-from heavy_stack.frontend.heavy_context import HeavyContext
-from heavy_stack.frontend.hooks import (
-    heavy_event,
-    heavy_use_context,
-    heavy_use_effect,
-    heavy_use_state,
-)
 from heavy_stack.frontend.types import Component
 from heavy_stack_brython.navigate import navigate_to
 
@@ -58,7 +53,7 @@ def AccountBar() -> Component:
     current = heavy_use_context(VisitorContext)
     executor = heavy_use_context(BrythonExecutorContext)
 
-    async def sign_out(context: HeavyContext, _event: dict[str, Any]) -> None:
+    async def sign_out(context: AppContext, _event: dict[str, Any]) -> None:
         # The session ends here, on the server; once that is committed, the browser drops its
         # cookie (the route clears it only for a session that is over).
         context.set_visitor(await context.accounts.sign_out(context.visitor))
@@ -96,13 +91,13 @@ def SessionRecheck() -> Component:
     every ``RECHECK_SECONDS``; once it is known, the visitor is replaced and this unmounts."""
     attempt, set_attempt = heavy_use_state(0)
 
-    async def check(context: HeavyContext) -> None:
-        """Opening the context checks the session again (see ``open_heavy_context``)."""
+    async def check(context: AppContext) -> None:
+        """Each unit of work checks the session again first (``AppContext.begin``)."""
 
     def check_again_later() -> Callable[[], None]:
         timer = asyncio.get_running_loop().call_later(RECHECK_SECONDS, set_attempt, attempt + 1)
         return timer.cancel
 
-    heavy_use_effect(check, [attempt])
+    heavy_use_effect(check, [attempt], reads_only=True)
     heavy_use_effect(check_again_later, [attempt])
     return html.span({"id": "checking-sign-in"}, "Checking your sign-in…")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
+from heavy import heavy_use_state, provide_context, provide_services
 from reactpy import component, html
 from reactpy.backend.sanic import use_request
 from reactpy_router import browser_router, route
@@ -14,16 +16,10 @@ from heavy_stack.backend.services.accounts.visitor import Visitor
 from heavy_stack.backend.services.container import AppServices
 from heavy_stack.backend.web.app_state import app_state
 from heavy_stack.frontend.accounts import AccountBar, SignedInOnly
+from heavy_stack.frontend.app_context import AppContext
 from heavy_stack.frontend.brython_executors import use_brython_bridge
 from heavy_stack.frontend.components.notice import use_notice_banner
-from heavy_stack.frontend.contexts import (
-    AppServicesContext,
-    CurrentUserContext,
-    CurrentVisitor,
-    VisitorContext,
-    provide_context,
-)
-from heavy_stack.frontend.hooks import heavy_use_state
+from heavy_stack.frontend.contexts import CurrentUserContext, CurrentVisitor, VisitorContext
 from heavy_stack.frontend.pages.landing import LandingPage
 from heavy_stack.frontend.pages.not_found import NotFoundPage
 from heavy_stack.frontend.pages.notes import NotePage, NotesPage
@@ -80,8 +76,10 @@ def AppRoot(services: AppServices, visitor: Visitor | None = None) -> Component:
     current, set_current = heavy_use_state(visitor or Visitor())
     # Provided by this component itself, not by nested provider elements: each of those is a
     # component and a level of the layout more, which every connection holds.
-    provide_context(AppServicesContext, services)
-    provide_context(VisitorContext, CurrentVisitor(current, set_current))
+    connection = CurrentVisitor(current, set_current)
+    # Async handlers below get an AppContext of this connection in each unit of work.
+    provide_services(services, context=partial(AppContext, connection=connection))
+    provide_context(VisitorContext, connection)
     provide_context(CurrentUserContext, current.user)
     executor, bridge = use_brython_bridge()
     use_browser_timezone(executor)

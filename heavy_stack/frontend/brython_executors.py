@@ -21,12 +21,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from heavy import heavy_event, heavy_use_state, provide_context
 from reactpy import component, create_context, html, use_ref
 from reactpy.types import Context, VdomDict
 from reactpy_bridge import CALLABLE_MARK, RESULT_BUTTON_ID
 
-from heavy_stack.frontend.contexts import provide_context
-from heavy_stack.frontend.hooks import heavy_event, heavy_use_state
 from heavy_stack.frontend.types import Component
 
 logger = logging.getLogger(__name__)

@@ -23,13 +23,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from heavy import LayoutMirror
+from heavy import LayoutMirror, rendering_first_paint
 from reactpy.backend.types import Connection, Location
 from reactpy.core.hooks import ConnectionContext
 from reactpy.core.layout import Layout
 from reactpy.core.types import ComponentType, LayoutEventMessage
-
-from heavy_stack.frontend.hooks import rendering_first_paint
 
 FIRST_PAINT_ID = "heavy-first-paint"
 HISTORY_CALLBACK = "onHistoryChangeCallback"

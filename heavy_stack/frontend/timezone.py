@@ -7,12 +7,11 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from heavy import heavy_use_context, heavy_use_effect, heavy_use_state, provide_context
 from reactpy import component, create_context, html
 from reactpy.types import Context
 
 from heavy_stack.frontend.brython_executors import BrythonExecutor, BrythonExecutorContext
-from heavy_stack.frontend.contexts import provide_context
-from heavy_stack.frontend.hooks import heavy_use_context, heavy_use_effect, heavy_use_state
 from heavy_stack.frontend.types import Component
 from heavy_stack_brython.timezones import get_timezone
 

@@ -8,7 +8,7 @@ started; when the loop ends (the connection closed, or the task group cancelled 
 those still running, as the task group would have. ``Layout.deliver`` logs what a handler
 raises itself, so a delivery never fails the connection; anything else that escapes one is
 logged here. Heavy handlers do not depend on this: their transactions finish in tasks of
-their own (``frontend/hooks.py``). ``install()`` is idempotent.
+their own (``heavy/hooks.py``). ``install()`` is idempotent.
 """
 
 from __future__ import annotations

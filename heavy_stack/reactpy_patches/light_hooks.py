@@ -15,7 +15,7 @@ every other connection's work (under load, a navigation's answer waited for all 
 guard without yielding and makes its waiter queue only when a second render does wait.
 (Yielding once protected, by chance of timing, database work that a closed tab cancelled
 midway; heavy functions now finish on their own when their page goes away, see
-``frontend/hooks.py``.) ``install()`` is idempotent.
+``heavy/hooks.py``.) ``install()`` is idempotent.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import col, select
 
@@ -345,3 +345,48 @@ async def test_a_read_of_the_transactions_clock_begins_the_transaction(watched: 
         assert (await watched.activity())[0] == "idle in transaction"
         second = (await session.exec(select(func.now()))).one()
     assert first == second  # one transaction, one clock
+
+
+# Read-only units (``Database.transaction(read_only=True)``, what ``reads_only`` handlers run in).
+
+
+async def test_a_read_only_unit_reads_alone_and_sends_no_commit(logged: Watched) -> None:
+    user = await make_user(logged.database)
+    start = await logged.log_size()
+
+    async with logged.database.transaction(read_only=True):
+        assert await managers().users.get(user.id) == user
+        assert (await logged.activity())[0] == "idle"  # no transaction held between reads
+        assert await managers().users.get_by_email(user.email) == user
+
+    statements = await logged.statements_since(start)
+    assert len(statements) == 2, statements
+    assert all(statement.startswith("SELECT users.id") for statement in statements), statements
+
+
+async def test_a_write_in_a_read_only_unit_is_refused_by_postgresql(logged: Watched) -> None:
+    email = new_email()
+    start = await logged.log_size()
+
+    with pytest.raises(DBAPIError) as refused:
+        async with logged.database.transaction(read_only=True):
+            await managers().users.create(email, "Never Stored")
+    assert isinstance(refused.value.orig, Exception)
+    assert "read-only transaction" in str(refused.value)
+
+    statements = await logged.statements_since(start)
+    assert [s for s in statements if s.startswith("BEGIN")] == ["BEGIN READ ONLY;"], statements
+    assert not any(s.startswith("COMMIT") for s in statements), statements
+    async with logged.database.transaction():
+        assert await managers().users.get_by_email(email) is None
+
+
+async def test_only_the_read_only_unit_is_read_only_on_its_pooled_connection(watched: Watched) -> None:
+    show = text("SHOW transaction_read_only")
+    async with watched.database.transaction(read_only=True) as session:
+        assert await session.scalar(show) == "on"
+    # The same (only) pooled connection, given back: other units write as before.
+    async with watched.database.transaction() as session:
+        assert await session.scalar(show) == "off"
+        await managers().users.create(new_email(), "Writes")
+    assert (await watched.activity())[0] == "idle"

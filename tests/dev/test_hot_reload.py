@@ -27,9 +27,9 @@ PROBE_PAGE = Path("heavy_stack/frontend/pages/other.py")
 PROBE_SOURCE = """\
 from dataclasses import dataclass
 
+from heavy import heavy_event
 from reactpy import component, html, use_state
 
-from heavy_stack.frontend.hooks import heavy_event
 from heavy_stack.frontend.types import Component
 
 

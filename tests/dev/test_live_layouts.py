@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from heavy import heavy_event, heavy_use_state
 from reactpy import component, html
 
-from heavy_stack.frontend.hooks import heavy_event, heavy_use_state
 from heavy_stack.frontend.types import Component
 from heavy_stack_dev import live_layouts
 from heavy_stack_testing.page_driver import InProcessPage

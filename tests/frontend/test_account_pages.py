@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from heavy import UNAVAILABLE_WHILE_LOADING
 from heavy.data.db_connection import Database, create_engine, create_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -14,7 +15,6 @@ from heavy_stack.backend.services.accounts.service import (
 from heavy_stack.backend.services.accounts.visitor import Visitor
 from heavy_stack.backend.services.container import AppServices
 from heavy_stack.backend.web.accounts import SIGN_IN_COMPLETE_PATH, SIGN_OUT_COMPLETE_PATH
-from heavy_stack.frontend.hooks import UNAVAILABLE_WHILE_LOADING
 from heavy_stack.settings import Settings
 from heavy_stack_testing.cookie_browser import navigation_urls, wait_for_navigation
 from heavy_stack_testing.fixtures.pages import BROWSER_BINDING, PASSWORD, NewAccount, OpenPage

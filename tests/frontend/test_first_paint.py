@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from heavy import HeavyContext, heavy_use_effect, heavy_use_state
 from reactpy import component, html
 from reactpy.backend.types import Location
 
 from heavy_stack.backend.services.container import AppServices
 from heavy_stack.frontend.app_root import AppRoot, page_for
 from heavy_stack.frontend.first_paint import render_first_paint, vdom_to_html
-from heavy_stack.frontend.heavy_context import HeavyContext
-from heavy_stack.frontend.hooks import heavy_use_effect, heavy_use_state
 from heavy_stack.frontend.types import Component
 
 
@@ -26,7 +25,7 @@ async def test_no_effect_runs_in_a_first_paint_so_nothing_is_loaded_or_written()
     def Saves() -> Component:
         text, set_text = heavy_use_state("Loading…")
 
-        async def save(context: HeavyContext) -> None:  # would write, in its own transaction
+        async def save(context: HeavyContext[Any]) -> None:  # would write, in its own transaction
             ran.append("async")
             set_text("saved")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
+from heavy import REFUSED
 from heavy.data.db_connection import Database
 from sqlalchemy import text
 
@@ -19,7 +20,6 @@ from heavy_stack.backend.data.model_mungers.note_mungers import NoteMunger
 from heavy_stack.backend.data.model_mungers.user_mungers import UserMunger
 from heavy_stack.backend.services.accounts.visitor import Visitor
 from heavy_stack.backend.services.container import AppServices
-from heavy_stack.frontend.hooks import REFUSED
 from heavy_stack.shared_models.note import Note
 from heavy_stack_testing.fixtures.pages import OpenPage, sign_up_visitor
 from heavy_stack_testing.page_driver import InProcessPage

@@ -21,11 +21,11 @@ from pathlib import Path
 
 import psutil
 import pytest
+from heavy import UNAVAILABLE
 from heavy.data.db_connection import Database
 
 from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
 from heavy_stack.backend.data.pave import pave
-from heavy_stack.frontend.hooks import UNAVAILABLE
 from heavy_stack_testing.live_server import LiveServer, live_server
 from heavy_stack_testing.page_driver import WebSocketPage
 

@@ -35,7 +35,7 @@ def test_the_project_as_it_is_keeps_every_rule(project: Path) -> None:
         # A repository reaching up into the pages.
         (
             "heavy_stack/backend/data/repositories/note_repository.py",
-            "from heavy_stack.frontend.hooks import heavy_event  # noqa: F401",
+            "from heavy_stack.frontend.app_context import AppContext  # noqa: F401",
             "Layers",
         ),
         # A service that knows about HTTP.

@@ -9,7 +9,16 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
   logic around one repository), ``ModelMunger`` / ``IdentityMunger`` (rows to shared models).
 - The live stream: ``StreamTap`` (sees every message of a connection), ``StreamRecorder`` (a tap
   that records visits for load tests), ``LayoutMirror`` (a client's copy of a page's layout).
-- Handlers: ``is_async_callable`` (what the hooks run in a unit of work), ``callable_name``.
+- Pages: the hooks ``heavy_use_state``, ``heavy_use_effect``, ``heavy_event`` (``reads_only``
+  for a read-only unit of work), ``heavy_use_context``; ``HeavyContext``, what an async handler
+  or effect receives (generic over the product's ``Services``; a product subclasses it), with
+  ``on_commit`` (show a write once it is stored) and ``after_commit``; ``open_heavy_context``
+  (one unit of work outside a page); ``provide_services`` (the root says which services and
+  which context class handlers below get), ``provide_context`` (a ReactPy context with no
+  provider element), ``NoticeContext`` / ``ShowNotice`` (where failures are reported) and the
+  messages shown (``UNAVAILABLE``, ``REFUSED``, ...); ``SignInRequiredError``; first paint
+  (``rendering_first_paint``, ``is_first_paint``); ``finish_abandoned_work`` (shut-down).
+  ``is_async_callable`` decides what the hooks run in a unit of work; ``callable_name``.
 - Settings: ``HeavySettings`` (the framework's settings from ``<PREFIX>*`` variables and
   ``.env``; a product subclasses it with its own prefix and fields), ``Environment``,
   ``LogFormat``, ``DatabaseNames``, ``DEFAULT_SECRET_KEY``, ``parse_as_url`` (a field check),
@@ -30,6 +39,14 @@ from __future__ import annotations
 
 from heavy.callables import callable_name, is_async_callable
 from heavy.clock import utc_now
+from heavy.contexts import (
+    NoticeContext,
+    ProvidedServices,
+    ServicesContext,
+    ShowNotice,
+    provide_context,
+    provide_services,
+)
 from heavy.data.db_connection import (
     DB_TIMEOUT_SECONDS,
     CommitFailedError,
@@ -43,6 +60,30 @@ from heavy.data.db_connection import (
 from heavy.data.manager import BaseManager, NotFoundError, TargetT
 from heavy.data.munger import IdentityMunger, ModelMunger
 from heavy.data.repository import NoDatabaseSessionError, SQLRepositoryBase, VectorRepositoryBase
+from heavy.heavy_context import (
+    ContextMaker,
+    HeavyContext,
+    PendingUpdates,
+    Services,
+    SignInRequiredError,
+    open_heavy_context,
+)
+from heavy.hooks import (
+    FAILED,
+    REFUSED,
+    UNAVAILABLE,
+    UNAVAILABLE_WHILE_LOADING,
+    UNCONFIRMED,
+    MissingServicesError,
+    failure_message,
+    finish_abandoned_work,
+    heavy_event,
+    heavy_use_context,
+    heavy_use_effect,
+    heavy_use_state,
+    is_first_paint,
+    rendering_first_paint,
+)
 from heavy.log_scope import LogScope, current_scope, in_scope, set_scope_user, start_scope
 from heavy.settings import (
     DEFAULT_SECRET_KEY,
@@ -71,23 +112,38 @@ __version__ = "0.1.0"
 __all__ = [
     "DB_TIMEOUT_SECONDS",
     "DEFAULT_SECRET_KEY",
+    "FAILED",
+    "REFUSED",
+    "UNAVAILABLE",
+    "UNAVAILABLE_WHILE_LOADING",
+    "UNCONFIRMED",
     "BaseManager",
     "CommitFailedError",
+    "ContextMaker",
     "Database",
     "DatabaseNames",
     "Environment",
+    "HeavyContext",
     "HeavyRequest",
     "HeavySettings",
     "IdentityMunger",
     "LayoutMirror",
     "LogFormat",
     "LogScope",
+    "MissingServicesError",
     "ModelMunger",
     "NoDatabaseSessionError",
     "NotFoundError",
+    "NoticeContext",
+    "PendingUpdates",
+    "ProvidedServices",
     "SQLRepositoryBase",
+    "Services",
+    "ServicesContext",
     "SessionMaker",
     "SettingsError",
+    "ShowNotice",
+    "SignInRequiredError",
     "StartupError",
     "StreamRecorder",
     "StreamTap",
@@ -99,6 +155,12 @@ __all__ = [
     "configure_logging",
     "current_scope",
     "db_session",
+    "failure_message",
+    "finish_abandoned_work",
+    "heavy_event",
+    "heavy_use_context",
+    "heavy_use_effect",
+    "heavy_use_state",
     "hold_stops_until_workers_started",
     "in_scope",
     "install_health_routes",
@@ -106,10 +168,15 @@ __all__ = [
     "install_log_scopes",
     "install_security_defaults",
     "is_async_callable",
+    "is_first_paint",
     "is_unavailable",
     "is_websocket_request",
+    "open_heavy_context",
     "parse_as_url",
+    "provide_context",
+    "provide_services",
     "refuse_unparsable_urls",
+    "rendering_first_paint",
     "set_scope_user",
     "start_scope",
     "tune_garbage_collector",

@@ -7,20 +7,20 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from heavy import heavy_event
 from reactpy import component, html
 
-from heavy_stack.frontend.heavy_context import HeavyContext
-from heavy_stack.frontend.hooks import heavy_event
+from heavy_stack.frontend.app_context import AppContext
 from heavy_stack.frontend.types import Component
 
-SubmitHandler = Callable[[HeavyContext, dict[str, Any]], Awaitable[None]] | Callable[[dict[str, Any]], None]
+SubmitHandler = Callable[[AppContext, dict[str, Any]], Awaitable[None]] | Callable[[dict[str, Any]], None]
 
 
 @component
 def Form(id: str, on_submit: SubmitHandler, *children: Component, reset_key: str | None = None) -> Component:
     """A form whose submit runs ``on_submit`` on the server instead of loading a page.
 
-    ``on_submit`` is a heavy handler: an async one gets a ``HeavyContext`` and runs in one
+    ``on_submit`` is a heavy handler: an async one gets a ``AppContext`` and runs in one
     transaction. Keep the fields' values in refs (``keep_in``), so a submit that arrives right
     after the last keystroke still sees it. A new ``reset_key`` replaces the form's elements in
     the browser: a fresh, empty form (after a successful add, say).

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from heavy import heavy_event, heavy_use_state
 from reactpy import component, html
 from reactpy.core.events import EventHandler
 from reactpy.utils import Ref
 
-from heavy_stack.frontend.hooks import heavy_event, heavy_use_state
 from heavy_stack.frontend.types import Component
 
 MAX_LINE_LENGTH = 500

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from heavy import heavy_event, heavy_use_state
 from reactpy import component, html
 
-from heavy_stack.frontend.hooks import heavy_event, heavy_use_state
 from heavy_stack.frontend.types import Component
 
 

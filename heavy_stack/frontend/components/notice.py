@@ -1,13 +1,12 @@
-"""The page's notice banner: what the heavy wrappers tell the user when a write fails."""
+"""The page's notice banner: what the heavy hooks tell the user when a write fails."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from heavy import NoticeContext, ShowNotice, heavy_event, heavy_use_state, provide_context
 from reactpy import component, html
 
-from heavy_stack.frontend.contexts import NoticeContext, ShowNotice, provide_context
-from heavy_stack.frontend.hooks import heavy_event, heavy_use_state
 from heavy_stack.frontend.types import Component
 
 

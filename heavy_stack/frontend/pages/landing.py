@@ -6,8 +6,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from heavy import heavy_event, heavy_use_context, heavy_use_effect, heavy_use_state
 from reactpy import component, html, use_ref
 
+from heavy_stack.frontend.app_context import AppContext
 from heavy_stack.frontend.brython_executors import BrythonExecutorContext
 from heavy_stack.frontend.components import (
     Button,
@@ -25,13 +27,6 @@ from heavy_stack.frontend.components import (
     Section,
     keep_in,
 )
-from heavy_stack.frontend.heavy_context import HeavyContext
-from heavy_stack.frontend.hooks import (
-    heavy_event,
-    heavy_use_context,
-    heavy_use_effect,
-    heavy_use_state,
-)
 from heavy_stack.frontend.timezone import format_in_zone, use_timezone
 from heavy_stack.frontend.types import Component
 from heavy_stack.shared_models.user import User
@@ -43,10 +38,10 @@ COPIED_TEXT = "Hello from The Heavy Stack!"
 
 CLICK_FLOW = """\
 browser click
-  → websocket event → heavy_event handler (gets a HeavyContext, one DB transaction)
+  → websocket event → heavy_event handler (gets an AppContext, one DB transaction)
   → manager (business logic)  → repository (the only code that uses the session)
   → SQL model row  → munger  → shared model
-  → component state, applied once the transaction has committed
+  → context.on_commit(set_state, value): shown once the transaction has committed
   → ReactPy re-renders  → VDOM patch back over the websocket
 """
 
@@ -92,16 +87,17 @@ def CurrentUserSection() -> Component:
         set_user(found)
         set_read_at(_now())
 
-    async def load_user(context: HeavyContext) -> None:
-        show(await _visitors_user(context))
+    # The first visit makes this browser's demo user: a write, so shown once committed.
+    async def load_user(context: AppContext) -> None:
+        context.on_commit(show, await _visitors_user(context))
 
-    async def rename(context: HeavyContext, _event: dict[str, Any]) -> None:
+    async def rename(context: AppContext, _event: dict[str, Any]) -> None:
         renamed = user or await _visitors_user(context)
         try:
-            show(await context.managers.users.rename(renamed.id, new_name.current))
-            set_error("")
+            context.on_commit(show, await context.managers.users.rename(renamed.id, new_name.current))
+            context.on_commit(set_error, "")
         except ValueError as problem:  # the manager's message is meant for the user
-            set_error(str(problem))
+            context.on_commit(set_error, str(problem))
 
     heavy_use_effect(load_user, [])
     text = (
@@ -136,12 +132,12 @@ def ReadAgain(user: User | None, read_at: datetime, show: Callable[[User | None]
 
     # A click that comes before the first load has ended (a fast hand, a slow database) acts on
     # the visitor's user all the same, instead of doing nothing.
-    async def read_again(context: HeavyContext, _event: dict[str, Any]) -> None:
+    async def read_again(context: AppContext, _event: dict[str, Any]) -> None:
         found = await context.managers.users.get(user.id) if user else await _visitors_user(context)
         if found == user:
-            set_read_again_at(_now())
+            context.on_commit(set_read_again_at, _now())
         else:
-            show(found)
+            context.on_commit(show, found)
 
     latest = read_at if read_again_at is None else max(read_at, read_again_at)
     return html._(
@@ -150,7 +146,7 @@ def ReadAgain(user: User | None, read_at: datetime, show: Callable[[User | None]
     )
 
 
-async def _visitors_user(context: HeavyContext) -> User:
+async def _visitors_user(context: AppContext) -> User:
     # The signed-in user, or this browser's demo user (made on its first visit).
     demo_users = context.managers.users
     return context.user or await demo_users.get_or_create_demo_user(context.visitor.browser_binding)

@@ -1,6 +1,6 @@
 """The notes example: a signed-in user's notes, each with its three most related notes.
 
-Every manager call passes the signed-in user as the owner, taken from the ``HeavyContext``
+Every manager call passes the signed-in user as the owner, taken from the ``AppContext``
 (so from the session cookie), never from event data: a hand-crafted event can name any note id,
 but reaches only the sender's own notes.
 """
@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from heavy import heavy_event, heavy_use_effect, heavy_use_state
 from reactpy import component, html, use_ref
 from reactpy.core.events import EventHandler
 from reactpy_router import navigate, use_params, use_search_params
 
 from heavy_stack.backend.data.model_managers.note_manager import NoteNotFoundError
+from heavy_stack.frontend.app_context import AppContext
 from heavy_stack.frontend.components import (
     Button,
     CenteredColumn,
@@ -29,8 +31,6 @@ from heavy_stack.frontend.components import (
     TextArea,
     keep_in,
 )
-from heavy_stack.frontend.heavy_context import HeavyContext
-from heavy_stack.frontend.hooks import heavy_event, heavy_use_effect, heavy_use_state
 from heavy_stack.frontend.timezone import format_in_zone, use_timezone
 from heavy_stack.frontend.types import Component
 from heavy_stack.shared_models.note import BODY_MAX_LENGTH, Note, NoteId, RelatedNote
@@ -55,26 +55,27 @@ def NotesPage() -> Component:
     message, set_message = heavy_use_state(Feedback.success(DELETED) if just_deleted else Feedback())
     form_key, set_form_key = heavy_use_state(0)
 
-    async def load(context: HeavyContext) -> None:
+    async def load(context: AppContext) -> None:
         loaded = tuple(await context.managers.notes.list_owned(context.require_user().id))
         # Only if nothing newer arrived meanwhile (a note added before this first load ended).
+        # A read-only unit writes nothing: its state is set at once.
         set_notes(lambda current: loaded if current is None else current)
 
-    heavy_use_effect(load, [])
+    heavy_use_effect(load, [], reads_only=True)
 
-    async def add(context: HeavyContext, _event: dict[str, Any]) -> None:
+    async def add(context: AppContext, _event: dict[str, Any]) -> None:
         owner = context.require_user().id
         try:
             note = await context.managers.notes.create(owner, title.current, body.current)
         except ValueError as problem:  # the draft stays in the form
-            set_message(Feedback.error(str(problem)))
+            context.on_commit(set_message, Feedback.error(str(problem)))
             return
         _embed_after_commit(context, note.id)
-        # State shows once the note is committed (see heavy_context); the draft lives in refs,
-        # which change at once, so it is cleared only then too: a failed save keeps it.
-        set_notes(tuple(await context.managers.notes.list_owned(owner)))
-        set_form_key(form_key + 1)
-        set_message(Feedback.success(f"Added “{note.title}”."))
+        # All shows once the note is committed, the new draft too (it lives in refs, which are
+        # not state): a save refused at COMMIT shows nothing and keeps the draft.
+        context.on_commit(set_notes, tuple(await context.managers.notes.list_owned(owner)))
+        context.on_commit(set_form_key, form_key + 1)
+        context.on_commit(set_message, Feedback.success(f"Added “{note.title}”."))
         context.on_commit(start_a_new_draft)
 
     def start_a_new_draft() -> None:
@@ -142,34 +143,34 @@ def NoteEditor(note_id: NoteId) -> Component:
         set_note(found)
         set_status("found" if found else "missing")
 
-    async def load(context: HeavyContext) -> None:
+    async def load(context: AppContext) -> None:
         show(await context.managers.notes.get_owned(context.require_user().id, note_id))
 
-    heavy_use_effect(load, [])
+    heavy_use_effect(load, [], reads_only=True)
 
-    async def save(context: HeavyContext, _event: dict[str, Any]) -> None:
+    async def save(context: AppContext, _event: dict[str, Any]) -> None:
         owner = context.require_user().id
         try:
             saved = await context.managers.notes.update(owner, note_id, title.current, body.current)
         except NoteNotFoundError:
-            show(None)
+            context.on_commit(show, None)
             return
         except ValueError as problem:
-            set_message(Feedback.error(str(problem)))
+            context.on_commit(set_message, Feedback.error(str(problem)))
             return
         _embed_after_commit(context, saved.id)
-        set_note(saved)
-        set_message(Feedback.success("Saved."))
+        context.on_commit(set_note, saved)
+        context.on_commit(set_message, Feedback.success("Saved."))
 
-    async def delete(context: HeavyContext, _event: dict[str, Any]) -> None:
+    async def delete(context: AppContext, _event: dict[str, Any]) -> None:
         try:
             await context.managers.notes.delete(context.require_user().id, note_id)
         except NoteNotFoundError:
-            show(None)
+            context.on_commit(show, None)
             return
         search = context.services.note_search
         context.after_commit(lambda: search.forget(note_id))
-        set_status("deleted")
+        context.on_commit(set_status, "deleted")
 
     if status == "loading":
         return Paragraph("Loading…", id="note-status")
@@ -201,12 +202,12 @@ def RelatedNotes(note: Note) -> Component:
     related, set_related = heavy_use_state(no_related)
     unavailable, set_unavailable = heavy_use_state(False)
 
-    async def find(context: HeavyContext) -> None:
+    async def find(context: AppContext) -> None:
         found = await context.services.note_search.related(context.require_user().id, note)
         set_unavailable(found is None)
         set_related(found or [])
 
-    heavy_use_effect(find, [note.id, note.last_edited])
+    heavy_use_effect(find, [note.id, note.last_edited], reads_only=True)
     content: Component
     if unavailable:
         content = Paragraph("Related notes are unavailable right now.", id="related-notes")
@@ -229,7 +230,7 @@ def RelatedNotes(note: Note) -> Component:
     return Section("Related notes", content, id="related")
 
 
-def _embed_after_commit(context: HeavyContext, note_id: NoteId) -> None:
+def _embed_after_commit(context: AppContext, note_id: NoteId) -> None:
     search = context.services.note_search
     context.after_commit(lambda: search.embed_pending([note_id]))
 

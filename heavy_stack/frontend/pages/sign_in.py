@@ -7,12 +7,14 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
+from heavy import heavy_use_context, heavy_use_state
 from reactpy import component, use_ref
 from reactpy_router import use_search_params
 
 from heavy_stack.backend.services.accounts.passwords import MIN_PASSWORD_LENGTH
 from heavy_stack.backend.services.accounts.service import SignInResult
 from heavy_stack.backend.web.accounts import safe_next_path, sign_in_completion_url
+from heavy_stack.frontend.app_context import AppContext
 from heavy_stack.frontend.brython_executors import BrythonExecutorContext
 from heavy_stack.frontend.components import (
     Button,
@@ -27,8 +29,6 @@ from heavy_stack.frontend.components import (
     keep_in,
 )
 from heavy_stack.frontend.contexts import CurrentUserContext
-from heavy_stack.frontend.heavy_context import HeavyContext
-from heavy_stack.frontend.hooks import heavy_use_context, heavy_use_state
 from heavy_stack.frontend.types import Component
 from heavy_stack_brython.navigate import navigate_to
 
@@ -46,7 +46,7 @@ def SignInPage() -> Component:
     message, set_message = heavy_use_state(Feedback.info(notice))
     finish = _use_finish_sign_in(next_path, set_message)
 
-    async def submit(context: HeavyContext, _event: dict[str, Any]) -> None:
+    async def submit(context: AppContext, _event: dict[str, Any]) -> None:
         finish(context, await context.accounts.sign_in(context.visitor, email.current, password.current))
 
     return AccountForm(
@@ -79,7 +79,7 @@ def SignUpPage() -> Component:
     message, set_message = heavy_use_state(Feedback())
     finish = _use_finish_sign_in(next_path, set_message)
 
-    async def submit(context: HeavyContext, _event: dict[str, Any]) -> None:
+    async def submit(context: AppContext, _event: dict[str, Any]) -> None:
         result = await context.accounts.sign_up(
             context.visitor, email.current, name.current, password.current
         )
@@ -132,16 +132,16 @@ def _use_next_path_and_notice() -> tuple[str, str]:
 
 def _use_finish_sign_in(
     next_path: str, show: Callable[[Feedback], None]
-) -> Callable[[HeavyContext, SignInResult], None]:
+) -> Callable[[AppContext, SignInResult], None]:
     """What to do with a sign-in result: send the browser on with its ticket, or explain."""
     executor = heavy_use_context(BrythonExecutorContext)
 
-    def finish(context: HeavyContext, result: SignInResult) -> None:
+    def finish(context: AppContext, result: SignInResult) -> None:
         ticket = result.ticket
         if ticket is None:
-            show(Feedback.error(result.error or ""))
+            context.on_commit(show, Feedback.error(result.error or ""))
             return
-        show(Feedback.info("Signing you in…"))
+        context.on_commit(show, Feedback.info("Signing you in…"))
 
         async def go() -> None:
             if executor is not None:

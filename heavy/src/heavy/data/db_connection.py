@@ -26,6 +26,7 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import cached_property
 from weakref import WeakKeyDictionary
 
 import asyncpg
@@ -365,14 +366,36 @@ class Database:
         )
         return {"sql": sql, "vector": vector}
 
-    def transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
+    def transaction(self, *, read_only: bool = False) -> AbstractAsyncContextManager[AsyncSession]:
         """A unit of work: a session, set as the current ``db_session`` while it is open.
 
         Its transaction begins on its first write (``begin_on_first_write``): plain reads
         before it run without BEGIN. Commits when the block ends normally
         (``CommitFailedError`` if that fails), rolls back when it raises, always closes.
+
+        ``read_only``: a unit that must not write. Its connection is read-only
+        (SQLAlchemy's ``postgresql_readonly``, applied by asyncpg when a transaction begins,
+        no round trip of its own): its plain reads run alone, and a transaction it opens (a
+        write, a ``text()`` read) is ``READ ONLY``, so PostgreSQL refuses any write
+        (``ReadOnlySQLTransactionError``). Nothing is committed at its end: a transaction it
+        opened is rolled back.
         """
+        if read_only:
+            return _current_session(self._read_only_sessionmaker, db_session, read_only=True)
         return _current_session(self.sessionmaker, db_session)
+
+    @cached_property
+    def _read_only_sessionmaker(self) -> SessionMaker:
+        # The same sessions on the same pool, whose connections are read-only until they go
+        # back to it (SQLAlchemy resets the option at checkin). Made once: each option engine
+        # carries event listeners.
+        bind = self.sessionmaker.kw.get("bind")
+        if not isinstance(bind, AsyncEngine):
+            return self.sessionmaker  # bound to one connection (a test's): left as it is
+        read_only = bind.execution_options(postgresql_readonly=True)
+        return async_sessionmaker(
+            class_=self.sessionmaker.class_, **{**self.sessionmaker.kw, "bind": read_only}
+        )
 
     def vector_transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
         """Like ``transaction``, on the vector database, set as the current ``vector_db_session``."""
@@ -381,7 +404,7 @@ class Database:
 
 @asynccontextmanager
 async def _current_session(
-    sessionmaker: SessionMaker, current: ContextVar[AsyncSession]
+    sessionmaker: SessionMaker, current: ContextVar[AsyncSession], *, read_only: bool = False
 ) -> AsyncIterator[AsyncSession]:
     # The session begins by itself on first use (no round trip: see begin_on_first_write).
     session = sessionmaker()
@@ -392,11 +415,12 @@ async def _current_session(
             yield session
         finally:
             current.reset(token)
-        try:
-            await session.commit()
-        except Exception as error:
-            raise CommitFailedError(f"COMMIT failed: {error}") from error
-        committed = True
+        if not read_only:  # a read-only unit has nothing to commit: closed (rolled back) below
+            try:
+                await session.commit()
+            except Exception as error:
+                raise CommitFailedError(f"COMMIT failed: {error}") from error
+            committed = True
     finally:
         if committed:
             # After a commit nothing is left to send: this close cannot stop halfway.

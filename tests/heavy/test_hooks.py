@@ -1,4 +1,7 @@
-"""heavy_event and heavy_use_effect: a session per async call, one transaction, errors logged."""
+"""The heavy hooks: a unit of work per async call, shown once committed, errors logged.
+
+Handlers here really commit (the ``services`` fixture): what PostgreSQL does is what is tested.
+"""
 
 from __future__ import annotations
 
@@ -12,21 +15,32 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from heavy import callable_name, is_async_callable
+from heavy import (
+    FAILED,
+    HeavyContext,
+    PendingUpdates,
+    ProvidedServices,
+    ServicesContext,
+    callable_name,
+    heavy_event,
+    heavy_use_effect,
+    heavy_use_state,
+    is_async_callable,
+)
 from heavy.data.db_connection import Database, db_session
-from reactpy import component, html
+from reactpy import component, html, use_ref
+from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from heavy_stack.backend.data.model_managers.user_manager import UserManager
 from heavy_stack.backend.data.model_mungers.user_mungers import UserMunger
 from heavy_stack.backend.services.container import AppServices
 from heavy_stack.frontend.components.notice import NoticeProvider
-from heavy_stack.frontend.contexts import AppServicesContext
-from heavy_stack.frontend.heavy_context import HeavyContext
-from heavy_stack.frontend.hooks import FAILED, heavy_event, heavy_use_effect, heavy_use_state
 from heavy_stack.frontend.types import Component
 from heavy_stack.settings import PROJECT_ROOT
 from heavy_stack_testing.page_driver import InProcessPage
+
+Context = HeavyContext[AppServices]
 
 seen: dict[str, Any] = {}
 
@@ -36,16 +50,16 @@ def SignUpButtons(email: str) -> Component:
     """An async handler that writes, another that writes then fails, and a sync one."""
     status, set_status = heavy_use_state("idle")
 
-    async def sign_up(context: HeavyContext, _event: dict[str, Any]) -> None:
+    async def sign_up(context: Context, _event: dict[str, Any]) -> None:
         seen["session"] = context.db_session
         seen["current_session"] = db_session.get()
         await UserManager(UserMunger()).create(email, "Signed Up")
-        set_status("signed up")
+        context.on_commit(set_status, "signed up")
 
-    async def sign_up_then_fail(context: HeavyContext, _event: dict[str, Any]) -> None:
+    async def sign_up_then_fail(context: Context, _event: dict[str, Any]) -> None:
         seen["session"] = context.db_session
         await UserManager(UserMunger()).create(email, "Half Done")
-        set_status("half done")  # never shown: the transaction rolls back
+        context.on_commit(set_status, "half done")  # never shown: the transaction rolls back
         raise RuntimeError("payment provider is down")
 
     def count(*event_data: Any) -> None:
@@ -64,17 +78,18 @@ def SignUpButtons(email: str) -> Component:
 def LoadsOnMount() -> Component:
     name, set_name = heavy_use_state("")
 
-    async def load(context: HeavyContext) -> None:
+    async def load(context: Context) -> None:
         seen["effect_session"] = context.db_session
         user = await UserManager(UserMunger()).get_or_create_demo_user()
-        set_name(user.display_name)
+        context.on_commit(set_name, user.display_name)
 
     heavy_use_effect(load, [])
     return html.p({"id": "loaded"}, name or "loading")
 
 
 def served(component: Component, services: AppServices) -> Component:
-    return AppServicesContext(component, value=services)
+    """``component`` under the services, as a root's ``provide_services(services)`` does."""
+    return ServicesContext(component, value=ProvidedServices(services))
 
 
 @pytest.fixture(autouse=True)
@@ -209,19 +224,19 @@ def test_raw_reactpy_hooks_are_a_lint_error_naming_the_heavy_version(tmp_path: P
 
 
 class AsyncCallable:
-    async def __call__(self, context: HeavyContext, _event: dict[str, Any]) -> None:
+    async def __call__(self, context: Context, _event: dict[str, Any]) -> None:
         seen.setdefault("sessions", []).append(context.db_session)
 
 
 class Handlers:
-    async def method(self, context: HeavyContext, _event: dict[str, Any]) -> None:
+    async def method(self, context: Context, _event: dict[str, Any]) -> None:
         seen.setdefault("sessions", []).append(context.db_session)
 
     def sync_method(self, _event: dict[str, Any]) -> None:
         seen.setdefault("sync", []).append("method")
 
 
-async def async_with_label(label: str, context: HeavyContext, _event: dict[str, Any]) -> None:
+async def async_with_label(label: str, context: Context, _event: dict[str, Any]) -> None:
     seen.setdefault("sessions", []).append(context.db_session)
     seen.setdefault("labels", []).append(label)
 
@@ -286,3 +301,178 @@ async def test_async_handlers_of_every_kind_get_a_context_with_a_session(service
         await eventually(lambda: len(seen.get("sessions", [])) == 4)
     assert all(isinstance(session, AsyncSession) for session in seen["sessions"])
     assert seen["labels"] == ["partial"]
+
+
+@component
+def EffectsOfEveryKind() -> Component:
+    kinds: list[Callable[..., Awaitable[None]]] = [
+        EffectHandlers().method,
+        AsyncEffect(),
+        functools.partial(effect_with_label, "partial"),
+        functools.partial(AsyncEffect()),
+    ]
+    for kind in kinds:
+        heavy_use_effect(kind, [])
+    return html.p("effects")
+
+
+class AsyncEffect:
+    async def __call__(self, context: Context) -> None:
+        seen.setdefault("effect_sessions", []).append(context.db_session)
+
+
+class EffectHandlers:
+    async def method(self, context: Context) -> None:
+        seen.setdefault("effect_sessions", []).append(context.db_session)
+
+
+async def effect_with_label(label: str, context: Context) -> None:
+    seen.setdefault("effect_sessions", []).append(context.db_session)
+    seen.setdefault("effect_labels", []).append(label)
+
+
+async def test_async_effects_of_every_kind_get_a_context_with_a_session(services: AppServices) -> None:
+    async with InProcessPage.open(served(EffectsOfEveryKind(), services), router=False):
+        await eventually(lambda: len(seen.get("effect_sessions", [])) == 4)
+    assert all(isinstance(session, AsyncSession) for session in seen["effect_sessions"])
+    assert seen["effect_labels"] == ["partial"]
+
+
+# What the page shows: a setter applies at once; context.on_commit waits for the commit.
+
+
+@component
+def SavesWithProgress(email: str, go_on: asyncio.Event) -> Component:
+    status, set_status = heavy_use_state("idle")
+    draft = use_ref("a draft")
+
+    async def save(context: Context, _event: dict[str, Any]) -> None:
+        set_status("saving…")  # at once: it says nothing about the write
+        await go_on.wait()
+        await UserManager(UserMunger()).create(email, "Saved")
+        context.on_commit(set_status, "saved")
+        context.on_commit(clear_draft)  # no arguments: called as it is
+
+    def clear_draft() -> None:
+        draft.current = ""
+
+    return html.div(
+        html.button({"id": "save", "onClick": heavy_event(save)}),
+        html.p({"id": "status"}, status),
+        html.p({"id": "draft"}, draft.current),
+    )
+
+
+async def test_a_setter_applies_at_once_and_on_commit_after_the_commit(
+    services: AppServices, database: Database
+) -> None:
+    email = "wrapper-progress@example.com"
+    go_on = asyncio.Event()
+    async with InProcessPage.open(served(SavesWithProgress(email, go_on), services), router=False) as page:
+        await page.click("save")
+        await page.wait_for_text("status", "saving…")  # shown while the unit is still open
+        assert await count_users(database, email) == 0
+        go_on.set()
+        await page.wait_for_text("status", "saved")
+        assert page.text("draft") == ""  # the ref changed with the commit, before the render
+    assert await count_users(database, email) == 1
+
+
+def test_on_commit_changes_wait_for_apply_and_are_dropped_on_rollback() -> None:
+    made: list[str] = []
+    committed, rolled_back = PendingUpdates(), PendingUpdates()
+    for pending in (committed, rolled_back):
+        context = HeavyContext(object(), object(), pending=pending)  # type: ignore[arg-type,type-var]
+        context.on_commit(made.append, "first")
+        context.on_commit(lambda: made.append("second"))
+    assert made == []
+    rolled_back.discard()
+    committed.apply()
+    assert made == ["first", "second"]
+
+
+# reads_only: a read-only unit of work, checked on what PostgreSQL does.
+
+
+@component
+def ReadsOnly(email: str) -> Component:
+    status, set_status = heavy_use_state("idle")
+
+    async def read_mode(context: Context, _event: dict[str, Any]) -> None:
+        mode = await context.db_session.scalar(text("SHOW transaction_read_only"))
+        seen.setdefault("modes", []).append((context.read_only, mode))
+        set_status(f"read-only: {mode}")  # a read-only unit writes nothing: shown at once
+
+    async def writes_anyway(context: Context, _event: dict[str, Any]) -> None:
+        await UserManager(UserMunger()).create(email, "Not Allowed")
+        context.on_commit(set_status, "written")
+
+    return html.div(
+        html.button({"id": "read", "onClick": heavy_event(read_mode, reads_only=True)}),
+        html.button({"id": "read-and-write", "onClick": heavy_event(read_mode)}),
+        html.button({"id": "write", "onClick": heavy_event(writes_anyway, reads_only=True)}),
+        html.p({"id": "status"}, status),
+    )
+
+
+async def test_a_reads_only_handler_runs_in_a_read_only_unit(services: AppServices) -> None:
+    async with InProcessPage.open(served(ReadsOnly("x@example.com"), services), router=False) as page:
+        await page.click("read")
+        await page.wait_for_text("status", "read-only: on")
+        await page.click("read-and-write")
+        await page.wait_for_text("status", "read-only: off")
+    assert seen["modes"] == [(True, "on"), (False, "off")]
+
+
+async def test_a_write_in_a_reads_only_handler_is_refused_and_said_clearly(
+    services: AppServices, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    email = "wrapper-read-only@example.com"
+    page_with_notices = served(NoticeProvider(ReadsOnly(email)), services)
+    with caplog.at_level(logging.ERROR):
+        async with InProcessPage.open(page_with_notices, router=False) as page:
+            await page.click("write")
+            await page.wait_for_text("app-notice", FAILED)
+            assert page.text("status") == "idle"
+    assert await count_users(database, email) == 0
+    [logged] = [r for r in caplog.records if "reads_only" in r.getMessage()]
+    assert logged.getMessage().startswith(
+        "ReadsOnly.<locals>.writes_anyway in ReadsOnly is reads_only but tried to write; nothing was stored."
+    )
+    assert "read-only transaction" in logged.getMessage()
+    assert logged.exc_info is None  # a mistake in the page, said in one line
+
+
+# The product's own context: a subclass, made for each unit, whose begin runs first.
+
+
+class LabelledContext(HeavyContext[AppServices]):
+    __slots__ = ("label",)
+
+    def __init__(self, services: AppServices, db_session: AsyncSession, *, label: str, **unit: Any) -> None:
+        super().__init__(services, db_session, **unit)
+        self.label = label
+
+    async def begin(self) -> None:
+        seen.setdefault("begun", []).append((self.label, db_session.get() is self.db_session))
+
+
+@component
+def UsesTheProductContext() -> Component:
+    async def handler(context: LabelledContext, _event: dict[str, Any]) -> None:
+        seen.setdefault("handled", []).append((type(context).__name__, context.label))
+
+    return html.button({"id": "go", "onClick": heavy_event(handler)})
+
+
+async def test_handlers_get_the_context_the_root_provides_and_its_begin_runs_first(
+    services: AppServices,
+) -> None:
+    provided = ProvidedServices(services, functools.partial(LabelledContext, label="this connection"))
+    async with InProcessPage.open(
+        ServicesContext(UsesTheProductContext(), value=provided), router=False
+    ) as page:
+        await page.click("go")
+        await eventually(lambda: "handled" in seen)
+    assert seen["begun"] == [("this connection", True)]
+    assert seen["handled"] == [("LabelledContext", "this connection")]

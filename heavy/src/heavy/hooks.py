@@ -1,27 +1,40 @@
-"""The heavy wrappers around ReactPy's ``use_state``, ``use_effect``, ``event`` and ``use_context``.
+"""The heavy hooks: ReactPy's ``use_state``, ``use_effect``, ``event`` and ``use_context``, for
+pages whose handlers use a database.
 
-An **async** function given to ``heavy_use_effect`` or ``heavy_event`` receives a
-``HeavyContext`` first and runs in one database transaction, set as the current session:
-committed when it returns, rolled back when it raises, closed either way. A **sync** function
-gets no context and must not touch the database. Errors are logged with the component and
-handler names and do not reach ReactPy (which would only log them again).
+**Async functions run in a unit of work.** An async function given to ``heavy_use_effect`` or
+``heavy_event`` (an ``async def`` function or method, an object with an ``async def __call__``,
+or a partial of either: ``heavy.is_async_callable``) receives a ``HeavyContext`` first and runs
+in one unit of work, its db session set as the current ``db_session``: committed when it
+returns, rolled back when it raises, closed either way. The context is the class the root
+component provided (``heavy.provide_services``), and its ``begin`` runs first. A **sync**
+function gets no context and must not touch the database. Errors are logged with the
+component and function names and do not reach ReactPy (which would only log them again).
 
-**Honest writes.** The page shows a write only after it committed: setters from
-``heavy_use_state`` called inside an async heavy function are applied once the transaction has
-committed, and dropped when it rolls back (see ``heavy_context``). We chose deferred setters
-over "the handler returns what to show" because the handler code stays the plain ReactPy
-shape, and the safe behaviour needs no discipline: ``reactpy.use_state`` is banned (ruff
-``TID251``) in favour of ``heavy_use_state``.
+**Reads only.** ``reads_only=True`` (``heavy_event(show, reads_only=True)``,
+``heavy_use_effect(load, [], reads_only=True)``) runs the function in a read-only unit
+(``Database.transaction(read_only=True)``): no write transaction is opened and there is
+nothing to commit, PostgreSQL refuses any write it tries (logged as such, and the page says
+nothing was saved), and its reads can go where reads go. Without it a unit that happens to
+only read still sends no BEGIN or COMMIT (its transaction begins on its first write), but it
+may write: declare ``reads_only`` where a function must not.
 
-**Failures reach the user.** When the transaction fails (the database is unavailable or slow
-past its timeout, COMMIT is refused, or the handler raises), the wrapper puts a message in the
-page's notice banner (``NoticeContext``, rendered by ``NoticeProvider`` as ``role="alert"``);
-the next successful event clears it. Pages never report these failures themselves.
+**What the page shows.** A state setter applies at once, wherever it is called. A write is
+shown only once it is stored by handing the setter to the unit of work:
+``context.on_commit(set_saved, True)`` calls it after the commit, and never if the unit rolls
+back (see ``heavy.heavy_context``). ``heavy_use_state`` is ReactPy's ``use_state`` (the seam
+where the framework may change it); ``reactpy.use_state`` and friends are banned (ruff
+``TID251``) so that every page goes through these hooks.
 
-**First paint.** The HTML response of a page is rendered once on the server before any
-websocket (``frontend/first_paint.py``). Inside that render (``rendering_first_paint()``) no
-effect runs, async or sync: nothing is loaded, written or sent to the browser for a page that
-may never connect; data loaded by effects shows its loading state until the live layout runs.
+**Failures reach the user.** When a unit of work fails (the database is unavailable or slow
+past its timeout, COMMIT is refused, or the function raises), the hook puts a message in the
+page's notice banner (``heavy.NoticeContext``); the next successful event clears it. Pages
+never report these failures themselves. A page that goes away while its function runs does not
+cancel it: the unit ends whole (``finish_abandoned_work`` waits for such units at shut-down).
+
+**First paint.** The HTML response of a page may be rendered once on the server before any
+websocket. Inside that render (``rendering_first_paint()``) no effect runs, async or sync:
+nothing is loaded, written or sent to the browser for a page that may never connect; data
+loaded by effects shows its loading state until the live layout runs.
 """
 
 from __future__ import annotations
@@ -34,8 +47,12 @@ from contextvars import ContextVar
 from types import EllipsisType, TracebackType
 from typing import Any, TypeVar, cast, overload
 
-from heavy import CommitFailedError, callable_name, is_async_callable, is_unavailable
-from reactpy import use_context, use_ref
+import asyncpg
+from heavy.callables import callable_name, is_async_callable
+from heavy.contexts import NoticeContext, ProvidedServices, ServicesContext, ShowNotice
+from heavy.data.db_connection import CommitFailedError, is_unavailable
+from heavy.heavy_context import HeavyContext, PendingUpdates, SignInRequiredError, open_heavy_context
+from reactpy import use_context
 from reactpy import use_effect as _reactpy_use_effect  # noqa: TID251 - the one wrapped use
 from reactpy import use_state as _reactpy_use_state  # noqa: TID251 - the one wrapped use
 from reactpy.core._life_cycle_hook import current_hook
@@ -43,29 +60,13 @@ from reactpy.core.events import EventHandler
 from reactpy.core.events import event as _reactpy_event  # noqa: TID251 - the one wrapped use
 from reactpy.types import Context, State
 
-from heavy_stack.backend.services.container import AppServices
-from heavy_stack.frontend.contexts import (
-    AppServicesContext,
-    CurrentVisitor,
-    NoticeContext,
-    ShowNotice,
-    VisitorContext,
-)
-from heavy_stack.frontend.heavy_context import (
-    HeavyContext,
-    PendingUpdates,
-    SignInRequiredError,
-    defer_until_commit,
-    open_heavy_context,
-)
-
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Cleanup = Callable[[], None] | None
-AsyncEffect = Callable[[HeavyContext], Awaitable[Cleanup]]
+AsyncEffect = Callable[[Any], Awaitable[Cleanup]]  # (the context) -> cleanup
 SyncEffect = Callable[[], Cleanup]
-AsyncHandler = Callable[..., Awaitable[None]]  # (HeavyContext, *event_data)
+AsyncHandler = Callable[..., Awaitable[None]]  # (the context, *event_data)
 SyncHandler = Callable[..., None]  # (*event_data)
 
 UNAVAILABLE = "The database is unavailable; nothing was saved. Please try again in a moment."
@@ -99,8 +100,8 @@ def is_first_paint() -> bool:
     return _first_paint.get()
 
 
-class MissingAppServicesError(RuntimeError):
-    """An async heavy function was used in a tree that has no ``AppServicesContext``."""
+class MissingServicesError(RuntimeError):
+    """An async heavy function was used in a tree whose root provides no services."""
 
 
 def heavy_use_context(context: Context[T]) -> T:
@@ -117,31 +118,25 @@ def heavy_use_state(initial: T) -> State[T]: ...
 
 
 def heavy_use_state(initial: Any) -> State[Any]:
-    """ReactPy's ``use_state``, with a setter that waits for the commit.
+    """ReactPy's ``use_state``: its setter applies at once, wherever it is called.
 
-    Called inside an async heavy function, the setter's update is applied once that function's
-    transaction has committed, and dropped if it rolls back; anywhere else it applies at once.
-    The setter is the same object at every render, like ReactPy's.
+    To show a write only once it is stored, hand the setter to the unit of work:
+    ``context.on_commit(set_value, new)``.
     """
-    value, dispatch = _reactpy_use_state(initial)
-    setter = use_ref(cast(Callable[[Any], None] | None, None))
-    if setter.current is None:
-
-        def set_after_commit(new: Any) -> None:
-            defer_until_commit(lambda: dispatch(new))
-
-        setter.current = set_after_commit
-    return State(value, setter.current)
+    return _reactpy_use_state(initial)
 
 
 def heavy_use_effect(
     function: AsyncEffect | SyncEffect,
     dependencies: Sequence[Any] | EllipsisType | None = ...,
+    *,
+    reads_only: bool = False,
 ) -> None:
-    """Run ``function`` after render, like ``use_effect``.
+    """Run ``function`` after render, like ``use_effect``; an async one in a unit of work.
 
     ``dependencies`` works as in ReactPy: ``...`` (default) reruns when the values the function
-    closes over change, ``[]`` runs once, ``None`` runs after every render.
+    closes over change, ``[]`` runs once, ``None`` runs after every render. ``reads_only``: the
+    unit is read-only (see the module docstring).
     """
     if _first_paint.get():
         # Every render of a first-paint layout takes this branch, so hook order stays stable.
@@ -151,12 +146,7 @@ def heavy_use_effect(
     caller = _Caller.here(function)
     if is_async_callable(function):
         async_function = cast(AsyncEffect, function)
-        run = _Transaction(
-            caller,
-            _use_services(caller),
-            heavy_use_context(VisitorContext),
-            heavy_use_context(NoticeContext),
-        )
+        run = _UnitOfWork(caller, _use_services(caller), heavy_use_context(NoticeContext), reads_only)
 
         async def effect() -> Cleanup:
             return await run(async_function, unavailable=UNAVAILABLE_WHILE_LOADING, if_abandoned=_clean_up)
@@ -178,16 +168,17 @@ def heavy_event(
     *,
     stop_propagation: bool = False,
     prevent_default: bool = False,
+    reads_only: bool = False,
 ) -> EventHandler:
-    """An event handler, like ReactPy's ``event``; async handlers get a ``HeavyContext``."""
+    """An event handler, like ReactPy's ``event``; an async one gets a ``HeavyContext`` and runs
+    in a unit of work (read-only with ``reads_only``).
+
+    This is where what the client sent enters the server: ``function`` is called with the
+    event's data after the context.
+    """
     caller = _Caller.here(function)
     if is_async_callable(function):
-        run = _Transaction(
-            caller,
-            _use_services(caller),
-            heavy_use_context(VisitorContext),
-            heavy_use_context(NoticeContext),
-        )
+        run = _UnitOfWork(caller, _use_services(caller), heavy_use_context(NoticeContext), reads_only)
 
         async def handler(*data: Any) -> None:
             await run(lambda context: function(context, *data), unavailable=UNAVAILABLE, clears_notice=True)
@@ -206,8 +197,8 @@ def heavy_event(
 _abandoned: set[asyncio.Task[Any]] = set()
 
 
-class _Transaction:
-    """Runs an async heavy function in its transaction; tells the user when that fails.
+class _UnitOfWork:
+    """Runs an async heavy function in its unit of work; tells the user when that fails.
 
     The function runs to its end in a task of its own, even when the page goes away meanwhile
     (a closed tab, a navigation that unmounts the component, a dropped websocket): ReactPy then
@@ -217,21 +208,19 @@ class _Transaction:
     dropped, as there is no page left to show it on.
     """
 
+    __slots__ = ("caller", "notice", "provided", "reads_only")
+
     def __init__(
-        self,
-        caller: _Caller,
-        services: AppServices,
-        visitor: CurrentVisitor | None,
-        notice: ShowNotice | None,
+        self, caller: _Caller, provided: ProvidedServices, notice: ShowNotice | None, reads_only: bool
     ) -> None:
         self.caller = caller
-        self.services = services
-        self.visitor = visitor
+        self.provided = provided
         self.notice = notice
+        self.reads_only = reads_only
 
     async def __call__(
         self,
-        function: Callable[[HeavyContext], Awaitable[T]],
+        function: Callable[[Any], Awaitable[T]],
         *,
         unavailable: str,
         clears_notice: bool = False,
@@ -242,12 +231,12 @@ class _Transaction:
         ``clears_notice``: its commit also clears an earlier failure's notice.
         ``if_abandoned``: given what the function returns when it ends after its page went away.
         """
-        updates = PendingUpdates()
-        work = asyncio.ensure_future(self._run(function, updates, unavailable, clears_notice))
+        pending = PendingUpdates()
+        work = asyncio.ensure_future(self._run(function, pending, unavailable, clears_notice))
         try:
             return await asyncio.shield(work)
         except asyncio.CancelledError:
-            updates.abandon()
+            pending.abandon()
             _abandoned.add(work)
             work.add_done_callback(_abandoned.discard)
             if if_abandoned is not None:
@@ -256,21 +245,23 @@ class _Transaction:
 
     async def _run(
         self,
-        function: Callable[[HeavyContext], Awaitable[T]],
-        updates: PendingUpdates,
+        function: Callable[[HeavyContext[Any]], Awaitable[T]],
+        pending: PendingUpdates,
         unavailable: str,
         clears_notice: bool,
     ) -> T | None:
         with self.caller:
             try:
-                async with open_heavy_context(self.services, self.visitor, updates=updates) as context:
-                    if clears_notice:  # in the same re-render as the handler's own updates
-                        context.on_commit(lambda: self._show(None))
+                async with open_heavy_context(
+                    self.provided.services, self.provided.context, reads_only=self.reads_only, pending=pending
+                ) as context:
+                    if clears_notice:  # in the same re-render as the function's own updates
+                        context.on_commit(self._show, None)
                     return await function(context)
             except SignInRequiredError:
                 raise  # the visitor was signed out meanwhile: the page itself shows that
             except Exception as error:
-                if not updates.abandoned:
+                if not pending.abandoned:
                     self._show(failure_message(error, unavailable))
                 raise
         return None
@@ -293,15 +284,29 @@ async def finish_abandoned_work(within: float) -> None:
 
 
 def failure_message(error: Exception, unavailable: str = UNAVAILABLE) -> str:
-    """What to tell the user when a heavy function's transaction failed with ``error``."""
+    """What to tell the user when a heavy function's unit of work failed with ``error``."""
     if isinstance(error, CommitFailedError):
         # Lost during COMMIT: the server may have committed; refused: it certainly did not.
         return UNCONFIRMED if is_unavailable(error) else REFUSED
     return unavailable if is_unavailable(error) else FAILED
 
 
+def wrote_in_a_read_only_unit(error: BaseException) -> bool:
+    """Whether ``error`` (or what caused it) is PostgreSQL refusing a write in a read-only unit."""
+    current: BaseException | None = error
+    seen: set[int] = set()
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, asyncpg.ReadOnlySQLTransactionError):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
 class _Caller:
     """Names the component and function; as a context manager, logs what they raise."""
+
+    __slots__ = ("component", "function")
 
     def __init__(self, component: str, function: str) -> None:
         self.component = component
@@ -320,13 +325,21 @@ class _Caller:
         self, kind: type[BaseException] | None, error: BaseException | None, _tb: TracebackType | None
     ) -> bool:
         """Log an exception and swallow it; let cancellation (unmount, disconnect) through."""
-        if kind is None or not issubclass(kind, Exception):
+        if kind is None or error is None or not issubclass(kind, Exception):
             return False
         if issubclass(kind, SignInRequiredError):  # expected: the session ended meanwhile
             logger.info("%s ran without a signed-in user: %s", self, error)
             return True
-        if error is not None and is_unavailable(error):  # an outage, not a bug: no traceback
+        if is_unavailable(error):  # an outage, not a bug: no traceback
             logger.warning("%s: the database is unavailable (%r)", self, error)
+            return True
+        if wrote_in_a_read_only_unit(error):
+            logger.error(
+                "%s is reads_only but tried to write; nothing was stored. Declare it without "
+                "reads_only if it writes: %s",
+                self,
+                error,
+            )
             return True
         logger.exception("Error in %s of component %s", self.function, self.component, exc_info=error)
         return True
@@ -335,15 +348,15 @@ class _Caller:
         return f"{self.function} in {self.component}"
 
 
-def _use_services(caller: _Caller) -> AppServices:
-    services = heavy_use_context(AppServicesContext)
-    if services is None:
-        raise MissingAppServicesError(
-            f"{caller} is async and needs the database, but no AppServicesContext is above "
-            "this component. Render pages under heavy_stack.frontend.app_root.AppRoot (the "
-            "server does), or mount them with the page test fixture."
+def _use_services(caller: _Caller) -> ProvidedServices:
+    provided = heavy_use_context(ServicesContext)
+    if provided is None:
+        raise MissingServicesError(
+            f"{caller} is async and needs the database, but no services are provided above "
+            "this component. Call heavy.provide_services(services, context=...) in the root "
+            "component, or mount the component under one that does (as the page test fixtures do)."
         )
-    return services
+    return provided
 
 
 def _closure_values(function: Callable[..., Any]) -> list[Any]:
