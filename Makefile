@@ -9,7 +9,7 @@ PYTHON ?= python3
 RUN := $(UV) run
 
 .PHONY: help install run test test-fast test-renamed lint hooks format pave-db psql migrations migrate add-table rename clean \
-	record loadtest loadtest-ui bench dev test-daemon profile-server profile-tests image cluster
+	record loadtest loadtest-ui bench dev test-daemon profile-server profile-tests image cluster lint-js test-js build-js
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -55,6 +55,23 @@ image: ## Build the production Docker image heavy-stack:latest (dockerfiles/heav
 
 lint: install ## The checks of .pre-commit-config.yaml on every file: ruff, ruff format --check, mypy, layer rules, uv lock --check
 	PATH="$(dir $(abspath $(UV))):$$PATH" $(RUN) pre-commit run --all-files --show-diff-on-failure
+
+# heavy's browser client (heavy/client/): Node 20 and npm, for these three targets only. npm ci
+# installs what package-lock.json pins, again whenever the lock file changes.
+CLIENT := heavy/client
+CLIENT_MODULES := $(CLIENT)/node_modules/.package-lock.json
+
+$(CLIENT_MODULES): $(CLIENT)/package-lock.json
+	cd $(CLIENT) && npm ci --no-audit --no-fund
+
+lint-js: $(CLIENT_MODULES) ## Lint and type-check heavy's browser client (eslint, tsc --checkJs); its built files match its sources
+	cd $(CLIENT) && npm run --silent lint && npm run --silent check-build
+
+test-js: $(CLIENT_MODULES) ## Test heavy's browser client (node --test, with jsdom and a fake socket)
+	cd $(CLIENT) && npm test --silent
+
+build-js: $(CLIENT_MODULES) ## Build heavy's browser client into heavy/src/heavy/static/ (commit what it writes)
+	cd $(CLIENT) && npm run --silent build
 
 hooks: install ## Let git run the same checks before each commit (pre-commit install)
 	$(RUN) pre-commit install

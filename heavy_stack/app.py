@@ -13,6 +13,7 @@ from heavy import (
     configure_logging,
     finish_abandoned_work,
     hold_stops_until_workers_started,
+    install_client,
     install_health_routes,
     install_http_defaults,
     install_log_scopes,
@@ -72,6 +73,7 @@ def create_app(*, settings: Settings | None = None, name: str = APP_NAME) -> Hea
     register_brython_routes(app)
     # ReactPy's stream and assets; the pages themselves (with their first paint) are ours.
     configure(app, ServerRoot, Options(serve_index_route=False))
+    install_client(app)  # the pages' scripts (heavy_page.js, heavy_live.js)
     install_pages(app, settings)
     install_accounts(app)
     # Last: it adds HEAD to the routes registered above (not to the hand-offs that spend a ticket).

@@ -21,6 +21,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from heavy import client_scripts_html
 from sanic import Request, Sanic
 from sanic.response import BaseHTTPResponse, HTTPResponse, raw
 
@@ -43,8 +44,6 @@ PACKAGE_URL = "/brython/modules.brython.js"
 
 # Defines window.heavyBridge (queues server calls until Brython runs) and loads Brython.
 BRIDGE_LOADER_URL = "/static/js/heavy_bridge.js"
-# Keeps the page alive across websocket drops (must run before ReactPy's client).
-LIVE_PAGE_URL = "/static/js/heavy_live.js"
 BRIDGE_BOOT = "import reactpy_bridge\nreactpy_bridge.start()\n"
 
 
@@ -120,10 +119,9 @@ def _make_package(files: dict[str, Path]) -> bytes:
 
 
 def page_head_html(title: str, max_message_bytes: int) -> str:
-    """The page's ``<head>`` contents: title, styles, the live-page script, Brython, the bridge.
+    """The page's ``<head>`` contents: title, styles, heavy's client, Brython, the bridge.
 
-    ``max_message_bytes`` is the server's websocket message limit: the live-page script does
-    not type a value back in after a reconnect if sending it would go past the limit.
+    ``max_message_bytes`` is the server's websocket message limit (see ``client_scripts_html``).
     """
     runtime = " ".join([*(f"{RUNTIME_URL}/{name}" for name in PAGE_RUNTIME), PACKAGE_URL])
     return "".join(
@@ -133,7 +131,7 @@ def page_head_html(title: str, max_message_bytes: int) -> str:
             '<link rel="stylesheet" href="/static/css/heavy_stack.css">',
             # Named here, or browsers ask for /favicon.ico, which is no page: a 404 in the console.
             '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">',
-            f'<script src="{LIVE_PAGE_URL}" data-max-message-bytes="{max_message_bytes}"></script>',
+            client_scripts_html(max_message_bytes=max_message_bytes),
             f'<script src="{BRIDGE_LOADER_URL}" data-runtime="{runtime}"></script>',
             f'<script type="text/python" id="heavy-bridge-boot">{BRIDGE_BOOT}</script>',
         ]

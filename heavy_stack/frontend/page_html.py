@@ -1,10 +1,10 @@
-"""The HTML response of every page address: ReactPy's page shell with the route's first paint.
+"""The HTML response of every page address: the page document with the route's first paint.
 
 ReactPy's own index route answers every address with the same shell, status 200, an empty
 ``#app`` and one title. This one (ReactPy's is switched off with ``serve_index_route=False``)
 answers with the route's title, status (404 for an address no page has) and its first paint
-(``first_paint.py``). The shell itself is still ReactPy's ``index.html``, so its client script
-and its mount element stay whatever the installed ReactPy ships.
+(``first_paint.py``). The shell is heavy's ``page_document``: heavy's client scripts mount
+ReactPy's client on its ``#app``.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ import html
 from dataclasses import dataclass
 from typing import Any
 
-from reactpy.backend._common import read_client_index_html
-from reactpy.backend.sanic import Options
+from heavy import MOUNT_ELEMENT, page_document
 from reactpy.backend.types import Location
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse
@@ -26,23 +25,20 @@ from heavy_stack.frontend.brython_assets import page_head_html
 from heavy_stack.frontend.first_paint import FIRST_PAINT_ID, render_first_paint
 from heavy_stack.settings import Settings
 
-MOUNT_ELEMENT = '<div id="app"></div>'
 TITLE_MARK = "\x00heavy-title\x00"  # replaced per page; never in a real title (escaped)
 CONTENT_MARK = "\x00heavy-first-paint\x00"
 
 
 @dataclass(frozen=True)
 class PageShell:
-    """ReactPy's index page with a slot for the title and one for the first paint."""
+    """The page document with a slot for the title and one for the first paint."""
 
     template: str
 
     @classmethod
     def build(cls, settings: Settings) -> PageShell:
         head = page_head_html(TITLE_MARK, settings.max_websocket_message_bytes)
-        index = read_client_index_html(Options(head=head))
-        if index.count(MOUNT_ELEMENT) != 1:  # a ReactPy whose client mounts elsewhere
-            raise RuntimeError(f"ReactPy's index.html has no single {MOUNT_ELEMENT}")
+        index = page_document(head)
         first_paint = f'<div id="{FIRST_PAINT_ID}">{CONTENT_MARK}</div>'
         return cls(index.replace(MOUNT_ELEMENT, first_paint + MOUNT_ELEMENT))
 

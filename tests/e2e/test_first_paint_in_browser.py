@@ -143,7 +143,7 @@ async def test_each_page_keeps_its_title_when_the_router_changes_it(browser_page
     assert await page.evaluate("window.loadedOnce === true")  # no reload on the way
 
 
-CLIENT_SCRIPT = re.compile(r"/_reactpy/assets/index\.[^/]*\.js$")
+CLIENT_SCRIPT = re.compile(r"/_heavy/client/heavy_live\.js$")
 
 
 async def test_a_page_whose_live_part_did_not_load_loads_itself_again(browser_page: BrowserPage) -> None:

@@ -101,8 +101,14 @@ def test_the_wheel_holds_the_bridge_the_brython_package_and_the_static_files(whe
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "reactpy_bridge.py" in names
     assert "heavy_stack_brython/__init__.py" in names
-    assert {"heavy_stack/static/js/heavy_bridge.js", "heavy_stack/static/js/heavy_live.js"} <= names
+    assert "heavy_stack/static/js/heavy_bridge.js" in names
     assert "heavy_stack/static/css/heavy_stack.css" in names
+
+
+def test_the_framework_wheel_carries_the_built_client_and_not_its_sources(wheels: dict[str, Path]) -> None:
+    names = set(zipfile.ZipFile(wheels[FRAMEWORK_DISTRIBUTION]).namelist())
+    assert {"heavy/static/heavy_page.js", "heavy/static/heavy_live.js"} <= names
+    assert not [name for name in names if "node_modules" in name or name.startswith("client/")]
 
 
 def test_the_wheel_carries_no_test_drivers_dev_tools_or_tests(wheel: Path) -> None:

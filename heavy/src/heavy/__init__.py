@@ -33,6 +33,9 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
   dropped connection), ``hold_stops_until_workers_started`` (Sanic's worker manager stops cleanly),
   ``tune_garbage_collector``, the log scope of each connection (``start_scope``,
   ``set_scope_user``).
+- The browser client: ``install_client`` serves its scripts under ``CLIENT_PATH``,
+  ``client_scripts_html`` writes their tags for a page's head, ``page_document`` is a page's
+  HTML around ReactPy's ``MOUNT_ELEMENT`` (see ``heavy/web/client.py``).
 """
 
 from __future__ import annotations
@@ -98,6 +101,13 @@ from heavy.settings import (
 from heavy.stream.guard import StreamTap
 from heavy.stream.layout_mirror import LayoutMirror
 from heavy.stream.recorder import StreamRecorder
+from heavy.web.client import (
+    CLIENT_PATH,
+    MOUNT_ELEMENT,
+    client_scripts_html,
+    install_client,
+    page_document,
+)
 from heavy.web.garbage_collection import tune_garbage_collector
 from heavy.web.health import install_health_routes
 from heavy.web.http_defaults import install_http_defaults
@@ -110,9 +120,11 @@ from heavy.web.worker_manager import hold_stops_until_workers_started
 __version__ = "0.1.0"
 
 __all__ = [
+    "CLIENT_PATH",
     "DB_TIMEOUT_SECONDS",
     "DEFAULT_SECRET_KEY",
     "FAILED",
+    "MOUNT_ELEMENT",
     "REFUSED",
     "UNAVAILABLE",
     "UNAVAILABLE_WHILE_LOADING",
@@ -152,6 +164,7 @@ __all__ = [
     "__version__",
     "async_url",
     "callable_name",
+    "client_scripts_html",
     "configure_logging",
     "current_scope",
     "db_session",
@@ -163,6 +176,7 @@ __all__ = [
     "heavy_use_state",
     "hold_stops_until_workers_started",
     "in_scope",
+    "install_client",
     "install_health_routes",
     "install_http_defaults",
     "install_log_scopes",
@@ -172,6 +186,7 @@ __all__ = [
     "is_unavailable",
     "is_websocket_request",
     "open_heavy_context",
+    "page_document",
     "parse_as_url",
     "provide_context",
     "provide_services",

@@ -7,7 +7,7 @@
   (``..``, encoded or not), a name with a NUL byte. Sanic's and ReactPy's file routes raise
   on these (IsADirectoryError, ValueError "Unsafe path", ...), which would be a 500 with an
   ERROR and a traceback in the log for every probe a scanner sends.
-- Files (the same prefixes: ``/static``, Brython's runtime and modules, ReactPy's assets and
+- Files (the same prefixes: ``/static``, Brython's runtime and modules, heavy's client, ReactPy's assets and
   modules) carry a strong ``ETag`` and answer ``304`` to a matching ``If-None-Match``; text
   ones (scripts, styles, JSON, SVG) go gzip-compressed to a client that accepts it (brython.js:
   1.46 MB, about 0.3 MB compressed). Each file version is hashed and compressed once, at its
@@ -25,12 +25,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from heavy.web.client import CLIENT_PATH
 from sanic import Request, Sanic, text
 from sanic.response import BaseHTTPResponse, HTTPResponse
 
 logger = logging.getLogger(__name__)
 
-FILE_ROUTE_PREFIXES = ("/static/", "/brython/", "/_reactpy/assets/", "/_reactpy/modules/")
+FILE_ROUTE_PREFIXES = ("/static/", "/brython/", f"{CLIENT_PATH}/", "/_reactpy/assets/", "/_reactpy/modules/")
 COMPRESSIBLE_TYPES = ("text/", "application/javascript", "application/json", "image/svg+xml")
 # Smaller files are sent as they are: gzip's framing would eat most of the gain.
 MIN_COMPRESSED_BYTES = 1024

@@ -33,7 +33,7 @@ from websockets.frames import CloseCode
 
 logger = logging.getLogger(__name__)
 
-# Where a page asks why its websocket was refused (heavy_live.js names it too).
+# Where a page asks why its websocket was refused (heavy's client asks there: web/client.py).
 STREAM_CHECK_PATH = "/_heavy/stream-check"
 
 

@@ -1,0 +1,61 @@
+// What the client reads in ReactPy's layout messages.
+
+// The event reactpy-router's History component listens to for the browser's location.
+const HISTORY_CALLBACK = "onHistoryChangeCallback";
+
+/**
+ * @typedef {object} VdomModel the parts of a ReactPy layout model read here
+ * @property {Record<string, { target?: string }>} [eventHandlers]
+ * @property {unknown[]} [children]
+ */
+
+/**
+ * @typedef {object} LayoutUpdate a message from the server
+ * @property {string} type
+ * @property {string} [path]
+ * @property {unknown} [model]
+ */
+
+/**
+ * The target id of the router's History handler in `model`, or null when it has none.
+ *
+ * @param {unknown} model
+ * @returns {string | null}
+ */
+export function historyTarget(model) {
+  if (!model || typeof model !== "object") {
+    return null;
+  }
+  const vdom = /** @type {VdomModel} */ (model);
+  const handler = vdom.eventHandlers && vdom.eventHandlers[HISTORY_CALLBACK];
+  if (handler && handler.target) {
+    return handler.target;
+  }
+  for (const child of vdom.children || []) {
+    const found = historyTarget(child);
+    if (found) {
+      return found;
+    }
+  }
+  return null;
+}
+
+/**
+ * The location as History reports it to the server.
+ *
+ * @param {Location} location
+ * @returns {{ pathname: string, search: string }}
+ */
+export function locationOf(location) {
+  return { pathname: location.pathname, search: location.search };
+}
+
+/**
+ * The message that tells the layout's History where the page is.
+ *
+ * @param {string} target
+ * @param {Location} location
+ */
+export function locationEvent(target, location) {
+  return { type: "layout-event", target, data: [locationOf(location)] };
+}

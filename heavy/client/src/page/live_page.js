@@ -1,0 +1,214 @@
+// Keeps a live page alive across websocket drops: server restarts, deploys, a closed socket.
+//
+// The page owns the connection (connection.js); ReactPy's client, mounted by the live bundle
+// (../live/main.js), renders what comes and sends its events through it. Between the two,
+// the page
+//
+// 1. shows a banner while it is not connected, and refuses input visibly meanwhile (an event
+//    sent while down would be lost: the new layout's handler ids are different);
+// 2. on each connection, tells the layout the page's location as soon as the router is there
+//    (reactpy-router's History tells it only on its first load, never after a reconnect);
+// 3. once the page is back, types in again what the person typed and did not send
+//    (recovery.js), so the new server has it too;
+// 4. hands the server's first paint over to the live page (first_paint.js).
+//
+// Nothing depends on the old server process: the location and the typed values come from the
+// browser, the signed-in visitor from the cookie sent with the new handshake.
+//
+// A connection that never opened may have been refused: the server answers a handshake from
+// an address it does not allow (another host name, a proxy's address) with a bare 403 that a
+// page cannot read. The page then asks the server why (a POST to the stream check runs the
+// same check, and a browser sends the page's Origin with a POST as with the handshake) and
+// shows its answer, which names the setting to change, instead of "Reconnecting…" for ever.
+
+import { Banner } from "./banner.js";
+import { Connection, streamUrl } from "./connection.js";
+import { DidNotLoad } from "./did_not_load.js";
+import { FirstPaint } from "./first_paint.js";
+import { historyTarget, locationEvent } from "./layout.js";
+import { followRouterLinks } from "./links.js";
+import { FormRecovery } from "./recovery.js";
+
+export const RECONNECTING = "Reconnecting…";
+export const NOT_SENT = "Reconnecting… Your last action was not sent: try it again once the page is back.";
+export const GAVE_UP = "The server did not come back. Reload the page to try again.";
+
+/**
+ * @typedef {object} LivePageConfig
+ * @property {string} streamPath the live layout's websocket path
+ * @property {string} modulesPath where ReactPy serves the JavaScript modules of components
+ * @property {string} streamCheckPath where the server says why it refused a connection
+ * @property {number} maxRetypedBytes see RecoveryOptions
+ * @property {import("./backoff.js").RetryPolicy} [retry]
+ */
+
+/**
+ * @typedef {object} LivePage what the live bundle uses (window.heavyLive)
+ * @property {string} modulesPath
+ * @property {(deliver: (message: object) => void) => void} connect open the connection and
+ *   hand each message to `deliver` (ReactPy's client); once only
+ * @property {(message: object) => void} send send an event, or refuse it visibly while down
+ */
+
+/**
+ * @typedef {object} StreamVerdict the stream check's answer
+ * @property {boolean} [refused]
+ * @property {unknown} [message]
+ */
+
+/**
+ * Set up the page in `win` (listeners, connection) and return what the live bundle uses.
+ *
+ * @param {PageWindow} win
+ * @param {LivePageConfig} config
+ * @returns {LivePage}
+ */
+export function createLivePage(win, config) {
+  const banner = new Banner(win.document);
+  const firstPaint = new FirstPaint(win);
+  const firstPaintShown = () => firstPaint.element() !== null;
+  let refusedWhileDown = false;
+  /** @type {string | null} the server's message, once it refused this page's connection */
+  let refusal = null;
+  /** @type {((message: object) => void) | null} */
+  let deliver = null;
+  // Per connection: the location was told; the page itself came (after the router).
+  let toldLocation = false;
+  let resumed = false;
+
+  const connection = new Connection({
+    url: () => streamUrl(win.location, config.streamPath),
+    open: (url) => new win.WebSocket(url),
+    schedule: (callback, ms) => win.setTimeout(callback, ms),
+    retry: config.retry,
+    events: { opened, message, closed },
+  });
+  const isLive = () => connection.live !== null;
+  const recovery = new FormRecovery(win, {
+    maxRetypedBytes: config.maxRetypedBytes,
+    isLive,
+    firstPaintShown,
+  });
+  const didNotLoad = new DidNotLoad(win, banner, {
+    isLive,
+    firstPaintShown,
+    started: () => connection.attempts > 0,
+  });
+
+  function showDisconnected() {
+    if (refusal) {
+      banner.show(refusal, "alert"); // reconnecting would not help
+    } else {
+      banner.show(refusedWhileDown ? NOT_SENT : RECONNECTING);
+    }
+  }
+
+  function opened() {
+    refusal = null;
+    toldLocation = false;
+    resumed = false;
+    didNotLoad.loaded();
+  }
+
+  /**
+   * The first update of a fresh layout holds the router only; the page follows once the
+   * router hears the location. Then the page's elements are there to type into again (after
+   * a reconnect), or to take over the first paint from (on the first connection).
+   *
+   * @param {{ type?: unknown, model?: unknown }} update
+   * @param {boolean} first
+   */
+  function message(update, first) {
+    if (update.type === "layout-update") {
+      const target = toldLocation ? null : historyTarget(update.model);
+      if (target) {
+        toldLocation = true;
+        connection.send(locationEvent(target, win.location));
+      } else if (!resumed) {
+        resumed = true;
+        if (!first) {
+          // ReactPy renders the update on its next tick: type in after that.
+          win.setTimeout(() => {
+            recovery.restoreTyped();
+            refusedWhileDown = false;
+            banner.hide();
+          }, 0);
+        }
+      }
+    }
+    if (deliver) {
+      deliver(update);
+    }
+    win.setTimeout(afterUpdate, 0);
+  }
+
+  /** @param {import("./connection.js").Drop} drop */
+  function closed(drop) {
+    if (!drop.opened) {
+      neverOpened(drop.first);
+    }
+    if (drop.opened || !drop.first) {
+      showDisconnected();
+    }
+    if (drop.retryInMs === null && connection.everOpened && !refusal) {
+      banner.show(GAVE_UP); // no more tries: only a reload can bring the page back
+    }
+  }
+
+  /**
+   * Ask the server whether it refused the connection, and say so.
+   *
+   * @param {boolean} first
+   */
+  function neverOpened(first) {
+    askWhyRefused().then((verdict) => {
+      if (isLive()) {
+        return; // a later connection opened meanwhile
+      }
+      if (verdict && verdict.refused && typeof verdict.message === "string") {
+        refusal = verdict.message;
+        banner.show(refusal, "alert");
+      } else if (first) {
+        didNotLoad.didNotLoad(); // nothing retries a first connection: load the page again
+      }
+    });
+  }
+
+  /** @returns {Promise<StreamVerdict | null>} */
+  function askWhyRefused() {
+    return win
+      .fetch(config.streamCheckPath, { method: "POST", cache: "no-store" })
+      .then((answer) => (answer.ok ? answer.json() : null))
+      .catch(() => null); // no answer: the server is away, not refusing
+  }
+
+  function afterUpdate() {
+    if (!firstPaintShown()) {
+      firstPaint.keepTitle();
+    }
+    recovery.afterUpdate();
+  }
+
+  firstPaint.listen();
+  recovery.listen();
+  didNotLoad.listen();
+  followRouterLinks(win, isLive);
+
+  return {
+    modulesPath: config.modulesPath,
+    connect(receive) {
+      if (deliver) {
+        return;
+      }
+      deliver = receive;
+      firstPaint.takeOverWhenRendered();
+      connection.start();
+    },
+    send(event) {
+      if (!connection.send(event)) {
+        refusedWhileDown = true;
+        showDisconnected();
+      }
+    },
+  };
+}

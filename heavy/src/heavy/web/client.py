@@ -1,0 +1,63 @@
+"""The browser client of live pages: two scripts the framework builds, owns and serves.
+
+- ``heavy_page.js`` (a classic script in ``<head>``, before the body is parsed): owns the
+  page's websocket and keeps the page alive across drops: a banner while down, the location
+  told to each new layout, what was typed and not sent typed in again, the first paint handed
+  over to the live page, the stream check's answer after a refused connection.
+- ``heavy_live.js`` (a module, so deferred): ReactPy's own client (``@reactpy/client``, the
+  version ReactPy 1.1.0 ships) mounted on ``#app`` with a client object that sends and receives
+  through the page's connection. Nothing replaces ``window.WebSocket``.
+
+Their sources, lint, type checks and tests are in ``heavy/client/`` (Node, for contributors
+and CI only); the built files are committed in ``heavy/static/``, so the wheel carries them
+and running the app never needs Node.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+from heavy.web.security.origin import STREAM_CHECK_PATH
+from reactpy.backend._common import MODULES_PATH, STREAM_PATH
+from sanic import Sanic
+
+CLIENT_PATH = "/_heavy/client"
+CLIENT_DIR = Path(__file__).resolve().parent.parent / "static"
+PAGE_SCRIPT = "heavy_page.js"
+LIVE_SCRIPT = "heavy_live.js"
+# Where ReactPy's client mounts the layout: the one element of a page's body it renders into.
+MOUNT_ELEMENT = '<div id="app"></div>'
+
+
+def install_client(app: Sanic[Any, Any]) -> None:
+    """Serve the client's scripts under ``CLIENT_PATH``."""
+    app.static(CLIENT_PATH, CLIENT_DIR, name="heavy_client")
+
+
+def client_scripts_html(*, max_message_bytes: int) -> str:
+    """The ``<script>`` tags of a live page, for its ``<head>``.
+
+    ``max_message_bytes`` is the server's websocket message limit: the page does not type a
+    value in again after a reconnect if sending it would go past the limit.
+    """
+    settings = {
+        "data-stream-path": str(STREAM_PATH),
+        "data-modules-path": str(MODULES_PATH),
+        "data-stream-check-path": STREAM_CHECK_PATH,
+        "data-max-message-bytes": str(max_message_bytes),
+    }
+    attributes = " ".join(f'{name}="{html.escape(value)}"' for name, value in settings.items())
+    return (
+        f'<script src="{CLIENT_PATH}/{PAGE_SCRIPT}" {attributes}></script>'
+        f'<script type="module" src="{CLIENT_PATH}/{LIVE_SCRIPT}"></script>'
+    )
+
+
+def page_document(head: str) -> str:
+    """A live page's HTML: ``head`` (HTML) in its ``<head>``, an empty mount element in its body."""
+    return (
+        '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"{head}\n</head>\n<body>\n{MOUNT_ELEMENT}\n</body>\n</html>\n"
+    )
