@@ -12,6 +12,8 @@ const NOT_RECOVERED = ["password", "hidden", "file"];
 // each remembered value is typed again while a render wipes it, this many times this far apart.
 const RETYPE_TRIES = 20;
 const RETYPE_EVERY_MS = 100;
+// True while retype() fires its input event: what this script types is not typing to keep.
+let retyping = false;
 
 /**
  * @typedef {HTMLInputElement | HTMLTextAreaElement} Field
@@ -47,7 +49,12 @@ export function retype(win, element, value) {
   if (setter) {
     setter.call(element, value);
   }
-  element.dispatchEvent(new win.Event("input", { bubbles: true }));
+  retyping = true; // listeners run within dispatchEvent
+  try {
+    element.dispatchEvent(new win.Event("input", { bubbles: true }));
+  } finally {
+    retyping = false;
+  }
 }
 
 /**
@@ -84,7 +91,7 @@ export class FormRecovery {
   /** @param {Event} event */
   onInput(event) {
     const element = /** @type {Element | null} */ (event.target);
-    if (!event.isTrusted || !recoverable(element)) {
+    if (retyping || !recoverable(element)) {
       return; // our own retyping, or nothing to recover
     }
     const value = element.value;
@@ -167,12 +174,16 @@ export class FormRecovery {
       return; // not all on the page yet: the next update tries again
     }
     this.draftsRestored.add(path);
+    let added = false;
     stored.forEach(([id, value], index) => {
       if (/** @type {Field} */ (fields[index]).value === "") {
         this.typed.set(id, value);
+        added = true;
       }
     });
-    this.restoreTyped(); // retypes, and again if a render right after wipes a field
+    if (added) {
+      this.restoreTyped(); // retypes, and again if a render right after wipes a field
+    }
   }
 
   /**
