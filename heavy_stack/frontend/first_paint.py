@@ -5,7 +5,7 @@ signed in by the session cookie), through the same root, router and components a
 layout; the VDOM is turned into HTML and sent inside ``#heavy-first-paint``, next to ReactPy's
 empty ``#app``. So content shows before the websocket connects, and a browser without
 JavaScript can read the page. Once the live layout has rendered the route into ``#app``, the
-page script (``static/js/heavy_live.js``) removes the first paint in the same task, before the
+page script (heavy's client, ``heavy/client/src/page/first_paint.js``) removes the first paint in the same task, before the
 browser paints again, and carries over what was typed, the focus and clicks made meanwhile.
 
 The render is database-free: no effect runs in it (``hooks.rendering_first_paint``), so data

@@ -138,14 +138,6 @@ PATCHES: tuple[Patch, ...] = (
         still_needed_if="tests/server/test_logging.py finds the CLOSE access line without the id.",
     ),
     Patch(
-        module="heavy_stack/static/js/heavy_live.js",
-        replaces=(),
-        why="Wraps the websocket of ReactPy's browser client: the client reconnects but never re-sends the browser's location, so a reactpy-router "
-        "page renders empty after any reconnect; the page script resends it, shows a banner while "
-        "down and types unsent inputs back in.",
-        still_needed_if="tests/e2e/test_reconnect_in_browser.py fails without the script.",
-    ),
-    Patch(
         module="heavy_stack_dev.live_layouts",
         replaces=("reactpy.core.layout.Layout.__aenter__", "reactpy.core.layout.Layout.__aexit__"),
         why="ReactPy keeps no registry of live layouts; hot reload needs one to re-render open pages.",

@@ -295,7 +295,7 @@ async def handshake(port: int, host: str, headers: Headers) -> int:
 
 
 def ask_why(port: int, host: str, headers: Headers) -> dict[str, object]:
-    """The page's question after a connection that never opened (heavy_live.js)."""
+    """The page's question after a connection that never opened (heavy's client, live_page.js)."""
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}{STREAM_CHECK_PATH}",
         data=b"",

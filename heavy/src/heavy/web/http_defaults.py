@@ -7,8 +7,8 @@
   (``..``, encoded or not), a name with a NUL byte. Sanic's and ReactPy's file routes raise
   on these (IsADirectoryError, ValueError "Unsafe path", ...), which would be a 500 with an
   ERROR and a traceback in the log for every probe a scanner sends.
-- Files (the same prefixes: ``/static``, Brython's runtime and modules, heavy's client, ReactPy's assets and
-  modules) carry a strong ``ETag`` and answer ``304`` to a matching ``If-None-Match``; text
+- Files (the same prefixes: ``/static``, Brython's runtime and modules, heavy's client,
+  ReactPy's assets and modules) carry a strong ``ETag`` and answer ``304`` to a matching ``If-None-Match``; text
   ones (scripts, styles, JSON, SVG) go gzip-compressed to a client that accepts it (brython.js:
   1.46 MB, about 0.3 MB compressed). Each file version is hashed and compressed once, at its
   first request, in a thread, and kept in memory. Files without a ``Cache-Control`` of their
