@@ -19,7 +19,7 @@ import asyncpg
 import pytest
 from heavy.data.db_connection import Database, is_unavailable
 from heavy.data.key_read import KeyRead
-from heavy.data.repository import SQLRepositoryBase
+from heavy.data.repository import Repository
 from sqlalchemy import (
     ARRAY,
     BigInteger,
@@ -89,7 +89,7 @@ class Sample(SampleBase, table=True):
     secret: str = Field(default="", sa_type=Reversed)
 
 
-class SampleRepository(SQLRepositoryBase[Sample, uuid.UUID]):
+class SampleRepository(Repository[Sample, uuid.UUID]):
     pass
 
 

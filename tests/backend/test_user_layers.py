@@ -1,4 +1,5 @@
-"""The worked User example through every layer: repository, mungers, manager."""
+"""The worked User example through every layer: repository, mungers, manager; and the generic
+layers (a repository, a manager and a munger no table has to write)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,16 @@ import asyncio
 import uuid
 
 import pytest
+from heavy import CrudManager, FieldsMunger, IdentityMunger, ModelMunger, NotFoundError, Repository
 from heavy.data.db_connection import Database
-from heavy.data.munger import ModelMunger
 from heavy.data.repository import NoDatabaseSessionError
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from heavy_stack.backend.data.model_managers.user_manager import DEMO_USER_EMAIL, UserManager
-from heavy_stack.backend.data.model_mungers.user_mungers import SQLUserMunger, UserMunger
+from heavy_stack.backend.data.model_mungers.user_mungers import UserMunger
 from heavy_stack.backend.data.repositories.user_repository import UserRepository
 from heavy_stack.backend.data.sql_models.user import SQLUser
 from heavy_stack.shared_models.user import User, UserId
@@ -25,7 +28,7 @@ class TestUserRepository:
         added = await users.add(SQLUser(email="ada@example.com", display_name="Ada"))
 
         assert await users.get(added.id) == added
-        assert await users.get_by_email("ada@example.com") == added
+        assert await users.get_by(SQLUser.email == "ada@example.com") == added
 
     async def test_update_and_delete(self, db_session: AsyncSession) -> None:
         users = UserRepository()
@@ -66,7 +69,7 @@ class TestUserMungers:
 
     def test_identity_munger_returns_the_row(self) -> None:
         row = SQLUser(email="cy@example.com", display_name="Cy")
-        assert SQLUserMunger().to_model(row) is row
+        assert IdentityMunger[SQLUser]().to_model(row) is row
 
 
 class TestUserManager:
@@ -90,7 +93,7 @@ class TestUserManager:
         assert await manager.get_by_email("not-an-address") is None
 
     async def test_the_munger_decides_what_comes_back(self, db_session: AsyncSession) -> None:
-        row = await UserManager(SQLUserMunger()).create("eve@example.com", "Eve")
+        row = await UserManager(SQLUser).create("eve@example.com", "Eve")
         assert isinstance(row, SQLUser)
 
     async def test_rename(self, db_session: AsyncSession) -> None:
@@ -111,8 +114,8 @@ class TestUserManager:
             UserManager(NotAUserMunger())
 
     def test_something_that_is_not_a_munger_is_refused(self) -> None:
-        with pytest.raises(TypeError, match="needs a ModelMunger"):
-            UserManager(lambda row: row)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="needs a ModelMunger or an output model"):
+            UserManager(lambda row: row)  # type: ignore[call-overload]
 
     async def test_demo_user_is_created_once_even_when_sessions_race(self, database: Database) -> None:
         async def fetch_demo_user() -> User:
@@ -123,3 +126,61 @@ class TestUserManager:
 
         assert {user.id for user in users} == {users[0].id}
         assert users[0].email == DEMO_USER_EMAIL
+
+
+class UserCard(BaseModel):
+    """A shared model whose fields the row has under the same names: no munger to write."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: UserId
+    display_name: str
+
+
+class TestGenericLayers:
+    async def test_a_crud_manager_needs_no_class_repository_or_munger(self, db_session: AsyncSession) -> None:
+        cards = CrudManager(SQLUser, UserCard)
+
+        card = await cards.add(SQLUser(email="gus@example.com", display_name="Gus"))
+        assert card == UserCard(id=card.id, display_name="Gus")
+        assert await cards.get(card.id) == card
+        assert await cards.update(card.id, display_name="Gustav") == UserCard(
+            id=card.id, display_name="Gustav"
+        )
+        await cards.delete(card.id)
+        assert await cards.get(card.id) is None
+        with pytest.raises(NotFoundError):
+            await cards.delete(card.id)
+
+    async def test_list_by_conditions_in_order(self, db_session: AsyncSession) -> None:
+        cards = CrudManager(SQLUser, UserCard)
+        for name in ("Hal B", "Hal A", "Ida"):
+            await cards.add(SQLUser(email=f"{name.replace(' ', '.')}@example.com", display_name=name))
+
+        hals = await cards.list(
+            col(SQLUser.display_name).startswith("Hal"), order_by=col(SQLUser.display_name)
+        )
+        assert [card.display_name for card in hals] == ["Hal A", "Hal B"]
+        assert len(await cards.list(col(SQLUser.display_name).startswith("Hal"), limit=1)) == 1
+
+    async def test_delete_where_deletes_in_one_statement(self, db_session: AsyncSession) -> None:
+        users = Repository(SQLUser)
+        for number in range(2):
+            await users.add(SQLUser(email=f"gone{number}@example.com", display_name="Gone"))
+
+        assert await users.delete_where(SQLUser.display_name == "Gone") == 2
+        assert await users.get_by(SQLUser.display_name == "Gone") is None
+        with pytest.raises(ValueError, match="needs a condition"):
+            await users.delete_where()
+
+    def test_an_output_model_with_a_field_the_row_lacks_asks_for_a_munger(self) -> None:
+        class Profile(BaseModel):
+            id: UserId
+            member_since: str
+
+        with pytest.raises(TypeError, match="SQLUser has no member_since for Profile: write a ModelMunger"):
+            CrudManager(SQLUser, Profile)
+
+    def test_the_row_class_as_output_gives_the_rows(self) -> None:
+        assert isinstance(CrudManager(SQLUser, SQLUser).munger, IdentityMunger)
+        assert isinstance(CrudManager(SQLUser, UserCard).munger, FieldsMunger)

@@ -4,9 +4,14 @@ A product imports from here, and only from here: the names below are the public 
 modules behind them may move between releases; ``CHANGELOG.md`` says when a name changes).
 ``heavy`` imports nothing of any product (see ``heavy/README.md``).
 
-- Data: ``Database`` (engines, pools, units of work), ``SQLRepositoryBase`` /
-  ``VectorRepositoryBase`` (the only code that touches a session), ``BaseManager`` (business
-  logic around one repository), ``ModelMunger`` / ``IdentityMunger`` (rows to shared models).
+- Data: ``Database`` (engines, pools, units of work; a transaction begins on the first
+  statement that is not a plain read); ``Repository`` / ``VectorRepository`` (the only code
+  that touches a session: by key, by conditions, add, update, delete); ``Manager`` (business
+  rules around one model, reads by key and by conditions), ``CrudManager`` (plus writes by key, for a table with no
+  rules: ``CrudManager(SQLInvoice, Invoice)``), ``NotFoundError``; ``ModelMunger`` (a row to a
+  shared model that differs from it), ``FieldsMunger`` (same field names, what a manager uses
+  when given a model), ``IdentityMunger`` (the row itself); ``import_submodules`` (every table
+  module of a folder imported, so metadata sees a new one without a registry line).
 - The live stream: ``StreamTap`` (sees every message of a connection), ``StreamRecorder`` (a tap
   that records visits for load tests), ``LayoutMirror`` (a client's copy of a page's layout).
 - Pages: the hooks ``heavy_use_state``, ``heavy_use_effect``, ``heavy_event`` (``reads_only``
@@ -60,9 +65,10 @@ from heavy.data.db_connection import (
     is_unavailable,
     vector_db_session,
 )
-from heavy.data.manager import BaseManager, NotFoundError, TargetT
-from heavy.data.munger import IdentityMunger, ModelMunger
-from heavy.data.repository import NoDatabaseSessionError, SQLRepositoryBase, VectorRepositoryBase
+from heavy.data.manager import CrudManager, Manager, NotFoundError, TargetT
+from heavy.data.munger import FieldsMunger, IdentityMunger, ModelMunger
+from heavy.data.repository import NoDatabaseSessionError, Repository, VectorRepository
+from heavy.data.tables import import_submodules
 from heavy.heavy_context import (
     ContextMaker,
     HeavyContext,
@@ -129,12 +135,13 @@ __all__ = [
     "UNAVAILABLE",
     "UNAVAILABLE_WHILE_LOADING",
     "UNCONFIRMED",
-    "BaseManager",
     "CommitFailedError",
+    "CrudManager",
     "ContextMaker",
     "Database",
     "DatabaseNames",
     "Environment",
+    "FieldsMunger",
     "HeavyContext",
     "HeavyRequest",
     "HeavySettings",
@@ -143,13 +150,14 @@ __all__ = [
     "LogFormat",
     "LogScope",
     "MissingServicesError",
+    "Manager",
     "ModelMunger",
     "NoDatabaseSessionError",
     "NotFoundError",
+    "Repository",
     "NoticeContext",
     "PendingUpdates",
     "ProvidedServices",
-    "SQLRepositoryBase",
     "Services",
     "ServicesContext",
     "SessionMaker",
@@ -160,7 +168,7 @@ __all__ = [
     "StreamRecorder",
     "StreamTap",
     "TargetT",
-    "VectorRepositoryBase",
+    "VectorRepository",
     "__version__",
     "async_url",
     "callable_name",
@@ -175,6 +183,7 @@ __all__ = [
     "heavy_use_effect",
     "heavy_use_state",
     "hold_stops_until_workers_started",
+    "import_submodules",
     "in_scope",
     "install_client",
     "install_health_routes",

@@ -1,4 +1,8 @@
-"""``ModelMunger``: turns what a repository returns into what the caller wants."""
+"""``ModelMunger``: turns what a repository returns into what the caller wants.
+
+Write one only where the shared model differs from the row; ``FieldsMunger`` (same names) and
+``IdentityMunger`` (the row itself) cover the rest, and a ``Manager`` picks them by itself.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any, ClassVar, Generic, TypeVar
 
 from heavy.data.generics import generic_argument
+from pydantic import BaseModel
 
 TargetT = TypeVar("TargetT")
 SourceT = TypeVar("SourceT")
@@ -43,3 +48,41 @@ class IdentityMunger(ModelMunger[SourceT, SourceT]):
 
     def to_model(self, source: SourceT) -> SourceT:
         return source
+
+
+class FieldsMunger(ModelMunger[TargetT, Any]):
+    """The output model read from the row's attributes of the same names, and validated.
+
+    What a ``Manager`` uses when it is given an output model (``Manager(SQLInvoice, Invoice)``)
+    instead of a munger: a munger is written only where the shared model differs from the row
+    (a field named otherwise, a value computed). Validation converts what the model asks for
+    (a stored string to an enum); a munger that must be faster can use ``model_construct``.
+    """
+
+    def __init__(self, target: type[TargetT], source: type[Any]) -> None:
+        if not (isinstance(target, type) and issubclass(target, BaseModel)):
+            raise TypeError(f"{target!r} is not a pydantic model: write a ModelMunger for it")
+        missing = [name for name in target.model_fields if not hasattr(source, name)]
+        if missing:
+            raise TypeError(
+                f"{source.__name__} has no {', '.join(missing)} for {target.__name__}: write a "
+                f"ModelMunger[{target.__name__}, {source.__name__}] that says where they come from"
+            )
+        self.target = target
+        self.source = source
+
+    def to_model(self, source: Any) -> TargetT:
+        made: TargetT = self.target.model_validate(source, from_attributes=True)  # type: ignore[attr-defined]
+        return made
+
+
+def munger_for(
+    output: ModelMunger[TargetT, Any] | type[TargetT], model: type[Any]
+) -> ModelMunger[TargetT, Any]:
+    """``output`` itself if it is a munger; the row itself if it is the model (or a base of it);
+    else a ``FieldsMunger`` to it."""
+    if isinstance(output, ModelMunger):
+        return output
+    if isinstance(output, type) and issubclass(model, output):
+        return IdentityMunger()
+    return FieldsMunger(output, model)

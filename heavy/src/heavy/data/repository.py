@@ -1,13 +1,15 @@
-"""``SQLRepositoryBase``: the only kind of code that touches a database session."""
+"""``Repository``: the only kind of code that touches a database session."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, Generic, TypeAlias, TypeVar, overload
 
 from heavy.data.db_connection import db_session, vector_db_session
 from heavy.data.generics import generic_argument
 from heavy.data.key_read import KeyRead
+from sqlalchemy import SQLColumnExpression
+from sqlalchemy import delete as sql_delete
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -50,27 +52,46 @@ def current_db_session() -> AsyncSession:
 # The read by primary key of each model (None: a composite key, left to ``Session.get``).
 _key_reads: dict[type[Any], Any] = {}
 
+# What ``list``, ``get_by`` and ``delete_where`` take: conditions on the model's columns,
+# ``SQLNote.owner_id == owner_id`` (SQLModel types those as bool).
+Condition: TypeAlias = "SQLColumnExpression[bool] | bool"
+Ordering: TypeAlias = "SQLColumnExpression[Any] | tuple[SQLColumnExpression[Any], ...]"
 
-class SQLRepositoryBase(Generic[ModelT, IdT]):
+
+class Repository(Generic[ModelT, IdT]):
     """Create, read, update and delete one SQL model, in the current session.
 
-    Name the model and its key type once, in the generic arguments, and add the queries the
-    manager needs::
+    A table with no query of its own needs no class: ``Repository(SQLInvoice)`` reads by key,
+    lists by any columns (``list(SQLInvoice.owner_id == owner_id, order_by=...)``), adds,
+    updates and deletes. Queries of its own go in a subclass, which names the model and its
+    key type once, in the generic arguments::
 
-        class InvoiceRepository(SQLRepositoryBase[SQLInvoice, InvoiceId]):
-            async def list_unpaid(self) -> Sequence[SQLInvoice]: ...
+        class InvoiceRepository(Repository[SQLInvoice, InvoiceId]):
+            async def total_unpaid(self) -> Decimal: ...
 
     Repositories hold no state (the session comes from the context variable), so one instance
     serves every request. Writes are flushed, not committed: the heavy wrappers commit once the
     handler returns.
     """
 
-    model: ClassVar[type[Any]]  # the model of the generic arguments, set for each subclass
+    model: type[Any]  # the model of the generic arguments (a subclass's) or of the constructor
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if (model := generic_argument(cls, 0, SQLModel)) is not None:
             cls.model = model
+
+    @overload
+    def __init__(self: Repository[ModelT, Any], model: type[ModelT]) -> None: ...
+
+    @overload
+    def __init__(self) -> None: ...
+
+    def __init__(self, model: type[ModelT] | None = None) -> None:
+        if model is not None:
+            self.model = model
+        elif not hasattr(self, "model"):
+            raise TypeError(f"{type(self).__name__}() needs a model: Repository(SQLInvoice)")
 
     @property
     def db_session(self) -> AsyncSession:
@@ -79,29 +100,37 @@ class SQLRepositoryBase(Generic[ModelT, IdT]):
     async def get(self, id_: IdT) -> ModelT | None:
         """The row with this primary key, or None; as ``AsyncSession.get``, for less work.
 
-        ``Session.get`` builds, annotates and keys a new SELECT at every call. When the session
-        holds no row yet (the usual case: a handler's first read), the model's ``KeyRead``
-        runs instead: a SELECT by key built once, sent past the ORM's per-statement work where
-        that returns the same (see ``key_read.py``). The row is in the session as after
-        ``Session.get``. A session that holds rows (and composite keys) goes through
-        ``Session.get``, which looks in its identity map first.
+        A session that holds rows already (and a composite key) goes through
+        ``AsyncSession.get``, which looks in its identity map first. In a session that holds
+        nothing yet (the usual case: a handler's first read) the model's ``KeyRead`` runs
+        instead (``key_read.py``): the same SELECT, sent past the ORM's per-statement work where
+        that returns the same; ``make bench`` prints what it saves per unit of work. The row is
+        in the session as after ``AsyncSession.get``.
         """
         session = self.db_session
-        read = type(self)._key_read()
+        read = self._key_read()
         if read is None or session.identity_map:
             return await session.get(self.model, id_)
         return await read.run(session, id_)
 
-    @classmethod
-    def _key_read(cls) -> KeyRead[ModelT] | None:
+    def _key_read(self) -> KeyRead[ModelT] | None:
         # Built on first use (the mapper is complete by then), once per model.
-        if cls.model not in _key_reads:
-            _key_reads[cls.model] = KeyRead.of(cls.model)
-        read: KeyRead[ModelT] | None = _key_reads[cls.model]
+        if self.model not in _key_reads:
+            _key_reads[self.model] = KeyRead.of(self.model)
+        read: KeyRead[ModelT] | None = _key_reads[self.model]
         return read
 
-    async def list(self, *, offset: int = 0, limit: int = 100) -> Sequence[ModelT]:
-        statement = select(self.model).offset(offset).limit(limit)
+    async def get_by(self, *where: Condition) -> ModelT | None:
+        """The first row that meets every condition, or None."""
+        return (await self.db_session.exec(select(self.model).where(*where).limit(1))).first()
+
+    async def list(
+        self, *where: Condition, order_by: Ordering = (), offset: int = 0, limit: int | None = 100
+    ) -> Sequence[ModelT]:
+        """The rows that meet every condition (all rows when none is given), in ``order_by``'s
+        order; ``limit=None`` for all of them."""
+        ordering = order_by if isinstance(order_by, tuple) else (order_by,)
+        statement = select(self.model).where(*where).order_by(*ordering).offset(offset).limit(limit)
         return (await self.db_session.exec(statement)).all()
 
     async def add(self, row: ModelT) -> ModelT:
@@ -120,8 +149,21 @@ class SQLRepositoryBase(Generic[ModelT, IdT]):
         await self.db_session.delete(row)
         await self.db_session.flush()
 
+    async def delete_where(self, *where: Condition) -> int:
+        """Delete every row that meets the conditions in one statement; how many there were.
 
-class VectorRepositoryBase(SQLRepositoryBase[ModelT, IdT]):
+        Rows of this model already in the session are not told (as with any bulk DELETE): use
+        it for rows the unit has not loaded, or ``delete`` them one by one.
+        """
+        if not where:
+            raise ValueError("delete_where() needs a condition: it would delete every row")
+        # SQLModel types a column comparison as bool, which SQLAlchemy's delete() does not take.
+        statement = sql_delete(self.model).where(*where)  # type: ignore[arg-type]
+        result = await self.db_session.exec(statement)
+        return int(getattr(result, "rowcount", 0))
+
+
+class VectorRepository(Repository[ModelT, IdT]):
     """A repository of a ``VectorModel``: the same methods, on the vector database's session."""
 
     @property

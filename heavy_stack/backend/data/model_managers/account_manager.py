@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from heavy import BaseManager, TargetT, utc_now
+from heavy import Manager, Repository, TargetT, utc_now
 
 from heavy_stack.backend.data.model_managers.user_manager import (
     UserNotFoundError,
@@ -8,16 +8,13 @@ from heavy_stack.backend.data.model_managers.user_manager import (
     clean_display_name,
     normalize_email,
 )
-from heavy_stack.backend.data.repositories.password_credential_repository import (
-    PasswordCredentialRepository,
-)
 from heavy_stack.backend.data.repositories.user_repository import UserRepository
 from heavy_stack.backend.data.sql_models.password_credential import SQLPasswordCredential
 from heavy_stack.backend.data.sql_models.user import SQLUser
 from heavy_stack.shared_models.user import UserId
 
 
-class AccountManager(BaseManager[UserRepository, TargetT]):
+class AccountManager(Manager[SQLUser, TargetT]):
     """Users who sign in with a password: a ``users`` row and its ``password_credentials`` row.
 
     Hashing is not done here (it is slow on purpose and runs off the event loop, see
@@ -25,8 +22,9 @@ class AccountManager(BaseManager[UserRepository, TargetT]):
     """
 
     not_found = UserNotFoundError
-    # Repositories hold no state: one serves every call.
-    credentials = PasswordCredentialRepository()
+    # Repositories hold no state: one serves every call. Credentials need no queries of their own.
+    repository = UserRepository()
+    credentials: Repository[SQLPasswordCredential, UserId] = Repository(SQLPasswordCredential)
 
     async def create(self, email: str, display_name: str, password_hash: str) -> TargetT | None:
         """A new user with this password hash; None if the e-mail already has an account."""
@@ -39,7 +37,7 @@ class AccountManager(BaseManager[UserRepository, TargetT]):
 
     async def find_with_password_hash(self, email: str) -> tuple[TargetT, str] | None:
         """The user with this e-mail and the hash to check a password against, if both exist."""
-        user = await self.repository.get_by_email(normalize_email(email))
+        user = await self.repository.get_by(SQLUser.email == normalize_email(email))
         credential = None if user is None else await self.credentials.get(user.id)
         if user is None or credential is None:
             return None

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from heavy import BaseManager, TargetT
+from heavy import Manager, TargetT
+from sqlmodel import col
 
 from heavy_stack.backend.data.model_managers.note_manager import IDS_PER_STATEMENT
 from heavy_stack.backend.data.repositories.note_embedding_repository import NoteEmbeddingRepository
@@ -13,12 +14,14 @@ from heavy_stack.shared_models.user import UserId
 Vector = Sequence[float]
 
 
-class NoteEmbeddingManager(BaseManager[NoteEmbeddingRepository, TargetT]):
+class NoteEmbeddingManager(Manager[NoteEmbedding, TargetT]):
     """Notes' embeddings in the vector database: store them, and find a user's nearest notes.
 
     It stores and compares vectors; the caller embeds the text (see ``note_text``), so the slow
     part runs where the caller chooses and this manager never blocks on a model.
     """
+
+    repository = NoteEmbeddingRepository()
 
     async def store(self, embedder: str, versions: Sequence[NoteVersion], vectors: Sequence[Vector]) -> None:
         """Store each version's vector (replacing what the note had)."""
@@ -47,7 +50,7 @@ class NoteEmbeddingManager(BaseManager[NoteEmbeddingRepository, TargetT]):
         return [(note_id, 1.0 - distance) for note_id, distance in found]
 
     async def delete_for_note(self, note_id: NoteId) -> None:
-        await self.repository.delete_by_note(note_id)
+        await self.repository.delete_where(NoteEmbedding.note_id == note_id)
 
     async def embedded_by_others(self, embedder: str) -> list[NoteId]:
         """The notes whose stored vector is not ``embedder``'s (the embedder was changed)."""
@@ -55,7 +58,8 @@ class NoteEmbeddingManager(BaseManager[NoteEmbeddingRepository, TargetT]):
 
     async def delete_many(self, note_ids: Sequence[NoteId]) -> None:
         for start in range(0, len(note_ids), IDS_PER_STATEMENT):
-            await self.repository.delete_many(note_ids[start : start + IDS_PER_STATEMENT])
+            chunk = note_ids[start : start + IDS_PER_STATEMENT]
+            await self.repository.delete_where(col(NoteEmbedding.note_id).in_(chunk))
 
 
 def note_text(title: str, body: str) -> str:

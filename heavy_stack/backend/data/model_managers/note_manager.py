@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from heavy import BaseManager, NotFoundError, TargetT, utc_now
+from heavy import Manager, NotFoundError, TargetT, utc_now
+from sqlmodel import col
 
 from heavy_stack.backend.data.repositories.note_repository import NoteRepository
 from heavy_stack.backend.data.sql_models.note import SQLNote
@@ -17,22 +18,29 @@ class NoteNotFoundError(NotFoundError):
     """No note with that id belongs to that user (whether it exists for someone else is not said)."""
 
 
-class NoteManager(BaseManager[NoteRepository, TargetT]):
+class NoteManager(Manager[SQLNote, TargetT]):
     """A user's notes. Every method a page calls takes the owner: no call reaches another
-    user's note (the base's ``get``/``require`` by id alone are for background jobs)."""
+    user's note (the base's ``get``/``require``/``list`` by id alone are for background jobs)."""
 
     not_found = NoteNotFoundError
+    repository = NoteRepository()
 
     async def list_owned(self, owner_id: UserId, *, offset: int = 0, limit: int = 100) -> Sequence[TargetT]:
         """The owner's notes, last edited first."""
-        return self.outputs(await self.repository.list_for_owner(owner_id, offset=offset, limit=limit))
+        newest_first = col(SQLNote.updated_at).desc()
+        return await self.list(
+            SQLNote.owner_id == owner_id, order_by=newest_first, offset=offset, limit=limit
+        )
 
     async def get_owned(self, owner_id: UserId, note_id: NoteId) -> TargetT | None:
-        return self.output_or_none(await self.repository.get_for_owner(owner_id, note_id))
+        return self.output_or_none(await self._get_owned(owner_id, note_id))
 
     async def get_many(self, owner_id: UserId, note_ids: Sequence[NoteId]) -> Sequence[TargetT]:
         """The owner's notes among ``note_ids``, in the order of ``note_ids``."""
-        rows = {row.id: row for row in await self.repository.get_many_for_owner(owner_id, note_ids)}
+        found = await self.repository.list(
+            col(SQLNote.id).in_(note_ids), SQLNote.owner_id == owner_id, limit=None
+        )
+        rows = {row.id: row for row in found}
         return self.outputs(rows[note_id] for note_id in note_ids if note_id in rows)
 
     async def create(self, owner_id: UserId, title: str, body: str) -> TargetT:
@@ -55,7 +63,9 @@ class NoteManager(BaseManager[NoteRepository, TargetT]):
         self, limit: int = 100, only: Sequence[NoteId] | None = None
     ) -> Sequence[TargetT]:
         """Notes (of any owner, or among ``only``) whose current text has no embedding yet."""
-        return self.outputs(await self.repository.list_embedding_pending(limit, only))
+        among = () if only is None else (col(SQLNote.id).in_(only),)
+        oldest_first = col(SQLNote.updated_at)
+        return await self.list(col(SQLNote.embedding_pending), *among, order_by=oldest_first, limit=limit)
 
     async def mark_pending(self, note_ids: Sequence[NoteId]) -> Sequence[NoteId]:
         """Have these notes embedded again (by the catch-up job); returns the ids that exist."""
@@ -70,9 +80,11 @@ class NoteManager(BaseManager[NoteRepository, TargetT]):
         for version in versions:
             await self.repository.mark_embedded(version.id, version.saved_at)
 
+    async def _get_owned(self, owner_id: UserId, note_id: NoteId) -> SQLNote | None:
+        return await self.repository.get_by(SQLNote.id == note_id, SQLNote.owner_id == owner_id)
+
     async def _owned(self, owner_id: UserId, note_id: NoteId) -> SQLNote:
-        row = await self.repository.get_for_owner(owner_id, note_id)
-        return self.found(row, f"note {note_id} of user {owner_id}")
+        return self.found(await self._get_owned(owner_id, note_id), f"note {note_id} of user {owner_id}")
 
 
 def clean_note(title: str, body: str) -> tuple[str, str]:

@@ -1,14 +1,15 @@
-"""``Managers``: the one way the app gets a model manager.
+"""``Managers``: the app's managers, in one place, for handlers and services alike.
 
 Managers hold no state (their repositories take the session from the context variable), so
-one of each, with the munger the app uses, serves every handler, job and test::
+one of each, with the output the app reads it by, serves every handler, job and test::
 
-    notes = await managers().notes.list(owner_id)          # services, jobs, tests
-    notes = await context.managers.notes.list(owner_id)    # heavy handlers and effects
+    notes = await managers().notes.list_owned(owner_id)          # services, jobs, tests
+    notes = await context.managers.notes.list_owned(owner_id)    # heavy handlers and effects
 
-A caller that wants another shape builds its manager with another munger
-(``NoteManager(NoteVersionMunger())``); add a property here when the app uses it in more than
-one place. ``dev_scripts/add_table.py`` adds each new table's manager.
+A caller that wants another shape builds its manager with another output
+(``NoteManager(NoteVersionMunger())``). A table that ``make add-table`` makes declares its
+manager beside its model (``sql_models/<table>.py``) and needs no line here; add a property
+when handlers should reach it as ``context.managers.<name>``.
 """
 
 from __future__ import annotations
@@ -21,11 +22,8 @@ from heavy_stack.backend.data.model_managers.note_manager import NoteManager
 from heavy_stack.backend.data.model_managers.rate_limit_counter_manager import RateLimitCounterManager
 from heavy_stack.backend.data.model_managers.user_manager import UserManager
 from heavy_stack.backend.data.model_managers.user_session_manager import UserSessionManager
-from heavy_stack.backend.data.model_mungers.note_embedding_mungers import NoteEmbeddingMunger
 from heavy_stack.backend.data.model_mungers.note_mungers import NoteMunger, NoteVersionMunger
-from heavy_stack.backend.data.model_mungers.rate_limit_counter_mungers import RateLimitCountMunger
 from heavy_stack.backend.data.model_mungers.user_mungers import UserMunger
-from heavy_stack.backend.data.model_mungers.user_session_mungers import UserSessionMunger
 from heavy_stack.backend.data.vector_models.note_embedding import NoteEmbedding
 from heavy_stack.shared_models.note import Note, NoteVersion
 from heavy_stack.shared_models.rate_limit import RateLimitCount
@@ -34,7 +32,9 @@ from heavy_stack.shared_models.user_session import UserSession
 
 
 class Managers:
-    """Every manager of the app, each built on first use with the munger the app reads it by."""
+    """Every manager of the app, each built on first use with the output the app reads it by:
+    a munger where the shared model differs from the row, else the shared model itself (its
+    fields read by name) or the row's own class (the rows)."""
 
     @cached_property
     def users(self) -> UserManager[User]:
@@ -46,11 +46,11 @@ class Managers:
 
     @cached_property
     def user_sessions(self) -> UserSessionManager[UserSession]:
-        return UserSessionManager(UserSessionMunger())
+        return UserSessionManager(UserSession)
 
     @cached_property
     def rate_limit_counters(self) -> RateLimitCounterManager[RateLimitCount]:
-        return RateLimitCounterManager(RateLimitCountMunger())
+        return RateLimitCounterManager(RateLimitCount)
 
     @cached_property
     def notes(self) -> NoteManager[Note]:
@@ -63,9 +63,7 @@ class Managers:
 
     @cached_property
     def note_embeddings(self) -> NoteEmbeddingManager[NoteEmbedding]:
-        return NoteEmbeddingManager(NoteEmbeddingMunger())
-
-    # add_table.py adds new managers above this line.
+        return NoteEmbeddingManager(NoteEmbedding)
 
 
 @cache

@@ -3,7 +3,7 @@ from __future__ import annotations
 import hashlib
 
 from email_validator import EmailNotValidError, validate_email
-from heavy import BaseManager, NotFoundError, TargetT
+from heavy import Manager, NotFoundError, TargetT
 
 from heavy_stack.backend.data.repositories.user_repository import UserRepository
 from heavy_stack.backend.data.sql_models.user import DISPLAY_NAME_MAX_LENGTH, SQLUser
@@ -17,13 +17,14 @@ class UserNotFoundError(NotFoundError):
     """No user with that id."""
 
 
-class UserManager(BaseManager[UserRepository, TargetT]):
+class UserManager(Manager[SQLUser, TargetT]):
     """Users: lookup, creation and renaming, with e-mail addresses kept in one form."""
 
     not_found = UserNotFoundError
+    repository = UserRepository()
 
     async def get_by_email(self, email: str) -> TargetT | None:
-        return self.output_or_none(await self.repository.get_by_email(normalize_email(email)))
+        return self.output_or_none(await self.repository.get_by(SQLUser.email == normalize_email(email)))
 
     async def create(self, email: str, display_name: str) -> TargetT:
         row = SQLUser(email=checked_email(email), display_name=clean_display_name(display_name))

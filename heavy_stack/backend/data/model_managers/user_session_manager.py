@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from heavy import BaseManager, TargetT, utc_now
+from heavy import Manager, TargetT, utc_now
+from sqlmodel import col
 
 from heavy_stack.backend.data.repositories.user_session_repository import UserSessionRepository
 from heavy_stack.backend.data.sql_models.user_session import SQLUserSession
@@ -10,8 +11,10 @@ from heavy_stack.shared_models.user import UserId
 from heavy_stack.shared_models.user_session import SessionPurpose
 
 
-class UserSessionManager(BaseManager[UserSessionRepository, TargetT]):
+class UserSessionManager(Manager[SQLUserSession, TargetT]):
     """Stored sessions, named by the digest of their token; expired ones do not exist."""
+
+    repository = UserSessionRepository()
 
     async def start(
         self,
@@ -31,7 +34,10 @@ class UserSessionManager(BaseManager[UserSessionRepository, TargetT]):
         return self.output(await self.repository.add(row))
 
     async def get(self, token_digest: str) -> TargetT | None:
-        return self.output_or_none(await self.repository.get_unexpired(token_digest, utc_now()))
+        unexpired = col(SQLUserSession.expires_at) > utc_now()
+        return self.output_or_none(
+            await self.repository.get_by(SQLUserSession.token_digest == token_digest, unexpired)
+        )
 
     async def take(self, token_digest: str) -> TargetT | None:
         """Remove the session and return it if it had not expired: it can be taken once."""
@@ -41,10 +47,10 @@ class UserSessionManager(BaseManager[UserSessionRepository, TargetT]):
         return self.output(row)
 
     async def end(self, token_digest: str) -> None:
-        await self.repository.delete_by_digest(token_digest)
+        await self.repository.delete_where(SQLUserSession.token_digest == token_digest)
 
     async def end_all(self, user_id: UserId) -> None:
-        await self.repository.delete_for_user(user_id)
+        await self.repository.delete_where(SQLUserSession.user_id == user_id)
 
     async def delete_expired(self) -> int:
-        return await self.repository.delete_expired(utc_now())
+        return await self.repository.delete_where(col(SQLUserSession.expires_at) <= utc_now())

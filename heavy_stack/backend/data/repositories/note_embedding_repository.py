@@ -3,16 +3,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from heavy import VectorRepositoryBase
+from heavy import VectorRepository
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import col, delete, select
+from sqlmodel import col, select
 
 from heavy_stack.backend.data.vector_models.note_embedding import NoteEmbedding
 from heavy_stack.shared_models.note import NoteId
 from heavy_stack.shared_models.user import UserId
 
 
-class NoteEmbeddingRepository(VectorRepositoryBase[NoteEmbedding, NoteId]):
+class NoteEmbeddingRepository(VectorRepository[NoteEmbedding, NoteId]):
     """``note_embeddings`` rows, in the vector database."""
 
     async def upsert(self, rows: Sequence[NoteEmbedding]) -> None:
@@ -51,13 +51,7 @@ class NoteEmbeddingRepository(VectorRepositoryBase[NoteEmbedding, NoteId]):
         )
         return [(note_id, float(found)) for note_id, found in (await self.db_session.exec(statement)).all()]
 
-    async def delete_by_note(self, note_id: NoteId) -> None:
-        await self.db_session.exec(delete(NoteEmbedding).where(col(NoteEmbedding.note_id) == note_id))
-
     async def note_ids_not_by(self, embedder: str) -> list[NoteId]:
         """The notes whose stored vector another embedder made (a full scan: the catch-up's)."""
         statement = select(col(NoteEmbedding.note_id)).where(NoteEmbedding.embedder != embedder)
         return list((await self.db_session.exec(statement)).all())
-
-    async def delete_many(self, note_ids: Sequence[NoteId]) -> None:
-        await self.db_session.exec(delete(NoteEmbedding).where(col(NoteEmbedding.note_id).in_(note_ids)))

@@ -2,16 +2,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from heavy import SQLRepositoryBase
-from sqlalchemy import case, delete
+from heavy import Repository
+from sqlalchemy import case
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col
 
 from heavy_stack.backend.data.sql_models.rate_limit_counter import SQLRateLimitCounter
 
 
-class RateLimitCounterRepository(SQLRepositoryBase[SQLRateLimitCounter, str]):
-    """``rate_limit_counters`` rows, by key."""
+class RateLimitCounterRepository(Repository[SQLRateLimitCounter, str]):
+    """``rate_limit_counters`` rows, by key: the base's, and the count added in one statement."""
 
     async def add_to_count(
         self, key: str, amount: int, window: timedelta, now: datetime
@@ -36,11 +36,3 @@ class RateLimitCounterRepository(SQLRepositoryBase[SQLRateLimitCounter, str]):
         )
         new_count, ends_at = (await self.db_session.exec(statement)).one()
         return SQLRateLimitCounter(key=key, count=new_count, window_ends_at=ends_at)
-
-    async def delete_by_key(self, key: str) -> None:
-        await self.db_session.exec(delete(SQLRateLimitCounter).where(col(SQLRateLimitCounter.key) == key))
-
-    async def delete_expired(self, now: datetime) -> int:
-        statement = delete(SQLRateLimitCounter).where(col(SQLRateLimitCounter.window_ends_at) <= now)
-        result = await self.db_session.exec(statement)
-        return int(getattr(result, "rowcount", 0))

@@ -1,17 +1,15 @@
 from __future__ import annotations
 
-from heavy import SQLRepositoryBase
+from heavy import Repository
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import col, select
+from sqlmodel import col
 
 from heavy_stack.backend.data.sql_models.user import SQLUser
 from heavy_stack.shared_models.user import UserId
 
 
-class UserRepository(SQLRepositoryBase[SQLUser, UserId]):
-    async def get_by_email(self, email: str) -> SQLUser | None:
-        statement = select(SQLUser).where(SQLUser.email == email)
-        return (await self.db_session.exec(statement)).first()
+class UserRepository(Repository[SQLUser, UserId]):
+    """``users`` rows: inserts that race on the unique e-mail (the rest comes from the base)."""
 
     async def add_unless_email_taken(self, row: SQLUser) -> SQLUser:
         """Insert ``row`` unless its e-mail exists; return the stored row either way.
@@ -20,7 +18,7 @@ class UserRepository(SQLRepositoryBase[SQLUser, UserId]):
         """
         statement = insert(SQLUser).values(row.model_dump()).on_conflict_do_nothing(index_elements=["email"])
         await self.db_session.exec(statement)
-        stored = await self.get_by_email(row.email)
+        stored = await self.get_by(SQLUser.email == row.email)
         assert stored is not None, "the row exists: inserted now or by the other session"
         return stored
 

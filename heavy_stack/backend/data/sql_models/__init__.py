@@ -1,17 +1,10 @@
-"""Every table of the SQL database. Import a new model here so metadata and migrations see it."""
+"""Every table of the SQL database: each module of this folder is imported here, so metadata,
+migrations and paving see a new table by its module being here (no line to add)."""
+
+from heavy import import_submodules
 
 from heavy_stack.backend.data.sql_models.base import HeavyModel
-from heavy_stack.backend.data.sql_models.note import SQLNote
-from heavy_stack.backend.data.sql_models.password_credential import SQLPasswordCredential
-from heavy_stack.backend.data.sql_models.rate_limit_counter import SQLRateLimitCounter
-from heavy_stack.backend.data.sql_models.user import SQLUser
-from heavy_stack.backend.data.sql_models.user_session import SQLUserSession
 
-__all__ = [
-    "HeavyModel",
-    "SQLNote",
-    "SQLPasswordCredential",
-    "SQLRateLimitCounter",
-    "SQLUser",
-    "SQLUserSession",
-]
+import_submodules(__name__)
+
+__all__ = ["HeavyModel"]
