@@ -92,7 +92,7 @@ migrations: install ## Autogenerate, apply and test a migration on a scratch dat
 migrate: install ## Apply the migrations to the configured database (alembic upgrade head)
 	$(RUN) alembic upgrade head
 
-add-table: install ## Add a table with all its layers and a test (asks, or TABLE=invoices [MODEL=SQLInvoice PK=InvoiceId])
+add-table: install ## Add a table: its model, manager, shared model and a test (asks, or TABLE=invoices [MODEL=SQLInvoice PK=InvoiceId])
 	$(RUN) python dev_scripts/add_table.py $(if $(TABLE),--table $(TABLE) --yes) $(if $(MODEL),--model $(MODEL)) $(if $(PK),--pk $(PK))
 
 rename: ## Rename the project (asks for the new name); once, right after cloning

@@ -1,29 +1,27 @@
-"""Add a table with every layer the project's conventions ask for, and a passing test.
+"""Add a table: what is particular to it, and a passing test; the framework brings the rest.
 
 Usage:
     python dev_scripts/add_table.py                  (asks for the names)
     python dev_scripts/add_table.py --table invoices --model SQLInvoice --pk InvoiceId --yes
 
-Writes, for SQLInvoice in table ``invoices``:
-    shared_models/invoice.py                     InvoiceId and the shared model Invoice
-    backend/data/sql_models/invoice.py           SQLInvoice (registered in sql_models/__init__.py)
-    backend/data/model_mungers/invoice_mungers.py  InvoiceMunger
-    backend/data/repositories/invoice_repository.py  InvoiceRepository
-    backend/data/model_managers/invoice_manager.py   InvoiceManager (``managers().invoices``,
-                                                 added to model_managers/registry.py)
-    tests/backend/test_invoice_layers.py         the layers on the real test database
+Writes, for SQLInvoice in table ``invoices``, three files and edits none:
+    shared_models/invoice.py                 InvoiceId and the shared model Invoice
+    backend/data/sql_models/invoice.py       SQLInvoice, and its manager ``invoices``
+    tests/backend/test_invoice_layers.py     the table through its manager, on the real database
 
-The generated layers hold only what is particular to the table: the bases take the model from
-the generic arguments and bring get/require/list.
+``invoices = CrudManager(SQLInvoice, Invoice)`` reads by key and by conditions, adds, updates and
+deletes by key (``heavy.CrudManager``); rows come out as ``Invoice``, whose fields the row has
+under the same names (no munger). ``sql_models/__init__.py`` imports every module of its folder,
+so metadata and migrations see the table without a line added. A repository, a munger or a
+manager class of its own is written when the table needs one (see docs/architecture.md).
 
 It never overwrites a file. Afterwards: `make migrations` writes the migration that creates the
-table, and `make test` runs the new test.
+table (the fourth file), and `make test` runs the new test.
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
 import keyword
 import re
 import subprocess
@@ -37,18 +35,15 @@ from string import Template
 PACKAGE = "heavy_stack"
 ROOT = Path(__file__).resolve().parent.parent
 DATA = f"{PACKAGE}/backend/data"
-SQL_MODELS_INIT = f"{DATA}/sql_models/__init__.py"
-REGISTRY = f"{DATA}/model_managers/registry.py"
-REGISTRY_MARK = "    # add_table.py adds new managers above this line."
 MAX_TABLE_NAME = 63  # PostgreSQL's identifier limit
+# Names the table's module defines besides its manager (named after the table).
+MODULE_NAMES = frozenset(("annotations", "uuid", "datetime", "created_at_field"))
 
 _TABLE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 _MODEL = re.compile(r"^SQL[A-Z][A-Za-z0-9]*$")
 _PK = re.compile(r"^[A-Z][A-Za-z0-9]*Id$")
 # A class-body assignment, not a mention in a docstring or message.
 _TABLENAME = re.compile(r"""^[ \t]+__tablename__\s*=\s*["']([^"']+)["']""", flags=re.MULTILINE)
-# The registry's properties, named after their tables.
-_REGISTRY_PROPERTY = re.compile(r"^    def (\w+)\(self\)", flags=re.MULTILINE)
 
 
 class InvalidNameError(ValueError):
@@ -132,8 +127,10 @@ def validate(names: TableNames, root: Path) -> None:
         raise InvalidNameError(f"Table name {names.table!r} is a reserved word here: choose another.")
     if names.table in existing_tables(root):
         raise InvalidNameError(f"A model already declares the table {names.table!r}.")
-    if names.table in _REGISTRY_PROPERTY.findall((root / REGISTRY).read_text(encoding="utf-8")):
-        raise InvalidNameError(f"managers().{names.table} exists already in {REGISTRY}: choose another name.")
+    if names.table in MODULE_NAMES:
+        raise InvalidNameError(
+            f"Table name {names.table!r} is a name the table's module uses: choose another."
+        )
     if not _MODEL.match(names.model):
         raise InvalidNameError(
             f"SQL model name {names.model!r}: start with SQL, then CamelCase, e.g. SQLInvoice."
@@ -151,9 +148,6 @@ def planned_files(names: TableNames) -> dict[str, str]:
     templates = {
         f"{PACKAGE}/shared_models/{module}.py": SHARED_MODEL,
         f"{DATA}/sql_models/{module}.py": SQL_MODEL,
-        f"{DATA}/model_mungers/{module}_mungers.py": MUNGERS,
-        f"{DATA}/repositories/{module}_repository.py": REPOSITORY,
-        f"{DATA}/model_managers/{module}_manager.py": MANAGER,
         f"tests/backend/test_{module}_layers.py": TEST,
     }
     return {path: Template(template).substitute(values) for path, template in templates.items()}
@@ -166,49 +160,14 @@ def refuse_existing(root: Path, paths: list[str]) -> None:
         raise InvalidNameError("These files exist already (nothing was written): " + ", ".join(taken))
 
 
-def register_model(init_source: str, names: TableNames) -> str:
-    """``sql_models/__init__.py`` with the new model imported and listed in ``__all__``."""
-    prefix = f"from {PACKAGE}.backend.data.sql_models."
-    lines = init_source.splitlines()
-    imports = [line for line in lines if line.startswith(prefix)]
-    if not imports:
-        raise InvalidNameError(f"{SQL_MODELS_INIT} has no `{prefix}...` imports to add the model to.")
-    new_import = f"{prefix}{names.module} import {names.model}"
-    first = lines.index(imports[0])
-    rest = [line for line in lines if line not in imports]
-    rest[first:first] = sorted([*imports, new_import])
-    return _add_to_all("\n".join(rest) + "\n", names.model)
-
-
-def _add_to_all(source: str, name: str) -> str:
-    match = re.search(r"^__all__ = (\[.*?\])", source, flags=re.MULTILINE | re.DOTALL)
-    if match is None:
-        raise InvalidNameError(f"{SQL_MODELS_INIT} has no __all__ list to add {name} to.")
-    listed = sorted({*ast.literal_eval(match.group(1)), name})
-    return source[: match.start(1)] + repr(listed).replace("'", '"') + source[match.end(1) :]
-
-
-def register_manager(registry_source: str, names: TableNames) -> str:
-    """``model_managers/registry.py`` with the table's manager added (ruff sorts the imports)."""
-    if REGISTRY_MARK not in registry_source:
-        raise InvalidNameError(
-            f"{REGISTRY} has lost its line {REGISTRY_MARK.strip()!r}: add the manager by hand."
-        )
-    values = names.substitutions()
-    entry = Template(REGISTRY_ENTRY).substitute(values)
-    source = registry_source.replace(REGISTRY_MARK, entry + REGISTRY_MARK)
-    first_import = source.index(f"from {PACKAGE}.")
-    return source[:first_import] + Template(REGISTRY_IMPORTS).substitute(values) + source[first_import:]
-
-
 def write_files(root: Path, files: dict[str, str]) -> list[Path]:
-    """Write ``files`` (the registries last: they are rewritten); the paths touched."""
+    """Write ``files``; the paths written."""
     written = []
     for relative, content in files.items():
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         # "x": a new file must never replace one, even one created since the check.
-        with path.open("w" if relative in (SQL_MODELS_INIT, REGISTRY) else "x", encoding="utf-8") as handle:
+        with path.open("x", encoding="utf-8") as handle:
             handle.write(content)
         written.append(path)
     return written
@@ -253,7 +212,7 @@ def describe(names: TableNames, files: dict[str, str]) -> str:
     """What will be written, for the user to confirm."""
     lines = [f"Table {names.table}: {names.model} (id {names.pk}), shared model {names.entity}. New files:"]
     lines += [f"  {path}" for path in files]
-    lines.append(f"  and {SQL_MODELS_INIT} imports {names.model}; {REGISTRY} gets managers().{names.table}")
+    lines.append(f"  No other file changes: the manager is `{names.table}` in the SQL model's module.")
     return "\n".join(lines)
 
 
@@ -279,8 +238,6 @@ def main(argv: list[str] | None = None) -> int:
         validate(names, ROOT)
         files = planned_files(names)
         refuse_existing(ROOT, list(files))
-        models = register_model((ROOT / SQL_MODELS_INIT).read_text(encoding="utf-8"), names)
-        registry = register_manager((ROOT / REGISTRY).read_text(encoding="utf-8"), names)
     except InvalidNameError as error:
         print(error, file=sys.stderr)
         return 2
@@ -291,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.yes and not _confirmed():
         print("Nothing written.")
         return 1
-    tidy(ROOT, write_files(ROOT, {**files, SQL_MODELS_INIT: models, REGISTRY: registry}))
+    tidy(ROOT, write_files(ROOT, files))
     print(
         f"Done. Next: `make migrations MESSAGE='add {names.table}'` to write the migration, then `make test`."
     )
@@ -323,16 +280,19 @@ class $Entity(BaseModel):
 '''
 
 SQL_MODEL = '''\
+"""``$table``: the table, and its manager ``$table`` (get, list, add, update, delete)."""
+
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
+from heavy import CrudManager
 from sqlalchemy import Uuid
 from sqlmodel import Field
 
 from $package.backend.data.sql_models.base import HeavyModel, created_at_field
-from $package.shared_models.$module import $PkType
+from $package.shared_models.$module import $Entity, $PkType
 
 
 class $Model(HeavyModel, table=True):
@@ -344,138 +304,52 @@ class $Model(HeavyModel, table=True):
     id: $PkType = Field(default_factory=lambda: $PkType(uuid.uuid4()), primary_key=True, sa_type=Uuid)
     name: str = Field(max_length=200)
     created_at: datetime = created_at_field()
-'''
-
-MUNGERS = """\
-from __future__ import annotations
-
-from heavy import ModelMunger
-from $package.backend.data.sql_models.$module import $Model
-from $package.shared_models.$module import $Entity
 
 
-class ${Entity}Munger(ModelMunger[$Entity, $Model]):
-    def to_model(self, source: $Model) -> $Entity:
-        return $Entity(id=source.id, name=source.name, created_at=source.created_at)
-"""
-
-REPOSITORY = '''\
-from __future__ import annotations
-
-from collections.abc import Sequence
-
-from sqlmodel import col, select
-
-from heavy import SQLRepositoryBase
-from $package.backend.data.sql_models.$module import $Model
-from $package.shared_models.$module import $PkType
-
-
-class ${Entity}Repository(SQLRepositoryBase[$Model, $PkType]):
-    """``$table`` rows: get, list, add, update and delete come from the base; queries go here."""
-
-    async def list_newest_first(self, *, offset: int = 0, limit: int = 100) -> Sequence[$Model]:
-        statement = select($Model).order_by(col($Model.created_at).desc()).offset(offset).limit(limit)
-        return (await self.db_session.exec(statement)).all()
-'''
-
-MANAGER = '''\
-from __future__ import annotations
-
-from collections.abc import Sequence
-
-from heavy import BaseManager, NotFoundError, TargetT
-from $package.backend.data.repositories.${module}_repository import ${Entity}Repository
-from $package.backend.data.sql_models.$module import $Model
-from $package.shared_models.$module import $PkType
-
-
-class ${Entity}NotFoundError(NotFoundError):
-    """No $human with that id."""
-
-
-class ${Entity}Manager(BaseManager[${Entity}Repository, TargetT]):
-    """Rows of ``$table``; ``get``, ``require`` and ``list`` come from the base."""
-
-    not_found = ${Entity}NotFoundError
-
-    async def list_newest_first(self, *, offset: int = 0, limit: int = 100) -> Sequence[TargetT]:
-        return self.outputs(await self.repository.list_newest_first(offset=offset, limit=limit))
-
-    async def create(self, name: str) -> TargetT:
-        return self.output(await self.repository.add($Model(name=name.strip())))
-
-    async def rename(self, $id_var: $PkType, name: str) -> TargetT:
-        row = await self.require_row($id_var)
-        return self.output(await self.repository.update(row, name=name.strip()))
-
-    async def delete(self, $id_var: $PkType) -> None:
-        await self.repository.delete(await self.require_row($id_var))
+# Rows go out as $Entity (same field names: no munger). Rules of its own: a Manager subclass.
+$table = CrudManager($Model, $Entity)
 '''
 
 TEST = '''\
-"""The $Entity layers on the real test database, through the app's manager."""
+"""The $table table on the real test database, through its manager."""
 
 from __future__ import annotations
 
 import uuid
 
 import pytest
+from heavy import NotFoundError
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from $package.backend.data.model_managers.${module}_manager import ${Entity}NotFoundError
-from $package.backend.data.model_managers.registry import managers
+from $package.backend.data.sql_models.$module import $Model, $table
 from $package.shared_models.$module import $Entity, $PkType
 
 
-class Test${Entity}Manager:
-    async def test_create_then_get_returns_the_shared_model(self, db_session: AsyncSession) -> None:
-        created = await managers().$table.create("  First  ")
+async def test_add_then_get_gives_the_shared_model(db_session: AsyncSession) -> None:
+    added = await $table.add($Model(name="First"))
 
-        assert isinstance(created, $Entity)
-        assert created.name == "First"
-        assert await managers().$table.get(created.id) == created
+    assert isinstance(added, $Entity)
+    assert await $table.get(added.id) == added
+    assert await $table.get($PkType(uuid.uuid4())) is None
 
-    async def test_an_unknown_id_is_none_or_not_found(self, db_session: AsyncSession) -> None:
-        assert await managers().$table.get($PkType(uuid.uuid4())) is None
-        with pytest.raises(${Entity}NotFoundError):
-            await managers().$table.require($PkType(uuid.uuid4()))
 
-    async def test_list_newest_first(self, db_session: AsyncSession) -> None:
-        for name in ("older", "newer"):
-            await managers().$table.create(name)
+async def test_list_newest_first(db_session: AsyncSession) -> None:
+    for name in ("older", "newer"):
+        await $table.add($Model(name=name))
 
-        assert [item.name for item in await managers().$table.list_newest_first()] == ["newer", "older"]
-        assert len(await managers().$table.list_newest_first(limit=1)) == 1
+    newest_first = await $table.list(order_by=col($Model.created_at).desc())
+    assert [item.name for item in newest_first] == ["newer", "older"]
 
-    async def test_rename_is_stored(self, db_session: AsyncSession) -> None:
-        created = await managers().$table.create("Before")
 
-        renamed = await managers().$table.rename(created.id, " After ")
-        assert renamed.name == "After"
-        assert await managers().$table.get(created.id) == renamed
+async def test_update_then_delete_by_key(db_session: AsyncSession) -> None:
+    added = await $table.add($Model(name="Before"))
 
-    async def test_delete_removes_the_row(self, db_session: AsyncSession) -> None:
-        created = await managers().$table.create("Gone soon")
-
-        await managers().$table.delete(created.id)
-        assert await managers().$table.get(created.id) is None
-        with pytest.raises(${Entity}NotFoundError):
-            await managers().$table.delete(created.id)
+    assert (await $table.update(added.id, name="After")).name == "After"
+    await $table.delete(added.id)
+    with pytest.raises(NotFoundError):
+        await $table.require(added.id)
 '''
-
-# Added to model_managers/registry.py: the table's manager, with its usual munger.
-REGISTRY_ENTRY = """\
-    @cached_property
-    def $table(self) -> ${Entity}Manager[$Entity]:
-        return ${Entity}Manager(${Entity}Munger())
-
-"""
-REGISTRY_IMPORTS = """\
-from $package.backend.data.model_managers.${module}_manager import ${Entity}Manager
-from $package.backend.data.model_mungers.${module}_mungers import ${Entity}Munger
-from $package.shared_models.$module import $Entity
-"""
 
 
 if __name__ == "__main__":
