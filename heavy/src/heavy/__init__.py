@@ -7,8 +7,8 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
 - Data: ``Database`` (engines, pools, units of work; a transaction begins on the first
   statement that is not a plain read); ``Repository`` / ``VectorRepository`` (the only code
   that touches a session: by key, by conditions, add, update, delete); ``Manager`` (business
-  rules around one model, reads by key and by conditions), ``CrudManager`` (plus writes by key, for a table with no
-  rules: ``CrudManager(SQLInvoice, Invoice)``), ``NotFoundError``; ``ModelMunger`` (a row to a
+  rules around one model, reads by key and by conditions), ``CrudManager`` (plus writes by
+  key, for a table with no rules: ``CrudManager(SQLInvoice, Invoice)``), ``NotFoundError``; ``ModelMunger`` (a row to a
   shared model that differs from it), ``FieldsMunger`` (same field names, what a manager uses
   when given a model), ``IdentityMunger`` (the row itself); ``import_submodules`` (every table
   module of a folder imported, so metadata sees a new one without a registry line).
@@ -136,8 +136,8 @@ __all__ = [
     "UNAVAILABLE_WHILE_LOADING",
     "UNCONFIRMED",
     "CommitFailedError",
-    "CrudManager",
     "ContextMaker",
+    "CrudManager",
     "Database",
     "DatabaseNames",
     "Environment",
@@ -149,15 +149,15 @@ __all__ = [
     "LayoutMirror",
     "LogFormat",
     "LogScope",
-    "MissingServicesError",
     "Manager",
+    "MissingServicesError",
     "ModelMunger",
     "NoDatabaseSessionError",
     "NotFoundError",
-    "Repository",
     "NoticeContext",
     "PendingUpdates",
     "ProvidedServices",
+    "Repository",
     "Services",
     "ServicesContext",
     "SessionMaker",

@@ -8,7 +8,7 @@ from typing import get_args
 def generic_argument(cls: type, index: int, kind: type) -> type | None:
     """The ``index``-th argument of ``cls``'s generic bases that is a subclass of ``kind``.
 
-    ``class NoteRepository(SQLRepositoryBase[SQLNote, NoteId])`` gives ``SQLNote`` for index 0
+    ``class NoteRepository(Repository[SQLNote, NoteId])`` gives ``SQLNote`` for index 0
     and kind ``SQLModel``; a base still generic (a ``TypeVar`` there) gives None.
     """
     for base in getattr(cls, "__orig_bases__", ()):
