@@ -21,13 +21,14 @@ from pathlib import Path
 
 import asyncpg
 from heavy.data.db_connection import Database
+from heavy.data.embedded_postgres import EmbeddedPostgres
 from sqlalchemy import text
 
-from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
 from heavy_stack.backend.data.repositories.note_embedding_repository import NoteEmbeddingRepository
 from heavy_stack.backend.data.vector_models.note_embedding import EMBEDDING_DIMENSION
 from heavy_stack.backend.services.embeddings import HashedNgramEmbedder
 from heavy_stack.backend.services.note_search import NoteSearch
+from heavy_stack.settings import Settings
 from heavy_stack.shared_models.note import NoteId
 from heavy_stack.shared_models.user import UserId
 
@@ -54,7 +55,7 @@ class VectorRow:
 
 async def measure_vectors(data_dir: Path, sizes: Sequence[int], queries: int) -> list[VectorRow]:
     """Time ``nearest`` for each size of one owner's notes, exact and with HNSW."""
-    postgres = await EmbeddedPostgres.start(data_dir)
+    postgres = await EmbeddedPostgres.start(data_dir, Settings)
     database = Database.connect(postgres.sql_url, postgres.vector_url, timeout=600)
     rows: list[VectorRow] = []
     try:

@@ -29,10 +29,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from heavy_stack.backend.data import migrations
-from heavy_stack.backend.data.embedded_postgres import APP_DATABASE
 from heavy_stack.settings import ENV_PREFIX, PROJECT_ROOT, Settings
 
-SCRATCH_DATABASE = f"{APP_DATABASE}_migrations_scratch"
+SCRATCH_DATABASE = f"{Settings.database_names().sql}_migrations_scratch"
 COCKROACH_URL_VARIABLE = f"{ENV_PREFIX}COCKROACH_DB_URL"
 
 

@@ -16,9 +16,9 @@ import sys
 from collections.abc import Callable
 
 from heavy.data.db_connection import create_engine, is_unavailable
+from heavy.data.embedded_postgres import EmbeddedDatabaseError, EmbeddedPostgres
 from sqlalchemy.engine import make_url
 
-from heavy_stack.backend.data.embedded_postgres import EmbeddedDatabaseError, EmbeddedPostgres
 from heavy_stack.backend.data.pave import (
     DatabaseInUseError,
     NotLocalDatabaseError,
@@ -42,7 +42,7 @@ async def pave_configured_database(settings: Settings, confirm: Callable[[str], 
     embedded: EmbeddedPostgres | None = None
     if settings.sql_db_url is None:
         try:
-            embedded = await EmbeddedPostgres.start(settings.data_dir)
+            embedded = await EmbeddedPostgres.start(settings.data_dir, settings)
         except EmbeddedDatabaseError as error:  # no wheel, or a folder of another version
             print(f"Cannot pave: {error}", file=sys.stderr)
             return 2

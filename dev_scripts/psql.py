@@ -18,13 +18,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
-from heavy_stack.backend.data.embedded_postgres import (
+from heavy.data.embedded_postgres import (
     EmbeddedDatabaseError,
     EmbeddedPostgres,
     bundled_program,
 )
+from sqlalchemy.engine import make_url
+
 from heavy_stack.settings import ENV_PREFIX, StartupError, load_settings
 
 # Exit codes: like psql's own for "could not connect or start" (2).
@@ -84,7 +84,7 @@ async def open_psql(extra: list[str]) -> int:
     if settings.sql_db_url is not None:
         return run_psql(psql_command(psql, settings.sql_db_url, extra, piped))
     try:
-        embedded = await EmbeddedPostgres.start(settings.data_dir)
+        embedded = await EmbeddedPostgres.start(settings.data_dir, settings)
     except EmbeddedDatabaseError as error:
         print(f"Cannot open psql: {error}", file=sys.stderr)
         return CANNOT_START

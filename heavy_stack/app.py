@@ -9,6 +9,7 @@ from pathlib import Path
 from heavy import (
     DB_TIMEOUT_SECONDS,
     Database,
+    EmbeddedPostgres,
     StreamRecorder,
     configure_logging,
     finish_abandoned_work,
@@ -28,7 +29,6 @@ from sanic.response import BaseHTTPResponse
 
 from heavy_stack import reactpy_patches
 from heavy_stack.backend.data import migrations
-from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
 from heavy_stack.backend.data.pave import SERVER_APPLICATION_NAME
 from heavy_stack.backend.services.accounts.stores import AccountStores
 from heavy_stack.backend.services.background import run_every
@@ -134,7 +134,7 @@ async def _open_database(app: HeavyApp) -> None:
     settings = app.ctx.settings
     if settings.uses_embedded_db:
         # The main process has started and announced it (_prepare_before_workers): attach quietly.
-        embedded = await EmbeddedPostgres.start(settings.data_dir, announce=False)
+        embedded = await EmbeddedPostgres.start(settings.data_dir, settings, announce=False)
         app.ctx.embedded_postgres = embedded
         sql_url, vector_url = embedded.sql_url, embedded.vector_url
     else:

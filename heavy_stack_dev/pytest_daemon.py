@@ -42,9 +42,9 @@ from types import FrameType
 from typing import Any
 
 import pytest
+from heavy.data.embedded_postgres import EmbeddedPostgres
 
-from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
-from heavy_stack.settings import ENV_PREFIX
+from heavy_stack.settings import ENV_PREFIX, Settings
 from heavy_stack_dev import hot_reload, pytest_daemon_plugin
 from heavy_stack_dev.pytest_daemon_client import ADDRESS_FILE, PROJECT_ROOT, DaemonAddress
 
@@ -239,7 +239,7 @@ def running_test_databases(stops: StopSignals) -> Iterator[None]:
 
 def _start_embedded(data_dir: Path) -> EmbeddedPostgres:
     try:
-        return asyncio.run(EmbeddedPostgres.start(data_dir))
+        return asyncio.run(EmbeddedPostgres.start(data_dir, Settings))
     except BaseException:
         shutil.rmtree(data_dir, ignore_errors=True)
         raise

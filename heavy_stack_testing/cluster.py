@@ -26,16 +26,9 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from heavy.data.db_connection import async_url
+from heavy.data.embedded_postgres import ensure_app_databases
 
 from heavy_stack.backend.data import migrations
-from heavy_stack.backend.data.embedded_postgres import (
-    APP_DATABASE,
-    VECTOR_DATABASE,
-    database_url,
-    ensure_databases,
-    ensure_vector_extension,
-)
 from heavy_stack.settings import PROJECT_ROOT, Settings
 from heavy_stack_testing.live_server import LiveServer, free_port, live_server
 
@@ -237,15 +230,13 @@ def tcp_postgres(data_dir: Path, *, port: int | None = None) -> Iterator[str]:
 
 async def prepare_databases(admin_url: str) -> tuple[str, str]:
     """Create the app's two databases on ``admin_url``'s server and migrate them; their URLs."""
-    await ensure_databases(admin_url, APP_DATABASE, VECTOR_DATABASE)
-    await ensure_vector_extension(database_url(admin_url, VECTOR_DATABASE))
-    sql_url = async_url(database_url(admin_url, APP_DATABASE))
+    sql_url, vector_url = await ensure_app_databases(admin_url, Settings.database_names())
     engine = migrations.migration_engine(sql_url)
     try:
         await migrations.bring_to_head(engine)
     finally:
         await engine.dispose()
-    return sql_url, async_url(database_url(admin_url, VECTOR_DATABASE))
+    return sql_url, vector_url
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,11 +11,11 @@ import tomllib
 from typing import Any
 
 import pytest
+from heavy.data.embedded_postgres import EMBEDDED_PACKAGE
 from packaging.specifiers import SpecifierSet
 from packaging.utils import parse_wheel_filename
 from packaging.version import Version
 
-from heavy_stack.backend.data.embedded_postgres import EMBEDDED_PACKAGE
 from heavy_stack.settings import PROJECT_ROOT
 
 # Platforms a developer runs `make run` on, as the start of a wheel's platform tag.

@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 from heavy.data.db_connection import Database, create_engine
+from heavy.data.embedded_postgres import EmbeddedPostgres
 from sqlalchemy import text
 
-from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
 from heavy_stack.backend.data.pave import (
     SERVER_APPLICATION_NAME,
     NotLocalDatabaseError,
     is_local_database,
     pave,
 )
-from heavy_stack.settings import ENV_PREFIX, PROJECT_ROOT
+from heavy_stack.settings import ENV_PREFIX, PROJECT_ROOT, Settings
 from heavy_stack_testing.live_server import LiveServer, live_server
 
 
@@ -174,7 +174,7 @@ async def test_pave_refuses_the_embedded_database_while_make_run_serves_it(
     settings = {"DATA_DIR": str(embedded_data_dir)}
     clean = {key: value for key, value in os.environ.items() if not key.startswith(ENV_PREFIX)}
     with live_server(settings, tmp_path / "server.log", base_env=clean) as server:
-        watching = await EmbeddedPostgres.start(embedded_data_dir)  # attached, as pave will be
+        watching = await EmbeddedPostgres.start(embedded_data_dir, Settings)  # attached, as pave will be
         try:
             await wait_for_server_connections(watching.sql_url, server)
             refused = await asyncio.to_thread(pave_script, settings, tmp_path)

@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from heavy.data.embedded_postgres import _postmaster, bundled_program
 
-from heavy_stack.backend.data.embedded_postgres import _postmaster, bundled_program
 from heavy_stack.settings import ENV_PREFIX, PROJECT_ROOT
 
 pytestmark = pytest.mark.tooling

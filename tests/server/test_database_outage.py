@@ -23,9 +23,10 @@ import psutil
 import pytest
 from heavy import UNAVAILABLE
 from heavy.data.db_connection import Database
+from heavy.data.embedded_postgres import EmbeddedPostgres
 
-from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
 from heavy_stack.backend.data.pave import pave
+from heavy_stack.settings import Settings
 from heavy_stack_testing.live_server import LiveServer, live_server
 from heavy_stack_testing.page_driver import WebSocketPage
 
@@ -40,7 +41,7 @@ CLICK_BOUND_SECONDS = 5.0
 async def own_database() -> AsyncIterator[EmbeddedPostgres]:
     """An embedded PostgreSQL of this test alone, its tables paved."""
     data_dir = Path(tempfile.mkdtemp(prefix="heavy-stack-outage-db-"))
-    embedded = await EmbeddedPostgres.start(data_dir)
+    embedded = await EmbeddedPostgres.start(data_dir, Settings)
     try:
         database = Database.connect(embedded.sql_url, embedded.vector_url, pool_size=1)
         await pave(database.engine, database.vector_engine)

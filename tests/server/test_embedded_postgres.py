@@ -16,8 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from heavy.data.embedded_postgres import HANDLE_FILE, POSTMASTER_FILE, _postmaster
 
-from heavy_stack.backend.data.embedded_postgres import HANDLE_FILE, POSTMASTER_FILE, _postmaster
 from heavy_stack_testing.live_server import LiveServer, live_server
 
 pytestmark = pytest.mark.server

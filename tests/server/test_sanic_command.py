@@ -18,8 +18,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from heavy.data.embedded_postgres import _postmaster
 
-from heavy_stack.backend.data.embedded_postgres import _postmaster
 from heavy_stack.settings import ENV_PREFIX
 from heavy_stack_testing.live_server import free_port
 

@@ -13,10 +13,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from heavy.data.embedded_postgres import _postmaster
 from websockets.sync.client import connect
 from websockets.typing import Origin
 
-from heavy_stack.backend.data.embedded_postgres import _postmaster
 from heavy_stack.settings import ENV_PREFIX
 from heavy_stack_testing.live_server import free_port, live_server
 

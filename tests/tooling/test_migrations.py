@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from heavy.data.migrations import render_item
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.sql.sqltypes import AutoString
@@ -91,4 +92,4 @@ def test_the_script_says_when_there_is_nothing_to_migrate(database_urls: tuple[s
 )
 def test_sqlmodel_strings_are_written_as_plain_sqlalchemy(column_type: AutoString, rendered: str) -> None:
     # Revisions then import only SQLAlchemy, whatever SQLModel does in later versions.
-    assert migrations.render_item("type", column_type, None) == rendered  # type: ignore[arg-type]
+    assert render_item("type", column_type, None) == rendered  # type: ignore[arg-type]

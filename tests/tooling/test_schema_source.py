@@ -14,14 +14,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from heavy.data.embedded_postgres import EmbeddedPostgres
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from heavy_stack.backend.data import migrations
-from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
 from heavy_stack.backend.data.sql_models import HeavyModel
 from heavy_stack.backend.data.sql_models.user import SQLUser
-from heavy_stack.settings import ENV_PREFIX, PROJECT_ROOT
+from heavy_stack.settings import ENV_PREFIX, PROJECT_ROOT, Settings
 from heavy_stack_testing.live_server import free_port, live_server
 
 pytestmark = pytest.mark.tooling
@@ -83,7 +83,7 @@ async def test_make_run_on_a_database_ahead_of_the_code_says_so_in_one_line(
     tmp_path: Path, embedded_data_dir: Path
 ) -> None:
     data_dir = embedded_data_dir
-    embedded = await EmbeddedPostgres.start(data_dir)
+    embedded = await EmbeddedPostgres.start(data_dir, Settings)
     engine = migrations.migration_engine(embedded.sql_url)
     try:
         await migrations.upgrade(engine)

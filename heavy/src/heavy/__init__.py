@@ -12,6 +12,14 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
   shared model that differs from it), ``FieldsMunger`` (same field names, what a manager uses
   when given a model), ``IdentityMunger`` (the row itself); ``import_submodules`` (every table
   module of a folder imported, so metadata sees a new one without a registry line).
+- The development database: ``EmbeddedPostgres`` (PostgreSQL + pgvector, watched and
+  restarted) and its ``EmbeddedDatabaseError``.
+- Migrations: ``Migrations`` (a product's alembic migrations as a Python API: upgrade,
+  downgrade, autogenerate, the stairway, ``bring_to_head`` and ``prepare_embedded_database``
+  for development, ``schema_state`` for a database the app does not own) and
+  ``SchemaStateError``; ``migration_engine``, ``configured_database_url``,
+  ``current_revision``, ``recreate_database`` / ``drop_database`` (scratch databases),
+  ``release_prepared_databases``.
 - The live stream: ``StreamTap`` (sees every message of a connection), ``StreamRecorder`` (a tap
   that records visits for load tests), ``LayoutMirror`` (a client's copy of a page's layout).
 - Pages: the hooks ``heavy_use_state``, ``heavy_use_effect``, ``heavy_event`` (``reads_only``
@@ -65,7 +73,18 @@ from heavy.data.db_connection import (
     is_unavailable,
     vector_db_session,
 )
+from heavy.data.embedded_postgres import EmbeddedDatabaseError, EmbeddedPostgres
 from heavy.data.manager import CrudManager, Manager, NotFoundError, TargetT
+from heavy.data.migrations import (
+    Migrations,
+    SchemaStateError,
+    configured_database_url,
+    current_revision,
+    drop_database,
+    migration_engine,
+    recreate_database,
+    release_prepared_databases,
+)
 from heavy.data.munger import FieldsMunger, IdentityMunger, ModelMunger
 from heavy.data.repository import NoDatabaseSessionError, Repository, VectorRepository
 from heavy.data.tables import import_submodules
@@ -140,6 +159,8 @@ __all__ = [
     "CrudManager",
     "Database",
     "DatabaseNames",
+    "EmbeddedDatabaseError",
+    "EmbeddedPostgres",
     "Environment",
     "FieldsMunger",
     "HeavyContext",
@@ -150,6 +171,7 @@ __all__ = [
     "LogFormat",
     "LogScope",
     "Manager",
+    "Migrations",
     "MissingServicesError",
     "ModelMunger",
     "NoDatabaseSessionError",
@@ -158,6 +180,7 @@ __all__ = [
     "PendingUpdates",
     "ProvidedServices",
     "Repository",
+    "SchemaStateError",
     "Services",
     "ServicesContext",
     "SessionMaker",
@@ -174,8 +197,11 @@ __all__ = [
     "callable_name",
     "client_scripts_html",
     "configure_logging",
+    "configured_database_url",
+    "current_revision",
     "current_scope",
     "db_session",
+    "drop_database",
     "failure_message",
     "finish_abandoned_work",
     "heavy_event",
@@ -194,12 +220,15 @@ __all__ = [
     "is_first_paint",
     "is_unavailable",
     "is_websocket_request",
+    "migration_engine",
     "open_heavy_context",
     "page_document",
     "parse_as_url",
     "provide_context",
     "provide_services",
+    "recreate_database",
     "refuse_unparsable_urls",
+    "release_prepared_databases",
     "rendering_first_paint",
     "set_scope_user",
     "start_scope",

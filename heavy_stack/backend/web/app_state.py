@@ -11,11 +11,10 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-from heavy import StreamTap
+from heavy import EmbeddedPostgres, StreamTap
 from sanic import Request, Sanic
 from sanic.config import Config
 
-from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
 from heavy_stack.backend.services.container import AppServices
 from heavy_stack.settings import Settings
 

