@@ -8,8 +8,15 @@ import * as esbuild from "esbuild";
 
 const OUT_DIR = fileURLToPath(new URL("../src/heavy/static/", import.meta.url));
 const BUILT = "// Built from heavy/client/src by `make build-js`: edit the sources, not this file.";
+/** @param {string} name */
+async function installedVersion(name) {
+  const text = await readFile(new URL(`node_modules/${name}/package.json`, import.meta.url), "utf8");
+  return JSON.parse(text).version;
+}
 // What heavy_live.js bundles, each under the MIT licence (see their packages in node_modules).
-const BUNDLED = "// Bundles @reactpy/client 0.3.2, event-to-object, json-pointer and Preact 10.13.2 (MIT).";
+const BUNDLED =
+  `// Bundles @reactpy/client ${await installedVersion("@reactpy/client")}, event-to-object, ` +
+  `json-pointer and Preact ${await installedVersion("preact")} (MIT).`;
 
 /** @type {Array<{ out: string } & import("esbuild").BuildOptions>} */
 const BUNDLES = [

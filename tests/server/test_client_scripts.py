@@ -4,13 +4,17 @@ ReactPy's own bundle), and the server sends the built files the framework packag
 from __future__ import annotations
 
 import gzip
+import json
 import re
 import urllib.request
+from importlib.metadata import version
 from pathlib import Path
 
 import heavy
 import pytest
+from heavy.web.client import BUNDLED_REACTPY_CLIENT, WRITTEN_FOR_REACTPY
 
+from heavy_stack.settings import PROJECT_ROOT
 from heavy_stack_testing.live_server import LiveServer
 
 pytestmark = pytest.mark.server
@@ -52,3 +56,11 @@ def test_the_client_is_served_from_the_framework_package_compressed_and_tagged(
 def test_no_client_script_replaces_the_browsers_websocket() -> None:
     for name in ("heavy_page.js", "heavy_live.js"):
         assert not re.search(r"WebSocket\s*=[^=]", (STATIC / name).read_text()), name
+
+
+def test_the_bundled_reactpy_client_is_the_one_the_installed_reactpy_ships() -> None:
+    """A ReactPy upgrade changes the wire protocol's other end: rebuild the client for it."""
+    assert version("reactpy") == WRITTEN_FOR_REACTPY
+    package = json.loads((PROJECT_ROOT / "heavy" / "client" / "package.json").read_text())
+    assert package["dependencies"]["@reactpy/client"] == BUNDLED_REACTPY_CLIENT
+    assert f"@reactpy/client {BUNDLED_REACTPY_CLIENT}" in (STATIC / "heavy_live.js").read_text()

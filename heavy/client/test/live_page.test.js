@@ -218,3 +218,24 @@ test("when the tries run out, the banner says to reload", async () => {
   assert.equal(banner()?.textContent, GAVE_UP);
   assert.equal(FakeSocket.opened.length, 3);
 });
+
+test("the live page takes over the first paint with what was typed and clicked in it", async () => {
+  const painted = '<input id="echo"><button id="send">Send</button>';
+  const { win } = livePage({ body: `<div id="heavy-first-paint">${painted}</div><div id="app"></div>` });
+  const document = win.document;
+  typeInto(win, "echo", "typed early");
+  /** @type {HTMLButtonElement} */ (document.getElementById("send")).click(); // nothing live yet: held
+
+  // ReactPy renders the page into #app (every page holds the title marker).
+  const app = /** @type {HTMLElement} */ (document.getElementById("app"));
+  /** @type {string[]} */
+  const clicks = [];
+  app.addEventListener("click", (event) => clicks.push(/** @type {Element} */ (event.target).id));
+  app.innerHTML = `<span id="heavy-page-title" data-title="Echo · Heavy"></span>${painted}`;
+  await new Promise((resolve) => setImmediate(resolve)); // the observer's microtask
+
+  assert.equal(document.getElementById("heavy-first-paint"), null);
+  assert.equal(/** @type {HTMLInputElement} */ (document.getElementById("echo")).value, "typed early");
+  assert.deepEqual(clicks, ["send"]); // the held click, replayed on the live button
+  assert.equal(document.title, "Echo · Heavy");
+});

@@ -27,6 +27,10 @@ CLIENT_PATH = "/_heavy/client"
 CLIENT_DIR = Path(__file__).resolve().parent.parent / "static"
 PAGE_SCRIPT = "heavy_page.js"
 LIVE_SCRIPT = "heavy_live.js"
+# heavy_live.js bundles the @reactpy/client version this ReactPy ships (heavy/client/package.json):
+# the two speak one wire protocol. A test fails when either moves without the other.
+WRITTEN_FOR_REACTPY = "1.1.0"
+BUNDLED_REACTPY_CLIENT = "0.3.2"
 # Where ReactPy's client mounts the layout: the one element of a page's body it renders into.
 MOUNT_ELEMENT = '<div id="app"></div>'
 
