@@ -443,6 +443,22 @@ async def test_a_write_in_a_reads_only_handler_is_refused_and_said_clearly(
     assert logged.exc_info is None  # a mistake in the page, said in one line
 
 
+@component
+def LoadsReadOnly() -> Component:
+    mode, set_mode = heavy_use_state("loading")
+
+    async def load(context: Context) -> None:
+        set_mode(str(await context.db_session.scalar(text("SHOW transaction_read_only"))))
+
+    heavy_use_effect(load, [], reads_only=True)
+    return html.p({"id": "mode"}, mode)
+
+
+async def test_a_reads_only_effect_runs_in_a_read_only_unit(services: AppServices) -> None:
+    async with InProcessPage.open(served(LoadsReadOnly(), services), router=False) as page:
+        await page.wait_for_text("mode", "on")
+
+
 # The product's own context: a subclass, made for each unit, whose begin runs first.
 
 
