@@ -1,20 +1,20 @@
-"""The root component: app-wide contexts around the router, and the table of pages."""
+"""The root component: app-wide contexts around the router, and the table of pages.
+
+``heavy.create_app`` mounts ``AppRoot`` for each live connection and renders it for each page's
+first paint; ``PAGES`` gives each address its title and HTTP status.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 
-from heavy import heavy_use_state, provide_context, provide_services
+from heavy import PageRoute, Pages, heavy_use_state, provide_context, provide_services
 from reactpy import component, html
-from reactpy.backend.sanic import use_request
 from reactpy_router import browser_router, route
-from reactpy_router.resolvers import ReactPyResolver
 
 from heavy_stack.backend.services.accounts.visitor import Visitor
 from heavy_stack.backend.services.container import AppServices
-from heavy_stack.backend.web.app_state import app_state
 from heavy_stack.frontend.accounts import AccountBar, SignedInOnly
 from heavy_stack.frontend.app_context import AppContext
 from heavy_stack.frontend.brython_executors import use_brython_bridge
@@ -31,22 +31,8 @@ from heavy_stack.frontend.types import Component
 PAGE_TITLE_ID = "heavy-page-title"
 
 
-@dataclass(frozen=True)
-class PageRoute:
-    """One page of the app: its path (reactpy-router syntax), title, content and HTTP status."""
-
-    path: str
-    title: str | None  # None: the app's title alone
-    content: Callable[[], Component]
-    status: int = 200
-
-    def full_title(self, app_title: str) -> str:
-        """The window title: "Sign in · The Heavy Stack", or the app's title alone."""
-        return app_title if self.title is None else f"{self.title} · {app_title}"
-
-
 # Matched in order, as the router does; the last one takes any address and answers 404.
-PAGES = (
+PAGES = Pages(
     PageRoute("/", None, LandingPage),
     PageRoute("/other", "The other page", OtherPage),
     PageRoute("/sign-in", "Sign in", SignInPage),
@@ -55,15 +41,6 @@ PAGES = (
     PageRoute("/notes/{note_id:uuid}", "Note", lambda: SignedInOnly(NotePage())),
     PageRoute("{path:any}", "Page not found", NotFoundPage, status=404),
 )
-_RESOLVERS = tuple(ReactPyResolver(route(page.path, None)) for page in PAGES)
-
-
-def page_for(pathname: str) -> PageRoute:
-    """The page the router shows at ``pathname`` (the not-found page when none matches)."""
-    for page, resolver in zip(PAGES, _RESOLVERS, strict=True):
-        if resolver.resolve(pathname) is not None:
-            return page
-    return PAGES[-1]
 
 
 @component
@@ -102,10 +79,3 @@ def Page(content: Callable[[], Component], *, title: str = "") -> Component:
     """
     marker = html.span({"id": PAGE_TITLE_ID, "hidden": True, "data-title": title})
     return html._(AccountBar(), content(), marker)
-
-
-@component
-def ServerRoot() -> Component:
-    """The root the Sanic server mounts for each websocket connection."""
-    request = use_request()
-    return AppRoot(app_state(request).services, getattr(request.ctx, "visitor", None))

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from heavy import HeavyContext, heavy_use_effect, heavy_use_state
+from heavy import HeavyContext, heavy_use_effect, heavy_use_state, render_first_paint, vdom_to_html
 from reactpy import component, html
 from reactpy.backend.types import Location
 
 from heavy_stack.backend.services.container import AppServices
-from heavy_stack.frontend.app_root import AppRoot, page_for
-from heavy_stack.frontend.first_paint import render_first_paint, vdom_to_html
+from heavy_stack.frontend.app_root import PAGES, AppRoot
 from heavy_stack.frontend.types import Component
 
 
@@ -61,6 +60,7 @@ async def test_each_route_paints_its_own_page(services: AppServices) -> None:
 
 
 def test_the_route_table_gives_titles_and_statuses() -> None:
+    page_for = PAGES.page_for
     assert (page_for("/").full_title("App"), page_for("/").status) == ("App", 200)
     assert page_for("/sign-in").full_title("App") == "Sign in · App"
     note = "/notes/0b7c2a8e-3f57-4c1e-9a55-6f7b1a2d9e10"

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 
+from heavy import HeavyApp
+
 from heavy_stack.app import create_app as create_heavy_app
-from heavy_stack.backend.web.app_state import HeavyApp
 
 SLOW_START_SECONDS = 1.5
 

@@ -42,6 +42,14 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
   with its Codespaces policy, security headers), ``is_websocket_request``.
 - HTTP: ``install_http_defaults`` (HEAD like GET, quiet 404s for missing files, ETag, 304 and
   gzip on the file routes), ``install_health_routes`` (``/livez``, ``/readyz``, ``/healthz``).
+- The app: ``create_app`` (a product's Sanic app from its settings, root, pages, services and
+  jobs: the live stream, the pages with their first paint, health routes, the logging,
+  security and HTTP defaults above, the client, and the start-up/shut-down listeners that open
+  the services in each worker and close them at stop), ``HeavyApp`` / ``HeavyState`` /
+  ``app_state`` (its typed ``app.ctx``: settings, opened services), ``NotStartedError``.
+- Jobs: ``every`` (a job run at start and every N seconds while the server serves), ``Job``.
+- Pages: ``PageRoute`` and ``Pages`` (a product's table of pages: path, title, content, HTTP
+  status), ``render_first_paint`` / ``vdom_to_html`` (a page's HTML before any websocket).
 - Serving: ``refuse_unparsable_urls`` (a NUL byte in the request line gets a 400, not a
   dropped connection), ``hold_stops_until_workers_started`` (Sanic's worker manager stops cleanly),
   ``tune_garbage_collector``, the log scope of each connection (``start_scope``,
@@ -126,6 +134,7 @@ from heavy.settings import (
 from heavy.stream.guard import StreamTap
 from heavy.stream.layout_mirror import LayoutMirror
 from heavy.stream.recorder import StreamRecorder
+from heavy.web.app import HeavyApp, HeavyState, NotStartedError, app_state, create_app
 from heavy.web.client import (
     CLIENT_PATH,
     MOUNT_ELEMENT,
@@ -133,10 +142,13 @@ from heavy.web.client import (
     install_client,
     page_document,
 )
+from heavy.web.first_paint import render_first_paint, vdom_to_html
 from heavy.web.garbage_collection import tune_garbage_collector
 from heavy.web.health import install_health_routes
 from heavy.web.http_defaults import install_http_defaults
+from heavy.web.jobs import Job, every
 from heavy.web.logs import configure_logging, install_log_scopes
+from heavy.web.pages import PageRoute, Pages
 from heavy.web.requests import HeavyRequest, refuse_unparsable_urls
 from heavy.web.security import install_security_defaults
 from heavy.web.security.origin import is_websocket_request
@@ -163,10 +175,13 @@ __all__ = [
     "EmbeddedPostgres",
     "Environment",
     "FieldsMunger",
+    "HeavyApp",
     "HeavyContext",
     "HeavyRequest",
     "HeavySettings",
+    "HeavyState",
     "IdentityMunger",
+    "Job",
     "LayoutMirror",
     "LogFormat",
     "LogScope",
@@ -176,7 +191,10 @@ __all__ = [
     "ModelMunger",
     "NoDatabaseSessionError",
     "NotFoundError",
+    "NotStartedError",
     "NoticeContext",
+    "PageRoute",
+    "Pages",
     "PendingUpdates",
     "ProvidedServices",
     "Repository",
@@ -193,15 +211,18 @@ __all__ = [
     "TargetT",
     "VectorRepository",
     "__version__",
+    "app_state",
     "async_url",
     "callable_name",
     "client_scripts_html",
     "configure_logging",
     "configured_database_url",
+    "create_app",
     "current_revision",
     "current_scope",
     "db_session",
     "drop_database",
+    "every",
     "failure_message",
     "finish_abandoned_work",
     "heavy_event",
@@ -229,10 +250,12 @@ __all__ = [
     "recreate_database",
     "refuse_unparsable_urls",
     "release_prepared_databases",
+    "render_first_paint",
     "rendering_first_paint",
     "set_scope_user",
     "start_scope",
     "tune_garbage_collector",
     "utc_now",
+    "vdom_to_html",
     "vector_db_session",
 ]

@@ -6,11 +6,12 @@ framework's (alembic as a Python API, on the caller's engine and event loop).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import heavy
-from heavy import Migrations
+from heavy import Migrations, is_unavailable
 
 # Re-exported (`as`): the framework's functions the project's scripts and tests call from here.
 from heavy import SchemaStateError as SchemaStateError
@@ -24,6 +25,8 @@ from heavy import release_prepared_databases as release_prepared_databases
 from heavy_stack.backend.data.sql_models import HeavyModel
 from heavy_stack.backend.data.vector_models import VectorModel
 from heavy_stack.settings import PROJECT_ROOT, Settings
+
+logger = logging.getLogger(__name__)
 
 NO_CHANGES_MESSAGE = Migrations.NO_CHANGES_MESSAGE
 
@@ -53,3 +56,30 @@ async def configured_database_url(explicit: str | None = None) -> AsyncIterator[
     embedded PostgreSQL's (started for the duration of the block)."""
     async with heavy.configured_database_url(Settings, explicit) as url:
         yield url
+
+
+async def check_schema(settings: Settings, sql_url: str) -> None:
+    """At a server's start: our embedded database is brought to the migrations' head; a
+    configured one is only checked (``make migrate`` changes it), where the scripts are.
+
+    Exits (code 2, one ERROR line) when the schema is one the code cannot use. A configured
+    database that cannot be reached is a WARNING: the app serves on, ``/readyz`` says it is down.
+    """
+    if not settings.uses_embedded_db and not scripts_available():
+        return
+    engine = migration_engine(sql_url)
+    try:
+        if settings.uses_embedded_db:
+            logger.info("%s", await bring_to_head(engine))
+        elif (state := await schema_state(engine)) is not None:
+            logger.warning("%s", state)
+    except SchemaStateError as error:
+        logger.error("Cannot start: %s", error)
+        raise SystemExit(2) from None
+    except Exception as error:
+        if settings.uses_embedded_db:
+            raise
+        reason = "it is unavailable" if is_unavailable(error) else f"{type(error).__name__}: {error}"
+        logger.warning("Could not check the database's schema: %s", reason)
+    finally:
+        await engine.dispose()

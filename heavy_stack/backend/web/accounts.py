@@ -7,8 +7,9 @@ HttpOnly). So signing in is split:
    single-use, valid for a minute, stored server-side and tied to this browser's binding cookie.
 2. The page sends the browser to ``/account/sign-in/complete?ticket=…&next=/notes``. That
    HTTP route trades the ticket for a session, sets the session cookie and redirects (303).
-3. The new page load opens a new websocket, which carries the cookie: ``identify_visitor``
-   looks the session up before any layout is rendered.
+3. The new page load opens a new websocket, which carries the cookie: the server
+   looks the session up (``visitor_of``, which ``heavy.create_app`` calls before a connection's
+   layout and before a page's first paint) before anything is rendered.
 
 Signing out ends the session on the server over the websocket first, then visits
 ``/account/sign-out/complete``, which clears the cookie only if its session is over (so a link
@@ -22,12 +23,13 @@ import unicodedata
 from typing import Any
 from urllib.parse import unquote, urlencode
 
-from heavy import is_unavailable, is_websocket_request, set_scope_user
+from heavy import is_unavailable, set_scope_user
 from sanic import HTTPResponse, Request, Sanic, redirect
 from sanic.response import BaseHTTPResponse
 
 from heavy_stack.backend.services.accounts.tokens import new_token
 from heavy_stack.backend.services.accounts.visitor import Visitor
+from heavy_stack.backend.services.container import AppServices
 from heavy_stack.backend.web.app_state import app_state
 from heavy_stack.backend.web.cookies import AccountCookies
 
@@ -40,10 +42,9 @@ MAX_NEXT_PATH = 300
 
 
 def install_accounts(app: Sanic[Any, Any]) -> None:
-    """The hand-off routes, the visitor of each websocket, and binding cookies on pages."""
+    """The hand-off routes, and binding cookies on pages."""
     app.add_route(complete_sign_in, SIGN_IN_COMPLETE_PATH, name="complete_sign_in")
     app.add_route(complete_sign_out, SIGN_OUT_COMPLETE_PATH, name="complete_sign_out")
-    app.register_middleware(identify_visitor, "request")
     app.register_middleware(give_the_browser_a_binding, "response")
 
 
@@ -116,19 +117,12 @@ def client_address(request: Request) -> str:
     return request.remote_addr or request.ip or "unknown"
 
 
-async def identify_visitor(request: Request) -> None:
-    """Request middleware for websockets: read the session cookie into ``request.ctx.visitor``."""
-    if is_websocket_request(request):
-        request.ctx.visitor = await visitor_of(request)
-
-
-async def visitor_of(request: Request) -> Visitor:
+async def visitor_of(request: Request, services: AppServices) -> Visitor:
     """Who sent ``request``: its address, browser binding and the session its cookie names.
 
     The session is looked up (one read); when the store is unavailable the visitor is
     "unchecked" (not signed out: pages wait and check again), and any other failure signs out.
     """
-    services = app_state(request).services
     cookies = AccountCookies(services.settings)
     visitor = Visitor(client_address(request), cookies.browser_binding(request))
     token = cookies.session_token(request)

@@ -5,10 +5,10 @@ signed in by the session cookie), through the same root, router and components a
 layout; the VDOM is turned into HTML and sent inside ``#heavy-first-paint``, next to ReactPy's
 empty ``#app``. So content shows before the websocket connects, and a browser without
 JavaScript can read the page. Once the live layout has rendered the route into ``#app``, the
-page script (heavy's client, ``heavy/client/src/page/first_paint.js``) removes the first paint in the same task, before the
-browser paints again, and carries over what was typed, the focus and clicks made meanwhile.
+page script (heavy's client, ``heavy/client/src/page/first_paint.js``) removes the first
+paint in the same task, before the browser paints again, and carries over what was typed, the focus and clicks made meanwhile.
 
-The render is database-free: no effect runs in it (``hooks.rendering_first_paint``), so data
+The render is database-free: no effect runs in it (``heavy.hooks.rendering_first_paint``), so data
 that pages load in effects shows its loading state, and nothing is written for a page load.
 Script elements, hidden elements and JavaScript modules (reactpy-router's ``History``) are
 left out: they are the live layout's business (the page's policy forbids inline scripts
@@ -23,7 +23,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from heavy import LayoutMirror, rendering_first_paint
+from heavy.hooks import rendering_first_paint
+from heavy.stream.layout_mirror import LayoutMirror
 from reactpy.backend.types import Connection, Location
 from reactpy.core.hooks import ConnectionContext
 from reactpy.core.layout import Layout

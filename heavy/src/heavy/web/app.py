@@ -1,0 +1,281 @@
+"""``create_app``: a product's Sanic app, built from its settings, root, pages, services and jobs.
+
+What the framework registers on every app:
+
+- the live stream (ReactPy's websocket route and assets) mounting the product's root for each
+  connection, and the pages: every address answers with its route's title, status and first
+  paint (``pages.py``, ``first_paint.py``);
+- ``/livez`` (the process answers) and ``/readyz`` = ``/healthz`` (both databases answer);
+- logging, security and HTTP defaults (``logs.py``, ``security/``, ``http_defaults.py``);
+- the product's static folder under ``/static``;
+- listeners: in the main process, the product's preparations before any worker starts and
+  after the last one stopped; in each worker, the services opened before it serves (and closed
+  after it stopped), the jobs started once it serves (and cancelled before the services close).
+
+What stays the product's: its settings, root component, pages table, how its services open and
+close, its jobs, who a request comes from (``visitor``), and its own routes and middleware
+(``routes``). Sanic's ``app.ctx`` is a ``HeavyState``: typed, and read with ``app_state(request)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, TypeVar, cast
+
+from heavy.data.db_connection import DB_TIMEOUT_SECONDS, Database
+from heavy.heavy_context import Services
+from heavy.hooks import finish_abandoned_work
+from heavy.settings import HeavySettings
+from heavy.stream.guard import StreamTap
+from heavy.web.client import install_client
+from heavy.web.first_paint import render_first_paint
+from heavy.web.garbage_collection import tune_garbage_collector
+from heavy.web.health import install_health_routes
+from heavy.web.http_defaults import install_http_defaults
+from heavy.web.jobs import Job
+from heavy.web.logs import configure_logging, install_log_scopes
+from heavy.web.pages import Pages, PageShell
+from heavy.web.requests import refuse_unparsable_urls
+from heavy.web.security import install_security_defaults
+from heavy.web.security.origin import is_websocket_request
+from heavy.web.worker_manager import hold_stops_until_workers_started
+from reactpy import component
+from reactpy.backend.sanic import Options, configure, use_request
+from reactpy.backend.types import Location
+from sanic import Request, Sanic
+from sanic.config import Config
+from sanic.response import HTTPResponse
+
+logger = logging.getLogger(__name__)
+
+# Seconds an idle keep-alive connection stays open (Sanic's default is 120).
+KEEP_ALIVE_TIMEOUT = 15
+
+
+SettingsT = TypeVar("SettingsT", bound=HeavySettings)
+ServicesT = TypeVar("ServicesT", bound=Services)
+VisitorT = TypeVar("VisitorT")
+
+
+class NotStartedError(RuntimeError):
+    """Something asked for the app's services before the server's start-up listener opened them."""
+
+
+@dataclass
+class HeavyState(Generic[SettingsT, ServicesT]):
+    """Sanic's ``app.ctx`` of an app ``create_app`` built: what one server process keeps."""
+
+    settings: SettingsT
+    # Shown every websocket message (the stream recorder is one; see heavy/stream/guard.py).
+    stream_taps: list[StreamTap] = field(default_factory=list)
+    # Opened before the process serves, closed after it stopped (``services``).
+    opened_services: ServicesT | None = None
+    jobs: list[asyncio.Task[None]] = field(default_factory=list)
+    _exit_stack: AsyncExitStack = field(default_factory=AsyncExitStack)
+
+    @property
+    def services(self) -> ServicesT:
+        """The services this process opened; ``NotStartedError`` before the server starts."""
+        if self.opened_services is None:
+            raise NotStartedError("The app's services open when the server starts (before_server_start).")
+        return self.opened_services
+
+
+HeavyApp = Sanic[Config, HeavyState[Any, Any]]
+"""The type of an app ``create_app`` built (``app.ctx`` is its ``HeavyState``)."""
+
+
+def app_state(request: Request) -> HeavyState[Any, Any]:
+    """The state of the app serving ``request`` (a product narrows it to its own types)."""
+    state = request.app.ctx
+    if not isinstance(state, HeavyState):
+        raise TypeError(
+            f"{request.app.name} was not built by heavy.create_app (its ctx is {type(state).__name__})"
+        )
+    return state
+
+
+def create_app(
+    settings: SettingsT,
+    root: Callable[[ServicesT, VisitorT], Any],
+    *,
+    name: str,
+    pages: Pages,
+    page_head: Callable[[str], str],
+    services: Callable[[SettingsT], AbstractAsyncContextManager[ServicesT]],
+    visitor: Callable[[Request, ServicesT], Awaitable[VisitorT]],
+    jobs: Sequence[Job[ServicesT]] = (),
+    static_dir: Path | None = None,
+    routes: Sequence[Callable[[HeavyApp], None]] = (),
+    no_head: Sequence[str] = (),
+    before_workers: Sequence[Callable[[SettingsT], Awaitable[None]]] = (),
+    after_workers: Sequence[Callable[[SettingsT], Awaitable[None]]] = (),
+    on_start: Sequence[Callable[[HeavyApp], Awaitable[None]]] = (),
+    on_stop: Sequence[Callable[[HeavyApp], Awaitable[None]]] = (),
+) -> HeavyApp:
+    """Build a product's app. Nothing is opened or connected until the server starts.
+
+    Call it in the product's own factory (``sanic my_app.app:create_app --factory`` runs that in
+    every worker process). Besides what is given here the app gets the framework's logging
+    (``configure_logging``, log scopes), security defaults, HTTP defaults and health routes.
+
+    - ``settings``: the product's settings (a ``HeavySettings``); ``app_state(request).settings``.
+    - ``root(services, visitor)``: the product's root component, mounted for each live
+      connection and rendered for each page's first paint; it shows ``pages``.
+    - ``name``: Sanic's app name.
+    - ``pages``: the product's pages table (the last one takes any address); a page's title
+      ends with ``settings.app_title``.
+    - ``page_head(title)``: the ``<head>`` contents of every page (title, styles, scripts).
+    - ``services(settings)``: an async context manager that opens the product's services (in
+      each server process, before it serves) and closes them (after it stopped); its value is
+      ``app_state(request).services`` and what ``root`` and the jobs receive.
+    - ``visitor(request, services)``: who a page request or a live connection comes from, looked
+      up before the first paint and before a connection's layout; ``root`` receives it.
+    - ``jobs``: what each server process runs while it serves (``heavy.every``, ``heavy.Job``).
+    - ``static_dir``: served under ``/static``.
+    - ``routes``: called with the app after the framework's middleware and before its pages:
+      the product's own routes and middleware (a page address it takes is no longer a page).
+    - ``no_head``: paths whose ``GET`` must not be answered for ``HEAD`` too (it spends
+      something, such as a single-use ticket).
+    - ``before_workers`` / ``after_workers``: awaited in the main process (also under
+      ``sanic module:create_app --factory``) before any worker starts and after the last one
+      stopped, with the settings: preparing and releasing what all workers share.
+    - ``on_start`` / ``on_stop``: awaited in each worker once its services are open and it
+      serves, and before its services close.
+    """
+    app: HeavyApp = Sanic(name, ctx=HeavyState[SettingsT, ServicesT](settings))
+    # After Sanic(): it resets its own loggers. In each worker process too: the factory runs there.
+    configure_logging(settings)
+    install_log_scopes(app)
+    # Under Sanic's own command too (its --access-logs flags still win).
+    app.config.ACCESS_LOG = settings.logs_access()
+    app.config.KEEP_ALIVE_TIMEOUT = KEEP_ALIVE_TIMEOUT
+    install_security_defaults(app, settings)
+    refuse_unparsable_urls(app)
+    if static_dir is not None:
+        app.static("/static", static_dir, name="static")
+    install_health_routes(app, lambda request: cast(Database, app_state(request).services.database))
+    for install in routes:
+        install(app)
+    _install_stream(app, root)
+    install_client(app)  # the pages' scripts (heavy_page.js, heavy_live.js)
+    _install_pages(app, root, pages, settings.app_title, page_head, visitor)
+    # Last: it adds HEAD to the routes registered above.
+    install_http_defaults(app, no_head=no_head)
+    _install_listeners(app, services, jobs, before_workers, after_workers, on_start, on_stop)
+    return app
+
+
+def _install_stream(app: HeavyApp, root: Callable[[ServicesT, VisitorT], Any]) -> None:
+    """ReactPy's stream and assets; each connection's layout is ``root(services, visitor)``."""
+
+    @component
+    def ServerRoot() -> Any:  # noqa: N802 - a component, named as ReactPy names them
+        request = use_request()
+        return root(app_state(request).services, request.ctx.heavy_visitor)
+
+    # The pages themselves (with their first paint) are ours: ReactPy's index route is off.
+    configure(app, ServerRoot, Options(serve_index_route=False))
+
+
+def _install_pages(
+    app: HeavyApp,
+    root: Callable[[ServicesT, VisitorT], Any],
+    pages: Pages,
+    title: str,
+    page_head: Callable[[str], str],
+    visitor: Callable[[Request, ServicesT], Awaitable[VisitorT]],
+) -> None:
+    """Answer ``/`` and every other address no route took with its page, and look up the
+    visitor of each live connection before its layout renders."""
+    shell = PageShell.build(page_head)
+
+    async def page(request: Request, path: str = "") -> HTTPResponse:
+        services = cast(ServicesT, app_state(request).services)
+        route = pages.page_for(request.path)
+        location = Location(
+            pathname=request.path, search=f"?{request.query_string}" if request.query_string else ""
+        )
+        first_paint = await render_first_paint(root(services, await visitor(request, services)), location)
+        # The first paint may show who is signed in: no shared cache may keep it.
+        headers = {"Cache-Control": "private, no-cache", "Vary": "Cookie"}
+        return HTTPResponse(
+            shell.page(route.full_title(title), first_paint),
+            status=route.status,
+            headers=headers,
+            content_type="text/html; charset=utf-8",
+        )
+
+    async def identify(request: Request) -> None:
+        # Registered after the security middleware and the product's own (``routes``): a
+        # websocket their checks refuse is never looked up.
+        if is_websocket_request(request):
+            request.ctx.heavy_visitor = await visitor(request, cast(ServicesT, app_state(request).services))
+
+    app.add_route(page, "/", name="page_root")
+    app.add_route(page, "/<path:path>", name="page_path")
+    app.register_middleware(identify, "request")
+
+
+def _install_listeners(
+    app: HeavyApp,
+    services: Callable[[SettingsT], AbstractAsyncContextManager[ServicesT]],
+    jobs: Sequence[Job[ServicesT]],
+    before_workers: Sequence[Callable[[SettingsT], Awaitable[None]]],
+    after_workers: Sequence[Callable[[SettingsT], Awaitable[None]]],
+    on_start: Sequence[Callable[[HeavyApp], Awaitable[None]]],
+    on_stop: Sequence[Callable[[HeavyApp], Awaitable[None]]],
+) -> None:
+    state = cast(HeavyState[SettingsT, ServicesT], app.ctx)
+
+    async def prepare(_app: HeavyApp) -> None:
+        for hook in before_workers:
+            await hook(state.settings)
+
+    async def release(_app: HeavyApp) -> None:
+        for hook in after_workers:
+            await hook(state.settings)
+
+    async def open_services(_app: HeavyApp) -> None:
+        state.opened_services = await state._exit_stack.enter_async_context(services(state.settings))
+
+    async def start(_app: HeavyApp) -> None:
+        opened = state.services
+        state.jobs = [asyncio.create_task(job.run_logged(opened), name=job.name) for job in jobs]
+        for hook in on_start:
+            await hook(app)
+
+    async def stop_jobs(_app: HeavyApp) -> None:
+        for task in state.jobs:
+            task.cancel()
+        # Ended before the services they use close.
+        await asyncio.gather(*state.jobs, return_exceptions=True)
+        state.jobs = []
+
+    async def close_services(_app: HeavyApp) -> None:
+        try:
+            for hook in on_stop:
+                await hook(app)
+            # Saves clicked just before a tab closed end before the services they use close.
+            await finish_abandoned_work(within=DB_TIMEOUT_SECONDS)
+        finally:
+            state.opened_services = None
+            await state._exit_stack.aclose()
+
+    # Main process (also of ``sanic module:create_app --factory``).
+    app.main_process_start(prepare)
+    # Main process of Sanic's worker manager only: a stop asked for while workers start.
+    app.main_process_ready(hold_stops_until_workers_started)
+    app.main_process_stop(release)
+    app.before_server_start(open_services)
+    # Before the worker says it has started: Sanic 25.12 loses a stop that reaches a worker still
+    # in its after_server_start listeners.
+    app.before_server_start(lambda _app: tune_garbage_collector())
+    app.after_server_start(start)
+    app.before_server_stop(stop_jobs)
+    app.after_server_stop(close_services)

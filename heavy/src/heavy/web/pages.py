@@ -1,0 +1,87 @@
+"""A product's pages, and the HTML response of every page address: the page document with the
+route's first paint.
+
+ReactPy's own index route answers every address with the same shell, status 200, an empty
+``#app`` and one title. This one (ReactPy's is switched off with ``serve_index_route=False``)
+answers with the route's title, status (404 for an address no page has) and its first paint
+(``first_paint.py``). The shell is ``client.page_document``: heavy's client scripts mount
+ReactPy's client on its ``#app``.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from heavy.web.client import MOUNT_ELEMENT, page_document
+from heavy.web.first_paint import FIRST_PAINT_ID
+from reactpy_router import route
+from reactpy_router.resolvers import ReactPyResolver
+
+TITLE_MARK = "\x00heavy-title\x00"  # replaced per page; never in a real title (escaped)
+CONTENT_MARK = "\x00heavy-first-paint\x00"
+
+
+@dataclass(frozen=True)
+class PageRoute:
+    """One page of a product: its path (reactpy-router syntax), title, content and HTTP status."""
+
+    path: str
+    title: str | None  # None: the app's title alone
+    # Makes the page's component (Any: ReactPy's types reject many valid component results).
+    content: Callable[[], Any]
+    status: int = 200
+
+    def full_title(self, app_title: str) -> str:
+        """The window title: "Sign in · The Heavy Stack", or the app's title alone."""
+        return app_title if self.title is None else f"{self.title} · {app_title}"
+
+
+class Pages(Sequence[PageRoute]):
+    """A product's table of pages, matched in order as reactpy-router matches them.
+
+    The last one must take any address (``"{path:any}"``): it is the not-found page, and
+    ``page_for`` gives it for an address no other page has.
+    """
+
+    def __init__(self, *pages: PageRoute) -> None:
+        if not pages:
+            raise ValueError("Pages needs at least one page (the last one takes any address)")
+        self._pages = pages
+        self._resolvers = tuple(ReactPyResolver(route(page.path, None)) for page in pages)
+
+    def page_for(self, pathname: str) -> PageRoute:
+        """The page the router shows at ``pathname`` (the last page when none matches)."""
+        for page, resolver in zip(self._pages, self._resolvers, strict=True):
+            if resolver.resolve(pathname) is not None:
+                return page
+        return self._pages[-1]
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._pages[index]
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+    def __iter__(self) -> Iterator[PageRoute]:
+        return iter(self._pages)
+
+
+@dataclass(frozen=True)
+class PageShell:
+    """The page document with a slot for the title and one for the first paint."""
+
+    template: str
+
+    @classmethod
+    def build(cls, head: Callable[[str], str]) -> PageShell:
+        """The shell whose ``<head>`` holds ``head(title)`` (what a product's pages load)."""
+        index = page_document(head(TITLE_MARK))
+        first_paint = f'<div id="{FIRST_PAINT_ID}">{CONTENT_MARK}</div>'
+        return cls(index.replace(MOUNT_ELEMENT, first_paint + MOUNT_ELEMENT))
+
+    def page(self, title: str, first_paint: str) -> str:
+        """The page: ``title`` is text (escaped here), ``first_paint`` is HTML."""
+        return self.template.replace(TITLE_MARK, html.escape(title)).replace(CONTENT_MARK, first_paint)
