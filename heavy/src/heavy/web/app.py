@@ -55,6 +55,8 @@ logger = logging.getLogger(__name__)
 
 # Seconds an idle keep-alive connection stays open (Sanic's default is 120).
 KEEP_ALIVE_TIMEOUT = 15
+# How long a stopping worker waits for its cancelled jobs before closing the services.
+JOB_STOP_SECONDS = 2.0
 
 
 SettingsT = TypeVar("SettingsT", bound=HeavySettings)
@@ -253,8 +255,14 @@ def _install_listeners(
     async def stop_jobs(_app: HeavyApp) -> None:
         for task in state.jobs:
             task.cancel()
-        # Ended before the services they use close.
-        await asyncio.gather(*state.jobs, return_exceptions=True)
+        # Ended before the services they use close; one stuck past its cancellation (a thread it
+        # waits on) does not hold the stop up for long.
+        if state.jobs:
+            _done, stuck = await asyncio.wait(state.jobs, timeout=JOB_STOP_SECONDS)
+            for task in stuck:
+                logger.warning(
+                    "Job %s did not end within %.0f s of the stop", task.get_name(), JOB_STOP_SECONDS
+                )
         state.jobs = []
 
     async def close_services(_app: HeavyApp) -> None:
