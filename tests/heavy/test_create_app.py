@@ -1,0 +1,111 @@
+"""``heavy.create_app``: a product of a few lines served by Sanic's own command (a real server).
+
+Its pages answer with their title, status and first paint (as the visitor the product names);
+its services open before it serves and close after it stopped; its jobs run while it serves,
+a failing round does not end them, and all are stopped before the services close.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from heavy_stack.settings import PROJECT_ROOT
+from heavy_stack_testing.live_server import free_port
+
+pytestmark = pytest.mark.server
+
+SANIC = Path(sys.executable).with_name("sanic")
+STARTUP_SECONDS = 60.0
+STOP_SECONDS = 20.0
+
+
+def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def _events(path: Path) -> list[str]:
+    return path.read_text().splitlines() if path.exists() else []
+
+
+@pytest.fixture
+def tiny_server(
+    database_urls: tuple[str, str], tmp_path: Path
+) -> Iterator[tuple[subprocess.Popen[bytes], str, Path, Path]]:
+    port = free_port()
+    events, log_path = tmp_path / "events.txt", tmp_path / "server.log"
+    env = {key: value for key, value in os.environ.items() if not key.startswith("TINY_")}
+    env |= {
+        "TINY_SQL_DB_URL": database_urls[0],
+        "TINY_EVENTS_PATH": str(events),
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
+    command = [str(SANIC), "tests.heavy.tiny_app:create_app", "--factory", "--single-process"]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [*command, "--host", "127.0.0.1", "--port", str(port)],
+            cwd=tmp_path,
+            env=env,
+            stdout=log,
+            stderr=log,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while _events(events).count("tick") < 2:  # serving, and its jobs have run (twice)
+            assert process.poll() is None, log_path.read_text()
+            assert time.monotonic() < deadline, f"not serving:\n{log_path.read_text()}"
+            time.sleep(0.1)
+        yield process, base_url, events, log_path
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_pages_answer_with_their_title_status_and_first_paint_as_the_visitor(
+    tiny_server: tuple[subprocess.Popen[bytes], str, Path, Path],
+) -> None:
+    _process, base_url, _events_path, _log = tiny_server
+    status, page = _get(base_url + "/", {"x-name": "Ada"})
+    assert status == 200
+    assert "<title>Home · Tiny</title>" in page
+    first_paint = page.split('<div id="heavy-first-paint">', 1)[1]
+    assert "<p>Hello, Ada</p>" in first_paint
+    assert "<h1>Home page</h1>" in first_paint
+    status, page = _get(base_url + "/no/such/page")
+    assert status == 404
+    assert "<title>Not found · Tiny</title>" in page
+    assert "<h1>No such page</h1>" in page
+    assert _get(base_url + "/readyz")[0] == 200
+    assert _get(base_url + "/livez") == (200, '{"app":"up"}')
+
+
+def test_jobs_run_while_serving_and_stop_before_the_services_close(
+    tiny_server: tuple[subprocess.Popen[bytes], str, Path, Path],
+) -> None:
+    process, _base_url, events_path, log_path = tiny_server
+    process.send_signal(signal.SIGINT)
+    assert process.wait(STOP_SECONDS) == 0, log_path.read_text()
+    events = _events(events_path)
+    assert events[0] == "services opened"
+    assert events[-2:] == ["job stopped", "services closed"]
+    assert events.count("tick") >= 2
+    log = log_path.read_text()
+    # Every failing round is logged, and the next one still comes.
+    assert log.count("Failing round failed; next try in 0 s") >= 2
+    assert "RuntimeError: this round failed" in log

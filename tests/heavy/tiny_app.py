@@ -1,0 +1,109 @@
+"""A product of a few lines on ``heavy.create_app``, for ``sanic ... --factory`` in tests.
+
+What the framework does with it (services opened and closed, jobs run and stopped) is written
+to ``TINY_EVENTS_PATH``, one line per event, so a test reads the order things happened in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html as html_text
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import heavy
+from heavy import Database, HeavyApp, HeavySettings, PageRoute, Pages
+from pydantic_settings import SettingsConfigDict
+from reactpy import component, html
+from reactpy_router import browser_router, route
+from sanic import Request
+
+
+class TinySettings(HeavySettings):
+    model_config = SettingsConfigDict(env_prefix="TINY_", env_file=None, extra="ignore")
+    app_title: str = "Tiny"
+    events_path: Path = Path("events.txt")
+
+
+@dataclass(frozen=True)
+class TinyServices:
+    database: Database
+    settings: TinySettings
+
+    def note(self, event: str) -> None:
+        with self.settings.events_path.open("a", encoding="utf-8") as events:
+            events.write(event + "\n")
+
+
+@asynccontextmanager
+async def open_services(settings: TinySettings) -> AsyncIterator[TinyServices]:
+    assert settings.sql_db_url is not None
+    database = Database.connect(
+        settings.sql_db_url, settings.sql_db_url, pool_size=1, application_name="tiny"
+    )
+    services = TinyServices(database, settings)
+    services.note("services opened")
+    try:
+        yield services
+    finally:
+        await database.close()
+        services.note("services closed")
+
+
+async def tick(services: TinyServices) -> None:
+    services.note("tick")
+
+
+async def fail(services: TinyServices) -> None:
+    raise RuntimeError("this round failed")
+
+
+async def wait_for_the_stop(services: TinyServices) -> None:
+    try:
+        await asyncio.Event().wait()
+    finally:
+        services.note("job stopped")
+
+
+async def visitor_of(request: Request, services: TinyServices) -> str:
+    return request.headers.get("x-name", "stranger")
+
+
+@component
+def Home() -> Any:
+    return html.h1("Home page")
+
+
+@component
+def NotFound() -> Any:
+    return html.h1("No such page")
+
+
+PAGES = Pages(PageRoute("/", "Home", Home), PageRoute("{path:any}", "Not found", NotFound, status=404))
+
+
+@component
+def Root(services: TinyServices, visitor: str) -> Any:
+    return html.div(
+        html.p(f"Hello, {visitor}"), browser_router(*(route(page.path, page.content()) for page in PAGES))
+    )
+
+
+def create_app() -> HeavyApp:
+    return heavy.create_app(
+        TinySettings(),
+        Root,
+        name="tiny",
+        pages=PAGES,
+        page_head=lambda title: f"<title>{html_text.escape(title)}</title>",
+        services=open_services,
+        visitor=visitor_of,
+        jobs=[
+            heavy.every(0.05, tick, "Tick"),
+            heavy.every(0.05, fail, "Failing round"),
+            heavy.Job("Waiter", wait_for_the_stop),
+        ],
+    )
