@@ -12,7 +12,6 @@ from heavy import HeavyApp, StreamRecorder
 from sanic import Request
 from sanic.response import BaseHTTPResponse
 
-from heavy_stack import reactpy_patches
 from heavy_stack.backend.data import migrations
 from heavy_stack.backend.services.container import (
     AppServices,
@@ -47,7 +46,6 @@ def create_app(*, settings: Settings | None = None, name: str = APP_NAME) -> Hea
     tries to call a factory with its parsed command line, and calls it bare when that fails.
     """
     settings = settings or Settings()
-    reactpy_patches.install()
 
     def routes(app: HeavyApp) -> None:
         register_brython_routes(app)

@@ -5,7 +5,7 @@
 - jurigged watches the package's files and, on each save, swaps the changed functions' code in
   place. Objects keep their identity, so a component's function is still "the same" component
   to ReactPy and its hook state survives.
-- After each applied save, every open page re-renders from its root (``live_layouts``), so what
+- After each applied save, every open page re-renders from its root (``heavy.LiveLayout.rerender_all``), so what
   the browser shows comes from the new code, over the websocket it already has.
 - Watching polls the files: editors that save by writing a new file and renaming it over the old
   one go unnoticed by inotify-style watchers on the original file.
@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import jurigged
+from heavy import LiveLayout
 from jurigged.codetools import (
     AddOperation,
     ClassDefinition,
@@ -34,8 +35,6 @@ from jurigged.codetools import (
     LineDefinition,
     UpdateOperation,
 )
-
-from heavy_stack_dev import live_layouts
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +98,7 @@ def _is_import(defn: Any) -> bool:
 
 
 def _rerender_open_pages(path: str, _codefile: object = None) -> None:
-    pages = live_layouts.rerender_all()
+    pages = LiveLayout.rerender_all()
     if pages:
         logger.info("Hot reload: re-rendering %d open page(s) after %s", pages, Path(path).name)
 
@@ -134,7 +133,6 @@ def start(
     are picked up as they are imported. ``restart_hint`` ends the log lines about changes that
     cannot apply. Returns the watcher (``stop()`` ends it).
     """
-    live_layouts.install()
     change_logger = ChangeLogger(restart_hint)
     watcher: jurigged.Watcher = jurigged.watch(
         [str(folder) for folder in folders], logger=change_logger, poll=poll_seconds, autostart=False

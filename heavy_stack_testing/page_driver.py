@@ -20,17 +20,15 @@ from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import websockets
+from heavy import LiveLayout, serve_live_layout
 from heavy.stream.layout_mirror import Element, LayoutMirror
 from reactpy.backend.types import Connection, Location
 from reactpy.core.hooks import ConnectionContext
-from reactpy.core.layout import Layout
-from reactpy.core.serve import serve_layout
 from reactpy_bridge import RESULT_BUTTON_ID
 from websockets.asyncio.client import ClientConnection
 
 from heavy_stack.frontend.brython_executors import CALL_PREFIX
 from heavy_stack.frontend.types import Component
-from heavy_stack.reactpy_patches import task_local_hooks
 
 STREAM_PATH = "/_reactpy/stream"
 HISTORY_EVENT = "onHistoryChangeCallback"
@@ -200,7 +198,7 @@ class WebSocketPage(PageDriver):
 
 
 class InProcessPage(PageDriver):
-    """A session with a component served in this process by ReactPy's own dispatch loop.
+    """A session with a component served in this process by the framework's dispatch loop.
 
     No server and no socket: messages pass through queues, so a test can use fixtures (such
     as the database) directly. Messages still round-trip through JSON, as on the wire.
@@ -220,12 +218,11 @@ class InProcessPage(PageDriver):
 
         ``router=False`` is for a bare component: wait for its first render, no navigation.
         """
-        task_local_hooks.install()
         session = cls()
         location = Location(pathname=path, search="")
         connection = Connection(scope={}, location=location, carrier=None)
-        layout = Layout(ConnectionContext(root, value=connection))
-        server = asyncio.create_task(serve_layout(layout, session._server_send, session._server_recv))
+        layout = LiveLayout(ConnectionContext(root, value=connection))
+        server = asyncio.create_task(serve_live_layout(layout, session._server_send, session._server_recv))
         try:
             if router:
                 await session._start_at(path, timeout)

@@ -111,7 +111,7 @@ async def test_json_lines_name_the_connection_and_the_signed_in_user_and_no_secr
     log = server.log()
     for secret in (PASSWORD, ticket, session_cookie, binding_cookie):
         assert secret not in log
-    assert "No scope" not in log  # ReactPy's noise is still filtered out (frontend/reactpy_stream.py)
+    assert "No scope" not in log  # ReactPy's stream route warned it on every connection; ours does not
 
 
 async def test_without_the_access_log_there_is_no_access_line(start_server: StartServer) -> None:

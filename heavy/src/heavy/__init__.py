@@ -20,6 +20,10 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
   ``SchemaStateError``; ``migration_engine``, ``configured_database_url``,
   ``current_revision``, ``recreate_database`` / ``drop_database`` (scratch databases),
   ``release_prepared_databases``.
+- Live pages: ``install_live_pages`` (ReactPy's client files and the stream route, serving a
+  root component as ``LiveLayout``s), ``LiveLayout`` (ReactPy's layout, leaner; every open one
+  in ``LiveLayout.live``; ``LiveLayout.rerender_all()`` for hot reload), ``serve_live_layout``
+  (its dispatch loop, for drivers that serve a layout without a socket).
 - The live stream: ``StreamTap`` (sees every message of a connection), ``StreamRecorder`` (a tap
   that records visits for load tests), ``LayoutMirror`` (a client's copy of a page's layout).
 - Pages: the hooks ``heavy_use_state``, ``heavy_use_effect``, ``heavy_event`` (``reads_only``
@@ -120,6 +124,9 @@ from heavy.hooks import (
     is_first_paint,
     rendering_first_paint,
 )
+from heavy.live.layout import LiveLayout
+from heavy.live.serve import serve_live_layout
+from heavy.live.stream import install_live_pages
 from heavy.log_scope import LogScope, current_scope, in_scope, set_scope_user, start_scope
 from heavy.settings import (
     DEFAULT_SECRET_KEY,
@@ -183,6 +190,7 @@ __all__ = [
     "IdentityMunger",
     "Job",
     "LayoutMirror",
+    "LiveLayout",
     "LogFormat",
     "LogScope",
     "Manager",
@@ -235,6 +243,7 @@ __all__ = [
     "install_client",
     "install_health_routes",
     "install_http_defaults",
+    "install_live_pages",
     "install_log_scopes",
     "install_security_defaults",
     "is_async_callable",
@@ -252,6 +261,7 @@ __all__ = [
     "release_prepared_databases",
     "render_first_paint",
     "rendering_first_paint",
+    "serve_live_layout",
     "set_scope_user",
     "start_scope",
     "tune_garbage_collector",

@@ -1,7 +1,7 @@
-"""The websocket stream between a page and its ReactPy layout: one place to guard and watch it.
+"""The websocket stream between a page and its live layout: one place to guard and watch it.
 
-ReactPy's Sanic backend hands each connection's ``send`` and ``recv`` to ``serve_layout``.
-``install()`` puts ``serve_guarded_layout`` in its place, which
+The framework's stream route (``heavy.live.stream``) serves each connection through
+``serve_guarded_layout``, which
 
 - checks every incoming frame: one that is not a well-formed ``layout-event`` closes that
   connection with one warning line (no traceback) and the close code that names the problem:
@@ -22,10 +22,10 @@ import secrets
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any, Protocol
 
-import reactpy.backend.sanic
 from heavy import log_scope
-from reactpy.core.serve import RecvCoroutine, SendCoroutine, Stop, serve_layout
-from reactpy.core.types import LayoutEventMessage, LayoutType, LayoutUpdateMessage
+from heavy.live.layout import LiveLayout
+from heavy.live.serve import PageClosed, serve_live_layout
+from reactpy.core.types import LayoutEventMessage, LayoutUpdateMessage
 from sanic import Request
 from sanic.exceptions import WebsocketClosed
 from sanic.server.websockets.impl import WebsocketImplProtocol
@@ -57,29 +57,13 @@ class MalformedMessageError(ValueError):
         self.code = code
 
 
-def install() -> None:
-    """Serve every ReactPy connection through ``serve_guarded_layout`` (idempotent)."""
-    reactpy.backend.sanic.serve_layout = serve_guarded_layout  # type: ignore[attr-defined]
-    if not getattr(WebsocketImplProtocol.process_events, "_refuses_bad_utf8", False):
-        WebsocketImplProtocol.process_events = _refusing_bad_utf8(WebsocketImplProtocol.process_events)  # type: ignore[method-assign,assignment]
-    # ReactPy warns "No scope" on every connection under Sanic's own server: harmless noise.
-    logging.getLogger(reactpy.backend.sanic.__name__).addFilter(_drop_no_scope_warning)
-
-
-def _drop_no_scope_warning(record: logging.LogRecord) -> bool:
-    return not record.getMessage().startswith("No scope")
-
-
-async def serve_guarded_layout(
-    layout: LayoutType[LayoutUpdateMessage, LayoutEventMessage], send: SendCoroutine, recv: RecvCoroutine
-) -> None:
-    """``serve_layout`` with incoming frames checked and all messages shown to the taps."""
+async def serve_guarded_layout(layout: LiveLayout, socket: WebsocketImplProtocol, request: Request) -> None:
+    """Serve ``layout`` over ``socket`` with incoming frames checked and all messages shown to
+    the taps."""
     # Its log lines' id (heavy/src/heavy/log_scope.py): a recording and the logs name it alike.
     scope = log_scope.current_scope() or log_scope.start_scope(secrets.token_hex(6))
     connection_id = scope.connection_id
-    request = Request.get_current()
     taps: Sequence[StreamTap] = getattr(request.app.ctx, "stream_taps", ())
-    socket = _websocket_of(layout)
     for tap in taps:
         tap.opened(connection_id, request)
 
@@ -87,24 +71,24 @@ async def serve_guarded_layout(
         for tap in taps:  # before sending: the page's reply must not be seen before this
             tap.sent(connection_id, message)
         try:
-            await send(message)
+            await socket.send(json.dumps(message))
         except (WebsocketClosed, ConnectionClosed):
-            raise Stop from None  # ends the layout without ReactPy logging a failed send
+            raise PageClosed from None  # ends the layout without logging a failed send
 
     async def checked_recv() -> LayoutEventMessage:
         try:
             frame = await socket.recv()
         except (WebsocketClosed, ConnectionClosed):
-            raise Stop from None
+            raise PageClosed from None
         if frame is None:  # closed by the client
-            raise Stop
+            raise PageClosed
         message = decode_event(frame)
         for tap in taps:
             tap.received(connection_id, message)
         return message
 
     try:
-        await serve_layout(layout, tapped_send, checked_recv)
+        await serve_live_layout(layout, tapped_send, checked_recv)
     except* MalformedMessageError as group:
         problem = group.exceptions[0]
         assert isinstance(problem, MalformedMessageError)
@@ -112,14 +96,28 @@ async def serve_guarded_layout(
             "Closed connection %s (%d): malformed message: %s", connection_id, problem.code, problem
         )
         await _close(socket, problem.code)
-    except* Stop:
-        pass  # the page went away (tab closed, reload): routine, not an error
     finally:
         for tap in taps:
             tap.closed(connection_id)
 
 
+# What the framework changes in Sanic at run time (``refuse_bad_utf8``): nothing else.
+SANIC_PATCHES = ("sanic.server.websockets.impl:WebsocketImplProtocol.process_events",)
+
 ProcessEvents = Callable[[WebsocketImplProtocol, Sequence[Any]], Coroutine[Any, Any, None]]
+
+
+def refuse_bad_utf8() -> None:
+    """The framework's one change to a library at run time (idempotent): Sanic 25.12's
+    ``WebsocketImplProtocol.process_events`` wrapped so that a text frame that is not UTF-8
+    closes its connection with 1007 instead of hanging it (see ``_refusing_bad_utf8``).
+
+    Sanic creates that class inside ``WebSocketProtocol.websocket_handshake`` and offers no
+    seam to give it another; ``tests/server/test_malformed_frames.py`` shows the hang without
+    this, and ``SANIC_PATCHES`` lists it.
+    """
+    if not getattr(WebsocketImplProtocol.process_events, "_refuses_bad_utf8", False):
+        WebsocketImplProtocol.process_events = _refusing_bad_utf8(WebsocketImplProtocol.process_events)  # type: ignore[method-assign,assignment]
 
 
 def _refusing_bad_utf8(process_events: ProcessEvents) -> ProcessEvents:
@@ -135,12 +133,6 @@ def _refusing_bad_utf8(process_events: ProcessEvents) -> ProcessEvents:
 
     process._refuses_bad_utf8 = True  # type: ignore[attr-defined]
     return process
-
-
-def _websocket_of(layout: LayoutType[LayoutUpdateMessage, LayoutEventMessage]) -> WebsocketImplProtocol:
-    # ReactPy's Sanic backend mounts the page under a ConnectionContext whose carrier holds the
-    # websocket: read frames from it directly, to tell text from binary and close with a code.
-    return layout.root.value.carrier.websocket  # type: ignore[attr-defined,no-any-return]
 
 
 async def _close(socket: WebsocketImplProtocol, code: CloseCode) -> None:

@@ -30,6 +30,7 @@ from typing import Any, Generic, TypeVar, cast
 from heavy.data.db_connection import DB_TIMEOUT_SECONDS, Database
 from heavy.heavy_context import Services
 from heavy.hooks import finish_abandoned_work
+from heavy.live.stream import install_live_pages
 from heavy.settings import HeavySettings
 from heavy.stream.guard import StreamTap
 from heavy.web.client import install_client
@@ -45,7 +46,7 @@ from heavy.web.security import install_security_defaults
 from heavy.web.security.origin import is_websocket_request
 from heavy.web.worker_manager import hold_stops_until_workers_started
 from reactpy import component
-from reactpy.backend.sanic import Options, configure, use_request
+from reactpy.backend.sanic import use_request
 from reactpy.backend.types import Location
 from sanic import Request, Sanic
 from sanic.config import Config
@@ -174,15 +175,15 @@ def create_app(
 
 
 def _install_stream(app: HeavyApp, root: Callable[[ServicesT, VisitorT], Any]) -> None:
-    """ReactPy's stream and assets; each connection's layout is ``root(services, visitor)``."""
+    """ReactPy's client files and the live stream; each connection's layout is
+    ``root(services, visitor)``."""
 
     @component
     def ServerRoot() -> Any:  # noqa: N802 - a component, named as ReactPy names them
         request = use_request()
         return root(app_state(request).services, request.ctx.heavy_visitor)
 
-    # The pages themselves (with their first paint) are ours: ReactPy's index route is off.
-    configure(app, ServerRoot, Options(serve_index_route=False))
+    install_live_pages(app, ServerRoot)
 
 
 def _install_pages(

@@ -24,10 +24,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from heavy.hooks import rendering_first_paint
+from heavy.live.layout import LiveLayout
 from heavy.stream.layout_mirror import LayoutMirror
 from reactpy.backend.types import Connection, Location
 from reactpy.core.hooks import ConnectionContext
-from reactpy.core.layout import Layout
 from reactpy.core.types import ComponentType, LayoutEventMessage
 
 FIRST_PAINT_ID = "heavy-first-paint"
@@ -61,7 +61,7 @@ async def render_first_paint(root: ComponentType, location: Location, carrier: A
     connection = Connection(scope={}, location=location, carrier=carrier)
     mirror = LayoutMirror()
     with rendering_first_paint():
-        async with Layout(ConnectionContext(root, value=connection)) as layout:
+        async with LiveLayout(ConnectionContext(root, value=connection)) as layout:
             mirror.apply(dict(await asyncio.wait_for(layout.render(), RENDER_TIMEOUT_S)))
             # The router renders the route once its History tells it the location, as the
             # browser does on the live layout's first update.

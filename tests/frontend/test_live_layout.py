@@ -1,25 +1,27 @@
-"""The lean layout and shared context providers render what ReactPy renders, click for click.
+"""``LiveLayout`` renders what ReactPy's own ``Layout`` renders, click for click.
 
-Each scenario runs twice in this process, with ReactPy's own layout code and with the patches,
-and the page as a browser would hold it (a ``LayoutMirror`` fed the updates) is compared after
-every click, along with the handlers and components the layout still has mounted.
+Each scenario runs with both layouts in this process, and the page as a browser would hold it
+(a ``LayoutMirror`` fed the updates) is compared after every click, along with the handlers and
+components the layout still has mounted. Then what the live layout does on its own: layouts
+rendering at once, hot reload's re-render, its ids, effects and child checks.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from heavy.stream.layout_mirror import LayoutMirror
+from heavy import LayoutMirror, LiveLayout, heavy_event, heavy_use_state
+from heavy.live.layout import children_info
 from reactpy import component, create_context, html, use_context, use_effect, use_state  # noqa: TID251 - ReactPy's layouts compared
-from reactpy.core.layout import Layout
+from reactpy.core.layout import Layout, _get_children_info
 from reactpy.core.types import ComponentType
 
 from heavy_stack.frontend.types import Component
-from heavy_stack.reactpy_patches import install, lean_layout, shared_contexts
+from heavy_stack_testing.page_driver import InProcessPage
 
 Theme = create_context("plain")
 
@@ -98,23 +100,6 @@ CLICKS = [
 ]
 
 
-@pytest.fixture
-def reactpy_own_layout() -> Iterator[None]:
-    """ReactPy's layout code and context copies for the test's duration; the patches after."""
-    lean_layout.uninstall()
-    set_current, set_context_provider = shared_contexts.originals()
-    patched = shared_contexts.set_current, shared_contexts.set_context_provider
-    from reactpy.core._life_cycle_hook import LifeCycleHook
-
-    LifeCycleHook.set_current = set_current  # type: ignore[method-assign]
-    LifeCycleHook.set_context_provider = set_context_provider  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        LifeCycleHook.set_current, LifeCycleHook.set_context_provider = patched  # type: ignore[method-assign]
-        install()
-
-
 def _normalized(mirror: LayoutMirror) -> Any:
     """The mirrored page with handler targets (random per layout) numbered in page order."""
     names: dict[str, str] = {}
@@ -131,23 +116,37 @@ def _normalized(mirror: LayoutMirror) -> Any:
     return walk(mirror.root)
 
 
-async def _play(root: Callable[[], ComponentType], clicks: list[str]) -> list[tuple[Any, Any, int]]:
+def _pending(layout: Layout) -> bool:
+    if isinstance(layout, LiveLayout):
+        return layout.render_pending
+    return bool(layout._rendering_queue._pending)
+
+
+def _mounted(layout: Layout) -> int:
+    if isinstance(layout, LiveLayout):
+        return len(layout._states)
+    return len(layout._model_states_by_life_cycle_state_id)
+
+
+async def _play(
+    root: Callable[[], ComponentType], clicks: list[str], kind: type[Layout] = LiveLayout
+) -> list[tuple[Any, Any, int]]:
     """After the first render and after each click: the page, and how many handlers and
     components the layout holds."""
-    layout = Layout(root())
+    layout = kind(root())
     mirror = LayoutMirror()
     seen: list[tuple[Any, Any, int]] = []
     async with layout:
 
         async def settle() -> None:
             mirror.apply(dict(await layout.render()))
-            while layout._rendering_queue._pending:  # renders the click scheduled
+            while _pending(layout):  # renders the click scheduled
                 mirror.apply(dict(await layout.render()))
             seen.append(
                 (
                     _normalized(mirror),
                     len(layout._event_handlers),
-                    len(layout._model_states_by_life_cycle_state_id),
+                    _mounted(layout),
                 )
             )
 
@@ -166,11 +165,8 @@ async def _play(root: Callable[[], ComponentType], clicks: list[str]) -> list[tu
     return seen
 
 
-async def test_pages_render_and_update_as_with_reactpy_own_layout(reactpy_own_layout: None) -> None:
-    theirs = await _play(Page, CLICKS)
-    install()
-    assert lean_layout.is_installed()
-    assert shared_contexts.is_installed()
+async def test_pages_render_and_update_as_with_reactpy_own_layout() -> None:
+    theirs = await _play(Page, CLICKS, Layout)
     ours = await _play(Page, CLICKS)
     assert ours == theirs
     last_page = ours[-1][0]
@@ -185,7 +181,6 @@ def _text(mirror_page: Any, element_id: str) -> str:
 
 
 async def test_a_component_in_a_moved_keyed_element_updates_in_its_new_place() -> None:
-    install()
     steps = await _play(MovingPage, ["reverse", "count-a", "count-a", "count-b"])
     page = steps[-1][0]
     # ReactPy 1.1 kept the moved element's old path and sent count-a's update to box-b's place.
@@ -195,12 +190,13 @@ async def test_a_component_in_a_moved_keyed_element_updates_in_its_new_place() -
 
 
 async def test_a_closed_layout_unmounts_every_component_and_handler() -> None:
-    install()
-    layout = Layout(Page())
+    layout = LiveLayout(Page())
     async with layout:
         await layout.render()
         assert layout._event_handlers
-    assert not hasattr(layout, "_model_states_by_life_cycle_state_id")
+        assert layout in LiveLayout.live
+    assert not hasattr(layout, "_states")
+    assert layout not in LiveLayout.live
 
 
 @component
@@ -226,8 +222,7 @@ def HiderInside() -> Component:
 async def test_a_page_closed_while_a_render_unmounts_a_component_closes_cleanly() -> None:
     """A closed tab cancels the render in flight; the layout then unmounts what it still holds,
     which may include what that render had unmounted already (each once, no KeyError)."""
-    install()
-    layout = Layout(HiderInside())
+    layout = LiveLayout(HiderInside())
     mirror = LayoutMirror()
     async with layout:
         mirror.apply(dict(await layout.render()))
@@ -237,7 +232,7 @@ async def test_a_page_closed_while_a_render_unmounts_a_component_closes_cleanly(
         render = asyncio.create_task(layout.render())
         for _ in range(20):  # until the render waits on WithEffect's unmount
             await asyncio.sleep(0)
-            if any(frame.f_code.co_name == "_unmount_model_states" for frame in _frames(render)):
+            if any(frame.f_code.co_name == "_unmount" for frame in _frames(render)):
                 break
         else:
             pytest.fail("the render never waited in an unmount")
@@ -258,3 +253,124 @@ def _frames(task: asyncio.Task[Any]) -> list[Any]:
         frames.append(frame)
         awaited = getattr(awaited, "cr_await", None) or getattr(awaited, "gi_yieldfrom", None)
     return frames
+
+
+@component
+def Ticker(name: str) -> Component:
+    """Renders a child per tick: a render of it awaits between components."""
+    ticks, set_ticks = use_state(0)
+    return html.div(
+        html.button({"id": f"tick-{name}", "onClick": lambda _event: set_ticks(ticks + 1)}, "tick"),
+        [Themed(f"{name}-{tick}", key=str(tick)) for tick in range(ticks + 3)],
+        WithEffect(),
+    )
+
+
+async def test_layouts_rendering_at_once_keep_their_own_hooks() -> None:
+    """ReactPy's hook stack is per thread; Sanic serves every page on one thread. Two pages
+    rendering at once, their renders interleaved at every await, both render whole."""
+    names = [f"page{number}" for number in range(8)]
+
+    async def page(name: str) -> str:
+        async with LiveLayout(Theme(Ticker(name), value=name)) as layout:
+            mirror = LayoutMirror()
+            mirror.apply(dict(await layout.render()))
+            for _ in range(3):
+                await layout.deliver(
+                    {
+                        "type": "layout-event",
+                        "target": mirror.find(id=f"tick-{name}").target("onClick"),
+                        "data": [{}],
+                    }
+                )
+                mirror.apply(dict(await layout.render()))
+            return str(mirror.root)
+
+    pages = await asyncio.gather(*(page(name) for name in names))
+    for name, shown in zip(names, pages, strict=True):
+        assert f"theme-{name}-5" in shown
+        assert "Hook stack" not in shown
+        assert "error" not in shown
+        assert shown.count(f"'{name}'") >= 6  # every Themed read its own page's context
+        assert not any(other in shown for other in names if other != name)
+
+
+def test_children_are_sorted_as_reactpy_sorts_them() -> None:
+    children: list[Any] = [
+        "text",
+        Str("sub"),
+        None,
+        {"tagName": "p", "key": "k"},
+        {"tagName": "p"},
+        Themed("a"),
+        Themed("b", key="keyed"),
+        ComponentLike(),
+        42,
+    ]
+    assert children_info(children) == list(_get_children_info(children))
+
+
+class ComponentLike:
+    """Not ReactPy's class, but shaped like a component: must still count as one."""
+
+    key = "like"
+    type = object
+
+    def render(self) -> Any:
+        return None
+
+
+class Str(str):
+    """A str subclass: ReactPy renders it as text."""
+
+
+@component
+def Effects() -> Component:
+    count, set_count = use_state(0)
+    use_effect(lambda: None, [count // 2])  # runs on every other render
+    return html.button({"id": "more", "onClick": lambda _event: set_count(count + 1)}, str(count))
+
+
+async def test_hooks_keep_one_stop_event_per_render_that_started_effects() -> None:
+    layout = LiveLayout(Effects())
+    async with layout:
+        mirror = LayoutMirror()
+        mirror.apply(dict(await layout.render()))
+        for _ in range(6):
+            await layout.deliver(
+                {"type": "layout-event", "target": mirror.find(id="more").target("onClick"), "data": [{}]}
+            )
+            mirror.apply(dict(await layout.render()))
+        hook = layout._states[layout._root_id].hook
+        assert len(hook._effect_stops) == 4  # the first render, and counts 2, 4 and 6
+        assert not hasattr(hook, "_render_access")  # no render guard: renders are serial
+
+
+# What the component shows; the test changes it as an edited source file would.
+label = "before"
+
+
+@component
+def Counted() -> Component:
+    count, set_count = heavy_use_state(0)
+    return html.div(
+        html.button({"id": "add", "onClick": heavy_event(lambda _event: set_count(lambda c: c + 1))}, "+"),
+        html.p({"id": "shown"}, f"{label}: {count}"),
+    )
+
+
+async def test_rerender_all_renders_open_layouts_again_and_keeps_their_state(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What hot reload does after a save."""
+    async with InProcessPage.open(Counted(), router=False) as page:
+        await page.click("add")
+        await page.wait_for_text("shown", "before: 1")
+        assert len(LiveLayout.live) == 1
+        monkeypatch.setitem(globals(), "label", "after")
+        assert LiveLayout.rerender_all() == 1
+        await page.wait_for_text("shown", "after: 1")
+        await page.click("add")  # the handlers still answer after the re-render
+        await page.wait_for_text("shown", "after: 2")
+    assert len(LiveLayout.live) == 0
+    assert LiveLayout.rerender_all() == 0

@@ -1,0 +1,122 @@
+"""The life-cycle hook of every component a ``LiveLayout`` renders.
+
+ReactPy's ``LifeCycleHook`` (one per mounted component) is kept as the base: components reach
+it through ReactPy's own hooks (``use_state``, ``use_effect``, ``use_context``), which call
+``current_hook()``. ``LiveHook`` changes how it is driven and what it keeps:
+
+- **The current hook, one render at a time.** ReactPy keeps the hooks being rendered on a
+  stack per thread, and keeps a parent's hook on it while its children render, across the
+  awaits of the layout: Sanic serves every websocket on one thread, so two layouts rendering at
+  once interleave their pushes and pops ("Hook stack is in an invalid state"). A ``LiveLayout``
+  pushes a hook, runs the component's (synchronous) render and pops it, with no await in
+  between (``start_render``/``finish_render``): the stack is empty whenever the loop switches
+  tasks, whichever layouts render at once. The parent's context providers, which ReactPy
+  read from the stack, are handed over by the layout instead.
+- **Shared context providers.** ReactPy copies every provider above a component into the
+  component's own dict on every render, and keeps it while mounted (about 280 bytes per
+  component with the app root's six contexts). A hook that provides nothing refers to its
+  parent's dict (the same providers, looked up the same way); the first provider it sets
+  gives it a dict of its own, seeded from the one it referred to, and from then on each render
+  merges the parent's providers into it as ReactPy does.
+- **Light effects.** ReactPy makes an ``asyncio.Event`` after every render, effects or not,
+  and keeps each until unmount: memory grew with every click. A stop event is made only for a
+  render that started effects.
+- **No render guard.** ReactPy gives every hook an anyio ``Semaphore`` (its waiter deque made
+  up front: a tenth of an idle connection) that also yields to the loop once per component
+  per render. A ``LiveLayout`` renders one update at a time, so a component's renders never
+  overlap: there is nothing to guard.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+from weakref import ref as weakref
+
+from reactpy.core import _life_cycle_hook
+from reactpy.core._life_cycle_hook import LifeCycleHook
+from reactpy.core.types import ComponentType, ContextProviderType
+
+# ReactPy's per-thread stack of the hooks being rendered (read by current_hook()).
+_HOOK_STACK = _life_cycle_hook._HOOK_STATE
+
+
+class OwnProviders(dict[Any, Any]):
+    """The providers dict of the hook that provided a context (hooks below borrow it as it is)."""
+
+    __slots__ = ("owner",)
+
+    def __init__(self, owner: LiveHook, providers: dict[Any, Any]) -> None:
+        super().__init__(providers)
+        self.owner = weakref(owner)
+
+
+class LiveHook(LifeCycleHook):
+    """ReactPy's ``LifeCycleHook``, driven by a ``LiveLayout`` (see the module's docstring)."""
+
+    __slots__ = ()
+
+    def __init__(self, schedule_render: Callable[[], None]) -> None:
+        # ReactPy's __init__, less the render guard (``_render_access`` stays unset).
+        self._context_providers: dict[Any, Any] = {}
+        self._schedule_render_callback = schedule_render
+        self._scheduled_render = False
+        self._rendered_atleast_once = False
+        self._current_state_index = 0
+        self._state: tuple[Any, ...] = ()
+        self._effect_funcs = []
+        self._effect_tasks = []
+        self._effect_stops = []
+
+    def start_render(self, component: ComponentType, parent: LiveHook | None) -> None:
+        """Make this the current hook for ``component``'s render; ``parent`` is the hook of
+        the component that renders it now (None when this component re-renders alone).
+
+        Call ``finish_render`` with no await in between: the hook stack is per thread.
+        """
+        self._scheduled_render = False
+        self.component = component
+        if parent is not None:
+            parents = parent._context_providers
+            providers = self._context_providers
+            if type(providers) is OwnProviders and providers.owner() is self:
+                providers.update(parents)  # ReactPy's merge, for hooks that provide
+            else:
+                self._context_providers = parents
+        self.set_current()
+
+    def finish_render(self) -> None:
+        """The component's render returned (or raised): it is no longer the current hook."""
+        self.unset_current()
+        self._rendered_atleast_once = True
+        self._current_state_index = 0
+        del self.component
+
+    def set_current(self) -> None:
+        """Push this hook (its providers were handed over by ``start_render``)."""
+        _HOOK_STACK.get().append(self)
+
+    def set_context_provider(self, provider: ContextProviderType[Any]) -> None:
+        """Provide a context to the components below; the hook's own dict is made first."""
+        providers = self._context_providers
+        if not (type(providers) is OwnProviders and providers.owner() is self):
+            providers = self._context_providers = OwnProviders(self, providers)
+        providers[provider.type] = provider
+
+    async def affect_component_will_render(self, component: ComponentType) -> None:
+        """ReactPy's entry for a layout of its own: as ``start_render`` with no parent."""
+        self.start_render(component, None)
+
+    async def affect_component_did_render(self) -> None:
+        """ReactPy's entry for a layout of its own: as ``finish_render``."""
+        self.finish_render()
+
+    async def affect_layout_did_render(self) -> None:
+        """The update was rendered: start the effects it added (a stop event only then)."""
+        if not self._effect_funcs:
+            return
+        stop = asyncio.Event()
+        self._effect_stops.append(stop)
+        self._effect_tasks.extend(asyncio.create_task(effect(stop)) for effect in self._effect_funcs)
+        self._effect_funcs.clear()

@@ -1,0 +1,459 @@
+"""``LiveLayout``: ReactPy's ``Layout`` as the framework renders it, leaner and faster.
+
+A layout turns a page's components into the VDOM its browser shows and keeps, between renders,
+what it needs to render the next update. ReactPy 1.1's ``Layout`` keeps a ``_ModelState`` per
+element and component of an open page, each holding the element's whole rendered model (sent
+once, never read again), its patch path as a string, two dicts even when empty and a closure
+per component: over a third of an idle connection's memory. ``LiveLayout`` renders the same
+messages from lighter states:
+
+- a model is built, returned up the render and sent, and not kept;
+- an element's path is worked out from its parent chain when an update is sent (ReactPy kept a
+  keyed element's old path when it moved among its siblings, so a component inside it that
+  re-rendered alone sent its update to the old place; a path worked out when needed is the
+  current one);
+- the children and handler dicts exist only when they hold something; a component's state
+  keeps its id, hook and component in slots; its render callback is a two-slot object;
+- ids for handlers and components are a per-process random prefix and a counter (ReactPy used
+  ``uuid4()``, a read of the OS's random source each: about 5 % of the server's CPU);
+- children are told apart by their exact type first (``str``, ``dict``, ReactPy's own component
+  classes): ReactPy's ``isinstance`` checks on ``typing`` Protocols walk the Protocol on every
+  call on Python 3.11; any other object still goes through the Protocol check;
+- components are driven through ``LiveHook`` (``hooks.py``): a hook is current only during its
+  component's own synchronous render, so layouts rendering at once never interleave.
+
+Everything else (reconciling children by key, reusing event targets, unmounting, the order of
+hook calls, the log lines) follows ReactPy's layout step for step. Renders are serial (ReactPy's
+default; its experimental ``REACTPY_ASYNC_RENDERING`` is not used): one update at a time.
+
+Every layout being served is in ``LiveLayout.live`` (hot reload re-renders them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import secrets
+from collections import Counter
+from collections.abc import Callable, Sequence
+from contextlib import AsyncExitStack
+from typing import Any, ClassVar, cast
+from weakref import WeakSet
+from weakref import ref as weakref
+
+from heavy.live.hooks import LiveHook
+from reactpy.config import REACTPY_CHECK_VDOM_SPEC, REACTPY_DEBUG_MODE
+from reactpy.core.component import Component
+from reactpy.core.hooks import _ContextProvider
+from reactpy.core.layout import Layout
+from reactpy.core.types import (
+    ComponentType,
+    EventHandlerDict,
+    Key,
+    LayoutUpdateMessage,
+    VdomJson,
+)
+from reactpy.core.vdom import validate_vdom_json
+
+logger = logging.getLogger("reactpy.core.layout")  # ReactPy's own logger: the same log lines
+
+Model = dict[str, Any]
+ScheduleRender = Callable[[str], None]
+
+_ELEMENT, _COMPONENT, _TEXT = 1, 2, 3
+
+_ID_PREFIX = secrets.token_hex(6)
+_id_counter = itertools.count()
+
+
+def process_unique_id() -> str:
+    """A new id, unique within this process (a layout looks targets up among its own)."""
+    return f"{_ID_PREFIX}{next(_id_counter):x}"
+
+
+class ElementState:
+    """What the layout keeps of one element between renders: where it is and what it holds."""
+
+    __slots__ = ("__weakref__", "_parent_ref", "children_by_key", "index", "key", "targets_by_event")
+
+    def __init__(self, parent: ElementState | None, index: int, key: Any) -> None:
+        self.index = index  # among its parent's children
+        self.key = key  # unique among its siblings
+        self.children_by_key: dict[Key, ElementState] | None = None  # None: no child states
+        self.targets_by_event: dict[str, str] | None = None  # None: no handlers
+        self._parent_ref = None if parent is None else weakref(parent)
+
+    @property
+    def parent(self) -> ElementState | None:
+        """The parent's state (None for the root)."""
+        if self._parent_ref is None:
+            return None
+        parent = self._parent_ref()
+        if parent is None:
+            raise RuntimeError("detached model state")  # nocov
+        return parent
+
+    @property
+    def patch_path(self) -> str:
+        """The "/"-delimited path of this element in the page's model ("" for the root)."""
+        indices: list[int] = []
+        state: ElementState | None = self
+        while state is not None and state._parent_ref is not None:
+            indices.append(state.index)
+            state = state._parent_ref()
+            if state is None:
+                raise RuntimeError("detached model state")  # nocov
+        return "".join(f"/children/{index}" for index in reversed(indices))
+
+    def child_states(self) -> dict[Key, ElementState]:
+        """The children's states by key, made on first use."""
+        if self.children_by_key is None:
+            self.children_by_key = {}
+        return self.children_by_key
+
+
+class ComponentState(ElementState):
+    """An element that a component renders: also its id, hook and current instance."""
+
+    __slots__ = ("component", "hook", "id")
+
+    def __init__(
+        self,
+        parent: ElementState | None,
+        index: int,
+        key: Any,
+        id: str,
+        hook: LiveHook,
+        component: ComponentType,
+    ) -> None:
+        super().__init__(parent, index, key)
+        self.id = id
+        self.hook = hook
+        self.component = component
+
+
+class RenderScheduler:
+    """A component hook's render callback: asks its layout to render that component."""
+
+    __slots__ = ("id", "schedule")
+
+    def __init__(self, schedule: ScheduleRender, id: str) -> None:
+        self.schedule = schedule
+        self.id = id
+
+    def __call__(self) -> None:
+        self.schedule(self.id)
+
+    def __repr__(self) -> str:  # ReactPy logs the callback when scheduling fails
+        return f"RenderScheduler({self.id!r})"
+
+
+class _RenderQueue:
+    """The ids of components to render, each once until rendered (safe to fill from any thread)."""
+
+    __slots__ = ("_loop", "_pending", "_queue")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._queue: asyncio.Queue[str] = asyncio.Queue()
+        self._pending: set[str] = set()
+
+    def put(self, id_: str) -> None:
+        if id_ not in self._pending:
+            self._pending.add(id_)
+            self._loop.call_soon_threadsafe(self._queue.put_nowait, id_)
+
+    async def get(self) -> str:
+        id_ = await self._queue.get()
+        self._pending.discard(id_)
+        return id_
+
+    @property
+    def pending(self) -> bool:
+        """Some render is scheduled and not yet taken."""
+        return bool(self._pending)
+
+
+def _copy(layouts: WeakSet[LiveLayout]) -> list[LiveLayout]:
+    # Read from other threads (hot reload's file watcher) while the loop adds and removes.
+    while True:
+        try:
+            return list(layouts)
+        except RuntimeError:  # changed size during the copy: copy again
+            continue
+
+
+def children_info(children: Sequence[Any]) -> list[tuple[Any, int, Any]]:
+    """Each child, its kind and its key: ReactPy's ``_get_children_info``, exact types first."""
+    infos: list[tuple[Any, int, Any]] = []
+    for index, child in enumerate(children):
+        if child is None:
+            continue
+        kind = type(child)
+        if kind is str:
+            child_type, key = _TEXT, None
+        elif kind is dict or isinstance(child, dict):
+            child_type, key = _ELEMENT, child.get("key")
+        elif kind is Component or kind is _ContextProvider or isinstance(child, ComponentType):
+            child_type, key = _COMPONENT, child.key
+        else:
+            child, child_type, key = f"{child}", _TEXT, None
+        infos.append((child, child_type, index if key is None else key))
+    return infos
+
+
+class LiveLayout(Layout):
+    """ReactPy's ``Layout`` with lean states and hooks (see the module's docstring).
+
+    Used as ReactPy's is: ``async with LiveLayout(root) as layout``, then ``render()`` for
+    each update and ``deliver(event)`` for each event.
+    """
+
+    __slots__ = ("_loop", "_queue", "_root_id", "_states")
+
+    live: ClassVar[WeakSet[LiveLayout]] = WeakSet()
+    """The layouts entered and not yet exited, in any thread."""
+
+    async def __aenter__(self) -> LiveLayout:
+        self._loop = asyncio.get_running_loop()
+        self._event_handlers: EventHandlerDict = {}
+        self._queue = _RenderQueue(self._loop)
+        root = self._new_component_state(None, -1, None, self.root)
+        self._root_id = root.id
+        self._states: dict[str, ComponentState] = {root.id: root}
+        self._queue.put(root.id)
+        LiveLayout.live.add(self)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        LiveLayout.live.discard(self)
+        root = self._states.get(self._root_id)
+        if root is not None:
+            await self._unmount([root])
+        del self._event_handlers
+        del self._root_id
+        del self._states
+
+    async def render(self) -> LayoutUpdateMessage:
+        """Wait for a component to need rendering; render it and describe the change."""
+        while True:
+            state = self._states.get(await self._queue.get())
+            if state is not None:  # else unmounted since it was scheduled
+                return await self._update(state)
+
+    @property
+    def render_pending(self) -> bool:
+        """A render is scheduled and not yet taken by ``render()``."""
+        return self._queue.pending
+
+    def rerender(self) -> None:
+        """Render the whole page again, as a state change of its root would (any thread)."""
+        self._loop.call_soon_threadsafe(self._rerender_root)
+
+    def _rerender_root(self) -> None:
+        states = getattr(self, "_states", None)
+        root_id = getattr(self, "_root_id", None)
+        if states is not None and (root := states.get(root_id)) is not None:  # else: closed since
+            root.hook.schedule_render()
+
+    @classmethod
+    def rerender_all(cls) -> int:
+        """Ask every live layout to render its whole page again; returns how many were asked."""
+        asked = 0
+        for layout in _copy(cls.live):
+            if not layout._loop.is_closed():
+                layout.rerender()
+                asked += 1
+        return asked
+
+    # --- rendering -----------------------------------------------------------------------
+
+    def _new_component_state(
+        self, parent: ElementState | None, index: int, key: Any, component: ComponentType
+    ) -> ComponentState:
+        id_ = process_unique_id()
+        return ComponentState(
+            parent, index, key, id_, LiveHook(RenderScheduler(self._queue.put, id_)), component
+        )
+
+    async def _update(self, old: ComponentState) -> LayoutUpdateMessage:
+        new = ComponentState(old.parent, old.index, old.key, old.id, old.hook, old.component)
+        async with AsyncExitStack() as exit_stack:
+            model = await self._render_component_model(exit_stack, old, new, None)
+        if REACTPY_CHECK_VDOM_SPEC.current:
+            validate_vdom_json(model)
+        return {"type": "layout-update", "path": new.patch_path, "model": cast(VdomJson, model)}
+
+    async def _render_component_model(
+        self,
+        exit_stack: AsyncExitStack,
+        old: ElementState | None,
+        new: ComponentState,
+        parent_hook: LiveHook | None,
+    ) -> Model:
+        hook, component = new.hook, new.component
+        self._states[new.id] = new
+        exit_stack.push_async_callback(hook.affect_layout_did_render)
+        hook.start_render(component, parent_hook)
+        try:
+            raw_model = component.render()
+        except Exception as error:
+            hook.finish_render()
+            model = self._render_error(component, error)
+        else:
+            hook.finish_render()
+            try:
+                # ReactPy wraps every component's output in a fragment: its own node in the tree.
+                model = await self._render_element(
+                    exit_stack, old, new, {"tagName": "", "children": [raw_model]}, hook
+                )
+            except Exception as error:
+                model = self._render_error(component, error)
+        parent = new.parent
+        if parent is not None:
+            parent.child_states()[new.key] = new
+        return model
+
+    def _render_error(self, component: ComponentType, error: Exception) -> Model:
+        logger.exception(f"Failed to render {component}")
+        return {
+            "tagName": "",
+            "error": f"{type(error).__name__}: {error}" if REACTPY_DEBUG_MODE.current else "",
+        }
+
+    async def _render_element(
+        self,
+        exit_stack: AsyncExitStack,
+        old: ElementState | None,
+        new: ElementState,
+        raw_model: Any,
+        hook: LiveHook,
+    ) -> Model:
+        try:
+            model: Model = {"tagName": raw_model["tagName"]}
+        except Exception as e:  # nocov
+            msg = f"Expected a VDOM element dict, not {raw_model}"
+            raise ValueError(msg) from e
+        if "key" in raw_model:
+            new.key = model["key"] = raw_model["key"]
+        if "importSource" in raw_model:
+            model["importSource"] = raw_model["importSource"]
+        self._render_attributes(old, new, raw_model, model)
+        await self._render_children(exit_stack, old, new, raw_model.get("children", []), model, hook)
+        return model
+
+    def _render_attributes(
+        self, old: ElementState | None, new: ElementState, raw_model: dict[str, Any], model: Model
+    ) -> None:
+        handlers_by_event: EventHandlerDict = raw_model.get("eventHandlers", {})
+        if "attributes" in raw_model:
+            model["attributes"] = raw_model["attributes"].copy()
+        old_targets = old.targets_by_event if old is not None else None
+        if old_targets:
+            for old_event in set(old_targets).difference(handlers_by_event):
+                del self._event_handlers[old_targets[old_event]]
+        if not handlers_by_event:
+            return
+        model_handlers: Model = {}
+        model["eventHandlers"] = model_handlers
+        targets = new.targets_by_event = {}
+        for event, handler in handlers_by_event.items():
+            if old_targets and event in old_targets:
+                target = old_targets[event]
+            else:
+                target = process_unique_id() if handler.target is None else handler.target
+            targets[event] = target
+            self._event_handlers[target] = handler
+            model_handlers[event] = {
+                "target": target,
+                "preventDefault": handler.prevent_default,
+                "stopPropagation": handler.stop_propagation,
+            }
+
+    @staticmethod
+    def _children_info(new: ElementState, raw_children: Sequence[Any]) -> list[tuple[Any, int, Any]]:
+        infos = children_info(raw_children)
+        if len({key for _, _, key in infos}) != len(infos):
+            counts = Counter(key for _, _, key in infos)
+            duplicate_keys = [key for key, count in counts.items() if count > 1]
+            msg = f"Duplicate keys {duplicate_keys} at {new.patch_path or '/'!r}"
+            raise ValueError(msg)
+        return infos
+
+    async def _render_children(
+        self,
+        exit_stack: AsyncExitStack,
+        old: ElementState | None,
+        new: ElementState,
+        raw_children: Any,
+        model: Model,
+        hook: LiveHook,
+    ) -> None:
+        if not isinstance(raw_children, list | tuple):
+            raw_children = [raw_children]
+        old_children = (old.children_by_key or {}) if old is not None else None
+        if old_children is None:
+            if not raw_children:
+                return
+        elif not raw_children:
+            await self._unmount(list(old_children.values()))
+            return
+        infos = self._children_info(new, raw_children)
+        if old_children:
+            gone = set(old_children).difference(key for _, _, key in infos)
+            if gone:
+                await self._unmount([old_children[key] for key in gone])
+        children: list[Any] = []
+        model["children"] = children
+        for index, (child, child_type, key) in enumerate(infos):
+            old_child = old_children.get(key) if old_children else None
+            if child_type is _ELEMENT:
+                if isinstance(old_child, ComponentState):
+                    await self._unmount([old_child])
+                    old_child = None
+                new_child = ElementState(new, index, key)
+                children.append(await self._render_element(exit_stack, old_child, new_child, child, hook))
+                new.child_states()[key] = new_child
+            elif child_type is _COMPONENT:
+                child = cast(ComponentType, child)
+                if isinstance(old_child, ComponentState):
+                    if old_child.component.type != child.type:
+                        await self._unmount([old_child])
+                        old_child = None
+                        new_component = self._new_component_state(new, index, key, child)
+                    else:  # the hook (and so the component's state) carries over
+                        new_component = ComponentState(
+                            new, index, old_child.key, old_child.id, old_child.hook, child
+                        )
+                else:  # new, or an element turned component
+                    new_component = self._new_component_state(new, index, key, child)
+                children.append(
+                    await self._render_component_model(exit_stack, old_child, new_component, hook)
+                )
+            else:
+                if old_child is not None:
+                    await self._unmount([old_child])
+                children.append(child)
+
+    async def _unmount(self, old_states: list[ElementState]) -> None:
+        """Drop handlers, then unmount components, parents first; each component once (a render
+        cut off while it waited on an unmount leaves that part in its parent's old children,
+        which the closing layout unmounts again)."""
+        to_unmount = old_states[::-1]  # in the order they rendered
+        while to_unmount:
+            state = to_unmount.pop()
+            if isinstance(state, ComponentState):
+                if self._states.pop(state.id, None) is None:
+                    continue  # unmounted already, with everything below it
+                self._drop_handlers(state)
+                await state.hook.affect_component_will_unmount()
+            else:
+                self._drop_handlers(state)
+            if state.children_by_key:
+                to_unmount.extend(state.children_by_key.values())
+
+    def _drop_handlers(self, state: ElementState) -> None:
+        if state.targets_by_event:
+            for target in state.targets_by_event.values():
+                self._event_handlers.pop(target, None)
