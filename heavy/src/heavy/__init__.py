@@ -23,7 +23,9 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
 - Live pages: ``install_live_pages`` (ReactPy's client files and the stream route, serving a
   root component as ``LiveLayout``s), ``LiveLayout`` (ReactPy's layout, leaner; every open one
   in ``LiveLayout.live``; ``LiveLayout.rerender_all()`` for hot reload), ``serve_live_layout``
-  (its dispatch loop, for drivers that serve a layout without a socket).
+  (its dispatch loop, for drivers that serve a layout without a socket); ``Handler`` (what an
+  element's attributes take as an event handler, what ``heavy_event`` returns) and
+  ``element_handler`` (a function as such a handler, cheapest to create elements with).
 - The live stream: ``StreamTap`` (sees every message of a connection), ``StreamRecorder`` (a tap
   that records visits for load tests), ``LayoutMirror`` (a client's copy of a page's layout).
 - Pages: the hooks ``heavy_use_state``, ``heavy_use_effect``, ``heavy_event`` (``reads_only``
@@ -124,7 +126,7 @@ from heavy.hooks import (
     is_first_paint,
     rendering_first_paint,
 )
-from heavy.live.layout import LiveLayout
+from heavy.live.layout import Handler, LiveLayout, element_handler
 from heavy.live.serve import serve_live_layout
 from heavy.live.stream import install_live_pages
 from heavy.log_scope import LogScope, current_scope, in_scope, set_scope_user, start_scope
@@ -182,6 +184,7 @@ __all__ = [
     "EmbeddedPostgres",
     "Environment",
     "FieldsMunger",
+    "Handler",
     "HeavyApp",
     "HeavyContext",
     "HeavyRequest",
@@ -230,6 +233,7 @@ __all__ = [
     "current_scope",
     "db_session",
     "drop_database",
+    "element_handler",
     "every",
     "failure_message",
     "finish_abandoned_work",

@@ -52,12 +52,11 @@ from heavy.callables import callable_name, is_async_callable
 from heavy.contexts import NoticeContext, ProvidedServices, ServicesContext, ShowNotice
 from heavy.data.db_connection import CommitFailedError, is_unavailable
 from heavy.heavy_context import HeavyContext, PendingUpdates, SignInRequiredError, open_heavy_context
+from heavy.live.layout import Handler, element_handler
 from reactpy import use_context
 from reactpy import use_effect as _reactpy_use_effect  # noqa: TID251 - the one wrapped use
 from reactpy import use_state as _reactpy_use_state  # noqa: TID251 - the one wrapped use
 from reactpy.core._life_cycle_hook import current_hook
-from reactpy.core.events import EventHandler
-from reactpy.core.events import event as _reactpy_event  # noqa: TID251 - the one wrapped use
 from reactpy.types import Context, State
 
 logger = logging.getLogger(__name__)
@@ -169,9 +168,10 @@ def heavy_event(
     stop_propagation: bool = False,
     prevent_default: bool = False,
     reads_only: bool = False,
-) -> EventHandler:
-    """An event handler, like ReactPy's ``event``; an async one gets a ``HeavyContext`` and runs
-    in a unit of work (read-only with ``reads_only``).
+) -> Handler:
+    """An event handler for an element's attributes, like ReactPy's ``event``; an async one gets
+    a ``HeavyContext`` and runs in a unit of work (read-only with ``reads_only``). Without
+    either flag it is a plain function (``heavy.element_handler`` says why).
 
     This is where what the client sent enters the server: ``function`` is called with the
     event's data after the context.
@@ -189,7 +189,7 @@ def heavy_event(
             with caller:
                 function(*data)
 
-    return _reactpy_event(handler, stop_propagation=stop_propagation, prevent_default=prevent_default)
+    return element_handler(handler, stop_propagation=stop_propagation, prevent_default=prevent_default)
 
 
 # Heavy functions whose page went away before they ended; kept until they end (the loop

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from heavy import heavy_event, heavy_use_state
+from heavy import Handler, heavy_event, heavy_use_state
 from reactpy import component, html
-from reactpy.core.events import EventHandler
 from reactpy.utils import Ref
 
 from heavy_stack.frontend.types import Component
@@ -16,7 +15,7 @@ MAX_LINE_LENGTH = 500
 
 
 def Button(
-    label: str, on_click: EventHandler | None = None, *, id: str | None = None, type: str = "button"
+    label: str, on_click: Handler | None = None, *, id: str | None = None, type: str = "button"
 ) -> Component:
     """A button; a ``type="submit"`` one usually has no ``on_click``: its form's onSubmit acts."""
     attributes: dict[str, Any] = {"className": "button", "type": type}

@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from heavy import heavy_event, heavy_use_effect, heavy_use_state
+from heavy import Handler, heavy_event, heavy_use_effect, heavy_use_state
 from reactpy import component, html, use_ref
-from reactpy.core.events import EventHandler
 from reactpy_router import navigate, use_params, use_search_params
 
 from heavy_stack.backend.data.model_managers.note_manager import NoteNotFoundError
@@ -236,7 +235,7 @@ def _embed_after_commit(context: AppContext, note_id: NoteId) -> None:
 
 
 def _delete_buttons(
-    confirming: bool, set_confirming: Callable[[bool], None], delete: EventHandler
+    confirming: bool, set_confirming: Callable[[bool], None], delete: Handler
 ) -> list[Component]:
     """Delete asks first: the button turns into a question with "Yes, delete" and "Cancel"."""
     if not confirming:

@@ -45,6 +45,7 @@ from weakref import ref as weakref
 from heavy.live.hooks import LiveHook
 from reactpy.config import REACTPY_CHECK_VDOM_SPEC, REACTPY_DEBUG_MODE
 from reactpy.core.component import Component
+from reactpy.core.events import EventHandler, to_event_handler_function
 from reactpy.core.hooks import _ContextProvider
 from reactpy.core.layout import Layout
 from reactpy.core.types import (
@@ -173,6 +174,25 @@ class _RenderQueue:
     def pending(self) -> bool:
         """Some render is scheduled and not yet taken."""
         return bool(self._pending)
+
+
+Handler = EventHandler | Callable[..., Any]
+"""What an element's attributes take as an event handler: a function, or ReactPy's EventHandler."""
+
+
+def element_handler(
+    function: Callable[..., Any], *, stop_propagation: bool = False, prevent_default: bool = False
+) -> Handler:
+    """What to put in an element's attributes for ``function`` (called with the event's data).
+
+    The function itself when it needs neither flag: ReactPy makes its ``EventHandler`` when the
+    element is created, after a cheap ``callable`` test. An ``EventHandler`` object there is
+    told apart by an ``isinstance`` check on a ``typing`` Protocol instead, about 25 µs each on
+    Python 3.11, on every render of every element that has one; only the flags need it.
+    """
+    if stop_propagation or prevent_default:
+        return EventHandler(to_event_handler_function(function), stop_propagation, prevent_default)
+    return function
 
 
 def _copy(layouts: WeakSet[LiveLayout]) -> list[LiveLayout]:
