@@ -58,7 +58,7 @@ def create_app(*, settings: Settings | None = None, name: str = APP_NAME) -> Hea
         AppRoot,
         name=name,
         pages=PAGES,
-        page_head=lambda title: page_head_html(title, settings.max_websocket_message_bytes),
+        page_head=page_head_html,
         services=open_services,
         visitor=visitor_of,
         jobs=[

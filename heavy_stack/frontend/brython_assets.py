@@ -21,7 +21,6 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from heavy import client_scripts_html
 from sanic import Request, Sanic
 from sanic.response import BaseHTTPResponse, HTTPResponse, raw
 
@@ -118,11 +117,8 @@ def _make_package(files: dict[str, Path]) -> bytes:
     return f"__BRYTHON__.loadBrythonPackage({json.dumps(modules)})\n".encode()
 
 
-def page_head_html(title: str, max_message_bytes: int) -> str:
-    """The page's ``<head>`` contents: title, styles, heavy's client, Brython, the bridge.
-
-    ``max_message_bytes`` is the server's websocket message limit (see ``client_scripts_html``).
-    """
+def page_head_html(title: str) -> str:
+    """The page's ``<head>`` contents: title, styles, Brython, the bridge (heavy adds its client)."""
     runtime = " ".join([*(f"{RUNTIME_URL}/{name}" for name in PAGE_RUNTIME), PACKAGE_URL])
     return "".join(
         [
@@ -131,7 +127,6 @@ def page_head_html(title: str, max_message_bytes: int) -> str:
             '<link rel="stylesheet" href="/static/css/heavy_stack.css">',
             # Named here, or browsers ask for /favicon.ico, which is no page: a 404 in the console.
             '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">',
-            client_scripts_html(max_message_bytes=max_message_bytes),
             f'<script src="{BRIDGE_LOADER_URL}" data-runtime="{runtime}"></script>',
             f'<script type="text/python" id="heavy-bridge-boot">{BRIDGE_BOOT}</script>',
         ]

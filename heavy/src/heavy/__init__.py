@@ -60,9 +60,6 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
   dropped connection), ``hold_stops_until_workers_started`` (Sanic's worker manager stops cleanly),
   ``tune_garbage_collector``, the log scope of each connection (``start_scope``,
   ``set_scope_user``).
-- The browser client: ``install_client`` serves its scripts under ``CLIENT_PATH``,
-  ``client_scripts_html`` writes their tags for a page's head, ``page_document`` is a page's
-  HTML around ReactPy's ``MOUNT_ELEMENT`` (see ``heavy/web/client.py``).
 """
 
 from __future__ import annotations
@@ -144,13 +141,6 @@ from heavy.stream.guard import StreamTap
 from heavy.stream.layout_mirror import LayoutMirror
 from heavy.stream.recorder import StreamRecorder
 from heavy.web.app import HeavyApp, HeavyState, NotStartedError, app_state, create_app
-from heavy.web.client import (
-    CLIENT_PATH,
-    MOUNT_ELEMENT,
-    client_scripts_html,
-    install_client,
-    page_document,
-)
 from heavy.web.first_paint import render_first_paint, vdom_to_html
 from heavy.web.garbage_collection import tune_garbage_collector
 from heavy.web.health import install_health_routes
@@ -166,11 +156,9 @@ from heavy.web.worker_manager import hold_stops_until_workers_started
 __version__ = "0.1.0"
 
 __all__ = [
-    "CLIENT_PATH",
     "DB_TIMEOUT_SECONDS",
     "DEFAULT_SECRET_KEY",
     "FAILED",
-    "MOUNT_ELEMENT",
     "REFUSED",
     "UNAVAILABLE",
     "UNAVAILABLE_WHILE_LOADING",
@@ -225,7 +213,6 @@ __all__ = [
     "app_state",
     "async_url",
     "callable_name",
-    "client_scripts_html",
     "configure_logging",
     "configured_database_url",
     "create_app",
@@ -244,7 +231,6 @@ __all__ = [
     "hold_stops_until_workers_started",
     "import_submodules",
     "in_scope",
-    "install_client",
     "install_health_routes",
     "install_http_defaults",
     "install_live_pages",
@@ -256,7 +242,6 @@ __all__ = [
     "is_websocket_request",
     "migration_engine",
     "open_heavy_context",
-    "page_document",
     "parse_as_url",
     "provide_context",
     "provide_services",

@@ -133,7 +133,8 @@ def create_app(
     - ``name``: Sanic's app name.
     - ``pages``: the product's pages table (the last one takes any address); a page's title
       ends with ``settings.app_title``.
-    - ``page_head(title)``: the ``<head>`` contents of every page (title, styles, scripts).
+    - ``page_head(title)``: the ``<head>`` contents of every page (title, styles, scripts); heavy's
+      client scripts follow it.
     - ``services(settings)``: an async context manager that opens the product's services (in
       each server process, before it serves) and closes them (after it stopped); its value is
       ``app_state(request).services`` and what ``root`` and the jobs receive.
@@ -167,7 +168,7 @@ def create_app(
         install(app)
     _install_stream(app, root)
     install_client(app)  # the pages' scripts (heavy_page.js, heavy_live.js)
-    _install_pages(app, root, pages, settings.app_title, page_head, visitor)
+    _install_pages(app, root, pages, settings, page_head, visitor)
     # Last: it adds HEAD to the routes registered above.
     install_http_defaults(app, no_head=no_head)
     _install_listeners(app, services, jobs, before_workers, after_workers, on_start, on_stop)
@@ -190,13 +191,14 @@ def _install_pages(
     app: HeavyApp,
     root: Callable[[ServicesT, VisitorT], Any],
     pages: Pages,
-    title: str,
+    settings: HeavySettings,
     page_head: Callable[[str], str],
     visitor: Callable[[Request, ServicesT], Awaitable[VisitorT]],
 ) -> None:
     """Answer ``/`` and every other address no route took with its page, and look up the
     visitor of each live connection before its layout renders."""
-    shell = PageShell.build(page_head)
+    shell = PageShell.build(page_head, settings.max_websocket_message_bytes)
+    title = settings.app_title
 
     async def page(request: Request, path: str = "") -> HTTPResponse:
         services = cast(ServicesT, app_state(request).services)

@@ -41,7 +41,7 @@ def install_client(app: Sanic[Any, Any]) -> None:
 
 
 def client_scripts_html(*, max_message_bytes: int) -> str:
-    """The ``<script>`` tags of a live page, for its ``<head>``.
+    """The ``<script>`` tags of a live page, for its ``<head>`` (``page_document`` writes them).
 
     ``max_message_bytes`` is the server's websocket message limit: the page does not type a
     value in again after a reconnect if sending it would go past the limit.
@@ -59,9 +59,11 @@ def client_scripts_html(*, max_message_bytes: int) -> str:
     )
 
 
-def page_document(head: str) -> str:
-    """A live page's HTML: ``head`` (HTML) in its ``<head>``, an empty mount element in its body."""
+def page_document(head: str, *, max_message_bytes: int) -> str:
+    """A live page's HTML: ``head`` (the product's HTML: title, styles, its scripts) and the
+    client's scripts in its ``<head>``, an empty mount element in its body."""
+    scripts = client_scripts_html(max_message_bytes=max_message_bytes)
     return (
         '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"{head}\n</head>\n<body>\n{MOUNT_ELEMENT}\n</body>\n</html>\n"
+        f"{head}\n{scripts}\n</head>\n<body>\n{MOUNT_ELEMENT}\n</body>\n</html>\n"
     )

@@ -76,9 +76,10 @@ class PageShell:
     template: str
 
     @classmethod
-    def build(cls, head: Callable[[str], str]) -> PageShell:
-        """The shell whose ``<head>`` holds ``head(title)`` (what a product's pages load)."""
-        index = page_document(head(TITLE_MARK))
+    def build(cls, head: Callable[[str], str], max_message_bytes: int) -> PageShell:
+        """The shell whose ``<head>`` holds ``head(title)`` (what a product's pages load) and
+        heavy's client (``max_message_bytes``: the server's websocket message limit)."""
+        index = page_document(head(TITLE_MARK), max_message_bytes=max_message_bytes)
         first_paint = f'<div id="{FIRST_PAINT_ID}">{CONTENT_MARK}</div>'
         return cls(index.replace(MOUNT_ELEMENT, first_paint + MOUNT_ELEMENT))
 
