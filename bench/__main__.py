@@ -10,7 +10,12 @@
    of a few loads of users that replay it back to back (``bench/replayer.py``, lighter on the
    CPU than Locust);
 8. the related-notes query over one owner's 1,000 / 10,000 / 100,000 notes, with and
-   without an HNSW index (``bench/vectors.py``).
+   without an HNSW index (``bench/vectors.py``);
+9. reads by key in process: ``heavy``'s ``KeyRead`` against SQLAlchemy's own ways, the figure
+   that keeps it (``bench/key_reads.py``).
+
+``--clicks`` runs 1-3 and 9 only, at full counts, and prints them without writing the report:
+the quick check of a change on the click's path.
 
 Servers run on 127.0.0.1 on a throwaway embedded PostgreSQL. Results are printed and written
 to ``docs/benchmarks.md`` with a description of the machine.
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import datetime
 import json
 import statistics
@@ -40,6 +46,7 @@ from heavy_stack_testing.page_driver import WebSocketPage
 from heavy_stack_testing.replay import DEMO_RECORDING, run_replay
 
 from bench.apps import ECHO_PATH
+from bench.key_reads import KeyReadRow, key_read_table, measure_key_reads
 from bench.measure import (
     Latencies,
     children_cpu_sample,
@@ -72,6 +79,8 @@ class Plan:
     capacity_duration_s: int
     vector_sizes: list[int]
     vector_queries: int
+    key_read_units: int
+    only_clicks: bool = False
 
 
 FULL = Plan(
@@ -86,6 +95,7 @@ FULL = Plan(
     capacity_duration_s=20,
     vector_sizes=[1_000, 10_000, 100_000],
     vector_queries=100,
+    key_read_units=2000,
 )
 QUICK = Plan(
     round_trips=100,
@@ -99,6 +109,7 @@ QUICK = Plan(
     capacity_duration_s=5,
     vector_sizes=[1_000],
     vector_queries=10,
+    key_read_units=100,
 )
 
 
@@ -132,6 +143,7 @@ class Results:
     page_load_ms: tuple[float, float] | None = None  # (first render, Brython's first answer)
     capacity: list[Capacity] = field(default_factory=list)
     vectors: list[VectorRow] = field(default_factory=list)
+    key_reads: list[KeyReadRow] = field(default_factory=list)
 
 
 def row_from(scenario: str, latencies: Latencies) -> Row:
@@ -299,6 +311,11 @@ async def run(plan: Plan) -> Results:
         folder = Path(name)
         results.rows.append(await measure_echo(folder, plan))
         results.rows.append(await measure_counter(folder, plan))
+        if plan.only_clicks:
+            async with heavy_server(folder) as server:
+                results.rows.append(await measure_heavy_click(server, plan))
+            results.key_reads = await measure_key_reads(folder / "key_reads", plan.key_read_units)
+            return results
         async with heavy_server(folder) as server:
             results.rows.append(await measure_heavy_click(server, plan))
             if plan.browser:  # before the replays: not on a server still closing 500 users' pages
@@ -316,6 +333,8 @@ async def run(plan: Plan) -> Results:
                     results.capacity.append(Capacity(workers, users, row))
         print("The related-notes query as one owner's notes grow…")
         results.vectors = await measure_vectors(folder / "vectors", plan.vector_sizes, plan.vector_queries)
+        print("Reads by key, in process…")
+        results.key_reads = await measure_key_reads(folder / "key_reads", plan.key_read_units)
     return results
 
 
@@ -341,6 +360,8 @@ def render(results: Results, machine: str, plan: Plan) -> str:
         lines += _capacity_table(results.capacity, plan)
     if results.vectors:
         lines += _vector_table(results.vectors, plan)
+    if results.key_reads:
+        lines += key_read_table(results.key_reads, plan.key_read_units)
     if results.page_load_ms:
         render_ms, answer_ms = results.page_load_ms
         lines += [
@@ -438,12 +459,19 @@ def main(argv: list[str] | None = None) -> None:
         prog="python -m bench", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="tiny counts: checks that every step runs")
+    parser.add_argument(
+        "--clicks", action="store_true", help="only the round trips and reads by key, printed, not written"
+    )
     parser.add_argument("--output", type=Path, default=REPORT, help="where to write the report")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
+    if args.clicks:
+        plan = dataclasses.replace(plan, only_clicks=True)
     results = asyncio.run(run(plan))
     table = render(results, machine_description(), plan)
     print(table)
+    if args.clicks:
+        return
     write_report(table, args.output)
     print(f"\nWritten to {args.output}")
 
