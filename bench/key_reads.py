@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from heavy import Database, Repository
+from heavy.data.embedded_postgres import EmbeddedPostgres
 from sqlmodel import select
 
-from heavy_stack.backend.data.embedded_postgres import EmbeddedPostgres
 from heavy_stack.backend.data.pave import pave
 from heavy_stack.backend.data.sql_models.user import SQLUser
+from heavy_stack.settings import Settings
 
 ROUNDS = 5
 KEY_READ = "`Repository.get` (heavy's `KeyRead`)"
@@ -40,7 +41,7 @@ class KeyReadRow:
 
 async def measure_key_reads(data_dir: Path, units: int) -> list[KeyReadRow]:
     """CPU and wall time per unit of work with one read by key, for each way."""
-    postgres = await EmbeddedPostgres.start(data_dir)
+    postgres = await EmbeddedPostgres.start(data_dir, Settings)
     database = Database.connect(postgres.sql_url, postgres.vector_url, pool_size=2)
     try:
         await pave(database.engine, database.vector_engine)
