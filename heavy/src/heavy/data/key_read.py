@@ -1,5 +1,9 @@
 """``KeyRead``: one row by its primary key, into the current session, for the least work.
 
+The framework's one way around SQLAlchemy, kept for speed alone: ``make bench`` measures it in
+every run against ``AsyncSession.get`` and the ORM's select (``bench/key_reads.py``, the
+"Reads by key" table); drop it when that table shows SQLAlchemy's own way as fast.
+
 A handler's first read is most often one row by its key: the user it acts on, the note it
 opens. Through the ORM that read costs about 170 µs of Python on top of asyncpg's own 55 µs on
 the benchmark machine (an execution context, a cursor result, the loader), the largest part of
