@@ -156,7 +156,7 @@ test("a value the server would refuse as too big is not typed back", async () =>
 });
 
 test("a refused connection shows the server's reason as an alert, not Reconnecting…", async () => {
-  const reason = "This address is not allowed: set HEAVY_STACK_ALLOWED_ORIGINS.";
+  const reason = "This address is not allowed: set APP_ALLOWED_ORIGINS.";
   const { clock, requests, banner } = livePage({
     answer: async (url) =>
       url === STREAM_CHECK ? Response.json({ refused: true, message: reason }) : new Response("", { status: 500 }),
