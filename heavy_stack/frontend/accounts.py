@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
 
 from heavy import heavy_event, heavy_use_context, heavy_use_effect, heavy_use_state
 from reactpy import component, html, use_location
@@ -53,7 +52,7 @@ def AccountBar() -> Component:
     current = heavy_use_context(VisitorContext)
     executor = heavy_use_context(BrythonExecutorContext)
 
-    async def sign_out(context: AppContext, _event: dict[str, Any]) -> None:
+    async def sign_out(context: AppContext) -> None:
         # The session ends here, on the server; once that is committed, the browser drops its
         # cookie (the route clears it only for a session that is over).
         context.set_visitor(await context.accounts.sign_out(context.visitor))

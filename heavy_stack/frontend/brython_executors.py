@@ -17,11 +17,11 @@ import itertools
 import json
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
-from heavy import heavy_event, heavy_use_state, provide_context
+from heavy import Change, Event, heavy_event, heavy_use_state, provide_context
 from reactpy import component, create_context, html, use_ref
 from reactpy.types import Context, VdomDict
 from reactpy_bridge import CALLABLE_MARK, RESULT_BUTTON_ID
@@ -100,19 +100,47 @@ class BrythonExecutor:
             )
         )
 
-    def receive(self, raw: object) -> None:
-        """Handle the browser's answer; anything malformed is logged and dropped."""
-        answer = _parse_answer(raw)
-        if answer is None:
-            return
-        call_id, ok, value = answer
-        callback = self._callbacks.pop(call_id, None)
+    def receive(self, answer: BrythonAnswer) -> None:
+        """Hand the browser's answer to the call waiting for it.
+
+        An answer for no waiting call is dropped quietly: a client can send any id, and only
+        calls this executor made are answered (their ids are random).
+        """
+        callback = self._callbacks.pop(answer.call_id, None)
         if callback is None:
-            logger.warning("Brython answer for unknown call %r dropped", call_id[:40])
-        elif not ok:
-            logger.warning("Brython call %s failed in the browser: %.200s", call_id, value)
+            logger.debug("Brython answer for no waiting call dropped")
+        elif not answer.ok:
+            logger.warning("Brython call %s failed in the browser", answer.call_id)
         else:
-            callback(value)
+            callback(answer.value)
+
+
+@dataclass(frozen=True, slots=True)
+class BrythonAnswer(Event):
+    """The browser's answer to a call, as the bridge button carries it in its value: JSON with
+    the call's ``id``, ``ok`` and the ``value`` (anything else fits no handler: dropped)."""
+
+    call_id: str
+    ok: bool
+    value: Any
+    name: ClassVar[str] = "a Brython answer (JSON with id, ok and value)"
+
+    @classmethod
+    def parse(cls, data: Sequence[Any]) -> BrythonAnswer | None:
+        change = Change.parse(data)
+        if change is None or not change.value or len(change.value) > MAX_RESULT_CHARS:
+            return None
+        try:
+            answer = json.loads(change.value)
+        except ValueError:
+            return None
+        if not (
+            isinstance(answer, dict)
+            and isinstance(answer.get("id"), str)
+            and isinstance(answer.get("ok"), bool)
+        ):
+            return None
+        return cls(answer["id"], answer["ok"], answer.get("value"))
 
 
 BrythonExecutorContext: Context[BrythonExecutor | None] = create_context(None)
@@ -139,9 +167,8 @@ def use_brython_bridge() -> tuple[BrythonExecutor, VdomDict]:
 
     executor = use_ref(BrythonExecutor(send)).current
 
-    def on_answer(event: dict[str, Any]) -> None:
-        target = event.get("target") if isinstance(event, dict) else None
-        executor.receive(target.get("value") if isinstance(target, dict) else None)
+    def on_answer(answer: BrythonAnswer) -> None:
+        executor.receive(answer)
 
     bridge = html.div(
         {"id": "heavy-bridge", "hidden": True},
@@ -150,23 +177,3 @@ def use_brython_bridge() -> tuple[BrythonExecutor, VdomDict]:
     )
     provide_context(BrythonExecutorContext, executor)
     return executor, bridge
-
-
-def _parse_answer(raw: object) -> tuple[str, bool, Any] | None:
-    if not isinstance(raw, str) or not raw:
-        logger.warning("Brython answer without a value dropped")
-        return None
-    if len(raw) > MAX_RESULT_CHARS:
-        logger.warning("Brython answer of %d characters dropped (limit %d)", len(raw), MAX_RESULT_CHARS)
-        return None
-    try:
-        answer = json.loads(raw)
-    except ValueError:
-        logger.warning("Brython answer that is not JSON dropped: %.80r", raw)
-        return None
-    if not (
-        isinstance(answer, dict) and isinstance(answer.get("id"), str) and isinstance(answer.get("ok"), bool)
-    ):
-        logger.warning("Brython answer of the wrong shape dropped: %.80r", raw)
-        return None
-    return answer["id"], answer["ok"], answer.get("value")

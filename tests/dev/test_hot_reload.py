@@ -41,7 +41,7 @@ class Label:
 @component
 def OtherPage() -> Component:
     count, set_count = use_state(0)
-    add = heavy_event(lambda _event: set_count(lambda value: value + 1))
+    add = heavy_event(lambda: set_count(lambda value: value + 1))
     return html.div(
         html.button({"id": "probe-add", "onClick": add}, "+"),
         html.p({"id": "probe-text"}, f"version one: {count}"),

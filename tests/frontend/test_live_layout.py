@@ -354,7 +354,7 @@ label = "before"
 def Counted() -> Component:
     count, set_count = heavy_use_state(0)
     return html.div(
-        html.button({"id": "add", "onClick": heavy_event(lambda _event: set_count(lambda c: c + 1))}, "+"),
+        html.button({"id": "add", "onClick": heavy_event(lambda: set_count(lambda c: c + 1))}, "+"),
         html.p({"id": "shown"}, f"{label}: {count}"),
     )
 

@@ -57,6 +57,22 @@ async def notes_of(visitor: Visitor) -> list[Note]:
     return list(await NoteManager(NoteMunger()).list_owned(visitor.user.id))
 
 
+async def test_nul_bytes_and_lone_surrogates_typed_into_a_note_are_not_stored(
+    open_page: OpenPage, new_account: NewAccount, db_session: AsyncSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Pasted text can hold them and PostgreSQL refuses them: they are removed as the text arrives."""
+    ada = await new_account()
+    async with open_page("/notes", visitor=ada) as page:
+        await page.type("new-note-title", "Gro\x00ceries\ud800")
+        await page.type("new-note-body", "milk\x00, eggs")
+        await page.submit("new-note-form")
+        await page.wait_for_text("note-message", "Added “Groceries”.")
+    [note] = await notes_of(ada)
+    assert (note.title, note.body) == ("Groceries", "milk, eggs")
+    assert "Traceback" not in caplog.text
+    assert not [record for record in caplog.records if record.levelname == "ERROR"]
+
+
 async def test_create_read_edit_delete(
     open_page: OpenPage, new_account: NewAccount, db_session: AsyncSession
 ) -> None:

@@ -99,6 +99,12 @@ def test_jobs_run_while_serving_and_stop_before_the_services_close(
     tiny_server: tuple[subprocess.Popen[bytes], str, Path, Path],
 ) -> None:
     process, _base_url, events_path, log_path = tiny_server
+    failing_round = "Failing round failed; next try in 0 s"
+    deadline = time.monotonic() + STOP_SECONDS  # rounds come every 0.05 s: wait for two of each
+    while time.monotonic() < deadline and not (
+        log_path.read_text().count(failing_round) >= 2 and _events(events_path).count("tick") >= 2
+    ):
+        time.sleep(0.05)
     process.send_signal(signal.SIGINT)
     assert process.wait(STOP_SECONDS) == 0, log_path.read_text()
     events = _events(events_path)
@@ -107,5 +113,5 @@ def test_jobs_run_while_serving_and_stop_before_the_services_close(
     assert events.count("tick") >= 2
     log = log_path.read_text()
     # Every failing round is logged, and the next one still comes.
-    assert log.count("Failing round failed; next try in 0 s") >= 2
+    assert log.count(failing_round) >= 2
     assert "RuntimeError: this round failed" in log

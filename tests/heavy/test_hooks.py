@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from heavy import (
     FAILED,
+    Click,
     HeavyContext,
     PendingUpdates,
     ProvidedServices,
@@ -50,20 +51,20 @@ def SignUpButtons(email: str) -> Component:
     """An async handler that writes, another that writes then fails, and a sync one."""
     status, set_status = heavy_use_state("idle")
 
-    async def sign_up(context: Context, _event: dict[str, Any]) -> None:
+    async def sign_up(context: Context) -> None:
         seen["session"] = context.db_session
         seen["current_session"] = db_session.get()
         await UserManager(UserMunger()).create(email, "Signed Up")
         context.on_commit(set_status, "signed up")
 
-    async def sign_up_then_fail(context: Context, _event: dict[str, Any]) -> None:
+    async def sign_up_then_fail(context: Context) -> None:
         seen["session"] = context.db_session
         await UserManager(UserMunger()).create(email, "Half Done")
         context.on_commit(set_status, "half done")  # never shown: the transaction rolls back
         raise RuntimeError("payment provider is down")
 
-    def count(*event_data: Any) -> None:
-        seen["sync_args"] = event_data
+    def count(event: Click) -> None:
+        seen["sync_args"] = (event,)
         set_status("counted")
 
     return html.div(
@@ -177,12 +178,12 @@ async def test_state_set_by_a_failing_handler_is_dropped_and_the_notice_says_so(
     assert await count_users(database, email) == 1
 
 
-async def test_sync_handler_gets_the_event_data_and_no_context(services: AppServices) -> None:
+async def test_sync_handler_gets_its_typed_event_and_no_context(services: AppServices) -> None:
     async with InProcessPage.open(served(SignUpButtons("x@example.com"), services), router=False) as page:
         await page.click("count")
         await page.wait_for_text("status", "counted")
 
-    assert seen["sync_args"] == ({},)
+    assert seen["sync_args"] == (Click(),)
 
 
 async def test_async_effect_loads_through_the_manager_and_closes_its_session(
@@ -224,24 +225,24 @@ def test_raw_reactpy_hooks_are_a_lint_error_naming_the_heavy_version(tmp_path: P
 
 
 class AsyncCallable:
-    async def __call__(self, context: Context, _event: dict[str, Any]) -> None:
+    async def __call__(self, context: Context) -> None:
         seen.setdefault("sessions", []).append(context.db_session)
 
 
 class Handlers:
-    async def method(self, context: Context, _event: dict[str, Any]) -> None:
+    async def method(self, context: Context) -> None:
         seen.setdefault("sessions", []).append(context.db_session)
 
-    def sync_method(self, _event: dict[str, Any]) -> None:
+    def sync_method(self) -> None:
         seen.setdefault("sync", []).append("method")
 
 
-async def async_with_label(label: str, context: Context, _event: dict[str, Any]) -> None:
+async def async_with_label(label: str, context: Context) -> None:
     seen.setdefault("sessions", []).append(context.db_session)
     seen.setdefault("labels", []).append(label)
 
 
-def sync_with_label(label: str, _event: dict[str, Any]) -> None:
+def sync_with_label(label: str) -> None:
     seen.setdefault("sync", []).append(label)
 
 
@@ -346,7 +347,7 @@ def SavesWithProgress(email: str, go_on: asyncio.Event) -> Component:
     status, set_status = heavy_use_state("idle")
     draft = use_ref("a draft")
 
-    async def save(context: Context, _event: dict[str, Any]) -> None:
+    async def save(context: Context) -> None:
         set_status("saving…")  # at once: it says nothing about the write
         await go_on.wait()
         await UserManager(UserMunger()).create(email, "Saved")
@@ -398,12 +399,12 @@ def test_on_commit_changes_wait_for_apply_and_are_dropped_on_rollback() -> None:
 def ReadsOnly(email: str) -> Component:
     status, set_status = heavy_use_state("idle")
 
-    async def read_mode(context: Context, _event: dict[str, Any]) -> None:
+    async def read_mode(context: Context) -> None:
         mode = await context.db_session.scalar(text("SHOW transaction_read_only"))
         seen.setdefault("modes", []).append((context.read_only, mode))
         set_status(f"read-only: {mode}")  # a read-only unit writes nothing: shown at once
 
-    async def writes_anyway(context: Context, _event: dict[str, Any]) -> None:
+    async def writes_anyway(context: Context) -> None:
         await UserManager(UserMunger()).create(email, "Not Allowed")
         context.on_commit(set_status, "written")
 
@@ -475,7 +476,7 @@ class LabelledContext(HeavyContext[AppServices]):
 
 @component
 def UsesTheProductContext() -> Component:
-    async def handler(context: LabelledContext, _event: dict[str, Any]) -> None:
+    async def handler(context: LabelledContext) -> None:
         seen.setdefault("handled", []).append((type(context).__name__, context.label))
 
     return html.button({"id": "go", "onClick": heavy_event(handler)})

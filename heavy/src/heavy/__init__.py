@@ -38,6 +38,11 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
   messages shown (``UNAVAILABLE``, ``REFUSED``, ...); ``SignInRequiredError``; first paint
   (``rendering_first_paint``, ``is_first_paint``); ``finish_abandoned_work`` (shut-down).
   ``is_async_callable`` decides what the hooks run in a unit of work; ``callable_name``.
+- Events: what a handler takes, declared by its event parameter's annotation and checked
+  before it runs: ``Click``, ``Submit``, ``Change`` (a string ``value``), ``KeyPress``,
+  ``Location`` (``pathname``, ``search``); ``clean_text`` (no NUL, no lone surrogates);
+  ``EventDeclarationError`` (a handler whose event parameter names no event type); ``Event``,
+  the base a product subclasses (a ``parse`` classmethod) for an event of its own.
 - Settings: ``HeavySettings`` (the framework's settings from ``<PREFIX>*`` variables and
   ``.env``; a product subclasses it with its own prefix and fields), ``Environment``,
   ``LogFormat``, ``DatabaseNames``, ``DEFAULT_SECRET_KEY``, ``parse_as_url`` (a field check),
@@ -99,6 +104,7 @@ from heavy.data.migrations import (
 from heavy.data.munger import FieldsMunger, IdentityMunger, ModelMunger
 from heavy.data.repository import NoDatabaseSessionError, Repository, VectorRepository
 from heavy.data.tables import import_submodules
+from heavy.events import Change, Click, Event, EventDeclarationError, KeyPress, Location, Submit, clean_text
 from heavy.heavy_context import (
     ContextMaker,
     HeavyContext,
@@ -163,6 +169,8 @@ __all__ = [
     "UNAVAILABLE",
     "UNAVAILABLE_WHILE_LOADING",
     "UNCONFIRMED",
+    "Change",
+    "Click",
     "CommitFailedError",
     "ContextMaker",
     "CrudManager",
@@ -171,6 +179,8 @@ __all__ = [
     "EmbeddedDatabaseError",
     "EmbeddedPostgres",
     "Environment",
+    "Event",
+    "EventDeclarationError",
     "FieldsMunger",
     "Handler",
     "HeavyApp",
@@ -180,8 +190,10 @@ __all__ = [
     "HeavyState",
     "IdentityMunger",
     "Job",
+    "KeyPress",
     "LayoutMirror",
     "LiveLayout",
+    "Location",
     "LogFormat",
     "LogScope",
     "Manager",
@@ -207,12 +219,15 @@ __all__ = [
     "StartupError",
     "StreamRecorder",
     "StreamTap",
+    "Submit",
     "TargetT",
     "VectorRepository",
     "__version__",
     "app_state",
     "async_url",
     "callable_name",
+    "clean_text",
+    "client_scripts_html",
     "configure_logging",
     "configured_database_url",
     "create_app",

@@ -51,6 +51,7 @@ import asyncpg
 from heavy.callables import callable_name, is_async_callable
 from heavy.contexts import NoticeContext, ProvidedServices, ServicesContext, ShowNotice
 from heavy.data.db_connection import CommitFailedError, is_unavailable
+from heavy.events import Declared, takes_of
 from heavy.heavy_context import HeavyContext, PendingUpdates, SignInRequiredError, open_heavy_context
 from heavy.live.layout import Handler, element_handler
 from reactpy import use_context
@@ -173,22 +174,29 @@ def heavy_event(
     a ``HeavyContext`` and runs in a unit of work (read-only with ``reads_only``). Without
     either flag it is a plain function (``heavy.element_handler`` says why).
 
-    This is where what the client sent enters the server: ``function`` is called with the
-    event's data after the context.
+    This is where what the client sent enters the server. ``function`` declares what it takes
+    by its event parameter's annotation (``heavy.Click``, ``Submit``, ``Change``, ``KeyPress``,
+    ``Location``; no event parameter: nothing of the event), after the context if it is async;
+    the live layout checks the client's data against that before calling it, so ``function``
+    gets only an event of its type (see ``heavy.events``). An undeclared event parameter is a
+    ``heavy.EventDeclarationError`` here, when the page renders.
     """
     caller = _Caller.here(function)
     if is_async_callable(function):
         run = _UnitOfWork(caller, _use_services(caller), heavy_use_context(NoticeContext), reads_only)
+        takes = takes_of(function, leading=1)
 
-        async def handler(*data: Any) -> None:
-            await run(lambda context: function(context, *data), unavailable=UNAVAILABLE, clears_notice=True)
+        async def handler(*event: Any) -> None:  # what takes.parse read: an event of its type, or nothing
+            await run(lambda context: function(context, *event), unavailable=UNAVAILABLE, clears_notice=True)
 
     else:
+        takes = takes_of(function)
 
-        def handler(*data: Any) -> None:  # type: ignore[misc]
+        def handler(*event: Any) -> None:  # type: ignore[misc]
             with caller:
-                function(*data)
+                function(*event)
 
+    handler.declared = Declared(takes, str(caller))  # type: ignore[attr-defined]  # read by the live layout
     return element_handler(handler, stop_propagation=stop_propagation, prevent_default=prevent_default)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from heavy import Handler, heavy_event, heavy_use_state
+from heavy import Change, Handler, heavy_event, heavy_use_state
 from reactpy import component, html
 from reactpy.utils import Ref
 
@@ -43,8 +43,8 @@ def LineInput(
     ``initial`` is the text the field starts with (the browser keeps what is typed after it).
     """
 
-    def changed(event: dict[str, Any]) -> None:
-        on_change(_target_value(event))
+    def changed(event: Change) -> None:
+        on_change(event.value)
 
     return _labelled(
         label,
@@ -76,8 +76,8 @@ def TextArea(
     """A multi-line text input that reports each change, whole (``max_length`` is a hint to the
     browser; the handler refuses a longer text with a message)."""
 
-    def changed(event: dict[str, Any]) -> None:
-        on_change(_target_value(event))
+    def changed(event: Change) -> None:
+        on_change(event.value)
 
     return _labelled(
         label,
@@ -109,8 +109,8 @@ def NumberInput(
     """
     error, set_error = heavy_use_state("")
 
-    def changed(event: dict[str, Any]) -> None:
-        number, message = parse_whole_number(_target_value(event), minimum, maximum)
+    def changed(event: Change) -> None:
+        number, message = parse_whole_number(event.value, minimum, maximum)
         set_error(message)
         on_change(number)
 
@@ -143,13 +143,6 @@ def parse_whole_number(text: str, minimum: int, maximum: int) -> tuple[int | Non
     if not minimum <= number <= maximum:
         return None, f"Enter a number from {minimum:,} to {maximum:,}."
     return number, ""
-
-
-def _target_value(event: Any) -> str:
-    # Event data comes from the browser: anything can arrive, so read it defensively.
-    target = event.get("target") if isinstance(event, dict) else None
-    value = target.get("value") if isinstance(target, dict) else None
-    return value if isinstance(value, str) else ""
 
 
 def keep_in(ref: Ref[str]) -> Callable[[str], None]:

@@ -30,7 +30,7 @@ def ExpandableSection(
 ) -> Component:
     """A section whose body shows or hides when its title is clicked."""
     is_open, set_open = heavy_use_state(initially_open)
-    toggle = heavy_event(lambda _event: set_open(not is_open))
+    toggle = heavy_event(lambda: set_open(not is_open))
     header = html.button(
         {
             "id": f"{id}-toggle",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from heavy import NoticeContext, ShowNotice, heavy_event, heavy_use_state, provide_context
 from reactpy import component, html
 
@@ -34,7 +32,7 @@ def NoticeBanner(notice: str | None, show: ShowNotice) -> Component:
     if not notice:
         return html.div(attributes)
 
-    def dismiss(_event: dict[str, Any]) -> None:
+    def dismiss() -> None:
         show(None)
 
     return html.div(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from heavy import heavy_event, heavy_use_context, heavy_use_effect, heavy_use_state
 from reactpy import component, html, use_ref
@@ -91,7 +90,7 @@ def CurrentUserSection() -> Component:
     async def load_user(context: AppContext) -> None:
         context.on_commit(show, await _visitors_user(context))
 
-    async def rename(context: AppContext, _event: dict[str, Any]) -> None:
+    async def rename(context: AppContext) -> None:
         renamed = user or await _visitors_user(context)
         try:
             context.on_commit(show, await context.managers.users.rename(renamed.id, new_name.current))
@@ -132,7 +131,7 @@ def ReadAgain(user: User | None, read_at: datetime, show: Callable[[User | None]
 
     # A click that comes before the first load has ended (a fast hand, a slow database) acts on
     # the visitor's user all the same, instead of doing nothing.
-    async def read_again(context: AppContext, _event: dict[str, Any]) -> None:
+    async def read_again(context: AppContext) -> None:
         found = await context.managers.users.get(user.id) if user else await _visitors_user(context)
         if found == user:
             context.on_commit(set_read_again_at, _now())
@@ -155,7 +154,7 @@ async def _visitors_user(context: AppContext) -> User:
 @component
 def ServerTimeSection() -> Component:
     now, set_now = heavy_use_state(_now)
-    update = heavy_event(lambda _event: set_now(_now()))
+    update = heavy_event(lambda: set_now(_now()))
     return Section(
         "Server time, in your time zone",
         Paragraph(format_in_zone(now, use_timezone()), id="server-time"),
@@ -171,15 +170,15 @@ def BrowserSection() -> Component:
     zone = use_timezone()
     copy_result, set_copy_result = heavy_use_state("")
 
-    def scroll_to_time(_event: dict[str, Any]) -> None:
+    def scroll_to_time() -> None:
         if executor is not None:
             executor.call(scroll_to_element, element_id="time")
 
-    def open_other_tab(_event: dict[str, Any]) -> None:
+    def open_other_tab() -> None:
         if executor is not None:
             executor.call(open_new_tab, url="/other")
 
-    def copy_text(_event: dict[str, Any]) -> None:
+    def copy_text() -> None:
         if executor is not None:
             executor.call(
                 copy_to_clipboard,
@@ -210,7 +209,7 @@ def EchoFormSection() -> Component:
     draft = use_ref("")
     submitted, set_submitted = heavy_use_state("")
 
-    def submit(_event: dict[str, Any]) -> None:
+    def submit() -> None:
         set_submitted(draft.current.strip())
 
     return Section(

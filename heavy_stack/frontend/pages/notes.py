@@ -8,7 +8,6 @@ but reaches only the sender's own notes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from heavy import Handler, heavy_event, heavy_use_effect, heavy_use_state
 from reactpy import component, html, use_ref
@@ -62,7 +61,7 @@ def NotesPage() -> Component:
 
     heavy_use_effect(load, [], reads_only=True)
 
-    async def add(context: AppContext, _event: dict[str, Any]) -> None:
+    async def add(context: AppContext) -> None:
         owner = context.require_user().id
         try:
             note = await context.managers.notes.create(owner, title.current, body.current)
@@ -147,7 +146,7 @@ def NoteEditor(note_id: NoteId) -> Component:
 
     heavy_use_effect(load, [], reads_only=True)
 
-    async def save(context: AppContext, _event: dict[str, Any]) -> None:
+    async def save(context: AppContext) -> None:
         owner = context.require_user().id
         try:
             saved = await context.managers.notes.update(owner, note_id, title.current, body.current)
@@ -161,7 +160,7 @@ def NoteEditor(note_id: NoteId) -> Component:
         context.on_commit(set_note, saved)
         context.on_commit(set_message, Feedback.success("Saved."))
 
-    async def delete(context: AppContext, _event: dict[str, Any]) -> None:
+    async def delete(context: AppContext) -> None:
         try:
             await context.managers.notes.delete(context.require_user().id, note_id)
         except NoteNotFoundError:
@@ -239,11 +238,11 @@ def _delete_buttons(
 ) -> list[Component]:
     """Delete asks first: the button turns into a question with "Yes, delete" and "Cancel"."""
     if not confirming:
-        return [Button("Delete", heavy_event(lambda _event: set_confirming(True)), id="note-delete")]
+        return [Button("Delete", heavy_event(lambda: set_confirming(True)), id="note-delete")]
     return [
         html.span({"id": "note-delete-question", "role": "alert"}, "Delete this note for good? "),
         Button("Yes, delete", delete, id="note-delete-confirm"),
-        Button("Cancel", heavy_event(lambda _event: set_confirming(False)), id="note-delete-cancel"),
+        Button("Cancel", heavy_event(lambda: set_confirming(False)), id="note-delete-cancel"),
     ]
 
 

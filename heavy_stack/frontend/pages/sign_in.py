@@ -4,7 +4,6 @@ one-minute ticket for its session cookie over HTTP (see ``backend/accounts/http.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 from urllib.parse import urlencode
 
 from heavy import heavy_use_context, heavy_use_state
@@ -46,7 +45,7 @@ def SignInPage() -> Component:
     message, set_message = heavy_use_state(Feedback.info(notice))
     finish = _use_finish_sign_in(next_path, set_message)
 
-    async def submit(context: AppContext, _event: dict[str, Any]) -> None:
+    async def submit(context: AppContext) -> None:
         finish(context, await context.accounts.sign_in(context.visitor, email.current, password.current))
 
     return AccountForm(
@@ -79,7 +78,7 @@ def SignUpPage() -> Component:
     message, set_message = heavy_use_state(Feedback())
     finish = _use_finish_sign_in(next_path, set_message)
 
-    async def submit(context: AppContext, _event: dict[str, Any]) -> None:
+    async def submit(context: AppContext) -> None:
         result = await context.accounts.sign_up(
             context.visitor, email.current, name.current, password.current
         )

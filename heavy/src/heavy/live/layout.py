@@ -36,12 +36,13 @@ import itertools
 import logging
 import secrets
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from contextlib import AsyncExitStack
 from typing import Any, ClassVar, cast
 from weakref import WeakSet
 from weakref import ref as weakref
 
+from heavy.events import BadEvents, TooManyBadEventsError, declared_event
 from heavy.live.hooks import LiveHook
 from reactpy.config import REACTPY_CHECK_VDOM_SPEC, REACTPY_DEBUG_MODE
 from reactpy.core.component import Component
@@ -51,7 +52,9 @@ from reactpy.core.layout import Layout
 from reactpy.core.types import (
     ComponentType,
     EventHandlerDict,
+    EventHandlerType,
     Key,
+    LayoutEventMessage,
     LayoutUpdateMessage,
     VdomJson,
 )
@@ -195,6 +198,13 @@ def element_handler(
     return function
 
 
+async def _call(handler: EventHandlerType, data: Sequence[Any]) -> None:
+    try:
+        await handler.function(data)
+    except Exception:  # as ReactPy's deliver: the handler's error is logged, the page goes on
+        logger.exception("Failed to execute event handler %s", handler)
+
+
 def _copy(layouts: WeakSet[LiveLayout]) -> list[LiveLayout]:
     # Read from other threads (hot reload's file watcher) while the loop adds and removes.
     while True:
@@ -230,7 +240,7 @@ class LiveLayout(Layout):
     each update and ``deliver(event)`` for each event.
     """
 
-    __slots__ = ("_loop", "_queue", "_root_id", "_states")
+    __slots__ = ("_bad_events", "_loop", "_queue", "_root_id", "_states")
 
     live: ClassVar[WeakSet[LiveLayout]] = WeakSet()
     """The layouts entered and not yet exited, in any thread."""
@@ -243,17 +253,49 @@ class LiveLayout(Layout):
         self._root_id = root.id
         self._states: dict[str, ComponentState] = {root.id: root}
         self._queue.put(root.id)
+        self._bad_events: BadEvents | None = None  # made at the first event that fits no handler
         LiveLayout.live.add(self)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         LiveLayout.live.discard(self)
+        if self._bad_events is not None:
+            self._bad_events.summarize()
         root = self._states.get(self._root_id)
         if root is not None:
             await self._unmount([root])
         del self._event_handlers
         del self._root_id
         del self._states
+
+    # --- events --------------------------------------------------------------------------
+
+    def accept(self, event: LayoutEventMessage) -> Coroutine[Any, Any, None] | None:
+        """The call of ``event``'s handler with what its declared type read from the client's
+        data (``heavy.events``); None when the handler is gone (its element re-rendered or
+        unmounted since the client saw it) or the data does not fit (dropped, and logged a few
+        times a minute). Raises ``TooManyBadEventsError`` when this page keeps sending data
+        that fits no handler: its connection is closed.
+        """
+        handler = self._event_handlers.get(event["target"])
+        if handler is None:
+            return None
+        declared = declared_event(handler.function)
+        arguments = declared.takes.parse(event["data"])
+        if arguments is None:
+            if self._bad_events is None:
+                self._bad_events = BadEvents()
+            if self._bad_events.report(declared.name, declared.takes.name, event["data"]):
+                raise TooManyBadEventsError("events that fit no handler, again and again")
+            return None
+        data = event["data"] if declared.hand_over is None else declared.hand_over(arguments)
+        return _call(handler, data)
+
+    async def deliver(self, event: LayoutEventMessage) -> None:
+        """Check ``event`` and call its handler (see ``accept``), as ReactPy's ``deliver`` does."""
+        call = self.accept(event)
+        if call is not None:
+            await call
 
     async def render(self) -> LayoutUpdateMessage:
         """Wait for a component to need rendering; render it and describe the change."""

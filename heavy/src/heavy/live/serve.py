@@ -56,8 +56,13 @@ async def _deliver_events(layout: LiveLayout, receive: Receive) -> None:
     deliveries: set[asyncio.Task[None]] = set()
     try:
         while True:
+            # Checked here, before any task: data that fits no handler is dropped at once, and a
+            # flood of it ends this loop (TooManyBadEventsError closes the connection).
+            call = layout.accept(await receive())
+            if call is None:
+                continue
             # Not awaited here: the next event is received while this one's handler runs.
-            delivery = asyncio.create_task(layout.deliver(await receive()))
+            delivery = asyncio.create_task(call)
             deliveries.add(delivery)
             delivery.add_done_callback(_delivered)
             delivery.add_done_callback(deliveries.discard)

@@ -23,6 +23,7 @@ from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any, Protocol
 
 from heavy import log_scope
+from heavy.events import TooManyBadEventsError
 from heavy.live.layout import LiveLayout
 from heavy.live.serve import PageClosed, serve_live_layout
 from reactpy.core.types import LayoutEventMessage, LayoutUpdateMessage
@@ -96,6 +97,9 @@ async def serve_guarded_layout(layout: LiveLayout, socket: WebsocketImplProtocol
             "Closed connection %s (%d): malformed message: %s", connection_id, problem.code, problem
         )
         await _close(socket, problem.code)
+    except* TooManyBadEventsError as group:
+        logger.warning("Closed connection %s (1008): %s", connection_id, group.exceptions[0])
+        await _close(socket, CloseCode.POLICY_VIOLATION)
     finally:
         for tap in taps:
             tap.closed(connection_id)
