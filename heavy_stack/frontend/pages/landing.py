@@ -37,7 +37,8 @@ COPIED_TEXT = "Hello from The Heavy Stack!"
 
 CLICK_FLOW = """\
 browser click
-  → websocket event → heavy_event handler (gets an AppContext, one DB transaction)
+  → websocket event, checked against the type its handler declares (Click, Change...)
+  → heavy_event handler (gets an AppContext, one DB transaction)
   → manager (business logic)  → repository (the only code that uses the session)
   → SQL model row  → munger  → shared model
   → context.on_commit(set_state, value): shown once the transaction has committed
