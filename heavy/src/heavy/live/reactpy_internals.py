@@ -12,7 +12,7 @@ hash of its source as written for ReactPy ``WRITTEN_FOR``:
 - ``relied-on``: ReactPy code the framework calls or inherits, or whose private names it uses.
 
 ``changed()`` lists the entries whose installed source differs: a test fails on any, so that
-upgrading ReactPy means reading each one (``tests/frontend/test_reactpy_internals.py``).
+upgrading ReactPy means reading each one (``tests/server/test_no_monkeypatching.py``).
 """
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ Use = Literal["overridden", "replaced", "relied-on"]
 
 INTERNALS: tuple[tuple[str, Use, str], ...] = (
     ("reactpy.core.layout:Layout.__init__", "relied-on", "6cd69ca7d48da27d"),
-    ("reactpy.core.layout:Layout.deliver", "relied-on", "0b9fb52f57713e6d"),
+    ("reactpy.core.layout:Layout.deliver", "overridden", "0b9fb52f57713e6d"),
+    # heavy.events finds a handler function inside the wrapper this makes (its one closure cell).
+    ("reactpy.core.events:to_event_handler_function", "relied-on", "eecaba4124a3d968"),
     ("reactpy.core.layout:Layout.__aenter__", "overridden", "4fe8e2d39d2c021b"),
     ("reactpy.core.layout:Layout.__aexit__", "overridden", "37f47c36a00c7202"),
     ("reactpy.core.layout:Layout.render", "overridden", "2780e6137f58cb65"),
