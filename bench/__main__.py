@@ -37,12 +37,13 @@ from pathlib import Path
 
 import uvloop
 import websockets
+from heavy.testing.browser import NoChromiumError
+from heavy.testing.live_server import LiveServer
+from heavy.testing.page_driver import WebSocketPage
 from playwright.async_api import async_playwright
 
 from heavy_stack.settings import PROJECT_ROOT
-from heavy_stack_testing.browser import NoChromiumError, launch_chromium
-from heavy_stack_testing.live_server import LiveServer, live_server
-from heavy_stack_testing.page_driver import WebSocketPage
+from heavy_stack_testing.product import launch_chromium, live_server
 from heavy_stack_testing.replay import DEMO_RECORDING, run_replay
 
 from bench.apps import ECHO_PATH

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from heavy.stream.layout_mirror import ElementNotFoundError
 from heavy.stream.recording import RecordedConnection, busiest_connection, load_recording
+from heavy.testing.page_driver import STREAM_PATH
 from picows import WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
 
-from heavy_stack_testing.page_driver import STREAM_PATH
 from heavy_stack_testing.replay import ReplayedPage
 
 from bench.measure import Latencies

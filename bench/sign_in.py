@@ -17,10 +17,12 @@ import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from heavy.testing.cookie_browser import CookieBrowser
+from heavy.testing.page_driver import WebSocketPage
+
 from heavy_stack.backend.services.accounts import passwords
-from heavy_stack_testing.cookie_browser import CookieBrowser, wait_for_navigation
-from heavy_stack_testing.live_server import live_server
-from heavy_stack_testing.page_driver import WebSocketPage
+from heavy_stack_testing.brython import wait_for_navigation
+from heavy_stack_testing.product import live_server
 
 PASSWORD = "correct horse battery"
 

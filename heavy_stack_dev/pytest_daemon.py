@@ -51,7 +51,13 @@ from heavy_stack_dev.pytest_daemon_client import ADDRESS_FILE, PROJECT_ROOT, Dae
 logger = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"
-WATCHED = [PROJECT_ROOT / "heavy_stack", PROJECT_ROOT / "heavy_stack_testing", PROJECT_ROOT / "tests"]
+# The framework's test tooling (heavy.testing) too: the suite's fixtures and drivers live there.
+WATCHED = [
+    PROJECT_ROOT / "heavy_stack",
+    PROJECT_ROOT / "heavy_stack_testing",
+    PROJECT_ROOT / "heavy" / "src" / "heavy" / "testing",
+    PROJECT_ROOT / "tests",
+]
 TEST_SQL_URL = f"{ENV_PREFIX}TEST_SQL_DB_URL"
 TEST_VECTOR_URL = f"{ENV_PREFIX}TEST_VECTOR_DB_URL"
 MAX_REQUEST_BYTES = 4 * 1024 * 1024

@@ -1,1 +1,2 @@
-"""Helpers for tests, load tests and benchmarks that speak ReactPy's websocket protocol."""
+"""This product's side of its test tooling: ``heavy.testing`` configured for ``heavy_stack``, and
+the fixtures that know the product (its settings, services, pages and accounts)."""

@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from heavy.testing.live_server import free_port
 
 from heavy_stack.settings import ENV_PREFIX
-from heavy_stack_testing.live_server import free_port
 
 TIMEOUT = 60
 UNREACHABLE_DB = "postgresql://postgres@127.0.0.1:1/nothing"

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 from heavy import utc_now
+from heavy.testing.cluster import MissingProgramError, find_program, redis_server
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from heavy_stack.backend.data.model_managers.registry import managers
@@ -20,7 +21,6 @@ from heavy_stack.backend.services.accounts.stores import AccountStores
 from heavy_stack.settings import Settings
 from heavy_stack.shared_models.user import UserId
 from heavy_stack.shared_models.user_session import SessionPurpose, UserSession
-from heavy_stack_testing.cluster import MissingProgramError, find_program, redis_server
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from heavy.data.db_connection import Database, create_engine
 from heavy.data.embedded_postgres import EmbeddedPostgres
+from heavy.testing.live_server import LiveServer
 from sqlalchemy import text
 
 from heavy_stack.backend.data.pave import (
@@ -19,7 +20,7 @@ from heavy_stack.backend.data.pave import (
     pave,
 )
 from heavy_stack.settings import ENV_PREFIX, PROJECT_ROOT, Settings
-from heavy_stack_testing.live_server import LiveServer, live_server
+from heavy_stack_testing.product import live_server
 
 
 @pytest.mark.parametrize(

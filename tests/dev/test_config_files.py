@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 import yaml
+from heavy.testing.live_server import LiveServer
 
 from heavy_stack.settings import ENV_PREFIX, PROJECT_ROOT, Settings
-from heavy_stack_testing.live_server import LiveServer
 
 from tests.dev import jsonc
 from tests.tooling.project_copy import output, run_in, run_tool

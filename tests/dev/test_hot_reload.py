@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 from heavy.data.db_connection import Database
+from heavy.testing.live_server import LiveServer
+from heavy.testing.page_driver import WebSocketPage
 
-from heavy_stack_testing.live_server import LiveServer, live_server
-from heavy_stack_testing.page_driver import WebSocketPage
+from heavy_stack_testing.product import live_server
 
 from tests.dev.editing import LOG_TIMEOUT, save_like_an_editor, wait_for_log
 from tests.tooling.project_copy import copy_env, copy_project

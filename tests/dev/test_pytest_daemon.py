@@ -18,9 +18,9 @@ from pathlib import Path
 
 import psutil
 import pytest
+from heavy.testing.scratch import make_scratch_database
 
 from heavy_stack_dev.pytest_daemon_client import DaemonAddress, DaemonUnavailableError, run_in_daemon
-from heavy_stack_testing.fixtures.scratch import make_scratch_database
 
 from tests.dev.editing import LOG_TIMEOUT, save_like_an_editor, wait_for_log
 from tests.tooling.project_copy import copy_env, copy_project, output, run_in

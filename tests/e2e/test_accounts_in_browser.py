@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 
+from heavy.testing.plugin import BrowserPage
 from playwright.async_api import Page, expect
 
 from heavy_stack.settings import Settings
-from heavy_stack_testing.fixtures.browser import BrowserPage
 
 PASSWORD = "correct horse battery"
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from heavy.testing.browser import TIMEZONE
+from heavy.testing.live_server import LiveServer
+from heavy.testing.plugin import BrowserPage
 from playwright.async_api import Response, expect
-
-from heavy_stack_testing.fixtures.browser import TIMEZONE, BrowserPage
-from heavy_stack_testing.live_server import LiveServer
 
 from tests.e2e.test_accounts_in_browser import fill_and_submit, sign_up_on_this_page
 

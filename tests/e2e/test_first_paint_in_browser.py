@@ -8,10 +8,9 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from heavy.testing.live_server import LiveServer
+from heavy.testing.plugin import BrowserPage
 from playwright.async_api import Browser, Page, Route, WebSocketRoute, expect
-
-from heavy_stack_testing.fixtures.browser import BrowserPage
-from heavy_stack_testing.live_server import LiveServer
 
 STREAM = re.compile(r"/_reactpy/stream")
 INTRO = "Python from top to bottom: Sanic, ReactPy, SQLModel and Brython."

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
+from heavy.testing.browser import TIMEZONE
+from heavy.testing.live_server import LiveServer
+from heavy.testing.plugin import BrowserPage
 from playwright.async_api import Browser, Route, expect
-
-from heavy_stack_testing.fixtures.browser import TIMEZONE, BrowserPage
-from heavy_stack_testing.live_server import LiveServer
 
 
 async def test_page_loads_and_brython_reports_the_browser_time_zone(browser_page: BrowserPage) -> None:

@@ -14,10 +14,12 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
+from heavy.testing.browser import TIMEZONE
+from heavy.testing.live_server import LiveServer, free_port
+from heavy.testing.plugin import BrowserPage
 from playwright.async_api import Page, expect
 
-from heavy_stack_testing.fixtures.browser import TIMEZONE, BrowserPage
-from heavy_stack_testing.live_server import LiveServer, free_port, live_server
+from heavy_stack_testing.product import live_server
 
 from tests.e2e.test_accounts_in_browser import sign_up_on_this_page
 

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 from heavy.data.db_connection import Database
+from heavy.testing.browser import CHROMIUM_ARGS, NoChromiumError
+from heavy.testing.live_server import LiveServer, free_port
 from playwright.async_api import Browser, Page, WebSocket, async_playwright, expect
 
 from heavy_stack.settings import Settings
-from heavy_stack_testing.browser import CHROMIUM_ARGS, NoChromiumError, chromium_executable
-from heavy_stack_testing.live_server import LiveServer, free_port, live_server
+from heavy_stack_testing.product import chromium_executable, live_server
 
 BANNER = "#heavy-connection-banner"
 DEVBOX = "devbox.example"

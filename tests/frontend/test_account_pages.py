@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from heavy import UNAVAILABLE_WHILE_LOADING
 from heavy.data.db_connection import Database, create_engine, create_sessionmaker
+from heavy.testing.page_driver import InProcessPage
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from heavy_stack.backend.services.accounts.service import (
@@ -16,9 +17,8 @@ from heavy_stack.backend.services.accounts.visitor import Visitor
 from heavy_stack.backend.services.container import AppServices
 from heavy_stack.backend.web.accounts import SIGN_IN_COMPLETE_PATH, SIGN_OUT_COMPLETE_PATH
 from heavy_stack.settings import Settings
-from heavy_stack_testing.cookie_browser import navigation_urls, wait_for_navigation
+from heavy_stack_testing.brython import navigation_urls, wait_for_navigation
 from heavy_stack_testing.fixtures.pages import BROWSER_BINDING, PASSWORD, NewAccount, OpenPage
-from heavy_stack_testing.page_driver import InProcessPage
 
 from tests.frontend.test_notes_pages import UNREACHABLE
 

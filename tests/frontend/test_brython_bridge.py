@@ -21,6 +21,7 @@ from heavy_stack.frontend.brython_executors import (
     BrythonExecutor,
 )
 from heavy_stack_brython.navigate import open_new_tab
+from heavy_stack_testing.brython import answer_brython, brython_calls
 from heavy_stack_testing.fixtures.pages import OpenPage
 
 
@@ -116,10 +117,10 @@ def test_bad_answers_fit_no_handler_and_answer_no_call(raw: object) -> None:
 async def test_the_page_asks_the_browser_for_its_time_zone_and_shows_times_in_it(open_page: OpenPage) -> None:
     async with open_page("/") as page:
         assert "asking your browser" in page.text("browser-timezone")
-        [call] = [c for c in page.brython_calls() if c["name"] == "get_timezone"]
+        [call] = [c for c in brython_calls(page) if c["name"] == "get_timezone"]
         assert call["reply"] is True
 
-        await page.answer_brython(call["id"], {"name": "Asia/Tokyo", "offset_minutes": 540})
+        await answer_brython(page, call["id"], {"name": "Asia/Tokyo", "offset_minutes": 540})
 
         await page.wait_for_text("browser-timezone", "Asia/Tokyo")
         assert page.text("server-time").endswith("Asia/Tokyo")
@@ -133,9 +134,9 @@ async def test_a_bad_time_zone_answer_is_ignored(
     open_page: OpenPage, answer: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     async with open_page("/") as page:
-        [call] = [c for c in page.brython_calls() if c["name"] == "get_timezone"]
+        [call] = [c for c in brython_calls(page) if c["name"] == "get_timezone"]
         with caplog.at_level(logging.WARNING):
-            await page.answer_brython(call["id"], answer)
+            await answer_brython(page, call["id"], answer)
             # The page keeps working and still says it does not know the zone.
             await page.click("update-time")
             await page.wait_until(lambda: "Ignored" in caplog.text)
@@ -147,8 +148,8 @@ async def test_scroll_and_new_tab_buttons_send_calls_without_waiting_for_answers
     async with open_page("/") as page:
         await page.click("scroll-to-time")
         await page.click("open-other-tab")
-        await page.wait_until(lambda: len(page.brython_calls()) == 3)
-        scroll, new_tab = page.brython_calls()[1:]
+        await page.wait_until(lambda: len(brython_calls(page)) == 3)
+        scroll, new_tab = brython_calls(page)[1:]
         assert (scroll["name"], scroll["kwargs"], scroll["reply"]) == (
             "scroll_to_element",
             {"element_id": "time"},
@@ -163,9 +164,9 @@ async def test_copy_button_reports_what_the_browser_answered(
 ) -> None:
     async with open_page("/") as page:
         await page.click("copy-text")
-        await page.wait_until(lambda: any(c["name"] == "copy_to_clipboard" for c in page.brython_calls()))
-        [call] = [c for c in page.brython_calls() if c["name"] == "copy_to_clipboard"]
-        await page.answer_brython(call["id"], copied)
+        await page.wait_until(lambda: any(c["name"] == "copy_to_clipboard" for c in brython_calls(page)))
+        [call] = [c for c in brython_calls(page) if c["name"] == "copy_to_clipboard"]
+        await answer_brython(page, call["id"], copied)
         await page.wait_for_text("copy-result", shown)
 
 
@@ -173,5 +174,5 @@ async def test_old_calls_leave_the_page(open_page: OpenPage) -> None:
     async with open_page("/") as page:
         for _ in range(KEPT_CALLS + 5):
             await page.click("scroll-to-time")
-        await page.wait_until(lambda: page.brython_calls()[-1]["id"].endswith(f"-{KEPT_CALLS + 5}"))
-        assert len(page.brython_calls()) == KEPT_CALLS
+        await page.wait_until(lambda: brython_calls(page)[-1]["id"].endswith(f"-{KEPT_CALLS + 5}"))
+        assert len(brython_calls(page)) == KEPT_CALLS

@@ -3,10 +3,11 @@ zone, and the top bar leads home."""
 
 from __future__ import annotations
 
+from heavy.testing.page_driver import InProcessPage
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from heavy_stack_testing.brython import answer_brython, brython_calls
 from heavy_stack_testing.fixtures.pages import NewAccount, OpenPage
-from heavy_stack_testing.page_driver import InProcessPage
 
 from tests.frontend.test_notes_pages import add_note, notes_of
 
@@ -14,8 +15,8 @@ ZONE = "Asia/Tokyo"
 
 
 async def _tell_the_zone(page: InProcessPage) -> None:
-    [call] = [c for c in page.brython_calls() if c["name"] == "get_timezone"]
-    await page.answer_brython(call["id"], {"name": ZONE, "offset_minutes": 540})
+    [call] = [c for c in brython_calls(page) if c["name"] == "get_timezone"]
+    await answer_brython(page, call["id"], {"name": ZONE, "offset_minutes": 540})
 
 
 async def test_success_and_error_messages_are_styled_and_announced_by_kind(

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 from heavy import REFUSED
 from heavy.data.db_connection import Database
+from heavy.testing.page_driver import InProcessPage
 from sqlalchemy import text
 
 from heavy_stack.backend.data.model_managers.note_manager import NoteManager
@@ -22,7 +23,6 @@ from heavy_stack.backend.services.accounts.visitor import Visitor
 from heavy_stack.backend.services.container import AppServices
 from heavy_stack.shared_models.note import Note
 from heavy_stack_testing.fixtures.pages import OpenPage, sign_up_visitor
-from heavy_stack_testing.page_driver import InProcessPage
 
 REFUSED_TEXT = "refused at commit"
 TABLES = ("notes", "users")

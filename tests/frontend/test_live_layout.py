@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 from heavy import LayoutMirror, LiveLayout, heavy_event, heavy_use_state
 from heavy.live.layout import children_info
+from heavy.testing.page_driver import InProcessPage
 from reactpy import component, create_context, html, use_context, use_effect, use_state  # noqa: TID251 - ReactPy's layouts compared
 from reactpy.core.layout import Layout, _get_children_info
 from reactpy.core.types import ComponentType
 
 from heavy_stack.frontend.types import Component
-from heavy_stack_testing.page_driver import InProcessPage
 
 Theme = create_context("plain")
 

@@ -7,7 +7,7 @@ import pytest
 from heavy_stack.backend.services.accounts.service import WRONG_CREDENTIALS
 from heavy_stack.backend.services.accounts.visitor import Visitor
 from heavy_stack.settings import Settings, StartupError, load_settings
-from heavy_stack_testing.cookie_browser import navigation_urls, wait_for_navigation
+from heavy_stack_testing.brython import navigation_urls, wait_for_navigation
 from heavy_stack_testing.fixtures.pages import BROWSER_BINDING, PASSWORD, NewAccount, OpenPage
 
 from tests.frontend.test_account_pages import expect_sign_in_answer, submit_sign_in

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from heavy import finish_abandoned_work
 from heavy.data.db_connection import create_engine, create_sessionmaker
+from heavy.testing.page_driver import InProcessPage
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,7 +26,6 @@ from heavy_stack.backend.services.container import AppServices
 from heavy_stack.settings import EmbedderName, Settings
 from heavy_stack.shared_models.note import Note, NoteId
 from heavy_stack_testing.fixtures.pages import NewAccount, OpenPage
-from heavy_stack_testing.page_driver import InProcessPage
 
 from tests.embedders import EMBEDDER_NAMES
 

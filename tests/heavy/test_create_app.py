@@ -18,9 +18,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from heavy.testing.live_server import free_port
 
 from heavy_stack.settings import PROJECT_ROOT
-from heavy_stack_testing.live_server import free_port
 
 pytestmark = pytest.mark.server
 

@@ -29,6 +29,7 @@ from heavy import (
     is_async_callable,
 )
 from heavy.data.db_connection import Database, db_session
+from heavy.testing.page_driver import InProcessPage
 from reactpy import component, html, use_ref
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -39,7 +40,6 @@ from heavy_stack.backend.services.container import AppServices
 from heavy_stack.frontend.components.notice import NoticeProvider
 from heavy_stack.frontend.types import Component
 from heavy_stack.settings import PROJECT_ROOT
-from heavy_stack_testing.page_driver import InProcessPage
 
 Context = HeavyContext[AppServices]
 

@@ -54,6 +54,9 @@ from heavy.stream.recording import (
     RecordingError,
     load_recording,
 )
+from heavy.testing.cookie_browser import CookieBrowser
+from heavy.testing.page_driver import HISTORY_EVENT, STREAM_PATH
+from heavy.testing.replay import confirmation_steps, hand_off_step, page_step
 from locust import User, constant, events, task
 from locust.env import Environment
 from locust.exception import StopUser
@@ -62,17 +65,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from heavy_stack.backend.web.accounts import SIGN_IN_COMPLETE_PATH
-from heavy_stack_testing.cookie_browser import CookieBrowser
-from heavy_stack_testing.page_driver import HISTORY_EVENT, STREAM_PATH
-from heavy_stack_testing.replay import (
-    DEMO_RECORDING,
-    NO_ACCOUNT,
-    Account,
-    ReplayedPage,
-    confirmation_steps,
-    hand_off_step,
-    page_step,
-)
+from heavy_stack_testing.replay import DEMO_RECORDING, NO_ACCOUNT, Account, ReplayedPage
 
 REQUEST_TYPE = "WS"
 HTTP_REQUEST_TYPE = "GET"

@@ -18,8 +18,7 @@ from pathlib import Path
 from heavy.stream.recording import load_recording
 from playwright.async_api import Page, async_playwright, expect
 
-from heavy_stack_testing.browser import launch_chromium
-from heavy_stack_testing.live_server import live_server
+from heavy_stack_testing.product import launch_chromium, live_server
 from heavy_stack_testing.replay import DEMO_RECORDING
 
 # Typing pauses like a person's: the replay keeps them as think time.

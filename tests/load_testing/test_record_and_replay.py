@@ -10,13 +10,15 @@ from pathlib import Path
 import pytest
 from heavy.data.db_connection import Database
 from heavy.stream.recording import busiest_connection, load_recording
+from heavy.testing.live_server import LiveServer
+from heavy.testing.page_driver import WebSocketPage
+from heavy.testing.scratch import make_scratch_database
 
 from heavy_stack.backend.data import migrations
 from heavy_stack.backend.data.model_managers.user_manager import DEMO_USER_EMAIL, UserManager
 from heavy_stack.backend.data.model_mungers.user_mungers import UserMunger
-from heavy_stack_testing.fixtures.scratch import make_scratch_database
-from heavy_stack_testing.live_server import LiveServer, live_server
-from heavy_stack_testing.page_driver import WebSocketPage
+from heavy_stack_testing.brython import answer_brython, brython_calls
+from heavy_stack_testing.product import live_server
 from heavy_stack_testing.replay import DEMO_RECORDING, run_replay
 
 from bench.replayer import replay_at_saturation
@@ -51,7 +53,7 @@ async def use_the_landing_page(base_url: str) -> None:
     """A short session: Brython's answer, clicks, a database read and write, a form, navigation."""
     async with WebSocketPage.open(base_url) as page:
         await page.wait_for_text("current-user", DEMO_USER_EMAIL)
-        await page.answer_brython(page.brython_calls()[0]["id"], {"name": "Europe/Paris"})
+        await answer_brython(page, brython_calls(page)[0]["id"], {"name": "Europe/Paris"})
         await page.wait_for_text("browser-timezone", "Europe/Paris")
         before = page.text("user-read-at")
         await page.click("read-user")

@@ -14,14 +14,15 @@ import pytest
 from heavy.data.db_connection import Database
 from heavy.stream.recorder import REDACTED
 from heavy.stream.recording import RecordedVisit, Recording, load_recording
+from heavy.testing.live_server import free_port
+from heavy.testing.replay import ReplayResult
 from playwright.async_api import BrowserContext, async_playwright, expect
 from sqlalchemy import text
 
 from heavy_stack.backend.services.accounts.service import WRONG_CREDENTIALS
 from heavy_stack.backend.web.accounts import SIGN_IN_COMPLETE_PATH
-from heavy_stack_testing.browser import launch_chromium
-from heavy_stack_testing.live_server import free_port
-from heavy_stack_testing.replay import DEMO_RECORDING, ReplayResult, run_replay
+from heavy_stack_testing.product import launch_chromium
+from heavy_stack_testing.replay import DEMO_RECORDING, run_replay
 
 from tests.load_testing.test_record_and_replay import fresh_database, server_on
 

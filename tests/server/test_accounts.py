@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from heavy.testing.cookie_browser import CookieBrowser, Response
+from heavy.testing.live_server import LiveServer
+from heavy.testing.page_driver import WebSocketPage
 
 from heavy_stack.backend.web.accounts import SIGN_IN_COMPLETE_PATH, SIGN_OUT_COMPLETE_PATH
 from heavy_stack.settings import Settings
-from heavy_stack_testing.cookie_browser import CookieBrowser, Response, wait_for_navigation
-from heavy_stack_testing.live_server import LiveServer
-from heavy_stack_testing.page_driver import WebSocketPage
+from heavy_stack_testing.brython import wait_for_navigation
 
 pytestmark = pytest.mark.server
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import heavy
 import pytest
+from heavy.testing.live_server import LiveServer
 from heavy.web.client import BUNDLED_REACTPY_CLIENT, WRITTEN_FOR_REACTPY
 
 from heavy_stack.settings import PROJECT_ROOT
-from heavy_stack_testing.live_server import LiveServer
 
 pytestmark = pytest.mark.server
 

@@ -17,11 +17,12 @@ from collections.abc import Iterator, Mapping
 import pytest
 import websockets
 from heavy.data.db_connection import Database
+from heavy.testing.live_server import LiveServer
+from heavy.testing.page_driver import STREAM_PATH, WebSocketPage
 from heavy.web.security.origin import STREAM_CHECK_PATH, Codespace, Handshake, OriginPolicy
 
 from heavy_stack.settings import ENV_PREFIX, Settings
-from heavy_stack_testing.live_server import LiveServer, live_server
-from heavy_stack_testing.page_driver import STREAM_PATH, WebSocketPage
+from heavy_stack_testing.product import live_server
 
 ORIGINS_SETTING = Settings.variable("allowed_origins")
 NAME = "fluffy-space-robot-x7q9g"

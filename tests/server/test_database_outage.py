@@ -24,11 +24,12 @@ import pytest
 from heavy import UNAVAILABLE
 from heavy.data.db_connection import Database
 from heavy.data.embedded_postgres import EmbeddedPostgres
+from heavy.testing.live_server import LiveServer
+from heavy.testing.page_driver import WebSocketPage
 
 from heavy_stack.backend.data.pave import pave
 from heavy_stack.settings import Settings
-from heavy_stack_testing.live_server import LiveServer, live_server
-from heavy_stack_testing.page_driver import WebSocketPage
+from heavy_stack_testing.product import live_server
 
 pytestmark = pytest.mark.server
 

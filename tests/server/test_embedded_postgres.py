@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 from heavy.data.embedded_postgres import HANDLE_FILE, POSTMASTER_FILE, _postmaster
+from heavy.testing.live_server import LiveServer
 
-from heavy_stack_testing.live_server import LiveServer, live_server
+from heavy_stack_testing.product import live_server
 
 pytestmark = pytest.mark.server
 

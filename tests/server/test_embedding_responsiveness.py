@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 from heavy.data.db_connection import Database
+from heavy.testing.live_server import LiveServer
+from heavy.testing.page_driver import WebSocketPage
 from sqlalchemy import func, text
 from sqlmodel import col, select
 
@@ -27,8 +29,7 @@ from heavy_stack.backend.data.pave import pave
 from heavy_stack.backend.data.sql_models.note import SQLNote
 from heavy_stack.settings import PROJECT_ROOT
 from heavy_stack.shared_models.note import BODY_MAX_LENGTH
-from heavy_stack_testing.live_server import LiveServer, live_server
-from heavy_stack_testing.page_driver import WebSocketPage
+from heavy_stack_testing.product import live_server
 
 from tests.embedders import EMBEDDER_NAMES
 

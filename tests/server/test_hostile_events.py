@@ -20,13 +20,14 @@ import pytest
 import websockets
 from heavy import Database
 from heavy.events import BadEvents
+from heavy.testing.cookie_browser import CookieBrowser
+from heavy.testing.live_server import LiveServer
+from heavy.testing.page_driver import WebSocketPage
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from websockets.frames import CloseCode
 
-from heavy_stack_testing.cookie_browser import CookieBrowser
-from heavy_stack_testing.live_server import LiveServer, live_server
-from heavy_stack_testing.page_driver import WebSocketPage
+from heavy_stack_testing.product import live_server
 
 from tests.server.test_accounts import sign_up
 

@@ -10,9 +10,10 @@ from email.message import Message
 from pathlib import Path
 
 import pytest
+from heavy.testing.live_server import LiveServer
 
 from heavy_stack.frontend.brython_assets import RUNTIME_URL
-from heavy_stack_testing.live_server import LiveServer, live_server
+from heavy_stack_testing.product import live_server
 
 pytestmark = pytest.mark.server
 

@@ -12,11 +12,13 @@ from typing import Any
 
 import pytest
 from heavy.data.db_connection import Database
+from heavy.testing.cookie_browser import CookieBrowser
+from heavy.testing.live_server import LiveServer, stop
 
 from heavy_stack.backend.web.cookies import AccountCookies
 from heavy_stack.settings import Settings
-from heavy_stack_testing.cookie_browser import CookieBrowser, wait_for_navigation
-from heavy_stack_testing.live_server import LiveServer, live_server, stop
+from heavy_stack_testing.brython import answer_brython, wait_for_navigation
+from heavy_stack_testing.product import live_server
 
 from tests.server.test_accounts import PASSWORD, SESSION_COOKIE, new_email, sign_up
 
@@ -72,7 +74,7 @@ async def test_json_lines_name_the_connection_and_the_signed_in_user_and_no_secr
     async with browser.open_page("/notes") as page:
         await page.wait_for_element("sign-out")
         # A sync handler logs (an answer to a call never made), then an async one (sign-out).
-        await page.answer_brython(probe, None)
+        await answer_brython(page, probe, None)
         await page.click("sign-out")
         await wait_for_navigation(page)
     assert stop(server) == 0  # so its last lines are written too

@@ -19,10 +19,11 @@ import pytest
 import websockets
 from heavy.data.db_connection import Database
 from heavy.stream.guard import decode_event
+from heavy.testing.live_server import LiveServer
+from heavy.testing.page_driver import STREAM_PATH, WebSocketPage
 from websockets.frames import CloseCode
 
-from heavy_stack_testing.live_server import LiveServer, live_server
-from heavy_stack_testing.page_driver import STREAM_PATH, WebSocketPage
+from heavy_stack_testing.product import live_server
 
 pytestmark = pytest.mark.server
 

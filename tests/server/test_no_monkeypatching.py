@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from heavy.live import reactpy_internals
 from heavy.stream.guard import SANIC_PATCHES
+from heavy.testing.live_server import stop
+from heavy.testing.page_driver import WebSocketPage
 
 from heavy_stack.settings import PROJECT_ROOT
-from heavy_stack_testing.live_server import live_server, stop
-from heavy_stack_testing.page_driver import WebSocketPage
+from heavy_stack_testing.product import live_server
 
 pytestmark = pytest.mark.server
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from heavy_stack_testing.cookie_browser import CookieBrowser
-from heavy_stack_testing.live_server import LiveServer
+from heavy.testing.cookie_browser import CookieBrowser
+from heavy.testing.live_server import LiveServer
 
 from tests.server.test_accounts import new_email, sign_up
 

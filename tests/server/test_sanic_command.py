@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 from heavy.data.embedded_postgres import _postmaster
+from heavy.testing.live_server import free_port
 
 from heavy_stack.settings import ENV_PREFIX
-from heavy_stack_testing.live_server import free_port
 
 pytestmark = pytest.mark.server
 

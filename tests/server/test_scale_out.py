@@ -20,14 +20,15 @@ import psutil
 import pytest
 import websockets
 from heavy.data.db_connection import Database
+from heavy.testing.cluster import Cluster, cluster, instance_settings, redis_server
+from heavy.testing.cookie_browser import CookieBrowser
+from heavy.testing.live_server import LiveServer
+from heavy.testing.page_driver import STREAM_PATH, WebSocketPage
 from sqlmodel import col, select
 
 from heavy_stack.backend.data.sql_models.note import SQLNote
 from heavy_stack.frontend.brython_assets import RUNTIME_URL
-from heavy_stack_testing.cluster import Cluster, cluster, instance_settings, redis_server
-from heavy_stack_testing.cookie_browser import CookieBrowser
-from heavy_stack_testing.live_server import LiveServer
-from heavy_stack_testing.page_driver import STREAM_PATH, WebSocketPage
+from heavy_stack_testing.product import PRODUCT
 
 from tests.server.test_accounts import new_email, sign_up
 
@@ -49,7 +50,7 @@ def two_instances(
     runtime_dir = tmp_path_factory.mktemp("cluster")
     with redis_server(runtime_dir / "redis") as redis_url:
         settings = instance_settings(*database_urls, redis_url)
-        with cluster(settings, runtime_dir, instances=2) as running:
+        with cluster(PRODUCT, settings, runtime_dir, instances=2) as running:
             yield running
 
 

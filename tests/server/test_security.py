@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 import websockets
+from heavy.testing.live_server import LiveServer
+from heavy.testing.page_driver import STREAM_PATH, WebSocketPage
 from heavy.web.security.headers import CONTENT_SECURITY_POLICY
 
 from heavy_stack.settings import DEFAULT_SECRET_KEY, ENV_PREFIX, Settings
-from heavy_stack_testing.live_server import LiveServer
-from heavy_stack_testing.page_driver import STREAM_PATH, WebSocketPage
 
 from tests.server.test_http import get
 from tests.server.test_websocket import _read_until_closed

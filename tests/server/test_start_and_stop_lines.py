@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 from heavy.data.embedded_postgres import _postmaster
+from heavy.testing.live_server import free_port
 from websockets.sync.client import connect
 from websockets.typing import Origin
 
 from heavy_stack.settings import ENV_PREFIX
-from heavy_stack_testing.live_server import free_port, live_server
+from heavy_stack_testing.product import live_server
 
 from tests.dev.editing import wait_for_log
 

@@ -7,11 +7,10 @@ import json
 
 import pytest
 import websockets
+from heavy.testing.cookie_browser import CookieBrowser
+from heavy.testing.live_server import LiveServer
+from heavy.testing.page_driver import STREAM_PATH, WebSocketPage
 from websockets.asyncio.client import ClientConnection
-
-from heavy_stack_testing.cookie_browser import CookieBrowser
-from heavy_stack_testing.live_server import LiveServer
-from heavy_stack_testing.page_driver import STREAM_PATH, WebSocketPage
 
 pytestmark = pytest.mark.server
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from heavy.testing.scratch import make_scratch_database, scratch_name
 
 from heavy_stack.settings import ENV_PREFIX, PROJECT_ROOT, Settings
-from heavy_stack_testing.fixtures.scratch import make_scratch_database, scratch_name
 
 from tests.tooling.project_copy import (
     copy_env,

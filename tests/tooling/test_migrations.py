@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 from heavy.data.migrations import render_item
+from heavy.testing.scratch import scratch_name
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.sql.sqltypes import AutoString
 
 from heavy_stack.backend.data import migrations
 from heavy_stack.settings import ENV_PREFIX, PROJECT_ROOT
-from heavy_stack_testing.fixtures.scratch import scratch_name
 
 from tests.tooling.project_copy import copy_env, output, run_in
 

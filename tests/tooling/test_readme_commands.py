@@ -19,9 +19,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from heavy.testing.live_server import free_port
 
 from heavy_stack.settings import ENV_PREFIX, PROJECT_ROOT
-from heavy_stack_testing.live_server import free_port
 
 from tests.tooling.project_copy import copy_project
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from heavy.testing.scratch import make_scratch_database
 
 import rename_project
 from heavy_stack.settings import PROJECT_ROOT
-from heavy_stack_testing.fixtures.scratch import make_scratch_database
 
 from tests.tooling.project_copy import copy_env, copy_project, output, run_in, run_pytest_in, run_tool
 

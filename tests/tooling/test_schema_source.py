@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from heavy.data.embedded_postgres import EmbeddedPostgres
+from heavy.testing.live_server import free_port
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -22,7 +23,7 @@ from heavy_stack.backend.data import migrations
 from heavy_stack.backend.data.sql_models import HeavyModel
 from heavy_stack.backend.data.sql_models.user import SQLUser
 from heavy_stack.settings import ENV_PREFIX, PROJECT_ROOT, Settings
-from heavy_stack_testing.live_server import free_port, live_server
+from heavy_stack_testing.product import live_server
 
 pytestmark = pytest.mark.tooling
 

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 from heavy.data.db_connection import Database
+from heavy.testing.browser import TIMEZONE
+from heavy.testing.live_server import free_port
 from playwright.async_api import async_playwright, expect
 
 from heavy_stack.settings import ENV_PREFIX, PROJECT_ROOT
-from heavy_stack_testing.browser import launch_chromium
-from heavy_stack_testing.fixtures.browser import TIMEZONE
-from heavy_stack_testing.live_server import free_port, live_server
+from heavy_stack_testing.product import launch_chromium, live_server
 
 pytestmark = [pytest.mark.tooling, pytest.mark.browser]
 
@@ -36,9 +36,10 @@ def _uv() -> str:
     return uv
 
 
-def install_wheels(wheels: list[Path], folder: Path) -> Path:
+def install_wheels(wheels: list[Path | str], folder: Path) -> Path:
     """The Python of a fresh virtualenv in ``folder`` with ``wheels`` installed (and nothing of
-    the checkout); their dependencies come from the package index."""
+    the checkout; ``"<wheel>[extra]"`` adds an extra); their dependencies come from the package
+    index."""
     venv = folder / "venv"
     subprocess.run([_uv(), "venv", "--quiet", str(venv)], check=True, timeout=TIMEOUT)
     python = venv / "bin" / "python"
@@ -69,15 +70,18 @@ def wheel(wheels: dict[str, Path]) -> Path:
 @pytest.fixture(scope="module")
 def installed(wheels: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The product installed with the framework, as the production image installs them."""
-    return install_wheels(list(wheels.values()), tmp_path_factory.mktemp("installed"))
+    return install_wheels([*wheels.values()], tmp_path_factory.mktemp("installed"))
 
 
 def test_the_framework_installed_alone_imports_whole_without_any_product(
     wheels: dict[str, Path], tmp_path: Path
 ) -> None:
-    python = install_wheels([wheels[FRAMEWORK_DISTRIBUTION]], tmp_path)
+    # With its 'testing' extra, so that heavy.testing (the pytest plugin) imports too.
+    python = install_wheels([f"{wheels[FRAMEWORK_DISTRIBUTION]}[testing]"], tmp_path)
     every_module = (
         "import heavy, importlib, pkgutil, sys\n"
+        # The app needs no test tooling: importing heavy imports neither it nor pytest.
+        "assert not [m for m in sys.modules if m.startswith(('heavy.testing', 'pytest', 'playwright'))]\n"
         "names = [info.name for info in pkgutil.walk_packages(heavy.__path__, 'heavy.')]\n"
         "for name in names: importlib.import_module(name)\n"
         "print(len(names), sorted(name for name in sys.modules if name.startswith(('heavy_stack', 'tests'))))\n"

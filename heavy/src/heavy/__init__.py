@@ -65,6 +65,11 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
   dropped connection), ``hold_stops_until_workers_started`` (Sanic's worker manager stops cleanly),
   ``tune_garbage_collector``, the log scope of each connection (``start_scope``,
   ``set_scope_user``).
+
+Test tooling is the subpackage ``heavy.testing`` (the pytest plugin, the page drivers, the
+server, browser and cluster helpers), installed with the ``testing`` extra
+(``heavy-framework[testing]``). It is not re-exported here, and importing ``heavy`` does not
+import it: the app never needs pytest. Import its modules (``heavy.testing.page_driver``).
 """
 
 from __future__ import annotations

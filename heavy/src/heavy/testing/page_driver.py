@@ -4,7 +4,7 @@ Both kinds of session keep a ``LayoutMirror`` of the page and offer the same ver
 type, submit, follow a link, wait for text), so a test reads the same whichever it uses::
 
     async with WebSocketPage.open(base_url) as page:          # a real server
-    async with InProcessPage.open(AppRoot(services)) as page:  # no server, same dispatch loop
+    async with InProcessPage.open(Root(services)) as page:     # no server, same dispatch loop
         await page.type("echo-input", "hi")
         await page.submit("echo-form")
         await page.wait_for_text("echo-result", "hi")
@@ -24,28 +24,13 @@ from heavy import LiveLayout, serve_live_layout
 from heavy.stream.layout_mirror import Element, LayoutMirror
 from reactpy.backend.types import Connection, Location
 from reactpy.core.hooks import ConnectionContext
-from reactpy_bridge import RESULT_BUTTON_ID
+from reactpy.types import ComponentType
 from websockets.asyncio.client import ClientConnection
-
-from heavy_stack.frontend.brython_executors import CALL_PREFIX
-from heavy_stack.frontend.types import Component
 
 STREAM_PATH = "/_reactpy/stream"
 HISTORY_EVENT = "onHistoryChangeCallback"
 NAVIGATE_EVENT = "onNavigateCallback"
 DEFAULT_TIMEOUT = 10.0
-
-
-def brython_calls_in(layout: LayoutMirror) -> list[dict[str, Any]]:
-    """The Brython calls a layout holds (script elements the bridge runs), oldest first."""
-    calls = []
-    for element in layout.find_all(tag="script"):
-        source = element.text
-        if source.startswith(CALL_PREFIX) and source.endswith(")"):
-            call: dict[str, Any] = json.loads(source[len(CALL_PREFIX) : -1])
-            call["kwargs"] = json.loads(call["kwargs"])
-            calls.append(call)
-    return calls
 
 
 class PageDriver(ABC):
@@ -125,18 +110,6 @@ class PageDriver(ABC):
         await self.wait_until(lambda: self.layout.has(id=id), timeout)
         return self.layout.find(id=id)
 
-    def brython_calls(self) -> list[dict[str, Any]]:
-        """The Brython calls on the page, oldest first, as ``{"id", "module", "name", "kwargs", "reply"}``.
-
-        A browser would run them; a test reads them, and answers with ``answer_brython``.
-        """
-        return brython_calls_in(self.layout)
-
-    async def answer_brython(self, call_id: str, value: Any, *, ok: bool = True) -> None:
-        """Send what the browser's bridge sends when a call returns ``value``."""
-        answer = json.dumps({"id": call_id, "ok": ok, "value": value})
-        await self.fire(self.layout.find(id=RESULT_BUTTON_ID), "onClick", {"target": {"value": answer}})
-
     def text(self, id: str) -> str:
         return self.layout.find(id=id).text
 
@@ -212,7 +185,7 @@ class InProcessPage(PageDriver):
     @classmethod
     @asynccontextmanager
     async def open(
-        cls, root: Component, path: str = "/", *, router: bool = True, timeout: float = DEFAULT_TIMEOUT
+        cls, root: ComponentType, path: str = "/", *, router: bool = True, timeout: float = DEFAULT_TIMEOUT
     ) -> AsyncIterator[InProcessPage]:
         """Serve ``root`` and wait until ``path`` has rendered.
 

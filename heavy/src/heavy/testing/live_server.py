@@ -1,4 +1,4 @@
-"""Start the real server (``python -m heavy_stack``, as ``make run`` does) on a free port."""
+"""Start the product's real server (``python -m <module>``, as ``make run`` does) on a free port."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from heavy_stack.settings import ENV_PREFIX
+from heavy.testing.product import ProductUnderTest
 
 STARTUP_TIMEOUT = 60.0
 
@@ -45,6 +45,7 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 @contextmanager
 def live_server(
+    product: ProductUnderTest,
     settings: Mapping[str, str],
     log_path: Path,
     *,
@@ -52,27 +53,34 @@ def live_server(
     expect_healthy: bool = True,
     cwd: Path | None = None,
     base_env: Mapping[str, str] | None = None,
-    module: str = "heavy_stack",
+    module: str | None = None,
     port: int | None = None,
     python: str = sys.executable,
 ) -> Iterator[LiveServer]:
-    """Run the server with ``settings`` (names without the prefix, e.g. ``{"SQL_DB_URL": ...}``).
+    """Run ``product``'s server with ``settings`` (names without the product's prefix, e.g.
+    ``{"SQL_DB_URL": ...}``).
 
     Waits for ``/healthz`` to answer (200, or any answer when ``expect_healthy`` is False);
     on exit, stops the server with SIGINT, like Ctrl+C, and waits for it. The server runs in
     ``cwd``, by default the log's folder: not the project's, whose ``.env`` is the developer's.
     ``base_env`` (default: this process's environment) serves another copy of the project;
-    ``module`` another program run with ``python -m`` that reads the same settings. ``port``
+    ``module`` another program than ``product.module`` run with ``python -m`` that reads the
+    same settings. ``port``
     (default: a free one) lets a test start a server again where a page expects it; ``python``
     another interpreter (e.g. of a virtualenv the app was installed into).
     """
     port = port or free_port()
     env = {**(os.environ if base_env is None else base_env)}
-    env |= {ENV_PREFIX + key: value for key, value in settings.items()}
-    env |= {f"{ENV_PREFIX}HOST": "127.0.0.1", f"{ENV_PREFIX}PORT": str(port)}
+    prefix = product.env_prefix
+    env |= {prefix + key: value for key, value in settings.items()}
+    env |= {f"{prefix}HOST": "127.0.0.1", f"{prefix}PORT": str(port)}
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [python, "-m", module, *args], cwd=cwd or log_path.parent, env=env, stdout=log, stderr=log
+            [python, "-m", module or product.module, *args],
+            cwd=cwd or log_path.parent,
+            env=env,
+            stdout=log,
+            stderr=log,
         )
     server = LiveServer(process, f"http://127.0.0.1:{port}", log_path)
     try:

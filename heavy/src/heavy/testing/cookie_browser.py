@@ -19,9 +19,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from email.message import Message
 
-from heavy_stack_testing.page_driver import DEFAULT_TIMEOUT, PageDriver, WebSocketPage
-
-NAVIGATE_FUNCTION = "navigate_to"
+from heavy.testing.page_driver import DEFAULT_TIMEOUT, WebSocketPage
 
 
 @dataclass(frozen=True)
@@ -85,14 +83,3 @@ class CookieBrowser:
         headers = {"Cookie": self.cookie_header()}
         async with WebSocketPage.open(self.base_url, path, headers=headers, timeout=timeout) as page:
             yield page
-
-
-def navigation_urls(page: PageDriver) -> list[str]:
-    """The URLs the page has asked the browser to go to (``navigate_to`` Brython calls)."""
-    return [call["kwargs"]["url"] for call in page.brython_calls() if call["name"] == NAVIGATE_FUNCTION]
-
-
-async def wait_for_navigation(page: PageDriver, timeout: float = DEFAULT_TIMEOUT) -> str:
-    """The URL the page asks the browser to go to next."""
-    await page.wait_until(lambda: bool(navigation_urls(page)), timeout)
-    return navigation_urls(page)[-1]

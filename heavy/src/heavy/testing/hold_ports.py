@@ -1,6 +1,6 @@
 """Run a command while other programs hold the usual ports, as on a developer's machine.
 
-    python -m heavy_stack_testing.hold_ports 8000 8080 8089 -- make test
+    python -m heavy.testing.hold_ports 8000 8080 8089 -- make test
 
 A developer tests with ``make run`` on 8000, ``make cluster`` on 8080 or Locust's web UI on
 8089 still open. Here each of those ports answers every connection with a 503 and closes it,
