@@ -1,9 +1,12 @@
 """The product reaches the framework only through ``heavy``'s public API: the import-linter
-contract "public-api" forbids every module inside it, so a new one must be added there."""
+contract "public-api" forbids every module inside it, so a new one must be added there; and
+"framework-testing" keeps every module but ``heavy.testing`` from importing the test tooling."""
 
 from __future__ import annotations
 
 import pkgutil
+import subprocess
+import sys
 import tomllib
 
 import heavy
@@ -17,3 +20,20 @@ def test_every_module_of_the_framework_is_forbidden_to_the_product() -> None:
     forbidden = contracts["public-api"]["forbidden_modules"]
     modules = {f"heavy.{info.name}" for info in pkgutil.iter_modules(heavy.__path__)}
     assert modules - set(forbidden) == set(), "add these to the public-api contract in pyproject.toml"
+
+
+def test_every_module_of_the_framework_but_its_test_tooling_is_kept_from_importing_it() -> None:
+    config = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())
+    contracts = {contract["id"]: contract for contract in config["tool"]["importlinter"]["contracts"]}
+    sources = contracts["framework-testing"]["source_modules"]
+    modules = {f"heavy.{info.name}" for info in pkgutil.iter_modules(heavy.__path__)} - {"heavy.testing"}
+    assert modules - set(sources) == set(), "add these to the framework-testing contract in pyproject.toml"
+
+
+def test_importing_heavy_imports_no_test_tooling() -> None:
+    # In a fresh interpreter: this one has the suite's plugin (heavy.testing, pytest) loaded.
+    loaded = "import heavy, sys; print(sorted(m for m in sys.modules if m.startswith(('heavy.testing', 'pytest', 'playwright'))))"
+    result = subprocess.run(
+        [sys.executable, "-c", loaded], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == "[]"
