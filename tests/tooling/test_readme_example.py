@@ -8,6 +8,7 @@ from functools import partial
 from pathlib import Path
 
 from heavy import provide_services
+from heavy.testing.page_driver import InProcessPage
 from reactpy import component
 
 from heavy_stack.backend.services.accounts.visitor import Visitor
@@ -16,7 +17,6 @@ from heavy_stack.frontend.app_context import AppContext
 from heavy_stack.frontend.contexts import CurrentVisitor
 from heavy_stack.frontend.types import Component
 from heavy_stack_testing.fixtures.pages import NewAccount
-from heavy_stack_testing.page_driver import InProcessPage
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
