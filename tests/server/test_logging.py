@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -17,7 +16,7 @@ from heavy.testing.live_server import LiveServer, stop
 
 from heavy_stack.backend.web.cookies import AccountCookies
 from heavy_stack.settings import Settings
-from heavy_stack_testing.brython import answer_brython, wait_for_navigation
+from heavy_stack_testing.brython import answer_brython, brython_calls, wait_for_navigation
 from heavy_stack_testing.product import live_server
 
 from tests.server.test_accounts import PASSWORD, SESSION_COOKIE, new_email, sign_up
@@ -70,11 +69,13 @@ async def test_json_lines_name_the_connection_and_the_signed_in_user_and_no_secr
     session_cookie, binding_cookie = browser.cookie(SESSION_COOKIE), browser.cookie(BINDING_COOKIE)
     assert session_cookie is not None
     assert binding_cookie is not None
-    probe = f"probe-{uuid.uuid4().hex[:8]}"
     async with browser.open_page("/notes") as page:
         await page.wait_for_element("sign-out")
-        # A sync handler logs (an answer to a call never made), then an async one (sign-out).
-        await answer_brython(page, probe, None)
+        # A sync handler logs (the browser reports a Brython call failed), then an async one
+        # (sign-out). The call's id is the server's own, so the line names it.
+        [call] = [call for call in brython_calls(page) if call["name"] == "get_timezone"]
+        probe = call["id"]
+        await answer_brython(page, probe, None, ok=False)
         await page.click("sign-out")
         await wait_for_navigation(page)
     assert stop(server) == 0  # so its last lines are written too

@@ -3,6 +3,7 @@ its own tests."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import re
@@ -19,7 +20,15 @@ from heavy.testing.scratch import make_scratch_database
 import rename_project
 from heavy_stack.settings import PROJECT_ROOT
 
-from tests.tooling.project_copy import copy_env, copy_project, output, run_in, run_pytest_in, run_tool
+from tests.tooling.project_copy import (
+    copy_env,
+    copy_project,
+    output,
+    project_files,
+    run_in,
+    run_pytest_in,
+    run_tool,
+)
 
 pytestmark = pytest.mark.tooling
 # The renamed copy's whole fast suite, on this 2-core machine: minutes.
@@ -109,15 +118,20 @@ def test_nothing_still_says_the_old_name(renamed: Renamed) -> None:
 def test_the_framework_is_left_byte_identical(renamed: Renamed) -> None:
     framework = rename_project.FRAMEWORK_DIR
 
-    def files(root: Path) -> dict[str, bytes]:
-        return {
-            path.relative_to(root).as_posix(): path.read_bytes()
-            for path in (root / framework).rglob("*")
-            if path.is_file() and "__pycache__" not in path.parts
-        }
+    # The project's own files (what git tracks or would): not installed node_modules or caches.
+    tracked = [path for path in project_files() if path.parts[0] == framework]
 
-    assert files(renamed.root) == files(PROJECT_ROOT)
-    assert files(PROJECT_ROOT), f"no {framework}/ here"
+    def digests(root: Path) -> dict[str, str]:
+        return {path.as_posix(): hashlib.sha256((root / path).read_bytes()).hexdigest() for path in tracked}
+
+    assert tracked, f"no {framework}/ here"
+    assert digests(renamed.root) == digests(PROJECT_ROOT)
+    in_the_copy = {
+        path.relative_to(renamed.root)
+        for path in (renamed.root / framework).rglob("*")
+        if path.is_file() and not {"__pycache__", "node_modules"} & set(path.parts)
+    }
+    assert in_the_copy == set(tracked)  # and nothing added
 
 
 def test_the_license_keeps_the_templates_notice(renamed: Renamed) -> None:
