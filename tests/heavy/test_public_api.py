@@ -37,3 +37,11 @@ def test_importing_heavy_imports_no_test_tooling() -> None:
         [sys.executable, "-c", loaded], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_every_public_name_is_documented_where_a_product_reads_the_api() -> None:
+    """``heavy``'s docstring is the API's table of contents: a new name must appear in it."""
+    undocumented = [
+        name for name in heavy.__all__ if name != "__version__" and f"``{name}``" not in (heavy.__doc__ or "")
+    ]
+    assert undocumented == [], "name these in heavy/__init__.py's docstring"

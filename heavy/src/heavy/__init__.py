@@ -5,7 +5,11 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
 ``heavy`` imports nothing of any product (see ``heavy/README.md``).
 
 - Data: ``Database`` (engines, pools, units of work; a transaction begins on the first
-  statement that is not a plain read); ``Repository`` / ``VectorRepository`` (the only code
+  statement that is not a plain read), ``SessionMaker``, ``async_url`` (a URL with the async
+  driver), ``db_session`` / ``vector_db_session`` (the current unit's sessions, context
+  variables), ``is_unavailable`` (an outage, not a bug), ``CommitFailedError``,
+  ``DB_TIMEOUT_SECONDS``, ``NoDatabaseSessionError`` (a repository used outside a unit), ``TargetT``
+  (a manager's output type); ``Repository`` / ``VectorRepository`` (the only code
   that touches a session: by key, by conditions, add, update, delete); ``Manager`` (business
   rules around one model, reads by key and by conditions), ``CrudManager`` (plus writes by
   key, for a table with no rules: ``CrudManager(SQLInvoice, Invoice)``), ``NotFoundError``; ``ModelMunger`` (a row to a
@@ -32,10 +36,13 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
   for a read-only unit of work), ``heavy_use_context``; ``HeavyContext``, what an async handler
   or effect receives (generic over the product's ``Services``; a product subclasses it), with
   ``on_commit`` (show a write once it is stored) and ``after_commit``; ``open_heavy_context``
-  (one unit of work outside a page); ``provide_services`` (the root says which services and
-  which context class handlers below get), ``provide_context`` (a ReactPy context with no
+  (one unit of work outside a page), ``ContextMaker`` (what makes a product's context),
+  ``PendingUpdates`` (what a unit shows after COMMIT); ``provide_services`` (the root says which services and
+  which context class handlers below get; ``ServicesContext`` and ``ProvidedServices`` carry
+  them, ``MissingServicesError`` when none are above), ``provide_context`` (a ReactPy context with no
   provider element), ``NoticeContext`` / ``ShowNotice`` (where failures are reported) and the
-  messages shown (``UNAVAILABLE``, ``REFUSED``, ...); ``SignInRequiredError``; first paint
+  messages shown (``UNAVAILABLE``, ``UNAVAILABLE_WHILE_LOADING``, ``REFUSED``, ``UNCONFIRMED``,
+  ``FAILED``; ``failure_message`` picks one); ``SignInRequiredError``; first paint
   (``rendering_first_paint``, ``is_first_paint``); ``finish_abandoned_work`` (shut-down).
   ``is_async_callable`` decides what the hooks run in a unit of work; ``callable_name``.
 - Events: what a handler takes, declared by its event parameter's annotation and checked
@@ -62,9 +69,10 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
 - Pages: ``PageRoute`` and ``Pages`` (a product's table of pages: path, title, content, HTTP
   status), ``render_first_paint`` / ``vdom_to_html`` (a page's HTML before any websocket).
 - Serving: ``refuse_unparsable_urls`` (a NUL byte in the request line gets a 400, not a
-  dropped connection), ``hold_stops_until_workers_started`` (Sanic's worker manager stops cleanly),
-  ``tune_garbage_collector``, the log scope of each connection (``start_scope``,
-  ``set_scope_user``).
+  dropped connection, through ``HeavyRequest``), ``client_scripts_html`` (the browser client's
+  script tags, for a page head of the product's own), ``hold_stops_until_workers_started`` (Sanic's worker manager stops cleanly),
+  ``tune_garbage_collector``, the log scope of each connection (``LogScope``, ``start_scope``,
+  ``current_scope``, ``in_scope``, ``set_scope_user``); ``utc_now``, the one clock.
 
 Test tooling is the subpackage ``heavy.testing`` (the pytest plugin, the page drivers, the
 server, browser and cluster helpers), installed with the ``testing`` extra
