@@ -231,7 +231,7 @@ class BadEvents:
         self._in_window = 0
         self._unlogged = 0
 
-    def report(self, handler: str, takes: str, data: Sequence[Any]) -> bool:
+    def report(self, handler: object, takes: str, data: Sequence[Any]) -> bool:
         """Log (or count) one bad event; True when the connection should be closed."""
         now = self._clock()
         if now - self._window_start >= self.WINDOW_SECONDS:
@@ -275,7 +275,7 @@ class Declared:
     to hand it what was read (``None``: the client's data as it came, checked as one DOM event)."""
 
     takes: Takes
-    name: str
+    name: object  # str() gives the handler's name; made only when a line is logged
     hand_over: Callable[[tuple[Any, ...]], list[Any]] | None = list
 
 

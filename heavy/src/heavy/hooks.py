@@ -196,7 +196,8 @@ def heavy_event(
             with caller:
                 function(*event)
 
-    handler.declared = Declared(takes, str(caller))  # type: ignore[attr-defined]  # read by the live layout
+    # Read by the live layout; the caller names itself only if a bad event is logged.
+    handler.declared = Declared(takes, caller)  # type: ignore[attr-defined]
     return element_handler(handler, stop_propagation=stop_propagation, prevent_default=prevent_default)
 
 
