@@ -13,14 +13,13 @@ import statistics
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import psutil
 import pytest
 import websockets
 from heavy.data.db_connection import Database
-from heavy.testing.cluster import Cluster, cluster, instance_settings, redis_server
+from heavy.testing.cluster import Cluster
 from heavy.testing.cookie_browser import CookieBrowser
 from heavy.testing.live_server import LiveServer
 from heavy.testing.page_driver import STREAM_PATH, WebSocketPage
@@ -28,7 +27,6 @@ from sqlmodel import col, select
 
 from heavy_stack.backend.data.sql_models.note import SQLNote
 from heavy_stack.frontend.brython_assets import RUNTIME_URL
-from heavy_stack_testing.product import PRODUCT
 
 from tests.server.test_accounts import new_email, sign_up
 
@@ -40,18 +38,6 @@ NOTES_PER_CLIENT = 8
 # Bounds, not expectations: every loop here ends.
 RECONNECT_ATTEMPTS = 40
 RUN_TIMEOUT = 180.0
-
-
-@pytest.fixture(scope="module")
-def two_instances(
-    database_urls: tuple[str, str], database: Database, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Cluster]:
-    """Two instances on the test databases (already paved) and a fresh Redis, behind nginx."""
-    runtime_dir = tmp_path_factory.mktemp("cluster")
-    with redis_server(runtime_dir / "redis") as redis_url:
-        settings = instance_settings(*database_urls, redis_url)
-        with cluster(PRODUCT, settings, runtime_dir, instances=2) as running:
-            yield running
 
 
 async def signed_in(base_url: str) -> CookieBrowser:
