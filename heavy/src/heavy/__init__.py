@@ -30,6 +30,12 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
   (its dispatch loop, for drivers that serve a layout without a socket); ``Handler`` (what an
   element's attributes take as an event handler, what ``heavy_event`` returns) and
   ``element_handler`` (a function as such a handler, cheapest to create elements with).
+- Pub/sub between live pages: ``publish`` (a JSON payload to every subscriber of a topic, in
+  every process; ``context.publish`` does it after the unit's COMMIT), the hook
+  ``heavy_use_topic`` (a component follows a topic while mounted), ``TopicMessage`` (what a
+  subscriber gets; ``resync`` when it may have missed some), ``PubSub`` (a process's hub,
+  ``current_pubsub`` gives it, ``using_pubsub``), ``Subscription``, ``MAX_PAYLOAD_BYTES``; between
+  processes a ``Transport``: ``PostgresTransport`` (LISTEN/NOTIFY) or ``RedisTransport``.
 - The live stream: ``StreamTap`` (sees every message of a connection), ``StreamRecorder`` (a tap
   that records visits for load tests), ``LayoutMirror`` (a client's copy of a page's layout).
 - Pages: the hooks ``heavy_use_state``, ``heavy_use_effect``, ``heavy_event`` (``reads_only``
@@ -139,12 +145,24 @@ from heavy.hooks import (
     heavy_use_context,
     heavy_use_effect,
     heavy_use_state,
+    heavy_use_topic,
     is_first_paint,
     rendering_first_paint,
 )
 from heavy.live.layout import Handler, LiveLayout, element_handler
+from heavy.live.pubsub import (
+    MAX_PAYLOAD_BYTES,
+    PubSub,
+    Subscription,
+    TopicMessage,
+    Transport,
+    current_pubsub,
+    publish,
+    using_pubsub,
+)
 from heavy.live.serve import serve_live_layout
 from heavy.live.stream import install_live_pages
+from heavy.live.transports import PostgresTransport, RedisTransport
 from heavy.log_scope import LogScope, current_scope, in_scope, set_scope_user, start_scope
 from heavy.settings import (
     DEFAULT_SECRET_KEY,
@@ -178,6 +196,7 @@ __all__ = [
     "DB_TIMEOUT_SECONDS",
     "DEFAULT_SECRET_KEY",
     "FAILED",
+    "MAX_PAYLOAD_BYTES",
     "REFUSED",
     "UNAVAILABLE",
     "UNAVAILABLE_WHILE_LOADING",
@@ -220,7 +239,10 @@ __all__ = [
     "PageRoute",
     "Pages",
     "PendingUpdates",
+    "PostgresTransport",
     "ProvidedServices",
+    "PubSub",
+    "RedisTransport",
     "Repository",
     "SchemaStateError",
     "Services",
@@ -233,7 +255,10 @@ __all__ = [
     "StreamRecorder",
     "StreamTap",
     "Submit",
+    "Subscription",
     "TargetT",
+    "TopicMessage",
+    "Transport",
     "VectorRepository",
     "__version__",
     "app_state",
@@ -244,6 +269,7 @@ __all__ = [
     "configure_logging",
     "configured_database_url",
     "create_app",
+    "current_pubsub",
     "current_revision",
     "current_scope",
     "db_session",
@@ -256,6 +282,7 @@ __all__ = [
     "heavy_use_context",
     "heavy_use_effect",
     "heavy_use_state",
+    "heavy_use_topic",
     "hold_stops_until_workers_started",
     "import_submodules",
     "in_scope",
@@ -273,6 +300,7 @@ __all__ = [
     "parse_as_url",
     "provide_context",
     "provide_services",
+    "publish",
     "recreate_database",
     "refuse_unparsable_urls",
     "release_prepared_databases",
@@ -282,6 +310,7 @@ __all__ = [
     "set_scope_user",
     "start_scope",
     "tune_garbage_collector",
+    "using_pubsub",
     "utc_now",
     "vdom_to_html",
     "vector_db_session",

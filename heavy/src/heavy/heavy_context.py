@@ -25,6 +25,7 @@ from contextlib import asynccontextmanager
 from typing import Any, Generic, Protocol, TypeVar, TypeVarTuple
 
 from heavy.data.db_connection import Database, SessionMaker
+from heavy.live.pubsub import encode, publish
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 logger = logging.getLogger(__name__)
@@ -153,6 +154,16 @@ class HeavyContext(Generic[ServicesT]):
         run after the unit's ``on_commit`` calls.
         """
         self._after_commit.append(job)
+
+    def publish(self, topic: str, payload: Any) -> None:
+        """Publish ``payload`` on ``topic`` (``heavy.publish``) once this unit has committed.
+
+        Subscribers that read the database on a message then see the write; nothing is
+        published if the unit rolls back. A payload that is not JSON, or too large, is refused
+        here, at the call (``TypeError``/``ValueError``).
+        """
+        encode(topic, payload, "")
+        self.after_commit(lambda: publish(topic, payload))
 
 
 class ContextMaker(Protocol[ContextT_co]):

@@ -54,7 +54,8 @@ from heavy.data.db_connection import CommitFailedError, is_unavailable
 from heavy.events import Declared, takes_of
 from heavy.heavy_context import HeavyContext, PendingUpdates, SignInRequiredError, open_heavy_context
 from heavy.live.layout import Handler, element_handler
-from reactpy import use_context
+from heavy.live.pubsub import TopicMessage, current_pubsub
+from reactpy import use_context, use_ref
 from reactpy import use_effect as _reactpy_use_effect  # noqa: TID251 - the one wrapped use
 from reactpy import use_state as _reactpy_use_state  # noqa: TID251 - the one wrapped use
 from reactpy.core._life_cycle_hook import current_hook
@@ -199,6 +200,54 @@ def heavy_event(
     # Read by the live layout; the caller names itself only if a bad event is logged.
     handler.declared = Declared(takes, caller)  # type: ignore[attr-defined]
     return element_handler(handler, stop_propagation=stop_propagation, prevent_default=prevent_default)
+
+
+def heavy_use_topic(
+    topic: str | None,
+    on_message: Callable[[TopicMessage], None] | Callable[[Any, TopicMessage], Awaitable[None]],
+    *,
+    reads_only: bool = False,
+) -> None:
+    """Follow ``topic`` (``heavy.publish``): ``on_message(message)`` gets each message published
+    on it, in every process, while the component is mounted; ``None`` follows nothing.
+
+    A sync ``on_message`` sets state; an async one gets a ``HeavyContext`` first and runs in a
+    unit of work (``reads_only`` as for ``heavy_use_effect``), e.g. to read again what changed.
+    Messages come one at a time, in order. ``message.resync`` means some were missed (the page
+    fell behind, or the link between processes was down): read again what the page shows.
+    The subscription ends when the component unmounts or the page closes; the first paint
+    subscribes to nothing. The latest render's ``on_message`` is the one called.
+    """
+    caller = _Caller.here(on_message)
+    deliver: Callable[[TopicMessage], Awaitable[None] | None]
+    if is_async_callable(on_message):
+        run = _UnitOfWork(caller, _use_services(caller), heavy_use_context(NoticeContext), reads_only)
+        handle = cast(Callable[[Any, TopicMessage], Awaitable[None]], on_message)
+
+        async def deliver_in_unit(message: TopicMessage) -> None:
+            await run(lambda context: handle(context, message), unavailable=UNAVAILABLE_WHILE_LOADING)
+
+        deliver = deliver_in_unit
+    else:
+        take = cast(Callable[[TopicMessage], None], on_message)
+
+        def deliver_now(message: TopicMessage) -> None:
+            with caller:
+                take(message)
+
+        deliver = deliver_now
+    # The subscription outlives this render: it calls the latest render's function.
+    latest = use_ref(deliver)
+    latest.current = deliver
+    if _first_paint.get():
+        return
+
+    def subscribe() -> Cleanup:
+        if topic is None:
+            return None
+        return current_pubsub().subscribe(topic, lambda message: latest.current(message)).close
+
+    _reactpy_use_effect(subscribe, [topic])
 
 
 # Heavy functions whose page went away before they ended; kept until they end (the loop

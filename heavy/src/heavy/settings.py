@@ -94,6 +94,8 @@ class HeavySettings(BaseSettings):
     vector_db_url: str | None = None
     # Relative to the working directory; a product names its own folder.
     data_dir: Path = Path(".data")
+    # Set: live pages' pub/sub travels between processes through Redis, not PostgreSQL.
+    redis_url: str | None = None
     # Origins allowed to open the websocket; empty means the app's own origin only.
     allowed_origins: Annotated[list[str], NoDecode] = []
     # Host names the websocket answers to (DNS-rebinding guard); empty means those of
@@ -191,7 +193,7 @@ class HeavySettings(BaseSettings):
             )
         return self
 
-    @field_validator("sql_db_url", "vector_db_url")
+    @field_validator("sql_db_url", "vector_db_url", "redis_url")
     @classmethod
     def _parse_as_url(cls, value: str | None) -> str | None:
         return parse_as_url(value)

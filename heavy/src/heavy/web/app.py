@@ -41,6 +41,7 @@ from heavy.web.http_defaults import install_http_defaults
 from heavy.web.jobs import Job
 from heavy.web.logs import configure_logging, install_log_scopes
 from heavy.web.pages import Pages, PageShell
+from heavy.web.pubsub_server import pubsub_transport, serving_pubsub
 from heavy.web.requests import refuse_unparsable_urls
 from heavy.web.security import install_security_defaults
 from heavy.web.security.origin import is_websocket_request
@@ -248,6 +249,9 @@ def _install_listeners(
 
     async def open_services(_app: HeavyApp) -> None:
         state.opened_services = await state._exit_stack.enter_async_context(services(state.settings))
+        # Pages publish and follow topics across processes (closed before the services).
+        transport = pubsub_transport(app.name, state.settings, state.opened_services.database)
+        await state._exit_stack.enter_async_context(serving_pubsub(transport))
 
     async def start(_app: HeavyApp) -> None:
         opened = state.services

@@ -1,0 +1,46 @@
+"""Each server process's pub/sub hub and its presence counts, opened while the process serves.
+
+The transport is what the deployment already has: Redis pub/sub when ``<PREFIX>REDIS_URL`` is
+set, else PostgreSQL ``LISTEN``/``NOTIFY`` on the app's SQL database (the embedded one in
+development). Processes that share the database (or the Redis) share the channel, named after
+the app and the database, so two apps or two test databases on one server never cross.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+
+from heavy.data.db_connection import Database
+from heavy.live.pubsub import PubSub, Transport, using_pubsub
+from heavy.live.transports import PostgresTransport, RedisTransport
+from heavy.settings import HeavySettings
+
+logger = logging.getLogger(__name__)
+
+
+def pubsub_transport(app_name: str, settings: HeavySettings, database: Database) -> Transport:
+    """Redis when the settings name one, else the SQL database's LISTEN/NOTIFY."""
+    url = database.engine.url
+    channel = f"heavy.{app_name}.{url.database or 'postgres'}"[:63]
+    if settings.redis_url is not None:
+        return RedisTransport(settings.redis_url, channel)
+    return PostgresTransport(
+        url.render_as_string(hide_password=False), channel, application_name="heavy-pubsub"
+    )
+
+
+@asynccontextmanager
+async def serving_pubsub(transport: Transport) -> AsyncIterator[PubSub]:
+    """This process's hub over ``transport``, listening, for the block."""
+    pubsub = PubSub(transport)
+    with using_pubsub(pubsub):
+        listening = asyncio.create_task(pubsub.run(), name="pubsub")
+        try:
+            yield pubsub
+        finally:
+            listening.cancel()
+            with suppress(asyncio.CancelledError):
+                await listening
