@@ -71,6 +71,11 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
   security and HTTP defaults above, the client, and the start-up/shut-down listeners that open
   the services in each worker and close them at stop), ``HeavyApp`` / ``HeavyState`` /
   ``app_state`` (its typed ``app.ctx``: settings, opened services), ``NotStartedError``.
+- Telemetry (``docs/telemetry.md``): ``install_telemetry`` (OpenTelemetry traces and metrics
+  over OTLP/HTTP when ``OTEL_*`` variables ask for it, which ``otel_wanted`` tells without
+  importing the SDK; ``create_app`` calls it), ``live_figures`` / ``LiveFigures`` (this
+  process's events, handler and database times, renders: what the metrics and the development
+  dashboard show).
 - Jobs: ``every`` (a job run at start and every N seconds while the server serves), ``Job``.
 - Pages: ``PageRoute`` and ``Pages`` (a product's table of pages: path, title, content, HTTP
   status), ``render_first_paint`` / ``vdom_to_html`` (a page's HTML before any websocket).
@@ -177,6 +182,8 @@ from heavy.settings import (
 from heavy.stream.guard import StreamTap
 from heavy.stream.layout_mirror import LayoutMirror
 from heavy.stream.recorder import StreamRecorder
+from heavy.telemetry import install_telemetry, otel_wanted
+from heavy.telemetry.figures import LiveFigures, live_figures
 from heavy.web.app import HeavyApp, HeavyState, NotStartedError, app_state, create_app
 from heavy.web.first_paint import render_first_paint, vdom_to_html
 from heavy.web.garbage_collection import tune_garbage_collector
@@ -224,6 +231,7 @@ __all__ = [
     "Job",
     "KeyPress",
     "LayoutMirror",
+    "LiveFigures",
     "LiveLayout",
     "Location",
     "LogFormat",
@@ -291,12 +299,15 @@ __all__ = [
     "install_live_pages",
     "install_log_scopes",
     "install_security_defaults",
+    "install_telemetry",
     "is_async_callable",
     "is_first_paint",
     "is_unavailable",
     "is_websocket_request",
+    "live_figures",
     "migration_engine",
     "open_heavy_context",
+    "otel_wanted",
     "parse_as_url",
     "provide_context",
     "provide_services",

@@ -27,13 +27,14 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cached_property
-from weakref import WeakKeyDictionary
+from weakref import WeakKeyDictionary, WeakSet
 
 import asyncpg
 from sqlalchemy import ColumnClause, CompoundSelect, Select, TextClause, UpdateBase, event, exc, text
 from sqlalchemy.engine import Connection, ExceptionContext, ExecutionContext, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection, DBAPICursor
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext import asyncio as sqlalchemy_asyncio
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.compiler import Compiled, SQLCompiler
@@ -90,7 +91,9 @@ def create_engine(
     connect_args: dict[str, object] = {"timeout": timeout, "command_timeout": timeout}
     if application_name is not None:
         connect_args["server_settings"] = {"application_name": application_name}
-    engine = create_async_engine(
+    # Through the module: OpenTelemetry's SQLAlchemy instrumentation (heavy.telemetry) wraps the
+    # function there, and so traces the statements of every engine made once it is on.
+    engine = sqlalchemy_asyncio.create_async_engine(
         async_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
@@ -101,7 +104,17 @@ def create_engine(
         hide_parameters=True,
     )
     event.listen(engine.sync_engine, "handle_error", _timeouts_lose_the_connection)
+    _engines.add(engine)
     return engine
+
+
+_engines: WeakSet[AsyncEngine] = WeakSet()
+
+
+def made_engines() -> list[AsyncEngine]:
+    """The engines ``create_engine`` made in this process that are still in use (their pools
+    are what telemetry and the development dashboard show)."""
+    return list(_engines)
 
 
 def _timeouts_lose_the_connection(context: ExceptionContext) -> None:

@@ -27,6 +27,11 @@ hook calls, the log lines) follows ReactPy's layout step for step. Renders are s
 default; its experimental ``REACTPY_ASYNC_RENDERING`` is not used): one update at a time.
 
 Every layout being served is in ``LiveLayout.live`` (hot reload re-renders them).
+
+**Watching.** ``LiveLayout.observer`` is None unless something watches the pages (the
+framework's telemetry: OpenTelemetry export, the development dashboard; ``heavy.telemetry``).
+Then each event's handler call, each render and each update sent go through it; otherwise the
+cost is one ``is None`` test per event and per update.
 """
 
 from __future__ import annotations
@@ -36,13 +41,13 @@ import itertools
 import logging
 import secrets
 from collections import Counter
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from contextlib import AsyncExitStack
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, Protocol, cast
 from weakref import WeakSet
 from weakref import ref as weakref
 
-from heavy.events import BadEvents, TooManyBadEventsError, declared_event
+from heavy.events import BadEvents, Declared, TooManyBadEventsError, declared_event
 from heavy.live.hooks import LiveHook
 from reactpy.config import REACTPY_CHECK_VDOM_SPEC, REACTPY_DEBUG_MODE
 from reactpy.core.component import Component
@@ -64,6 +69,7 @@ logger = logging.getLogger("reactpy.core.layout")  # ReactPy's own logger: the s
 
 Model = dict[str, Any]
 ScheduleRender = Callable[[str], None]
+SendUpdate = Callable[[LayoutUpdateMessage], Awaitable[None]]
 
 _ELEMENT, _COMPONENT, _TEXT = 1, 2, 3
 
@@ -153,19 +159,39 @@ class RenderScheduler:
         return f"RenderScheduler({self.id!r})"
 
 
+class LayoutObserver(Protocol):
+    """What watches live layouts when ``LiveLayout.observer`` is set (``heavy.telemetry``)."""
+
+    def event(self, declared: Declared, call: Coroutine[Any, Any, None]) -> Coroutine[Any, Any, None]:
+        """The handler ``call`` (of the handler ``declared`` describes), as it is to run."""
+        ...
+
+    def cause(self) -> object | None:
+        """What a render scheduled now comes from (a trace context), or None to keep none."""
+        ...
+
+    async def update(self, layout: LiveLayout, send: SendUpdate) -> None:
+        """Wait for ``layout``'s next render (``next_render``), render it and ``send`` it."""
+        ...
+
+
 class _RenderQueue:
     """The ids of components to render, each once until rendered (safe to fill from any thread)."""
 
-    __slots__ = ("_loop", "_pending", "_queue")
+    __slots__ = ("_loop", "_pending", "_queue", "causes")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self._queue: asyncio.Queue[str] = asyncio.Queue()
         self._pending: set[str] = set()
+        # What each pending render comes from, while an observer keeps causes.
+        self.causes: dict[str, object] | None = None
 
     def put(self, id_: str) -> None:
         if id_ not in self._pending:
             self._pending.add(id_)
+            if self.causes is not None and (observer := LiveLayout.observer) is not None:
+                self.causes[id_] = observer.cause()
             self._loop.call_soon_threadsafe(self._queue.put_nowait, id_)
 
     async def get(self) -> str:
@@ -245,10 +271,15 @@ class LiveLayout(Layout):
     live: ClassVar[WeakSet[LiveLayout]] = WeakSet()
     """The layouts entered and not yet exited, in any thread."""
 
+    observer: ClassVar[LayoutObserver | None] = None
+    """What watches events and renders (``heavy.telemetry``); None: nothing does."""
+
     async def __aenter__(self) -> LiveLayout:
         self._loop = asyncio.get_running_loop()
         self._event_handlers: EventHandlerDict = {}
         self._queue = _RenderQueue(self._loop)
+        if LiveLayout.observer is not None:
+            self._queue.causes = {}
         root = self._new_component_state(None, -1, None, self.root)
         self._root_id = root.id
         self._states: dict[str, ComponentState] = {root.id: root}
@@ -289,6 +320,8 @@ class LiveLayout(Layout):
                 raise TooManyBadEventsError("events that fit no handler, again and again")
             return None
         data = event["data"] if declared.hand_over is None else declared.hand_over(arguments)
+        if LiveLayout.observer is not None:
+            return LiveLayout.observer.event(declared, _call(handler, data))
         return _call(handler, data)
 
     async def deliver(self, event: LayoutEventMessage) -> None:
@@ -303,6 +336,21 @@ class LiveLayout(Layout):
             state = self._states.get(await self._queue.get())
             if state is not None:  # else unmounted since it was scheduled
                 return await self._update(state)
+
+    async def next_render(self) -> tuple[ComponentState, object | None]:
+        """Wait for a component to need rendering: its state, and what the render comes from
+        (what the observer said when it was scheduled). ``render_component`` renders it."""
+        while True:
+            id_ = await self._queue.get()
+            causes = self._queue.causes
+            cause = None if causes is None else causes.pop(id_, None)
+            state = self._states.get(id_)
+            if state is not None:  # else unmounted since it was scheduled
+                return state, cause
+
+    async def render_component(self, state: ComponentState) -> LayoutUpdateMessage:
+        """Render the component of ``state`` (from ``next_render``) and describe the change."""
+        return await self._update(state)
 
     @property
     def render_pending(self) -> bool:

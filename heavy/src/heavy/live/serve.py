@@ -8,6 +8,8 @@ that the framework measured:
   the page goes away are cancelled, as the task group would have;
 - the sending loop holds no update while it waits for the next render (ReactPy's kept the last
   one, for an idle page a large part of the page, for as long as it stayed open).
+
+While ``LiveLayout.observer`` is set (``heavy.telemetry``), it renders and sends each update.
 """
 
 from __future__ import annotations
@@ -45,7 +47,11 @@ async def _send_updates(layout: LiveLayout, send: Send) -> None:
     while True:
         # No local name for the update: it is freed once sent, not when the next one comes.
         try:
-            await send(await layout.render())
+            observer = LiveLayout.observer
+            if observer is None:
+                await send(await layout.render())
+            else:
+                await observer.update(layout, send)
         except Exception:
             if not REACTPY_DEBUG_MODE.current:
                 logger.error("Failed to send an update (REACTPY_DEBUG_MODE shows more)")

@@ -10,7 +10,9 @@ The framework's stream route (``heavy.live.stream``) serves each connection thro
   is not a layout event. Too-big frames are closed with 1009 by the websocket library itself
   (see ``backend/security/origin.py``). The server and other sessions carry on;
 - shows every message, both ways, to the app's stream taps (``app.ctx.stream_taps``), such as
-  the stream recorder.
+  the stream recorder;
+- keeps the pages open in this process in ``open_pages`` (what telemetry and the development
+  dashboard count).
 """
 
 from __future__ import annotations
@@ -19,13 +21,16 @@ import contextlib
 import json
 import logging
 import secrets
+import time
 from collections.abc import Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from heavy import log_scope
 from heavy.events import TooManyBadEventsError
 from heavy.live.layout import LiveLayout
 from heavy.live.serve import PageClosed, serve_live_layout
+from reactpy.backend._common import STREAM_PATH
 from reactpy.core.types import LayoutEventMessage, LayoutUpdateMessage
 from sanic import Request
 from sanic.exceptions import WebsocketClosed
@@ -50,6 +55,18 @@ class StreamTap(Protocol):
     def closed(self, connection_id: str) -> None: ...
 
 
+@dataclass(frozen=True)
+class OpenPage:
+    """A page served in this process now: the address it opened at, and when (monotonic)."""
+
+    path: str
+    opened: float
+
+
+open_pages: dict[str, OpenPage] = {}
+"""The pages this process serves now, by connection id."""
+
+
 class MalformedMessageError(ValueError):
     """The client sent something that is not a ReactPy layout event; ``code`` closes it."""
 
@@ -67,6 +84,8 @@ async def serve_guarded_layout(layout: LiveLayout, socket: WebsocketImplProtocol
     taps: Sequence[StreamTap] = getattr(request.app.ctx, "stream_taps", ())
     for tap in taps:
         tap.opened(connection_id, request)
+    page_path = request.path.removeprefix(str(STREAM_PATH)).rstrip("/") or "/"
+    open_pages[connection_id] = OpenPage(page_path, time.monotonic())
 
     async def tapped_send(message: LayoutUpdateMessage) -> None:
         for tap in taps:  # before sending: the page's reply must not be seen before this
@@ -101,6 +120,7 @@ async def serve_guarded_layout(layout: LiveLayout, socket: WebsocketImplProtocol
         logger.warning("Closed connection %s (1008): %s", connection_id, group.exceptions[0])
         await _close(socket, CloseCode.POLICY_VIOLATION)
     finally:
+        open_pages.pop(connection_id, None)
         for tap in taps:
             tap.closed(connection_id)
 

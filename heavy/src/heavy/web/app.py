@@ -7,6 +7,7 @@ What the framework registers on every app:
   paint (``pages.py``, ``first_paint.py``);
 - ``/livez`` (the process answers) and ``/readyz`` = ``/healthz`` (both databases answer);
 - logging, security and HTTP defaults (``logs.py``, ``security/``, ``http_defaults.py``);
+- OpenTelemetry export when the ``OTEL_*`` variables ask for it (``heavy.telemetry``);
 - the product's static folder under ``/static``;
 - listeners: in the main process, the product's preparations before any worker starts and
   after the last one stopped; in each worker, the services opened before it serves (and closed
@@ -33,6 +34,7 @@ from heavy.hooks import finish_abandoned_work
 from heavy.live.stream import install_live_pages
 from heavy.settings import HeavySettings
 from heavy.stream.guard import StreamTap
+from heavy.telemetry import install_telemetry
 from heavy.web.client import install_client
 from heavy.web.first_paint import render_first_paint
 from heavy.web.garbage_collection import tune_garbage_collector
@@ -172,6 +174,8 @@ def create_app(
     _install_pages(app, root, pages, settings, page_head, visitor)
     # Last: it adds HEAD to the routes registered above.
     install_http_defaults(app, no_head=no_head)
+    # Before the services open: the engines they make are instrumented.
+    install_telemetry(app, name)
     _install_listeners(app, services, jobs, before_workers, after_workers, on_start, on_stop)
     return app
 

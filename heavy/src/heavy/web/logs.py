@@ -13,6 +13,9 @@ handlers, so Sanic's loggers, ReactPy's and ours all come out as JSON, with::
     {"timestamp": "...", "level": "info", "logger": "my_app...", "message": "...",
      "connection_id": "3f9c0a1b2c4d", "user_id": "..."}
 
+While OpenTelemetry exports (``heavy.telemetry``), a line logged inside a span also carries its
+``trace_id`` and ``span_id`` (text lines: ``trace <id>`` in the brackets).
+
 Access lines (``<PREFIX>ACCESS_LOG``) add ``method``, ``path`` (never the query string: a
 sign-in link carries its ticket there), ``status``, ``bytes`` and ``duration_ms``. Tracebacks
 are text in ``exception``, without local variables (they may hold passwords).
@@ -43,6 +46,8 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s%(scope_text)s"
 # Marks the handlers this module adds, so configuring again replaces them (and only them).
 _OURS = "_heavy_handler"
 _URL = re.compile(r"\b(?:https?|wss?)://[^\s'\"]*")
+# Set while OpenTelemetry exports (heavy.telemetry): the current span's trace and span ids.
+trace_ids: Callable[[], tuple[str, str] | None] | None = None
 
 
 def install_log_scopes(app: Sanic[Any, Any]) -> None:
@@ -125,8 +130,13 @@ def _add_scope(record: logging.LogRecord) -> bool:
     connection_id = getattr(record, "connection_id", scope.connection_id if scope else None)
     user_id = getattr(record, "user_id", scope.user_id if scope else None)
     record.connection_id, record.user_id = connection_id, user_id
+    ids = trace_ids() if trace_ids is not None else None
+    trace_id = getattr(record, "trace_id", ids[0] if ids else None)
+    record.trace_id, record.span_id = trace_id, getattr(record, "span_id", ids[1] if ids else None)
     shown = ", ".join(
-        f"{name} {value}" for name, value in (("connection", connection_id), ("user", user_id)) if value
+        f"{name} {value}"
+        for name, value in (("connection", connection_id), ("user", user_id), ("trace", trace_id))
+        if value
     )
     record.scope_text = f" [{shown}]" if shown else ""
     return True
@@ -186,7 +196,7 @@ ACCESS_FIELDS = ("method", "path", "status", "duration_ms")
 def _record_fields(_logger: WrappedLogger, _method: str, event: EventDict) -> EventDict:
     """The scope's ids, and an access line's fields, from the record into the JSON object."""
     record: logging.LogRecord = event["_record"]
-    for key in ("connection_id", "user_id"):  # absent rather than null: not in a connection
+    for key in ("connection_id", "user_id", "trace_id", "span_id"):  # absent rather than null
         value = event.get(key, getattr(record, key, None))
         if value is not None:
             event[key] = value

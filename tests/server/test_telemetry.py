@@ -1,0 +1,136 @@
+"""OpenTelemetry export: the real server, pointed by OTEL_* at a receiver this test starts, traces
+a page request and websocket events (with their statements, renders and updates) and exports
+the live pages' metrics; its log lines name the traces."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from heavy.data.db_connection import Database
+from heavy.testing.cookie_browser import CookieBrowser
+from heavy.testing.live_server import LiveServer, stop
+from heavy.testing.otlp import OtlpReceiver, ReceivedSpan, otlp_receiver
+
+from heavy_stack_testing.brython import answer_brython, brython_calls
+from heavy_stack_testing.product import live_server
+
+pytestmark = pytest.mark.server
+
+SERVICE = "heavy-stack-under-test"
+
+
+@pytest.fixture
+def receiver() -> Iterator[OtlpReceiver]:
+    with otlp_receiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def traced_server(
+    receiver: OtlpReceiver, database_urls: tuple[str, str], database: Database, tmp_path: Path
+) -> Iterator[LiveServer]:
+    """The server on the (paved) test databases, exporting to ``receiver``."""
+    sql_url, vector_url = database_urls
+    otel = {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
+        "OTEL_SERVICE_NAME": SERVICE,
+        # Exported soon after, not in 5 s (spans) and 60 s (metrics).
+        "OTEL_BSP_SCHEDULE_DELAY": "100",
+        "OTEL_METRIC_EXPORT_INTERVAL": "300",
+    }
+    settings = {"SQL_DB_URL": sql_url, "VECTOR_DB_URL": vector_url, "ACCESS_LOG": "true", "LOG_FORMAT": "json"}
+    with live_server(settings, tmp_path / "server.log", base_env=os.environ | otel) as server:
+        yield server
+
+
+def _child_of(parent: ReceivedSpan, spans: list[ReceivedSpan]) -> list[ReceivedSpan]:
+    return [span for span in spans if span.parent_id == parent.span_id and span.trace_id == parent.trace_id]
+
+
+async def test_requests_events_statements_and_metrics_reach_the_collector(
+    traced_server: LiveServer, receiver: OtlpReceiver
+) -> None:
+    browser = CookieBrowser(traced_server.base_url)
+    async with browser.open_page("/") as page:
+        await page.wait_for_text("current-user", "@")
+        for _ in range(3):
+            await page.click("read-user")
+            await page.receive()
+        # A sync handler that logs: the browser reports a failed Brython call.
+        [call] = [call for call in brython_calls(page) if call["name"] == "get_timezone"]
+        await answer_brython(page, call["id"], None, ok=False)
+
+        # The handler's span names its component and handler; its statement, the render it
+        # caused and the update sent are its children.
+        def read_user_events() -> list[ReceivedSpan]:
+            return [span for span in receiver.spans_named("event ") if span.attributes.get("heavy.handler") == "read_again"]
+
+        events = receiver.wait_for(lambda: (found := read_user_events()) and len(found) >= 3 and found)
+        event = events[-1]
+        assert event.service == SERVICE
+        assert event.attributes["heavy.component"] == "ReadAgain"
+        assert event.name == "event ReadAgain.read_again"
+        assert event.attributes["heavy.connection_id"]
+        children = receiver.wait_for(lambda: len(_child_of(event, receiver.spans)) >= 3 and _child_of(event, receiver.spans))
+        statements = [span for span in children if span.attributes.get("db.system") == "postgresql"]
+        assert statements, [span.name for span in children]
+        assert any("SELECT" in str(span.attributes.get("db.statement", "")) for span in statements)
+        assert {"render", "send update"} <= {span.name for span in children}
+
+        # Metrics, while the page is still open.
+        def counted() -> list[float]:
+            return [
+                point.value
+                for point in receiver.points_of("heavy.live.events")
+                if point.attributes.get("heavy.handler") == "read_again"
+            ]
+
+        # Cumulative: a later export has all three.
+        receiver.wait_for(lambda: [count for count in counted() if count >= 3])
+        durations = receiver.wait_for(
+            lambda: [
+                point  # a histogram's point: its count
+                for point in receiver.points_of("heavy.live.event.duration")
+                if point.attributes.get("heavy.handler") == "read_again" and point.value >= 3
+            ]
+        )
+        assert durations[0].attributes["heavy.component"] == "ReadAgain"
+        receiver.wait_for(lambda: [p for p in receiver.points_of("heavy.live.pages.open") if p.value >= 1])
+        pool = receiver.wait_for(lambda: receiver.points_of("db.client.connections.usage"))
+        assert {point.attributes.get("state") for point in pool} >= {"idle", "used"}
+
+    # The page's HTTP request is a span, and its access line names that trace.
+    [page_request] = receiver.wait_for(
+        lambda: [span for span in receiver.spans if span.attributes.get("url.path") == "/"]
+    )
+    assert page_request.name == "GET /"
+    assert page_request.attributes["http.response.status_code"] == 200
+    assert stop(traced_server) == 0
+    lines = [json.loads(line) for line in traced_server.log().splitlines()]
+    [access] = [line for line in lines if line["logger"] == "sanic.access" and line.get("path") == "/"]
+    assert access["trace_id"] == page_request.trace_id
+    # The failed Brython call's line, logged in its handler, names that event's trace.
+    [warning] = [line for line in lines if call["id"] in line["message"]]
+    answered = [span for span in receiver.spans_named("event ") if span.trace_id == warning["trace_id"]]
+    assert [span.attributes["heavy.component"] for span in answered] == ["AppRoot"], warning  # the bridge's hook
+    assert not [line for line in lines if "exception" in line]
+
+
+def test_without_otel_variables_the_sdk_is_never_imported(tmp_path: Path) -> None:
+    """``import heavy`` and building the app load nothing of OpenTelemetry when nothing asks."""
+    code = (
+        "import sys; from heavy_stack.app import create_app; create_app(); "
+        "print(sorted(name for name in sys.modules if name.startswith('opentelemetry')))"
+    )
+    env = {key: value for key, value in os.environ.items() if not key.startswith("OTEL_")}
+    env["OTEL_SERVICE_NAME"] = "named-but-not-exported"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip().splitlines()[-1] == "[]"
