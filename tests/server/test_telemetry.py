@@ -44,9 +44,18 @@ def traced_server(
         "OTEL_BSP_SCHEDULE_DELAY": "100",
         "OTEL_METRIC_EXPORT_INTERVAL": "300",
     }
-    settings = {"SQL_DB_URL": sql_url, "VECTOR_DB_URL": vector_url, "ACCESS_LOG": "true", "LOG_FORMAT": "json"}
+    settings = {
+        "SQL_DB_URL": sql_url,
+        "VECTOR_DB_URL": vector_url,
+        "ACCESS_LOG": "true",
+        "LOG_FORMAT": "json",
+    }
     with live_server(settings, tmp_path / "server.log", base_env=os.environ | otel) as server:
         yield server
+
+
+def _at_least(count: int, found: list[ReceivedSpan]) -> list[ReceivedSpan]:
+    return found if len(found) >= count else []
 
 
 def _child_of(parent: ReceivedSpan, spans: list[ReceivedSpan]) -> list[ReceivedSpan]:
@@ -69,15 +78,19 @@ async def test_requests_events_statements_and_metrics_reach_the_collector(
         # The handler's span names its component and handler; its statement, the render it
         # caused and the update sent are its children.
         def read_user_events() -> list[ReceivedSpan]:
-            return [span for span in receiver.spans_named("event ") if span.attributes.get("heavy.handler") == "read_again"]
+            return [
+                span
+                for span in receiver.spans_named("event ")
+                if span.attributes.get("heavy.handler") == "read_again"
+            ]
 
-        events = receiver.wait_for(lambda: (found := read_user_events()) and len(found) >= 3 and found)
+        events = receiver.wait_for(lambda: _at_least(3, read_user_events()))
         event = events[-1]
         assert event.service == SERVICE
         assert event.attributes["heavy.component"] == "ReadAgain"
         assert event.name == "event ReadAgain.read_again"
         assert event.attributes["heavy.connection_id"]
-        children = receiver.wait_for(lambda: len(_child_of(event, receiver.spans)) >= 3 and _child_of(event, receiver.spans))
+        children = receiver.wait_for(lambda: _at_least(3, _child_of(event, receiver.spans)))
         statements = [span for span in children if span.attributes.get("db.system") == "postgresql"]
         assert statements, [span.name for span in children]
         assert any("SELECT" in str(span.attributes.get("db.statement", "")) for span in statements)
@@ -118,7 +131,9 @@ async def test_requests_events_statements_and_metrics_reach_the_collector(
     # The failed Brython call's line, logged in its handler, names that event's trace.
     [warning] = [line for line in lines if call["id"] in line["message"]]
     answered = [span for span in receiver.spans_named("event ") if span.trace_id == warning["trace_id"]]
-    assert [span.attributes["heavy.component"] for span in answered] == ["AppRoot"], warning  # the bridge's hook
+    assert [span.attributes["heavy.component"] for span in answered] == ["AppRoot"], (
+        warning
+    )  # the bridge's hook
     assert not [line for line in lines if "exception" in line]
 
 

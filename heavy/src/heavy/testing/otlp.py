@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TypeVar
 
-from google.protobuf.message import Message
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
     ExportMetricsServiceRequest,
     ExportMetricsServiceResponse,
@@ -83,7 +82,7 @@ class OtlpReceiver:
     def points_of(self, name: str) -> list[MetricPoint]:
         return [point for point in self.points if point.name == name]
 
-    def _received(self, path: str, body: bytes) -> Message:
+    def _received(self, path: str, body: bytes) -> ExportTraceServiceResponse | ExportMetricsServiceResponse:
         self.requests += 1
         if path.endswith("/v1/traces"):
             if self.keep:
@@ -104,7 +103,7 @@ def otlp_receiver(*, keep: bool = True) -> Iterator[OtlpReceiver]:
     receiver = OtlpReceiver(keep=keep)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             if self.headers.get("Content-Encoding") == "gzip":
                 body = gzip.decompress(body)
