@@ -18,6 +18,7 @@ from heavy_stack.backend.services.container import AppServices
 from heavy_stack.frontend.accounts import AccountBar, SignedInOnly
 from heavy_stack.frontend.app_context import AppContext
 from heavy_stack.frontend.brython_executors import use_brython_bridge
+from heavy_stack.frontend.components.layout import OnlineCount
 from heavy_stack.frontend.components.notice import use_notice_banner
 from heavy_stack.frontend.contexts import CurrentUserContext, CurrentVisitor, VisitorContext
 from heavy_stack.frontend.pages.landing import LandingPage
@@ -67,7 +68,7 @@ def AppRoot(services: AppServices, visitor: Visitor | None = None) -> Component:
     pages = browser_router(
         *(route(page.path, Page(page.content, title=page.full_title(app_title))) for page in PAGES)
     )
-    return html._(banner, pages, bridge)
+    return html._(banner, pages, OnlineCount(), bridge)
 
 
 @component

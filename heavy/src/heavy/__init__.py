@@ -36,6 +36,10 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
   subscriber gets; ``resync`` when it may have missed some), ``PubSub`` (a process's hub,
   ``current_pubsub`` gives it, ``using_pubsub``), ``Subscription``, ``MAX_PAYLOAD_BYTES``; between
   processes a ``Transport``: ``PostgresTransport`` (LISTEN/NOTIFY) or ``RedisTransport``.
+- Presence: ``heavy_use_presence`` (how many live pages are on a topic now, in every process,
+  this one counted while mounted), ``heavy_use_online_count`` (how many pages of the app are
+  open: every live page is on ``PAGES``); ``Presence`` (a process's counts and heartbeats,
+  ``current_presence`` gives it, ``using_presence``).
 - The live stream: ``StreamTap`` (sees every message of a connection), ``StreamRecorder`` (a tap
   that records visits for load tests), ``LayoutMirror`` (a client's copy of a page's layout).
 - Pages: the hooks ``heavy_use_state``, ``heavy_use_effect``, ``heavy_event`` (``reads_only``
@@ -149,12 +153,15 @@ from heavy.hooks import (
     heavy_event,
     heavy_use_context,
     heavy_use_effect,
+    heavy_use_online_count,
+    heavy_use_presence,
     heavy_use_state,
     heavy_use_topic,
     is_first_paint,
     rendering_first_paint,
 )
 from heavy.live.layout import Handler, LiveLayout, element_handler
+from heavy.live.presence import PAGES, Presence, current_presence, using_presence
 from heavy.live.pubsub import (
     MAX_PAYLOAD_BYTES,
     PubSub,
@@ -204,6 +211,7 @@ __all__ = [
     "DEFAULT_SECRET_KEY",
     "FAILED",
     "MAX_PAYLOAD_BYTES",
+    "PAGES",
     "REFUSED",
     "UNAVAILABLE",
     "UNAVAILABLE_WHILE_LOADING",
@@ -248,6 +256,7 @@ __all__ = [
     "Pages",
     "PendingUpdates",
     "PostgresTransport",
+    "Presence",
     "ProvidedServices",
     "PubSub",
     "RedisTransport",
@@ -277,6 +286,7 @@ __all__ = [
     "configure_logging",
     "configured_database_url",
     "create_app",
+    "current_presence",
     "current_pubsub",
     "current_revision",
     "current_scope",
@@ -289,6 +299,8 @@ __all__ = [
     "heavy_event",
     "heavy_use_context",
     "heavy_use_effect",
+    "heavy_use_online_count",
+    "heavy_use_presence",
     "heavy_use_state",
     "heavy_use_topic",
     "hold_stops_until_workers_started",
@@ -321,6 +333,7 @@ __all__ = [
     "set_scope_user",
     "start_scope",
     "tune_garbage_collector",
+    "using_presence",
     "using_pubsub",
     "utc_now",
     "vdom_to_html",

@@ -54,6 +54,7 @@ from heavy.data.db_connection import CommitFailedError, is_unavailable
 from heavy.events import Declared, takes_of
 from heavy.heavy_context import HeavyContext, PendingUpdates, SignInRequiredError, open_heavy_context
 from heavy.live.layout import Handler, element_handler
+from heavy.live.presence import PAGES, current_presence
 from heavy.live.pubsub import TopicMessage, current_pubsub
 from reactpy import use_context, use_ref
 from reactpy import use_effect as _reactpy_use_effect  # noqa: TID251 - the one wrapped use
@@ -248,6 +249,38 @@ def heavy_use_topic(
         return current_pubsub().subscribe(topic, lambda message: latest.current(message)).close
 
     _reactpy_use_effect(subscribe, [topic])
+
+
+def heavy_use_presence(topic: str | None, *, join: bool = True) -> int:
+    """How many live pages are on ``topic`` now, across every process; this page is counted on
+    it while the component is mounted (not with ``join=False``: it only watches). The total
+    follows within seconds as pages come and go (``heavy.live.presence``). ``None``: 0."""
+    total, set_total = _reactpy_use_state(lambda: 0 if topic is None else current_presence().total(topic))
+    if _first_paint.get():
+        return total
+
+    def follow() -> Cleanup:
+        if topic is None:
+            return None
+        presence = current_presence()
+        leave = presence.join(topic) if join else None
+        unwatch = presence.watch(topic, set_total)
+        set_total(presence.total(topic))
+
+        def stop() -> None:
+            unwatch()
+            if leave is not None:
+                leave()
+
+        return stop
+
+    _reactpy_use_effect(follow, [topic, join])
+    return total if topic is not None else 0
+
+
+def heavy_use_online_count() -> int:
+    """How many live pages of the app are open now, in every process ("3 online")."""
+    return heavy_use_presence(PAGES, join=False)
 
 
 # Heavy functions whose page went away before they ended; kept until they end (the loop

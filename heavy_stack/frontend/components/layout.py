@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from heavy import heavy_event, heavy_use_state
+from heavy import heavy_event, heavy_use_online_count, heavy_use_state
 from reactpy import component, html
 
 from heavy_stack.frontend.types import Component
@@ -47,3 +47,14 @@ def ExpandableSection(
 
 def Spacer(height_rem: float = 1.0) -> Component:
     return html.div({"className": "spacer", "style": {"height": f"{height_rem}rem"}})
+
+
+@component
+def OnlineCount() -> Component:
+    """How many pages of the app are open now, on every instance ("3 online"); it follows
+    within seconds as pages open and close (heavy's presence)."""
+    online = heavy_use_online_count()
+    return html.p(
+        {"className": "online-count", "title": "Pages of this app open right now"},
+        html.span({"id": "online-count"}, f"{online} online"),
+    )

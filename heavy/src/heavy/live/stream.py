@@ -19,6 +19,7 @@ from typing import Any, cast
 from urllib.parse import unquote
 
 from heavy.live.layout import LiveLayout
+from heavy.live.presence import PAGES, current_presence
 from heavy.live.reactpy_internals import WRITTEN_FOR
 from heavy.stream import guard
 from reactpy.backend._common import (
@@ -59,7 +60,8 @@ def install_live_pages(app: Sanic[Any, Any], root: Callable[[], ComponentType]) 
             scope={}, location=location, carrier=_SanicCarrier(request, cast(Any, socket))
         )
         layout = LiveLayout(ConnectionContext(root(), value=connection))
-        await guard.serve_guarded_layout(layout, socket, request)
+        with current_presence().joined(PAGES):  # "how many pages are open", across processes
+            await guard.serve_guarded_layout(layout, socket, request)
 
     app.add_route(client_file, f"{ASSETS_PATH}/<path:path>", name="live_client_file")
     app.add_route(web_module, f"{MODULES_PATH}/<path:path>", name="live_web_module")

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
 from heavy.data.db_connection import Database
+from heavy.live.presence import Presence, using_presence
 from heavy.live.pubsub import PubSub, Transport, using_pubsub
 from heavy.live.transports import PostgresTransport, RedisTransport
 from heavy.settings import HeavySettings
@@ -34,13 +35,18 @@ def pubsub_transport(app_name: str, settings: HeavySettings, database: Database)
 
 @asynccontextmanager
 async def serving_pubsub(transport: Transport) -> AsyncIterator[PubSub]:
-    """This process's hub over ``transport``, listening, for the block."""
+    """This process's hub over ``transport``, listening, and its presence counts, for the block."""
     pubsub = PubSub(transport)
-    with using_pubsub(pubsub):
+    presence = Presence(pubsub)
+    with using_pubsub(pubsub), using_presence(presence):
         listening = asyncio.create_task(pubsub.run(), name="pubsub")
+        heartbeats = asyncio.create_task(presence.run(), name="presence")
         try:
             yield pubsub
         finally:
+            heartbeats.cancel()  # it says goodbye to the others first
+            with suppress(asyncio.CancelledError):
+                await heartbeats
             listening.cancel()
             with suppress(asyncio.CancelledError):
                 await listening

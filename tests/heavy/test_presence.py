@@ -1,0 +1,90 @@
+"""Presence: pages counted per topic in each process, the counts shared through the hub, the
+totals followed by the pages that watch them."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+
+from heavy import (
+    PostgresTransport,
+    Presence,
+    PubSub,
+    heavy_use_presence,
+    using_presence,
+    using_pubsub,
+)
+from heavy.testing.page_driver import InProcessPage
+from reactpy import component, html
+
+from heavy_stack.frontend.types import Component
+
+
+async def eventually(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():  # noqa: ASYNC110 - polling what the heartbeats fill
+            await asyncio.sleep(0.01)
+
+
+@asynccontextmanager
+async def process(database_urls: tuple[str, str]) -> AsyncIterator[Presence]:
+    """What one server process runs: a hub over PostgreSQL, and its presence."""
+    pubsub = PubSub(PostgresTransport(database_urls[0], "test.presence"))
+    presence = Presence(pubsub)
+    tasks = [asyncio.create_task(pubsub.run()), asyncio.create_task(presence.run())]
+    try:
+        await eventually(lambda: pubsub.connected)
+        yield presence
+    finally:
+        for task in reversed(tasks):  # presence first: it says goodbye through the hub
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_pages_counted_in_one_process_are_seen_in_another_and_leave_with_it(
+    database_urls: tuple[str, str],
+) -> None:
+    async with AsyncExitStack() as stack:
+        here = await stack.enter_async_context(process(database_urls))
+        async with process(database_urls) as there:
+            seen_there: list[int] = []
+            there.watch("note:1", seen_there.append)
+            leave_first = there.join("note:1")
+            there.join("note:1")
+            there.join("note:2")
+            await eventually(lambda: here.total("note:1") == 2 and here.total("note:2") == 1)
+
+            leave_first()
+            leave_first()  # leaving twice counts once
+            await eventually(lambda: here.total("note:1") == 1)
+            assert there.total("note:1") == 1
+            await eventually(lambda: seen_there[-1:] == [1])
+
+            with here.joined("note:1"):
+                await eventually(lambda: there.total("note:1") == 2)
+            await eventually(lambda: there.total("note:1") == 1)
+        # ``there`` stopped and said goodbye: its pages are no longer counted anywhere.
+        await eventually(lambda: here.total("note:1") == 0 and here.total("note:2") == 0)
+
+
+@component
+def OnNote(note: str) -> Component:
+    here = heavy_use_presence(note)
+    return html.p({"id": "here"}, f"{here} here")
+
+
+async def test_pages_on_the_same_topic_see_each_other_come_and_go() -> None:
+    pubsub = PubSub()
+    presence = Presence(pubsub)
+    with using_pubsub(pubsub), using_presence(presence):
+        async with InProcessPage.open(OnNote("note:7"), router=False) as first:
+            await first.wait_for_text("here", "1 here")
+            async with InProcessPage.open(OnNote("note:7"), router=False) as second:
+                await second.wait_for_text("here", "2 here")
+                await first.wait_for_text("here", "2 here")
+                async with InProcessPage.open(OnNote("note:8"), router=False) as elsewhere:
+                    await elsewhere.wait_for_text("here", "1 here")
+            await first.wait_for_text("here", "1 here")
+        assert presence.total("note:7") == 0
+        assert presence.watcher_count() == 0
