@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
-from heavy.testing.cluster import Cluster
 from heavy.testing.browser import TIMEZONE
+from heavy.testing.cluster import Cluster
 from playwright.async_api import Browser, ConsoleMessage, Page, expect
 
 # Presence heartbeats every second and forgets an instance 3.5 s after its last: a killed

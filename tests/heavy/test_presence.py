@@ -11,8 +11,8 @@ from heavy import (
     PostgresTransport,
     Presence,
     PubSub,
+    current_presence,
     heavy_use_presence,
-    using_presence,
     using_pubsub,
 )
 from heavy.testing.page_driver import InProcessPage
@@ -75,9 +75,8 @@ def OnNote(note: str) -> Component:
 
 
 async def test_pages_on_the_same_topic_see_each_other_come_and_go() -> None:
-    pubsub = PubSub()
-    presence = Presence(pubsub)
-    with using_pubsub(pubsub), using_presence(presence):
+    with using_pubsub(PubSub()):
+        presence = current_presence()
         async with InProcessPage.open(OnNote("note:7"), router=False) as first:
             await first.wait_for_text("here", "1 here")
             async with InProcessPage.open(OnNote("note:7"), router=False) as second:

@@ -39,7 +39,7 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
 - Presence: ``heavy_use_presence`` (how many live pages are on a topic now, in every process,
   this one counted while mounted), ``heavy_use_online_count`` (how many pages of the app are
   open: every live page is on ``PAGES``); ``Presence`` (a process's counts and heartbeats,
-  ``current_presence`` gives it, ``using_presence``).
+  ``current_presence`` gives the one of the current hub).
 - The live stream: ``StreamTap`` (sees every message of a connection), ``StreamRecorder`` (a tap
   that records visits for load tests), ``LayoutMirror`` (a client's copy of a page's layout).
 - Pages: the hooks ``heavy_use_state``, ``heavy_use_effect``, ``heavy_event`` (``reads_only``
@@ -161,7 +161,7 @@ from heavy.hooks import (
     rendering_first_paint,
 )
 from heavy.live.layout import Handler, LiveLayout, element_handler
-from heavy.live.presence import PAGES, Presence, current_presence, using_presence
+from heavy.live.presence import PAGES, Presence, current_presence
 from heavy.live.pubsub import (
     MAX_PAYLOAD_BYTES,
     PubSub,
@@ -333,7 +333,6 @@ __all__ = [
     "set_scope_user",
     "start_scope",
     "tune_garbage_collector",
-    "using_presence",
     "using_pubsub",
     "utc_now",
     "vdom_to_html",

@@ -220,24 +220,10 @@ class Presence:
 
 # --- the process's presence ---------------------------------------------------------------------
 
-_current: Presence | None = None
-
 
 def current_presence() -> Presence:
-    """This process's presence: the server's once it serves, else one over the local hub."""
-    global _current
+    """This process's presence: the one over its hub (``current_pubsub``), made when first asked."""
     pubsub = current_pubsub()
-    if _current is None or _current.pubsub is not pubsub:
-        _current = Presence(pubsub)
-    return _current
-
-
-@contextmanager
-def using_presence(presence: Presence) -> Iterator[Presence]:
-    """Make ``presence`` this process's for the block (the server does, while it serves)."""
-    global _current
-    previous, _current = _current, presence
-    try:
-        yield presence
-    finally:
-        _current = previous
+    if pubsub.presence is None:
+        pubsub.presence = Presence(pubsub)
+    return pubsub.presence

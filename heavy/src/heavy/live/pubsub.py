@@ -36,8 +36,11 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import uuid4
+
+if TYPE_CHECKING:
+    from heavy.live.presence import Presence
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +155,7 @@ class PubSub:
         self._on_reconnect: list[Callable[[], None]] = []
         self._last_failure_log = 0.0
         self.overflows = 0  # subscribers whose queue overflowed (each got a resync)
+        self.presence: Presence | None = None  # its presence counts (``current_presence``)
 
     # --- subscribing ------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
 from heavy.data.db_connection import Database
-from heavy.live.presence import Presence, using_presence
+from heavy.live.presence import current_presence
 from heavy.live.pubsub import PubSub, Transport, using_pubsub
 from heavy.live.transports import PostgresTransport, RedisTransport
 from heavy.settings import HeavySettings
@@ -37,8 +37,8 @@ def pubsub_transport(app_name: str, settings: HeavySettings, database: Database)
 async def serving_pubsub(transport: Transport) -> AsyncIterator[PubSub]:
     """This process's hub over ``transport``, listening, and its presence counts, for the block."""
     pubsub = PubSub(transport)
-    presence = Presence(pubsub)
-    with using_pubsub(pubsub), using_presence(presence):
+    with using_pubsub(pubsub):
+        presence = current_presence()
         listening = asyncio.create_task(pubsub.run(), name="pubsub")
         heartbeats = asyncio.create_task(presence.run(), name="presence")
         try:
