@@ -73,6 +73,10 @@ test-js: $(CLIENT_MODULES) ## Test heavy's browser client (node --test, with jsd
 build-js: $(CLIENT_MODULES) ## Build heavy's browser client into heavy/src/heavy/static/ (commit what it writes)
 	cd $(CLIENT) && npm run --silent build
 
+.PHONY: screenshots
+screenshots: install ## Screenshots of every page (light, dark; phone, desktop) into docs/screenshots/
+	$(RUN) python dev_scripts/screenshots.py
+
 hooks: install ## Let git run the same checks before each commit (pre-commit install)
 	$(RUN) pre-commit install
 

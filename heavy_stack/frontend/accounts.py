@@ -47,7 +47,7 @@ def SignedInOnly(page: Component) -> Component:
 
 @component
 def AccountBar() -> Component:
-    """Who is signed in, with links to the account pages, at the top of every page."""
+    """Who is signed in, with links to the account pages, in the top bar of every page."""
     user = heavy_use_context(CurrentUserContext)
     current = heavy_use_context(VisitorContext)
     executor = heavy_use_context(BrythonExecutorContext)
@@ -63,25 +63,22 @@ def AccountBar() -> Component:
             executor.call(navigate_to, url=SIGN_OUT_COMPLETE_PATH)
 
     if current is not None and current.visitor.is_unchecked:
-        return html.nav({"className": "account-bar", "id": "account-bar"}, _home(), SessionRecheck())
+        return html.nav(_BAR, SessionRecheck())
     if user is None:
         links = [
-            _home(),
             RouterLink("Sign in", "/sign-in", id="to-sign-in"),
             RouterLink("Sign up", "/sign-up", id="to-sign-up"),
         ]
-        return html.nav({"className": "account-bar", "id": "account-bar"}, *links)
+        return html.nav(_BAR, *links)
     return html.nav(
-        {"className": "account-bar", "id": "account-bar"},
-        _home(),
+        _BAR,
         html.span({"id": "signed-in-as"}, f"Signed in as {user.display_name}"),
         RouterLink("Notes", "/notes", id="to-notes"),
         Button("Sign out", heavy_event(sign_out), id="sign-out"),
     )
 
 
-def _home() -> Component:
-    return RouterLink("Home", "/", id="to-home")
+_BAR = {"className": "top-bar-links", "id": "account-bar", "aria-label": "Account"}
 
 
 @component

@@ -15,7 +15,7 @@ from reactpy_router import browser_router, route
 
 from heavy_stack.backend.services.accounts.visitor import Visitor
 from heavy_stack.backend.services.container import AppServices
-from heavy_stack.frontend.accounts import AccountBar, SignedInOnly
+from heavy_stack.frontend.accounts import SignedInOnly
 from heavy_stack.frontend.app_context import AppContext
 from heavy_stack.frontend.brython_executors import use_brython_bridge
 from heavy_stack.frontend.components.layout import OnlineCount
@@ -27,6 +27,7 @@ from heavy_stack.frontend.pages.notes import NotePage, NotesPage
 from heavy_stack.frontend.pages.other import OtherPage
 from heavy_stack.frontend.pages.sign_in import SignInPage, SignUpPage
 from heavy_stack.frontend.timezone import use_browser_timezone
+from heavy_stack.frontend.top_bar import TopBar
 from heavy_stack.frontend.types import Component
 
 PAGE_TITLE_ID = "heavy-page-title"
@@ -66,17 +67,20 @@ def AppRoot(services: AppServices, visitor: Visitor | None = None) -> Component:
     app_title = services.settings.app_title
     # Each route holds its page's factory: only the shown page's components are made.
     pages = browser_router(
-        *(route(page.path, Page(page.content, title=page.full_title(app_title))) for page in PAGES)
+        *(
+            route(page.path, Page(page.content, title=page.full_title(app_title), app_name=app_title))
+            for page in PAGES
+        )
     )
     return html._(banner, pages, OnlineCount(), bridge)
 
 
 @component
-def Page(content: Callable[[], Component], *, title: str = "") -> Component:
-    """A route's page (what ``content()`` makes) under the account bar.
+def Page(content: Callable[[], Component], *, title: str = "", app_name: str = "") -> Component:
+    """A route's page (what ``content()`` makes) under the top bar (``app_name``, the account bar).
 
     ``title`` is the window title: the HTTP response has it in ``<title>``, and the page script
     copies it from this hidden element when the router changes the page without a reload.
     """
     marker = html.span({"id": PAGE_TITLE_ID, "hidden": True, "data-title": title})
-    return html._(AccountBar(), content(), marker)
+    return html._(TopBar(app_name), content(), marker)

@@ -50,7 +50,7 @@ async def test_times_are_shown_in_the_visitors_zone_and_say_which(
     async with open_page("/notes", visitor=await new_account()) as page:
         await _tell_the_zone(page)
         await add_note(page, "Groceries", "milk")
-        await page.wait_until(lambda: page.text("note-list").endswith(ZONE))
+        await page.wait_until(lambda: ZONE in page.text("note-list"))  # the date of the note
 
 
 async def test_the_top_bar_leads_home_from_every_page(

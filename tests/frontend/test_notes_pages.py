@@ -97,10 +97,10 @@ async def test_create_read_edit_delete(
         assert (edited.title, edited.body) == ("Groceries for Sunday", "milk, eggs, flour")
         assert edited.last_edited > note.last_edited
 
-        await page.click("note-delete")  # asks first
+        await page.click("note-delete")  # asks first, in a dialog
         await page.wait_for_element("note-delete-question")
         await page.click("note-delete-cancel")
-        await page.wait_for_element("note-delete")
+        await page.wait_until(lambda: not page.layout.has(id="note-delete-dialog"))
         assert len(await notes_of(ada)) == 1
         await page.click("note-delete")
         await page.wait_for_element("note-delete-confirm")

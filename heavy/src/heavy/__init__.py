@@ -83,6 +83,11 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
 - Jobs: ``every`` (a job run at start and every N seconds while the server serves), ``Job``.
 - Pages: ``PageRoute`` and ``Pages`` (a product's table of pages: path, title, content, HTTP
   status), ``render_first_paint`` / ``vdom_to_html`` (a page's HTML before any websocket).
+- Look: the visitor's theme, known at first paint (``THEME_COOKIE``; ``<html data-theme>``):
+  ``use_theme`` gives a ``ThemeChoice`` (``current``, ``choose``; ``SYSTEM_THEME`` follows the
+  system's setting), ``theme_choice_attributes`` marks a button that chooses a theme,
+  ``theme_from_cookie`` reads the cookie's value; modal dialogs the page script opens and
+  closes with the focus handled (``MODAL_DIALOG_ATTRIBUTE``, ``DIALOG_CANCEL_ATTRIBUTE``).
 - Serving: ``refuse_unparsable_urls`` (a NUL byte in the request line gets a 400, not a
   dropped connection, through ``HeavyRequest``), ``client_scripts_html`` (the browser client's
   script tags, for a page head of the product's own), ``hold_stops_until_workers_started`` (Sanic's worker manager stops cleanly),
@@ -192,6 +197,7 @@ from heavy.stream.recorder import StreamRecorder
 from heavy.telemetry import install_telemetry, otel_wanted
 from heavy.telemetry.figures import LiveFigures, live_figures
 from heavy.web.app import HeavyApp, HeavyState, NotStartedError, app_state, create_app
+from heavy.web.dialogs import DIALOG_CANCEL_ATTRIBUTE, MODAL_DIALOG_ATTRIBUTE
 from heavy.web.first_paint import render_first_paint, vdom_to_html
 from heavy.web.garbage_collection import tune_garbage_collector
 from heavy.web.health import install_health_routes
@@ -202,6 +208,14 @@ from heavy.web.pages import PageRoute, Pages
 from heavy.web.requests import HeavyRequest, refuse_unparsable_urls
 from heavy.web.security import install_security_defaults
 from heavy.web.security.origin import is_websocket_request
+from heavy.web.theme import (
+    SYSTEM_THEME,
+    THEME_COOKIE,
+    ThemeChoice,
+    theme_choice_attributes,
+    theme_from_cookie,
+    use_theme,
+)
 from heavy.web.worker_manager import hold_stops_until_workers_started
 
 __version__ = "0.1.0"
@@ -209,10 +223,14 @@ __version__ = "0.1.0"
 __all__ = [
     "DB_TIMEOUT_SECONDS",
     "DEFAULT_SECRET_KEY",
+    "DIALOG_CANCEL_ATTRIBUTE",
     "FAILED",
     "MAX_PAYLOAD_BYTES",
+    "MODAL_DIALOG_ATTRIBUTE",
     "PAGES",
     "REFUSED",
+    "SYSTEM_THEME",
+    "THEME_COOKIE",
     "UNAVAILABLE",
     "UNAVAILABLE_WHILE_LOADING",
     "UNCONFIRMED",
@@ -274,6 +292,7 @@ __all__ = [
     "Submit",
     "Subscription",
     "TargetT",
+    "ThemeChoice",
     "TopicMessage",
     "Transport",
     "VectorRepository",
@@ -332,7 +351,10 @@ __all__ = [
     "serve_live_layout",
     "set_scope_user",
     "start_scope",
+    "theme_choice_attributes",
+    "theme_from_cookie",
     "tune_garbage_collector",
+    "use_theme",
     "using_pubsub",
     "utc_now",
     "vdom_to_html",

@@ -6,8 +6,17 @@ use on every open page. Parts with state or heavy handlers (``Form``, ``LineInpu
 ``ExpandableSection``...) are components.
 """
 
+from heavy_stack.frontend.components.feedback import Badge, Dialog, Notice, ProgressBar, Tone, dialog_cancel
 from heavy_stack.frontend.components.forms import Feedback, Form, FormMessage
-from heavy_stack.frontend.components.inputs import Button, LineInput, NumberInput, TextArea, keep_in
+from heavy_stack.frontend.components.inputs import (
+    Button,
+    ButtonKind,
+    ButtonRow,
+    LineInput,
+    NumberInput,
+    TextArea,
+    keep_in,
+)
 from heavy_stack.frontend.components.layout import (
     CenteredColumn,
     ExpandableSection,
@@ -17,22 +26,32 @@ from heavy_stack.frontend.components.layout import (
 )
 from heavy_stack.frontend.components.navigation import RouterLink
 from heavy_stack.frontend.components.text import Paragraph, Preformatted
+from heavy_stack.frontend.components.theme_switcher import ThemeSwitcher
 
 __all__ = [
+    "Badge",
     "Button",
+    "ButtonKind",
+    "ButtonRow",
     "CenteredColumn",
+    "Dialog",
     "ExpandableSection",
     "Feedback",
     "Form",
     "FormMessage",
     "LineInput",
+    "Notice",
     "NumberInput",
     "PageTitle",
     "Paragraph",
     "Preformatted",
+    "ProgressBar",
     "RouterLink",
     "Section",
     "Spacer",
     "TextArea",
+    "ThemeSwitcher",
+    "Tone",
+    "dialog_cancel",
     "keep_in",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import StrEnum
 from typing import Any
 
 from heavy import Change, Handler, heavy_event, heavy_use_state
@@ -14,14 +15,41 @@ from heavy_stack.frontend.types import Component
 MAX_LINE_LENGTH = 500
 
 
+class ButtonKind(StrEnum):
+    """What a button does, which decides how it looks (``.button-<kind>`` in the stylesheet)."""
+
+    PRIMARY = "primary"  # the page's or the form's main action (Save, Add note, Sign in)
+    SECONDARY = "secondary"  # every other action (Cancel, Read again)
+    DESTRUCTIVE = "destructive"  # deletes or ends something: red, never the colour of Save
+
+
 def Button(
-    label: str, on_click: Handler | None = None, *, id: str | None = None, type: str = "button"
+    label: str,
+    on_click: Handler | None = None,
+    *,
+    id: str | None = None,
+    type: str = "button",
+    kind: ButtonKind | None = None,
+    attributes: dict[str, Any] | None = None,
 ) -> Component:
-    """A button; a ``type="submit"`` one usually has no ``on_click``: its form's onSubmit acts."""
-    attributes: dict[str, Any] = {"className": "button", "type": type}
+    """A button; a ``type="submit"`` one usually has no ``on_click``: its form's onSubmit acts.
+
+    ``kind`` says what it does (by default a submit is primary, any other button secondary);
+    ``attributes`` adds HTML attributes (``aria-*``, ``data-*``).
+    """
+    if kind is None:
+        kind = ButtonKind.PRIMARY if type == "submit" else ButtonKind.SECONDARY
+    own: dict[str, Any] = {"className": f"button button-{kind}", "type": type}
     if on_click is not None:
-        attributes["onClick"] = on_click
-    return html.button(attributes | ({"id": id} if id else {}), label)
+        own["onClick"] = on_click
+    return html.button(own | ({"id": id} if id else {}) | (attributes or {}), label)
+
+
+def ButtonRow(*buttons: Component, end: tuple[Component, ...] = ()) -> Component:
+    """Buttons side by side, wrapping on a narrow screen; ``end`` ones sit at the right end
+    (a destructive action, away from Save)."""
+    pushed = [html.span({"className": "button-row-end"}), *end] if end else []
+    return html.div({"className": "button-row"}, *buttons, *pushed)
 
 
 @component

@@ -7,7 +7,7 @@ from reactpy import html
 from heavy_stack.frontend.types import Component
 
 
-def RouterLink(text: str, to: str, *, id: str | None = None) -> Component:
+def RouterLink(text: str, to: str, *, id: str | None = None, class_name: str = "router-link") -> Component:
     """A link to another route of the app; the page changes over the websocket, without a reload.
 
     heavy's page script (``heavy/client/src/page/links.js``) handles clicks on ``data-router-link`` anchors
@@ -16,5 +16,5 @@ def RouterLink(text: str, to: str, *, id: str | None = None) -> Component:
     re-render has replaced it. Without JavaScript, or while the page is reconnecting, the link
     is an ordinary one and loads the page.
     """
-    attributes = {"className": "router-link", "href": to, "data-router-link": "true"}
+    attributes = {"className": class_name, "href": to, "data-router-link": "true"}
     return html.a(attributes | ({"id": id} if id else {}), text)

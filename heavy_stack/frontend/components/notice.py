@@ -28,7 +28,7 @@ def use_notice_banner() -> Component:
 @component
 def NoticeBanner(notice: str | None, show: ShowNotice) -> Component:
     # Always in the page, so assistive technology announces the text when it appears.
-    attributes = {"id": "app-notice", "role": "alert", "className": "notice" if notice else ""}
+    attributes = {"id": "app-notice", "role": "alert", "className": "notice notice-error" if notice else ""}
     if not notice:
         return html.div(attributes)
 
@@ -41,7 +41,7 @@ def NoticeBanner(notice: str | None, show: ShowNotice) -> Component:
         html.button(
             {
                 "id": "app-notice-dismiss",
-                "className": "button",
+                "className": "button button-secondary",
                 "type": "button",
                 "onClick": heavy_event(dismiss),
             },

@@ -12,6 +12,7 @@ from heavy_stack.frontend.app_context import AppContext
 from heavy_stack.frontend.brython_executors import BrythonExecutorContext
 from heavy_stack.frontend.components import (
     Button,
+    ButtonRow,
     CenteredColumn,
     ExpandableSection,
     Feedback,
@@ -113,7 +114,7 @@ def CurrentUserSection() -> Component:
             "rename-form",
             rename,
             LineInput("New display name", keep_in(new_name), id="rename-input"),
-            Button("Rename", id="rename-submit", type="submit"),
+            ButtonRow(Button("Rename", id="rename-submit", type="submit")),
         ),
         FormMessage(Feedback.error(error), id="rename-error"),
     )
@@ -142,7 +143,7 @@ def ReadAgain(user: User | None, read_at: datetime, show: Callable[[User | None]
     latest = read_at if read_again_at is None else max(read_at, read_again_at)
     return html._(
         Paragraph(f"Read from the database at {format_in_zone(latest, use_timezone())}", id="user-read-at"),
-        Button("Read again", heavy_event(read_again), id="read-user"),
+        ButtonRow(Button("Read again", heavy_event(read_again), id="read-user")),
     )
 
 
@@ -159,7 +160,7 @@ def ServerTimeSection() -> Component:
     return Section(
         "Server time, in your time zone",
         Paragraph(format_in_zone(now, use_timezone()), id="server-time"),
-        Button("Update time", update, id="update-time"),
+        ButtonRow(Button("Update time", update, id="update-time")),
         id="time",
     )
 
@@ -195,9 +196,11 @@ def BrowserSection() -> Component:
             "Time zone: ",
             html.strong({"id": "browser-timezone"}, zone.key if zone else "asking your browser…"),
         ),
-        Button("Scroll to the time", heavy_event(scroll_to_time), id="scroll-to-time"),
-        Button("Open the other page in a new tab", heavy_event(open_other_tab), id="open-other-tab"),
-        Button("Copy a greeting", heavy_event(copy_text), id="copy-text"),
+        ButtonRow(
+            Button("Scroll to the time", heavy_event(scroll_to_time), id="scroll-to-time"),
+            Button("Open the other page in a new tab", heavy_event(open_other_tab), id="open-other-tab"),
+            Button("Copy a greeting", heavy_event(copy_text), id="copy-text"),
+        ),
         Paragraph(copy_result, id="copy-result"),
         id="browser",
     )
@@ -219,7 +222,7 @@ def EchoFormSection() -> Component:
             "echo-form",
             submit,
             LineInput("Say something", keep_in(draft), id="echo-input", placeholder="Hello"),
-            Button("Submit", id="echo-submit", type="submit"),
+            ButtonRow(Button("Submit", id="echo-submit", type="submit")),
         ),
         Paragraph(f"You said: {submitted}" if submitted else "Nothing submitted yet.", id="echo-result"),
     )

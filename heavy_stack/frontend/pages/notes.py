@@ -17,7 +17,10 @@ from heavy_stack.backend.data.model_managers.note_manager import NoteNotFoundErr
 from heavy_stack.frontend.app_context import AppContext
 from heavy_stack.frontend.components import (
     Button,
+    ButtonKind,
+    ButtonRow,
     CenteredColumn,
+    Dialog,
     Feedback,
     Form,
     FormMessage,
@@ -27,6 +30,7 @@ from heavy_stack.frontend.components import (
     RouterLink,
     Section,
     TextArea,
+    dialog_cancel,
     keep_in,
 )
 from heavy_stack.frontend.timezone import format_in_zone, use_timezone
@@ -38,6 +42,8 @@ NOT_FOUND = "There is no such note among yours."
 
 # How a note's last edit shows in the list (in the visitor's zone, labelled).
 EDITED = "%d %b %Y %H:%M"
+# How much of a note's first line the list shows (the rest is cut with an ellipsis).
+EXCERPT_LENGTH = 140
 # After a delete, the list says so (a flag, not the title: a link cannot put words on the page).
 DELETED_FLAG = "deleted"
 DELETED = "The note was deleted."
@@ -89,7 +95,7 @@ def NotesPage() -> Component:
                 add,
                 LineInput("Title", keep_in(title), id="new-note-title"),
                 TextArea("Text", keep_in(body), id="new-note-body", max_length=BODY_MAX_LENGTH),
-                Button("Add note", id="new-note-submit", type="submit"),
+                ButtonRow(Button("Add note", id="new-note-submit", type="submit")),
                 reset_key=str(form_key),
             ),
             _message(message),
@@ -99,20 +105,41 @@ def NotesPage() -> Component:
 
 @component
 def NoteList(notes: tuple[Note, ...] | None) -> Component:
+    """Each note with the date of its last edit and its first line; the whole card opens it."""
     zone = use_timezone()
     if notes is None:
         return Paragraph("Loading…", id="note-list")
     if not notes:
-        return Paragraph("No notes yet: write the first one below.", id="note-list")
+        return html.div(
+            {"id": "note-list", "className": "empty-state"},
+            html.h2({"className": "empty-state-title"}, "No notes yet"),
+            Paragraph(
+                "Write your first one below: a title is enough to start, and related notes appear as you add more."
+            ),
+        )
     items = [
         html.li(
-            {"key": str(note.id)},
+            {"key": str(note.id), "className": "note-item"},
             RouterLink(note.title, f"/notes/{note.id}", id=f"note-link-{note.id}"),
-            html.span({"className": "muted"}, f" · edited {format_in_zone(note.last_edited, zone, EDITED)}"),
+            html.time(
+                {
+                    "className": "note-date",
+                    "dateTime": note.last_edited.isoformat(),
+                    "id": f"note-date-{note.id}",
+                },
+                f"edited {format_in_zone(note.last_edited, zone, EDITED)}",
+            ),
+            html.p({"className": "note-excerpt"}, first_line(note.body)) if note.body.strip() else "",
         )
         for note in notes
     ]
-    return html.ul({"id": "note-list", "className": "note-list"}, *items)
+    return html.ul({"id": "note-list", "className": "note-list", "aria-label": "Your notes"}, *items)
+
+
+def first_line(text: str) -> str:
+    """The first line of ``text`` that holds something, cut to ``EXCERPT_LENGTH`` characters."""
+    line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return line if len(line) <= EXCERPT_LENGTH else line[: EXCERPT_LENGTH - 1].rstrip() + "…"
 
 
 @component
@@ -185,10 +212,20 @@ def NoteEditor(note_id: NoteId) -> Component:
             save,
             LineInput("Title", keep_in(title), id="note-title", initial=note.title),
             TextArea("Text", keep_in(body), id="note-body", max_length=BODY_MAX_LENGTH, initial=note.body),
-            Button("Save", id="note-save", type="submit"),
-            *_delete_buttons(confirming, set_confirming, heavy_event(delete)),
+            ButtonRow(
+                Button("Save", id="note-save", type="submit"),
+                end=(
+                    Button(
+                        "Delete…",
+                        heavy_event(lambda: set_confirming(True)),
+                        id="note-delete",
+                        kind=ButtonKind.DESTRUCTIVE,
+                    ),
+                ),
+            ),
         ),
         _message(message),
+        _delete_dialog(set_confirming, heavy_event(delete)) if confirming else "",
         RelatedNotes(note),
     )
 
@@ -233,17 +270,23 @@ def _embed_after_commit(context: AppContext, note_id: NoteId) -> None:
     context.after_commit(lambda: search.embed_pending([note_id]))
 
 
-def _delete_buttons(
-    confirming: bool, set_confirming: Callable[[bool], None], delete: Handler
-) -> list[Component]:
-    """Delete asks first: the button turns into a question with "Yes, delete" and "Cancel"."""
-    if not confirming:
-        return [Button("Delete", heavy_event(lambda: set_confirming(True)), id="note-delete")]
-    return [
-        html.span({"id": "note-delete-question", "role": "alert"}, "Delete this note for good? "),
-        Button("Yes, delete", delete, id="note-delete-confirm"),
-        Button("Cancel", heavy_event(lambda: set_confirming(False)), id="note-delete-cancel"),
-    ]
+def _delete_dialog(set_confirming: Callable[[bool], None], delete: Handler) -> Component:
+    """Delete asks first, in a dialog: "Cancel" (which has the focus, and Escape presses) or
+    "Delete note"."""
+    return Dialog(
+        "Delete this note?",
+        Paragraph("It is deleted for good: this cannot be undone.", id="note-delete-question"),
+        id="note-delete-dialog",
+        actions=(
+            Button(
+                "Cancel",
+                heavy_event(lambda: set_confirming(False)),
+                id="note-delete-cancel",
+                attributes=dialog_cancel(),
+            ),
+            Button("Delete note", delete, id="note-delete-confirm", kind=ButtonKind.DESTRUCTIVE),
+        ),
+    )
 
 
 def _message(feedback: Feedback) -> Component:

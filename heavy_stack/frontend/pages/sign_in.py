@@ -17,6 +17,7 @@ from heavy_stack.frontend.app_context import AppContext
 from heavy_stack.frontend.brython_executors import BrythonExecutorContext
 from heavy_stack.frontend.components import (
     Button,
+    ButtonRow,
     CenteredColumn,
     Feedback,
     Form,
@@ -61,7 +62,7 @@ def SignInPage() -> Component:
                 type="password",
                 autocomplete="current-password",
             ),
-            Button("Sign in", id="sign-in-submit", type="submit"),
+            ButtonRow(Button("Sign in", id="sign-in-submit", type="submit")),
         ),
         message,
         Paragraph(
@@ -98,7 +99,7 @@ def SignUpPage() -> Component:
                 type="password",
                 autocomplete="new-password",
             ),
-            Button("Create account", id="sign-up-submit", type="submit"),
+            ButtonRow(Button("Create account", id="sign-up-submit", type="submit")),
         ),
         message,
         Paragraph(

@@ -10,7 +10,8 @@
 //    (reactpy-router's History tells it only on its first load, never after a reconnect);
 // 3. once the page is back, types in again what the person typed and did not send
 //    (recovery.js), so the new server has it too;
-// 4. hands the server's first paint over to the live page (first_paint.js).
+// 4. hands the server's first paint over to the live page (first_paint.js);
+// 5. shows a theme chosen at once (theme.js) and opens the server's dialogs as modal ones (dialogs.js).
 //
 // Nothing depends on the old server process: the location and the typed values come from the
 // browser, the signed-in visitor from the cookie sent with the new handshake.
@@ -23,11 +24,13 @@
 
 import { Banner } from "./banner.js";
 import { Connection, streamUrl } from "./connection.js";
+import { openServerDialogs } from "./dialogs.js";
 import { DidNotLoad } from "./did_not_load.js";
 import { FirstPaint } from "./first_paint.js";
 import { historyTarget, locationEvent } from "./layout.js";
 import { followRouterLinks } from "./links.js";
 import { FormRecovery } from "./recovery.js";
+import { followThemeChoices } from "./theme.js";
 
 export const RECONNECTING = "Reconnecting…";
 export const NOT_SENT = "Reconnecting… Your last action was not sent: try it again once the page is back.";
@@ -193,6 +196,8 @@ export function createLivePage(win, config) {
   recovery.listen();
   didNotLoad.listen();
   followRouterLinks(win, isLive);
+  followThemeChoices(win);
+  openServerDialogs(win);
 
   return {
     modulesPath: config.modulesPath,

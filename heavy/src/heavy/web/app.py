@@ -47,6 +47,7 @@ from heavy.web.pubsub_server import pubsub_transport, serving_pubsub
 from heavy.web.requests import refuse_unparsable_urls
 from heavy.web.security import install_security_defaults
 from heavy.web.security.origin import is_websocket_request
+from heavy.web.theme import THEME_COOKIE, provide_theme, theme_document_attributes, theme_from_cookie
 from heavy.web.worker_manager import hold_stops_until_workers_started
 from reactpy import component
 from reactpy.backend.sanic import use_request
@@ -187,6 +188,7 @@ def _install_stream(app: HeavyApp, root: Callable[[ServicesT, VisitorT], Any]) -
     @component
     def ServerRoot() -> Any:  # noqa: N802 - a component, named as ReactPy names them
         request = use_request()
+        provide_theme(theme_from_cookie(request.cookies.get(THEME_COOKIE)))
         return root(app_state(request).services, request.ctx.heavy_visitor)
 
     install_live_pages(app, ServerRoot)
@@ -211,11 +213,13 @@ def _install_pages(
         location = Location(
             pathname=request.path, search=f"?{request.query_string}" if request.query_string else ""
         )
-        first_paint = await render_first_paint(root(services, await visitor(request, services)), location)
+        theme = theme_from_cookie(request.cookies.get(THEME_COOKIE))
+        page_root = FirstPaintRoot(root(services, await visitor(request, services)), theme)
+        first_paint = await render_first_paint(page_root, location)
         # The first paint may show who is signed in: no shared cache may keep it.
         headers = {"Cache-Control": "private, no-cache", "Vary": "Cookie"}
         return HTTPResponse(
-            shell.page(route.full_title(title), first_paint),
+            shell.page(route.full_title(title), first_paint, theme_document_attributes(theme)),
             status=route.status,
             headers=headers,
             content_type="text/html; charset=utf-8",
@@ -230,6 +234,13 @@ def _install_pages(
     app.add_route(page, "/", name="page_root")
     app.add_route(page, "/<path:path>", name="page_path")
     app.register_middleware(identify, "request")
+
+
+@component
+def FirstPaintRoot(page_root: Any, theme: str) -> Any:  # noqa: N802 - a component
+    """What the live connection's root provides above the product's root, for a first paint."""
+    provide_theme(theme)
+    return page_root
 
 
 def _install_listeners(

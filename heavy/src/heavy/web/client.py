@@ -27,6 +27,9 @@ CLIENT_PATH = "/_heavy/client"
 CLIENT_DIR = Path(__file__).resolve().parent.parent / "static"
 PAGE_SCRIPT = "heavy_page.js"
 LIVE_SCRIPT = "heavy_live.js"
+# What the framework itself draws (the connection banner, modal dialogs), before the product's
+# styles so a product's rules win.
+STYLESHEET = "heavy.css"
 # heavy_live.js bundles the @reactpy/client version this ReactPy ships (heavy/client/package.json):
 # the two speak one wire protocol. A test fails when either moves without the other.
 WRITTEN_FOR_REACTPY = "1.1.0"
@@ -59,11 +62,16 @@ def client_scripts_html(*, max_message_bytes: int) -> str:
     )
 
 
-def page_document(head: str, *, max_message_bytes: int) -> str:
+def page_document(head: str, *, max_message_bytes: int, html_attributes: str = "") -> str:
     """A live page's HTML: ``head`` (the product's HTML: title, styles, its scripts) and the
-    client's scripts in its ``<head>``, an empty mount element in its body."""
+    client's scripts in its ``<head>``, an empty mount element in its body.
+
+    ``html_attributes`` is written into the ``<html>`` tag (as HTML: a leading space, values
+    escaped), e.g. the theme's ``data-theme``.
+    """
     scripts = client_scripts_html(max_message_bytes=max_message_bytes)
+    stylesheet = f'<link rel="stylesheet" href="{CLIENT_PATH}/{STYLESHEET}">'
     return (
-        '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"{head}\n{scripts}\n</head>\n<body>\n{MOUNT_ELEMENT}\n</body>\n</html>\n"
+        f'<!doctype html>\n<html lang="en"{html_attributes}>\n<head>\n<meta charset="utf-8">\n'
+        f"{stylesheet}\n{head}\n{scripts}\n</head>\n<body>\n{MOUNT_ELEMENT}\n</body>\n</html>\n"
     )

@@ -22,6 +22,7 @@ from reactpy_router.resolvers import ReactPyResolver
 
 TITLE_MARK = "\x00heavy-title\x00"  # replaced per page; never in a real title (escaped)
 CONTENT_MARK = "\x00heavy-first-paint\x00"
+HTML_ATTRIBUTES_MARK = "\x00heavy-html-attributes\x00"
 
 
 @dataclass(frozen=True)
@@ -79,10 +80,17 @@ class PageShell:
     def build(cls, head: Callable[[str], str], max_message_bytes: int) -> PageShell:
         """The shell whose ``<head>`` holds ``head(title)`` (what a product's pages load) and
         heavy's client (``max_message_bytes``: the server's websocket message limit)."""
-        index = page_document(head(TITLE_MARK), max_message_bytes=max_message_bytes)
+        index = page_document(
+            head(TITLE_MARK), max_message_bytes=max_message_bytes, html_attributes=HTML_ATTRIBUTES_MARK
+        )
         first_paint = f'<div id="{FIRST_PAINT_ID}">{CONTENT_MARK}</div>'
         return cls(index.replace(MOUNT_ELEMENT, first_paint + MOUNT_ELEMENT))
 
-    def page(self, title: str, first_paint: str) -> str:
-        """The page: ``title`` is text (escaped here), ``first_paint`` is HTML."""
-        return self.template.replace(TITLE_MARK, html.escape(title)).replace(CONTENT_MARK, first_paint)
+    def page(self, title: str, first_paint: str, html_attributes: str = "") -> str:
+        """The page: ``title`` is text (escaped here), ``first_paint`` and ``html_attributes``
+        (what ``<html>`` carries, such as the theme) are HTML."""
+        return (
+            self.template.replace(TITLE_MARK, html.escape(title))
+            .replace(HTML_ATTRIBUTES_MARK, html_attributes)
+            .replace(CONTENT_MARK, first_paint)
+        )

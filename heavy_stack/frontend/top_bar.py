@@ -1,0 +1,19 @@
+"""The bar at the top of every page: the app's name (home), the account links, the theme switch."""
+
+from __future__ import annotations
+
+from reactpy import html
+
+from heavy_stack.frontend.accounts import AccountBar
+from heavy_stack.frontend.components.navigation import RouterLink
+from heavy_stack.frontend.components.theme_switcher import ThemeSwitcher
+from heavy_stack.frontend.types import Component
+
+
+def TopBar(app_name: str) -> Component:
+    return html.header(
+        {"className": "top-bar"},
+        RouterLink(app_name, "/", id="to-home", class_name="app-name"),
+        AccountBar(),
+        ThemeSwitcher(),
+    )
