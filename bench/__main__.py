@@ -3,6 +3,8 @@
 1. a plain websocket echo on Sanic (the floor);
 2. a stock ReactPy counter on Sanic (no wrappers, no database);
 3. the landing page's "Read again" click: ``heavy_event`` → manager → repository → PostgreSQL;
+   then the same click on a server exporting OpenTelemetry (``OTEL_EXPORTER_OTLP_ENDPOINT`` at a
+   receiver that answers and keeps nothing): the cost of telemetry on, as a ratio to off;
 4. in Chromium (when installed): page load to the first render and to Brython's first answer;
 5. the demo recording replayed by N concurrent Locust users against one server process;
 6. the server's memory with 1, 100 and 1,000 idle sessions;
@@ -28,6 +30,7 @@ import asyncio
 import dataclasses
 import datetime
 import json
+import os
 import statistics
 import tempfile
 from collections.abc import AsyncIterator, Iterator, Sequence
@@ -39,6 +42,7 @@ import uvloop
 import websockets
 from heavy.testing.browser import NoChromiumError
 from heavy.testing.live_server import LiveServer
+from heavy.testing.otlp import otlp_receiver
 from heavy.testing.page_driver import WebSocketPage
 from playwright.async_api import async_playwright
 
@@ -159,11 +163,21 @@ def row_from(scenario: str, latencies: Latencies) -> Row:
 
 @contextmanager
 def serve(
-    folder: Path, name: str, module: str = "heavy_stack", *args: str, workers: int = 1
+    folder: Path,
+    name: str,
+    module: str = "heavy_stack",
+    *args: str,
+    workers: int = 1,
+    environment: dict[str, str] | None = None,
 ) -> Iterator[LiveServer]:
-    """A server on 127.0.0.1; the real app uses the run's embedded database under ``folder``."""
+    """A server on 127.0.0.1; the real app uses the run's embedded database under ``folder``.
+    ``environment``: variables added to this process's (the ``OTEL_*`` ones)."""
     settings = {"DATA_DIR": str(folder / "data"), "LOG_LEVEL": "WARNING", "WORKERS": str(workers)}
-    with live_server(settings, folder / f"{name}.log", module=module, args=args) as server:
+    # Telemetry off unless asked: an OTEL_* variable of the shell running the bench is left out.
+    base = {key: value for key, value in os.environ.items() if not key.startswith("OTEL_")}
+    with live_server(
+        settings, folder / f"{name}.log", module=module, args=args, base_env=base | (environment or {})
+    ) as server:
         yield server
 
 
@@ -193,7 +207,9 @@ async def measure_counter(folder: Path, plan: Plan) -> Row:
             return row_from("2. stock ReactPy counter click", latencies)
 
 
-async def measure_heavy_click(server: LiveServer, plan: Plan) -> Row:
+async def measure_heavy_click(
+    server: LiveServer, plan: Plan, scenario: str = "3. heavy_event click with a DB read"
+) -> Row:
     async with WebSocketPage.open(server.base_url) as page:
         await page.wait_for_text("current-user", "@")
 
@@ -202,7 +218,19 @@ async def measure_heavy_click(server: LiveServer, plan: Plan) -> Row:
             await page.receive()
 
         latencies = await round_trips(read_once, plan.round_trips, plan.warmup)
-        return row_from("3. heavy_event click with a DB read", latencies)
+        return row_from(scenario, latencies)
+
+
+TELEMETRY_ROW = "3t. the same click, OpenTelemetry exporting"
+
+
+async def measure_click_with_telemetry(folder: Path, plan: Plan) -> Row:
+    """Row 3's click on a server that exports traces and metrics to a receiver on this machine
+    that answers every export and keeps nothing (the exporting is the server's cost alone)."""
+    with otlp_receiver(keep=False) as receiver:
+        otel = {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, "OTEL_SERVICE_NAME": "heavy-bench"}
+        with serve(folder, "heavy-telemetry", environment=otel) as server:
+            return await measure_heavy_click(server, plan, TELEMETRY_ROW)
 
 
 def measure_replay(server: LiveServer, users: int, plan: Plan, scenario: str | None = None) -> Row:
@@ -315,6 +343,7 @@ async def run(plan: Plan) -> Results:
         if plan.only_clicks:
             async with heavy_server(folder) as server:
                 results.rows.append(await measure_heavy_click(server, plan))
+            results.rows.append(await measure_click_with_telemetry(folder, plan))
             results.key_reads = await measure_key_reads(folder / "key_reads", plan.key_read_units)
             return results
         async with heavy_server(folder) as server:
@@ -324,6 +353,7 @@ async def run(plan: Plan) -> Results:
             for users in plan.users:
                 print(f"Replaying the demo recording with {users} users for {plan.duration_s} s…")
                 results.rows.append(await asyncio.to_thread(measure_replay, server, users, plan))
+        results.rows.insert(3, await measure_click_with_telemetry(folder, plan))
         async with heavy_server(folder) as server:  # a fresh process for memory
             results.memory = await measure_memory(server, plan.sessions)
         for workers in plan.workers:
@@ -352,6 +382,7 @@ def render(results: Results, machine: str, plan: Plan) -> str:
             f"| {row.p50 / echo:.1f} | {row.p50 / counter:.2f} | {row.failures} "
             f"| {_percent(row.server_cpu)} | {_percent(row.load_cpu)} |"
         )
+    lines += _telemetry_ratio(results.rows)
     lines += ["", "| idle sessions | server RSS MiB | KiB per session |", "| ---: | ---: | ---: |"]
     baseline = results.memory[0][1] if results.memory else 0
     for sessions, kb in results.memory:
@@ -377,6 +408,20 @@ def render(results: Results, machine: str, plan: Plan) -> str:
         "think times, on the same machine.",
     ]
     return "\n".join(lines)
+
+
+def _telemetry_ratio(rows: list[Row]) -> list[str]:
+    """Row 3t against row 3: what exporting OpenTelemetry costs a click."""
+    off = next((row for row in rows if row.scenario.startswith("3. ")), None)
+    on = next((row for row in rows if row.scenario == TELEMETRY_ROW), None)
+    if off is None or on is None:
+        return []
+    return [
+        "",
+        f"Telemetry: the click with OpenTelemetry exporting (3t) takes {on.p50 / off.p50:.2f}× its time "
+        f"without (3): p50 {on.p50:.2f} ms against {off.p50:.2f} ms, p95 {on.p95:.2f} against "
+        f"{off.p95:.2f} ms. Without OTEL_* variables the SDK is not imported (docs/telemetry.md).",
+    ]
 
 
 def _best_load(points: list[Capacity]) -> Capacity:

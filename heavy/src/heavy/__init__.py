@@ -79,7 +79,8 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
   over OTLP/HTTP when ``OTEL_*`` variables ask for it, which ``otel_wanted`` tells without
   importing the SDK; ``create_app`` calls it), ``live_figures`` / ``LiveFigures`` (this
   process's events, handler and database times, renders: what the metrics and the development
-  dashboard show).
+  dashboard show). Outside PRODUCTION ``create_app`` also serves the development dashboard at
+  ``/_heavy/dashboard`` (``heavy/telemetry/dashboard.py``).
 - Jobs: ``every`` (a job run at start and every N seconds while the server serves), ``Job``.
 - Pages: ``PageRoute`` and ``Pages`` (a product's table of pages: path, title, content, HTTP
   status), ``render_first_paint`` / ``vdom_to_html`` (a page's HTML before any websocket).

@@ -7,7 +7,8 @@ What the framework registers on every app:
   paint (``pages.py``, ``first_paint.py``);
 - ``/livez`` (the process answers) and ``/readyz`` = ``/healthz`` (both databases answer);
 - logging, security and HTTP defaults (``logs.py``, ``security/``, ``http_defaults.py``);
-- OpenTelemetry export when the ``OTEL_*`` variables ask for it (``heavy.telemetry``);
+- OpenTelemetry export when the ``OTEL_*`` variables ask for it (``heavy.telemetry``), and
+  outside PRODUCTION the development dashboard at ``/_heavy/dashboard``;
 - the product's static folder under ``/static``;
 - listeners: in the main process, the product's preparations before any worker starts and
   after the last one stopped; in each worker, the services opened before it serves (and closed
@@ -35,6 +36,7 @@ from heavy.live.stream import install_live_pages
 from heavy.settings import HeavySettings
 from heavy.stream.guard import StreamTap
 from heavy.telemetry import install_telemetry
+from heavy.telemetry.dashboard import Dashboard, dashboard_title, install_dashboard, serves_dashboard
 from heavy.web.client import install_client
 from heavy.web.first_paint import render_first_paint
 from heavy.web.garbage_collection import tune_garbage_collector
@@ -170,7 +172,9 @@ def create_app(
     install_health_routes(app, lambda request: cast(Database, app_state(request).services.database))
     for install in routes:
         install(app)
-    _install_stream(app, root)
+    _install_stream(app, root, dashboard=None if settings.is_production else dashboard_title(settings))
+    if not settings.is_production:  # in PRODUCTION its address is just a page no route has
+        install_dashboard(app, settings, page_head)
     install_client(app)  # the pages' scripts (heavy_page.js, heavy_live.js)
     _install_pages(app, root, pages, settings, page_head, visitor)
     # Last: it adds HEAD to the routes registered above.
@@ -181,14 +185,18 @@ def create_app(
     return app
 
 
-def _install_stream(app: HeavyApp, root: Callable[[ServicesT, VisitorT], Any]) -> None:
+def _install_stream(
+    app: HeavyApp, root: Callable[[ServicesT, VisitorT], Any], *, dashboard: str | None
+) -> None:
     """ReactPy's client files and the live stream; each connection's layout is
-    ``root(services, visitor)``."""
+    ``root(services, visitor)`` (or, given its title in ``dashboard``, the dashboard at its address)."""
 
     @component
     def ServerRoot() -> Any:  # noqa: N802 - a component, named as ReactPy names them
         request = use_request()
         provide_theme(theme_from_cookie(request.cookies.get(THEME_COOKIE)))
+        if dashboard is not None and serves_dashboard(request.path):
+            return Dashboard(dashboard)
         return root(app_state(request).services, request.ctx.heavy_visitor)
 
     install_live_pages(app, ServerRoot)
