@@ -80,6 +80,9 @@ class Settings(HeavySettings):
     sign_in_attempts_per_address: int = Field(default=50, ge=1)
     sign_ups_per_address: int = Field(default=20, ge=1)
     rate_limit_window_minutes: int = Field(default=15, ge=1)
+    # Password-reset and verification mails asked for per e-mail address in each window (and
+    # four times as many per client address).
+    account_mails_per_address: int = Field(default=5, ge=1)
     # How often notes saved while the vector database was down are embedded again.
     embedding_retry_seconds: float = Field(default=30.0, gt=0)
     # Which text embedder finds related notes: the built-in hashed one, or a semantic model

@@ -9,15 +9,20 @@ from heavy import heavy_event, heavy_use_context, heavy_use_effect, heavy_use_st
 from reactpy import component, html, use_location
 from reactpy_router import navigate
 
-from heavy_stack.backend.web.accounts import SIGN_OUT_COMPLETE_PATH, sign_in_url
+from heavy_stack.backend.services.accounts.visitor import Visitor
+from heavy_stack.backend.services.container import AppServices
+from heavy_stack.backend.web.accounts import SIGN_IN_PATH, SIGN_OUT_COMPLETE_PATH, sign_in_url
 from heavy_stack.frontend.app_context import AppContext
-from heavy_stack.frontend.brython_executors import BrythonExecutorContext
+from heavy_stack.frontend.brython_executors import BrythonExecutor, BrythonExecutorContext
 from heavy_stack.frontend.components import Button, CenteredColumn, PageTitle, Paragraph, RouterLink
 from heavy_stack.frontend.contexts import CurrentUserContext, VisitorContext
 from heavy_stack.frontend.types import Component
+from heavy_stack.shared_models.user_session import SessionPurpose
 from heavy_stack_brython.navigate import navigate_to
 
 RECHECK_SECONDS = 3.0
+# The sign-in page's flag for each reason a live page's session ended (None: account deleted).
+ENDED_FLAGS = {SessionPurpose.ENDED: "ended", SessionPurpose.RESET: "reset", None: "deleted"}
 CHECKING_SIGN_IN = (
     "The database is unavailable, so your sign-in cannot be checked right now. "
     "This page continues by itself once it is back."
@@ -74,6 +79,7 @@ def AccountBar() -> Component:
         _BAR,
         html.span({"id": "signed-in-as"}, f"Signed in as {user.display_name}"),
         RouterLink("Notes", "/notes", id="to-notes"),
+        RouterLink("Account", "/account", id="to-account"),
         Button("Sign out", heavy_event(sign_out), id="sign-out"),
     )
 
@@ -97,3 +103,23 @@ def SessionRecheck() -> Component:
     heavy_use_effect(check, [attempt], reads_only=True)
     heavy_use_effect(check_again_later, [attempt])
     return html.span({"id": "checking-sign-in"}, "Checking your sign-in…")
+
+
+def use_session_watch(services: AppServices, visitor: Visitor, executor: BrythonExecutor | None) -> None:
+    """While this connection is signed in, watch its session: when the owner ends it from
+    another browser, a password reset ends it or the account is deleted, the page goes to the
+    sign-in page, which says why (``LiveSessions``)."""
+    session = visitor.session
+    key = None if session is None else services.accounts.session_key(session.token)
+
+    def watch() -> Callable[[], None] | None:
+        if key is None:
+            return None
+
+        def leave(why: SessionPurpose | None) -> None:
+            if executor is not None:
+                executor.call(navigate_to, url=f"{SIGN_IN_PATH}?{ENDED_FLAGS.get(why, 'ended')}=1")
+
+        return services.accounts.live_sessions.watch(key, leave)
+
+    heavy_use_effect(watch, [key])

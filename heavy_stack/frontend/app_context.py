@@ -15,11 +15,11 @@ still holds, and a sign-out must reach that page.
 
 from __future__ import annotations
 
-from heavy import HeavyContext, PendingUpdates, SignInRequiredError, set_scope_user
+from heavy import HeavyContext, OutgoingMail, PendingUpdates, SignInRequiredError, set_scope_user
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from heavy_stack.backend.data.model_managers.registry import Managers
-from heavy_stack.backend.services.accounts.service import AccountService
+from heavy_stack.backend.services.accounts.service import AccountService, EndedSessions
 from heavy_stack.backend.services.accounts.visitor import Visitor
 from heavy_stack.backend.services.container import AppServices
 from heavy_stack.frontend.contexts import CurrentVisitor
@@ -92,6 +92,18 @@ class AppContext(HeavyContext[AppServices]):
         self.visitor = visitor
         set_scope_user(visitor.user.id if visitor.user is not None else None)
         self.on_commit(self._replace, visitor)
+
+    def send_after_commit(self, mail: OutgoingMail | None) -> None:
+        """Send ``mail`` once this unit has committed (its link is stored by then); the
+        answer does not wait for the SMTP server."""
+        if mail is not None:
+            self.on_commit(self.accounts.send_soon, mail)
+
+    def end_live_pages_after_commit(self, ended: EndedSessions) -> None:
+        """Once this unit has committed, send the live pages of ``ended`` to sign in (this
+        process's at once; other instances' within seconds, from the marks in the store)."""
+        if ended.digests:
+            self.on_commit(self.accounts.end_live_pages, ended)
 
     def _replace(self, visitor: Visitor) -> None:
         if self._connection is not None:

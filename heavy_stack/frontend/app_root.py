@@ -15,12 +15,19 @@ from reactpy_router import browser_router, route
 
 from heavy_stack.backend.services.accounts.visitor import Visitor
 from heavy_stack.backend.services.container import AppServices
-from heavy_stack.frontend.accounts import SignedInOnly
+from heavy_stack.frontend.accounts import SignedInOnly, use_session_watch
 from heavy_stack.frontend.app_context import AppContext
 from heavy_stack.frontend.brython_executors import use_brython_bridge
 from heavy_stack.frontend.components.layout import OnlineCount
 from heavy_stack.frontend.components.notice import use_notice_banner
 from heavy_stack.frontend.contexts import CurrentUserContext, CurrentVisitor, VisitorContext
+from heavy_stack.frontend.pages.account import (
+    AccountPage,
+    ForgotPasswordPage,
+    ResetPasswordPage,
+    SessionsPage,
+    VerifyEmailPage,
+)
 from heavy_stack.frontend.pages.landing import LandingPage
 from heavy_stack.frontend.pages.not_found import NotFoundPage
 from heavy_stack.frontend.pages.notes import NotePage, NotesPage
@@ -39,6 +46,11 @@ PAGES = Pages(
     PageRoute("/other", "The other page", OtherPage),
     PageRoute("/sign-in", "Sign in", SignInPage),
     PageRoute("/sign-up", "Sign up", SignUpPage),
+    PageRoute("/forgot-password", "Forgot your password?", ForgotPasswordPage),
+    PageRoute("/reset-password", "Choose a new password", ResetPasswordPage),
+    PageRoute("/verify-email", "Confirm your e-mail address", VerifyEmailPage),
+    PageRoute("/account", "Your account", lambda: SignedInOnly(AccountPage())),
+    PageRoute("/account/sessions", "Sessions", lambda: SignedInOnly(SessionsPage())),
     PageRoute("/notes", "Notes", lambda: SignedInOnly(NotesPage())),
     PageRoute("/notes/{note_id:uuid}", "Note", lambda: SignedInOnly(NotePage())),
     PageRoute("{path:any}", "Page not found", NotFoundPage, status=404),
@@ -61,6 +73,7 @@ def AppRoot(services: AppServices, visitor: Visitor | None = None) -> Component:
     provide_context(VisitorContext, connection)
     provide_context(CurrentUserContext, current.user)
     executor, bridge = use_brython_bridge()
+    use_session_watch(services, current, executor)
     use_browser_timezone(executor)
     # The notice banner sits above every page: the heavy wrappers report failed writes there.
     banner = use_notice_banner()

@@ -20,3 +20,4 @@ class User(BaseModel):
     email: EmailStr
     display_name: str
     member_since: date
+    email_verified: bool = False

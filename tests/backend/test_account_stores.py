@@ -63,9 +63,14 @@ def session_of(user_id: UserId, lifetime: timedelta = timedelta(hours=1)) -> Use
 
 
 async def test_a_saved_session_is_found_by_its_digest(stores: AccountStores, user_id: UserId) -> None:
-    session = session_of(user_id)
+    session = session_of(user_id).model_copy(update={"device": "Firefox 133 on Windows"})
+    before = utc_now()
     await stores.sessions.save("digest-1", session)
-    assert await stores.sessions.get("digest-1") == session
+    found = await stores.sessions.get("digest-1")
+    assert found is not None
+    assert found.model_copy(update={"created_at": None, "last_seen_at": None}) == session
+    assert found.last_seen_at is not None
+    assert found.last_seen_at >= before
     assert await stores.sessions.get("another-digest") is None
 
 
@@ -118,3 +123,30 @@ async def test_housekeeping_forgets_expired_sessions_and_counters(
     # PostgreSQL deletes the rows now; Redis has already let the keys expire by itself.
     assert forgotten >= (2 if stores.redis is None else 0)
     assert await stores.sessions.get("digest-8") is not None
+
+
+async def test_a_users_sessions_are_listed_most_recently_seen_first(
+    stores: AccountStores, user_id: UserId
+) -> None:
+    for digest in ("digest-a", "digest-b", "digest-c"):
+        await stores.sessions.save(digest, session_of(user_id))
+    await stores.sessions.seen("digest-b", utc_now() + timedelta(minutes=1))
+    await stores.sessions.delete("digest-c")
+    listed = [digest for digest, _session in await stores.sessions.list_signed_in(user_id)]
+    assert listed == ["digest-b", "digest-a"]
+
+
+async def test_an_ended_session_leaves_a_mark_that_signs_nobody_in(
+    stores: AccountStores, user_id: UserId
+) -> None:
+    for digest in ("digest-d", "digest-e", "digest-f"):
+        await stores.sessions.save(digest, session_of(user_id))
+    await stores.sessions.mark_ended("digest-d", SessionPurpose.ENDED)
+    await stores.sessions.mark_ended("digest-e", SessionPurpose.RESET)
+    await stores.sessions.delete("digest-f")  # signed out: no mark
+    marked = await stores.sessions.ended_among(["digest-d", "digest-e", "digest-f", "unknown"])
+    assert marked == {"digest-d": SessionPurpose.ENDED, "digest-e": SessionPurpose.RESET}
+    mark = await stores.sessions.get("digest-d")
+    assert mark is not None
+    assert mark.purpose is SessionPurpose.ENDED
+    assert await stores.sessions.list_signed_in(user_id) == []

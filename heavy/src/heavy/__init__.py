@@ -81,6 +81,12 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
   process's events, handler and database times, renders: what the metrics and the development
   dashboard show). Outside PRODUCTION ``create_app`` also serves the development dashboard at
   ``/_heavy/dashboard`` (``heavy/telemetry/dashboard.py``).
+- Mail: ``open_mailer`` (the ``Mailer`` of one server process: ``SMTPMailer``, an asyncio SMTP
+  client over aiosmtplib, to ``<PREFIX>SMTP_HOST``; in DEV without one, ``dev_mail_catcher``, a
+  local aiosmtpd server that keeps messages in ``mailbox_dir``; in PRODUCTION without one,
+  ``NoMailer`` and the one line of ``mail_settings_problem``), ``OutgoingMail``,
+  ``MailNotSentError``, ``SmtpSecurity``; ``install_dev_mailbox`` (``DEV_MAILBOX_PATH``, the
+  development mailbox page), ``caught_mail`` / ``CaughtMail`` (what the catcher kept).
 - Jobs: ``every`` (a job run at start and every N seconds while the server serves), ``Job``.
 - Pages: ``PageRoute`` and ``Pages`` (a product's table of pages: path, title, content, HTTP
   status), ``render_first_paint`` / ``vdom_to_html`` (a page's HTML before any websocket).
@@ -182,6 +188,21 @@ from heavy.live.serve import serve_live_layout
 from heavy.live.stream import install_live_pages
 from heavy.live.transports import PostgresTransport, RedisTransport
 from heavy.log_scope import LogScope, current_scope, in_scope, set_scope_user, start_scope
+from heavy.mail import (
+    DEV_MAILBOX_PATH,
+    CaughtMail,
+    Mailer,
+    MailNotSentError,
+    NoMailer,
+    OutgoingMail,
+    SMTPMailer,
+    caught_mail,
+    dev_mail_catcher,
+    install_dev_mailbox,
+    mail_settings_problem,
+    mailbox_dir,
+    open_mailer,
+)
 from heavy.settings import (
     DEFAULT_SECRET_KEY,
     DatabaseNames,
@@ -189,6 +210,7 @@ from heavy.settings import (
     HeavySettings,
     LogFormat,
     SettingsError,
+    SmtpSecurity,
     StartupError,
     parse_as_url,
 )
@@ -224,6 +246,7 @@ __version__ = "0.1.0"
 __all__ = [
     "DB_TIMEOUT_SECONDS",
     "DEFAULT_SECRET_KEY",
+    "DEV_MAILBOX_PATH",
     "DIALOG_CANCEL_ATTRIBUTE",
     "FAILED",
     "MAX_PAYLOAD_BYTES",
@@ -235,6 +258,7 @@ __all__ = [
     "UNAVAILABLE",
     "UNAVAILABLE_WHILE_LOADING",
     "UNCONFIRMED",
+    "CaughtMail",
     "Change",
     "Click",
     "CommitFailedError",
@@ -263,14 +287,18 @@ __all__ = [
     "Location",
     "LogFormat",
     "LogScope",
+    "MailNotSentError",
+    "Mailer",
     "Manager",
     "Migrations",
     "MissingServicesError",
     "ModelMunger",
     "NoDatabaseSessionError",
+    "NoMailer",
     "NotFoundError",
     "NotStartedError",
     "NoticeContext",
+    "OutgoingMail",
     "PageRoute",
     "Pages",
     "PendingUpdates",
@@ -280,6 +308,7 @@ __all__ = [
     "PubSub",
     "RedisTransport",
     "Repository",
+    "SMTPMailer",
     "SchemaStateError",
     "Services",
     "ServicesContext",
@@ -287,6 +316,7 @@ __all__ = [
     "SettingsError",
     "ShowNotice",
     "SignInRequiredError",
+    "SmtpSecurity",
     "StartupError",
     "StreamRecorder",
     "StreamTap",
@@ -301,6 +331,7 @@ __all__ = [
     "app_state",
     "async_url",
     "callable_name",
+    "caught_mail",
     "clean_text",
     "client_scripts_html",
     "configure_logging",
@@ -311,6 +342,7 @@ __all__ = [
     "current_revision",
     "current_scope",
     "db_session",
+    "dev_mail_catcher",
     "drop_database",
     "element_handler",
     "every",
@@ -326,6 +358,7 @@ __all__ = [
     "hold_stops_until_workers_started",
     "import_submodules",
     "in_scope",
+    "install_dev_mailbox",
     "install_health_routes",
     "install_http_defaults",
     "install_live_pages",
@@ -337,8 +370,11 @@ __all__ = [
     "is_unavailable",
     "is_websocket_request",
     "live_figures",
+    "mail_settings_problem",
+    "mailbox_dir",
     "migration_engine",
     "open_heavy_context",
+    "open_mailer",
     "otel_wanted",
     "parse_as_url",
     "provide_context",

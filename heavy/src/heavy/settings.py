@@ -46,6 +46,14 @@ class LogFormat(StrEnum):
     JSON = "json"
 
 
+class SmtpSecurity(StrEnum):
+    """``<PREFIX>SMTP_SECURITY``: how the connection to the SMTP server is protected."""
+
+    STARTTLS = "starttls"  # plain first, then upgraded (port 587)
+    TLS = "tls"  # TLS from the start (port 465)
+    NONE = "none"  # a local relay or the development catcher only
+
+
 class SettingsError(ValueError):
     """A setting is missing or unsafe; the message names the variable to set."""
 
@@ -120,6 +128,14 @@ class HeavySettings(BaseSettings):
     # Limits: an HTTP request body, and one websocket message.
     max_request_bytes: int = Field(default=1024 * 1024, ge=1024)
     max_websocket_message_bytes: int = Field(default=256 * 1024, ge=1024)
+    # Outgoing mail (heavy/mail.py). No host: DEV catches mail locally (/_dev/mailbox);
+    # PRODUCTION says at start-up that it cannot send any.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_security: SmtpSecurity = SmtpSecurity.STARTTLS
+    mail_from: str = "no-reply@localhost"
 
     @classmethod
     def env_prefix(cls) -> str:

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 
-from heavy import Database, EmbeddedPostgres
+from heavy import Database, EmbeddedPostgres, Mailer, NoMailer, open_mailer
 
 from heavy_stack.backend.data import migrations
 from heavy_stack.backend.data.model_managers.registry import Managers, managers
@@ -41,6 +41,8 @@ class AppServices:
     account_stores: AccountStores = field(default_factory=AccountStores)
     # Our own development database, when the settings ask for it (the server keeps it running).
     embedded_postgres: EmbeddedPostgres | None = None
+    # Outgoing mail (heavy.open_mailer: SMTP, or in DEV the local catcher).
+    mailer: Mailer = field(default_factory=NoMailer)
     accounts: AccountService = field(init=False)
     # The text embedder ``HEAVY_STACK_EMBEDDER`` names (loaded once per process).
     embedder: Embedder = field(init=False)
@@ -48,7 +50,7 @@ class AppServices:
 
     def __post_init__(self) -> None:
         # Frozen: set once here, as the dataclass's own __init__ would.
-        object.__setattr__(self, "accounts", AccountService(self.settings, self.account_stores))
+        object.__setattr__(self, "accounts", AccountService(self.settings, self.account_stores, self.mailer))
         object.__setattr__(self, "embedder", load_embedder(self.settings.embedder))
         # The one embedder for stored vectors and queries alike: another's are not comparable.
         object.__setattr__(self, "note_search", NoteSearch(self.database, self.embedder))
@@ -82,8 +84,9 @@ async def open_services(settings: Settings) -> AsyncIterator[AppServices]:
         opened.push_async_callback(stores.close)
         # Queued embeddings are dropped at stop: their notes stay pending for the next catch-up.
         opened.callback(shutdown_embedding_worker)
+        mailer = await opened.enter_async_context(open_mailer(settings))
         # The embedder loads now (a model takes a moment), not on the first note someone opens.
-        services = AppServices(database, settings, stores, embedded)
+        services = AppServices(database, settings, stores, embedded, mailer)
         logger.info("Embedder: %s", services.embedder.name)
         yield services
 
@@ -95,6 +98,16 @@ async def supervise_embedded_database(services: AppServices) -> None:
 
 
 async def forget_expired(services: AppServices) -> None:
-    """Delete expired sessions and rate-limit counters (a job)."""
+    """Delete expired sessions, rate-limit counters and e-mailed links, and the embeddings of
+    deleted accounts that a vector database outage left behind (a job)."""
     async with services.database.transaction():
         await services.accounts.delete_expired()
+    await services.note_search.forget_orphans()
+
+
+async def end_pages_of_ended_sessions(services: AppServices) -> None:
+    """Send live pages whose session was ended on another instance to sign in (a job's step)."""
+    if not services.accounts.live_sessions.watched:
+        return
+    async with services.database.transaction(read_only=True):
+        await services.accounts.sweep_live_pages()

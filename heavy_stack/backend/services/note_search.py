@@ -98,6 +98,37 @@ class NoteSearch:
         except VECTOR_DATABASE_ERRORS as error:
             logger.warning("Vector database unavailable, embedding of %s left: %s", note_id, _short(error))
 
+    async def forget_owner(self, owner_id: UserId) -> bool:
+        """Remove every embedding of a deleted account (its own vector transaction); False if
+        the vector database could not be reached: ``forget_orphans`` removes them later."""
+        try:
+            async with self.database.vector_transaction():
+                await managers().note_embeddings.delete_for_owner(owner_id)
+        except VECTOR_DATABASE_ERRORS as error:
+            logger.warning(
+                "Vector database unavailable, a deleted account's embeddings wait: %s", _short(error)
+            )
+            return False
+        return True
+
+    async def forget_orphans(self) -> int:
+        """Remove the embeddings of owners who no longer have an account (an account deleted
+        while the vector database was down); how many owners'. Housekeeping."""
+        try:
+            async with self.database.vector_transaction():
+                owners = await managers().note_embeddings.owner_ids()
+        except VECTOR_DATABASE_ERRORS as error:
+            logger.warning("Vector database unavailable, no orphan check: %s", _short(error))
+            return 0
+        if not owners:
+            return 0
+        async with self.database.transaction():
+            existing = await managers().users.existing_ids(owners)
+        gone = [owner for owner in owners if owner not in existing]
+        for owner in gone:
+            await self.forget_owner(owner)
+        return len(gone)
+
     async def catch_up(self) -> int:
         """Create missing vector tables, queue the notes another embedder embedded, then embed
         everything pending; how many were embedded.

@@ -23,7 +23,7 @@ import unicodedata
 from typing import Any
 from urllib.parse import unquote, urlencode
 
-from heavy import is_unavailable, set_scope_user
+from heavy import is_unavailable, is_websocket_request, set_scope_user
 from sanic import HTTPResponse, Request, Sanic, redirect
 from sanic.response import BaseHTTPResponse
 
@@ -124,12 +124,14 @@ async def visitor_of(request: Request, services: AppServices) -> Visitor:
     "unchecked" (not signed out: pages wait and check again), and any other failure signs out.
     """
     cookies = AccountCookies(services.settings)
-    visitor = Visitor(client_address(request), cookies.browser_binding(request))
+    visitor = Visitor(client_address(request), cookies.browser_binding(request), site_url=site_url(request))
     token = cookies.session_token(request)
     if token is not None:
         try:
             async with services.database.transaction():
                 visitor = await services.accounts.refresh(visitor.unchecked(token))
+                if visitor.session is not None and is_websocket_request(request):
+                    await services.accounts.note_seen(token)  # the sessions page's "last seen"
         except Exception as error:
             if is_unavailable(error):  # not signed out: the page waits, and checks again
                 logger.warning("Could not check a session cookie (database unavailable): %r", error)
@@ -138,6 +140,13 @@ async def visitor_of(request: Request, services: AppServices) -> Visitor:
                 visitor = visitor.signed_out()
     set_scope_user(visitor.user.id if visitor.user is not None else None)
     return visitor
+
+
+def site_url(request: Request) -> str:
+    """Where the browser reached the app (``https://example.com``): the request's own scheme and
+    host (for a websocket, the page's; the host check has accepted that host)."""
+    scheme = {"ws": "http", "wss": "https"}.get(request.scheme, request.scheme)
+    return f"{scheme}://{request.host}"
 
 
 async def give_the_browser_a_binding(request: Request, response: BaseHTTPResponse) -> None:
@@ -156,7 +165,8 @@ async def complete_sign_in(request: Request) -> HTTPResponse:
     next_path = safe_next_path(request.args.get("next"))
     ticket = request.args.get("ticket", "")
     async with services.database.transaction():
-        token = await services.accounts.complete_sign_in(ticket, cookies.browser_binding(request))
+        user_agent = request.headers.get("user-agent", "")
+        token = await services.accounts.complete_sign_in(ticket, cookies.browser_binding(request), user_agent)
         previous = cookies.session_token(request)
         if token is not None and previous is not None:
             await services.accounts.end_session(previous)  # one session per browser

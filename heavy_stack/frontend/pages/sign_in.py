@@ -7,7 +7,7 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 from heavy import heavy_use_context, heavy_use_state
-from reactpy import component, use_ref
+from reactpy import component, html, use_ref
 from reactpy_router import use_search_params
 
 from heavy_stack.backend.services.accounts.passwords import MIN_PASSWORD_LENGTH
@@ -35,7 +35,12 @@ from heavy_stack_brython.navigate import navigate_to
 NOTICES = {
     "expired": "That sign-in link has expired or was already used: please sign in again.",
     "signed_out": "You are signed out.",
+    # A live page whose session ended elsewhere comes here (frontend/accounts.py, ENDED_FLAGS).
+    "ended": "You were signed out: this session was ended from another browser.",
+    "reset": "You were signed out: the account's password was changed. Sign in with the new one.",
+    "deleted": "The account was deleted, with everything in it, and signed out everywhere.",
 }
+SIGNING_IN = "Signing you in…"
 
 
 @component
@@ -44,10 +49,14 @@ def SignInPage() -> Component:
     email, password = use_ref(""), use_ref("")
     next_path, notice = _use_next_path_and_notice()
     message, set_message = heavy_use_state(Feedback.info(notice))
-    finish = _use_finish_sign_in(next_path, set_message)
+    finish = use_finish_sign_in(next_path, set_message)
 
     async def submit(context: AppContext) -> None:
-        finish(context, await context.accounts.sign_in(context.visitor, email.current, password.current))
+        finish(
+            context,
+            await context.accounts.sign_in(context.visitor, email.current, password.current),
+            SIGNING_IN,
+        )
 
     return AccountForm(
         "Sign in",
@@ -65,9 +74,12 @@ def SignInPage() -> Component:
             ButtonRow(Button("Sign in", id="sign-in-submit", type="submit")),
         ),
         message,
-        Paragraph(
-            "No account yet? ",
-            RouterLink("Sign up", _keeping(next_path, "/sign-up"), id="to-sign-up-from-sign-in"),
+        html._(
+            Paragraph(RouterLink("Forgot your password?", "/forgot-password", id="to-forgot-password")),
+            Paragraph(
+                "No account yet? ",
+                RouterLink("Sign up", _keeping(next_path, "/sign-up"), id="to-sign-up-from-sign-in"),
+            ),
         ),
     )
 
@@ -77,13 +89,17 @@ def SignUpPage() -> Component:
     email, name, password = use_ref(""), use_ref(""), use_ref("")
     next_path, _notice = _use_next_path_and_notice()
     message, set_message = heavy_use_state(Feedback())
-    finish = _use_finish_sign_in(next_path, set_message)
+    finish = use_finish_sign_in(next_path, set_message)
 
     async def submit(context: AppContext) -> None:
         result = await context.accounts.sign_up(
             context.visitor, email.current, name.current, password.current
         )
-        finish(context, result)
+        if result.ticket is not None:  # a link to confirm the address, once the account is stored
+            context.send_after_commit(
+                await context.accounts.verification_after_sign_up(context.visitor, email.current)
+            )
+        finish(context, result, SIGNING_IN)
 
     return AccountForm(
         "Sign up",
@@ -130,18 +146,18 @@ def _use_next_path_and_notice() -> tuple[str, str]:
     return next_path, notice
 
 
-def _use_finish_sign_in(
+def use_finish_sign_in(
     next_path: str, show: Callable[[Feedback], None]
-) -> Callable[[AppContext, SignInResult], None]:
+) -> Callable[[AppContext, SignInResult, str], None]:
     """What to do with a sign-in result: send the browser on with its ticket, or explain."""
     executor = heavy_use_context(BrythonExecutorContext)
 
-    def finish(context: AppContext, result: SignInResult) -> None:
+    def finish(context: AppContext, result: SignInResult, signing_in: str = SIGNING_IN) -> None:
         ticket = result.ticket
         if ticket is None:
             context.on_commit(show, Feedback.error(result.error or ""))
             return
-        context.on_commit(show, Feedback.info("Signing you in…"))
+        context.on_commit(show, Feedback.info(signing_in))
 
         async def go() -> None:
             if executor is not None:

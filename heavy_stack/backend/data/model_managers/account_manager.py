@@ -43,6 +43,21 @@ class AccountManager(Manager[SQLUser, TargetT]):
             return None
         return self.output(user), credential.password_hash
 
+    async def mark_email_verified(self, user_id: UserId, email: str) -> bool:
+        """Record that the user opened a link sent to ``email``; False if their address has
+        changed since (the link verified another address) or the user is gone."""
+        user = await self.repository.get(user_id)
+        if user is None or user.email != normalize_email(email):
+            return False
+        if user.email_verified_at is None:
+            await self.repository.update(user, email_verified_at=utc_now())
+        return True
+
+    async def delete(self, user_id: UserId) -> None:
+        """Delete the user and, by the foreign keys' ON DELETE CASCADE in the same statement,
+        every row that references them: notes, password credentials, sessions, e-mailed tokens."""
+        await self.repository.delete_where(SQLUser.id == user_id)
+
     async def replace_password_hash(self, user_id: UserId, password_hash: str) -> None:
         """Store a new hash (a new password, or the same one hashed with stronger parameters)."""
         credential = self.found(await self.credentials.get(user_id), f"password of user {user_id}")

@@ -52,6 +52,12 @@ class NoteEmbeddingManager(Manager[NoteEmbedding, TargetT]):
     async def delete_for_note(self, note_id: NoteId) -> None:
         await self.repository.delete_where(NoteEmbedding.note_id == note_id)
 
+    async def delete_for_owner(self, owner_id: UserId) -> int:
+        return await self.repository.delete_where(NoteEmbedding.owner_id == owner_id)
+
+    async def owner_ids(self) -> list[UserId]:
+        return await self.repository.owner_ids()
+
     async def embedded_by_others(self, embedder: str) -> list[NoteId]:
         """The notes whose stored vector is not ``embedder``'s (the embedder was changed)."""
         return await self.repository.note_ids_not_by(embedder)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from functools import cache, cached_property
 
 from heavy_stack.backend.data.model_managers.account_manager import AccountManager
+from heavy_stack.backend.data.model_managers.account_token_manager import AccountTokenManager
 from heavy_stack.backend.data.model_managers.note_embedding_manager import NoteEmbeddingManager
 from heavy_stack.backend.data.model_managers.note_manager import NoteManager
 from heavy_stack.backend.data.model_managers.rate_limit_counter_manager import RateLimitCounterManager
@@ -24,6 +25,7 @@ from heavy_stack.backend.data.model_managers.user_manager import UserManager
 from heavy_stack.backend.data.model_managers.user_session_manager import UserSessionManager
 from heavy_stack.backend.data.model_mungers.note_mungers import NoteMunger, NoteVersionMunger
 from heavy_stack.backend.data.model_mungers.user_mungers import UserMunger
+from heavy_stack.backend.data.sql_models.account_token import SQLAccountToken
 from heavy_stack.backend.data.vector_models.note_embedding import NoteEmbedding
 from heavy_stack.shared_models.note import Note, NoteVersion
 from heavy_stack.shared_models.rate_limit import RateLimitCount
@@ -47,6 +49,10 @@ class Managers:
     @cached_property
     def user_sessions(self) -> UserSessionManager[UserSession]:
         return UserSessionManager(UserSession)
+
+    @cached_property
+    def account_tokens(self) -> AccountTokenManager[SQLAccountToken]:
+        return AccountTokenManager(SQLAccountToken)
 
     @cached_property
     def rate_limit_counters(self) -> RateLimitCounterManager[RateLimitCount]:

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 
 from email_validator import EmailNotValidError, validate_email
 from heavy import Manager, NotFoundError, TargetT
+from sqlmodel import col
 
+from heavy_stack.backend.data.model_managers.note_manager import IDS_PER_STATEMENT
 from heavy_stack.backend.data.repositories.user_repository import UserRepository
 from heavy_stack.backend.data.sql_models.user import DISPLAY_NAME_MAX_LENGTH, SQLUser
 from heavy_stack.shared_models.user import UserId
@@ -25,6 +28,15 @@ class UserManager(Manager[SQLUser, TargetT]):
 
     async def get_by_email(self, email: str) -> TargetT | None:
         return self.output_or_none(await self.repository.get_by(SQLUser.email == normalize_email(email)))
+
+    async def existing_ids(self, user_ids: Sequence[UserId]) -> set[UserId]:
+        """Those of ``user_ids`` that still have an account."""
+        found: set[UserId] = set()
+        for start in range(0, len(user_ids), IDS_PER_STATEMENT):
+            chunk = list(user_ids[start : start + IDS_PER_STATEMENT])
+            rows = await self.repository.list(col(SQLUser.id).in_(chunk), limit=None)
+            found.update(row.id for row in rows)
+        return found
 
     async def create(self, email: str, display_name: str) -> TargetT:
         row = SQLUser(email=checked_email(email), display_name=clean_display_name(display_name))

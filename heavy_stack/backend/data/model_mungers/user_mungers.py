@@ -18,4 +18,5 @@ class UserMunger(ModelMunger[User, SQLUser]):
             email=source.email,
             display_name=source.display_name,
             member_since=source.created_at.date(),
+            email_verified=source.email_verified_at is not None,
         )

@@ -55,3 +55,8 @@ class NoteEmbeddingRepository(VectorRepository[NoteEmbedding, NoteId]):
         """The notes whose stored vector another embedder made (a full scan: the catch-up's)."""
         statement = select(col(NoteEmbedding.note_id)).where(NoteEmbedding.embedder != embedder)
         return list((await self.db_session.exec(statement)).all())
+
+    async def owner_ids(self) -> list[UserId]:
+        """Every owner with a stored vector (the index on owner_id answers it)."""
+        statement = select(col(NoteEmbedding.owner_id)).distinct()
+        return list((await self.db_session.exec(statement)).all())

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Uuid
+from sqlalchemy import DateTime, Uuid
 from sqlmodel import Field
 
 from heavy_stack.backend.data.sql_models.base import HeavyModel, created_at_field
@@ -22,3 +22,5 @@ class SQLUser(HeavyModel, table=True):
     email: str = Field(max_length=320, unique=True)
     display_name: str = Field(max_length=DISPLAY_NAME_MAX_LENGTH)
     created_at: datetime = created_at_field()
+    # When the person opened the verification link sent to ``email``; None until then.
+    email_verified_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

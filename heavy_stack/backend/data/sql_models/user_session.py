@@ -7,6 +7,7 @@ from sqlmodel import Field
 
 from heavy_stack.backend.data.sql_models.base import HeavyModel, created_at_field
 from heavy_stack.shared_models.user import UserId
+from heavy_stack.shared_models.user_session import DEVICE_MAX_LENGTH
 
 
 class SQLUserSession(HeavyModel, table=True):
@@ -26,3 +27,8 @@ class SQLUserSession(HeavyModel, table=True):
     browser_digest: str | None = Field(default=None, max_length=64)
     created_at: datetime = created_at_field()
     expires_at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
+    # What the sessions page shows: the browser and system the session signed in from (from its
+    # User-Agent, "Firefox 133 on Windows"), and when it was last used (updated at most every
+    # few minutes).
+    device: str = Field(default="", max_length=DEVICE_MAX_LENGTH)
+    last_seen_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

@@ -10,13 +10,15 @@ the client address before checking anything (a successful one gives its count ba
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
+from urllib.parse import urlencode
 
-from heavy import utc_now
+from heavy import Mailer, MailNotSentError, NoMailer, OutgoingMail, utc_now
 
 from heavy_stack.backend.data.model_managers.registry import managers
 from heavy_stack.backend.data.model_managers.user_manager import (
@@ -25,13 +27,17 @@ from heavy_stack.backend.data.model_managers.user_manager import (
     normalize_email,
 )
 from heavy_stack.backend.services.accounts import passwords
+from heavy_stack.backend.services.accounts.devices import describe_device
+from heavy_stack.backend.services.accounts.live_sessions import LiveSessions
+from heavy_stack.backend.services.accounts.mail_messages import password_reset_mail, verification_mail
 from heavy_stack.backend.services.accounts.stores import AccountStores
 from heavy_stack.backend.services.accounts.tokens import new_token, token_digest
 from heavy_stack.backend.services.accounts.visitor import SignedInSession, Visitor
 from heavy_stack.settings import Settings
+from heavy_stack.shared_models.account_token import TokenPurpose, TokenState
 from heavy_stack.shared_models.rate_limit import RateLimitCount
-from heavy_stack.shared_models.user import User
-from heavy_stack.shared_models.user_session import SessionPurpose, UserSession
+from heavy_stack.shared_models.user import User, UserId
+from heavy_stack.shared_models.user_session import OpenSession, SessionPurpose, UserSession
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +56,27 @@ NO_BROWSER_COOKIE = (
 # Without e-mail verification a sign-up cannot hide that an address is taken; this says only
 # what to do next, and sign-ups are rate limited per client address.
 EMAIL_UNAVAILABLE = "An account cannot be created for that e-mail address. If it is yours, sign in."
+# The one answer to "forgot my password", whether or not the address has an account.
+RESET_MAIL_SENT = (
+    "If an account uses that address, a link to choose a new password is on its way to it. "
+    "The link works once, within {minutes} minutes."
+)
+VERIFICATION_SENT = "A link to confirm your address is on its way to {email}."
+ALREADY_VERIFIED = "Your e-mail address is already confirmed."
+TOKEN_REFUSED = {
+    TokenState.EXPIRED: "This link has expired. Ask for a new one below.",
+    TokenState.USED: "This link was already used: each link works once. Ask for a new one below.",
+    TokenState.UNKNOWN: "This link is not valid (it may be incomplete). Ask for a new one below.",
+}
+EMAIL_CONFIRMED = "Thank you: your e-mail address {email} is confirmed."
+EMAIL_CHANGED = "This link was for an address your account no longer uses."
+WRONG_PASSWORD = "That is not your password."
+RESET_LINK_LIFETIME = timedelta(hours=1)
+VERIFICATION_LINK_LIFETIME = timedelta(hours=48)
+RESET_PASSWORD_PATH = "/reset-password"
+VERIFY_EMAIL_PATH = "/verify-email"
+# A session's "last seen" is written at most this often (a page load, a reconnect).
+LAST_SEEN_PRECISION = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -61,11 +88,33 @@ class SignInResult:
 
 
 @dataclass(frozen=True)
+class MailResult:
+    """What to tell the person, and the message to send once the transaction has committed."""
+
+    message: str
+    mail: OutgoingMail | None = None
+    error: bool = False
+
+
+@dataclass(frozen=True)
+class EndedSessions:
+    """Sessions a unit of work ended, and why: their live pages are told once it commits."""
+
+    digests: dict[str, SessionPurpose | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class AccountService:
     """The account operations, on the app's settings and stores."""
 
     settings: Settings
     stores: AccountStores
+    # Sends password-reset and verification mail (heavy.open_mailer gives the server's).
+    mailer: Mailer = field(default_factory=NoMailer)
+    # This process's live pages of each session, sent to sign in when it ends.
+    live_sessions: LiveSessions = field(default_factory=LiveSessions)
+    # Mail being sent: kept until sent (the event loop holds tasks weakly).
+    _sending: set[asyncio.Task[None]] = field(default_factory=set, init=False, repr=False, compare=False)
     # Sessions found valid lately, by token digest: (the session, trusted until this monotonic time).
     _recent: dict[str, tuple[SignedInSession, float]] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -89,6 +138,12 @@ class AccountService:
         logger.info("New account %s", user.id)
         return SignInResult(ticket=await self._start_handoff(user, visitor.browser_binding))
 
+    async def verification_after_sign_up(self, visitor: Visitor, email: str) -> OutgoingMail | None:
+        """The verification mail for an account just made with ``email`` (not counted against
+        the mail limits: sign-ups have their own)."""
+        user = await managers().users.get_by_email(email)
+        return None if user is None else await self._verification_mail(visitor, user)
+
     async def sign_in(self, visitor: Visitor, email: str, password: str) -> SignInResult:
         """Check the password; on success, a ticket for the browser to trade for its cookie."""
         if visitor.browser_binding is None:
@@ -110,7 +165,9 @@ class AccountService:
             await self.stores.rate_limits.add(address_key, self._window, amount=-1)  # its count back
         return SignInResult(ticket=await self._start_handoff(user, visitor.browser_binding))
 
-    async def complete_sign_in(self, ticket: str, browser_binding: str | None) -> str | None:
+    async def complete_sign_in(
+        self, ticket: str, browser_binding: str | None, user_agent: str = ""
+    ) -> str | None:
         """Trade a hand-off ticket for a session token; None if it is not valid here and now.
 
         The ticket works once, within ``HANDOFF_LIFETIME``, and only in the browser that
@@ -131,7 +188,10 @@ class AccountService:
         token = new_token()
         expires_at = utc_now() + timedelta(hours=self.settings.session_lifetime_hours)
         session = UserSession(
-            user_id=handoff.user_id, purpose=SessionPurpose.SIGNED_IN, expires_at=expires_at
+            user_id=handoff.user_id,
+            purpose=SessionPurpose.SIGNED_IN,
+            expires_at=expires_at,
+            device=await describe_device(user_agent),
         )
         await self.stores.sessions.save(self._digest(token), session)
         # This request was anonymous until now: the line names the user itself.
@@ -199,11 +259,189 @@ class AccountService:
         await self.stores.sessions.delete(digest)
 
     async def is_session_over(self, token: str) -> bool:
-        return await self.stores.sessions.get(self._digest(token)) is None
+        session = await self.stores.sessions.get(self._digest(token))
+        return session is None or session.purpose is not SessionPurpose.SIGNED_IN
+
+    async def note_seen(self, token: str) -> None:
+        """Record that the session was used now (the sessions page's "last seen"), at most
+        every ``LAST_SEEN_PRECISION``."""
+        digest = self._digest(token)
+        stored = await self.stores.sessions.get(digest)
+        now = utc_now()
+        if stored is None or stored.purpose is not SessionPurpose.SIGNED_IN:
+            return
+        if stored.last_seen_at is None or now - stored.last_seen_at >= LAST_SEEN_PRECISION:
+            await self.stores.sessions.seen(digest, now)
+
+    # Password reset and e-mail verification
+
+    async def request_password_reset(self, visitor: Visitor, email: str) -> MailResult:
+        """The same answer whether or not ``email`` has an account; the mail only if it has.
+
+        Counted against the address asked about and the client's address, before anything is
+        looked up. The caller sends ``mail`` after its commit (``send_soon``), so the answer
+        comes as fast either way.
+        """
+        if problem := _email_problem(email):
+            return MailResult(problem, error=True)
+        if limited := await self._count_mail_request(visitor, "reset", email):
+            return MailResult(limited, error=True)
+        minutes = int(RESET_LINK_LIFETIME.total_seconds() // 60)
+        answer = RESET_MAIL_SENT.format(minutes=minutes)
+        user = await managers().users.get_by_email(email)
+        if user is None:
+            return MailResult(answer)
+        token = await self._issue(user, TokenPurpose.PASSWORD_RESET, RESET_LINK_LIFETIME)
+        link = _link(visitor.site_url, RESET_PASSWORD_PATH, token)
+        mail = password_reset_mail(user.email, user.display_name, link, self.settings.app_title, minutes)
+        return MailResult(answer, mail)
+
+    async def reset_link_state(self, token: str) -> TokenState:
+        return await managers().account_tokens.state(self._digest(token), TokenPurpose.PASSWORD_RESET)
+
+    async def reset_password(
+        self, visitor: Visitor, token: str, new_password: str
+    ) -> tuple[SignInResult, EndedSessions]:
+        """Spend the link, store the new password, end every session of the account, and sign
+        this browser in (a ticket, as a sign-in gives)."""
+        if visitor.browser_binding is None:
+            return SignInResult(error=NO_BROWSER_COOKIE), EndedSessions()
+        if problem := passwords.password_problem(new_password):
+            return SignInResult(error=problem), EndedSessions()
+        row, state = await managers().account_tokens.use(self._digest(token), TokenPurpose.PASSWORD_RESET)
+        if row is None:
+            return SignInResult(error=TOKEN_REFUSED[state]), EndedSessions()
+        await managers().accounts.replace_password_hash(
+            row.user_id, await passwords.hash_password(new_password)
+        )
+        await managers().account_tokens.withdraw_all(row.user_id, TokenPurpose.PASSWORD_RESET)
+        ended = await self._end_all_sessions(row.user_id, SessionPurpose.RESET)
+        # The link came by e-mail to that address: it is confirmed too.
+        await managers().accounts.mark_email_verified(row.user_id, row.email)
+        user = await managers().users.require(row.user_id)
+        logger.info("Password reset: %d sessions ended", len(ended.digests), extra={"user_id": str(user.id)})
+        return SignInResult(ticket=await self._start_handoff(user, visitor.browser_binding)), ended
+
+    async def request_verification(self, visitor: Visitor) -> MailResult:
+        """A new verification link for the signed-in user, rate limited."""
+        user = visitor.user
+        if user is None:
+            return MailResult(WRONG_CREDENTIALS, error=True)
+        current = await managers().users.require(user.id)
+        if current.email_verified:
+            return MailResult(ALREADY_VERIFIED)
+        if limited := await self._count_mail_request(visitor, "verify", current.email):
+            return MailResult(limited, error=True)
+        return MailResult(
+            VERIFICATION_SENT.format(email=current.email), await self._verification_mail(visitor, current)
+        )
+
+    async def verify_email(self, token: str) -> tuple[bool, str]:
+        """Spend a verification link: whether the address is now confirmed, and what to say."""
+        row, state = await managers().account_tokens.use(self._digest(token), TokenPurpose.EMAIL_VERIFICATION)
+        if row is None:
+            return False, TOKEN_REFUSED[state]
+        if not await managers().accounts.mark_email_verified(row.user_id, row.email):
+            return False, EMAIL_CHANGED
+        return True, EMAIL_CONFIRMED.format(email=row.email)
+
+    def send_soon(self, mail: OutgoingMail | None) -> None:
+        """Hand ``mail`` to the mailer in a task of its own: no answer waits for SMTP, so an
+        address with an account is answered as fast as one without. Failures are logged."""
+        if mail is None:
+            return
+        task = asyncio.get_running_loop().create_task(self._send(mail))
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
+    async def _send(self, mail: OutgoingMail) -> None:
+        try:
+            await self.mailer.send(mail)
+        except MailNotSentError as error:
+            logger.error("%s", error)
+
+    # Sessions
+
+    async def open_sessions(self, visitor: Visitor) -> list[OpenSession]:
+        """The signed-in user's sessions, most recently used first, this browser's marked."""
+        if visitor.session is None:
+            return []
+        this = self._digest(visitor.session.token)
+        listed = await self.stores.sessions.list_signed_in(visitor.session.user.id)
+        return [
+            OpenSession(
+                key=digest,
+                device=session.device,
+                signed_in_at=session.created_at,
+                last_seen_at=session.last_seen_at,
+                is_this_browser=digest == this,
+            )
+            for digest, session in listed
+        ]
+
+    async def end_other_sessions(self, visitor: Visitor, keys: list[str] | None = None) -> EndedSessions:
+        """End the user's sessions named by ``keys`` (from ``open_sessions``), or all others;
+        never the visitor's own (signing out does that)."""
+        if visitor.session is None:
+            return EndedSessions()
+        this = self._digest(visitor.session.token)
+        mine = {digest for digest, _ in await self.stores.sessions.list_signed_in(visitor.session.user.id)}
+        chosen = mine if keys is None else mine & set(keys)
+        ended: dict[str, SessionPurpose | None] = {}
+        for digest in chosen - {this}:
+            await self.stores.sessions.mark_ended(digest, SessionPurpose.ENDED)
+            self._recent.pop(digest, None)
+            ended[digest] = SessionPurpose.ENDED
+        if ended:
+            logger.info("Ended %d other sessions", len(ended))
+        return EndedSessions(ended)
+
+    def end_live_pages(self, ended: EndedSessions) -> None:
+        """Send the live pages of ``ended`` in this process to sign in (call after the commit;
+        other processes find the marks within ``WATCH_SECONDS``)."""
+        self.live_sessions.end(ended.digests)
+
+    async def sweep_live_pages(self) -> int:
+        """End this process's live pages whose session was ended elsewhere; how many (a job's
+        step, inside a transaction)."""
+        watched = self.live_sessions.watched
+        if not watched:
+            return 0
+        ended = await self.stores.sessions.ended_among(watched)
+        return self.live_sessions.end(dict(ended)) if ended else 0
+
+    def session_key(self, token: str) -> str:
+        """What the live-pages watch knows a session by."""
+        return self._digest(token)
+
+    # Deleting an account
+
+    async def delete_account(self, visitor: Visitor, password: str) -> tuple[str | None, EndedSessions]:
+        """Delete the signed-in user's account if ``password`` is theirs: the SQL rows (user,
+        notes, credentials, sessions, tokens) in the caller's transaction. The caller then
+        deletes the embeddings in the vector database (``NoteSearch.forget_owner``) after the
+        commit. An error to show, or None; and the sessions ended."""
+        user = visitor.user
+        if user is None or visitor.session is None:
+            return WRONG_CREDENTIALS, EndedSessions()
+        found = await managers().accounts.find_with_password_hash(user.email)
+        if found is None or not await passwords.verify_password(found[1], password):
+            return WRONG_PASSWORD, EndedSessions()
+        digests = [digest for digest, _ in await self.stores.sessions.list_signed_in(user.id)]
+        await self.stores.sessions.delete_all(user.id)
+        await managers().accounts.delete(user.id)
+        for digest in digests:
+            self._recent.pop(digest, None)
+        logger.info("Account deleted", extra={"user_id": str(user.id)})
+        return None, EndedSessions(dict.fromkeys(digests, None))
 
     async def delete_expired(self) -> int:
-        """Forget expired sessions and counters (housekeeping; Redis does it by itself)."""
-        return await self.stores.sessions.delete_expired() + await self.stores.rate_limits.delete_expired()
+        """Forget expired sessions, counters and links (housekeeping; Redis does it by itself)."""
+        return (
+            await self.stores.sessions.delete_expired()
+            + await self.stores.rate_limits.delete_expired()
+            + await managers().account_tokens.delete_expired()
+        )
 
     @property
     def _window(self) -> timedelta:
@@ -248,6 +486,33 @@ class AccountService:
             await managers().accounts.replace_password_hash(user.id, new_hash)
         return user
 
+    async def _end_all_sessions(self, user_id: UserId, why: SessionPurpose) -> EndedSessions:
+        ended: dict[str, SessionPurpose | None] = {}
+        for digest, _session in await self.stores.sessions.list_signed_in(user_id):
+            await self.stores.sessions.mark_ended(digest, why)
+            self._recent.pop(digest, None)
+            ended[digest] = why
+        return EndedSessions(ended)
+
+    async def _issue(self, user: User, purpose: TokenPurpose, lifetime: timedelta) -> str:
+        token = new_token()
+        await managers().account_tokens.issue(self._digest(token), user.id, purpose, user.email, lifetime)
+        return token
+
+    async def _verification_mail(self, visitor: Visitor, user: User) -> OutgoingMail:
+        token = await self._issue(user, TokenPurpose.EMAIL_VERIFICATION, VERIFICATION_LINK_LIFETIME)
+        link = _link(visitor.site_url, VERIFY_EMAIL_PATH, token)
+        hours = int(VERIFICATION_LINK_LIFETIME.total_seconds() // 3600)
+        return verification_mail(user.email, user.display_name, link, self.settings.app_title, hours)
+
+    async def _count_mail_request(self, visitor: Visitor, kind: str, email: str) -> str | None:
+        per_address = self.settings.account_mails_per_address
+        return await self._count_attempt(
+            visitor,
+            (f"mail-{kind}:account:{self._digest(normalize_email(email))}", per_address),
+            (f"mail:address:{visitor.client_address}", per_address * 4),
+        )
+
     async def _start_handoff(self, user: User, browser_binding: str) -> str:
         ticket = new_token()
         handoff = UserSession(
@@ -258,6 +523,10 @@ class AccountService:
         )
         await self.stores.sessions.save(self._digest(ticket), handoff)
         return ticket
+
+
+def _link(site_url: str, path: str, token: str) -> str:
+    return f"{site_url.rstrip('/')}{path}?{urlencode({'token': token})}"
 
 
 def _too_many(counted: RateLimitCount) -> str:

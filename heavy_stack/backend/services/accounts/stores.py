@@ -8,6 +8,7 @@ route opens); the Redis ones act at once. Redis forgets expired keys by itself.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
@@ -20,7 +21,10 @@ from heavy_stack.backend.data.model_managers.user_session_manager import UserSes
 from heavy_stack.settings import Settings
 from heavy_stack.shared_models.rate_limit import RateLimitCount
 from heavy_stack.shared_models.user import UserId
-from heavy_stack.shared_models.user_session import UserSession
+from heavy_stack.shared_models.user_session import ENDED_PURPOSES, SessionPurpose, UserSession
+
+# How long an ended session's mark stays: every process's watch looks well within it.
+ENDED_MARK_LIFETIME = timedelta(minutes=2)
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -40,6 +44,23 @@ class SessionStore(Protocol):
     async def delete(self, token_digest: str) -> None: ...
 
     async def delete_all(self, user_id: UserId) -> None: ...
+
+    async def list_signed_in(self, user_id: UserId) -> list[tuple[str, UserSession]]:
+        """The user's signed-in sessions with their digests, most recently used first."""
+        ...
+
+    async def seen(self, token_digest: str, when: datetime) -> None:
+        """Note that the session was used at ``when`` (the sessions page shows it)."""
+        ...
+
+    async def mark_ended(self, token_digest: str, purpose: SessionPurpose) -> None:
+        """End a signed-in session, leaving a short-lived mark of why (``ENDED``, ``RESET``) that
+        signs nobody in: every process's watch of live pages finds it (``ended_among``)."""
+        ...
+
+    async def ended_among(self, token_digests: Collection[str]) -> dict[str, SessionPurpose]:
+        """Those of ``token_digests`` marked ended, and why (one round trip)."""
+        ...
 
     async def delete_expired(self) -> int: ...
 
@@ -63,7 +84,12 @@ class SQLSessionStore:
 
     async def save(self, token_digest: str, session: UserSession) -> None:
         await self.manager.start(
-            token_digest, session.user_id, session.purpose, session.expires_at, session.browser_digest
+            token_digest,
+            session.user_id,
+            session.purpose,
+            session.expires_at,
+            session.browser_digest,
+            session.device,
         )
 
     async def get(self, token_digest: str) -> UserSession | None:
@@ -77,6 +103,18 @@ class SQLSessionStore:
 
     async def delete_all(self, user_id: UserId) -> None:
         await self.manager.end_all(user_id)
+
+    async def list_signed_in(self, user_id: UserId) -> list[tuple[str, UserSession]]:
+        return await self.manager.list_signed_in(user_id)
+
+    async def seen(self, token_digest: str, when: datetime) -> None:
+        await self.manager.seen(token_digest, when)
+
+    async def mark_ended(self, token_digest: str, purpose: SessionPurpose) -> None:
+        await self.manager.mark_ended(token_digest, purpose, utc_now() + ENDED_MARK_LIFETIME)
+
+    async def ended_among(self, token_digests: Collection[str]) -> dict[str, SessionPurpose]:
+        return await self.manager.ended_among(token_digests)
 
     async def delete_expired(self) -> int:
         return await self.manager.delete_expired()
@@ -114,8 +152,10 @@ class RedisSessionStore:
 
     async def save(self, token_digest: str, session: UserSession) -> None:
         seconds = _seconds_until(session.expires_at)
+        now = utc_now()
+        stored = session.model_copy(update={"created_at": session.created_at or now, "last_seen_at": now})
         async with self.redis.pipeline(transaction=True) as pipeline:
-            pipeline.set(self._key(token_digest), session.model_dump_json(), ex=seconds)
+            pipeline.set(self._key(token_digest), stored.model_dump_json(), ex=seconds)
             pipeline.sadd(self._user_key(session.user_id), token_digest)
             # The set lives as long as its longest session (GT: never shortened).
             pipeline.expire(self._user_key(session.user_id), seconds, gt=True)
@@ -135,6 +175,44 @@ class RedisSessionStore:
         digests = await self.redis.smembers(self._user_key(user_id))
         keys = [self._key(_text(digest)) for digest in digests]
         await self.redis.delete(self._user_key(user_id), *keys)
+
+    async def list_signed_in(self, user_id: UserId) -> list[tuple[str, UserSession]]:
+        digests = sorted(_text(digest) for digest in await self.redis.smembers(self._user_key(user_id)))
+        if not digests:
+            return []
+        values = await self.redis.mget([self._key(digest) for digest in digests])
+        found = [(digest, _unexpired(value)) for digest, value in zip(digests, values, strict=True)]
+        sessions = [
+            (digest, session)
+            for digest, session in found
+            if session is not None and session.purpose is SessionPurpose.SIGNED_IN
+        ]
+        return sorted(sessions, key=lambda item: item[1].last_seen_at or _EPOCH, reverse=True)
+
+    async def seen(self, token_digest: str, when: datetime) -> None:
+        session = await self.get(token_digest)
+        if session is not None:
+            updated = session.model_copy(update={"last_seen_at": when})
+            await self.redis.set(self._key(token_digest), updated.model_dump_json(), keepttl=True, xx=True)
+
+    async def mark_ended(self, token_digest: str, purpose: SessionPurpose) -> None:
+        session = await self.get(token_digest)
+        if session is not None:
+            mark = session.model_copy(update={"purpose": purpose})
+            seconds = int(ENDED_MARK_LIFETIME.total_seconds())
+            await self.redis.set(self._key(token_digest), mark.model_dump_json(), ex=seconds, xx=True)
+
+    async def ended_among(self, token_digests: Collection[str]) -> dict[str, SessionPurpose]:
+        digests = list(token_digests)
+        if not digests:
+            return {}
+        values = await self.redis.mget([self._key(digest) for digest in digests])
+        found = {digest: _unexpired(value) for digest, value in zip(digests, values, strict=True)}
+        return {
+            digest: session.purpose
+            for digest, session in found.items()
+            if session is not None and session.purpose in ENDED_PURPOSES
+        }
 
     async def delete_expired(self) -> int:
         return 0  # Redis expires the keys itself
@@ -188,6 +266,9 @@ class AccountStores:
     async def close(self) -> None:
         if self.redis is not None:
             await self.redis.aclose()
+
+
+_EPOCH = datetime.fromtimestamp(0, UTC)
 
 
 def _seconds_until(moment: datetime) -> int:

@@ -32,6 +32,10 @@ class Visitor:
     # A session cookie the store could not be asked about (database unavailable): this visitor
     # is neither signed in nor signed out yet. The next heavy call checks it again.
     unchecked_token: str | None = field(default=None, repr=False)
+    # The address this visitor reaches the app at ("https://example.com"): links sent by e-mail
+    # start with it. From the request's own scheme and host, which the websocket's host check
+    # has accepted.
+    site_url: str = "http://127.0.0.1:8000"
 
     @property
     def user(self) -> User | None:

@@ -1,0 +1,297 @@
+"""The account's own pages: forgotten password, the links sent by e-mail, the account, its sessions.
+
+- ``/forgot-password``: asks for a reset link; the answer is the same whether or not the
+  address has an account.
+- ``/reset-password?token=…``: the link's page; a new password ends every other session and
+  signs this browser in.
+- ``/verify-email?token=…``: confirms the address the link was sent to.
+- ``/account``: the address and whether it is confirmed, and deleting the account.
+- ``/account/sessions``: where the account is signed in; end any or all of the others.
+
+The token of a link is read from the address only to be checked or spent on the server; a
+link that has expired, was used, or is not one is refused in words (``TOKEN_REFUSED``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from heavy import Handler, heavy_event, heavy_use_effect, heavy_use_state
+from reactpy import component, html, use_ref
+from reactpy_router import use_search_params
+
+from heavy_stack.backend.services.accounts.passwords import MIN_PASSWORD_LENGTH
+from heavy_stack.backend.services.accounts.service import TOKEN_REFUSED
+from heavy_stack.frontend.app_context import AppContext
+from heavy_stack.frontend.components import (
+    Button,
+    CenteredColumn,
+    Feedback,
+    Form,
+    FormMessage,
+    LineInput,
+    PageTitle,
+    Paragraph,
+    RouterLink,
+    Section,
+    keep_in,
+)
+from heavy_stack.frontend.pages.sign_in import use_finish_sign_in
+from heavy_stack.frontend.timezone import format_in_zone, use_timezone
+from heavy_stack.frontend.types import Component
+from heavy_stack.shared_models.account_token import TokenState
+from heavy_stack.shared_models.user import User
+from heavy_stack.shared_models.user_session import OpenSession
+
+FORGOT_PASSWORD_PATH = "/forgot-password"
+SESSIONS_PATH = "/account/sessions"
+WHEN = "%d %b %Y %H:%M"
+PASSWORD_CHANGED = "Your new password is saved; every other session is signed out. Signing you in…"
+
+
+def _token() -> str:
+    return (use_search_params().get("token") or [""])[0]
+
+
+@component
+def ForgotPasswordPage() -> Component:
+    email = use_ref("")
+    message, set_message = heavy_use_state(Feedback())
+
+    async def submit(context: AppContext) -> None:
+        result = await context.accounts.request_password_reset(context.visitor, email.current)
+        context.send_after_commit(result.mail)
+        feedback = Feedback.error(result.message) if result.error else Feedback.success(result.message)
+        context.on_commit(set_message, feedback)
+
+    return CenteredColumn(
+        PageTitle("Forgot your password?"),
+        Paragraph("Enter your account's e-mail address: we will send it a link to choose a new password."),
+        Form(
+            "forgot-password-form",
+            submit,
+            LineInput("E-mail", keep_in(email), id="forgot-email", type="email", autocomplete="email"),
+            Button("Send the link", id="forgot-submit", type="submit"),
+        ),
+        FormMessage(message, id="forgot-message"),
+        Paragraph(RouterLink("Back to sign in", "/sign-in", id="forgot-to-sign-in")),
+    )
+
+
+@component
+def ResetPasswordPage() -> Component:
+    token = _token()
+    unchecked: TokenState | None = None
+    state, set_state = heavy_use_state(unchecked)
+    password = use_ref("")
+    message, set_message = heavy_use_state(Feedback())
+    finish = use_finish_sign_in("/", set_message)
+
+    async def check(context: AppContext) -> None:
+        set_state(await context.accounts.reset_link_state(token))
+
+    heavy_use_effect(check, [token], reads_only=True)
+
+    async def submit(context: AppContext) -> None:
+        result, ended = await context.accounts.reset_password(context.visitor, token, password.current)
+        context.end_live_pages_after_commit(ended)
+        if result.ticket is not None:
+            context.on_commit(set_state, TokenState.USED)
+        finish(context, result, PASSWORD_CHANGED)
+
+    if state is None:
+        body: Component = Paragraph("Checking your link…", id="reset-state")
+    elif state is not TokenState.VALID and not message.text:
+        body = _refused(state, "reset-state")
+    else:
+        body = Form(
+            "reset-password-form",
+            submit,
+            LineInput(
+                f"New password (at least {MIN_PASSWORD_LENGTH} characters)",
+                keep_in(password),
+                id="reset-password",
+                type="password",
+                autocomplete="new-password",
+            ),
+            Button("Save the new password", id="reset-submit", type="submit"),
+        )
+    return CenteredColumn(PageTitle("Choose a new password"), body, FormMessage(message, id="reset-message"))
+
+
+def _refused(state: TokenState, id: str) -> Component:
+    return html._(
+        Paragraph(TOKEN_REFUSED.get(state, TOKEN_REFUSED[TokenState.UNKNOWN]), id=id),
+        Paragraph(RouterLink("Ask for a new link", FORGOT_PASSWORD_PATH, id=f"{id}-new-link")),
+    )
+
+
+@component
+def VerifyEmailPage() -> Component:
+    token = _token()
+    outcome, set_outcome = heavy_use_state(Feedback.info("Confirming your address…"))
+
+    async def confirm(context: AppContext) -> None:
+        confirmed, text = await context.accounts.verify_email(token)
+        context.on_commit(set_outcome, Feedback.success(text) if confirmed else Feedback.error(text))
+
+    heavy_use_effect(confirm, [token])
+    return CenteredColumn(
+        PageTitle("Confirm your e-mail address"),
+        FormMessage(outcome, id="verify-message"),
+        Paragraph(RouterLink("Your account", "/account", id="verify-to-account")),
+    )
+
+
+@component
+def AccountPage() -> Component:
+    """``/account`` (signed in): the address and its confirmation, sessions, deletion."""
+    no_user: User | None = None
+    user, set_user = heavy_use_state(no_user)
+    message, set_message = heavy_use_state(Feedback())
+
+    async def load(context: AppContext) -> None:
+        set_user(await context.managers.users.get(context.require_user().id))
+
+    heavy_use_effect(load, [], reads_only=True)
+
+    async def send_link(context: AppContext) -> None:
+        result = await context.accounts.request_verification(context.visitor)
+        context.send_after_commit(result.mail)
+        context.on_commit(
+            set_message, Feedback.error(result.message) if result.error else Feedback.success(result.message)
+        )
+
+    if user is None:
+        address: Component = Paragraph("Loading…", id="account-email")
+    elif user.email_verified:
+        address = Paragraph(f"Your e-mail address {user.email} is confirmed.", id="account-email")
+    else:
+        address = html._(
+            Paragraph(f"Your e-mail address {user.email} is not confirmed yet.", id="account-email"),
+            Button("Send the confirmation link again", heavy_event(send_link), id="send-verification"),
+        )
+    return CenteredColumn(
+        PageTitle("Your account"),
+        Section("E-mail address", address, FormMessage(message, id="verification-message")),
+        Section(
+            "Sessions",
+            Paragraph(RouterLink("See where you are signed in", SESSIONS_PATH, id="to-sessions")),
+        ),
+        DeleteAccountSection(),
+    )
+
+
+@component
+def DeleteAccountSection() -> Component:
+    password = use_ref("")
+    message, set_message = heavy_use_state(Feedback())
+
+    async def delete(context: AppContext) -> None:
+        owner = context.require_user().id
+        problem, ended = await context.accounts.delete_account(context.visitor, password.current)
+        if problem is not None:
+            context.on_commit(set_message, Feedback.error(problem))
+            return
+        context.on_commit(set_message, Feedback.info("Your account is deleted. Signing you out…"))
+        # Then the vector database, in its own transaction (see docs/accounts-and-security.md).
+        context.after_commit(lambda: context.services.note_search.forget_owner(owner))
+        context.end_live_pages_after_commit(ended)
+
+    return Section(
+        "Delete your account",
+        Paragraph(
+            "This deletes your account and everything in it (your notes too) for good, and signs "
+            "you out everywhere. Enter your password to confirm."
+        ),
+        Form(
+            "delete-account-form",
+            delete,
+            LineInput(
+                "Your password",
+                keep_in(password),
+                id="delete-password",
+                type="password",
+                autocomplete="current-password",
+            ),
+            Button("Delete my account", id="delete-account-submit", type="submit"),
+        ),
+        FormMessage(message, id="delete-message"),
+        id="delete-account",
+    )
+
+
+@component
+def SessionsPage() -> Component:
+    """``/account/sessions`` (signed in): where the account is signed in."""
+    no_sessions: tuple[OpenSession, ...] | None = None
+    sessions, set_sessions = heavy_use_state(no_sessions)
+    message, set_message = heavy_use_state(Feedback())
+    zone = use_timezone()
+
+    async def load(context: AppContext) -> None:
+        set_sessions(tuple(await context.accounts.open_sessions(context.visitor)))
+
+    heavy_use_effect(load, [], reads_only=True)
+
+    async def end(context: AppContext, keys: list[str] | None) -> None:
+        ended = await context.accounts.end_other_sessions(context.visitor, keys)
+        context.end_live_pages_after_commit(ended)
+        count = len(ended.digests)
+        context.on_commit(set_sessions, tuple(await context.accounts.open_sessions(context.visitor)))
+        text = (
+            "No other session was open."
+            if count == 0
+            else f"Ended {count} session{'s' if count > 1 else ''}."
+        )
+        context.on_commit(set_message, Feedback.success(text))
+
+    def end_handler(keys: list[str] | None) -> Handler:
+        async def end_these(context: AppContext) -> None:
+            await end(context, keys)
+
+        return heavy_event(end_these)
+
+    if sessions is None:
+        listing: Component = Paragraph("Loading…", id="session-list")
+    else:
+        listing = html.ul(
+            {"id": "session-list", "className": "session-list"},
+            *[_session_item(index, session, zone, end_handler) for index, session in enumerate(sessions)],
+        )
+    others = sessions is not None and any(not session.is_this_browser for session in sessions)
+    return CenteredColumn(
+        PageTitle("Where you are signed in"),
+        listing,
+        Button("End all other sessions", end_handler(None), id="end-other-sessions") if others else "",
+        FormMessage(message, id="sessions-message"),
+        Paragraph(RouterLink("← Your account", "/account", id="sessions-to-account")),
+    )
+
+
+def _session_item(
+    index: int,
+    session: OpenSession,
+    zone: ZoneInfo | None,
+    end_handler: Callable[[list[str] | None], Handler],
+) -> Component:
+    since = _when(" · signed in ", session.signed_in_at, zone)
+    seen = _when(" · last seen ", session.last_seen_at, zone)
+    action: Component = (
+        html.strong({"className": "this-browser"}, " · this browser")
+        if session.is_this_browser
+        else Button("End", end_handler([session.key]), id=f"end-session-{index}")
+    )
+    # Keyed by position: the session's key stays on the server.
+    return html.li(
+        {"key": str(index), "className": "session", "id": f"session-{index}"},
+        html.span({"className": "session-device"}, session.device or "Unknown browser"),
+        html.span({"className": "muted"}, since + seen),
+        action,
+    )
+
+
+def _when(label: str, moment: datetime | None, zone: ZoneInfo | None) -> str:
+    return "" if moment is None else label + format_in_zone(moment, zone, WHEN)
