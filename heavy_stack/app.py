@@ -13,10 +13,8 @@ from sanic import Request
 from sanic.response import BaseHTTPResponse
 
 from heavy_stack.backend.data import migrations
-from heavy_stack.backend.services.accounts.live_sessions import WATCH_SECONDS
 from heavy_stack.backend.services.container import (
     AppServices,
-    end_pages_of_ended_sessions,
     forget_expired,
     open_services,
     supervise_embedded_database,
@@ -68,8 +66,6 @@ def create_app(*, settings: Settings | None = None, name: str = APP_NAME) -> Hea
             # Notes saved while the vector database was down get their embeddings.
             heavy.every(settings.embedding_retry_seconds, _catch_up_notes, "Note catch-up"),
             heavy.every(HOUSEKEEPING_SECONDS, forget_expired, "Housekeeping"),
-            # Live pages of sessions ended on another instance go to sign in.
-            heavy.every(WATCH_SECONDS, end_pages_of_ended_sessions, "Ended sessions' pages"),
             # Our own development database: started again if it dies.
             heavy.Job("Embedded PostgreSQL supervisor", supervise_embedded_database),
         ],

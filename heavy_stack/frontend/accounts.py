@@ -5,24 +5,29 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from heavy import heavy_event, heavy_use_context, heavy_use_effect, heavy_use_state
+from heavy import (
+    TopicMessage,
+    heavy_event,
+    heavy_use_context,
+    heavy_use_effect,
+    heavy_use_state,
+    heavy_use_topic,
+)
 from reactpy import component, html, use_location
 from reactpy_router import navigate
 
+from heavy_stack.backend.services.accounts.service import session_topic
 from heavy_stack.backend.services.accounts.visitor import Visitor
 from heavy_stack.backend.services.container import AppServices
 from heavy_stack.backend.web.accounts import SIGN_IN_PATH, SIGN_OUT_COMPLETE_PATH, sign_in_url
-from heavy_stack.frontend.app_context import AppContext
+from heavy_stack.frontend.app_context import ENDED_FLAGS, AppContext
 from heavy_stack.frontend.brython_executors import BrythonExecutor, BrythonExecutorContext
 from heavy_stack.frontend.components import Button, CenteredColumn, PageTitle, Paragraph, RouterLink
 from heavy_stack.frontend.contexts import CurrentUserContext, VisitorContext
 from heavy_stack.frontend.types import Component
-from heavy_stack.shared_models.user_session import SessionPurpose
 from heavy_stack_brython.navigate import navigate_to
 
 RECHECK_SECONDS = 3.0
-# The sign-in page's flag for each reason a live page's session ended (None: account deleted).
-ENDED_FLAGS = {SessionPurpose.ENDED: "ended", SessionPurpose.RESET: "reset", None: "deleted"}
 CHECKING_SIGN_IN = (
     "The database is unavailable, so your sign-in cannot be checked right now. "
     "This page continues by itself once it is back."
@@ -106,20 +111,18 @@ def SessionRecheck() -> Component:
 
 
 def use_session_watch(services: AppServices, visitor: Visitor, executor: BrythonExecutor | None) -> None:
-    """While this connection is signed in, watch its session: when the owner ends it from
-    another browser, a password reset ends it or the account is deleted, the page goes to the
-    sign-in page, which says why (``LiveSessions``)."""
+    """While this connection is signed in, follow its session's topic: when its owner ends it
+    from another browser, a password reset ends it or the account is deleted, on whichever
+    instance, the page goes to the sign-in page, which says why (``session_topic``)."""
     session = visitor.session
-    key = None if session is None else services.accounts.session_key(session.token)
+    topic = None if session is None else session_topic(services.accounts.session_key(session.token))
 
-    def watch() -> Callable[[], None] | None:
-        if key is None:
-            return None
+    async def ended(context: AppContext, message: TopicMessage) -> None:
+        why = message.payload.get("why") if isinstance(message.payload, dict) else None
+        if message.resync and session is not None:  # news may have been lost: ask the store
+            mark = await context.accounts.why_ended(session.token)
+            why = None if mark is None else ENDED_FLAGS[mark]
+        if why in ENDED_FLAGS.values() and executor is not None:
+            executor.call(navigate_to, url=f"{SIGN_IN_PATH}?{why}=1")
 
-        def leave(why: SessionPurpose | None) -> None:
-            if executor is not None:
-                executor.call(navigate_to, url=f"{SIGN_IN_PATH}?{ENDED_FLAGS.get(why, 'ended')}=1")
-
-        return services.accounts.live_sessions.watch(key, leave)
-
-    heavy_use_effect(watch, [key])
+    heavy_use_topic(topic, ended, reads_only=True)

@@ -19,12 +19,16 @@ from heavy import HeavyContext, OutgoingMail, PendingUpdates, SignInRequiredErro
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from heavy_stack.backend.data.model_managers.registry import Managers
-from heavy_stack.backend.services.accounts.service import AccountService, EndedSessions
+from heavy_stack.backend.services.accounts.service import AccountService, EndedSessions, session_topic
 from heavy_stack.backend.services.accounts.visitor import Visitor
 from heavy_stack.backend.services.container import AppServices
 from heavy_stack.frontend.contexts import CurrentVisitor
 from heavy_stack.settings import Settings
 from heavy_stack.shared_models.user import User, UserId
+from heavy_stack.shared_models.user_session import SessionPurpose
+
+# What the sign-in page is told of why a live page's session ended (None: the account was deleted).
+ENDED_FLAGS = {SessionPurpose.ENDED: "ended", SessionPurpose.RESET: "reset", None: "deleted"}
 
 
 class AppContext(HeavyContext[AppServices]):
@@ -100,10 +104,10 @@ class AppContext(HeavyContext[AppServices]):
             self.on_commit(self.accounts.send_soon, mail)
 
     def end_live_pages_after_commit(self, ended: EndedSessions) -> None:
-        """Once this unit has committed, send the live pages of ``ended`` to sign in (this
-        process's at once; other instances' within seconds, from the marks in the store)."""
-        if ended.digests:
-            self.on_commit(self.accounts.end_live_pages, ended)
+        """Once this unit has committed, send the live pages of ``ended`` to sign in, on every
+        instance (heavy's pub/sub: ``session_topic``)."""
+        for key, why in ended.digests.items():
+            self.publish(session_topic(key), {"why": ENDED_FLAGS.get(why, "ended")})
 
     def _replace(self, visitor: Visitor) -> None:
         if self._connection is not None:

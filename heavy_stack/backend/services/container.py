@@ -103,11 +103,3 @@ async def forget_expired(services: AppServices) -> None:
     async with services.database.transaction():
         await services.accounts.delete_expired()
     await services.note_search.forget_orphans()
-
-
-async def end_pages_of_ended_sessions(services: AppServices) -> None:
-    """Send live pages whose session was ended on another instance to sign in (a job's step)."""
-    if not services.accounts.live_sessions.watched:
-        return
-    async with services.database.transaction(read_only=True):
-        await services.accounts.sweep_live_pages()

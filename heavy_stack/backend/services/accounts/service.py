@@ -28,7 +28,6 @@ from heavy_stack.backend.data.model_managers.user_manager import (
 )
 from heavy_stack.backend.services.accounts import passwords
 from heavy_stack.backend.services.accounts.devices import describe_device
-from heavy_stack.backend.services.accounts.live_sessions import LiveSessions
 from heavy_stack.backend.services.accounts.mail_messages import password_reset_mail, verification_mail
 from heavy_stack.backend.services.accounts.stores import AccountStores
 from heavy_stack.backend.services.accounts.tokens import new_token, token_digest
@@ -98,9 +97,19 @@ class MailResult:
 
 @dataclass(frozen=True)
 class EndedSessions:
-    """Sessions a unit of work ended, and why: their live pages are told once it commits."""
+    """Sessions a unit of work ended, by key, and why (None: the account was deleted): their
+    live pages are told once it commits (``session_topic``)."""
 
     digests: dict[str, SessionPurpose | None] = field(default_factory=dict)
+
+
+SESSION_TOPIC_PREFIX = "accounts.session-ended."
+
+
+def session_topic(key: str) -> str:
+    """The pub/sub topic on which the end of the session ``key`` is told to its live pages, in
+    every process (``heavy.publish``). Its payload: ``{"why": "ended" | "reset" | "deleted"}``."""
+    return SESSION_TOPIC_PREFIX + key
 
 
 @dataclass(frozen=True)
@@ -111,8 +120,6 @@ class AccountService:
     stores: AccountStores
     # Sends password-reset and verification mail (heavy.open_mailer gives the server's).
     mailer: Mailer = field(default_factory=NoMailer)
-    # This process's live pages of each session, sent to sign in when it ends.
-    live_sessions: LiveSessions = field(default_factory=LiveSessions)
     # Mail being sent: kept until sent (the event loop holds tasks weakly).
     _sending: set[asyncio.Task[None]] = field(default_factory=set, init=False, repr=False, compare=False)
     # Sessions found valid lately, by token digest: (the session, trusted until this monotonic time).
@@ -396,22 +403,14 @@ class AccountService:
             logger.info("Ended %d other sessions", len(ended))
         return EndedSessions(ended)
 
-    def end_live_pages(self, ended: EndedSessions) -> None:
-        """Send the live pages of ``ended`` in this process to sign in (call after the commit;
-        other processes find the marks within ``WATCH_SECONDS``)."""
-        self.live_sessions.end(ended.digests)
-
-    async def sweep_live_pages(self) -> int:
-        """End this process's live pages whose session was ended elsewhere; how many (a job's
-        step, inside a transaction)."""
-        watched = self.live_sessions.watched
-        if not watched:
-            return 0
-        ended = await self.stores.sessions.ended_among(watched)
-        return self.live_sessions.end(dict(ended)) if ended else 0
+    async def why_ended(self, token: str) -> SessionPurpose | None:
+        """Why the session was ended from elsewhere (its mark: ``ENDED``, ``RESET``), or None if
+        it was not (live, signed out, expired). A page that may have missed the news asks."""
+        marked = await self.stores.sessions.ended_among([self._digest(token)])
+        return next(iter(marked.values()), None)
 
     def session_key(self, token: str) -> str:
-        """What the live-pages watch knows a session by."""
+        """What the server knows a session by (the digest of its token, which signs nobody in)."""
         return self._digest(token)
 
     # Deleting an account
