@@ -21,7 +21,6 @@ def two_instances(
     a test that kills an instance restarts it before it returns (``Cluster.restart``)."""
     runtime_dir = tmp_path_factory.mktemp("cluster")
     with redis_server(runtime_dir / "redis") as redis_url:
-        # One data folder for both, as on one machine: the development mailbox is shared.
-        settings = instance_settings(*database_urls, redis_url) | {"DATA_DIR": str(runtime_dir / "data")}
+        settings = instance_settings(*database_urls, redis_url)
         with cluster(heavy_product, settings, runtime_dir, instances=2) as running:
             yield running

@@ -53,6 +53,10 @@ SHOWN = {
     "notes": Shown("/notes", signed_in=True),
     "note": Shown(NOTE, signed_in=True),
     "delete-dialog": Shown(NOTE, signed_in=True, then=_open_delete_dialog),
+    "forgot-password": Shown("/forgot-password"),
+    "reset-password": Shown("/reset-password?token=not-a-token"),
+    "account": Shown("/account", signed_in=True),
+    "sessions": Shown("/account/sessions", signed_in=True),
 }
 
 

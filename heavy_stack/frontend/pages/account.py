@@ -27,6 +27,7 @@ from heavy_stack.backend.services.accounts.service import TOKEN_REFUSED
 from heavy_stack.frontend.app_context import AppContext
 from heavy_stack.frontend.components import (
     Button,
+    ButtonKind,
     CenteredColumn,
     Feedback,
     Form,
@@ -216,7 +217,9 @@ def DeleteAccountSection() -> Component:
                 type="password",
                 autocomplete="current-password",
             ),
-            Button("Delete my account", id="delete-account-submit", type="submit"),
+            Button(
+                "Delete my account", id="delete-account-submit", type="submit", kind=ButtonKind.DESTRUCTIVE
+            ),
         ),
         FormMessage(message, id="delete-message"),
         id="delete-account",
@@ -265,7 +268,11 @@ def SessionsPage() -> Component:
     return CenteredColumn(
         PageTitle("Where you are signed in"),
         listing,
-        Button("End all other sessions", end_handler(None), id="end-other-sessions") if others else "",
+        Button(
+            "End all other sessions", end_handler(None), id="end-other-sessions", kind=ButtonKind.DESTRUCTIVE
+        )
+        if others
+        else "",
         FormMessage(message, id="sessions-message"),
         Paragraph(RouterLink("← Your account", "/account", id="sessions-to-account")),
     )
@@ -282,7 +289,7 @@ def _session_item(
     action: Component = (
         html.strong({"className": "this-browser"}, " · this browser")
         if session.is_this_browser
-        else Button("End", end_handler([session.key]), id=f"end-session-{index}")
+        else Button("End", end_handler([session.key]), id=f"end-session-{index}", kind=ButtonKind.DESTRUCTIVE)
     )
     # Keyed by position: the session's key stays on the server.
     return html.li(

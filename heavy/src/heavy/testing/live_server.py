@@ -72,6 +72,11 @@ def live_server(
     port = port or free_port()
     env = {**(os.environ if base_env is None else base_env)}
     prefix = product.env_prefix
+    if "SQL_DB_URL" in settings and "DATA_DIR" not in settings:
+        # A data folder beside the log: what the server keeps there (the development mailbox)
+        # is the run's, not the project's. Servers started side by side in one folder (a
+        # cluster) share it, as instances on one machine do.
+        settings = {**settings, "DATA_DIR": str(log_path.parent / "data")}
     env |= {prefix + key: value for key, value in settings.items()}
     env |= {f"{prefix}HOST": "127.0.0.1", f"{prefix}PORT": str(port)}
     with log_path.open("wb") as log:

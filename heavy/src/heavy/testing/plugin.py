@@ -137,10 +137,8 @@ def server(
     """The product's real server (``python -m <module>``) in its own process, on the test
     databases (paved by the product's ``database`` fixture)."""
     sql_url, vector_url = database_urls
-    folder = tmp_path_factory.mktemp("server")
-    log_path = folder / "server.log"
-    # Its own data folder: what it keeps there (the development mailbox) is the run's, not the project's.
-    settings = {"SQL_DB_URL": sql_url, "VECTOR_DB_URL": vector_url, "DATA_DIR": str(folder / "data")}
+    log_path = tmp_path_factory.mktemp("server") / "server.log"
+    settings = {"SQL_DB_URL": sql_url, "VECTOR_DB_URL": vector_url}
     with live_server(heavy_product, settings, log_path) as running:
         yield running
 
