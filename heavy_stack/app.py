@@ -26,6 +26,7 @@ from heavy_stack.backend.web.accounts import (
     visitor_of,
 )
 from heavy_stack.backend.web.cookies import AccountCookies
+from heavy_stack.backend.web.note_import import install_note_import
 from heavy_stack.frontend.app_root import PAGES, AppRoot
 from heavy_stack.frontend.brython_assets import page_head_html, register_brython_routes
 from heavy_stack.settings import Settings
@@ -51,6 +52,7 @@ def create_app(*, settings: Settings | None = None, name: str = APP_NAME) -> Hea
         register_brython_routes(app)
         install_accounts(app)
         heavy.install_dev_mailbox(app, settings)  # DEV only: what the local mail catcher caught
+        install_note_import(app)
         if settings.recording_path is not None:
             _record_sessions(app, settings.recording_path)
 

@@ -87,6 +87,17 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
   ``NoMailer`` and the one line of ``mail_settings_problem``), ``OutgoingMail``,
   ``MailNotSentError``, ``SmtpSecurity``; ``install_dev_mailbox`` (``DEV_MAILBOX_PATH``, the
   development mailbox page), ``caught_mail`` / ``CaughtMail`` (what the catcher kept).
+  dashboard show).
+- Uploads: ``install_upload_route`` (a streaming ``POST`` route for one file per request: the
+  page's origin, the uploader, the declared size and type checked before any byte is read, the
+  limit enforced while the body streams, only a whole file handed to the product), its
+  ``UploadPolicy`` (size limit, accepted kinds, the refusals in words; ``shown_name``,
+  ``size_in_words``), ``Upload`` (a file received whole, with the client's id for it) and
+  ``UploadResult`` (what the route answers); for the page, ``upload_zone_attributes`` (an element
+  heavy's client makes an upload zone: file input and drop), ``upload_report_attributes`` (with
+  a ``new_component_token`` per mounted component) and
+  the ``UploadReport`` event (every file's state, ``ReportedFile``), ``upload_progress_attributes``
+  (a file's progress bar).
 - Jobs: ``every`` (a job run at start and every N seconds while the server serves), ``Job``.
 - Pages: ``PageRoute`` and ``Pages`` (a product's table of pages: path, title, content, HTTP
   status), ``render_first_paint`` / ``vdom_to_html`` (a page's HTML before any websocket).
@@ -239,6 +250,20 @@ from heavy.web.theme import (
     theme_from_cookie,
     use_theme,
 )
+from heavy.web.uploads import (
+    ReportedFile,
+    Upload,
+    UploadPolicy,
+    UploadReport,
+    UploadResult,
+    install_upload_route,
+    new_component_token,
+    shown_name,
+    size_in_words,
+    upload_progress_attributes,
+    upload_report_attributes,
+    upload_zone_attributes,
+)
 from heavy.web.worker_manager import hold_stops_until_workers_started
 
 __version__ = "0.1.0"
@@ -307,6 +332,7 @@ __all__ = [
     "ProvidedServices",
     "PubSub",
     "RedisTransport",
+    "ReportedFile",
     "Repository",
     "SMTPMailer",
     "SchemaStateError",
@@ -326,6 +352,10 @@ __all__ = [
     "ThemeChoice",
     "TopicMessage",
     "Transport",
+    "Upload",
+    "UploadPolicy",
+    "UploadReport",
+    "UploadResult",
     "VectorRepository",
     "__version__",
     "app_state",
@@ -365,6 +395,7 @@ __all__ = [
     "install_log_scopes",
     "install_security_defaults",
     "install_telemetry",
+    "install_upload_route",
     "is_async_callable",
     "is_first_paint",
     "is_unavailable",
@@ -373,6 +404,7 @@ __all__ = [
     "mail_settings_problem",
     "mailbox_dir",
     "migration_engine",
+    "new_component_token",
     "open_heavy_context",
     "open_mailer",
     "otel_wanted",
@@ -387,10 +419,15 @@ __all__ = [
     "rendering_first_paint",
     "serve_live_layout",
     "set_scope_user",
+    "shown_name",
+    "size_in_words",
     "start_scope",
     "theme_choice_attributes",
     "theme_from_cookie",
     "tune_garbage_collector",
+    "upload_progress_attributes",
+    "upload_report_attributes",
+    "upload_zone_attributes",
     "use_theme",
     "using_pubsub",
     "utc_now",

@@ -21,6 +21,7 @@ from heavy_stack.backend.data.pave import SERVER_APPLICATION_NAME
 from heavy_stack.backend.services.accounts.service import AccountService
 from heavy_stack.backend.services.accounts.stores import AccountStores
 from heavy_stack.backend.services.embeddings import Embedder, load_embedder, shutdown_embedding_worker
+from heavy_stack.backend.services.note_import import NoteImporter
 from heavy_stack.backend.services.note_search import NoteSearch
 from heavy_stack.settings import Settings
 
@@ -47,6 +48,7 @@ class AppServices:
     # The text embedder ``HEAVY_STACK_EMBEDDER`` names (loaded once per process).
     embedder: Embedder = field(init=False)
     note_search: NoteSearch = field(init=False)
+    note_import: NoteImporter = field(init=False)
 
     def __post_init__(self) -> None:
         # Frozen: set once here, as the dataclass's own __init__ would.
@@ -54,6 +56,7 @@ class AppServices:
         object.__setattr__(self, "embedder", load_embedder(self.settings.embedder))
         # The one embedder for stored vectors and queries alike: another's are not comparable.
         object.__setattr__(self, "note_search", NoteSearch(self.database, self.embedder))
+        object.__setattr__(self, "note_import", NoteImporter(self.database, self.note_search))
 
     @property
     def managers(self) -> Managers:

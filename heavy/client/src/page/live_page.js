@@ -12,6 +12,7 @@
 //    (recovery.js), so the new server has it too;
 // 4. hands the server's first paint over to the live page (first_paint.js);
 // 5. shows a theme chosen at once (theme.js) and opens the server's dialogs as modal ones (dialogs.js).
+// 6. sends the files of upload zones, and tells each new layout their states (uploads.js).
 //
 // Nothing depends on the old server process: the location and the typed values come from the
 // browser, the signed-in visitor from the cookie sent with the new handshake.
@@ -31,6 +32,7 @@ import { historyTarget, locationEvent } from "./layout.js";
 import { followRouterLinks } from "./links.js";
 import { FormRecovery } from "./recovery.js";
 import { followThemeChoices } from "./theme.js";
+import { Uploads } from "./uploads.js";
 
 export const RECONNECTING = "Reconnecting…";
 export const NOT_SENT = "Reconnecting… Your last action was not sent: try it again once the page is back.";
@@ -92,6 +94,7 @@ export function createLivePage(win, config) {
     isLive,
     firstPaintShown,
   });
+  const uploads = new Uploads(win, { isLive });
   const didNotLoad = new DidNotLoad(win, banner, {
     isLive,
     firstPaintShown,
@@ -190,11 +193,13 @@ export function createLivePage(win, config) {
       firstPaint.keepTitle();
     }
     recovery.afterUpdate();
+    uploads.afterUpdate();
   }
 
   firstPaint.listen();
   recovery.listen();
   didNotLoad.listen();
+  uploads.listen();
   followRouterLinks(win, isLive);
   followThemeChoices(win);
   openServerDialogs(win);

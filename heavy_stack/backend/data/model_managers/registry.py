@@ -19,6 +19,7 @@ from functools import cache, cached_property
 from heavy_stack.backend.data.model_managers.account_manager import AccountManager
 from heavy_stack.backend.data.model_managers.account_token_manager import AccountTokenManager
 from heavy_stack.backend.data.model_managers.note_embedding_manager import NoteEmbeddingManager
+from heavy_stack.backend.data.model_managers.note_import_manager import NoteImportManager
 from heavy_stack.backend.data.model_managers.note_manager import NoteManager
 from heavy_stack.backend.data.model_managers.rate_limit_counter_manager import RateLimitCounterManager
 from heavy_stack.backend.data.model_managers.user_manager import UserManager
@@ -26,6 +27,7 @@ from heavy_stack.backend.data.model_managers.user_session_manager import UserSes
 from heavy_stack.backend.data.model_mungers.note_mungers import NoteMunger, NoteVersionMunger
 from heavy_stack.backend.data.model_mungers.user_mungers import UserMunger
 from heavy_stack.backend.data.sql_models.account_token import SQLAccountToken
+from heavy_stack.backend.data.sql_models.note_import import SQLNoteImport
 from heavy_stack.backend.data.vector_models.note_embedding import NoteEmbedding
 from heavy_stack.shared_models.note import Note, NoteVersion
 from heavy_stack.shared_models.rate_limit import RateLimitCount
@@ -66,6 +68,10 @@ class Managers:
     def note_versions(self) -> NoteManager[NoteVersion]:
         """The same notes, as the versions of text that embeddings are made from."""
         return NoteManager(NoteVersionMunger())
+
+    @cached_property
+    def note_imports(self) -> NoteImportManager[SQLNoteImport]:
+        return NoteImportManager(SQLNoteImport)
 
     @cached_property
     def note_embeddings(self) -> NoteEmbeddingManager[NoteEmbedding]:
