@@ -227,3 +227,16 @@ async def test_deleting_an_account_needs_its_password_and_removes_its_rows(
     assert await accounts.signed_in_session(browser.token) is None
     assert await managers().accounts.find_with_password_hash(user.email) is None
     assert await managers().account_tokens.list(managers().account_tokens.model.user_id == user.id) == []
+
+
+async def test_a_reset_from_a_signed_in_browser_ends_its_session_without_sending_its_page_away(
+    accounts: AccountService, account: tuple[User, Browser]
+) -> None:
+    user, browser = account
+    visitor = await browser.signed_in()
+    token = token_in((await accounts.request_password_reset(visitor, user.email)).mail)
+    result, ended = await accounts.reset_password(visitor, token, NEW_PASSWORD)
+    assert result.ticket is not None  # it is signed in afresh, by the ticket
+    assert ended.digests == {}  # so its own page is not told to go to sign in
+    assert browser.token is not None
+    assert await accounts.signed_in_session(browser.token) is None

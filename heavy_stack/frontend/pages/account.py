@@ -86,6 +86,7 @@ def ResetPasswordPage() -> Component:
     token = _token()
     unchecked: TokenState | None = None
     state, set_state = heavy_use_state(unchecked)
+    done, set_done = heavy_use_state(False)
     password = use_ref("")
     message, set_message = heavy_use_state(Feedback())
     finish = use_finish_sign_in("/", set_message)
@@ -99,12 +100,14 @@ def ResetPasswordPage() -> Component:
         result, ended = await context.accounts.reset_password(context.visitor, token, password.current)
         context.end_live_pages_after_commit(ended)
         if result.ticket is not None:
-            context.on_commit(set_state, TokenState.USED)
+            context.on_commit(set_done, True)
         finish(context, result, PASSWORD_CHANGED)
 
     if state is None:
         body: Component = Paragraph("Checking your link…", id="reset-state")
-    elif state is not TokenState.VALID and not message.text:
+    elif done:
+        body = ""  # this browser's own success: it is being signed in
+    elif state is not TokenState.VALID:
         body = _refused(state, "reset-state")
     else:
         body = Form(

@@ -323,6 +323,8 @@ class AccountService:
         )
         await managers().account_tokens.withdraw_all(row.user_id, TokenPurpose.PASSWORD_RESET)
         ended = await self._end_all_sessions(row.user_id, SessionPurpose.RESET)
+        if visitor.session is not None:  # this browser's own page is on its way to sign in anew
+            ended.digests.pop(self._digest(visitor.session.token), None)
         # The link came by e-mail to that address: it is confirmed too.
         await managers().accounts.mark_email_verified(row.user_id, row.email)
         user = await managers().users.require(row.user_id)
