@@ -13,6 +13,7 @@ from heavy import OutgoingMail
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from heavy_stack.backend.data.model_managers.registry import managers
+from heavy_stack.backend.data.sql_models import HeavyModel
 from heavy_stack.backend.services.accounts.service import (
     TOKEN_REFUSED,
     AccountService,
@@ -240,3 +241,17 @@ async def test_a_reset_from_a_signed_in_browser_ends_its_session_without_sending
     assert ended.digests == {}  # so its own page is not told to go to sign in
     assert browser.token is not None
     assert await accounts.signed_in_session(browser.token) is None
+
+
+def test_every_table_that_names_a_user_goes_with_the_user() -> None:
+    """Deleting an account deletes its ``users`` row and relies on the foreign keys for the
+    rest: a new table that references users without ON DELETE CASCADE would keep the person's
+    rows (or refuse the deletion)."""
+    keys = [
+        (table.name, key.parent.name, key.ondelete)
+        for table in HeavyModel.metadata.sorted_tables
+        for key in table.foreign_keys
+        if key.column.table.name == "users"
+    ]
+    assert keys, "no table references users?"
+    assert [key for key in keys if key[2] != "CASCADE"] == []
