@@ -15,7 +15,7 @@ from heavy.testing.live_server import LiveServer
 from heavy.testing.plugin import BrowserPage
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.test_accounts_in_browser import sign_up_on_this_page
+from heavy_stack_testing.page_tour import sign_up
 
 Scheme = Literal["light", "dark"]
 
@@ -104,8 +104,7 @@ async def test_the_switch_shows_the_theme_at_once_and_it_holds_across_a_reload(
 
 async def test_delete_asks_in_a_modal_dialog_that_a_keyboard_can_use(browser_page: BrowserPage) -> None:
     page = browser_page.page
-    await page.goto(browser_page.base_url + "/sign-up?next=/notes")
-    await sign_up_on_this_page(page, "Grace")
+    await sign_up(page, "Grace")
     await page.fill("#new-note-title", "Keyboard note")
     await page.click("#new-note-submit")
     await page.click("#note-list a")
