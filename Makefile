@@ -9,7 +9,8 @@ PYTHON ?= python3
 RUN := $(UV) run
 
 .PHONY: help install run test test-fast test-renamed lint hooks format pave-db psql migrations migrate add-table rename clean \
-	record loadtest loadtest-ui bench dev test-daemon profile-server profile-tests image cluster lint-js test-js build-js
+	record loadtest loadtest-ui bench dev test-daemon profile-server profile-tests image cluster lint-js test-js build-js \
+	i18n-extract i18n-compile i18n-add
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -101,6 +102,42 @@ add-table: install ## Add a table: its model, manager, shared model and a test (
 
 rename: ## Rename the project (asks for the new name); once, right after cloning
 	$(PYTHON) rename_project.py
+
+# Translations (docs/i18n.md). Only the .po files are committed: the app compiles them in memory
+# at start-up, so a fresh clone runs without a compile step and never runs a stale .mo.
+LOCALES := heavy_stack/locales
+HEAVY_LOCALES := heavy/src/heavy/locales
+I18N_BUILD := test-artifacts/i18n
+# The names messages are written with (heavy.i18n.KEYWORDS): not "_", which html._ (ReactPy's
+# fragment) would take for a message.
+PYBABEL_EXTRACT := $(RUN) pybabel --quiet extract --no-default-keywords --keywords t --keywords gettext \
+	--keywords ngettext:1,2 --keywords N_ --add-comments Translators: \
+	--add-location file --sort-output --no-wrap --project "The Heavy Stack"
+PYBABEL_UPDATE := $(RUN) pybabel --quiet update --no-wrap --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
+
+$(I18N_BUILD)/messages.pot: install
+	@mkdir -p $(I18N_BUILD)
+	$(PYBABEL_EXTRACT) --mapping-file babel.cfg --output-file $@ heavy_stack
+	$(PYBABEL_EXTRACT) --mapping-file heavy/babel.cfg --output-file $(I18N_BUILD)/heavy.pot heavy/src/heavy
+
+i18n-extract: $(I18N_BUILD)/messages.pot ## Collect the code's messages into every language's .po (new ones untranslated, gone ones dropped)
+	$(PYBABEL_UPDATE) --input-file $(I18N_BUILD)/messages.pot --output-dir $(LOCALES)
+	$(PYBABEL_UPDATE) --domain heavy --input-file $(I18N_BUILD)/heavy.pot --output-dir $(HEAVY_LOCALES)
+	@rm -f $(I18N_BUILD)/messages.pot
+
+i18n-compile: install ## Compile every catalogue as the app does at start-up, with how much of each is translated
+	@mkdir -p $(I18N_BUILD)
+	@for po in $(LOCALES)/*/LC_MESSAGES/messages.po $(HEAVY_LOCALES)/*/LC_MESSAGES/heavy.po; do \
+		code=$$(basename "$$(dirname "$$(dirname "$$po")")"); \
+		echo "$$po:"; \
+		$(RUN) pybabel compile --statistics --locale "$$code" --input-file "$$po" \
+			--output-file "$(I18N_BUILD)/$$code-$$(basename "$$po" .po).mo" || exit 1; \
+	done
+
+i18n-add: $(I18N_BUILD)/messages.pot ## Start a language: CODE=fr writes heavy_stack/locales/fr/LC_MESSAGES/messages.po to translate
+	@test -n "$(CODE)" || { echo "make i18n-add: name the language, e.g. make i18n-add CODE=fr" >&2; exit 1; }
+	$(RUN) pybabel --quiet init --no-wrap --input-file $(I18N_BUILD)/messages.pot --output-dir $(LOCALES) --locale $(CODE)
+	@rm -f $(I18N_BUILD)/messages.pot
 
 # Load testing: record a session, replay it with Locust against a server you started.
 RECORDING ?= tests/load_testing/data_recording_demo.json

@@ -29,6 +29,7 @@ from heavy_stack.backend.web.cookies import AccountCookies
 from heavy_stack.backend.web.note_import import install_note_import
 from heavy_stack.frontend.app_root import PAGES, AppRoot
 from heavy_stack.frontend.brython_assets import page_head_html, register_brython_routes
+from heavy_stack.frontend.languages import languages
 from heavy_stack.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ def create_app(*, settings: Settings | None = None, name: str = APP_NAME) -> Hea
         before_workers=[_prepare_before_workers],
         after_workers=[lambda _settings: migrations.release_prepared_databases()],
         on_start=[_announce],
+        languages=languages(),
     )
 
 

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 
 from heavy import (
+    N_,
     TopicMessage,
     heavy_event,
     heavy_use_context,
@@ -13,6 +14,7 @@ from heavy import (
     heavy_use_state,
     heavy_use_topic,
 )
+from heavy import gettext as t
 from reactpy import component, html, use_location
 from reactpy_router import navigate
 
@@ -28,7 +30,7 @@ from heavy_stack.frontend.types import Component
 from heavy_stack_brython.navigate import navigate_to
 
 RECHECK_SECONDS = 3.0
-CHECKING_SIGN_IN = (
+CHECKING_SIGN_IN = N_(
     "The database is unavailable, so your sign-in cannot be checked right now. "
     "This page continues by itself once it is back."
 )
@@ -44,13 +46,13 @@ def SignedInOnly(page: Component) -> Component:
         return page
     if current is not None and current.visitor.is_unchecked:  # not signed out: not known yet
         return CenteredColumn(
-            PageTitle("Checking your sign-in…"),
-            Paragraph(CHECKING_SIGN_IN, id="sign-in-unchecked"),
+            PageTitle(t("Checking your sign-in…")),
+            Paragraph(t(CHECKING_SIGN_IN), id="sign-in-unchecked"),
         )
     url = sign_in_url(location.pathname + location.search)
     return CenteredColumn(
-        PageTitle("Sign in to continue"),
-        Paragraph(RouterLink("Sign in", url, id="sign-in-to-continue")),
+        PageTitle(t("Sign in to continue")),
+        Paragraph(RouterLink(t("Sign in"), url, id="sign-in-to-continue")),
         navigate(url, replace=True),
     )
 
@@ -73,23 +75,24 @@ def AccountBar() -> Component:
             executor.call(navigate_to, url=SIGN_OUT_COMPLETE_PATH)
 
     if current is not None and current.visitor.is_unchecked:
-        return html.nav(_BAR, SessionRecheck())
+        return html.nav(_bar(), SessionRecheck())
     if user is None:
         links = [
-            RouterLink("Sign in", "/sign-in", id="to-sign-in"),
-            RouterLink("Sign up", "/sign-up", id="to-sign-up"),
+            RouterLink(t("Sign in"), "/sign-in", id="to-sign-in"),
+            RouterLink(t("Sign up"), "/sign-up", id="to-sign-up"),
         ]
-        return html.nav(_BAR, *links)
+        return html.nav(_bar(), *links)
     return html.nav(
-        _BAR,
-        html.span({"id": "signed-in-as"}, f"Signed in as {user.display_name}"),
-        RouterLink("Notes", "/notes", id="to-notes"),
-        RouterLink("Account", "/account", id="to-account"),
-        Button("Sign out", heavy_event(sign_out), id="sign-out"),
+        _bar(),
+        html.span({"id": "signed-in-as"}, t("Signed in as {name}").format(name=user.display_name)),
+        RouterLink(t("Notes"), "/notes", id="to-notes"),
+        RouterLink(t("Account"), "/account", id="to-account"),
+        Button(t("Sign out"), heavy_event(sign_out), id="sign-out"),
     )
 
 
-_BAR = {"className": "top-bar-links", "id": "account-bar", "aria-label": "Account"}
+def _bar() -> dict[str, str]:
+    return {"className": "top-bar-links", "id": "account-bar", "aria-label": t("Account")}
 
 
 @component
@@ -107,7 +110,7 @@ def SessionRecheck() -> Component:
 
     heavy_use_effect(check, [attempt], reads_only=True)
     heavy_use_effect(check_again_later, [attempt])
-    return html.span({"id": "checking-sign-in"}, "Checking your sign-in…")
+    return html.span({"id": "checking-sign-in"}, t("Checking your sign-in…"))
 
 
 def use_session_watch(services: AppServices, visitor: Visitor, executor: BrythonExecutor | None) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from heavy import PageRoute, Pages, heavy_use_state, provide_context, provide_services
+from heavy import N_, PageRoute, Pages, heavy_use_state, provide_context, provide_services
 from reactpy import component, html
 from reactpy_router import browser_router, route
 
@@ -41,19 +41,20 @@ PAGE_TITLE_ID = "heavy-page-title"
 
 
 # Matched in order, as the router does; the last one takes any address and answers 404.
+# Titles are shown in the visitor's language (PageRoute.full_title).
 PAGES = Pages(
     PageRoute("/", None, LandingPage),
-    PageRoute("/other", "The other page", OtherPage),
-    PageRoute("/sign-in", "Sign in", SignInPage),
-    PageRoute("/sign-up", "Sign up", SignUpPage),
-    PageRoute("/forgot-password", "Forgot your password?", ForgotPasswordPage),
-    PageRoute("/reset-password", "Choose a new password", ResetPasswordPage),
-    PageRoute("/verify-email", "Confirm your e-mail address", VerifyEmailPage),
-    PageRoute("/account", "Your account", lambda: SignedInOnly(AccountPage())),
-    PageRoute("/account/sessions", "Sessions", lambda: SignedInOnly(SessionsPage())),
-    PageRoute("/notes", "Notes", lambda: SignedInOnly(NotesPage())),
-    PageRoute("/notes/{note_id:uuid}", "Note", lambda: SignedInOnly(NotePage())),
-    PageRoute("{path:any}", "Page not found", NotFoundPage, status=404),
+    PageRoute("/other", N_("The other page"), OtherPage),
+    PageRoute("/sign-in", N_("Sign in"), SignInPage),
+    PageRoute("/sign-up", N_("Sign up"), SignUpPage),
+    PageRoute("/forgot-password", N_("Forgot your password?"), ForgotPasswordPage),
+    PageRoute("/reset-password", N_("Choose a new password"), ResetPasswordPage),
+    PageRoute("/verify-email", N_("Confirm your e-mail address"), VerifyEmailPage),
+    PageRoute("/account", N_("Your account"), lambda: SignedInOnly(AccountPage())),
+    PageRoute("/account/sessions", N_("Sessions"), lambda: SignedInOnly(SessionsPage())),
+    PageRoute("/notes", N_("Notes"), lambda: SignedInOnly(NotesPage())),
+    PageRoute("/notes/{note_id:uuid}", N_("Note"), lambda: SignedInOnly(NotePage())),
+    PageRoute("{path:any}", N_("Page not found"), NotFoundPage, status=404),
 )
 
 

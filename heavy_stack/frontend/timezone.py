@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from heavy import heavy_use_context, heavy_use_effect, heavy_use_state, provide_context
+from heavy import current_language, heavy_use_context, heavy_use_effect, heavy_use_state, provide_context
+from heavy import gettext as t
 from reactpy import component, create_context, html
 from reactpy.types import Context
 
@@ -64,13 +65,14 @@ def use_timezone() -> ZoneInfo | None:
     return heavy_use_context(TimezoneContext)
 
 
-def format_in_zone(moment: datetime, zone: ZoneInfo | None, pattern: str = "%H:%M:%S.%f") -> str:
-    """``moment`` in ``zone`` (UTC while the zone is unknown), labelled with the zone's name.
-
-    ``pattern`` is a ``strftime`` pattern; a trailing ``%f`` shows milliseconds.
-    """
-    local = moment.astimezone(zone if zone is not None else UTC)
-    text = local.strftime(pattern)
-    if pattern.endswith("%f"):
-        text = text[:-3]
-    return f"{text} {zone.key if zone else 'UTC'}"
+def format_in_zone(moment: datetime, zone: ZoneInfo | None, with_date: bool = False) -> str:
+    """``moment`` in ``zone`` (UTC while the zone is unknown) as the page's language writes it,
+    labelled with the zone's name: a time of day to the millisecond, or a date and time."""
+    language = current_language()
+    text = (
+        language.format_datetime(moment, zone)
+        if with_date
+        else language.format_time(moment, zone, "HH:mm:ss.SSS")  # the same in every language
+    )
+    # Translators: a time (or a date and time) and the name of its time zone.
+    return t("{time} {zone}").format(time=text, zone=zone.key if zone else "UTC")

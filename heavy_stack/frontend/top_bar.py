@@ -1,4 +1,4 @@
-"""The bar at the top of every page: the app's name (home), the account links, the theme switch."""
+"""The bar at the top of every page: the app's name (home), the account links, the theme and language switches."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from reactpy import html
 from heavy_stack.frontend.accounts import AccountBar
 from heavy_stack.frontend.components.navigation import RouterLink
 from heavy_stack.frontend.components.theme_switcher import ThemeSwitcher
+from heavy_stack.frontend.languages import LanguageSwitcher
 from heavy_stack.frontend.types import Component
 
 
@@ -16,4 +17,5 @@ def TopBar(app_name: str) -> Component:
         RouterLink(app_name, "/", id="to-home", class_name="app-name"),
         AccountBar(),
         ThemeSwitcher(),
+        LanguageSwitcher(),
     )

@@ -9,6 +9,7 @@ import uuid
 import ada_url
 import pytest
 from argon2 import PasswordHasher
+from heavy import safe_next_path
 from heavy.web.security.origin import allowed_host_names, is_allowed_origin
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -22,7 +23,6 @@ from heavy_stack.backend.services.accounts.service import AccountService
 from heavy_stack.backend.services.accounts.stores import AccountStores
 from heavy_stack.backend.services.accounts.tokens import new_token, token_digest
 from heavy_stack.backend.services.accounts.visitor import Visitor
-from heavy_stack.backend.web.accounts import safe_next_path
 from heavy_stack.backend.web.cookies import AccountCookies
 from heavy_stack.settings import Settings
 

@@ -91,7 +91,7 @@ async def test_the_switch_shows_the_theme_at_once_and_it_holds_across_a_reload(
 
     response = await page.reload()
     assert response is not None
-    assert '<html lang="en" data-theme="dark">' in await response.text()  # the server's first paint
+    assert '<html lang="en" dir="ltr" data-theme="dark">' in await response.text()  # the server's first paint
     assert looks(await page_brightness(page)) == "dark"
 
     await page.click("#theme-system")  # back to the system's (light) setting

@@ -106,6 +106,16 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
   system's setting), ``theme_choice_attributes`` marks a button that chooses a theme,
   ``theme_from_cookie`` reads the cookie's value; modal dialogs the page script opens and
   closes with the focus handled (``MODAL_DIALOG_ATTRIBUTE``, ``DIALOG_CANCEL_ATTRIBUTE``).
+- Languages: ``Languages`` (a product's catalogues, ``Languages.load(folder)``: the ``.po``
+  files compiled in memory at start-up; ``create_app(languages=...)``), ``Language`` (one of
+  them: its translations, ``tag`` and ``name``, and ``format_datetime`` / ``format_date`` /
+  ``format_time`` / ``format_number`` / ``format_percent`` for it, in a time zone),
+  ``CatalogueError``; ``gettext``, ``ngettext`` (in the current page's or handler's language,
+  which the framework sets per request and per connection from ``LANGUAGE_COOKIE`` or
+  ``Accept-Language``), ``N_`` (marks a module constant for the catalogue),
+  ``current_language``, ``speaking`` (a language for a block: tests); ``switch_language_url``
+  (the switcher's link; its route keeps the choice in the cookie); ``safe_next_path`` (a
+  redirect target that stays on this site).
 - Serving: ``refuse_unparsable_urls`` (a NUL byte in the request line gets a 400, not a
   dropped connection, through ``HeavyRequest``), ``client_scripts_html`` (the browser client's
   script tags, for a page head of the product's own), ``hold_stops_until_workers_started`` (Sanic's worker manager stops cleanly),
@@ -183,6 +193,17 @@ from heavy.hooks import (
     is_first_paint,
     rendering_first_paint,
 )
+from heavy.i18n import (
+    LANGUAGE_COOKIE,
+    N_,
+    CatalogueError,
+    Language,
+    Languages,
+    current_language,
+    gettext,
+    ngettext,
+    speaking,
+)
 from heavy.live.layout import Handler, LiveLayout, element_handler
 from heavy.live.presence import PAGES, Presence, current_presence
 from heavy.live.pubsub import (
@@ -237,8 +258,10 @@ from heavy.web.garbage_collection import tune_garbage_collector
 from heavy.web.health import install_health_routes
 from heavy.web.http_defaults import install_http_defaults
 from heavy.web.jobs import Job, every
+from heavy.web.languages import switch_language_url
 from heavy.web.logs import configure_logging, install_log_scopes
 from heavy.web.pages import PageRoute, Pages
+from heavy.web.redirects import safe_next_path
 from heavy.web.requests import HeavyRequest, refuse_unparsable_urls
 from heavy.web.security import install_security_defaults
 from heavy.web.security.origin import is_websocket_request
@@ -274,8 +297,10 @@ __all__ = [
     "DEV_MAILBOX_PATH",
     "DIALOG_CANCEL_ATTRIBUTE",
     "FAILED",
+    "LANGUAGE_COOKIE",
     "MAX_PAYLOAD_BYTES",
     "MODAL_DIALOG_ATTRIBUTE",
+    "N_",
     "PAGES",
     "REFUSED",
     "SYSTEM_THEME",
@@ -283,6 +308,7 @@ __all__ = [
     "UNAVAILABLE",
     "UNAVAILABLE_WHILE_LOADING",
     "UNCONFIRMED",
+    "CatalogueError",
     "CaughtMail",
     "Change",
     "Click",
@@ -306,6 +332,8 @@ __all__ = [
     "IdentityMunger",
     "Job",
     "KeyPress",
+    "Language",
+    "Languages",
     "LayoutMirror",
     "LiveFigures",
     "LiveLayout",
@@ -367,6 +395,7 @@ __all__ = [
     "configure_logging",
     "configured_database_url",
     "create_app",
+    "current_language",
     "current_presence",
     "current_pubsub",
     "current_revision",
@@ -378,6 +407,7 @@ __all__ = [
     "every",
     "failure_message",
     "finish_abandoned_work",
+    "gettext",
     "heavy_event",
     "heavy_use_context",
     "heavy_use_effect",
@@ -405,6 +435,7 @@ __all__ = [
     "mailbox_dir",
     "migration_engine",
     "new_component_token",
+    "ngettext",
     "open_heavy_context",
     "open_mailer",
     "otel_wanted",
@@ -417,11 +448,14 @@ __all__ = [
     "release_prepared_databases",
     "render_first_paint",
     "rendering_first_paint",
+    "safe_next_path",
     "serve_live_layout",
     "set_scope_user",
     "shown_name",
     "size_in_words",
+    "speaking",
     "start_scope",
+    "switch_language_url",
     "theme_choice_attributes",
     "theme_from_cookie",
     "tune_garbage_collector",

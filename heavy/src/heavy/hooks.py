@@ -53,6 +53,7 @@ from heavy.contexts import NoticeContext, ProvidedServices, ServicesContext, Sho
 from heavy.data.db_connection import CommitFailedError, is_unavailable
 from heavy.events import Declared, takes_of
 from heavy.heavy_context import HeavyContext, PendingUpdates, SignInRequiredError, open_heavy_context
+from heavy.i18n import N_, gettext
 from heavy.live.layout import Handler, element_handler
 from heavy.live.presence import PAGES, current_presence
 from heavy.live.pubsub import TopicMessage, current_pubsub
@@ -71,16 +72,17 @@ SyncEffect = Callable[[], Cleanup]
 AsyncHandler = Callable[..., Awaitable[None]]  # (the context, *event_data)
 SyncHandler = Callable[..., None]  # (*event_data)
 
-UNAVAILABLE = "The database is unavailable; nothing was saved. Please try again in a moment."
-UNAVAILABLE_WHILE_LOADING = (
+# In English; shown in the visitor's language (heavy's catalogue, heavy/locales/).
+UNAVAILABLE = N_("The database is unavailable; nothing was saved. Please try again in a moment.")
+UNAVAILABLE_WHILE_LOADING = N_(
     "The database is unavailable; part of this page could not load. Please reload in a moment."
 )
-REFUSED = "Your change could not be saved: the database refused it. Nothing was stored."
-UNCONFIRMED = (
+REFUSED = N_("Your change could not be saved: the database refused it. Nothing was stored.")
+UNCONFIRMED = N_(
     "The database stopped answering while saving: your change may not have been stored. "
     "Please check before trying again."
 )
-FAILED = "Something went wrong; nothing was saved."
+FAILED = N_("Something went wrong; nothing was saved.")
 
 
 # True while the first paint of a page is rendered (per task: other connections render on).
@@ -375,11 +377,12 @@ async def finish_abandoned_work(within: float) -> None:
 
 
 def failure_message(error: Exception, unavailable: str = UNAVAILABLE) -> str:
-    """What to tell the user when a heavy function's unit of work failed with ``error``."""
+    """What to tell the user when a heavy function's unit of work failed with ``error``, in the
+    current language."""
     if isinstance(error, CommitFailedError):
         # Lost during COMMIT: the server may have committed; refused: it certainly did not.
-        return UNCONFIRMED if is_unavailable(error) else REFUSED
-    return unavailable if is_unavailable(error) else FAILED
+        return gettext(UNCONFIRMED if is_unavailable(error) else REFUSED)
+    return gettext(unavailable if is_unavailable(error) else FAILED)
 
 
 def wrote_in_a_read_only_unit(error: BaseException) -> bool:

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
-from heavy import Change, Handler, heavy_event, heavy_use_state
+from heavy import Change, Handler, current_language, heavy_event, heavy_use_state
+from heavy import gettext as t
 from reactpy import component, html
 from reactpy.utils import Ref
 
@@ -167,9 +168,12 @@ def parse_whole_number(text: str, minimum: int, maximum: int) -> tuple[int | Non
     try:
         number = int(text)
     except ValueError:
-        return None, f"“{text[:20]}” is not a whole number."
+        return None, t("“{text}” is not a whole number.").format(text=text[:20])
     if not minimum <= number <= maximum:
-        return None, f"Enter a number from {minimum:,} to {maximum:,}."
+        language = current_language()
+        return None, t("Enter a number from {minimum} to {maximum}.").format(
+            minimum=language.format_number(minimum), maximum=language.format_number(maximum)
+        )
     return number, ""
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from heavy import heavy_event, heavy_use_online_count, heavy_use_state
+from heavy import gettext as t
+from heavy import heavy_event, heavy_use_online_count, heavy_use_state, ngettext
 from reactpy import component, html
 
 from heavy_stack.frontend.types import Component
@@ -39,7 +40,9 @@ def ExpandableSection(
             "aria-expanded": "true" if is_open else "false",
             "aria-controls": f"{id}-body",
         },
-        ("▾ " if is_open else "▸ ") + title,
+        # Apart from the title: a sign, not a word (nor one to read out).
+        html.span({"aria-hidden": "true"}, "▾ " if is_open else "▸ "),
+        title,
     )
     body = html.div({"id": f"{id}-body", "className": "expandable-body"}, *children)
     return html.section({"id": id, "className": "section expandable"}, header, body if is_open else "")
@@ -55,6 +58,8 @@ def OnlineCount() -> Component:
     within seconds as pages open and close (heavy's presence)."""
     online = heavy_use_online_count()
     return html.p(
-        {"className": "online-count", "title": "Pages of this app open right now"},
-        html.span({"id": "online-count"}, f"{online} online"),
+        {"className": "online-count", "title": t("Pages of this app open right now")},
+        html.span(
+            {"id": "online-count"}, ngettext("{count} online", "{count} online", online).format(count=online)
+        ),
     )

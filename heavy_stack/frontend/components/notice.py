@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from heavy import NoticeContext, ShowNotice, heavy_event, heavy_use_state, provide_context
+from heavy import gettext as t
 from reactpy import component, html
 
 from heavy_stack.frontend.types import Component
@@ -45,6 +46,6 @@ def NoticeBanner(notice: str | None, show: ShowNotice) -> Component:
                 "type": "button",
                 "onClick": heavy_event(dismiss),
             },
-            "Dismiss",
+            t("Dismiss"),
         ),
     )

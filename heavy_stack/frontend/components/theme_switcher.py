@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from heavy import SYSTEM_THEME, Handler, heavy_event, theme_choice_attributes, use_theme
+from heavy import N_, SYSTEM_THEME, Handler, heavy_event, theme_choice_attributes, use_theme
+from heavy import gettext as t
 from reactpy import component, html
 
 from heavy_stack.frontend.types import Component
 
 # The themes the stylesheet has (``:root[data-theme=...]``), and what their buttons say. Add
 # yours here and in the stylesheet (docs/theming.md).
-THEMES = ((SYSTEM_THEME, "Auto"), ("light", "Light"), ("dark", "Dark"))
+THEMES = ((SYSTEM_THEME, N_("Auto")), ("light", N_("Light")), ("dark", N_("Dark")))
 
 
 @component
@@ -34,8 +35,8 @@ def ThemeSwitcher() -> Component:
                 "key": name,
             }
             | theme_choice_attributes(name),
-            label,
+            t(label),
         )
         for name, label in THEMES
     ]
-    return html.div({"className": "theme-switcher", "role": "group", "aria-label": "Theme"}, *buttons)
+    return html.div({"className": "theme-switcher", "role": "group", "aria-label": t("Theme")}, *buttons)

@@ -18,7 +18,8 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from heavy import Handler, heavy_event, heavy_use_effect, heavy_use_state
+from heavy import N_, Handler, heavy_event, heavy_use_effect, heavy_use_state, ngettext
+from heavy import gettext as t
 from reactpy import component, html, use_ref
 from reactpy_router import use_search_params
 
@@ -48,8 +49,7 @@ from heavy_stack.shared_models.user_session import OpenSession
 
 FORGOT_PASSWORD_PATH = "/forgot-password"
 SESSIONS_PATH = "/account/sessions"
-WHEN = "%d %b %Y %H:%M"
-PASSWORD_CHANGED = "Your new password is saved; every other session is signed out. Signing you in…"
+PASSWORD_CHANGED = N_("Your new password is saved; every other session is signed out. Signing you in…")
 
 
 def _token() -> str:
@@ -68,16 +68,16 @@ def ForgotPasswordPage() -> Component:
         context.on_commit(set_message, feedback)
 
     return CenteredColumn(
-        PageTitle("Forgot your password?"),
-        Paragraph("Enter your account's e-mail address: we will send it a link to choose a new password."),
+        PageTitle(t("Forgot your password?")),
+        Paragraph(t("Enter your account's e-mail address: we will send it a link to choose a new password.")),
         Form(
             "forgot-password-form",
             submit,
-            LineInput("E-mail", keep_in(email), id="forgot-email", type="email", autocomplete="email"),
-            Button("Send the link", id="forgot-submit", type="submit"),
+            LineInput(t("E-mail"), keep_in(email), id="forgot-email", type="email", autocomplete="email"),
+            Button(t("Send the link"), id="forgot-submit", type="submit"),
         ),
         FormMessage(message, id="forgot-message"),
-        Paragraph(RouterLink("Back to sign in", "/sign-in", id="forgot-to-sign-in")),
+        Paragraph(RouterLink(t("Back to sign in"), "/sign-in", id="forgot-to-sign-in")),
     )
 
 
@@ -101,10 +101,10 @@ def ResetPasswordPage() -> Component:
         context.end_live_pages_after_commit(ended)
         if result.ticket is not None:
             context.on_commit(set_done, True)
-        finish(context, result, PASSWORD_CHANGED)
+        finish(context, result, t(PASSWORD_CHANGED))
 
     if state is None:
-        body: Component = Paragraph("Checking your link…", id="reset-state")
+        body: Component = Paragraph(t("Checking your link…"), id="reset-state")
     elif done:
         body = ""  # this browser's own success: it is being signed in
     elif state is not TokenState.VALID:
@@ -114,28 +114,30 @@ def ResetPasswordPage() -> Component:
             "reset-password-form",
             submit,
             LineInput(
-                f"New password (at least {MIN_PASSWORD_LENGTH} characters)",
+                t("New password (at least {count} characters)").format(count=MIN_PASSWORD_LENGTH),
                 keep_in(password),
                 id="reset-password",
                 type="password",
                 autocomplete="new-password",
             ),
-            Button("Save the new password", id="reset-submit", type="submit"),
+            Button(t("Save the new password"), id="reset-submit", type="submit"),
         )
-    return CenteredColumn(PageTitle("Choose a new password"), body, FormMessage(message, id="reset-message"))
+    return CenteredColumn(
+        PageTitle(t("Choose a new password")), body, FormMessage(message, id="reset-message")
+    )
 
 
 def _refused(state: TokenState, id: str) -> Component:
     return html._(
-        Paragraph(TOKEN_REFUSED.get(state, TOKEN_REFUSED[TokenState.UNKNOWN]), id=id),
-        Paragraph(RouterLink("Ask for a new link", FORGOT_PASSWORD_PATH, id=f"{id}-new-link")),
+        Paragraph(t(TOKEN_REFUSED.get(state, TOKEN_REFUSED[TokenState.UNKNOWN])), id=id),
+        Paragraph(RouterLink(t("Ask for a new link"), FORGOT_PASSWORD_PATH, id=f"{id}-new-link")),
     )
 
 
 @component
 def VerifyEmailPage() -> Component:
     token = _token()
-    outcome, set_outcome = heavy_use_state(Feedback.info("Confirming your address…"))
+    outcome, set_outcome = heavy_use_state(Feedback.info(t("Confirming your address…")))
 
     async def confirm(context: AppContext) -> None:
         confirmed, text = await context.accounts.verify_email(token)
@@ -143,9 +145,9 @@ def VerifyEmailPage() -> Component:
 
     heavy_use_effect(confirm, [token])
     return CenteredColumn(
-        PageTitle("Confirm your e-mail address"),
+        PageTitle(t("Confirm your e-mail address")),
         FormMessage(outcome, id="verify-message"),
-        Paragraph(RouterLink("Your account", "/account", id="verify-to-account")),
+        Paragraph(RouterLink(t("Your account"), "/account", id="verify-to-account")),
     )
 
 
@@ -169,20 +171,25 @@ def AccountPage() -> Component:
         )
 
     if user is None:
-        address: Component = Paragraph("Loading…", id="account-email")
+        address: Component = Paragraph(t("Loading…"), id="account-email")
     elif user.email_verified:
-        address = Paragraph(f"Your e-mail address {user.email} is confirmed.", id="account-email")
+        address = Paragraph(
+            t("Your e-mail address {email} is confirmed.").format(email=user.email), id="account-email"
+        )
     else:
         address = html._(
-            Paragraph(f"Your e-mail address {user.email} is not confirmed yet.", id="account-email"),
-            Button("Send the confirmation link again", heavy_event(send_link), id="send-verification"),
+            Paragraph(
+                t("Your e-mail address {email} is not confirmed yet.").format(email=user.email),
+                id="account-email",
+            ),
+            Button(t("Send the confirmation link again"), heavy_event(send_link), id="send-verification"),
         )
     return CenteredColumn(
-        PageTitle("Your account"),
-        Section("E-mail address", address, FormMessage(message, id="verification-message")),
+        PageTitle(t("Your account")),
+        Section(t("E-mail address"), address, FormMessage(message, id="verification-message")),
         Section(
-            "Sessions",
-            Paragraph(RouterLink("See where you are signed in", SESSIONS_PATH, id="to-sessions")),
+            t("Sessions"),
+            Paragraph(RouterLink(t("See where you are signed in"), SESSIONS_PATH, id="to-sessions")),
         ),
         DeleteAccountSection(),
     )
@@ -199,29 +206,31 @@ def DeleteAccountSection() -> Component:
         if problem is not None:
             context.on_commit(set_message, Feedback.error(problem))
             return
-        context.on_commit(set_message, Feedback.info("Your account is deleted. Signing you out…"))
+        context.on_commit(set_message, Feedback.info(t("Your account is deleted. Signing you out…")))
         # Then the vector database, in its own transaction (see docs/accounts-and-security.md).
         context.after_commit(lambda: context.services.note_search.forget_owner(owner))
         context.end_live_pages_after_commit(ended)
 
     return Section(
-        "Delete your account",
+        t("Delete your account"),
         Paragraph(
-            "This deletes your account and everything in it (your notes too) for good, and signs "
-            "you out everywhere. Enter your password to confirm."
+            t(
+                "This deletes your account and everything in it (your notes too) for good, and signs "
+                "you out everywhere. Enter your password to confirm."
+            )
         ),
         Form(
             "delete-account-form",
             delete,
             LineInput(
-                "Your password",
+                t("Your password"),
                 keep_in(password),
                 id="delete-password",
                 type="password",
                 autocomplete="current-password",
             ),
             Button(
-                "Delete my account", id="delete-account-submit", type="submit", kind=ButtonKind.DESTRUCTIVE
+                t("Delete my account"), id="delete-account-submit", type="submit", kind=ButtonKind.DESTRUCTIVE
             ),
         ),
         FormMessage(message, id="delete-message"),
@@ -248,9 +257,9 @@ def SessionsPage() -> Component:
         count = len(ended.digests)
         context.on_commit(set_sessions, tuple(await context.accounts.open_sessions(context.visitor)))
         text = (
-            "No other session was open."
+            t("No other session was open.")
             if count == 0
-            else f"Ended {count} session{'s' if count > 1 else ''}."
+            else ngettext("Ended {count} session.", "Ended {count} sessions.", count).format(count=count)
         )
         context.on_commit(set_message, Feedback.success(text))
 
@@ -261,7 +270,7 @@ def SessionsPage() -> Component:
         return heavy_event(end_these)
 
     if sessions is None:
-        listing: Component = Paragraph("Loading…", id="session-list")
+        listing: Component = Paragraph(t("Loading…"), id="session-list")
     else:
         listing = html.ul(
             {"id": "session-list", "className": "session-list"},
@@ -269,15 +278,18 @@ def SessionsPage() -> Component:
         )
     others = sessions is not None and any(not session.is_this_browser for session in sessions)
     return CenteredColumn(
-        PageTitle("Where you are signed in"),
+        PageTitle(t("Where you are signed in")),
         listing,
         Button(
-            "End all other sessions", end_handler(None), id="end-other-sessions", kind=ButtonKind.DESTRUCTIVE
+            t("End all other sessions"),
+            end_handler(None),
+            id="end-other-sessions",
+            kind=ButtonKind.DESTRUCTIVE,
         )
         if others
         else "",
         FormMessage(message, id="sessions-message"),
-        Paragraph(RouterLink("← Your account", "/account", id="sessions-to-account")),
+        Paragraph(RouterLink(t("← Your account"), "/account", id="sessions-to-account")),
     )
 
 
@@ -287,21 +299,23 @@ def _session_item(
     zone: ZoneInfo | None,
     end_handler: Callable[[list[str] | None], Handler],
 ) -> Component:
-    since = _when(" · signed in ", session.signed_in_at, zone)
-    seen = _when(" · last seen ", session.last_seen_at, zone)
+    since = _when(t(" · signed in {when}"), session.signed_in_at, zone)
+    seen = _when(t(" · last seen {when}"), session.last_seen_at, zone)
     action: Component = (
-        html.strong({"className": "this-browser"}, " · this browser")
+        html.strong({"className": "this-browser"}, t(" · this browser"))
         if session.is_this_browser
-        else Button("End", end_handler([session.key]), id=f"end-session-{index}", kind=ButtonKind.DESTRUCTIVE)
+        else Button(
+            t("End"), end_handler([session.key]), id=f"end-session-{index}", kind=ButtonKind.DESTRUCTIVE
+        )
     )
     # Keyed by position: the session's key stays on the server.
     return html.li(
         {"key": str(index), "className": "session", "id": f"session-{index}"},
-        html.span({"className": "session-device"}, session.device or "Unknown browser"),
+        html.span({"className": "session-device"}, session.device or t("Unknown browser")),
         html.span({"className": "muted"}, since + seen),
         action,
     )
 
 
 def _when(label: str, moment: datetime | None, zone: ZoneInfo | None) -> str:
-    return "" if moment is None else label + format_in_zone(moment, zone, WHEN)
+    return "" if moment is None else label.format(when=format_in_zone(moment, zone, True))

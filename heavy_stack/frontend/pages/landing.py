@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from heavy import heavy_event, heavy_use_context, heavy_use_effect, heavy_use_state
+from heavy import N_, current_language, heavy_event, heavy_use_context, heavy_use_effect, heavy_use_state
+from heavy import gettext as t
 from reactpy import component, html, use_ref
 
 from heavy_stack.frontend.app_context import AppContext
@@ -34,9 +35,9 @@ from heavy_stack_brython.clipboard import copy_to_clipboard
 from heavy_stack_brython.navigate import open_new_tab
 from heavy_stack_brython.scrolling import scroll_to_element
 
-COPIED_TEXT = "Hello from The Heavy Stack!"
+COPIED_TEXT = N_("Hello from The Heavy Stack!")
 
-CLICK_FLOW = """\
+CLICK_FLOW = N_("""\
 browser click
   → websocket event, checked against the type its handler declares (Click, Change...)
   → heavy_event handler (gets an AppContext, one DB transaction)
@@ -44,34 +45,38 @@ browser click
   → SQL model row  → munger  → shared model
   → context.on_commit(set_state, value): shown once the transaction has committed
   → ReactPy re-renders  → VDOM patch back over the websocket
-"""
+""")
 
 
 @component
 def LandingPage() -> Component:
     return CenteredColumn(
-        PageTitle("The Heavy Stack"),
-        Paragraph("Python from top to bottom: Sanic, ReactPy, SQLModel and Brython."),
+        PageTitle(t("The Heavy Stack")),
+        Paragraph(t("Python from top to bottom: Sanic, ReactPy, SQLModel and Brython.")),
         BrowserSection(),
         CurrentUserSection(),
         ServerTimeSection(),
         EchoFormSection(),
         SquareSection(),
-        ExpandableSection("How a click flows through the layers", Preformatted(CLICK_FLOW), id="click-flow"),
         ExpandableSection(
-            "Where things live",
+            t("How a click flows through the layers"), Preformatted(t(CLICK_FLOW)), id="click-flow"
+        ),
+        ExpandableSection(
+            t("Where things live"),
             Preformatted(
-                "heavy_stack/backend/data/      sql_models, repositories, model_managers, model_mungers\n"
-                "heavy_stack/backend/services/  what the app does (accounts, note search)\n"
-                "heavy_stack/backend/web/       HTTP routes and middleware\n"
-                "heavy_stack/shared_models/     the domain as pages see it\n"
-                "heavy_stack/frontend/          pages and components\n"
-                "brython/                       Python that runs in the browser\n"
-                "docs/architecture.md           the rest, and the layer rules make lint checks"
+                t(
+                    "heavy_stack/backend/data/      sql_models, repositories, model_managers, model_mungers\n"
+                    "heavy_stack/backend/services/  what the app does (accounts, note search)\n"
+                    "heavy_stack/backend/web/       HTTP routes and middleware\n"
+                    "heavy_stack/shared_models/     the domain as pages see it\n"
+                    "heavy_stack/frontend/          pages and components\n"
+                    "brython/                       Python that runs in the browser\n"
+                    "docs/architecture.md           the rest, and the layer rules make lint checks"
+                )
             ),
             id="layout-help",
         ),
-        Paragraph(RouterLink("Go to the other page →", "/other", id="to-other")),
+        Paragraph(RouterLink(t("Go to the other page →"), "/other", id="to-other")),
     )
 
 
@@ -102,19 +107,23 @@ def CurrentUserSection() -> Component:
 
     heavy_use_effect(load_user, [])
     text = (
-        "Loading…"
+        t("Loading…")
         if user is None
-        else f"{user.display_name} <{user.email}>, member since {user.member_since:%d %B %Y}"
+        else t("{name} <{email}>, member since {date}").format(
+            name=user.display_name,
+            email=user.email,
+            date=current_language().format_date(user.member_since, use_timezone(), "long"),
+        )
     )
     return Section(
-        "Current user",
+        t("Current user"),
         Paragraph(text, id="current-user"),
         ReadAgain(user, read_at, show),
         Form(
             "rename-form",
             rename,
-            LineInput("New display name", keep_in(new_name), id="rename-input"),
-            ButtonRow(Button("Rename", id="rename-submit", type="submit")),
+            LineInput(t("New display name"), keep_in(new_name), id="rename-input"),
+            ButtonRow(Button(t("Rename"), id="rename-submit", type="submit")),
         ),
         FormMessage(Feedback.error(error), id="rename-error"),
     )
@@ -142,8 +151,11 @@ def ReadAgain(user: User | None, read_at: datetime, show: Callable[[User | None]
 
     latest = read_at if read_again_at is None else max(read_at, read_again_at)
     return html._(
-        Paragraph(f"Read from the database at {format_in_zone(latest, use_timezone())}", id="user-read-at"),
-        ButtonRow(Button("Read again", heavy_event(read_again), id="read-user")),
+        Paragraph(
+            t("Read from the database at {time}").format(time=format_in_zone(latest, use_timezone())),
+            id="user-read-at",
+        ),
+        ButtonRow(Button(t("Read again"), heavy_event(read_again), id="read-user")),
     )
 
 
@@ -158,9 +170,9 @@ def ServerTimeSection() -> Component:
     now, set_now = heavy_use_state(_now)
     update = heavy_event(lambda: set_now(_now()))
     return Section(
-        "Server time, in your time zone",
+        t("Server time, in your time zone"),
         Paragraph(format_in_zone(now, use_timezone()), id="server-time"),
-        ButtonRow(Button("Update time", update, id="update-time")),
+        ButtonRow(Button(t("Update time"), update, id="update-time")),
         id="time",
     )
 
@@ -185,21 +197,21 @@ def BrowserSection() -> Component:
             executor.call(
                 copy_to_clipboard,
                 result_callback=lambda copied: set_copy_result(
-                    "Copied." if copied is True else "The browser refused to copy."
+                    t("Copied.") if copied is True else t("The browser refused to copy.")
                 ),
-                text=COPIED_TEXT,
+                text=t(COPIED_TEXT),
             )
 
     return Section(
-        "Your browser (Brython)",
+        t("Your browser (Brython)"),
         Paragraph(
-            "Time zone: ",
-            html.strong({"id": "browser-timezone"}, zone.key if zone else "asking your browser…"),
+            t("Time zone: "),
+            html.strong({"id": "browser-timezone"}, zone.key if zone else t("asking your browser…")),
         ),
         ButtonRow(
-            Button("Scroll to the time", heavy_event(scroll_to_time), id="scroll-to-time"),
-            Button("Open the other page in a new tab", heavy_event(open_other_tab), id="open-other-tab"),
-            Button("Copy a greeting", heavy_event(copy_text), id="copy-text"),
+            Button(t("Scroll to the time"), heavy_event(scroll_to_time), id="scroll-to-time"),
+            Button(t("Open the other page in a new tab"), heavy_event(open_other_tab), id="open-other-tab"),
+            Button(t("Copy a greeting"), heavy_event(copy_text), id="copy-text"),
         ),
         Paragraph(copy_result, id="copy-result"),
         id="browser",
@@ -217,14 +229,17 @@ def EchoFormSection() -> Component:
         set_submitted(draft.current.strip())
 
     return Section(
-        "A form",
+        t("A form"),
         Form(
             "echo-form",
             submit,
-            LineInput("Say something", keep_in(draft), id="echo-input", placeholder="Hello"),
-            ButtonRow(Button("Submit", id="echo-submit", type="submit")),
+            LineInput(t("Say something"), keep_in(draft), id="echo-input", placeholder=t("Hello")),
+            ButtonRow(Button(t("Submit"), id="echo-submit", type="submit")),
         ),
-        Paragraph(f"You said: {submitted}" if submitted else "Nothing submitted yet.", id="echo-result"),
+        Paragraph(
+            t("You said: {text}").format(text=submitted) if submitted else t("Nothing submitted yet."),
+            id="echo-result",
+        ),
     )
 
 
@@ -232,10 +247,17 @@ def EchoFormSection() -> Component:
 def SquareSection() -> Component:
     no_number: int | None = None
     number, set_number = heavy_use_state(no_number)
-    result = "" if number is None else f"{number:,} squared is {number * number:,}."
+    language = current_language()
+    result = (
+        ""
+        if number is None
+        else t("{number} squared is {square}.").format(
+            number=language.format_number(number), square=language.format_number(number * number)
+        )
+    )
     return Section(
-        "A number",
-        NumberInput("Pick a whole number", set_number, id="number-input"),
+        t("A number"),
+        NumberInput(t("Pick a whole number"), set_number, id="number-input"),
         Paragraph(result, id="number-result"),
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from heavy import gettext as t
 from reactpy import component
 
 from heavy_stack.frontend.components import CenteredColumn, PageTitle, Paragraph, RouterLink
@@ -11,6 +12,6 @@ from heavy_stack.frontend.types import Component
 @component
 def NotFoundPage() -> Component:
     return CenteredColumn(
-        PageTitle("Page not found"),
-        Paragraph(RouterLink("Go to the landing page", "/", id="to-landing")),
+        PageTitle(t("Page not found")),
+        Paragraph(RouterLink(t("Go to the landing page"), "/", id="to-landing")),
     )

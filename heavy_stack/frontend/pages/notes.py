@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from heavy import Handler, heavy_event, heavy_use_effect, heavy_use_state
+from heavy import N_, Handler, current_language, heavy_event, heavy_use_effect, heavy_use_state
+from heavy import gettext as t
 from reactpy import component, html, use_ref
 from reactpy_router import navigate, use_params, use_search_params
 
@@ -38,16 +39,14 @@ from heavy_stack.frontend.timezone import format_in_zone, use_timezone
 from heavy_stack.frontend.types import Component
 from heavy_stack.shared_models.note import BODY_MAX_LENGTH, Note, NoteId, RelatedNote
 
-NOT_FOUND = "There is no such note among yours."
+NOT_FOUND = N_("There is no such note among yours.")
 
 
-# How a note's last edit shows in the list (in the visitor's zone, labelled).
-EDITED = "%d %b %Y %H:%M"
 # How much of a note's first line the list shows (the rest is cut with an ellipsis).
 EXCERPT_LENGTH = 140
 # After a delete, the list says so (a flag, not the title: a link cannot put words on the page).
 DELETED_FLAG = "deleted"
-DELETED = "The note was deleted."
+DELETED = N_("The note was deleted.")
 
 
 @component
@@ -57,7 +56,7 @@ def NotesPage() -> Component:
     notes, set_notes = heavy_use_state(no_notes)
     title, body = use_ref(""), use_ref("")
     just_deleted = DELETED_FLAG in use_search_params()
-    message, set_message = heavy_use_state(Feedback.success(DELETED) if just_deleted else Feedback())
+    message, set_message = heavy_use_state(Feedback.success(t(DELETED)) if just_deleted else Feedback())
     form_key, set_form_key = heavy_use_state(0)
 
     async def load(context: AppContext) -> None:
@@ -80,23 +79,23 @@ def NotesPage() -> Component:
         # not state): a save refused at COMMIT shows nothing and keeps the draft.
         context.on_commit(set_notes, tuple(await context.managers.notes.list_owned(owner)))
         context.on_commit(set_form_key, form_key + 1)
-        context.on_commit(set_message, Feedback.success(f"Added “{note.title}”."))
+        context.on_commit(set_message, Feedback.success(t("Added “{title}”.").format(title=note.title)))
         context.on_commit(start_a_new_draft)
 
     def start_a_new_draft() -> None:
         title.current = body.current = ""
 
     return CenteredColumn(
-        PageTitle("Your notes"),
+        PageTitle(t("Your notes")),
         NoteList(notes),
         Section(
-            "New note",
+            t("New note"),
             Form(
                 "new-note-form",
                 add,
-                LineInput("Title", keep_in(title), id="new-note-title"),
-                TextArea("Text", keep_in(body), id="new-note-body", max_length=BODY_MAX_LENGTH),
-                ButtonRow(Button("Add note", id="new-note-submit", type="submit")),
+                LineInput(t("Title"), keep_in(title), id="new-note-title"),
+                TextArea(t("Text"), keep_in(body), id="new-note-body", max_length=BODY_MAX_LENGTH),
+                ButtonRow(Button(t("Add note"), id="new-note-submit", type="submit")),
                 reset_key=str(form_key),
             ),
             _message(message),
@@ -110,15 +109,18 @@ def NoteList(notes: tuple[Note, ...] | None) -> Component:
     """Each note with the date of its last edit and its first line; the whole card opens it."""
     zone = use_timezone()
     if notes is None:
-        return Paragraph("Loading…", id="note-list")
+        return Paragraph(t("Loading…"), id="note-list")
     if not notes:
         return html.div(
             {"id": "note-list", "className": "empty-state"},
-            html.h2({"className": "empty-state-title"}, "No notes yet"),
+            html.h2({"className": "empty-state-title"}, t("No notes yet")),
             Paragraph(
-                "Write your first one below: a title is enough to start, and related notes appear as you add more."
+                t(
+                    "Write your first one below: a title is enough to start, and related notes appear as you add more."
+                )
             ),
         )
+    edited = t("edited {when}")
     items = [
         html.li(
             {"key": str(note.id), "className": "note-item"},
@@ -129,13 +131,13 @@ def NoteList(notes: tuple[Note, ...] | None) -> Component:
                     "dateTime": note.last_edited.isoformat(),
                     "id": f"note-date-{note.id}",
                 },
-                f"edited {format_in_zone(note.last_edited, zone, EDITED)}",
+                edited.format(when=format_in_zone(note.last_edited, zone, True)),
             ),
             html.p({"className": "note-excerpt"}, first_line(note.body)) if note.body.strip() else "",
         )
         for note in notes
     ]
-    return html.ul({"id": "note-list", "className": "note-list", "aria-label": "Your notes"}, *items)
+    return html.ul({"id": "note-list", "className": "note-list", "aria-label": t("Your notes")}, *items)
 
 
 def first_line(text: str) -> str:
@@ -151,7 +153,7 @@ def NotePage() -> Component:
     # A new editor for each note: its state and form start afresh when a related note is opened.
     return CenteredColumn(
         NoteEditor(note_id, key=str(note_id)),
-        Paragraph(RouterLink("← All notes", "/notes", id="to-notes-list")),
+        Paragraph(RouterLink(t("← All notes"), "/notes", id="to-notes-list")),
     )
 
 
@@ -187,7 +189,7 @@ def NoteEditor(note_id: NoteId) -> Component:
             return
         _embed_after_commit(context, saved.id)
         context.on_commit(set_note, saved)
-        context.on_commit(set_message, Feedback.success("Saved."))
+        context.on_commit(set_message, Feedback.success(t("Saved.")))
 
     async def delete(context: AppContext) -> None:
         try:
@@ -200,25 +202,25 @@ def NoteEditor(note_id: NoteId) -> Component:
         context.on_commit(set_status, "deleted")
 
     if status == "loading":
-        return Paragraph("Loading…", id="note-status")
+        return Paragraph(t("Loading…"), id="note-status")
     if status == "deleted":
         return html._(
-            Paragraph(DELETED, id="note-status"), navigate(f"/notes?{DELETED_FLAG}=1", replace=True)
+            Paragraph(t(DELETED), id="note-status"), navigate(f"/notes?{DELETED_FLAG}=1", replace=True)
         )
     if note is None:
-        return html._(PageTitle("Note not found"), Paragraph(NOT_FOUND, id="note-status"))
+        return html._(PageTitle(t("Note not found")), Paragraph(t(NOT_FOUND), id="note-status"))
     return html._(
         PageTitle(note.title),
         Form(
             "note-form",
             save,
-            LineInput("Title", keep_in(title), id="note-title", initial=note.title),
-            TextArea("Text", keep_in(body), id="note-body", max_length=BODY_MAX_LENGTH, initial=note.body),
+            LineInput(t("Title"), keep_in(title), id="note-title", initial=note.title),
+            TextArea(t("Text"), keep_in(body), id="note-body", max_length=BODY_MAX_LENGTH, initial=note.body),
             ButtonRow(
-                Button("Save", id="note-save", type="submit"),
+                Button(t("Save"), id="note-save", type="submit"),
                 end=(
                     Button(
-                        "Delete…",
+                        t("Delete…"),
                         heavy_event(lambda: set_confirming(True)),
                         id="note-delete",
                         kind=ButtonKind.DESTRUCTIVE,
@@ -247,24 +249,29 @@ def RelatedNotes(note: Note) -> Component:
     heavy_use_effect(find, [note.id, note.last_edited], reads_only=True)
     content: Component
     if unavailable:
-        content = Paragraph("Related notes are unavailable right now.", id="related-notes")
+        content = Paragraph(t("Related notes are unavailable right now."), id="related-notes")
     elif related is None:
-        content = Paragraph("Looking for related notes…", id="related-notes")
+        content = Paragraph(t("Looking for related notes…"), id="related-notes")
     elif not related:
-        content = Paragraph("No other notes yet.", id="related-notes")
+        content = Paragraph(t("No other notes yet."), id="related-notes")
     else:
+        language = current_language()
+        similar = t(" · {percent} similar")
         content = html.ol(
             {"id": "related-notes"},
             *(
                 html.li(
                     {"key": str(item.id)},
                     RouterLink(item.title, f"/notes/{item.id}", id=f"related-{item.id}"),
-                    html.span({"className": "muted"}, f" · {item.similarity:.0%} similar"),
+                    html.span(
+                        {"className": "muted"},
+                        similar.format(percent=language.format_percent(item.similarity)),
+                    ),
                 )
                 for item in related
             ),
         )
-    return Section("Related notes", content, id="related")
+    return Section(t("Related notes"), content, id="related")
 
 
 def _embed_after_commit(context: AppContext, note_id: NoteId) -> None:
@@ -276,17 +283,17 @@ def _delete_dialog(set_confirming: Callable[[bool], None], delete: Handler) -> C
     """Delete asks first, in a dialog: "Cancel" (which has the focus, and Escape presses) or
     "Delete note"."""
     return Dialog(
-        "Delete this note?",
-        Paragraph("It is deleted for good: this cannot be undone.", id="note-delete-question"),
+        t("Delete this note?"),
+        Paragraph(t("It is deleted for good: this cannot be undone."), id="note-delete-question"),
         id="note-delete-dialog",
         actions=(
             Button(
-                "Cancel",
+                t("Cancel"),
                 heavy_event(lambda: set_confirming(False)),
                 id="note-delete-cancel",
                 attributes=dialog_cancel(),
             ),
-            Button("Delete note", delete, id="note-delete-confirm", kind=ButtonKind.DESTRUCTIVE),
+            Button(t("Delete note"), delete, id="note-delete-confirm", kind=ButtonKind.DESTRUCTIVE),
         ),
     )
 

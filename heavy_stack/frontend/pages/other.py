@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from heavy import gettext as t
 from reactpy import component
 
 from heavy_stack.frontend.components import CenteredColumn, PageTitle, Paragraph, RouterLink
@@ -11,7 +12,7 @@ from heavy_stack.frontend.types import Component
 @component
 def OtherPage() -> Component:
     return CenteredColumn(
-        PageTitle("The other page"),
-        Paragraph("Routes are ReactPy components too: this one came over the same websocket."),
-        Paragraph(RouterLink("← Back to the landing page", "/", id="to-landing")),
+        PageTitle(t("The other page")),
+        Paragraph(t("Routes are ReactPy components too: this one came over the same websocket.")),
+        Paragraph(RouterLink(t("← Back to the landing page"), "/", id="to-landing")),
     )

@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-from heavy import heavy_use_context, heavy_use_state
+from heavy import N_, heavy_use_context, heavy_use_state, safe_next_path
+from heavy import gettext as t
 from reactpy import component, html, use_ref
 from reactpy_router import use_search_params
 
 from heavy_stack.backend.services.accounts.passwords import MIN_PASSWORD_LENGTH
 from heavy_stack.backend.services.accounts.service import SignInResult
-from heavy_stack.backend.web.accounts import safe_next_path, sign_in_completion_url
+from heavy_stack.backend.web.accounts import sign_in_completion_url
 from heavy_stack.frontend.app_context import AppContext
 from heavy_stack.frontend.brython_executors import BrythonExecutorContext
 from heavy_stack.frontend.components import (
@@ -33,12 +34,12 @@ from heavy_stack.frontend.types import Component
 from heavy_stack_brython.navigate import navigate_to
 
 NOTICES = {
-    "expired": "That sign-in link has expired or was already used: please sign in again.",
-    "signed_out": "You are signed out.",
+    "expired": N_("That sign-in link has expired or was already used: please sign in again."),
+    "signed_out": N_("You are signed out."),
     # A live page whose session ended elsewhere comes here (frontend/accounts.py, ENDED_FLAGS).
-    "ended": "You were signed out: this session was ended from another browser.",
-    "reset": "You were signed out: the account's password was changed. Sign in with the new one.",
-    "deleted": "The account was deleted, with everything in it, and signed out everywhere.",
+    "ended": N_("You were signed out: this session was ended from another browser."),
+    "reset": N_("You were signed out: the account's password was changed. Sign in with the new one."),
+    "deleted": N_("The account was deleted, with everything in it, and signed out everywhere."),
 }
 SIGNING_IN = "Signing you in…"
 
@@ -59,26 +60,26 @@ def SignInPage() -> Component:
         )
 
     return AccountForm(
-        "Sign in",
+        t("Sign in"),
         Form(
             "sign-in-form",
             submit,
-            LineInput("E-mail", keep_in(email), id="sign-in-email", type="email", autocomplete="email"),
+            LineInput(t("E-mail"), keep_in(email), id="sign-in-email", type="email", autocomplete="email"),
             LineInput(
-                "Password",
+                t("Password"),
                 keep_in(password),
                 id="sign-in-password",
                 type="password",
                 autocomplete="current-password",
             ),
-            ButtonRow(Button("Sign in", id="sign-in-submit", type="submit")),
+            ButtonRow(Button(t("Sign in"), id="sign-in-submit", type="submit")),
         ),
         message,
         html._(
-            Paragraph(RouterLink("Forgot your password?", "/forgot-password", id="to-forgot-password")),
+            Paragraph(RouterLink(t("Forgot your password?"), "/forgot-password", id="to-forgot-password")),
             Paragraph(
-                "No account yet? ",
-                RouterLink("Sign up", _keeping(next_path, "/sign-up"), id="to-sign-up-from-sign-in"),
+                t("No account yet? "),
+                RouterLink(t("Sign up"), _keeping(next_path, "/sign-up"), id="to-sign-up-from-sign-in"),
             ),
         ),
     )
@@ -102,25 +103,25 @@ def SignUpPage() -> Component:
         finish(context, result, SIGNING_IN)
 
     return AccountForm(
-        "Sign up",
+        t("Sign up"),
         Form(
             "sign-up-form",
             submit,
-            LineInput("E-mail", keep_in(email), id="sign-up-email", type="email", autocomplete="email"),
-            LineInput("Your name", keep_in(name), id="sign-up-name", autocomplete="name"),
+            LineInput(t("E-mail"), keep_in(email), id="sign-up-email", type="email", autocomplete="email"),
+            LineInput(t("Your name"), keep_in(name), id="sign-up-name", autocomplete="name"),
             LineInput(
-                f"Password (at least {MIN_PASSWORD_LENGTH} characters)",
+                t("Password (at least {count} characters)").format(count=MIN_PASSWORD_LENGTH),
                 keep_in(password),
                 id="sign-up-password",
                 type="password",
                 autocomplete="new-password",
             ),
-            ButtonRow(Button("Create account", id="sign-up-submit", type="submit")),
+            ButtonRow(Button(t("Create account"), id="sign-up-submit", type="submit")),
         ),
         message,
         Paragraph(
-            "Have an account? ",
-            RouterLink("Sign in", _keeping(next_path, "/sign-in"), id="to-sign-in-from-sign-up"),
+            t("Have an account? "),
+            RouterLink(t("Sign in"), _keeping(next_path, "/sign-in"), id="to-sign-in-from-sign-up"),
         ),
     )
 
@@ -129,7 +130,11 @@ def SignUpPage() -> Component:
 def AccountForm(title: str, form: Component, message: Feedback, footer: Component) -> Component:
     """The frame of both pages; who is already signed in sees that first."""
     user = heavy_use_context(CurrentUserContext)
-    already = Paragraph(f"You are signed in as {user.email}.", id="already-signed-in") if user else ""
+    already = (
+        Paragraph(t("You are signed in as {email}.").format(email=user.email), id="already-signed-in")
+        if user
+        else ""
+    )
     return CenteredColumn(
         PageTitle(title),
         already,
@@ -142,7 +147,7 @@ def AccountForm(title: str, form: Component, message: Feedback, footer: Componen
 def _use_next_path_and_notice() -> tuple[str, str]:
     params = use_search_params()
     next_path = safe_next_path((params.get("next") or ["/"])[0])
-    notice = next((text for flag, text in NOTICES.items() if flag in params), "")
+    notice = next((t(text) for flag, text in NOTICES.items() if flag in params), "")
     return next_path, notice
 
 

@@ -32,6 +32,7 @@ from typing import Any, Generic, TypeVar, cast
 from heavy.data.db_connection import DB_TIMEOUT_SECONDS, Database
 from heavy.heavy_context import Services
 from heavy.hooks import finish_abandoned_work
+from heavy.i18n import Languages, speaking
 from heavy.live.stream import install_live_pages
 from heavy.settings import HeavySettings
 from heavy.stream.guard import StreamTap
@@ -43,6 +44,7 @@ from heavy.web.garbage_collection import tune_garbage_collector
 from heavy.web.health import install_health_routes
 from heavy.web.http_defaults import install_http_defaults
 from heavy.web.jobs import Job
+from heavy.web.languages import install_languages, language_attributes
 from heavy.web.logs import configure_logging, install_log_scopes
 from heavy.web.pages import Pages, PageShell
 from heavy.web.pubsub_server import pubsub_transport, serving_pubsub
@@ -126,6 +128,7 @@ def create_app(
     after_workers: Sequence[Callable[[SettingsT], Awaitable[None]]] = (),
     on_start: Sequence[Callable[[HeavyApp], Awaitable[None]]] = (),
     on_stop: Sequence[Callable[[HeavyApp], Awaitable[None]]] = (),
+    languages: Languages | None = None,
 ) -> HeavyApp:
     """Build a product's app. Nothing is opened or connected until the server starts.
 
@@ -157,6 +160,9 @@ def create_app(
       stopped, with the settings: preparing and releasing what all workers share.
     - ``on_start`` / ``on_stop``: awaited in each worker once its services are open and it
       serves, and before its services close.
+    - ``languages``: what the pages speak (``Languages.load(folder)``); each request speaks the
+      visitor's choice or its browser's best match (``heavy.web.languages``). English alone
+      when None.
     """
     app: HeavyApp = Sanic(name, ctx=HeavyState[SettingsT, ServicesT](settings))
     # After Sanic(): it resets its own loggers. In each worker process too: the factory runs there.
@@ -167,6 +173,7 @@ def create_app(
     app.config.KEEP_ALIVE_TIMEOUT = KEEP_ALIVE_TIMEOUT
     install_security_defaults(app, settings)
     refuse_unparsable_urls(app)
+    install_languages(app, languages or Languages.load(None), secure_cookie=settings.is_production)
     if static_dir is not None:
         app.static("/static", static_dir, name="static")
     install_health_routes(app, lambda request: cast(Database, app_state(request).services.database))
@@ -222,12 +229,17 @@ def _install_pages(
             pathname=request.path, search=f"?{request.query_string}" if request.query_string else ""
         )
         theme = theme_from_cookie(request.cookies.get(THEME_COOKIE))
-        page_root = FirstPaintRoot(root(services, await visitor(request, services)), theme)
-        first_paint = await render_first_paint(page_root, location)
+        language = request.ctx.heavy_language
+        with speaking(language):
+            page_root = FirstPaintRoot(root(services, await visitor(request, services)), theme)
+            first_paint = await render_first_paint(page_root, location)
+            page_title = route.full_title(title)
         # The first paint may show who is signed in: no shared cache may keep it.
-        headers = {"Cache-Control": "private, no-cache", "Vary": "Cookie"}
+        headers = {"Cache-Control": "private, no-cache", "Vary": "Cookie, Accept-Language"}
         return HTTPResponse(
-            shell.page(route.full_title(title), first_paint, theme_document_attributes(theme)),
+            shell.page(
+                page_title, first_paint, language_attributes(language) + theme_document_attributes(theme)
+            ),
             status=route.status,
             headers=headers,
             content_type="text/html; charset=utf-8",

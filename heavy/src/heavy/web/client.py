@@ -62,16 +62,16 @@ def client_scripts_html(*, max_message_bytes: int) -> str:
     )
 
 
-def page_document(head: str, *, max_message_bytes: int, html_attributes: str = "") -> str:
+def page_document(head: str, *, max_message_bytes: int, html_attributes: str = ' lang="en"') -> str:
     """A live page's HTML: ``head`` (the product's HTML: title, styles, its scripts) and the
     client's scripts in its ``<head>``, an empty mount element in its body.
 
     ``html_attributes`` is written into the ``<html>`` tag (as HTML: a leading space, values
-    escaped), e.g. the theme's ``data-theme``.
+    escaped): the page's ``lang`` and ``dir``, the theme's ``data-theme``.
     """
     scripts = client_scripts_html(max_message_bytes=max_message_bytes)
     stylesheet = f'<link rel="stylesheet" href="{CLIENT_PATH}/{STYLESHEET}">'
     return (
-        f'<!doctype html>\n<html lang="en"{html_attributes}>\n<head>\n<meta charset="utf-8">\n'
+        f'<!doctype html>\n<html{html_attributes}>\n<head>\n<meta charset="utf-8">\n'
         f"{stylesheet}\n{head}\n{scripts}\n</head>\n<body>\n{MOUNT_ELEMENT}\n</body>\n</html>\n"
     )

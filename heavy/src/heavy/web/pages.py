@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from heavy.i18n import gettext
 from heavy.web.client import MOUNT_ELEMENT, page_document
 from heavy.web.first_paint import FIRST_PAINT_ID
 from reactpy_router import route
@@ -30,14 +31,15 @@ class PageRoute:
     """One page of a product: its path (reactpy-router syntax), title, content and HTTP status."""
 
     path: str
-    title: str | None  # None: the app's title alone
+    title: str | None  # None: the app's title alone; marked with N_, shown translated
     # Makes the page's component (Any: ReactPy's types reject many valid component results).
     content: Callable[[], Any]
     status: int = 200
 
     def full_title(self, app_title: str) -> str:
-        """The window title: "Sign in · The Heavy Stack", or the app's title alone."""
-        return app_title if self.title is None else f"{self.title} · {app_title}"
+        """The window title in the current language: "Sign in · The Heavy Stack", or the app's
+        title alone."""
+        return app_title if self.title is None else f"{gettext(self.title)} · {app_title}"
 
 
 class Pages(Sequence[PageRoute]):

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from heavy import Manager, NotFoundError, TargetT, utc_now
+from heavy import Manager, NotFoundError, TargetT, current_language, utc_now
+from heavy import gettext as t
 from sqlmodel import col
 
 from heavy_stack.backend.data.repositories.note_repository import NoteRepository
@@ -90,10 +91,19 @@ class NoteManager(Manager[SQLNote, TargetT]):
 def clean_note(title: str, body: str) -> tuple[str, str]:
     """Title and text as stored; ValueError with a message for the user if they will not do."""
     title, body = title.strip(), body.strip()
+    number = current_language().format_number
     if not title:
-        raise ValueError("Give the note a title.")
+        raise ValueError(t("Give the note a title."))
     if len(title) > TITLE_MAX_LENGTH:
-        raise ValueError(f"A title has at most {TITLE_MAX_LENGTH} characters; this one has {len(title):,}.")
+        raise ValueError(
+            t("A title has at most {limit} characters; this one has {length}.").format(
+                limit=number(TITLE_MAX_LENGTH), length=number(len(title))
+            )
+        )
     if len(body) > BODY_MAX_LENGTH:
-        raise ValueError(f"A note has at most {BODY_MAX_LENGTH:,} characters; this one has {len(body):,}.")
+        raise ValueError(
+            t("A note has at most {limit} characters; this one has {length}.").format(
+                limit=number(BODY_MAX_LENGTH), length=number(len(body))
+            )
+        )
     return title, body

@@ -4,7 +4,8 @@ import hashlib
 from collections.abc import Sequence
 
 from email_validator import EmailNotValidError, validate_email
-from heavy import Manager, NotFoundError, TargetT
+from heavy import Manager, NotFoundError, TargetT, current_language
+from heavy import gettext as t
 from sqlmodel import col
 
 from heavy_stack.backend.data.model_managers.note_manager import IDS_PER_STATEMENT
@@ -79,7 +80,7 @@ def checked_email(email: str) -> str:
     try:
         validate_email(address, check_deliverability=False)
     except EmailNotValidError:
-        raise ValueError("Enter an e-mail address such as ada@example.com.") from None
+        raise ValueError(t("Enter an e-mail address such as ada@example.com.")) from None
     return address
 
 
@@ -87,9 +88,12 @@ def clean_display_name(display_name: str) -> str:
     """The name without surrounding spaces; ValueError (a message for the user) if unusable."""
     name = display_name.strip()
     if not name:
-        raise ValueError("A display name cannot be empty.")
+        raise ValueError(t("A display name cannot be empty."))
     if len(name) > DISPLAY_NAME_MAX_LENGTH:
+        number = current_language().format_number
         raise ValueError(
-            f"A display name has at most {DISPLAY_NAME_MAX_LENGTH} characters; this one has {len(name):,}."
+            t("A display name has at most {limit} characters; this one has {length}.").format(
+                limit=number(DISPLAY_NAME_MAX_LENGTH), length=number(len(name))
+            )
         )
     return name

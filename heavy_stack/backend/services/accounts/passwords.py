@@ -12,6 +12,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from heavy import gettext as t
 
 MIN_PASSWORD_LENGTH = 10
 # Long enough for any passphrase or password manager; short enough to bound the work per try.
@@ -41,9 +42,9 @@ def _stand_in_hash() -> str:
 def password_problem(password: str) -> str | None:
     """What is wrong with a new password, for the person choosing it; None if it will do."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters."
+        return t("Choose a password of at least {count} characters.").format(count=MIN_PASSWORD_LENGTH)
     if len(password) > MAX_PASSWORD_LENGTH:
-        return f"Choose a password of at most {MAX_PASSWORD_LENGTH} characters."
+        return t("Choose a password of at most {count} characters.").format(count=MAX_PASSWORD_LENGTH)
     return None
 
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from heavy import Mailer, MailNotSentError, NoMailer, OutgoingMail, utc_now
+from heavy import N_, Mailer, MailNotSentError, NoMailer, OutgoingMail, ngettext, utc_now
+from heavy import gettext as t
 
 from heavy_stack.backend.data.model_managers.registry import managers
 from heavy_stack.backend.data.model_managers.user_manager import (
@@ -46,34 +47,34 @@ HANDOFF_LIFETIME = timedelta(seconds=60)
 # At most this many recently checked sessions are remembered (a few hundred bytes each).
 RECENT_SESSIONS_KEPT = 10_000
 
-WRONG_CREDENTIALS = "That e-mail address and password do not match an account."
-TOO_MANY_ATTEMPTS = "Too many attempts. Try again in {minutes} minute{s}."
-NO_BROWSER_COOKIE = (
+# Shown in the visitor's language: the results carry them translated (``t(WRONG_CREDENTIALS)``).
+WRONG_CREDENTIALS = N_("That e-mail address and password do not match an account.")
+NO_BROWSER_COOKIE = N_(
     "Your browser did not keep this site's cookie, which signing in needs: allow cookies for "
     "this site, then reload the page."
 )
 # Without e-mail verification a sign-up cannot hide that an address is taken; this says only
 # what to do next, and sign-ups are rate limited per client address.
-EMAIL_UNAVAILABLE = "An account cannot be created for that e-mail address. If it is yours, sign in."
+EMAIL_UNAVAILABLE = N_("An account cannot be created for that e-mail address. If it is yours, sign in.")
 # The one answer to "forgot my password", whether or not the address has an account.
-RESET_MAIL_SENT = (
+RESET_MAIL_SENT = N_(
     "If an account uses that address, a link to choose a new password is on its way to it. "
     "The link works once, within {minutes} minutes."
 )
-VERIFICATION_SENT = "A link to confirm your address is on its way to {email}."
-ALREADY_VERIFIED = "Your e-mail address is already confirmed."
+VERIFICATION_SENT = N_("A link to confirm your address is on its way to {email}.")
+ALREADY_VERIFIED = N_("Your e-mail address is already confirmed.")
 TOKEN_REFUSED = {
-    TokenState.EXPIRED: "This link has expired. Ask for a new one below.",
-    TokenState.USED: "This link was already used: each link works once. Ask for a new one below.",
-    TokenState.UNKNOWN: "This link is not valid (it may be incomplete). Ask for a new one below.",
+    TokenState.EXPIRED: N_("This link has expired. Ask for a new one below."),
+    TokenState.USED: N_("This link was already used: each link works once. Ask for a new one below."),
+    TokenState.UNKNOWN: N_("This link is not valid (it may be incomplete). Ask for a new one below."),
 }
-EMAIL_CONFIRMED = "Thank you: your e-mail address {email} is confirmed."
-EMAIL_CHANGED = "This link was for an address your account no longer uses."
-WRONG_PASSWORD = "That is not your password."
+EMAIL_CONFIRMED = N_("Thank you: your e-mail address {email} is confirmed.")
+EMAIL_CHANGED = N_("This link was for an address your account no longer uses.")
+WRONG_PASSWORD = N_("That is not your password.")
 RESET_LINK_LIFETIME = timedelta(hours=1)
 VERIFICATION_LINK_LIFETIME = timedelta(hours=48)
-RESET_PASSWORD_PATH = "/reset-password"
-VERIFY_EMAIL_PATH = "/verify-email"
+RESET_PASSWORD_PATH = N_("/reset-password")
+VERIFY_EMAIL_PATH = N_("/verify-email")
 # A session's "last seen" is written at most this often (a page load, a reconnect).
 LAST_SEEN_PRECISION = timedelta(minutes=5)
 
@@ -130,7 +131,7 @@ class AccountService:
     async def sign_up(self, visitor: Visitor, email: str, display_name: str, password: str) -> SignInResult:
         """Create an account and sign in to it."""
         if visitor.browser_binding is None:
-            return SignInResult(error=NO_BROWSER_COOKIE)
+            return SignInResult(error=t(NO_BROWSER_COOKIE))
         problem = _email_problem(email) or _name_problem(display_name) or passwords.password_problem(password)
         if problem:
             return SignInResult(error=problem)
@@ -141,7 +142,7 @@ class AccountService:
             return SignInResult(error=limit)
         user = await managers().accounts.create(email, display_name, await passwords.hash_password(password))
         if user is None:
-            return SignInResult(error=EMAIL_UNAVAILABLE)
+            return SignInResult(error=t(EMAIL_UNAVAILABLE))
         logger.info("New account %s", user.id)
         return SignInResult(ticket=await self._start_handoff(user, visitor.browser_binding))
 
@@ -154,7 +155,7 @@ class AccountService:
     async def sign_in(self, visitor: Visitor, email: str, password: str) -> SignInResult:
         """Check the password; on success, a ticket for the browser to trade for its cookie."""
         if visitor.browser_binding is None:
-            return SignInResult(error=NO_BROWSER_COOKIE)
+            return SignInResult(error=t(NO_BROWSER_COOKIE))
         account_key = f"sign-in:account:{self._digest(normalize_email(email))}"
         address_key = f"sign-in:address:{visitor.client_address}"
         limited = await self._count_attempt(
@@ -166,7 +167,7 @@ class AccountService:
             return SignInResult(error=limited)
         user = await self._check_password(email, password)
         if user is None:
-            return SignInResult(error=WRONG_CREDENTIALS)
+            return SignInResult(error=t(WRONG_CREDENTIALS))
         if not self._exempt(visitor):
             await self.stores.rate_limits.reset(account_key)
             await self.stores.rate_limits.add(address_key, self._window, amount=-1)  # its count back
@@ -294,7 +295,7 @@ class AccountService:
         if limited := await self._count_mail_request(visitor, "reset", email):
             return MailResult(limited, error=True)
         minutes = int(RESET_LINK_LIFETIME.total_seconds() // 60)
-        answer = RESET_MAIL_SENT.format(minutes=minutes)
+        answer = t(RESET_MAIL_SENT).format(minutes=minutes)
         user = await managers().users.get_by_email(email)
         if user is None:
             return MailResult(answer)
@@ -312,12 +313,12 @@ class AccountService:
         """Spend the link, store the new password, end every session of the account, and sign
         this browser in (a ticket, as a sign-in gives)."""
         if visitor.browser_binding is None:
-            return SignInResult(error=NO_BROWSER_COOKIE), EndedSessions()
+            return SignInResult(error=t(NO_BROWSER_COOKIE)), EndedSessions()
         if problem := passwords.password_problem(new_password):
             return SignInResult(error=problem), EndedSessions()
         row, state = await managers().account_tokens.use(self._digest(token), TokenPurpose.PASSWORD_RESET)
         if row is None:
-            return SignInResult(error=TOKEN_REFUSED[state]), EndedSessions()
+            return SignInResult(error=t(TOKEN_REFUSED[state])), EndedSessions()
         await managers().accounts.replace_password_hash(
             row.user_id, await passwords.hash_password(new_password)
         )
@@ -335,24 +336,24 @@ class AccountService:
         """A new verification link for the signed-in user, rate limited."""
         user = visitor.user
         if user is None:
-            return MailResult(WRONG_CREDENTIALS, error=True)
+            return MailResult(t(WRONG_CREDENTIALS), error=True)
         current = await managers().users.require(user.id)
         if current.email_verified:
-            return MailResult(ALREADY_VERIFIED)
+            return MailResult(t(ALREADY_VERIFIED))
         if limited := await self._count_mail_request(visitor, "verify", current.email):
             return MailResult(limited, error=True)
         return MailResult(
-            VERIFICATION_SENT.format(email=current.email), await self._verification_mail(visitor, current)
+            t(VERIFICATION_SENT).format(email=current.email), await self._verification_mail(visitor, current)
         )
 
     async def verify_email(self, token: str) -> tuple[bool, str]:
         """Spend a verification link: whether the address is now confirmed, and what to say."""
         row, state = await managers().account_tokens.use(self._digest(token), TokenPurpose.EMAIL_VERIFICATION)
         if row is None:
-            return False, TOKEN_REFUSED[state]
+            return False, t(TOKEN_REFUSED[state])
         if not await managers().accounts.mark_email_verified(row.user_id, row.email):
-            return False, EMAIL_CHANGED
-        return True, EMAIL_CONFIRMED.format(email=row.email)
+            return False, t(EMAIL_CHANGED)
+        return True, t(EMAIL_CONFIRMED).format(email=row.email)
 
     def send_soon(self, mail: OutgoingMail | None) -> None:
         """Hand ``mail`` to the mailer in a task of its own: no answer waits for SMTP, so an
@@ -424,10 +425,10 @@ class AccountService:
         commit. An error to show, or None; and the sessions ended."""
         user = visitor.user
         if user is None or visitor.session is None:
-            return WRONG_CREDENTIALS, EndedSessions()
+            return t(WRONG_CREDENTIALS), EndedSessions()
         found = await managers().accounts.find_with_password_hash(user.email)
         if found is None or not await passwords.verify_password(found[1], password):
-            return WRONG_PASSWORD, EndedSessions()
+            return t(WRONG_PASSWORD), EndedSessions()
         digests = [digest for digest, _ in await self.stores.sessions.list_signed_in(user.id)]
         await self.stores.sessions.delete_all(user.id)
         await managers().accounts.delete(user.id)
@@ -532,7 +533,11 @@ def _link(site_url: str, path: str, token: str) -> str:
 
 def _too_many(counted: RateLimitCount) -> str:
     minutes = max(1, math.ceil((counted.window_ends_at - utc_now()).total_seconds() / 60))
-    return TOO_MANY_ATTEMPTS.format(minutes=minutes, s="" if minutes == 1 else "s")
+    return ngettext(
+        "Too many attempts. Try again in {minutes} minute.",
+        "Too many attempts. Try again in {minutes} minutes.",
+        minutes,
+    ).format(minutes=minutes)
 
 
 def _email_problem(email: str) -> str | None:
