@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from heavy_stack.shared_models.user import UserId
 
-# The longest device description kept ("Chrome Mobile 131 on Android 14, Samsung SM-S911B").
+# The longest device description kept ("Chrome Mobile 131 (Android 14)").
 DEVICE_MAX_LENGTH = 100
 
 

@@ -190,7 +190,7 @@ async def test_sessions_are_listed_and_others_ended_never_this_one(
     listed = await accounts.open_sessions(visitor)
     assert len(listed) == 3
     assert [session.is_this_browser for session in listed].count(True) == 1
-    assert {session.device for session in listed} == {"Chrome 131 on Linux"}
+    assert {session.device for session in listed} == {"Chrome 131 (Linux)"}
 
     assert second.token is not None
     assert third.token is not None

@@ -63,7 +63,7 @@ def session_of(user_id: UserId, lifetime: timedelta = timedelta(hours=1)) -> Use
 
 
 async def test_a_saved_session_is_found_by_its_digest(stores: AccountStores, user_id: UserId) -> None:
-    session = session_of(user_id).model_copy(update={"device": "Firefox 133 on Windows"})
+    session = session_of(user_id).model_copy(update={"device": "Firefox 133 (Windows)"})
     before = utc_now()
     await stores.sessions.save("digest-1", session)
     found = await stores.sessions.get("digest-1")

@@ -101,7 +101,7 @@ def ResetPasswordPage() -> Component:
         context.end_live_pages_after_commit(ended)
         if result.ticket is not None:
             context.on_commit(set_done, True)
-        finish(context, result, t(PASSWORD_CHANGED))
+        finish(context, result, PASSWORD_CHANGED)
 
     if state is None:
         body: Component = Paragraph(t("Checking your link…"), id="reset-state")

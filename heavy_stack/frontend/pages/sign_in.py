@@ -41,7 +41,7 @@ NOTICES = {
     "reset": N_("You were signed out: the account's password was changed. Sign in with the new one."),
     "deleted": N_("The account was deleted, with everything in it, and signed out everywhere."),
 }
-SIGNING_IN = "Signing you in…"
+SIGNING_IN = N_("Signing you in…")
 
 
 @component
@@ -162,7 +162,7 @@ def use_finish_sign_in(
         if ticket is None:
             context.on_commit(show, Feedback.error(result.error or ""))
             return
-        context.on_commit(show, Feedback.info(signing_in))
+        context.on_commit(show, Feedback.info(t(signing_in)))
 
         async def go() -> None:
             if executor is not None:

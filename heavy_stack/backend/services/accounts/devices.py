@@ -1,4 +1,4 @@
-"""What the sessions page calls a session's device: "Firefox 133 on Windows", from its User-Agent.
+"""What the sessions page calls a session's device: "Firefox 133 (Windows)", from its User-Agent.
 
 Parsed with ``ua-parser`` (the maintained port of the uap-core rules, with its Rust matcher)
 once, when the session starts; only the short description is stored, never the whole header.
@@ -10,7 +10,8 @@ import asyncio
 
 from heavy_stack.shared_models.user_session import DEVICE_MAX_LENGTH
 
-UNKNOWN_DEVICE = "Unknown browser"
+# Product names only, no words: the page shows them in any language ("" is an unknown browser).
+UNKNOWN_DEVICE = ""
 # A header longer than this is not parsed (no browser sends one).
 MAX_USER_AGENT = 1000
 
@@ -33,5 +34,5 @@ def _describe(user_agent: str) -> str:
         return UNKNOWN_DEVICE
     name = " ".join(part for part in (browser.family, browser.major) if part)
     if system is not None and system.family != "Other":
-        name += " on " + " ".join(part for part in (system.family, system.major) if part)
+        name += " (" + " ".join(part for part in (system.family, system.major) if part) + ")"
     return name[:DEVICE_MAX_LENGTH]

@@ -73,8 +73,8 @@ EMAIL_CHANGED = N_("This link was for an address your account no longer uses.")
 WRONG_PASSWORD = N_("That is not your password.")
 RESET_LINK_LIFETIME = timedelta(hours=1)
 VERIFICATION_LINK_LIFETIME = timedelta(hours=48)
-RESET_PASSWORD_PATH = N_("/reset-password")
-VERIFY_EMAIL_PATH = N_("/verify-email")
+RESET_PASSWORD_PATH = "/reset-password"
+VERIFY_EMAIL_PATH = "/verify-email"
 # A session's "last seen" is written at most this often (a page load, a reconnect).
 LAST_SEEN_PRECISION = timedelta(minutes=5)
 
