@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from heavy import (
+    N_,
     ReportedFile,
     UploadReport,
     heavy_event,
@@ -23,6 +24,7 @@ from heavy import (
     upload_report_attributes,
     upload_zone_attributes,
 )
+from heavy import gettext as t
 from reactpy import component, html, use_ref
 
 from heavy_stack.backend.services.note_import import NOTE_FILE_POLICY
@@ -35,12 +37,12 @@ from heavy_stack.shared_models.note_import import NoteImport
 
 # What a file's state says while it has no outcome yet.
 STATE_WORDS = {
-    "waiting": "Waiting to be sent…",
-    "sending": "Sending…",
-    "retrying": "The connection was lost: sending it again…",
-    "failed": "Not sent: the connection did not come back. Choose the file again to retry.",
+    "waiting": N_("Waiting to be sent…"),
+    "sending": N_("Sending…"),
+    "retrying": N_("The connection was lost: sending it again…"),
+    "failed": N_("Not sent: the connection did not come back. Choose the file again to retry."),
 }
-TOO_MANY = f"Not sent: choose at most {NOTE_FILE_POLICY.max_files} files at a time."
+TOO_MANY = N_("Not sent: choose at most {count} files at a time.")
 
 
 @component
@@ -70,12 +72,12 @@ def NoteImportSection(show_notes: Callable[[tuple[Note, ...]], None]) -> Compone
         "className": "upload-zone",
     }
     return Section(
-        "Import from files",
+        t("Import from files"),
         html.div(
             zone,
             html.label(
                 {"htmlFor": "note-import-files", "className": "upload-label"},
-                "Drop text or Markdown files here, or choose them: ",
+                t("Drop text or Markdown files here, or choose them: "),
             ),
             html.input(
                 {
@@ -90,8 +92,10 @@ def NoteImportSection(show_notes: Callable[[tuple[Note, ...]], None]) -> Compone
                 | {"id": "note-import-report", "onChange": heavy_event(reported, reads_only=True)}
             ),
             Paragraph(
-                f"One note per file: its first heading or line is the title. "
-                f"At most {size_in_words(policy.max_bytes)} a file, {policy.max_files} files at a time.",
+                t(
+                    "One note per file: its first heading or line is the title. "
+                    "At most {size} a file, {count} files at a time."
+                ).format(size=size_in_words(policy.max_bytes), count=policy.max_files),
                 id="note-import-help",
             ),
             _file_list(files, imported),
@@ -112,10 +116,12 @@ def _file_list(files: tuple[ReportedFile, ...], imported: dict[str, NoteImport])
 def _file_line(file: ReportedFile, note: NoteImport | None) -> Component:
     outcome, kind = _outcome(file, note)
     finished = kind != "pending"
-    progress = upload_progress_attributes(file.id) | {"aria-label": f"Sent of {file.name}"}
+    progress = upload_progress_attributes(file.id) | {
+        "aria-label": t("Sent of {name}").format(name=file.name)
+    }
     return html.li(
         {"key": file.id, "className": f"upload-line upload-{kind}"},
-        html.span({"className": "upload-name"}, file.name or "(no name)"),
+        html.span({"className": "upload-name"}, file.name or t("(no name)")),
         html.progress(progress | {"value": "100"} if finished else progress),
         html.span({"className": "upload-outcome"}, *outcome),
     )
@@ -127,13 +133,15 @@ def _outcome(file: ReportedFile, note: NoteImport | None) -> tuple[list[Componen
     if refusal is not None:
         return [refusal], "refused"
     if note is not None:
-        return ["Imported as ", RouterLink(note.title, f"/notes/{note.note_id}"), "."], "imported"
+        before, _, after = t("Imported as {title}.").partition("{title}")
+        return [before, RouterLink(note.title, f"/notes/{note.note_id}"), after], "imported"
     result = file.result
     if file.state == "done" and result is not None:
         return [result.message], "imported" if result.outcome == "stored" else "refused"
     if file.state == "refused":
-        return [TOO_MANY], "refused"
-    return [STATE_WORDS.get(file.state, "")], "refused" if file.state == "failed" else "pending"
+        return [t(TOO_MANY).format(count=NOTE_FILE_POLICY.max_files)], "refused"
+    words = STATE_WORDS.get(file.state)
+    return [t(words) if words else ""], "refused" if file.state == "failed" else "pending"
 
 
 def _stored(file: ReportedFile) -> bool:
