@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from heavy import CommitFailedError, Database, Upload, UploadPolicy, UploadResult, shown_name
+from heavy import N_, CommitFailedError, Database, Upload, UploadPolicy, UploadResult, shown_name
+from heavy import gettext as t
 from sqlalchemy.exc import IntegrityError
 
 from heavy_stack.backend.data.model_managers.note_manager import clean_note
@@ -30,7 +31,7 @@ logger = logging.getLogger(__name__)
 NOTE_FILE_POLICY = UploadPolicy(
     max_bytes=50_000,
     accept=(".txt", ".md", ".markdown", "text/plain", "text/markdown", "text/x-markdown"),
-    kinds="text or Markdown files (.txt, .md)",
+    kinds=N_("text or Markdown files (.txt, .md)"),
 )
 
 # An ATX heading ("# Title", "## Title ##").
@@ -44,10 +45,10 @@ def note_from_text(file_name: str, text: str) -> tuple[str, str]:
     shown = shown_name(file_name)
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     if "\x00" in text:
-        raise ValueError(f"{shown} holds NUL characters: it is not a text file.")
+        raise ValueError(t("{name} holds NUL characters: it is not a text file.").format(name=shown))
     lines = text.split("\n")
     if not any(_words_of(line) for line in lines):
-        raise ValueError(f"{shown} is empty: there is nothing to import.")
+        raise ValueError(t("{name} is empty: there is nothing to import.").format(name=shown))
     title, rest = _title_line(lines)
     if title and len(title) <= TITLE_MAX_LENGTH:
         body = "\n".join(rest)
@@ -55,8 +56,10 @@ def note_from_text(file_name: str, text: str) -> tuple[str, str]:
         title, body = PurePosixPath(file_name).stem.strip(), text
         if not title or len(title) > TITLE_MAX_LENGTH:
             raise ValueError(
-                f"{shown} has no title of at most {TITLE_MAX_LENGTH} characters: "
-                "its first line and its name are both longer (or empty)."
+                t(
+                    "{name} has no title of at most {limit} characters: "
+                    "its first line and its name are both longer (or empty)."
+                ).format(name=shown, limit=TITLE_MAX_LENGTH)
             )
     try:
         return clean_note(title, body)
@@ -89,7 +92,9 @@ def decoded(upload: Upload) -> str:
         return upload.data.decode("utf-8")
     except UnicodeDecodeError:
         raise ValueError(
-            f"{shown_name(upload.name)} is not UTF-8 text: save it as UTF-8 (or plain text) and try again."
+            t("{name} is not UTF-8 text: save it as UTF-8 (or plain text) and try again.").format(
+                name=shown_name(upload.name)
+            )
         ) from None
 
 
@@ -136,5 +141,7 @@ class NoteImporter:
 
 def _imported(note_import: NoteImport, *, repeated: bool = False) -> UploadResult:
     return UploadResult.stored(
-        f"Imported as “{note_import.title}”.", link=f"/notes/{note_import.note_id}", repeated=repeated
+        t("Imported as “{title}”.").format(title=note_import.title),
+        link=f"/notes/{note_import.note_id}",
+        repeated=repeated,
     )

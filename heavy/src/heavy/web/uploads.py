@@ -41,6 +41,7 @@ from typing import Any, ClassVar, Literal, TypeVar, cast
 from urllib.parse import unquote
 
 from heavy.events import Event, clean_text
+from heavy.i18n import current_language, gettext, ngettext
 from heavy.settings import HeavySettings
 from heavy.web.security.origin import Handshake, OriginPolicy
 from sanic import Request, Sanic
@@ -70,7 +71,7 @@ class UploadPolicy:
     ``accept`` lists extensions (``.md``) and MIME types (``text/plain``) as an HTML ``accept``
     attribute does; a file fits when its MIME type is listed, or its type is unknown or not
     listed but its extension is (browsers type ``.md`` files differently). ``kinds`` names
-    them for a person ("text or Markdown files").
+    them for a person ("text or Markdown files"; marked with ``N_``, shown translated).
     """
 
     max_bytes: int
@@ -87,18 +88,26 @@ class UploadPolicy:
         """Why this file is refused, in words; None when it may be sent."""
         shown = shown_name(name)
         if not self.accepts(name, content_type):
-            described = f" ({content_type})" if content_type and content_type not in UNKNOWN_TYPES else ""
-            return f"{shown} is not one of the {self.kinds} this takes{described}."
+            kinds = gettext(self.kinds)
+            if content_type and content_type not in UNKNOWN_TYPES:
+                return gettext("{name} is not one of the {kinds} this takes ({type}).").format(
+                    name=shown, kinds=kinds, type=content_type
+                )
+            return gettext("{name} is not one of the {kinds} this takes.").format(name=shown, kinds=kinds)
         if size is not None and size > self.max_bytes:
             found, limit = size_in_words(size), size_in_words(self.max_bytes)
             if found == limit:  # "50 KB, and at most 50 KB": say the bytes
-                found, limit = f"{size:,} bytes", f"{self.max_bytes:,} bytes"
-            return f"{shown} is too large: {found}, and a file may have at most {limit}."
+                found, limit = _bytes(size), _bytes(self.max_bytes)
+            return gettext("{name} is too large: {size}, and a file may have at most {limit}.").format(
+                name=shown, size=found, limit=limit
+            )
         return None
 
     def too_large(self, name: str) -> str:
         """What a body that grew past the limit while it streamed is told."""
-        return f"{shown_name(name)} is too large: a file may have at most {size_in_words(self.max_bytes)}."
+        return gettext("{name} is too large: a file may have at most {limit}.").format(
+            name=shown_name(name), limit=size_in_words(self.max_bytes)
+        )
 
     def accepts(self, name: str, content_type: str | None) -> bool:
         media_type = (content_type or "").split(";", 1)[0].strip().lower()
@@ -111,15 +120,22 @@ def shown_name(name: str) -> str:
     """A file name as a message quotes it (a very long one shortened in the middle)."""
     if len(name) > 80:
         name = f"{name[:50]}…{name[-25:]}"
-    return f"“{name}”" if name else "The file"
+    return gettext("“{name}”").format(name=name) if name else gettext("The file")
 
 
 def size_in_words(size: int) -> str:
-    """``3 bytes``, ``12.5 KB``, ``50 KB``, ``2 MB`` (1 KB = 1,000 bytes, as file managers show)."""
+    """``3 bytes``, ``12.5 KB``, ``50 KB``, ``2 MB`` (1 KB = 1,000 bytes, as file managers show),
+    in the current language ("12,5 KB")."""
     if size < 1000:
-        return f"{size:,} byte" + ("" if size == 1 else "s")
+        return _bytes(size)
     number, unit = (size / 1000, "KB") if size < 1_000_000 else (size / 1_000_000, "MB")
-    return f"{number:,.1f}".removesuffix(".0") + f" {unit}"
+    return f"{current_language().format_number(round(number, 1))} {unit}"
+
+
+def _bytes(size: int) -> str:
+    return ngettext("{count} byte", "{count} bytes", size).format(
+        count=current_language().format_number(size)
+    )
 
 
 @dataclass(frozen=True)
@@ -197,19 +213,27 @@ def install_upload_route(
                 host[:100],
                 refusal.origins_setting,
             )
-            return UploadResult.refused("This page's address may not upload files here.", 403).response(None)
+            return UploadResult.refused(
+                gettext("This page's address may not upload files here."), 403
+            ).response(None)
         if not _UPLOAD_ID.match(upload_id):
-            return UploadResult.refused("An upload needs its id (Heavy-Upload-Id).", 400).response(None)
+            return UploadResult.refused(gettext("An upload needs its id (Heavy-Upload-Id)."), 400).response(
+                None
+            )
         file_name = _file_name(request.headers.get(NAME_HEADER, ""))
         if file_name is None:
-            return UploadResult.refused("The file's name could not be read.", 400).response(upload_id)
+            return UploadResult.refused(gettext("The file's name could not be read."), 400).response(
+                upload_id
+            )
         uploader = await owner(request)
         if uploader is None:
-            return UploadResult.refused("Sign in to upload files.", 401).response(upload_id)
+            return UploadResult.refused(gettext("Sign in to upload files."), 401).response(upload_id)
         content_type = request.headers.get("content-type", "")
         declared = _declared_length(request)
         if declared == -1:
-            return UploadResult.refused("The request's length could not be read.", 400).response(upload_id)
+            return UploadResult.refused(gettext("The request's length could not be read."), 400).response(
+                upload_id
+            )
         why = policy.refusal(file_name, declared, content_type)
         if why is not None:
             status = 415 if not policy.accepts(file_name, content_type) else 413
