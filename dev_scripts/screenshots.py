@@ -1,6 +1,6 @@
 """Screenshots of every page, light and dark, on a phone and on a desktop, into docs/screenshots/.
 
-Usage: python dev_scripts/screenshots.py [--out docs/screenshots]   (or: make screenshots)
+Usage: python dev_scripts/screenshots.py [--out docs/screenshots] [--only PAGE ...]   (or: make screenshots)
 
 Starts the app as ``make run`` does, on an embedded PostgreSQL of its own in a temporary folder
 (your development database is not touched), signs up a demo person and writes a few notes
@@ -36,26 +36,29 @@ THEMES: tuple[Literal["light", "dark"], ...] = ("light", "dark")
 COLOURS = 64
 
 
-async def main(out: Path) -> None:
+async def main(out: Path, only: frozenset[str] = frozenset()) -> None:
     with tempfile.TemporaryDirectory(prefix="heavy-screenshots-") as folder:
         log = Path(folder) / "server.log"
         with live_server({"DATA_DIR": str(Path(folder) / "data")}, log) as server:
             async with async_playwright() as playwright:
                 browser = await launch_chromium(playwright)
                 try:
-                    await _shoot_all(browser, server.base_url, out)
+                    await _shoot_all(browser, server.base_url, out, only)
                 finally:
                     await browser.close()
 
 
-async def _shoot_all(browser: Browser, base_url: str, out: Path) -> None:
+async def _shoot_all(browser: Browser, base_url: str, out: Path, only: frozenset[str]) -> None:
     anonymous = await browser.new_context(base_url=base_url, timezone_id=TIMEZONE)
     person = await browser.new_context(base_url=base_url, timezone_id=TIMEZONE)
     page = await person.new_page()
     await sign_up(page, "Ada")
-    await _shoot(person, "notes-empty", TOUR["notes"], "", out)  # before the first note
+    if not only or "notes-empty" in only:
+        await _shoot(person, "notes-empty", TOUR["notes"], "", out)  # before the first note
     note_path = await write_notes(page)
     for name, stop in TOUR.items():
+        if only and name not in only:
+            continue
         await _shoot(person if stop.signed_in else anonymous, name, stop, note_path, out)
     await anonymous.close()
     await person.close()
@@ -87,6 +90,7 @@ def _save_small(png: bytes, path: Path) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=OUT, help="where the PNG files go")
-    folder = parser.parse_args().out
-    folder.mkdir(parents=True, exist_ok=True)
-    asyncio.run(main(folder))
+    parser.add_argument("--only", nargs="*", default=[], help="these pages only (e.g. notes-import)")
+    arguments = parser.parse_args()
+    arguments.out.mkdir(parents=True, exist_ok=True)
+    asyncio.run(main(arguments.out, frozenset(arguments.only)))

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from playwright.async_api import Page, expect
+from playwright.async_api import FilePayload, Page, expect
 
 from heavy_stack.frontend.app_root import PAGES
 from heavy_stack_testing.product import page_ready
@@ -30,6 +30,20 @@ NOTES = (
 async def open_delete_dialog(page: Page) -> None:
     await page.click("#note-delete")
     await expect(page.locator("#note-delete-dialog")).to_be_visible()
+
+
+async def import_files(page: Page) -> None:
+    """Import notes from files (two imported, two refused) and show the import section."""
+    files: list[FilePayload] = [
+        {"name": "Packing list.md", "mimeType": "text/markdown", "buffer": b"# Packing list\n- boots"},
+        {"name": "ideas.txt", "mimeType": "text/plain", "buffer": b"Ideas for the garden\nmore herbs"},
+        {"name": "holiday.jpg", "mimeType": "image/jpeg", "buffer": b"\xff\xd8\xff"},
+        {"name": "old-notes.txt", "mimeType": "text/plain", "buffer": "caf\xe9 cr\xe8me".encode("latin-1")},
+    ]
+    await page.set_input_files("#note-import-files", files)
+    await expect(page.locator("#note-import-list li")).to_have_count(4)
+    await expect(page.locator("#note-import-list .upload-pending")).to_have_count(0)
+    await page.locator("#import").scroll_into_view_if_needed()
 
 
 @dataclass(frozen=True)
@@ -56,6 +70,7 @@ TOUR = {
     "notes": Stop("/notes", signed_in=True),
     "note": Stop(NOTE, signed_in=True),
     "note-delete": Stop(NOTE, signed_in=True, then=open_delete_dialog),
+    "notes-import": Stop("/notes", signed_in=True, then=import_files),
     "account": Stop("/account", signed_in=True),
     "sessions": Stop("/account/sessions", signed_in=True),
 }

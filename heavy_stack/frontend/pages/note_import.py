@@ -30,7 +30,7 @@ from reactpy import component, html, use_ref
 from heavy_stack.backend.services.note_import import NOTE_FILE_POLICY
 from heavy_stack.backend.web.note_import import NOTE_IMPORT_PATH
 from heavy_stack.frontend.app_context import AppContext
-from heavy_stack.frontend.components import Paragraph, RouterLink, Section
+from heavy_stack.frontend.components import RouterLink, Section
 from heavy_stack.frontend.types import Component
 from heavy_stack.shared_models.note import Note
 from heavy_stack.shared_models.note_import import NoteImport
@@ -91,12 +91,12 @@ def NoteImportSection(show_notes: Callable[[tuple[Note, ...]], None]) -> Compone
                 upload_report_attributes(token)
                 | {"id": "note-import-report", "onChange": heavy_event(reported, reads_only=True)}
             ),
-            Paragraph(
+            html.p(
+                {"id": "note-import-help", "className": "upload-help"},
                 t(
                     "One note per file: its first heading or line is the title. "
                     "At most {size} a file, {count} files at a time."
                 ).format(size=size_in_words(policy.max_bytes), count=policy.max_files),
-                id="note-import-help",
             ),
             _file_list(files, imported),
         ),
@@ -115,14 +115,18 @@ def _file_list(files: tuple[ReportedFile, ...], imported: dict[str, NoteImport])
 
 def _file_line(file: ReportedFile, note: NoteImport | None) -> Component:
     outcome, kind = _outcome(file, note)
-    finished = kind != "pending"
-    progress = upload_progress_attributes(file.id) | {
-        "aria-label": t("Sent of {name}").format(name=file.name)
+    # A bar while the file goes, full once imported; none for a refused file.
+    bar = upload_progress_attributes(file.id) | {
+        "aria-label": t("Sent of {name}").format(name=file.name),
+        "className": "progress",
     }
+    progress = {"pending": html.progress(bar), "imported": html.progress(bar | {"value": "100"})}.get(
+        kind, ""
+    )
     return html.li(
         {"key": file.id, "className": f"upload-line upload-{kind}"},
         html.span({"className": "upload-name"}, file.name or t("(no name)")),
-        html.progress(progress | {"value": "100"} if finished else progress),
+        progress,
         html.span({"className": "upload-outcome"}, *outcome),
     )
 
