@@ -39,8 +39,10 @@ logger = logging.getLogger(__name__)
 
 DEV_MAILBOX_PATH = "/_dev/mailbox"
 MAILBOX_FOLDER = "mailbox"
-# The newest messages the mailbox page shows.
+# The newest messages the mailbox page shows, and how many the catcher keeps (a load test that
+# signs up thousands of users must not fill the disk with their mail).
 MAILBOX_PAGE_SIZE = 50
+MAILBOX_KEEP = 500
 SMTP_TIMEOUT_SECONDS = 10.0
 _LINK = re.compile(r"https?://[^\s<>\"']+")
 
@@ -178,6 +180,8 @@ class _KeepInFolder:
         partial = self.folder / f".{name}.part"
         partial.write_bytes(data)
         partial.rename(self.folder / name)  # atomic: the mailbox never lists half a message
+        for old in sorted(self.folder.glob("*.eml"), reverse=True)[MAILBOX_KEEP:]:
+            old.unlink(missing_ok=True)  # another instance may be pruning too
 
 
 @dataclass(frozen=True)
@@ -208,7 +212,7 @@ def install_dev_mailbox(app: Sanic[Any, Any], settings: HeavySettings) -> None:
     async def mailbox(_request: Request) -> HTTPResponse:
         messages = await asyncio.to_thread(caught_mail, folder)
         return HTTPResponse(
-            _mailbox_page(messages),
+            mailbox_html(messages),
             content_type="text/html; charset=utf-8",
             headers={"Cache-Control": "no-store"},
         )
@@ -237,7 +241,8 @@ def _read(path: Path) -> CaughtMail:
     )
 
 
-def _mailbox_page(messages: list[CaughtMail]) -> str:
+def mailbox_html(messages: list[CaughtMail]) -> str:
+    """The mailbox page: each message's subject, address, date and text, its links clickable."""
     items = "".join(
         f'<article class="mail"><h2>{html.escape(mail.subject)}</h2>'
         f'<p>To <span class="mail-to">{html.escape(mail.to)}</span> · {html.escape(mail.sent)}</p>'
