@@ -3,6 +3,7 @@ several files at once with each outcome shown, a drop, and an answer lost on the
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -11,7 +12,7 @@ from heavy.testing.browser import TIMEZONE
 from heavy.testing.cluster import Cluster
 from heavy.testing.plugin import BrowserPage
 from heavy.testing.product import ProductUnderTest
-from playwright.async_api import Browser, FilePayload, Locator, Page, Route, expect
+from playwright.async_api import Browser, FilePayload, Locator, Page, Route, WebSocketRoute, expect
 
 from heavy_stack.backend.services.note_import import NOTE_FILE_POLICY
 from heavy_stack.backend.web.note_import import NOTE_IMPORT_PATH
@@ -115,3 +116,41 @@ async def test_an_answer_lost_on_the_way_back_is_retried_and_imports_once(cluste
     assert tries[0] == tries[1]  # the same upload id, sent again
     await page.reload()
     await expect(page.locator("#note-list li", has_text="Only once")).to_have_count(1)
+
+
+async def test_a_layout_after_a_dropped_websocket_is_told_the_files_and_shows_the_outcome(
+    cluster_page: BrowserPage,
+) -> None:
+    page = cluster_page.page
+    sockets: list[WebSocketRoute] = []
+
+    async def keep(socket: WebSocketRoute) -> None:
+        sockets.append(socket)
+        socket.connect_to_server()
+
+    await page.route_web_socket("**/_reactpy/stream**", keep)
+    await page.reload()
+    await expect(page.locator("#heavy-first-paint")).to_have_count(0)
+    answer_held = asyncio.Event()
+
+    async def hold_the_answer(route: Route) -> None:
+        response = await route.fetch()  # stored on the server; the browser waits
+        await answer_held.wait()
+        await route.fulfill(response=response)
+
+    await page.route("**" + NOTE_IMPORT_PATH, hold_the_answer)
+    await page.set_input_files(
+        "#note-import-files",
+        {"name": "late.md", "mimeType": "text/markdown", "buffer": b"# Late answer\ntext"},
+    )
+    await expect(line_of(page, "late.md")).to_contain_text("Sending…")
+    report = page.locator("#note-import-report")
+    first_layout = await report.get_attribute("data-heavy-upload-report")
+    assert first_layout
+    await sockets[-1].close()  # the page's websocket drops; it reconnects to a new layout
+    await expect(report).not_to_have_attribute("data-heavy-upload-report", first_layout)
+    # The new layout knew nothing of the file: the page told it, and it shows the line again.
+    await expect(line_of(page, "late.md")).to_contain_text("Sending…")
+    answer_held.set()
+    await expect(line_of(page, "late.md")).to_contain_text("Imported as Late answer.")
+    assert len(sockets) == 2
