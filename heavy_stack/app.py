@@ -19,6 +19,7 @@ from heavy_stack.backend.services.container import (
     open_services,
     supervise_embedded_database,
 )
+from heavy_stack.backend.services.reindex import reindex_notes
 from heavy_stack.backend.web.accounts import (
     SIGN_IN_COMPLETE_PATH,
     SIGN_OUT_COMPLETE_PATH,
@@ -72,6 +73,8 @@ def create_app(*, settings: Settings | None = None, name: str = APP_NAME) -> Hea
             # Our own development database: started again if it dies.
             heavy.Job("Embedded PostgreSQL supervisor", supervise_embedded_database),
         ],
+        # Queued in PostgreSQL, run by whichever process's queue worker is free (docs/jobs.md).
+        tasks=[reindex_notes],
         static_dir=STATIC_DIR,
         routes=[routes],
         # Their GET spends a single-use ticket: no HEAD.

@@ -85,6 +85,9 @@ class Settings(HeavySettings):
     account_mails_per_address: int = Field(default=5, ge=1)
     # How often notes saved while the vector database was down are embedded again.
     embedding_retry_seconds: float = Field(default=30.0, gt=0)
+    # For tests only: a pause after each note "Re-index all my notes" embeds, so a test can watch
+    # the progress bar move (0 in use).
+    reindex_pause_seconds: float = Field(default=0.0, ge=0)
     # Which text embedder finds related notes: the built-in hashed one, or a semantic model
     # from an optional extra (see backend/services/embeddings.py).
     embedder: EmbedderName = EmbedderName.HASHED

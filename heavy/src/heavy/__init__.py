@@ -99,6 +99,13 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
   the ``UploadReport`` event (every file's state, ``ReportedFile``), ``upload_progress_attributes``
   (a file's progress bar).
 - Jobs: ``every`` (a job run at start and every N seconds while the server serves), ``Job``.
+- Tasks (work queued in PostgreSQL with pgqueuer, run by any server process): ``task`` (declares
+  ``Task``: retried with backoff, started with ``Task.start``, stopped with ``Task.cancel``),
+  ``TaskRun`` (what a run is given; ``report`` stores its progress), ``TaskProgress`` /
+  ``TaskState`` (a run as stored), ``TaskAlreadyRunningError``, ``schedule`` / ``Schedule`` (a
+  run on a cron expression, once across instances), ``heavy_use_task`` (a page's view of its
+  owner's newest run, kept current); for migrations ``create_task_queue``, ``drop_task_queue``,
+  ``upgrade_task_queue`` and ``TASK_QUEUE_TABLES`` (left out of the schema comparison).
 - Pages: ``PageRoute`` and ``Pages`` (a product's table of pages: path, title, content, HTTP
   status), ``render_first_paint`` / ``vdom_to_html`` (a page's HTML before any websocket).
 - Look: the visitor's theme, known at first paint (``THEME_COOKIE``; ``<html data-theme>``):
@@ -249,6 +256,10 @@ from heavy.settings import (
 from heavy.stream.guard import StreamTap
 from heavy.stream.layout_mirror import LayoutMirror
 from heavy.stream.recorder import StreamRecorder
+from heavy.tasks.hooks import heavy_use_task
+from heavy.tasks.progress import TaskProgress, TaskState
+from heavy.tasks.schema import TASK_QUEUE_TABLES, create_task_queue, drop_task_queue, upgrade_task_queue
+from heavy.tasks.task import Schedule, Task, TaskAlreadyRunningError, TaskRun, schedule, task
 from heavy.telemetry import install_telemetry, otel_wanted
 from heavy.telemetry.figures import LiveFigures, live_figures
 from heavy.web.app import HeavyApp, HeavyState, NotStartedError, app_state, create_app
@@ -304,6 +315,7 @@ __all__ = [
     "PAGES",
     "REFUSED",
     "SYSTEM_THEME",
+    "TASK_QUEUE_TABLES",
     "THEME_COOKIE",
     "UNAVAILABLE",
     "UNAVAILABLE_WHILE_LOADING",
@@ -363,6 +375,7 @@ __all__ = [
     "ReportedFile",
     "Repository",
     "SMTPMailer",
+    "Schedule",
     "SchemaStateError",
     "Services",
     "ServicesContext",
@@ -377,6 +390,11 @@ __all__ = [
     "Submit",
     "Subscription",
     "TargetT",
+    "Task",
+    "TaskAlreadyRunningError",
+    "TaskProgress",
+    "TaskRun",
+    "TaskState",
     "ThemeChoice",
     "TopicMessage",
     "Transport",
@@ -395,6 +413,7 @@ __all__ = [
     "configure_logging",
     "configured_database_url",
     "create_app",
+    "create_task_queue",
     "current_language",
     "current_presence",
     "current_pubsub",
@@ -403,6 +422,7 @@ __all__ = [
     "db_session",
     "dev_mail_catcher",
     "drop_database",
+    "drop_task_queue",
     "element_handler",
     "every",
     "failure_message",
@@ -414,6 +434,7 @@ __all__ = [
     "heavy_use_online_count",
     "heavy_use_presence",
     "heavy_use_state",
+    "heavy_use_task",
     "heavy_use_topic",
     "hold_stops_until_workers_started",
     "import_submodules",
@@ -449,6 +470,7 @@ __all__ = [
     "render_first_paint",
     "rendering_first_paint",
     "safe_next_path",
+    "schedule",
     "serve_live_layout",
     "set_scope_user",
     "shown_name",
@@ -456,9 +478,11 @@ __all__ = [
     "speaking",
     "start_scope",
     "switch_language_url",
+    "task",
     "theme_choice_attributes",
     "theme_from_cookie",
     "tune_garbage_collector",
+    "upgrade_task_queue",
     "upload_progress_attributes",
     "upload_report_attributes",
     "upload_zone_attributes",

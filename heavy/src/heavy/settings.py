@@ -136,6 +136,9 @@ class HeavySettings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_security: SmtpSecurity = SmtpSecurity.STARTTLS
     mail_from: str = "no-reply@localhost"
+    # Task queue (heavy/tasks/): a run whose worker has not beaten for this long (a process
+    # killed, a host lost) is picked again by another worker.
+    task_heartbeat_seconds: float = Field(default=10.0, gt=0)
 
     @classmethod
     def env_prefix(cls) -> str:

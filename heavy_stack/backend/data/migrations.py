@@ -31,8 +31,14 @@ logger = logging.getLogger(__name__)
 NO_CHANGES_MESSAGE = Migrations.NO_CHANGES_MESSAGE
 
 # The vector database's tables are left out (they are created at start-up, not migrated); they
-# share a database with the SQL tables when no separate vector URL is configured.
-MIGRATIONS = Migrations(PROJECT_ROOT / "alembic.ini", HeavyModel.metadata, unmigrated=VectorModel.metadata)
+# share a database with the SQL tables when no separate vector URL is configured. The task
+# queue's tables are made by a revision (the library's SQL), not from models.
+MIGRATIONS = Migrations(
+    PROJECT_ROOT / "alembic.ini",
+    HeavyModel.metadata,
+    unmigrated=VectorModel.metadata,
+    unmodelled=heavy.TASK_QUEUE_TABLES,
+)
 
 alembic_config = MIGRATIONS.config
 environment_options = MIGRATIONS.environment_options

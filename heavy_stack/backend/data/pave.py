@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
+import heavy
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -37,8 +38,11 @@ async def pave(engine: AsyncEngine, vector_engine: AsyncEngine | None = None) ->
             _refuse_unless_local(each)
     async with engine.begin() as connection:
         await connection.run_sync(HeavyModel.metadata.drop_all)
+        await connection.run_sync(heavy.drop_task_queue)
         await connection.run_sync(HeavyModel.metadata.create_all)
-    # The tables are the models, which the migrations' head matches (a test checks it).
+        await connection.run_sync(heavy.create_task_queue)
+    # The tables are the models and the task queue's, which the migrations' head makes (a test
+    # checks it).
     await migrations.stamp_head(engine)
     if vector_engine is not None:
         async with vector_engine.begin() as connection:

@@ -14,8 +14,9 @@ catch-up job embeds every note again.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from heavy import Database
@@ -26,15 +27,22 @@ from heavy_stack.backend.data.model_managers.note_embedding_manager import note_
 from heavy_stack.backend.data.model_managers.registry import managers
 from heavy_stack.backend.data.vector_models import VectorModel
 from heavy_stack.backend.services.embeddings import Embedder, embed_off_loop
-from heavy_stack.shared_models.note import Note, NoteId, RelatedNote
+from heavy_stack.shared_models.note import Note, NoteId, NoteVersion, RelatedNote
 from heavy_stack.shared_models.user import UserId
 
 logger = logging.getLogger(__name__)
+
+# ``report(done, total)``: how far a re-index is.
+ReportProgress = Callable[[int, int], Awaitable[None]]
 
 # What an unreachable or failing vector database raises.
 VECTOR_DATABASE_ERRORS = (OSError, TimeoutError, SQLAlchemyError)
 BATCH_SIZE = 100
 RELATED_COUNT = 3
+
+
+class VectorDatabaseUnavailableError(RuntimeError):
+    """The vector database cannot be reached; the message says so in words."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +97,31 @@ class NoteSearch:
         async with self.database.transaction():
             await managers().note_versions.mark_embedded(pending)
         return len(pending)
+
+    async def reindex(self, owner_id: UserId, report: ReportProgress, pause_seconds: float = 0.0) -> int:
+        """Embed every note of the owner again, one at a time, calling ``report(done, total)``
+        after each; how many. Raises ``VectorDatabaseUnavailableError`` when the vector
+        database cannot be reached (the task's next attempt tries again)."""
+        if not await self.ensure_tables():
+            raise VectorDatabaseUnavailableError("The vector database is unavailable right now.")
+        async with self.database.transaction(read_only=True):
+            versions = await _all_owned_versions(owner_id)
+        await report(0, len(versions))
+        for done, version in enumerate(versions, 1):
+            [vector] = await embed_off_loop(self.embedder, [note_text(version.title, version.body)])
+            try:
+                async with self.database.vector_transaction():
+                    await managers().note_embeddings.store(self.embedder.name, [version], [vector])
+            except VECTOR_DATABASE_ERRORS as error:
+                raise VectorDatabaseUnavailableError(
+                    f"The vector database stopped answering ({_short(error)})."
+                ) from error
+            async with self.database.transaction():
+                await managers().note_versions.mark_embedded([version])
+            await report(done, len(versions))
+            if pause_seconds:
+                await asyncio.sleep(pause_seconds)
+        return len(versions)
 
     async def forget(self, note_id: NoteId) -> None:
         """Remove a deleted note's embedding (if the vector database is down, searches skip it)."""
@@ -176,6 +209,15 @@ class NoteSearch:
             logger.warning("Vector database unavailable, its tables wait: %s", _short(error))
             return False
         return True
+
+
+async def _all_owned_versions(owner_id: UserId) -> list[NoteVersion]:
+    versions: list[NoteVersion] = []
+    while page := await managers().note_versions.list_owned(owner_id, offset=len(versions), limit=BATCH_SIZE):
+        versions.extend(page)
+        if len(page) < BATCH_SIZE:
+            break
+    return versions
 
 
 def _short(error: BaseException) -> str:

@@ -35,6 +35,7 @@ from heavy_stack.frontend.components import (
     keep_in,
 )
 from heavy_stack.frontend.pages.note_import import NoteImportSection
+from heavy_stack.frontend.pages.notes_reindex import ReindexPanel
 from heavy_stack.frontend.timezone import format_in_zone, use_timezone
 from heavy_stack.frontend.types import Component
 from heavy_stack.shared_models.note import BODY_MAX_LENGTH, Note, NoteId, RelatedNote
@@ -101,6 +102,7 @@ def NotesPage() -> Component:
             _message(message),
         ),
         NoteImportSection(set_notes),
+        ReindexPanel(),
     )
 
 

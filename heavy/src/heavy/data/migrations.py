@@ -71,10 +71,17 @@ class Migrations:
     metadata: MetaData
     # Tables that may share the database but are not migrated (made at start-up).
     unmigrated: MetaData | None = None
+    # Tables the revisions create that no model describes: a library's, such as the task
+    # queue's (``heavy.TASK_QUEUE_TABLES``); autogenerate and the check leave them alone.
+    unmodelled: frozenset[str] = frozenset()
 
     def skip_unmigrated(self, name: str | None, type_: str, parent_names: Any) -> bool:
-        """alembic's ``include_name``: leave the tables of ``unmigrated`` out."""
-        return not (type_ == "table" and self.unmigrated is not None and name in self.unmigrated.tables)
+        """alembic's ``include_name``: leave the tables of ``unmigrated`` and ``unmodelled`` out."""
+        if type_ != "table":
+            return True
+        return not (
+            name in self.unmodelled or (self.unmigrated is not None and name in self.unmigrated.tables)
+        )
 
     @property
     def compare_options(self) -> dict[str, Any]:

@@ -36,6 +36,8 @@ from heavy.i18n import Languages, speaking
 from heavy.live.stream import install_live_pages
 from heavy.settings import HeavySettings
 from heavy.stream.guard import StreamTap
+from heavy.tasks.task import Schedule, Task
+from heavy.tasks.worker import TaskWorker
 from heavy.telemetry import install_telemetry
 from heavy.telemetry.dashboard import Dashboard, dashboard_title, install_dashboard, serves_dashboard
 from heavy.web.client import install_client
@@ -121,6 +123,8 @@ def create_app(
     services: Callable[[SettingsT], AbstractAsyncContextManager[ServicesT]],
     visitor: Callable[[Request, ServicesT], Awaitable[VisitorT]],
     jobs: Sequence[Job[ServicesT]] = (),
+    tasks: Sequence[Task[ServicesT]] = (),
+    schedules: Sequence[Schedule[ServicesT]] = (),
     static_dir: Path | None = None,
     routes: Sequence[Callable[[HeavyApp], None]] = (),
     no_head: Sequence[str] = (),
@@ -150,6 +154,8 @@ def create_app(
     - ``visitor(request, services)``: who a page request or a live connection comes from, looked
       up before the first paint and before a connection's layout; ``root`` receives it.
     - ``jobs``: what each server process runs while it serves (``heavy.every``, ``heavy.Job``).
+    - ``tasks`` / ``schedules``: work queued in PostgreSQL (``heavy.task``, ``heavy.schedule``):
+      each server process runs a queue worker that takes runs of ``tasks`` (``heavy/tasks/``).
     - ``static_dir``: served under ``/static``.
     - ``routes``: called with the app after the framework's middleware and before its pages:
       the product's own routes and middleware (a page address it takes is no longer a page).
@@ -188,6 +194,11 @@ def create_app(
     install_http_defaults(app, no_head=no_head)
     # Before the services open: the engines they make are instrumented.
     install_telemetry(app, name)
+    if tasks:
+        worker = TaskWorker(tuple(tasks), tuple(schedules), settings.task_heartbeat_seconds)
+        jobs = [*jobs, Job("Task queue", worker.run)]
+    elif schedules:
+        raise ValueError("create_app(schedules=...) needs the scheduled tasks in tasks=[...]")
     _install_listeners(app, services, jobs, before_workers, after_workers, on_start, on_stop)
     return app
 
