@@ -74,6 +74,13 @@ class TaskWorker(Generic[ServicesT]):
                     logger.warning(
                         "Task queue: the database is unavailable; next try in %.0f s", RECONNECT_SECONDS
                     )
+                elif isinstance(error, RuntimeError) and "is missing" in str(error):
+                    # pgqueuer's own check of its tables: the migrations have not run.
+                    logger.error(
+                        "Task queue: its tables are missing (run the migrations: the product's "
+                        "revision that calls heavy.create_task_queue); next try in %.0f s",
+                        RECONNECT_SECONDS,
+                    )
                 else:
                     logger.exception("Task queue failed; next try in %.0f s", RECONNECT_SECONDS)
             await asyncio.sleep(RECONNECT_SECONDS)
