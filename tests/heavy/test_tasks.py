@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import heavy
 import pytest
 from heavy import Database, Task, TaskProgress, TaskState
+from heavy.live.pubsub import TopicMessage, current_pubsub
+from heavy.tasks.progress import progress_of, progress_topic
 from heavy.tasks.worker import TaskWorker
 
 from heavy_stack.settings import PROJECT_ROOT
@@ -223,3 +225,36 @@ def test_tasks_are_checked_when_the_app_is_built() -> None:
         TaskWorker((one,), (heavy.schedule("*/5 * * * *", heavy.task("other")(nothing)),))
     with pytest.raises(ValueError, match="max_attempts"):
         heavy.task("never", max_attempts=0)(nothing)
+
+
+async def test_every_write_of_a_runs_progress_is_published_on_its_owners_topic(database: Database) -> None:
+    async def counting(_services: Services, run: heavy.TaskRun) -> None:
+        for step in range(1, 4):
+            await run.report(step, 3, f"{step} of 3")
+
+    task = heavy.task(unique("counting"))(counting)
+    owner = unique("owner")
+    seen: list[tuple[str, int, str]] = []
+    finished = asyncio.Event()
+
+    def follow(message: TopicMessage) -> None:
+        progress = progress_of(message.payload)
+        seen.append((progress.state, progress.done, progress.message))
+        if not progress.live:
+            finished.set()
+
+    subscription = current_pubsub().subscribe(progress_topic(task.name, owner), follow)
+    try:
+        async with worker(database, [task]):
+            await task.start(database, owner)
+            await asyncio.wait_for(finished.wait(), WAIT_SECONDS)
+    finally:
+        subscription.close()
+    assert seen == [
+        ("queued", 0, "Queued"),
+        ("running", 0, "Queued"),
+        ("running", 1, "1 of 3"),
+        ("running", 2, "2 of 3"),
+        ("running", 3, "3 of 3"),
+        ("done", 3, "Done"),
+    ]

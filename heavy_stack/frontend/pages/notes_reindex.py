@@ -2,18 +2,28 @@
 
 The run is the signed-in user's (its owner is their id, from the ``AppContext``, never from event
 data). ``heavy_use_task`` shows their newest run, as stored: after a reload, or a restart of the
-server that ran it, the page shows where it is again, and follows it while it is live.
+server that ran it, the page shows where it is again; each report of the run reaches the page
+as it is written, whichever instance runs it (pub/sub).
 """
 
 from __future__ import annotations
 
 import heavy
-from heavy import TaskProgress, TaskState, heavy_use_state, heavy_use_task
+from heavy import TaskProgress, TaskState, heavy_use_context, heavy_use_state, heavy_use_task
 from reactpy import component, html
 
 from heavy_stack.backend.services.reindex import reindex_notes
 from heavy_stack.frontend.app_context import AppContext
-from heavy_stack.frontend.components import Button, Feedback, FormMessage, Paragraph, Section
+from heavy_stack.frontend.components import (
+    Button,
+    ButtonKind,
+    ButtonRow,
+    Feedback,
+    FormMessage,
+    Paragraph,
+    Section,
+)
+from heavy_stack.frontend.contexts import CurrentUserContext
 from heavy_stack.frontend.types import Component
 
 ALREADY_RUNNING = "A re-index of your notes is already under way."
@@ -27,7 +37,8 @@ def _owner(context: AppContext) -> str:
 @component
 def ReindexPanel() -> Component:
     """Start a re-index of the user's notes, watch it, cancel it; its outcome in words."""
-    progress, show = heavy_use_task(reindex_notes, _owner)
+    user = heavy_use_context(CurrentUserContext)
+    progress, show = heavy_use_task(reindex_notes, None if user is None else str(user.id))
     message, set_message = heavy_use_state(Feedback())
 
     async def start(context: AppContext) -> None:
@@ -49,9 +60,13 @@ def ReindexPanel() -> Component:
 
     live = progress is not None and progress.live
     buttons = (
-        [Button("Cancel", heavy.heavy_event(cancel), id="reindex-cancel")]
+        [Button("Cancel", heavy.heavy_event(cancel), id="reindex-cancel", kind=ButtonKind.SECONDARY)]
         if live
-        else [Button("Re-index all my notes", heavy.heavy_event(start), id="reindex-start")]
+        else [
+            Button(
+                "Re-index all my notes", heavy.heavy_event(start), id="reindex-start", kind=ButtonKind.PRIMARY
+            )
+        ]
     )
     return Section(
         "Re-index",
@@ -61,7 +76,7 @@ def ReindexPanel() -> Component:
             if progress is None
             else [ProgressBar(progress), Paragraph(_outcome(progress), id="reindex-status")]
         ),
-        html.p(*buttons),
+        ButtonRow(*buttons),
         FormMessage(message, id="reindex-message"),
         id="reindex",
     )

@@ -1,21 +1,24 @@
 """Where a task's run is, stored in ``heavy_task_progress``: read by pages, written by workers.
 
 Writes go through an asyncpg connection (the worker's queue connection, or one taken from the
-pool to start or cancel a run); reads through the page's unit of work (``db_session``), as plain
-reads. A run's row moves ``queued`` → ``running`` (→ ``retrying`` → ``running``)… and ends
+pool to start or cancel a run); each write is then published (``heavy.publish``) on the run's
+topic (``progress_topic``), so the pages that show it follow at once, whichever process runs
+it. Reads go through the page's unit of work (``db_session``), as plain reads. A run's row moves ``queued`` → ``running`` (→ ``retrying`` → ``running``)… and ends
 ``done``, ``failed`` or ``cancelled``; only a live run's row changes (a cancelled run's last
 reports are dropped).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
 from heavy.data.repository import current_db_session
+from heavy.live.pubsub import MAX_TOPIC_CHARS, publish
 from heavy.tasks.schema import TASK_PROGRESS
 from sqlalchemy import select
 
@@ -67,10 +70,10 @@ class TaskProgress:
         return max(0, min(100, round(100 * self.done / self.total)))
 
 
-class Executes(Protocol):
-    """What the writes need of a connection: asyncpg's ``execute`` (a connection or a driver)."""
+class Fetches(Protocol):
+    """What the writes need of a connection: ``fetch`` (an asyncpg connection or pgqueuer driver)."""
 
-    async def execute(self, query: str, *args: object) -> str: ...
+    async def fetch(self, query: str, *args: object) -> Sequence[Mapping[str, Any]]: ...
 
 
 _LIVE = "('queued', 'running', 'retrying')"
@@ -96,6 +99,15 @@ LOCK_OWNER = "SELECT pg_advisory_xact_lock(hashtext($1))"
 LIVE_RUN = (
     f"SELECT job_id FROM heavy_task_progress WHERE task = $1 AND owner = $2 AND state IN {_LIVE} LIMIT 1"
 )
+RETRYING = (
+    "UPDATE heavy_task_progress SET state = 'retrying', error = $2, message = $3, updated = now() "
+    "WHERE job_id = $1 AND state = 'running'"
+)
+# Its worker stopped on purpose: queued again at once, for the next worker.
+REQUEUED = (
+    "UPDATE heavy_task_progress SET state = 'queued', message = $2, updated = now() "
+    "WHERE job_id = $1 AND state = 'running'"
+)
 CANCELLED = (
     "UPDATE heavy_task_progress SET state = 'cancelled', message = $3, updated = now() "
     f"WHERE job_id = $1 AND owner = $2 AND state IN {_LIVE}"
@@ -120,8 +132,45 @@ def progress_from(row: Mapping[str, Any]) -> TaskProgress:
     return TaskProgress(**{**dict(row), "state": TaskState(row["state"])})
 
 
-async def record_end(
-    connection: Executes, job_id: int, state: TaskState, message: str, error: str | None
-) -> bool:
-    """Store how a live run ended; False if it had already ended (cancelled meanwhile)."""
-    return await connection.execute(ENDED, job_id, state.value, message, error) != "UPDATE 0"
+async def write(connection: Fetches, statement: str, *args: object) -> TaskProgress | None:
+    """Run one of the statements above and publish the row it changed; None if none changed
+    (the run had ended: a late report, a second cancel)."""
+    rows = await connection.fetch(f"{statement} RETURNING *", *args)
+    if not rows:
+        return None
+    progress = progress_from(dict(rows[0]))
+    await announce(progress)
+    return progress
+
+
+async def announce(progress: TaskProgress) -> None:
+    """Publish ``progress`` on its run's topic (a pub/sub failure is logged by the hub)."""
+    await publish(progress_topic(progress.task, progress.owner), payload_of(progress))
+
+
+def progress_topic(task: str, owner: str) -> str:
+    """The pub/sub topic of ``owner``'s runs of ``task``."""
+    topic = f"heavy.task:{task}:{owner}"
+    if len(topic) > MAX_TOPIC_CHARS:  # a long owner key: its digest names it
+        topic = f"heavy.task:{task}:{hashlib.sha256(owner.encode()).hexdigest()}"
+    return topic[:MAX_TOPIC_CHARS]
+
+
+def payload_of(progress: TaskProgress) -> dict[str, Any]:
+    """``progress`` as JSON values (what is published)."""
+    fields = asdict(progress)
+    return {**fields, "created": progress.created.isoformat(), "updated": progress.updated.isoformat()}
+
+
+def progress_of(payload: Mapping[str, Any]) -> TaskProgress:
+    """What ``payload_of`` made, back as a ``TaskProgress``."""
+    created, updated = datetime.fromisoformat(payload["created"]), datetime.fromisoformat(payload["updated"])
+    return progress_from({**payload, "created": created, "updated": updated})
+
+
+def newer(current: TaskProgress | None, candidate: TaskProgress | None) -> TaskProgress | None:
+    """The later of two views of a run (a newer run wins; within a run, the later write)."""
+    if current is None or candidate is None:
+        return candidate or current
+    later = (candidate.job_id, candidate.updated) >= (current.job_id, current.updated)
+    return candidate if later else current

@@ -32,10 +32,12 @@ from heavy.tasks.progress import (
     LIVE_RUN,
     LOCK_OWNER,
     REPORTED,
-    Executes,
+    Fetches,
     TaskProgress,
+    announce,
     latest_run,
     progress_from,
+    write,
 )
 from pgqueuer.db import AsyncpgDriver
 from pgqueuer.models import JobId
@@ -61,7 +63,7 @@ class TaskRun:
     arguments: dict[str, Any]
     # 1 for the first attempt; more after failures (and after a worker that ran it died).
     attempt: int
-    _progress: Executes = field(repr=False)
+    _progress: Fetches = field(repr=False)
 
     async def report(self, done: int, total: int | None = None, message: str = "") -> None:
         """Store how far the run is: ``done`` of ``total`` steps, and a line for the page.
@@ -69,7 +71,7 @@ class TaskRun:
         One small UPDATE each: call it per step of a job of hundreds of steps, not per item of
         millions. Ignored once the run was cancelled.
         """
-        await self._progress.execute(REPORTED, self.job_id, done, total, message)
+        await write(self._progress, REPORTED, self.job_id, done, total, message)
 
 
 TaskFunction = Callable[[ServicesT, TaskRun], Awaitable[None]]
@@ -113,20 +115,23 @@ class Task(Generic[ServicesT]):
                 if await connection.fetchval(LIVE_RUN, self.name, owner) is not None:
                     raise TaskAlreadyRunningError(f"A run of {self.name} is already under way.")
             [job_id] = await Queries(AsyncpgDriver(connection)).enqueue(self.name, payload)
-            await connection.execute(INSERT, job_id, self.name, owner, message)
-            row = await connection.fetchrow("SELECT * FROM heavy_task_progress WHERE job_id = $1", job_id)
-        return progress_from(row)
+            row = await connection.fetchrow(f"{INSERT} RETURNING *", job_id, self.name, owner, message)
+        progress = progress_from(dict(row))
+        await announce(progress)  # committed: the owner's other pages show it too
+        return progress
 
     async def cancel(self, database: Database, owner: str, job_id: int, message: str = "Cancelled") -> bool:
         """Cancel ``owner``'s run ``job_id``: a queued run never starts, a running one is told to
         stop (its worker cancels it at its next await). False if it was not live (or not theirs).
         """
         async with raw_connection(database) as connection, connection.transaction():
-            if await connection.execute(CANCELLED, job_id, owner, message) == "UPDATE 0":
+            row = await connection.fetchrow(f"{CANCELLED} RETURNING *", job_id, owner, message)
+            if row is None:
                 return False
             # pgqueuer takes it off the queue and notifies every worker (the one running it
             # stops) when this commits.
             await Queries(AsyncpgDriver(connection)).mark_job_as_cancelled([JobId(job_id)])
+        await announce(progress_from(dict(row)))
         return True
 
     async def latest(self, owner: str) -> TaskProgress | None:

@@ -22,7 +22,7 @@ from typing import Any, Generic, TypeVar
 import asyncpg
 from heavy.data.db_connection import Database, is_unavailable
 from heavy.heavy_context import Services
-from heavy.tasks.progress import STARTED, Executes, TaskState, record_end
+from heavy.tasks.progress import ENDED, REQUEUED, RETRYING, STARTED, Fetches, TaskState, write
 from heavy.tasks.task import Schedule, Task, TaskAlreadyRunningError, TaskRun
 from pgqueuer.db import AsyncpgDriver
 from pgqueuer.errors import RetryRequested
@@ -134,14 +134,14 @@ class _Executor(AbstractEntrypointExecutor, Generic[ServicesT]):
 
     task: Task[ServicesT]
     services: ServicesT
-    progress: Executes
+    progress: Fetches
     worker: TaskWorker[ServicesT]
 
     async def execute(self, job: Job, context: Context) -> None:
         payload = json.loads(job.payload or b"{}")
         attempt = job.attempts + 1
         run = TaskRun(job.id, self.task.name, payload["owner"], payload["arguments"], attempt, self.progress)
-        await self.progress.execute(STARTED, job.id, attempt)
+        await write(self.progress, STARTED, job.id, attempt)
         current = asyncio.current_task()
         assert current is not None
         self.worker.in_flight.add(current)
@@ -151,18 +151,15 @@ class _Executor(AbstractEntrypointExecutor, Generic[ServicesT]):
         except asyncio.CancelledError:
             if not self.worker.stopping:
                 raise
-            await self.progress.execute(
-                "UPDATE heavy_task_progress SET state = 'queued', message = $2 WHERE job_id = $1 AND state = 'running'",
-                job.id,
-                "Waiting for a server (the one running it stopped)",
-            )
+            await write(self.progress, REQUEUED, job.id, "Waiting for a server (the one running it stopped)")
             raise RetryRequested(delay=timedelta(0), reason="the server stopped") from None
         except Exception as error:
             await self._failed(job, attempt, error)
         else:
             cancelled = context.cancellation.cancel_called
             state = TaskState.CANCELLED if cancelled else TaskState.DONE
-            await record_end(self.progress, job.id, state, "Cancelled" if cancelled else DONE_MESSAGE, None)
+            message = "Cancelled" if cancelled else DONE_MESSAGE
+            await write(self.progress, ENDED, job.id, state.value, message, None)
         finally:
             self.worker.in_flight.discard(current)
 
@@ -172,7 +169,7 @@ class _Executor(AbstractEntrypointExecutor, Generic[ServicesT]):
             logger.warning(
                 "Task %s (run %d) failed for good on attempt %d: %s", self.task.name, job.id, attempt, reason
             )
-            await record_end(self.progress, job.id, TaskState.FAILED, FAILED_MESSAGE, reason)
+            await write(self.progress, ENDED, job.id, TaskState.FAILED.value, FAILED_MESSAGE, reason)
             raise error
         delay = min(self.task.retry_delay * self.task.backoff ** (attempt - 1), self.task.max_retry_delay)
         logger.warning(
@@ -183,13 +180,8 @@ class _Executor(AbstractEntrypointExecutor, Generic[ServicesT]):
             reason,
             delay,
         )
-        await self.progress.execute(
-            "UPDATE heavy_task_progress SET state = 'retrying', error = $2, message = $3, updated = now() "
-            "WHERE job_id = $1 AND state = 'running'",
-            job.id,
-            reason,
-            f"Attempt {attempt} failed; trying again in {delay:.0f} s",
-        )
+        retry_message = f"Attempt {attempt} failed; trying again in {delay:.0f} s"
+        await write(self.progress, RETRYING, job.id, reason, retry_message)
         raise RetryRequested(delay=timedelta(seconds=delay), reason=reason) from error
 
 
