@@ -14,13 +14,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
+import re
 import tempfile
 from pathlib import Path
 from typing import Literal
 
 from heavy.testing.browser import TIMEZONE
 from PIL import Image
-from playwright.async_api import Browser, BrowserContext, ViewportSize, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, async_playwright, expect
 
 from heavy_stack_testing.page_tour import TOUR, Stop, go_live, sign_up, write_notes
 from heavy_stack_testing.product import launch_chromium, live_server
@@ -36,10 +37,24 @@ THEMES: tuple[Literal["light", "dark"], ...] = ("light", "dark")
 COLOURS = 64
 
 
+async def _watch_reindex(page: Page) -> None:
+    """Start "Re-index all my notes" and wait until its progress bar is part way."""
+    await page.click("#reindex-start")
+    bar = page.get_by_role("progressbar", name="Re-index progress")
+    await expect(bar).to_have_attribute("aria-valuenow", re.compile(r"^[1-9][0-9]?$"))
+    await page.locator("#reindex").evaluate("section => section.scrollIntoView({block: 'center'})")
+
+
+# Pictures for the docs beyond the tour (which the accessibility tests walk too): a run in flight.
+SHOTS_ONLY = {"notes-reindex": Stop("/notes", signed_in=True, then=_watch_reindex)}
+
+
 async def main(out: Path, only: frozenset[str] = frozenset()) -> None:
     with tempfile.TemporaryDirectory(prefix="heavy-screenshots-") as folder:
         log = Path(folder) / "server.log"
-        with live_server({"DATA_DIR": str(Path(folder) / "data")}, log) as server:
+        # A pause after each note re-indexed: the re-index shot catches its progress bar part way.
+        settings = {"DATA_DIR": str(Path(folder) / "data"), "REINDEX_PAUSE_SECONDS": "5"}
+        with live_server(settings, log) as server:
             async with async_playwright() as playwright:
                 browser = await launch_chromium(playwright)
                 try:
@@ -56,7 +71,7 @@ async def _shoot_all(browser: Browser, base_url: str, out: Path, only: frozenset
     if not only or "notes-empty" in only:
         await _shoot(person, "notes-empty", TOUR["notes"], "", out)  # before the first note
     note_path = await write_notes(page)
-    for name, stop in TOUR.items():
+    for name, stop in {**TOUR, **SHOTS_ONLY}.items():
         if only and name not in only:
             continue
         await _shoot(person if stop.signed_in else anonymous, name, stop, note_path, out)
