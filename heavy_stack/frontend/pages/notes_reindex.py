@@ -83,20 +83,20 @@ def ReindexPanel() -> Component:
 
 
 def ProgressBar(progress: TaskProgress) -> Component:
-    """An accessible progress bar: its value in ``aria-valuenow`` (0-100), the words beside it."""
-    percent = progress.percent
-    return html.div(
+    """The run's progress bar: a ``<progress>`` (role ``progressbar``), its value in percent,
+    also in ``aria-valuenow`` for whoever reads the attribute; the words are beside it."""
+    percent = str(progress.percent)
+    return html.progress(
         {
             "id": "reindex-progress",
             "className": "progress",
-            "role": "progressbar",
+            "max": "100",
+            "value": percent,
             "aria-label": "Re-index progress",
             "aria-valuemin": "0",
             "aria-valuemax": "100",
-            "aria-valuenow": str(percent),
-            "aria-valuetext": f"{percent}%",
-        },
-        html.div({"className": "progress-fill", "style": {"width": f"{percent}%"}}),
+            "aria-valuenow": percent,
+        }
     )
 
 
