@@ -19,7 +19,12 @@ from heavy import HeavyContext, OutgoingMail, PendingUpdates, SignInRequiredErro
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from heavy_stack.backend.data.model_managers.registry import Managers
-from heavy_stack.backend.services.accounts.service import AccountService, EndedSessions, session_topic
+from heavy_stack.backend.services.accounts.service import (
+    AccountService,
+    EndedSessions,
+    MailResult,
+    session_topic,
+)
 from heavy_stack.backend.services.accounts.visitor import Visitor
 from heavy_stack.backend.services.container import AppServices
 from heavy_stack.frontend.contexts import CurrentVisitor
@@ -97,11 +102,15 @@ class AppContext(HeavyContext[AppServices]):
         set_scope_user(visitor.user.id if visitor.user is not None else None)
         self.on_commit(self._replace, visitor)
 
-    def send_after_commit(self, mail: OutgoingMail | None) -> None:
-        """Send ``mail`` once this unit has committed (its link is stored by then); the
-        answer does not wait for the SMTP server."""
-        if mail is not None:
-            self.on_commit(self.accounts.send_soon, mail)
+    def send_after_commit(self, mail: OutgoingMail | MailResult | None) -> None:
+        """Send a mail once this unit has committed (its link is stored by then), or a
+        result's, which it may compose then in a transaction of its own; the answer waits for
+        neither."""
+        result = mail if isinstance(mail, MailResult) else MailResult("", mail)
+        if result.mail is not None:
+            self.on_commit(self.accounts.send_soon, result.mail)
+        if result.compose is not None:
+            self.on_commit(self.accounts.compose_and_send_soon, self.services.database, result.compose)
 
     def end_live_pages_after_commit(self, ended: EndedSessions) -> None:
         """Once this unit has committed, send the live pages of ``ended`` to sign in, on every

@@ -63,7 +63,7 @@ def ForgotPasswordPage() -> Component:
 
     async def submit(context: AppContext) -> None:
         result = await context.accounts.request_password_reset(context.visitor, email.current)
-        context.send_after_commit(result.mail)
+        context.send_after_commit(result)
         feedback = Feedback.error(result.message) if result.error else Feedback.success(result.message)
         context.on_commit(set_message, feedback)
 
@@ -165,7 +165,7 @@ def AccountPage() -> Component:
 
     async def send_link(context: AppContext) -> None:
         result = await context.accounts.request_verification(context.visitor)
-        context.send_after_commit(result.mail)
+        context.send_after_commit(result)
         context.on_commit(
             set_message, Feedback.error(result.message) if result.error else Feedback.success(result.message)
         )

@@ -14,11 +14,14 @@ import asyncio
 import logging
 import math
 import time
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
+from typing import Any
 from urllib.parse import urlencode
 
-from heavy import N_, Mailer, MailNotSentError, NoMailer, OutgoingMail, ngettext, utc_now
+from heavy import N_, Database, Mailer, MailNotSentError, NoMailer, OutgoingMail, ngettext, utc_now
 from heavy import gettext as t
 
 from heavy_stack.backend.data.model_managers.registry import managers
@@ -89,11 +92,14 @@ class SignInResult:
 
 @dataclass(frozen=True)
 class MailResult:
-    """What to tell the person, and the message to send once the transaction has committed."""
+    """What to tell the person, and the message to send once the transaction has committed:
+    ``mail``, or what ``compose`` makes in a transaction of its own after the commit (None: no
+    message)."""
 
     message: str
     mail: OutgoingMail | None = None
     error: bool = False
+    compose: Callable[[], Awaitable[OutgoingMail | None]] | None = None
 
 
 @dataclass(frozen=True)
@@ -284,25 +290,29 @@ class AccountService:
     # Password reset and e-mail verification
 
     async def request_password_reset(self, visitor: Visitor, email: str) -> MailResult:
-        """The same answer whether or not ``email`` has an account; the mail only if it has.
+        """The same answer whether or not ``email`` has an account, after the same work.
 
-        Counted against the address asked about and the client's address, before anything is
-        looked up. The caller sends ``mail`` after its commit (``send_soon``), so the answer
-        comes as fast either way.
+        Counted against the address asked about and the client's address. Nothing here looks
+        the address up: whether it has an account is found after the commit, in the task that
+        issues the link and sends the mail (``compose``, run by ``compose_and_send_soon``), so
+        no answer comes faster or slower for an address without an account.
         """
         if problem := _email_problem(email):
             return MailResult(problem, error=True)
         if limited := await self._count_mail_request(visitor, "reset", email):
             return MailResult(limited, error=True)
-        minutes = int(RESET_LINK_LIFETIME.total_seconds() // 60)
-        answer = t(RESET_MAIL_SENT).format(minutes=minutes)
+        answer = t(RESET_MAIL_SENT).format(minutes=_minutes(RESET_LINK_LIFETIME))
+        return MailResult(answer, compose=partial(self._password_reset_mail, email, visitor.site_url))
+
+    async def _password_reset_mail(self, email: str, site_url: str) -> OutgoingMail | None:
+        """A reset link issued and its message, for an address with an account; None otherwise."""
         user = await managers().users.get_by_email(email)
         if user is None:
-            return MailResult(answer)
+            return None
         token = await self._issue(user, TokenPurpose.PASSWORD_RESET, RESET_LINK_LIFETIME)
-        link = _link(visitor.site_url, RESET_PASSWORD_PATH, token)
-        mail = password_reset_mail(user.email, user.display_name, link, self.settings.app_title, minutes)
-        return MailResult(answer, mail)
+        link = _link(site_url, RESET_PASSWORD_PATH, token)
+        minutes = _minutes(RESET_LINK_LIFETIME)
+        return password_reset_mail(user.email, user.display_name, link, self.settings.app_title, minutes)
 
     async def reset_link_state(self, token: str) -> TokenState:
         return await managers().account_tokens.state(self._digest(token), TokenPurpose.PASSWORD_RESET)
@@ -358,9 +368,25 @@ class AccountService:
     def send_soon(self, mail: OutgoingMail | None) -> None:
         """Hand ``mail`` to the mailer in a task of its own: no answer waits for SMTP, so an
         address with an account is answered as fast as one without. Failures are logged."""
-        if mail is None:
-            return
-        task = asyncio.get_running_loop().create_task(self._send(mail))
+        if mail is not None:
+            self._spawn(self._send(mail))
+
+    def compose_and_send_soon(
+        self, database: Database, compose: Callable[[], Awaitable[OutgoingMail | None]]
+    ) -> None:
+        """Make a message in a transaction of its own (``MailResult.compose``) and send it, in a
+        task of its own (it keeps the language of the page that asked)."""
+
+        async def compose_and_send() -> None:
+            async with database.transaction():
+                mail = await compose()
+            if mail is not None:
+                await self._send(mail)
+
+        self._spawn(compose_and_send())
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
         self._sending.add(task)
         task.add_done_callback(self._sending.discard)
 
@@ -525,6 +551,10 @@ class AccountService:
         )
         await self.stores.sessions.save(self._digest(ticket), handoff)
         return ticket
+
+
+def _minutes(lifetime: timedelta) -> int:
+    return int(lifetime.total_seconds() // 60)
 
 
 def _link(site_url: str, path: str, token: str) -> str:
