@@ -149,6 +149,7 @@ class Results:
     capacity: list[Capacity] = field(default_factory=list)
     vectors: list[VectorRow] = field(default_factory=list)
     key_reads: list[KeyReadRow] = field(default_factory=list)
+    telemetry: TelemetryCost | None = None
 
 
 def row_from(scenario: str, latencies: Latencies) -> Row:
@@ -222,15 +223,49 @@ async def measure_heavy_click(
 
 
 TELEMETRY_ROW = "3t. the same click, OpenTelemetry exporting"
+# Off and on alternate in batches of this many clicks: a load that changes during the run
+# (other work on the machine) weighs on both alike.
+TELEMETRY_BATCH = 50
 
 
-async def measure_click_with_telemetry(folder: Path, plan: Plan) -> Row:
-    """Row 3's click on a server that exports traces and metrics to a receiver on this machine
-    that answers every export and keeps nothing (the exporting is the server's cost alone)."""
+@dataclass(frozen=True)
+class TelemetryCost:
+    """Row 3's click with OpenTelemetry exporting, and its ratio to the same click without,
+    both from the same alternating batches."""
+
+    row: Row
+    off_p50: float
+    off_p95: float
+
+
+async def measure_telemetry_cost(off_server: LiveServer, folder: Path, plan: Plan) -> TelemetryCost:
+    """Row 3's click on ``off_server`` and on a server exporting traces and metrics to a
+    receiver on this machine that answers every export and keeps nothing, in alternating batches."""
     with otlp_receiver(keep=False) as receiver:
         otel = {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, "OTEL_SERVICE_NAME": "heavy-bench"}
-        with serve(folder, "heavy-telemetry", environment=otel) as server:
-            return await measure_heavy_click(server, plan, TELEMETRY_ROW)
+        with serve(folder, "heavy-telemetry", environment=otel) as on_server:
+            async with (
+                WebSocketPage.open(off_server.base_url) as off_page,
+                WebSocketPage.open(on_server.base_url) as on_page,
+            ):
+                samples: dict[str, list[float]] = {"off": [], "on": []}
+                elapsed = {"off": 0.0, "on": 0.0}
+                pages = {"off": off_page, "on": on_page}
+                for page in pages.values():
+                    await page.wait_for_text("current-user", "@")
+                for batch in range(-(-plan.round_trips // TELEMETRY_BATCH)):
+                    for name, page in pages.items():
+
+                        async def read_once(page: WebSocketPage = page) -> None:
+                            await page.click("read-user")
+                            await page.receive()
+
+                        warmup = plan.warmup if batch == 0 else 0
+                        latencies = await round_trips(read_once, TELEMETRY_BATCH, warmup)
+                        samples[name] += latencies.samples_ms
+                        elapsed[name] += latencies.elapsed_s
+    off, on = Latencies(samples["off"], elapsed["off"]), Latencies(samples["on"], elapsed["on"])
+    return TelemetryCost(row_from(TELEMETRY_ROW, on), off.percentile(0.5), off.percentile(0.95))
 
 
 def measure_replay(server: LiveServer, users: int, plan: Plan, scenario: str | None = None) -> Row:
@@ -343,17 +378,19 @@ async def run(plan: Plan) -> Results:
         if plan.only_clicks:
             async with heavy_server(folder) as server:
                 results.rows.append(await measure_heavy_click(server, plan))
-            results.rows.append(await measure_click_with_telemetry(folder, plan))
+                results.telemetry = await measure_telemetry_cost(server, folder, plan)
+                results.rows.append(results.telemetry.row)
             results.key_reads = await measure_key_reads(folder / "key_reads", plan.key_read_units)
             return results
         async with heavy_server(folder) as server:
             results.rows.append(await measure_heavy_click(server, plan))
+            results.telemetry = await measure_telemetry_cost(server, folder, plan)
+            results.rows.append(results.telemetry.row)
             if plan.browser:  # before the replays: not on a server still closing 500 users' pages
                 results.page_load_ms = await measure_page_load(server)
             for users in plan.users:
                 print(f"Replaying the demo recording with {users} users for {plan.duration_s} s…")
                 results.rows.append(await asyncio.to_thread(measure_replay, server, users, plan))
-        results.rows.insert(3, await measure_click_with_telemetry(folder, plan))
         async with heavy_server(folder) as server:  # a fresh process for memory
             results.memory = await measure_memory(server, plan.sessions)
         for workers in plan.workers:
@@ -382,7 +419,7 @@ def render(results: Results, machine: str, plan: Plan) -> str:
             f"| {row.p50 / echo:.1f} | {row.p50 / counter:.2f} | {row.failures} "
             f"| {_percent(row.server_cpu)} | {_percent(row.load_cpu)} |"
         )
-    lines += _telemetry_ratio(results.rows)
+    lines += _telemetry_ratio(results.telemetry)
     lines += ["", "| idle sessions | server RSS MiB | KiB per session |", "| ---: | ---: | ---: |"]
     baseline = results.memory[0][1] if results.memory else 0
     for sessions, kb in results.memory:
@@ -410,17 +447,17 @@ def render(results: Results, machine: str, plan: Plan) -> str:
     return "\n".join(lines)
 
 
-def _telemetry_ratio(rows: list[Row]) -> list[str]:
-    """Row 3t against row 3: what exporting OpenTelemetry costs a click."""
-    off = next((row for row in rows if row.scenario.startswith("3. ")), None)
-    on = next((row for row in rows if row.scenario == TELEMETRY_ROW), None)
-    if off is None or on is None:
+def _telemetry_ratio(cost: TelemetryCost | None) -> list[str]:
+    """Row 3t against the same click without telemetry, from the same alternating batches."""
+    if cost is None:
         return []
+    on = cost.row
     return [
         "",
-        f"Telemetry: the click with OpenTelemetry exporting (3t) takes {on.p50 / off.p50:.2f}× its time "
-        f"without (3): p50 {on.p50:.2f} ms against {off.p50:.2f} ms, p95 {on.p95:.2f} against "
-        f"{off.p95:.2f} ms. Without OTEL_* variables the SDK is not imported (docs/telemetry.md).",
+        f"Telemetry: with OpenTelemetry exporting (3t) the click takes {on.p50 / cost.off_p50:.2f}× its "
+        f"time without: p50 {on.p50:.2f} ms against {cost.off_p50:.2f} ms, p95 {on.p95:.2f} against "
+        f"{cost.off_p95:.2f} ms (batches of {TELEMETRY_BATCH} clicks, off and on in turn). "
+        "Without OTEL_* variables the SDK is not imported (docs/telemetry.md).",
     ]
 
 
