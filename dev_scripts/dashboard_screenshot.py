@@ -15,9 +15,10 @@ import tempfile
 from pathlib import Path
 
 from heavy.testing.browser import TIMEZONE
-from playwright.async_api import BrowserContext, expect, async_playwright
-from screenshots import _live, _save_small  # this folder's screenshot script: the same look
+from playwright.async_api import BrowserContext, async_playwright, expect
+from screenshots import _save_small  # this folder's screenshot script: the same small PNG
 
+from heavy_stack_testing.page_tour import go_live
 from heavy_stack_testing.product import launch_chromium, live_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +29,7 @@ BUSY_SECONDS = 8
 async def _click_for_a_while(context: BrowserContext, button: str, pause_s: float) -> None:
     page = await context.new_page()
     await page.goto("/")
-    await _live(page)
+    await go_live(page)
     loop = asyncio.get_running_loop()
     until = loop.time() + BUSY_SECONDS
     while loop.time() < until:
@@ -44,7 +45,9 @@ async def main(out: Path) -> None:
                 browser = await launch_chromium(playwright)
                 try:
                     context = await browser.new_context(
-                        base_url=server.base_url, timezone_id=TIMEZONE, viewport={"width": 1024, "height": 900}
+                        base_url=server.base_url,
+                        timezone_id=TIMEZONE,
+                        viewport={"width": 1024, "height": 900},
                     )
                     dashboard = await context.new_page()
                     await dashboard.goto("/_heavy/dashboard")
