@@ -8,6 +8,7 @@ scheme (which the pages follow while nobody chose a theme) and runs axe-core on 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Literal
@@ -61,7 +62,10 @@ async def visit(browser: Browser, server: LiveServer) -> AsyncIterator[Visit]:
     await sign_up(page, "Axel")
     note_path = await write_notes(page)
     await page.close()
-    yield Visit(anonymous, signed_in, note_path)
+    visit = Visit(anonymous, signed_in, note_path)
+    # All at once: the pages load while the server and the browser wait on each other.
+    await asyncio.gather(*(visit.page(name) for name in TOUR))
+    yield visit
     await anonymous.close()
     await signed_in.close()
 
