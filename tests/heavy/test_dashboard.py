@@ -1,14 +1,17 @@
 """The development dashboard's routes: served outside PRODUCTION, not even registered in it;
-what each process reports fits in one pub/sub message however long its handler names are."""
+what each process reports fits in one pub/sub message however long its handler names are; the
+jobs section reads the task queue's runs."""
 
 from __future__ import annotations
 
 import json
 
-from heavy import MAX_PAYLOAD_BYTES, LiveFigures
-from heavy.telemetry.dashboard import DASHBOARD_PATH, report
+from heavy import MAX_PAYLOAD_BYTES, Database, LiveFigures
+from heavy.tasks.schema import TASK_PROGRESS
+from heavy.telemetry.dashboard import DASHBOARD_PATH, recent_task_runs, report
 from heavy.telemetry.figures import StatementClock
 from sanic import Sanic
+from sqlalchemy import delete, insert
 
 from heavy_stack.app import create_app
 from heavy_stack.frontend.app_root import PAGES
@@ -43,3 +46,35 @@ def test_a_process_report_fits_in_one_message_with_many_long_handler_names() -> 
     assert len(json.dumps(payload).encode()) < MAX_PAYLOAD_BYTES
     assert payload["handlers"][0]["handler"].startswith("handler_39_")  # the slowest first
     assert payload["events"] == 40
+
+
+async def test_the_jobs_section_lists_the_task_queue_s_latest_runs_with_their_progress(
+    database: Database,
+) -> None:
+    async with database.transaction() as session:
+        connection = await session.connection()
+        for job_id, state, done in ((9_000_001, "running", 3), (9_000_002, "done", 10)):
+            await connection.execute(
+                insert(TASK_PROGRESS).values(
+                    job_id=job_id,
+                    task="reindex_notes",
+                    owner="someone",
+                    state=state,
+                    done=done,
+                    total=10,
+                    message=f"{done} of 10 notes",
+                )
+            )
+    try:
+        runs = {run.id: run for run in await recent_task_runs(database)}
+        assert (runs["9000001"].state, runs["9000001"].percent, runs["9000001"].detail) == (
+            "running",
+            30,
+            "3 of 10 notes",
+        )
+        assert (runs["9000002"].state, runs["9000002"].percent) == ("done", 100)
+    finally:
+        async with database.transaction() as session:
+            await (await session.connection()).execute(
+                delete(TASK_PROGRESS).where(TASK_PROGRESS.c.job_id.in_((9_000_001, 9_000_002)))
+            )

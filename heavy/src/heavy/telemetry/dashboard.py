@@ -4,8 +4,8 @@ Phoenix's LiveDashboard is the model. ``heavy.create_app`` adds it outside PRODU
 (``install_dashboard``); in PRODUCTION nothing of it is registered, and its address is the
 product's not-found page. It shows, updated every second: open pages, events per second (and the
 last minute of them), the slowest handlers with their database time, memory per page (the
-process's resident memory over its open pages), the database pools and, when the app has a job
-queue, its jobs and their progress (``job_sources``).
+process's resident memory over its open pages), the database pools and, when the app has a task
+queue (``create_app(tasks=...)``), its latest runs and their progress (``recent_task_runs``).
 
 **Across instances.** The page asks every server process through pub/sub (``heavy.publish``)
 each second; each process answers with its own figures, and the page shows each instance's
@@ -24,10 +24,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from heavy.data.db_connection import Database
 from heavy.hooks import heavy_use_effect, heavy_use_state, heavy_use_topic
 from heavy.live.pubsub import TopicMessage, current_pubsub, publish
 from heavy.settings import HeavySettings
 from heavy.stream.guard import open_pages
+from heavy.tasks.progress import progress_from
+from heavy.tasks.schema import TASK_PROGRESS
 from heavy.telemetry.figures import (
     HISTORY_SECONDS,
     HandlerFigures,
@@ -46,6 +49,7 @@ from reactpy.backend._common import STREAM_PATH
 from reactpy.backend.types import Location
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse, file
+from sqlalchemy import select
 
 logger = logging.getLogger(__name__)
 
@@ -73,8 +77,20 @@ class DashboardJob:
 
 
 JobSource = Callable[[], Awaitable[Sequence[DashboardJob]]]
-job_sources: list[JobSource] = []
-"""What lists the app's jobs for the dashboard: a job queue adds its own (none: no queue)."""
+"""What lists an app's jobs for the dashboard (``install_dashboard``'s ``jobs``)."""
+RUNS_SHOWN = 10
+
+
+async def recent_task_runs(database: Database) -> list[DashboardJob]:
+    """The task queue's latest runs (``heavy_task_progress``), the newest change first."""
+    query = select(TASK_PROGRESS).order_by(TASK_PROGRESS.c.updated.desc()).limit(RUNS_SHOWN)
+    async with database.transaction(read_only=True) as session:
+        rows = (await (await session.connection()).execute(query)).mappings().all()
+    runs = [progress_from(dict(row)) for row in rows]
+    return [
+        DashboardJob(str(run.job_id), run.task, run.state.value, run.percent, run.error or run.message)
+        for run in runs
+    ]
 
 
 def serves_dashboard(stream_path: str) -> bool:
@@ -97,7 +113,7 @@ def _handler_row(figures: HandlerFigures) -> dict[str, Any]:
     }
 
 
-def report(figures: LiveFigures, jobs: Sequence[DashboardJob] = ()) -> dict[str, Any]:
+def report(figures: LiveFigures, jobs: Sequence[DashboardJob] | None = None) -> dict[str, Any]:
     """This process's figures as one JSON payload (well under pub/sub's size limit)."""
     return {
         "instance": instance_name(),
@@ -109,22 +125,24 @@ def report(figures: LiveFigures, jobs: Sequence[DashboardJob] = ()) -> dict[str,
         "rss_bytes": rss_bytes(),
         "pools": [asdict(pool) for pool in pools()],
         "handlers": [_handler_row(handler) for handler in figures.slowest_handlers(SLOWEST_SHOWN)],
-        "jobs": [asdict(job) for job in jobs],
+        # None: this app has no job queue.
+        "jobs": None if jobs is None else [asdict(job) for job in jobs],
     }
 
 
-async def _jobs() -> list[DashboardJob]:
-    found: list[DashboardJob] = []
-    for source in job_sources:
-        try:
-            found.extend(await source())
-        except Exception as error:  # a queue that cannot be read now: the rest still shows
-            logger.warning("The dashboard could not list jobs: %s", error)
-    return found
+async def _jobs(source: JobSource | None) -> list[DashboardJob] | None:
+    if source is None:
+        return None
+    try:
+        return list(await source())
+    except Exception as error:  # a queue that cannot be read now: the rest still shows
+        logger.warning("The dashboard could not list jobs: %s", error)
+        return []
 
 
-def answer_dashboards(app: Sanic[Any, Any]) -> None:
-    """In each server process: answer the dashboards' asks with this process's figures."""
+def answer_dashboards(app: Sanic[Any, Any], jobs: JobSource | None = None) -> None:
+    """In each server process: answer the dashboards' asks with this process's figures (and the
+    jobs ``jobs`` lists)."""
     last_answer = [0.0]
 
     def asked(message: TopicMessage) -> Awaitable[None] | None:
@@ -136,7 +154,7 @@ def answer_dashboards(app: Sanic[Any, Any]) -> None:
 
     async def _answer() -> None:
         figures = watch()  # from the first ask on: collected in this process
-        await publish(FIGURES_TOPIC, report(figures, await _jobs()))
+        await publish(FIGURES_TOPIC, report(figures, await _jobs(jobs)))
 
     async def listen(_app: Sanic[Any, Any]) -> None:
         current_pubsub().subscribe(ASK_TOPIC, asked)
@@ -344,9 +362,10 @@ def _slowest_handlers(shown: list[dict[str, Any]]) -> Any:
 
 
 def _jobs_table(shown: list[dict[str, Any]]) -> Any:
-    jobs = {job["id"]: job for found in shown for job in found["jobs"]}  # every instance sees a shared queue
-    if not job_sources and not jobs:
+    if all(found["jobs"] is None for found in shown):
         return html.section(html.h2("Jobs"), html.p({"id": "dash-jobs"}, "This app has no job queue."))
+    # Every instance reads the one queue in the shared database: each run once.
+    jobs = {job["id"]: job for found in shown for job in found["jobs"] or ()}
     rows = [
         html.tr(
             {"key": job["id"]},
@@ -385,10 +404,16 @@ def _mib(size: float) -> str:
 # --- serving ------------------------------------------------------------------------------
 
 
-def install_dashboard(app: Sanic[Any, Any], settings: HeavySettings, page_head: Callable[[str], str]) -> None:
+def install_dashboard(
+    app: Sanic[Any, Any],
+    settings: HeavySettings,
+    page_head: Callable[[str], str],
+    jobs: JobSource | None = None,
+) -> None:
     """Serve the dashboard at ``DASHBOARD_PATH`` (a page of the product's ``page_head``, with its
     first paint; its live connection is the stream route's, see ``serves_dashboard``) and its
-    stylesheet, and answer dashboards' asks from each process. Never in PRODUCTION."""
+    stylesheet, and answer dashboards' asks from each process (with the jobs ``jobs`` lists,
+    when the app has a queue). Never in PRODUCTION."""
     if settings.is_production:
         raise ValueError("The dashboard is for development: PRODUCTION never serves it")
     shell = PageShell.build(page_head, settings.max_websocket_message_bytes)
@@ -407,4 +432,4 @@ def install_dashboard(app: Sanic[Any, Any], settings: HeavySettings, page_head: 
 
     app.add_route(page, DASHBOARD_PATH, name="heavy_dashboard")
     app.add_route(stylesheet, STYLESHEET_PATH, name="heavy_dashboard_css")
-    answer_dashboards(app)
+    answer_dashboards(app, jobs)

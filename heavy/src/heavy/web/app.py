@@ -39,7 +39,13 @@ from heavy.stream.guard import StreamTap
 from heavy.tasks.task import Schedule, Task
 from heavy.tasks.worker import TaskWorker
 from heavy.telemetry import install_telemetry
-from heavy.telemetry.dashboard import Dashboard, dashboard_title, install_dashboard, serves_dashboard
+from heavy.telemetry.dashboard import (
+    Dashboard,
+    dashboard_title,
+    install_dashboard,
+    recent_task_runs,
+    serves_dashboard,
+)
 from heavy.web.client import install_client
 from heavy.web.first_paint import render_first_paint
 from heavy.web.garbage_collection import tune_garbage_collector
@@ -187,7 +193,8 @@ def create_app(
         install(app)
     _install_stream(app, root, dashboard=None if settings.is_production else dashboard_title(settings))
     if not settings.is_production:  # in PRODUCTION its address is just a page no route has
-        install_dashboard(app, settings, page_head)
+        runs = (lambda: recent_task_runs(cast(Database, app.ctx.services.database))) if tasks else None
+        install_dashboard(app, settings, page_head, jobs=runs)
     install_client(app)  # the pages' scripts (heavy_page.js, heavy_live.js)
     _install_pages(app, root, pages, settings, page_head, visitor)
     # Last: it adds HEAD to the routes registered above.
