@@ -8,8 +8,23 @@ but reaches only the sender's own notes.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from uuid import uuid4
 
-from heavy import N_, Handler, current_language, heavy_event, heavy_use_effect, heavy_use_state
+from heavy import (
+    N_,
+    Handler,
+    TopicMessage,
+    current_language,
+    heavy_event,
+    heavy_use_context,
+    heavy_use_effect,
+    heavy_use_presence,
+    heavy_use_state,
+    heavy_use_topic,
+    ngettext,
+)
 from heavy import gettext as t
 from reactpy import component, html, use_ref
 from reactpy_router import navigate, use_params, use_search_params
@@ -34,11 +49,13 @@ from heavy_stack.frontend.components import (
     dialog_cancel,
     keep_in,
 )
+from heavy_stack.frontend.contexts import CurrentUserContext
 from heavy_stack.frontend.pages.note_import import NoteImportSection
 from heavy_stack.frontend.pages.notes_reindex import ReindexPanel
 from heavy_stack.frontend.timezone import format_in_zone, use_timezone
 from heavy_stack.frontend.types import Component
 from heavy_stack.shared_models.note import BODY_MAX_LENGTH, Note, NoteId, RelatedNote
+from heavy_stack.shared_models.user import UserId
 
 NOT_FOUND = N_("There is no such note among yours.")
 
@@ -48,6 +65,28 @@ EXCERPT_LENGTH = 140
 # After a delete, the list says so (a flag, not the title: a link cannot put words on the page).
 DELETED_FLAG = "deleted"
 DELETED = N_("The note was deleted.")
+UPDATED_FROM_ELSEWHERE = N_("This note was changed elsewhere; you see the new version.")
+CHANGED_ELSEWHERE = N_("This note was changed elsewhere while you were editing it.")
+DELETED_ELSEWHERE = N_("This note was deleted elsewhere. Your text is still here.")
+
+
+def note_topic(note_id: NoteId) -> str:
+    """What pages showing one note follow (saves and deletes), and are present on."""
+    return f"note:{note_id}"
+
+
+def notes_of_topic(owner_id: UserId) -> str:
+    """What the list of one user's notes follows: any of their notes added, saved or deleted."""
+    return f"notes-of:{owner_id}"
+
+
+def _publish_change(context: AppContext, note_id: NoteId, change: str, by: str = "") -> None:
+    """Tell the pages showing the note, and the owner's list, once the write is committed.
+    ``by``: the page that made it (it knows already). What changed is read again from the
+    database by whoever follows: the message says only that it changed."""
+    owner = context.require_user().id
+    context.publish(note_topic(note_id), {"change": change, "by": by})
+    context.publish(notes_of_topic(owner), {"change": change, "note": str(note_id)})
 
 
 @component
@@ -68,6 +107,13 @@ def NotesPage() -> Component:
 
     heavy_use_effect(load, [], reads_only=True)
 
+    async def list_again(context: AppContext, _message: TopicMessage) -> None:
+        # A note added, saved or deleted in another page (or another browser of the user's).
+        set_notes(tuple(await context.managers.notes.list_owned(context.require_user().id)))
+
+    user = heavy_use_context(CurrentUserContext)
+    heavy_use_topic(None if user is None else notes_of_topic(user.id), list_again, reads_only=True)
+
     async def add(context: AppContext) -> None:
         owner = context.require_user().id
         try:
@@ -76,6 +122,7 @@ def NotesPage() -> Component:
             context.on_commit(set_message, Feedback.error(str(problem)))
             return
         _embed_after_commit(context, note.id)
+        _publish_change(context, note.id, "added")
         # All shows once the note is committed, the new draft too (it lives in refs, which are
         # not state): a save refused at COMMIT shows nothing and keeps the draft.
         context.on_commit(set_notes, tuple(await context.managers.notes.list_owned(owner)))
@@ -167,17 +214,67 @@ def NoteEditor(note_id: NoteId) -> Component:
     title, body = use_ref(""), use_ref("")
     message, set_message = heavy_use_state(Feedback())
     confirming, set_confirming = heavy_use_state(False)
+    # Live: who else has the note open, and what they saved (``theirs``) while this page
+    # held unsaved edits, or that they deleted it; ``page`` tells this page's own saves apart.
+    page, _ = heavy_use_state(lambda: uuid4().hex)
+    theirs, set_theirs = heavy_use_state(no_note)
+    # The last edit this page has seen (loaded, saved, or seen and declined with "Keep mine").
+    no_edit: datetime | None = None
+    known_edit, set_known_edit = heavy_use_state(no_edit)
+    deleted_elsewhere, set_deleted_elsewhere = heavy_use_state(False)
+    form_version, set_form_version = heavy_use_state(0)
+    topic = note_topic(note_id) if status == "found" else None
+    elsewhere = max(heavy_use_presence(topic) - 1, 0)
 
     def show(found: Note | None) -> None:
         if found is not None:
             title.current, body.current = found.title, found.body
+            set_known_edit(found.last_edited)
         set_note(found)
         set_status("found" if found else "missing")
+
+    def show_version(found: Note) -> None:
+        """Another page's version in the form (new inputs: the browser's text is replaced)."""
+        show(found)
+        set_theirs(None)
+        set_form_version(lambda version: version + 1)
+
+    def has_unsaved_edits() -> bool:
+        return note is not None and (title.current, body.current) != (note.title, note.body)
 
     async def load(context: AppContext) -> None:
         show(await context.managers.notes.get_owned(context.require_user().id, note_id))
 
     heavy_use_effect(load, [], reads_only=True)
+
+    async def changed_elsewhere(context: AppContext, message: TopicMessage) -> None:
+        if _sent_by(message, page):
+            return
+        found = await context.managers.notes.get_owned(context.require_user().id, note_id)
+        if found is None:
+            if has_unsaved_edits():
+                set_deleted_elsewhere(True)  # the form stays, with the visitor's text
+            else:
+                set_status("deleted")
+        elif found.last_edited != known_edit:
+            if has_unsaved_edits():
+                set_theirs(found)  # the visitor chooses: load theirs, or keep theirs own
+            else:
+                show_version(found)
+                set_message(Feedback.info(t(UPDATED_FROM_ELSEWHERE)))
+
+    heavy_use_topic(topic, changed_elsewhere, reads_only=True)
+
+    def keep_mine() -> None:
+        # The form keeps the visitor's text; Save will overwrite their version.
+        if theirs is not None:
+            set_known_edit(theirs.last_edited)
+        set_theirs(None)
+
+    def load_theirs() -> None:
+        if theirs is not None:
+            show_version(theirs)
+            set_message(Feedback())
 
     async def save(context: AppContext) -> None:
         owner = context.require_user().id
@@ -190,8 +287,23 @@ def NoteEditor(note_id: NoteId) -> Component:
             context.on_commit(set_message, Feedback.error(str(problem)))
             return
         _embed_after_commit(context, saved.id)
+        _publish_change(context, note_id, "saved", by=page)
         context.on_commit(set_note, saved)
+        context.on_commit(set_known_edit, saved.last_edited)
+        context.on_commit(set_theirs, None)
         context.on_commit(set_message, Feedback.success(t("Saved.")))
+
+    async def save_as_new(context: AppContext) -> None:
+        try:
+            created = await context.managers.notes.create(
+                context.require_user().id, title.current, body.current
+            )
+        except ValueError as problem:
+            context.on_commit(set_message, Feedback.error(str(problem)))
+            return
+        _embed_after_commit(context, created.id)
+        _publish_change(context, created.id, "added")
+        context.on_commit(set_status, f"moved:{created.id}")
 
     async def delete(context: AppContext) -> None:
         try:
@@ -201,6 +313,7 @@ def NoteEditor(note_id: NoteId) -> Component:
             return
         search = context.services.note_search
         context.after_commit(lambda: search.forget(note_id))
+        _publish_change(context, note_id, "deleted", by=page)
         context.on_commit(set_status, "deleted")
 
     if status == "loading":
@@ -209,30 +322,78 @@ def NoteEditor(note_id: NoteId) -> Component:
         return html._(
             Paragraph(t(DELETED), id="note-status"), navigate(f"/notes?{DELETED_FLAG}=1", replace=True)
         )
+    if status.startswith("moved:"):
+        return navigate(f"/notes/{status.removeprefix('moved:')}", replace=True)
     if note is None:
         return html._(PageTitle(t("Note not found")), Paragraph(t(NOT_FOUND), id="note-status"))
+    if deleted_elsewhere:
+        actions = ButtonRow(Button(t("Save as a new note"), heavy_event(save_as_new), id="note-save-as-new"))
+    else:
+        actions = ButtonRow(
+            Button(t("Save"), id="note-save", type="submit"),
+            end=(
+                Button(
+                    t("Delete…"),
+                    heavy_event(lambda: set_confirming(True)),
+                    id="note-delete",
+                    kind=ButtonKind.DESTRUCTIVE,
+                ),
+            ),
+        )
     return html._(
         PageTitle(note.title),
+        _open_elsewhere(elsewhere),
+        _elsewhere_notice(theirs, deleted_elsewhere, heavy_event(load_theirs), heavy_event(keep_mine)),
         Form(
             "note-form",
             save,
             LineInput(t("Title"), keep_in(title), id="note-title", initial=note.title),
             TextArea(t("Text"), keep_in(body), id="note-body", max_length=BODY_MAX_LENGTH, initial=note.body),
-            ButtonRow(
-                Button(t("Save"), id="note-save", type="submit"),
-                end=(
-                    Button(
-                        t("Delete…"),
-                        heavy_event(lambda: set_confirming(True)),
-                        id="note-delete",
-                        kind=ButtonKind.DESTRUCTIVE,
-                    ),
-                ),
-            ),
+            actions,
+            reset_key=str(form_version),
         ),
         _message(message),
         _delete_dialog(set_confirming, heavy_event(delete)) if confirming else "",
         RelatedNotes(note),
+    )
+
+
+def _sent_by(message: TopicMessage, page: str) -> bool:
+    payload: Any = message.payload
+    return isinstance(payload, dict) and payload.get("by") == page
+
+
+def _open_elsewhere(count: int) -> Component:
+    """How many other pages (this browser's tabs, other browsers) show this note now."""
+    also = ngettext(
+        "Also open in {count} other page right now.", "Also open in {count} other pages right now.", count
+    )
+    text = "" if count == 0 else also.format(count=count)
+    return html.p({"id": "note-open-elsewhere", "className": "muted live-line"}, text)
+
+
+def _elsewhere_notice(
+    theirs: Note | None, deleted: bool, load_theirs: Handler, keep_mine: Handler
+) -> Component:
+    """Another page saved or deleted the note while this one held unsaved edits: say so, and
+    let the visitor choose (nothing of what they typed is replaced unless they ask)."""
+    if deleted:
+        text = t(DELETED_ELSEWHERE)
+        buttons: list[Component] = []
+    elif theirs is not None:
+        text = t(CHANGED_ELSEWHERE) + " " + t("Their title: “{title}”.").format(title=theirs.title)
+        buttons = [
+            ButtonRow(
+                Button(t("Load their version"), load_theirs, id="note-load-theirs"),
+                Button(t("Keep mine"), keep_mine, id="note-keep-mine", kind=ButtonKind.SECONDARY),
+            )
+        ]
+    else:
+        return html.div({"id": "note-changed-elsewhere", "hidden": True})
+    return html.div(
+        {"id": "note-changed-elsewhere", "className": "changed-elsewhere", "role": "alert"},
+        html.p(text),
+        *buttons,
     )
 
 

@@ -202,8 +202,9 @@ class Presence:
         try:
             while True:
                 self._heartbeat_due.clear()
-                for heartbeat in self._heartbeats():
-                    await self.pubsub.publish(HEARTBEAT_TOPIC, heartbeat)
+                if self.pubsub.connected:  # else told when it connects (a resync message)
+                    for heartbeat in self._heartbeats():
+                        await self.pubsub.publish(HEARTBEAT_TOPIC, heartbeat)
                 self._expire()
                 self._schedule_notify()
                 with suppress(TimeoutError):

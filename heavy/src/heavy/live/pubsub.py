@@ -73,7 +73,7 @@ class Transport(Protocol):
 
     async def run(self, received: Callable[[str], None], reconnected: Callable[[], None]) -> None:
         """Deliver what other processes send to ``received`` until cancelled; reconnect after a
-        failure and call ``reconnected`` once listening again."""
+        failure; call ``reconnected`` each time it listens (the first time too)."""
 
     async def send(self, data: str) -> None:
         """Send ``data`` to every process (this one may hear it too); raise if it cannot."""
@@ -180,7 +180,7 @@ class PubSub:
         return sum(len(subscribers) for subscribers in self._topics.values())
 
     def on_reconnect(self, callback: Callable[[], None]) -> None:
-        """Call ``callback`` each time the transport listens again after an outage."""
+        """Call ``callback`` each time the transport starts listening (after an outage too)."""
         self._on_reconnect.append(callback)
 
     # --- publishing -------------------------------------------------------------------------
@@ -219,7 +219,7 @@ class PubSub:
             self._dispatch(TopicMessage(topic, payload))
 
     def reconnected(self) -> None:
-        """The transport listens again: every subscriber may have missed messages."""
+        """The transport listens (again): every subscriber may have missed messages."""
         for subscribers in list(self._topics.values()):
             for subscription in list(subscribers):
                 subscription.offer(TopicMessage(subscription.topic, None, resync=True))

@@ -6,7 +6,8 @@
 
 Both reconnect on their own after an outage (from 0.5 s apart, doubling, up to 5 s), check
 their connection every ``PING_SECONDS`` (a connection that died silently is found), and then
-call ``reconnected`` so that subscribers read again what they show.
+call ``reconnected`` (also after the first connection) so that subscribers read again what
+they show.
 """
 
 from __future__ import annotations
@@ -72,7 +73,8 @@ class _Reconnecting:
             delay = FIRST_RETRY_SECONDS
             if not first:
                 logger.info("%s listens again", self.name)
-                reconnected()
+            # The first time too: a page that subscribed before may have missed messages.
+            reconnected()
             first, outage_logged = False, False
             try:
                 await self._listen_until_lost()
