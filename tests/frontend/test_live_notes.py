@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 
+from heavy import finish_abandoned_work
 from heavy.testing.page_driver import InProcessPage
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -55,6 +56,7 @@ async def test_a_note_open_in_two_pages_shows_the_other_and_what_it_saves(
             assert field_value(mine, "note-body") == "milk, eggs"
             assert theirs.text("note-message") == "Saved."  # its own save: no notice there
         await mine.wait_for_text("note-open-elsewhere", "")
+    await finish_abandoned_work(within=60)  # the save's embedding, still on its way
 
 
 async def test_unsaved_edits_are_kept_until_the_visitor_chooses(
@@ -89,6 +91,7 @@ async def test_unsaved_edits_are_kept_until_the_visitor_chooses(
         await mine.click("note-load-theirs")
         await mine.wait_until(lambda: field_value(mine, "note-title") == "Their second try")
         assert field_value(mine, "note-body") == "milk, my unsaved line"
+    await finish_abandoned_work(within=60)  # the saves' embeddings, still on their way
 
 
 async def test_a_note_deleted_elsewhere_keeps_the_unsaved_text_and_can_be_saved_anew(
@@ -111,6 +114,7 @@ async def test_a_note_deleted_elsewhere_keeps_the_unsaved_text_and_can_be_saved_
         [saved] = await notes_eventually(ada, 1)
         assert (saved.title, saved.body) == ("Groceries", "text worth keeping")
         assert saved.id != note.id
+    await finish_abandoned_work(within=60)  # the new note's embedding, still on its way
 
 
 async def notes(visitor: Visitor) -> list[Note]:
