@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,6 +21,7 @@ from heavy import (
     speaking,
 )
 from heavy.i18n import preferred_tags
+from heavy.web.client import CLIENT_DIR, CLIENT_TEXTS, PAGE_SCRIPT, client_texts
 
 CATALOGUE = """\
 msgid ""
@@ -144,6 +146,14 @@ def test_a_broken_catalogue_stops_the_start_with_its_file_and_problem(
     path.write_text(text, encoding="utf-8")
     with pytest.raises(CatalogueError, match=rf"de/LC_MESSAGES/messages\.po.*{problem}"):
         Languages.load(tmp_path)
+
+
+def test_the_page_script_says_in_english_what_the_server_translates() -> None:
+    """The built page script holds the English of every text the server sends it translated."""
+    script = (CLIENT_DIR / PAGE_SCRIPT).read_text(encoding="utf-8")
+    # esbuild writes non-ASCII characters escaped ("\u2026").
+    assert [text for text in CLIENT_TEXTS.values() if json.dumps(text) not in script] == []
+    assert json.loads(client_texts(Language("en"))) == CLIENT_TEXTS
 
 
 def test_a_language_needs_no_catalogue() -> None:

@@ -38,6 +38,7 @@ def test_the_first_paint_speaks_the_browsers_language(server: LiveServer) -> Non
     assert '<html lang="de" dir="ltr">' in german
     assert "<title>Anmelden · The Heavy Stack</title>" in german
     assert ">Passwort<" in german
+    assert "Verbindung wird wiederhergestellt…" in german  # what the page script says, for its banner
     assert ">Password<" not in german
     english = get(server, "/sign-in", **{"Accept-Language": "ja,en;q=0.5"}).text
     assert '<html lang="en" dir="ltr">' in english

@@ -22,7 +22,7 @@ const PAGE_UPDATE = { type: "layout-update", path: "", model: { tagName: "div", 
 /**
  * A live page on fake sockets, connected (its first socket not yet open).
  *
- * @param {Parameters<typeof fakePage>[0] & { maxRetypedBytes?: number, maxRetries?: number }} [options]
+ * @param {Parameters<typeof fakePage>[0] & { maxRetypedBytes?: number, maxRetries?: number, texts?: object }} [options]
  */
 function livePage(options = {}) {
   const page = fakePage(options);
@@ -31,6 +31,7 @@ function livePage(options = {}) {
     modulesPath: "/_reactpy/modules",
     streamCheckPath: STREAM_CHECK,
     maxRetypedBytes: options.maxRetypedBytes ?? 1000,
+    texts: options.texts,
     retry: { firstIntervalMs: 750, maxIntervalMs: 60_000, backoffRate: 1.1, jitter: 0, maxRetries: options.maxRetries ?? 50 },
   });
   /** @type {object[]} */
@@ -202,6 +203,14 @@ test("after three reloads in a row that did not help, the page stops and says so
     requests.map((request) => request.url),
     [STREAM_CHECK],
   );
+});
+
+test("the banner speaks the page's language when the server gives its words", async () => {
+  const { clock, banner } = livePage({ texts: { reconnecting: "Verbindung wird wiederhergestellt…" } });
+  serve(FakeSocket.opened[0]);
+  FakeSocket.opened[0].drop();
+  await clock.tick(0);
+  assert.equal(banner()?.textContent, "Verbindung wird wiederhergestellt…");
 });
 
 test("when the tries run out, the banner says to reload", async () => {

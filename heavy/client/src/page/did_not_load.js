@@ -14,11 +14,13 @@ export class DidNotLoad {
    * @param {PageWindow} win
    * @param {import("./banner.js").Banner} banner
    * @param {{ isLive: () => boolean, firstPaintShown: () => boolean, started: () => boolean }} page
+   * @param {{ didNotLoad: string, reloading: string }} texts what the banner says, in the page's language
    */
-  constructor(win, banner, page) {
+  constructor(win, banner, page, texts) {
     this.win = win;
     this.banner = banner;
     this.page = page;
+    this.texts = texts;
     this.reloading = false;
   }
 
@@ -56,10 +58,10 @@ export class DidNotLoad {
     }
     this.reloading = true;
     if (this.reloadsInARow() >= MAX_RELOADS) {
-      this.banner.show("This page did not load completely. Reload it to try again.");
+      this.banner.show(this.texts.didNotLoad);
       return;
     }
-    this.banner.show("This page did not load completely. Loading it again once the server answers…");
+    this.banner.show(this.texts.reloading);
     this.reloadWhenServerAnswers();
   }
 

@@ -39,11 +39,33 @@ export const NOT_SENT = "Reconnecting… Your last action was not sent: try it a
 export const GAVE_UP = "The server did not come back. Reload the page to try again.";
 
 /**
+ * What the page itself says, in English; the server gives them in the page's language
+ * (`data-texts`, from heavy's catalogue: heavy/web/client.py, CLIENT_TEXTS).
+ *
+ * @typedef {object} Texts
+ * @property {string} reconnecting
+ * @property {string} notSent
+ * @property {string} gaveUp
+ * @property {string} didNotLoad
+ * @property {string} reloading
+ */
+
+/** @type {Texts} */
+export const TEXTS = {
+  reconnecting: RECONNECTING,
+  notSent: NOT_SENT,
+  gaveUp: GAVE_UP,
+  didNotLoad: "This page did not load completely. Reload it to try again.",
+  reloading: "This page did not load completely. Loading it again once the server answers…",
+};
+
+/**
  * @typedef {object} LivePageConfig
  * @property {string} streamPath the live layout's websocket path
  * @property {string} modulesPath where ReactPy serves the JavaScript modules of components
  * @property {string} streamCheckPath where the server says why it refused a connection
  * @property {number} maxRetypedBytes see RecoveryOptions
+ * @property {Partial<Texts>} [texts] what the page says, in its language (English by default)
  * @property {import("./backoff.js").RetryPolicy} [retry]
  */
 
@@ -69,6 +91,7 @@ export const GAVE_UP = "The server did not come back. Reload the page to try aga
  * @returns {LivePage}
  */
 export function createLivePage(win, config) {
+  const texts = { ...TEXTS, ...config.texts };
   const banner = new Banner(win.document);
   const firstPaint = new FirstPaint(win);
   const firstPaintShown = () => firstPaint.element() !== null;
@@ -99,13 +122,13 @@ export function createLivePage(win, config) {
     isLive,
     firstPaintShown,
     started: () => connection.attempts > 0,
-  });
+  }, texts);
 
   function showDisconnected() {
     if (refusal) {
       banner.show(refusal, "alert"); // reconnecting would not help
     } else {
-      banner.show(refusedWhileDown ? NOT_SENT : RECONNECTING);
+      banner.show(refusedWhileDown ? texts.notSent : texts.reconnecting);
     }
   }
 
@@ -157,7 +180,7 @@ export function createLivePage(win, config) {
       showDisconnected();
     }
     if (drop.retryInMs === null && connection.everOpened && !refusal) {
-      banner.show(GAVE_UP); // no more tries: only a reload can bring the page back
+      banner.show(texts.gaveUp); // no more tries: only a reload can bring the page back
     }
   }
 

@@ -8,6 +8,16 @@ import { createLivePage } from "./live_page.js";
 const script = /** @type {HTMLScriptElement | null} */ (document.currentScript);
 const data = script ? script.dataset : {};
 
+/** @returns {object} what the page says, in its language: English where this is not JSON */
+function texts() {
+  try {
+    const parsed = JSON.parse(data.texts || "{}");
+    return parsed && typeof parsed === "object" ? parsed : {};
+  } catch {
+    return {};
+  }
+}
+
 window.heavyLive = createLivePage(window, {
   streamPath: data.streamPath || "/_reactpy/stream",
   modulesPath: data.modulesPath || "/_reactpy/modules",
@@ -15,4 +25,5 @@ window.heavyLive = createLivePage(window, {
   // The server closes a connection whose message is over its limit (1009): a value that big
   // is not typed back in after a reconnect, or the page would reconnect for ever.
   maxRetypedBytes: Number(data.maxMessageBytes || 0) / 2,
+  texts: texts(),
 });

@@ -46,7 +46,7 @@ from heavy.telemetry.dashboard import (
     recent_task_runs,
     serves_dashboard,
 )
-from heavy.web.client import install_client
+from heavy.web.client import client_texts, install_client
 from heavy.web.first_paint import render_first_paint
 from heavy.web.garbage_collection import tune_garbage_collector
 from heavy.web.health import install_health_routes
@@ -256,7 +256,10 @@ def _install_pages(
         headers = {"Cache-Control": "private, no-cache", "Vary": "Cookie, Accept-Language"}
         return HTTPResponse(
             shell.page(
-                page_title, first_paint, language_attributes(language) + theme_document_attributes(theme)
+                page_title,
+                first_paint,
+                language_attributes(language) + theme_document_attributes(theme),
+                client_texts(language),
             ),
             status=route.status,
             headers=headers,

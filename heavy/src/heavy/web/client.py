@@ -16,9 +16,12 @@ and running the app never needs Node.
 from __future__ import annotations
 
 import html
+import json
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+from heavy.i18n import N_, Language
 from heavy.web.security.origin import STREAM_CHECK_PATH
 from reactpy.backend._common import MODULES_PATH, STREAM_PATH
 from sanic import Sanic
@@ -36,6 +39,16 @@ WRITTEN_FOR_REACTPY = "1.1.0"
 BUNDLED_REACTPY_CLIENT = "0.3.2"
 # Where ReactPy's client mounts the layout: the one element of a page's body it renders into.
 MOUNT_ELEMENT = '<div id="app"></div>'
+# What the page script itself says (its banners), by the keys of TEXTS in
+# heavy/client/src/page/live_page.js, which holds the same English: the server sends them in
+# the page's language (heavy's catalogue).
+CLIENT_TEXTS = {
+    "reconnecting": N_("Reconnecting…"),
+    "notSent": N_("Reconnecting… Your last action was not sent: try it again once the page is back."),
+    "gaveUp": N_("The server did not come back. Reload the page to try again."),
+    "didNotLoad": N_("This page did not load completely. Reload it to try again."),
+    "reloading": N_("This page did not load completely. Loading it again once the server answers…"),
+}
 
 
 def install_client(app: Sanic[Any, Any]) -> None:
@@ -43,17 +56,19 @@ def install_client(app: Sanic[Any, Any]) -> None:
     app.static(CLIENT_PATH, CLIENT_DIR, name="heavy_client")
 
 
-def client_scripts_html(*, max_message_bytes: int) -> str:
+def client_scripts_html(*, max_message_bytes: int, texts: str = "{}") -> str:
     """The ``<script>`` tags of a live page, for its ``<head>`` (``page_document`` writes them).
 
     ``max_message_bytes`` is the server's websocket message limit: the page does not type a
-    value in again after a reconnect if sending it would go past the limit.
+    value in again after a reconnect if sending it would go past the limit. ``texts`` is what
+    the page script says (its banners), as JSON (``client_texts``): English when empty.
     """
     settings = {
         "data-stream-path": str(STREAM_PATH),
         "data-modules-path": str(MODULES_PATH),
         "data-stream-check-path": STREAM_CHECK_PATH,
         "data-max-message-bytes": str(max_message_bytes),
+        "data-texts": texts,
     }
     attributes = " ".join(f'{name}="{html.escape(value)}"' for name, value in settings.items())
     return (
@@ -62,14 +77,22 @@ def client_scripts_html(*, max_message_bytes: int) -> str:
     )
 
 
-def page_document(head: str, *, max_message_bytes: int, html_attributes: str = ' lang="en"') -> str:
+@cache
+def client_texts(language: Language) -> str:
+    """What the page script says (``CLIENT_TEXTS``) in ``language``, as JSON."""
+    return json.dumps({key: language.gettext(text) for key, text in CLIENT_TEXTS.items()}, ensure_ascii=False)
+
+
+def page_document(
+    head: str, *, max_message_bytes: int, html_attributes: str = ' lang="en"', texts: str = "{}"
+) -> str:
     """A live page's HTML: ``head`` (the product's HTML: title, styles, its scripts) and the
     client's scripts in its ``<head>``, an empty mount element in its body.
 
     ``html_attributes`` is written into the ``<html>`` tag (as HTML: a leading space, values
     escaped): the page's ``lang`` and ``dir``, the theme's ``data-theme``.
     """
-    scripts = client_scripts_html(max_message_bytes=max_message_bytes)
+    scripts = client_scripts_html(max_message_bytes=max_message_bytes, texts=texts)
     stylesheet = f'<link rel="stylesheet" href="{CLIENT_PATH}/{STYLESHEET}">'
     return (
         f'<!doctype html>\n<html{html_attributes}>\n<head>\n<meta charset="utf-8">\n'

@@ -24,6 +24,7 @@ from reactpy_router.resolvers import ReactPyResolver
 TITLE_MARK = "\x00heavy-title\x00"  # replaced per page; never in a real title (escaped)
 CONTENT_MARK = "\x00heavy-first-paint\x00"
 HTML_ATTRIBUTES_MARK = "\x00heavy-html-attributes\x00"
+TEXTS_MARK = "\x00heavy-texts\x00"
 
 
 @dataclass(frozen=True)
@@ -83,16 +84,21 @@ class PageShell:
         """The shell whose ``<head>`` holds ``head(title)`` (what a product's pages load) and
         heavy's client (``max_message_bytes``: the server's websocket message limit)."""
         index = page_document(
-            head(TITLE_MARK), max_message_bytes=max_message_bytes, html_attributes=HTML_ATTRIBUTES_MARK
+            head(TITLE_MARK),
+            max_message_bytes=max_message_bytes,
+            html_attributes=HTML_ATTRIBUTES_MARK,
+            texts=TEXTS_MARK,
         )
         first_paint = f'<div id="{FIRST_PAINT_ID}">{CONTENT_MARK}</div>'
         return cls(index.replace(MOUNT_ELEMENT, first_paint + MOUNT_ELEMENT))
 
-    def page(self, title: str, first_paint: str, html_attributes: str = "") -> str:
+    def page(self, title: str, first_paint: str, html_attributes: str = "", texts: str = "{}") -> str:
         """The page: ``title`` is text (escaped here), ``first_paint`` and ``html_attributes``
-        (what ``<html>`` carries, such as the theme) are HTML."""
+        (what ``<html>`` carries, such as the theme) are HTML; ``texts`` is what the page
+        script says, as JSON (``client_texts``; escaped here)."""
         return (
             self.template.replace(TITLE_MARK, html.escape(title))
+            .replace(TEXTS_MARK, html.escape(texts))
             .replace(HTML_ATTRIBUTES_MARK, html_attributes)
             .replace(CONTENT_MARK, first_paint)
         )
