@@ -9,7 +9,8 @@ as it is written, whichever instance runs it (pub/sub).
 from __future__ import annotations
 
 import heavy
-from heavy import TaskProgress, TaskState, heavy_use_context, heavy_use_state, heavy_use_task
+from heavy import N_, TaskProgress, TaskState, heavy_use_context, heavy_use_state, heavy_use_task
+from heavy import gettext as t
 from reactpy import component, html
 
 from heavy_stack.backend.services.reindex import reindex_notes
@@ -26,8 +27,8 @@ from heavy_stack.frontend.components import (
 from heavy_stack.frontend.contexts import CurrentUserContext
 from heavy_stack.frontend.types import Component
 
-ALREADY_RUNNING = "A re-index of your notes is already under way."
-NOT_LIVE = "That re-index had already ended."
+ALREADY_RUNNING = N_("A re-index of your notes is already under way.")
+NOT_LIVE = N_("That re-index had already ended.")
 
 
 def _owner(context: AppContext) -> str:
@@ -45,7 +46,7 @@ def ReindexPanel() -> Component:
         try:
             started = await reindex_notes.start(context.services.database, _owner(context))
         except heavy.TaskAlreadyRunningError:
-            set_message(Feedback.error(ALREADY_RUNNING))
+            set_message(Feedback.error(t(ALREADY_RUNNING)))
             show(await reindex_notes.latest(_owner(context)))
             return
         set_message(Feedback())
@@ -55,22 +56,25 @@ def ReindexPanel() -> Component:
         if progress is None:
             return
         if not await reindex_notes.cancel(context.services.database, _owner(context), progress.job_id):
-            set_message(Feedback.info(NOT_LIVE))
+            set_message(Feedback.info(t(NOT_LIVE)))
         show(await reindex_notes.latest(_owner(context)))
 
     live = progress is not None and progress.live
     buttons = (
-        [Button("Cancel", heavy.heavy_event(cancel), id="reindex-cancel", kind=ButtonKind.SECONDARY)]
+        [Button(t("Cancel"), heavy.heavy_event(cancel), id="reindex-cancel", kind=ButtonKind.SECONDARY)]
         if live
         else [
             Button(
-                "Re-index all my notes", heavy.heavy_event(start), id="reindex-start", kind=ButtonKind.PRIMARY
+                t("Re-index all my notes"),
+                heavy.heavy_event(start),
+                id="reindex-start",
+                kind=ButtonKind.PRIMARY,
             )
         ]
     )
     return Section(
-        "Re-index",
-        Paragraph("Compute the related-notes index of every note of yours again."),
+        t("Re-index"),
+        Paragraph(t("Compute the related-notes index of every note of yours again.")),
         *(
             []
             if progress is None
@@ -92,7 +96,7 @@ def ProgressBar(progress: TaskProgress) -> Component:
             "className": "progress",
             "max": "100",
             "value": percent,
-            "aria-label": "Re-index progress",
+            "aria-label": t("Re-index progress"),
             "aria-valuemin": "0",
             "aria-valuemax": "100",
             "aria-valuenow": percent,
@@ -101,17 +105,27 @@ def ProgressBar(progress: TaskProgress) -> Component:
 
 
 def _outcome(progress: TaskProgress) -> str:
-    counted = f"{progress.done} of {progress.total}" if progress.total is not None else f"{progress.done}"
+    """In the page's language: said here from the run's figures, not from the English its worker
+    (which serves no visitor) stored, except heavy's own notes, which its catalogue has."""
+    done, total, counted = progress.done, progress.total, progress.total is not None
     match progress.state:
         case TaskState.QUEUED:
-            return progress.message or "Waiting for a server to start it…"
+            return t(progress.message) if progress.message else t("Waiting for a server to start it…")
+        case TaskState.RUNNING if counted:
+            return t("{done} of {total} notes re-indexed").format(done=done, total=total)
         case TaskState.RUNNING:
-            return progress.message or "Starting…"
+            return t("Starting…")
         case TaskState.RETRYING:
-            return f"{progress.message} ({progress.error})"
+            return t("An attempt failed ({error}); it will be tried again.").format(error=progress.error)
+        case TaskState.DONE if counted:
+            return t("Done: {done} of {total} notes re-indexed.").format(done=done, total=total)
         case TaskState.DONE:
-            return f"Done: {counted} notes re-indexed."
+            return t("Done: {done} notes re-indexed.").format(done=done)
+        case TaskState.CANCELLED if counted:
+            return t("Cancelled after {done} of {total} notes.").format(done=done, total=total)
         case TaskState.CANCELLED:
-            return f"Cancelled after {counted} notes."
+            return t("Cancelled after {done} notes.").format(done=done)
         case TaskState.FAILED:
-            return f"Re-indexing failed: {progress.error or 'an unknown error'}. Nothing more was changed."
+            return t("Re-indexing failed: {error}. Nothing more was changed.").format(
+                error=progress.error or t("an unknown error")
+            )

@@ -22,6 +22,7 @@ from typing import Any, Generic, TypeVar
 import asyncpg
 from heavy.data.db_connection import Database, is_unavailable
 from heavy.heavy_context import Services
+from heavy.i18n import N_
 from heavy.tasks.progress import ENDED, REQUEUED, RETRYING, STARTED, Fetches, TaskState, write
 from heavy.tasks.task import Schedule, Task, TaskAlreadyRunningError, TaskRun
 from pgqueuer.db import AsyncpgDriver
@@ -151,7 +152,10 @@ class _Executor(AbstractEntrypointExecutor, Generic[ServicesT]):
         except asyncio.CancelledError:
             if not self.worker.stopping:
                 raise
-            await write(self.progress, REQUEUED, job.id, "Waiting for a server (the one running it stopped)")
+            # Stored in English (no visitor here); a page shows it through heavy's catalogue.
+            await write(
+                self.progress, REQUEUED, job.id, N_("Waiting for a server (the one running it stopped)")
+            )
             raise RetryRequested(delay=timedelta(0), reason="the server stopped") from None
         except Exception as error:
             await self._failed(job, attempt, error)
