@@ -124,6 +124,13 @@ async def test_requests_events_statements_and_metrics_reach_the_collector(
     )
     assert page_request.name == "GET /"
     assert page_request.attributes["http.response.status_code"] == 200
+    # The page's async effects (what it loads as it opens) have their statements under them.
+    effects = receiver.spans_named("effect ")
+    assert any(
+        span.attributes.get("db.system") == "postgresql"
+        for effect in effects
+        for span in _child_of(effect, receiver.spans)
+    ), [effect.name for effect in effects]
     assert stop(traced_server) == 0
     lines = [json.loads(line) for line in traced_server.log().splitlines()]
     [access] = [line for line in lines if line["logger"] == "sanic.access" and line.get("path") == "/"]

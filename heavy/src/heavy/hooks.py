@@ -54,7 +54,7 @@ from heavy.data.db_connection import CommitFailedError, is_unavailable
 from heavy.events import Declared, takes_of
 from heavy.heavy_context import HeavyContext, PendingUpdates, SignInRequiredError, open_heavy_context
 from heavy.i18n import N_, gettext
-from heavy.live.layout import Handler, element_handler
+from heavy.live.layout import Handler, LiveLayout, element_handler
 from heavy.live.presence import PAGES, current_presence
 from heavy.live.pubsub import TopicMessage, current_pubsub
 from reactpy import use_context, use_ref
@@ -153,7 +153,10 @@ def heavy_use_effect(
         run = _UnitOfWork(caller, _use_services(caller), heavy_use_context(NoticeContext), reads_only)
 
         async def effect() -> Cleanup:
-            return await run(async_function, unavailable=UNAVAILABLE_WHILE_LOADING, if_abandoned=_clean_up)
+            work = run(async_function, unavailable=UNAVAILABLE_WHILE_LOADING, if_abandoned=_clean_up)
+            if LiveLayout.observer is not None:  # telemetry: its statements under a span of its own
+                return await LiveLayout.observer.effect(caller.component, caller.function, work)
+            return await work
 
         _reactpy_use_effect(effect, dependencies)
     else:

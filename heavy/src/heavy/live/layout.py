@@ -43,7 +43,7 @@ import secrets
 from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from contextlib import AsyncExitStack
-from typing import Any, ClassVar, Protocol, cast
+from typing import Any, ClassVar, Protocol, TypeVar, cast
 from weakref import WeakSet
 from weakref import ref as weakref
 
@@ -67,6 +67,7 @@ from reactpy.core.vdom import validate_vdom_json
 
 logger = logging.getLogger("reactpy.core.layout")  # ReactPy's own logger: the same log lines
 
+T = TypeVar("T")
 Model = dict[str, Any]
 ScheduleRender = Callable[[str], None]
 SendUpdate = Callable[[LayoutUpdateMessage], Awaitable[None]]
@@ -168,6 +169,10 @@ class LayoutObserver(Protocol):
 
     def cause(self) -> object | None:
         """What a render scheduled now comes from (a trace context), or None to keep none."""
+        ...
+
+    def effect(self, component: str, function: str, work: Awaitable[T]) -> Awaitable[T]:
+        """An async effect's unit of ``work`` (``function`` of ``component``), as it is to run."""
         ...
 
     async def update(self, layout: LiveLayout, send: SendUpdate) -> None:

@@ -15,11 +15,11 @@ import os
 import resource
 import socket
 import time
-from collections.abc import Coroutine, Iterator
+from collections.abc import Awaitable, Coroutine, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from heavy.data.db_connection import made_engines
 from heavy.events import Declared
@@ -28,6 +28,8 @@ from heavy.live.layout import LiveLayout, SendUpdate
 from heavy.stream.guard import open_pages
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+
+T = TypeVar("T")
 
 # Seconds of per-second event counts kept (the dashboard's chart).
 HISTORY_SECONDS = 60
@@ -205,9 +207,13 @@ def handler_names(declared: Declared) -> tuple[str, str]:
     component = getattr(name, "component", None)
     function = getattr(name, "function", None)
     if isinstance(component, str) and isinstance(function, str):
-        # A handler defined in its component's function: "read_again", not "ReadAgain.<locals>.read_again".
-        return component, function.replace(".<locals>.", ".").removeprefix(f"{component}.")
+        return component, short_name(component, function)
     return "-", str(name).replace(".<locals>.", ".")
+
+
+def short_name(component: str, function: str) -> str:
+    """A handler's or effect's name as shown: "read_again", not "ReadAgain.<locals>.read_again"."""
+    return function.replace(".<locals>.", ".").removeprefix(f"{component}.")
 
 
 class FiguresObserver:
@@ -233,6 +239,9 @@ class FiguresObserver:
 
     def cause(self) -> object | None:
         return None
+
+    def effect(self, component: str, function: str, work: Awaitable[T]) -> Awaitable[T]:
+        return work
 
     async def update(self, layout: LiveLayout, send: SendUpdate) -> None:
         state, _cause = await layout.next_render()

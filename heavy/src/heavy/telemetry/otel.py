@@ -8,7 +8,7 @@ them, nothing of OpenTelemetry's SDK is loaded. What is exported (``docs/telemet
 - a span per websocket event (``event Component.handler``, with ``heavy.component``,
   ``heavy.handler`` and ``heavy.connection_id``), and under it the database statements it ran
   (OpenTelemetry's own SQLAlchemy instrumentation), each render it caused (``render``) and each
-  update sent (``send update``); an async effect's statements sit under ``effect ...``;
+  update sent (``send update``); an async effect's statements sit under ``effect Component.function``;
 - metrics: ``heavy.live.events`` (events by handler), ``heavy.live.events.rate`` (per second),
   ``heavy.live.event.duration`` (a histogram, seconds), ``heavy.live.pages.open``, and the
   database pools' ``db.client.connections.usage`` (the SQLAlchemy instrumentation's);
@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -40,6 +40,7 @@ from heavy.telemetry.figures import (
     handler_names,
     instance_name,
     open_page_count,
+    short_name,
     timing_statements,
 )
 from opentelemetry import context as otel_context
@@ -203,6 +204,15 @@ class TracingObserver(FiguresObserver):
                     self.figures.event_done(component, handler, seconds, clock)
                     self.durations.record(seconds, attributes)
                     span.set_attribute("heavy.db.statements", clock.statements)
+
+    def effect(self, component: str, function: str, work: Awaitable[T]) -> Awaitable[T]:
+        return self._effect(component, function, work)
+
+    async def _effect(self, component: str, function: str, work: Awaitable[T]) -> T:
+        name = short_name(component, function)
+        attributes = {"heavy.component": component, "heavy.handler": name}
+        with self.tracer.start_as_current_span(f"effect {component}.{name}", attributes=attributes):
+            return await work
 
     def cause(self) -> object | None:
         # Renders scheduled while an event's span is current belong to its trace.
