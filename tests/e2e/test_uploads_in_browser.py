@@ -1,5 +1,6 @@
 """Importing notes from files in Chromium, on two instances behind nginx (``make cluster``):
-several files at once with each outcome shown, a drop, and an answer lost on the way back."""
+several files at once with each outcome shown, a drop, an answer lost on the way back, a
+websocket dropped while a file is on its way, files chosen on the first paint."""
 
 from __future__ import annotations
 
@@ -12,30 +13,54 @@ from heavy.testing.browser import TIMEZONE
 from heavy.testing.cluster import Cluster
 from heavy.testing.plugin import BrowserPage
 from heavy.testing.product import ProductUnderTest
-from playwright.async_api import Browser, FilePayload, Locator, Page, Route, WebSocketRoute, expect
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    FilePayload,
+    Locator,
+    Page,
+    Route,
+    WebSocketRoute,
+    expect,
+)
 
 from heavy_stack.backend.services.note_import import NOTE_FILE_POLICY
 from heavy_stack.backend.web.note_import import NOTE_IMPORT_PATH
+from heavy_stack_testing.page_tour import go_live
 
 from tests.e2e.test_accounts_in_browser import sign_up_on_this_page
 
 
-@pytest.fixture
-async def cluster_page(
-    browser: Browser, database: Database, two_instances: Cluster, heavy_product: ProductUnderTest
-) -> AsyncIterator[BrowserPage]:
-    """A page in its own browser context on the cluster (through nginx), signed up on the notes page.
+@pytest.fixture(scope="module")
+async def importer(
+    browser: Browser, database: Database, two_instances: Cluster
+) -> AsyncIterator[BrowserContext]:
+    """A browser context on the cluster (through nginx) of one person, signed up once for the
+    module: each test opens its own page in it (routes are per page).
 
     ``database`` first: it paves the tables the instances use (``two_instances`` does not)."""
     context = await browser.new_context(timezone_id=TIMEZONE, base_url=two_instances.base_url)
     page = await context.new_page()
+    await page.goto("/sign-up?next=/notes")
+    await sign_up_on_this_page(page, "Importer")
+    await page.close()
+    yield context
+    await context.close()
+
+
+@pytest.fixture
+async def cluster_page(
+    importer: BrowserContext, two_instances: Cluster, heavy_product: ProductUnderTest
+) -> AsyncIterator[BrowserPage]:
+    """The notes page of the signed-up person, live (not its first paint: a drag marks the
+    zone that stays)."""
+    page = await importer.new_page()
     session = BrowserPage(page, two_instances.base_url, heavy_product)
     page.on("console", lambda message: session.console.append(f"{message.type}: {message.text}"))
-    await page.goto(two_instances.base_url + "/sign-up?next=/notes")
-    await sign_up_on_this_page(page, "Importer")
-    await expect(page.locator("h1")).to_have_text("Your notes")
+    await page.goto("/notes")
+    await go_live(page)
     yield session
-    await context.close()
+    await page.close()
 
 
 def line_of(page: Page, name: str) -> Locator:
@@ -154,3 +179,24 @@ async def test_a_layout_after_a_dropped_websocket_is_told_the_files_and_shows_th
     answer_held.set()
     await expect(line_of(page, "late.md")).to_contain_text("Imported as Late answer.")
     assert len(sockets) == 2
+
+
+async def test_files_chosen_on_the_first_paint_are_shown_once_the_page_is_live(
+    cluster_page: BrowserPage,
+) -> None:
+    page = cluster_page.page
+    release = asyncio.Event()
+
+    async def hold(socket: WebSocketRoute) -> None:
+        await release.wait()
+        socket.connect_to_server()
+
+    await page.route_web_socket("**/_reactpy/stream**", hold)
+    await page.reload()
+    await expect(page.locator("#heavy-first-paint #note-import-files")).to_be_attached()
+    await page.set_input_files(
+        "#note-import-files",
+        {"name": "early.txt", "mimeType": "text/plain", "buffer": b"Chosen early\nbefore live"},
+    )
+    release.set()
+    await expect(line_of(page, "early.txt")).to_contain_text("Imported as Chosen early.")
