@@ -45,6 +45,13 @@ def test_the_first_paint_speaks_the_browsers_language(server: LiveServer) -> Non
     assert ">Password<" in english
 
 
+def test_the_development_pages_say_they_are_english(server: LiveServer) -> None:
+    """The dashboard is a developer's tool, in English whatever the browser asks."""
+    dashboard = get(server, "/_heavy/dashboard", **{"Accept-Language": "de"})
+    assert dashboard.status == 200
+    assert '<html lang="en">' in dashboard.text
+
+
 def test_the_switcher_keeps_the_choice_and_goes_back(server: LiveServer) -> None:
     response = get(server, "/_heavy/language?to=de&next=/notes%3Fdeleted%3D1")
     assert response.status == 303

@@ -92,10 +92,13 @@ class PageShell:
         first_paint = f'<div id="{FIRST_PAINT_ID}">{CONTENT_MARK}</div>'
         return cls(index.replace(MOUNT_ELEMENT, first_paint + MOUNT_ELEMENT))
 
-    def page(self, title: str, first_paint: str, html_attributes: str = "", texts: str = "{}") -> str:
+    def page(
+        self, title: str, first_paint: str, html_attributes: str = ' lang="en"', texts: str = "{}"
+    ) -> str:
         """The page: ``title`` is text (escaped here), ``first_paint`` and ``html_attributes``
-        (what ``<html>`` carries, such as the theme) are HTML; ``texts`` is what the page
-        script says, as JSON (``client_texts``; escaped here)."""
+        (what ``<html>`` carries: the language, the theme; English for a page that gives none,
+        such as the development dashboard) are HTML; ``texts`` is what the page script says, as
+        JSON (``client_texts``; escaped here)."""
         return (
             self.template.replace(TITLE_MARK, html.escape(title))
             .replace(TEXTS_MARK, html.escape(texts))
