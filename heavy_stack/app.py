@@ -20,6 +20,7 @@ from heavy_stack.backend.services.container import (
     supervise_embedded_database,
 )
 from heavy_stack.backend.services.reindex import reindex_notes
+from heavy_stack.backend.services.task_housekeeping import NIGHTLY, forget_old_task_runs
 from heavy_stack.backend.web.accounts import (
     SIGN_IN_COMPLETE_PATH,
     SIGN_OUT_COMPLETE_PATH,
@@ -74,7 +75,9 @@ def create_app(*, settings: Settings | None = None, name: str = APP_NAME) -> Hea
             heavy.Job("Embedded PostgreSQL supervisor", supervise_embedded_database),
         ],
         # Queued in PostgreSQL, run by whichever process's queue worker is free (docs/jobs.md).
-        tasks=[reindex_notes],
+        tasks=[reindex_notes, forget_old_task_runs],
+        # Started once across all instances at each time (pgqueuer's scheduler).
+        schedules=[heavy.schedule(NIGHTLY, forget_old_task_runs, owner="housekeeping")],
         static_dir=STATIC_DIR,
         routes=[routes],
         # Their GET spends a single-use ticket: no HEAD.

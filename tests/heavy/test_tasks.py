@@ -11,12 +11,14 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 import heavy
 import pytest
 from heavy import Database, Task, TaskProgress, TaskState
 from heavy.live.pubsub import TopicMessage, current_pubsub
 from heavy.tasks.progress import progress_of, progress_topic
+from heavy.tasks.task import raw_connection
 from heavy.tasks.worker import TaskWorker
 
 from heavy_stack.settings import PROJECT_ROOT
@@ -258,3 +260,55 @@ async def test_every_write_of_a_runs_progress_is_published_on_its_owners_topic(d
         ("running", 3, "3 of 3"),
         ("done", 3, "Done"),
     ]
+
+
+async def test_housekeeping_forgets_runs_that_ended_long_ago_and_keeps_the_rest(database: Database) -> None:
+    async def quick(_services: Services, run: heavy.TaskRun) -> None:
+        await run.report(1, 1)
+
+    task = heavy.task(unique("old"))(quick)
+    old, recent, live = unique("old"), unique("recent"), unique("live")
+    async with worker(database, [task]):
+        for owner in (old, recent):
+            await task.start(database, owner)
+            await wait_for(database, task, owner, ended)
+    await task.start(database, live)  # no worker now: it stays queued
+    async with raw_connection(database) as connection:
+        await connection.execute(
+            "UPDATE heavy_task_progress SET updated = now() - interval '40 days' WHERE owner = ANY($1)",
+            [old, live],
+        )
+    assert await heavy.forget_ended_runs(database, timedelta(days=30)) >= 1
+    assert await latest(database, task, old) is None
+    assert await latest(database, task, recent) is not None
+    assert await latest(database, task, live) is not None
+
+
+async def test_a_schedule_is_registered_with_pgqueuers_scheduler_when_the_worker_starts(
+    database: Database,
+) -> None:
+    async def nightly(_services: Services, _run: heavy.TaskRun) -> None: ...
+
+    task = heavy.task(unique("nightly"))(nightly)
+    owner = unique("owner")
+    running = asyncio.create_task(
+        TaskWorker((task,), (heavy.schedule("17 3 * * *", task, owner),), heartbeat_seconds=1.0).run(
+            Services(database)
+        )
+    )
+    try:
+        deadline = time.monotonic() + WAIT_SECONDS
+        async with raw_connection(database) as connection:
+            while not await connection.fetchval(
+                "SELECT count(*) FROM pgqueuer_schedules WHERE entrypoint = $1", f"heavy:{task.name}:{owner}"
+            ):
+                assert time.monotonic() < deadline, "the schedule was never registered"
+                await asyncio.sleep(0.05)
+            expression = await connection.fetchval(
+                "SELECT expression FROM pgqueuer_schedules WHERE entrypoint = $1",
+                f"heavy:{task.name}:{owner}",
+            )
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+    assert expression == "17 3 * * *"

@@ -104,8 +104,9 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
   ``TaskRun`` (what a run is given; ``report`` stores its progress), ``TaskProgress`` /
   ``TaskState`` (a run as stored), ``TaskAlreadyRunningError``, ``schedule`` / ``Schedule`` (a
   run on a cron expression, once across instances), ``heavy_use_task`` (a page's view of its
-  owner's newest run, kept current); for migrations ``create_task_queue``, ``drop_task_queue``,
-  ``upgrade_task_queue`` and ``TASK_QUEUE_TABLES`` (left out of the schema comparison).
+  owner's newest run, kept current), ``forget_ended_runs`` (housekeeping); for migrations
+  ``create_task_queue``, ``drop_task_queue``, ``upgrade_task_queue`` and ``TASK_QUEUE_TABLES``
+  (left out of the schema comparison).
 - Pages: ``PageRoute`` and ``Pages`` (a product's table of pages: path, title, content, HTTP
   status), ``render_first_paint`` / ``vdom_to_html`` (a page's HTML before any websocket).
 - Look: the visitor's theme, known at first paint (``THEME_COOKIE``; ``<html data-theme>``):
@@ -259,7 +260,15 @@ from heavy.stream.recorder import StreamRecorder
 from heavy.tasks.hooks import heavy_use_task
 from heavy.tasks.progress import TaskProgress, TaskState
 from heavy.tasks.schema import TASK_QUEUE_TABLES, create_task_queue, drop_task_queue, upgrade_task_queue
-from heavy.tasks.task import Schedule, Task, TaskAlreadyRunningError, TaskRun, schedule, task
+from heavy.tasks.task import (
+    Schedule,
+    Task,
+    TaskAlreadyRunningError,
+    TaskRun,
+    forget_ended_runs,
+    schedule,
+    task,
+)
 from heavy.telemetry import install_telemetry, otel_wanted
 from heavy.telemetry.figures import LiveFigures, live_figures
 from heavy.web.app import HeavyApp, HeavyState, NotStartedError, app_state, create_app
@@ -427,6 +436,7 @@ __all__ = [
     "every",
     "failure_message",
     "finish_abandoned_work",
+    "forget_ended_runs",
     "gettext",
     "heavy_event",
     "heavy_use_context",

@@ -108,6 +108,11 @@ REQUEUED = (
     "UPDATE heavy_task_progress SET state = 'queued', message = $2, updated = now() "
     "WHERE job_id = $1 AND state = 'running'"
 )
+# Housekeeping: ended runs' rows, and pgqueuer's log lines, older than an interval.
+FORGET_ENDED = (
+    f"DELETE FROM heavy_task_progress WHERE state NOT IN {_LIVE} AND updated < now() - $1::interval"
+)
+FORGET_LOG = "DELETE FROM pgqueuer_log WHERE created < now() - $1::interval"
 CANCELLED = (
     "UPDATE heavy_task_progress SET state = 'cancelled', message = $3, updated = now() "
     f"WHERE job_id = $1 AND owner = $2 AND state IN {_LIVE}"

@@ -22,12 +22,15 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
 import asyncpg
 from heavy.data.db_connection import Database
 from heavy.tasks.progress import (
     CANCELLED,
+    FORGET_ENDED,
+    FORGET_LOG,
     INSERT,
     LIVE_RUN,
     LOCK_OWNER,
@@ -175,6 +178,15 @@ class Schedule(Generic[ServicesT]):
 def schedule(cron: str, task: Task[ServicesT], owner: str = "schedule") -> Schedule[ServicesT]:
     """A schedule for ``create_app(schedules=[...])``: a run of ``task`` at each time ``cron`` names."""
     return Schedule(cron, task, owner)
+
+
+async def forget_ended_runs(database: Database, older_than: timedelta) -> int:
+    """Delete the progress of runs that ended more than ``older_than`` ago, and pgqueuer's log
+    lines as old (both grow with every run); how many runs were forgotten. Live runs stay."""
+    async with raw_connection(database) as connection, connection.transaction():
+        forgotten = await connection.execute(FORGET_ENDED, older_than)
+        await connection.execute(FORGET_LOG, older_than)
+    return int(forgotten.split()[-1])
 
 
 @asynccontextmanager
