@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import tempfile
 from pathlib import Path
 
 from heavy.testing.browser import TIMEZONE
-from playwright.async_api import BrowserContext, async_playwright, expect
+from playwright.async_api import BrowserContext, ViewportSize, expect
 from screenshots import _save_small  # this folder's screenshot script: the same small PNG
 
 from heavy_stack_testing.page_tour import go_live
-from heavy_stack_testing.product import launch_chromium, live_server
+from heavy_stack_testing.product import throwaway_app_in_chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots" / "dashboard.png"
@@ -38,30 +37,19 @@ async def _click_for_a_while(context: BrowserContext, button: str, pause_s: floa
 
 
 async def main(out: Path) -> None:
-    with tempfile.TemporaryDirectory(prefix="heavy-dashboard-") as folder:
-        log = Path(folder) / "server.log"
-        with live_server({"DATA_DIR": str(Path(folder) / "data")}, log) as server:
-            async with async_playwright() as playwright:
-                browser = await launch_chromium(playwright)
-                try:
-                    context = await browser.new_context(
-                        base_url=server.base_url,
-                        timezone_id=TIMEZONE,
-                        viewport={"width": 1024, "height": 900},
-                    )
-                    dashboard = await context.new_page()
-                    await dashboard.goto("/_heavy/dashboard")
-                    await expect(dashboard.locator("#heavy-first-paint")).to_have_count(0)
-                    others = await browser.new_context(base_url=server.base_url, timezone_id=TIMEZONE)
-                    await asyncio.gather(
-                        _click_for_a_while(others, "read-user", 0.05),
-                        _click_for_a_while(others, "update-time", 0.15),
-                    )
-                    await dashboard.wait_for_timeout(1500)  # the last second's figures shown
-                    await dashboard.emulate_media(color_scheme="light")
-                    _save_small(await dashboard.screenshot(full_page=True, animations="disabled"), out)
-                finally:
-                    await browser.close()
+    async with throwaway_app_in_chromium("heavy-dashboard-") as (base_url, browser):
+        viewport: ViewportSize = {"width": 1024, "height": 900}
+        context = await browser.new_context(base_url=base_url, timezone_id=TIMEZONE, viewport=viewport)
+        dashboard = await context.new_page()
+        await dashboard.goto("/_heavy/dashboard")
+        await expect(dashboard.locator("#heavy-first-paint")).to_have_count(0)
+        others = await browser.new_context(base_url=base_url, timezone_id=TIMEZONE)
+        await asyncio.gather(
+            _click_for_a_while(others, "read-user", 0.05), _click_for_a_while(others, "update-time", 0.15)
+        )
+        await dashboard.wait_for_timeout(1500)  # the last second's figures shown
+        await dashboard.emulate_media(color_scheme="light")
+        _save_small(await dashboard.screenshot(full_page=True, animations="disabled"), out)
 
 
 if __name__ == "__main__":

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import partial
+from pathlib import Path
 
 from heavy.testing import browser
 from heavy.testing import live_server as servers
 from heavy.testing.browser import TIMEZONE
 from heavy.testing.product import ProductUnderTest
-from playwright.async_api import Page
+from playwright.async_api import Browser, Page, async_playwright
 
 from heavy_stack.settings import PROJECT_ROOT, Settings
 
@@ -26,3 +30,19 @@ live_server = partial(servers.live_server, PRODUCT)
 # The Chromium of ``<PREFIX>TEST_CHROMIUM``, else the machine's.
 launch_chromium = partial(browser.launch_chromium, variable=CHROMIUM_VARIABLE)
 chromium_executable = partial(browser.chromium_executable, variable=CHROMIUM_VARIABLE)
+
+
+@asynccontextmanager
+async def throwaway_app_in_chromium(prefix: str) -> AsyncIterator[tuple[str, Browser]]:
+    """The app served as ``make run`` serves it, on an embedded PostgreSQL of its own in a
+    temporary folder (the developer's database is not touched), and a headless Chromium: the base
+    URL and the browser, for scripts that show pages (screenshots)."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
+        log = Path(folder) / "server.log"
+        with live_server({"DATA_DIR": str(Path(folder) / "data")}, log) as server:
+            async with async_playwright() as playwright:
+                chromium = await launch_chromium(playwright)
+                try:
+                    yield server.base_url, chromium
+                finally:
+                    await chromium.close()
