@@ -7,6 +7,7 @@ a failing round does not end them, and all are stopped before the services close
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -17,6 +18,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import heavy
 import pytest
 from heavy.testing.live_server import free_port
 
@@ -80,7 +82,7 @@ def tiny_server(
 def test_pages_answer_with_their_title_status_and_first_paint_as_the_visitor(
     tiny_server: tuple[subprocess.Popen[bytes], str, Path, Path],
 ) -> None:
-    _process, base_url, _events_path, _log = tiny_server
+    _process, base_url, _events_path, log_path = tiny_server
     status, page = _get(base_url + "/", {"x-name": "Ada"})
     assert status == 200
     assert "<title>Home · Tiny</title>" in page
@@ -93,6 +95,8 @@ def test_pages_answer_with_their_title_status_and_first_paint_as_the_visitor(
     assert "<h1>No such page</h1>" in page
     assert _get(base_url + "/readyz")[0] == 200
     assert _get(base_url + "/livez") == (200, '{"app":"up"}')
+    # The same server, so no second start: its upload route.
+    _an_upload_route_answers_its_products_failures_in_words(base_url, log_path)
 
 
 def test_jobs_run_while_serving_and_stop_before_the_services_close(
@@ -115,3 +119,25 @@ def test_jobs_run_while_serving_and_stop_before_the_services_close(
     # Every failing round is logged, and the next one still comes.
     assert log.count(failing_round) >= 2
     assert "RuntimeError: this round failed" in log
+
+
+def _an_upload_route_answers_its_products_failures_in_words(base_url: str, log_path: Path) -> None:
+    """heavy's upload route on a product of its own (tiny_app): a store that raises."""
+
+    def post(name: str) -> tuple[int, dict[str, object]]:
+        headers = {"Heavy-Upload-Id": "a" * 32, "Heavy-Upload-Name": name, "X-Name": "Ada"}
+        request = urllib.request.Request(base_url + "/upload", data=b"hello", headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
+    assert post("fine.txt") == (200, {"id": "a" * 32, "outcome": "stored", "message": "Ada sent 5 bytes."})
+    status, answer = post("unavailable.txt")
+    assert (status, answer["message"]) == (503, heavy.UNAVAILABLE)
+    status, answer = post("bug.txt")
+    assert (status, answer["message"]) == (500, heavy.FAILED)
+    log = log_path.read_text()
+    assert "An upload was not stored: the database is unavailable" in log
+    assert "RuntimeError: a bug in the product's store" in log  # a bug keeps its traceback

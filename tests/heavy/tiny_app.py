@@ -92,6 +92,28 @@ def Root(services: TinyServices, visitor: str) -> Any:
     )
 
 
+TINY_UPLOADS = heavy.UploadPolicy(max_bytes=1000, accept=(".txt",))
+
+
+async def uploader_of(request: Request) -> str | None:
+    return request.headers.get("x-name")
+
+
+async def keep_upload(upload: heavy.Upload, uploader: str) -> heavy.UploadResult:
+    """Stores nothing; ``unavailable.txt`` fails as a database away would, ``bug.txt`` as a bug."""
+    if upload.name == "unavailable.txt":
+        raise TimeoutError("the database did not answer")
+    if upload.name == "bug.txt":
+        raise RuntimeError("a bug in the product's store")
+    return heavy.UploadResult.stored(f"{uploader} sent {len(upload.data)} bytes.")
+
+
+def install_uploads(app: HeavyApp) -> None:
+    heavy.install_upload_route(
+        app, "/upload", TINY_UPLOADS, owner=uploader_of, store=keep_upload, name="upload"
+    )
+
+
 def create_app() -> HeavyApp:
     return heavy.create_app(
         TinySettings(),
@@ -106,4 +128,5 @@ def create_app() -> HeavyApp:
             heavy.every(0.05, fail, "Failing round"),
             heavy.Job("Waiter", wait_for_the_stop),
         ],
+        routes=[install_uploads],
     )

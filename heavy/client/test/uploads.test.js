@@ -169,6 +169,21 @@ test("a request cut off is sent again with the same id; after the last try the f
   assert.equal(reports.at(-1)?.[0].state, "failed");
 });
 
+test("the database away (503) is tried again; after the last try its words are the outcome", async () => {
+  const { win, clock, reports } = zonePage();
+  choose(win, [file(win, "a.txt", "hello", "text/plain")]);
+  const away = { outcome: "refused", message: "The database is unavailable; nothing was saved." };
+  FakeRequest.sent[0].answer(503, away);
+  assert.equal(reports.at(-1)?.[0].state, "retrying");
+  await clock.tick(1000);
+  FakeRequest.sent[1].answer(503, away);
+  await clock.tick(2000);
+  FakeRequest.sent[2].answer(503, away);
+  assert.equal(FakeRequest.sent.length, 3);
+  assert.equal(reports.at(-1)?.[0].state, "done");
+  assert.deepEqual(reports.at(-1)?.[0].result, away);
+});
+
 test("a refusal answered by the server is an outcome, not a reason to retry", () => {
   const { win, reports } = zonePage();
   choose(win, [file(win, "latin1.txt", "caf\xe9", "text/plain")]);

@@ -25,6 +25,8 @@ def install_note_import(app: Sanic[Any, Any]) -> None:
 
     async def owner(request: Request) -> UserId | None:
         visitor = await visitor_of(request, app_state(request).services)
+        if visitor.is_unchecked:  # not signed out: heavy answers 503, and the client tries again
+            raise ConnectionError("The session could not be checked: the database is unavailable")
         return visitor.user.id if visitor.user is not None else None
 
     async def store(upload: Upload, owner_id: UserId) -> UploadResult:

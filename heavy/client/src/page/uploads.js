@@ -30,7 +30,8 @@ export const DRAG_OVER_CLASS = "heavy-upload-over";
 export const RETRY_DELAYS_MS = [500, 1000, 2000, 4000, 8000, 8000];
 // Files sent at once per zone (the others wait their turn).
 const AT_ONCE = 2;
-// Statuses a proxy answers while no instance can: try again.
+// Statuses a proxy answers while no instance can, and the route while the database is away:
+// try again.
 const RETRIED_STATUSES = [0, 502, 503, 504];
 
 /**
@@ -268,17 +269,19 @@ export class Uploads {
    * @param {string} text
    */
   answered(zone, entry, status, text) {
-    const result = RETRIED_STATUSES.includes(status) ? null : parseResult(text);
-    if (result) {
-      entry.state = "done";
-      entry.result = result;
-      entry.progress = 100;
-    } else if (entry.tries <= this.retryDelaysMs.length) {
+    const result = parseResult(text);
+    const again = RETRIED_STATUSES.includes(status) || !result;
+    if (again && entry.tries <= this.retryDelaysMs.length) {
       entry.state = "retrying";
       this.win.setTimeout(() => {
         entry.state = "waiting";
         this.sendNext(zone);
       }, this.retryDelaysMs[entry.tries - 1]);
+    } else if (result) {
+      // The route's answer; after the last try, a 503's words (the database is away).
+      entry.state = "done";
+      entry.result = result;
+      entry.progress = result.outcome === "stored" ? 100 : entry.progress;
     } else {
       entry.state = "failed";
     }

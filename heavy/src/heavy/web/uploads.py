@@ -40,7 +40,9 @@ from pathlib import PurePosixPath
 from typing import Any, ClassVar, Literal, TypeVar, cast
 from urllib.parse import unquote
 
+from heavy.data.db_connection import is_unavailable
 from heavy.events import Event, clean_text
+from heavy.hooks import FAILED, UNAVAILABLE
 from heavy.i18n import current_language, gettext, ngettext
 from heavy.settings import HeavySettings
 from heavy.web.security.origin import Handshake, OriginPolicy
@@ -194,7 +196,9 @@ def install_upload_route(
     """``POST path``: one file per request, checked and read as the module docstring says.
 
     ``owner(request)`` says who uploads (None: not signed in, 401); ``store(upload, owner)``
-    keeps a whole file and says what became of it. Sanic's own body limit does not apply to
+    keeps a whole file and says what became of it. When either raises, nothing was stored:
+    an error that means the database is unavailable (``is_unavailable``) answers 503 with
+    ``UNAVAILABLE`` (the client tries again), any other 500 with ``FAILED`` (and a traceback). Sanic's own body limit does not apply to
     this route: ``policy.max_bytes`` does, while the body streams.
     """
     settings = app.ctx.settings
@@ -204,47 +208,62 @@ def install_upload_route(
 
     async def upload(request: Request) -> JSONResponse:
         upload_id = request.headers.get(ID_HEADER, "")
-        refusal = origins.refusal(Handshake.of(request))
+        refusal = _refused_request(request, origins, upload_id)
         if refusal is not None:
-            origin, host = request.headers.get("origin", "none"), request.host
-            logger.warning(
-                "Refused an upload from origin %r to host %r (not allowed: %s)",
-                origin[:100],
-                host[:100],
-                refusal.origins_setting,
-            )
-            return UploadResult.refused(
-                gettext("This page's address may not upload files here."), 403
-            ).response(None)
-        if not _UPLOAD_ID.match(upload_id):
-            return UploadResult.refused(gettext("An upload needs its id (Heavy-Upload-Id)."), 400).response(
-                None
-            )
+            return refusal.response(upload_id if _UPLOAD_ID.match(upload_id) else None)
+        try:
+            result = await receive(request, upload_id)
+        except Exception as error:  # the product's owner or store: nothing was stored
+            result = _failure(error)
+        return result.response(upload_id)
+
+    async def receive(request: Request, upload_id: str) -> UploadResult:
         file_name = _file_name(request.headers.get(NAME_HEADER, ""))
         if file_name is None:
-            return UploadResult.refused(gettext("The file's name could not be read."), 400).response(
-                upload_id
-            )
+            return UploadResult.refused(gettext("The file's name could not be read."), 400)
         uploader = await owner(request)
         if uploader is None:
-            return UploadResult.refused(gettext("Sign in to upload files."), 401).response(upload_id)
+            return UploadResult.refused(gettext("Sign in to upload files."), 401)
         content_type = request.headers.get("content-type", "")
         declared = _declared_length(request)
         if declared == -1:
-            return UploadResult.refused(gettext("The request's length could not be read."), 400).response(
-                upload_id
-            )
+            return UploadResult.refused(gettext("The request's length could not be read."), 400)
         why = policy.refusal(file_name, declared, content_type)
         if why is not None:
-            status = 415 if not policy.accepts(file_name, content_type) else 413
-            return UploadResult.refused(why, status).response(upload_id)
+            return UploadResult.refused(why, 415 if not policy.accepts(file_name, content_type) else 413)
         data = await _read_body(request, policy.max_bytes)
         if data is None:
-            return UploadResult.refused(policy.too_large(file_name), 413).response(upload_id)
-        result = await store(Upload(upload_id, file_name, content_type, data), uploader)
-        return result.response(upload_id)
+            return UploadResult.refused(policy.too_large(file_name), 413)
+        return await store(Upload(upload_id, file_name, content_type, data), uploader)
 
     app.add_route(upload, path, methods=["POST"], name=name, stream=True)
+
+
+def _refused_request(request: Request, origins: OriginPolicy, upload_id: str) -> UploadResult | None:
+    """A request from a foreign page, or without an upload id, is refused before anything else."""
+    refusal = origins.refusal(Handshake.of(request))
+    if refusal is not None:
+        origin, host = request.headers.get("origin", "none"), request.host
+        logger.warning(
+            "Refused an upload from origin %r to host %r (not allowed: %s)",
+            origin[:100],
+            host[:100],
+            refusal.origins_setting,
+        )
+        return UploadResult.refused(gettext("This page's address may not upload files here."), 403)
+    if not _UPLOAD_ID.match(upload_id):
+        return UploadResult.refused(gettext("An upload needs its id (Heavy-Upload-Id)."), 400)
+    return None
+
+
+def _failure(error: Exception) -> UploadResult:
+    """What a failure of the product's owner or store answers: the database being away is
+    worth a retry (503, which heavy's client retries); anything else is a bug (500, logged)."""
+    if is_unavailable(error):
+        logger.warning("An upload was not stored: the database is unavailable (%r)", error)
+        return UploadResult.refused(gettext(UNAVAILABLE), 503)
+    logger.exception("An upload failed; nothing was stored")
+    return UploadResult.refused(gettext(FAILED), 500)
 
 
 def _file_name(header: str) -> str | None:
