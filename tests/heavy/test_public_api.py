@@ -31,8 +31,9 @@ def test_every_module_of_the_framework_but_its_test_tooling_is_kept_from_importi
 
 
 def test_importing_heavy_imports_no_test_tooling() -> None:
+    # Nor OpenTelemetry's SDK: only OTEL_* variables asking for export load it (heavy.telemetry).
     # In a fresh interpreter: this one has the suite's plugin (heavy.testing, pytest) loaded.
-    loaded = "import heavy, sys; print(sorted(m for m in sys.modules if m.startswith(('heavy.testing', 'pytest', 'playwright'))))"
+    loaded = "import heavy, sys; print(sorted(m for m in sys.modules if m.startswith(('heavy.testing', 'pytest', 'playwright', 'opentelemetry'))))"
     result = subprocess.run(
         [sys.executable, "-c", loaded], capture_output=True, text=True, check=True, timeout=60
     )

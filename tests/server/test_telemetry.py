@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from heavy.data.db_connection import Database
+from heavy.telemetry import otel_wanted
 from heavy.testing.cookie_browser import CookieBrowser
 from heavy.testing.live_server import LiveServer, stop
 from heavy.testing.otlp import OtlpReceiver, ReceivedSpan, otlp_receiver
@@ -144,15 +143,20 @@ async def test_requests_events_statements_and_metrics_reach_the_collector(
     assert not [line for line in lines if "exception" in line]
 
 
-def test_without_otel_variables_the_sdk_is_never_imported(tmp_path: Path) -> None:
-    """``import heavy`` and building the app load nothing of OpenTelemetry when nothing asks."""
-    code = (
-        "import sys; from heavy_stack.app import create_app; create_app(); "
-        "print(sorted(name for name in sys.modules if name.startswith('opentelemetry')))"
-    )
-    env = {key: value for key, value in os.environ.items() if not key.startswith("OTEL_")}
-    env["OTEL_SERVICE_NAME"] = "named-but-not-exported"
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip().splitlines()[-1] == "[]"
+@pytest.mark.parametrize(
+    ("variables", "wanted"),
+    [
+        ({}, False),
+        ({"OTEL_SERVICE_NAME": "named, but sent nowhere"}, False),
+        ({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"}, True),
+        ({"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://collector:4318/v1/traces"}, True),
+        ({"OTEL_TRACES_EXPORTER": "console"}, True),
+        ({"OTEL_TRACES_EXPORTER": "none", "OTEL_METRICS_EXPORTER": "none"}, False),
+        ({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318", "OTEL_SDK_DISABLED": "true"}, False),
+        ({"OTEL_EXPORTER_OTLP_ENDPOINT": " "}, False),
+    ],
+)
+def test_export_is_on_only_when_the_variables_ask_for_it(variables: dict[str, str], wanted: bool) -> None:
+    """Without them ``create_app`` never imports the SDK (``import heavy`` does not either:
+    tests/heavy/test_public_api.py; and the import-linter contract "telemetry-on-demand")."""
+    assert otel_wanted(variables) is wanted
