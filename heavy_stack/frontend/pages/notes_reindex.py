@@ -116,7 +116,7 @@ def _outcome(progress: TaskProgress) -> str:
         case TaskState.RUNNING:
             return t("Starting…")
         case TaskState.RETRYING:
-            return t("An attempt failed ({error}); it will be tried again.").format(error=progress.error)
+            return t("An attempt failed ({error}); it will be tried again.").format(error=_clause(progress))
         case TaskState.DONE if counted:
             return t("Done: {done} of {total} notes re-indexed.").format(done=done, total=total)
         case TaskState.DONE:
@@ -126,6 +126,9 @@ def _outcome(progress: TaskProgress) -> str:
         case TaskState.CANCELLED:
             return t("Cancelled after {done} notes.").format(done=done)
         case TaskState.FAILED:
-            return t("Re-indexing failed: {error}. Nothing more was changed.").format(
-                error=progress.error or t("an unknown error")
-            )
+            return t("Re-indexing failed: {error}. Nothing more was changed.").format(error=_clause(progress))
+
+
+def _clause(progress: TaskProgress) -> str:
+    """The run's error inside a sentence of ours: without a full stop of its own."""
+    return (progress.error or t("an unknown error")).rstrip(".")
