@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from heavy import LANGUAGE_COOKIE
+from heavy.testing.cluster import Cluster
 from heavy.testing.live_server import LiveServer
 from heavy.testing.page_driver import WebSocketPage
 
@@ -21,7 +22,7 @@ class Answer:
     text: str
 
 
-def get(server: LiveServer, path: str, **headers: str) -> Answer:
+def get(server: LiveServer | Cluster, path: str, **headers: str) -> Answer:
     """The answer to ``GET path``, redirects not followed."""
     address = urlsplit(server.base_url)
     connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=10)
@@ -82,6 +83,15 @@ def test_the_switcher_refuses_what_it_cannot_do(
     assert response.status == status
     assert response.headers.get("Location") == location
     assert server.log().count(" ERROR ") == errors
+
+
+async def test_behind_the_proxy_each_instance_speaks_the_visitors_choice(two_instances: Cluster) -> None:
+    """``make cluster``: nothing of a language is kept in a process, so both instances agree."""
+    chosen = {"Cookie": f"{LANGUAGE_COOKIE}=de", "Accept-Language": "en"}
+    pages = [get(two_instances, "/sign-in", **chosen).text for _ in range(4)]  # nginx takes turns
+    assert all('<html lang="de"' in page for page in pages)
+    async with WebSocketPage.open(two_instances.base_url, "/sign-in", headers=chosen) as page:
+        assert page.text("sign-in-submit") == "Anmelden"
 
 
 async def test_the_live_page_and_its_handlers_speak_the_handshakes_language(server: LiveServer) -> None:
