@@ -8,7 +8,6 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from heavy import Database
 from heavy.testing.browser import TIMEZONE
 from heavy.testing.cluster import Cluster
 from heavy.testing.plugin import BrowserPage
@@ -32,13 +31,9 @@ from tests.e2e.test_accounts_in_browser import sign_up_on_this_page
 
 
 @pytest.fixture(scope="module")
-async def importer(
-    browser: Browser, database: Database, two_instances: Cluster
-) -> AsyncIterator[BrowserContext]:
+async def importer(browser: Browser, two_instances: Cluster) -> AsyncIterator[BrowserContext]:
     """A browser context on the cluster (through nginx) of one person, signed up once for the
-    module: each test opens its own page in it (routes are per page).
-
-    ``database`` first: it paves the tables the instances use (``two_instances`` does not)."""
+    module: each test opens its own page in it (routes are per page)."""
     context = await browser.new_context(timezone_id=TIMEZONE, base_url=two_instances.base_url)
     page = await context.new_page()
     await page.goto("/sign-up?next=/notes")
