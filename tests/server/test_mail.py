@@ -1,4 +1,5 @@
-"""Mail on the real server: PRODUCTION without an SMTP server says so once, and has no mailbox."""
+"""Mail on the real server: PRODUCTION without an SMTP server says so once, and has no mailbox
+(nor the development dashboard)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ def test_production_without_smtp_says_so_in_one_line_and_has_no_mailbox(
     with live_server(settings, tmp_path / "server.log") as server:
         browser = CookieBrowser(server.base_url)
         assert browser.get("/_dev/mailbox").status == 404
+        assert browser.get("/_heavy/dashboard").status == 404  # development only (docs/telemetry.md)
         assert browser.get("/healthz").status == 200
         log = server.log()
     lines = [line for line in log.splitlines() if "SMTP" in line]
