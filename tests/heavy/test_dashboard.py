@@ -5,34 +5,48 @@ jobs section reads the task queue's runs."""
 from __future__ import annotations
 
 import json
+from uuid import uuid4
 
+import pytest
 from heavy import MAX_PAYLOAD_BYTES, Database, LiveFigures
 from heavy.tasks.schema import TASK_PROGRESS
-from heavy.telemetry.dashboard import DASHBOARD_PATH, recent_task_runs, report
+from heavy.telemetry.dashboard import (
+    DASHBOARD_PATH,
+    STYLESHEET_PATH,
+    install_dashboard,
+    recent_task_runs,
+    report,
+)
 from heavy.telemetry.figures import StatementClock
 from sanic import Sanic
 from sqlalchemy import delete, insert
 
-from heavy_stack.app import create_app
 from heavy_stack.frontend.app_root import PAGES
 from heavy_stack.settings import Settings
 
 
-def _dashboard_routes(app: Sanic) -> list[str]:  # type: ignore[type-arg]
-    return [route.path for route in app.router.routes if "dashboard" in route.path]
+def _new_app() -> Sanic:  # type: ignore[type-arg]
+    # Sanic keeps every app by name for the process's life (a warm pytest daemon runs this again).
+    return Sanic(f"dashboard_{uuid4().hex}")
+
+
+def _routes(app: Sanic) -> set[str]:  # type: ignore[type-arg]
+    return {"/" + route.path.strip("/") for route in app.router.routes}
 
 
 def test_dev_serves_the_dashboard_and_production_does_not_even_register_it() -> None:
-    development = create_app(settings=Settings(_env_file=None), name="dashboard_dev")
-    assert "/" + DASHBOARD_PATH.strip("/") in [
-        "/" + path.strip("/") for path in _dashboard_routes(development)
-    ]
+    development = _new_app()
+    install_dashboard(development, Settings(_env_file=None), lambda title: f"<title>{title}</title>")
+    assert {DASHBOARD_PATH, STYLESHEET_PATH} <= _routes(development)
+    production = _new_app()
     settings = Settings(
         _env_file=None, environment="PRODUCTION", sql_db_url="postgresql://db/app", secret_key="k" * 48
     )
-    production = create_app(settings=settings, name="dashboard_production")
-    assert _dashboard_routes(production) == []
-    # Its address is then a page no route has: the product's not-found page, status 404.
+    with pytest.raises(ValueError, match="PRODUCTION never serves it"):
+        install_dashboard(production, settings, lambda title: title)
+    assert not {DASHBOARD_PATH, STYLESHEET_PATH} & _routes(production)
+    # create_app does not call it in PRODUCTION: the address is a page no route has, the product's
+    # not-found page (a real PRODUCTION server answers 404: tests/server/test_mail.py).
     assert PAGES.page_for(DASHBOARD_PATH).status == 404
 
 
