@@ -306,7 +306,12 @@ async def test_connections_lost_meanwhile_fail_one_read_and_the_pool_is_renewed(
         assert row.name == "Survivor"
 
 
-APP_MODELS = [mapper.class_ for base in (HeavyModel, VectorModel) for mapper in base._sa_registry.mappers]
+# Sorted and without repeats: the registries' mappers are a weak set (their order changes from
+# one process to the next, and pytest-xdist's workers must collect the same list).
+APP_MODELS = sorted(
+    {mapper.class_ for base in (HeavyModel, VectorModel) for mapper in base._sa_registry.mappers},
+    key=lambda model: model.__name__,
+)
 
 
 @pytest.mark.parametrize("model", APP_MODELS, ids=lambda model: model.__name__)
