@@ -260,6 +260,13 @@ def renamed_lock(text: str, old: ProjectName, new: ProjectName) -> tuple[str, in
     return _LOCK_MEMBERS.sub(rename_member, text, count=1), count
 
 
+def mentions(data: bytes, name: ProjectName) -> bool:
+    """Whether a file the rename cannot rewrite holds one of the old names: those are worth a line
+    (an image or a font that never names the project is not)."""
+    spellings = (name.snake, name.kebab, name.upper, name.camel, name.compact, name.title)
+    return any(spelling.encode() in data for spelling in spellings)
+
+
 def make_plan(root: Path, old: ProjectName, new: ProjectName, keep: list[str]) -> Plan:
     """Every edit and rename, worked out before anything changes."""
     plan = Plan()
@@ -272,7 +279,8 @@ def make_plan(root: Path, old: ProjectName, new: ProjectName, keep: list[str]) -
             continue
         text = read_text(path)
         if text is None:
-            plan.binary.append(path)
+            if mentions(path.read_bytes(), old):
+                plan.binary.append(path)
             continue
         changed, replacements = new_text(path, text, old, new)
         if replacements:
@@ -319,10 +327,10 @@ def describe_plan(plan: Plan, root: Path) -> str:
 
 
 def summary(plan: Plan) -> str:
-    """The counts: files changed, replacements, paths renamed, binary files left alone."""
+    """The counts: files changed, replacements, paths renamed, binary files naming the project left alone."""
     return (
         f"{len(plan.edits)} files changed, {plan.replacements} replacements, "
-        f"{len(plan.renames)} paths renamed, {len(plan.binary)} binary or non-UTF-8 files left alone."
+        f"{len(plan.renames)} paths renamed, {len(plan.binary)} binary or non-UTF-8 files naming the project left alone."
     )
 
 

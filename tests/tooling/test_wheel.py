@@ -76,12 +76,14 @@ def installed(wheels: dict[str, Path], tmp_path_factory: pytest.TempPathFactory)
 def test_the_framework_installed_alone_imports_whole_without_any_product(
     wheels: dict[str, Path], tmp_path: Path
 ) -> None:
-    # With its 'testing' extra, so that heavy.testing (the pytest plugin) imports too.
-    python = install_wheels([f"{wheels[FRAMEWORK_DISTRIBUTION]}[testing]"], tmp_path)
+    # With its extras, so that heavy.testing (the pytest plugin) and heavy.telemetry's export
+    # (the OpenTelemetry SDK) import too.
+    python = install_wheels([f"{wheels[FRAMEWORK_DISTRIBUTION]}[testing,telemetry]"], tmp_path)
     every_module = (
         "import heavy, importlib, pkgutil, sys\n"
-        # The app needs no test tooling: importing heavy imports neither it nor pytest.
-        "assert not [m for m in sys.modules if m.startswith(('heavy.testing', 'pytest', 'playwright'))]\n"
+        # The app needs no test tooling, and no telemetry until OTEL_* asks: importing heavy
+        # imports neither them nor pytest.
+        "assert not [m for m in sys.modules if m.startswith(('heavy.testing', 'pytest', 'playwright', 'opentelemetry'))]\n"
         "names = [info.name for info in pkgutil.walk_packages(heavy.__path__, 'heavy.')]\n"
         "for name in names: importlib.import_module(name)\n"
         "print(len(names), sorted(name for name in sys.modules if name.startswith(('heavy_stack', 'tests'))))\n"

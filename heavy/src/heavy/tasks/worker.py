@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Generic, TypeVar
@@ -87,17 +88,18 @@ class TaskWorker(Generic[ServicesT]):
             await asyncio.sleep(RECONNECT_SECONDS)
 
     async def _serve(self, services: ServicesT) -> None:
-        connection = await asyncpg.connect(dsn_of(services.database), timeout=RECONNECT_SECONDS)
-        try:
-            driver = AsyncpgDriver(connection)
-            queries = Queries(driver)
-            queue = QueueManager(queries)
+        async with AsyncExitStack() as connections:
+            driver = AsyncpgDriver(await self._connect(services, connections))
+            queue = QueueManager(Queries(driver))
             for item in self.tasks:
                 queue.register_executor(item.name, _Executor(_parameters(), item, services, driver, self))
             managers: list[QueueManager | SchedulerManager] = [queue]
             runners = [asyncio.create_task(queue.run(**self._run_options()), name="task queue")]
             if self.schedules:
-                scheduler = _scheduler(queries, self.schedules, services)
+                # A connection of its own: asyncpg runs one operation at a time per connection,
+                # and the schedules' inserts would collide with the queue's dequeues.
+                schedules_driver = AsyncpgDriver(await self._connect(services, connections))
+                scheduler = _scheduler(Queries(schedules_driver), self.schedules, services)
                 managers.append(scheduler)
                 runners.append(asyncio.create_task(scheduler.run(), name="task schedules"))
             try:
@@ -106,8 +108,12 @@ class TaskWorker(Generic[ServicesT]):
                     runner.result()  # a manager that ended raises why; else it was told to stop
             finally:
                 await self._stop(managers, runners)
-        finally:
-            await connection.close(timeout=STOP_SECONDS)
+
+    @staticmethod
+    async def _connect(services: ServicesT, connections: AsyncExitStack) -> asyncpg.Connection:
+        connection = await asyncpg.connect(dsn_of(services.database), timeout=RECONNECT_SECONDS)
+        connections.push_async_callback(connection.close, timeout=STOP_SECONDS)
+        return connection
 
     def _run_options(self) -> dict[str, Any]:
         beat = timedelta(seconds=self.heartbeat_seconds)
@@ -126,6 +132,11 @@ class TaskWorker(Generic[ServicesT]):
         _done, stuck = await asyncio.wait(runners, timeout=STOP_SECONDS)
         for runner in stuck:
             runner.cancel()
+        # Read here, so a manager that failed while the other ended is not reported at exit as
+        # "Task exception was never retrieved" (run() has already logged why the queue stopped).
+        for runner in runners:
+            if runner.done() and not runner.cancelled():
+                runner.exception()
         self.stopping = False
 
 
