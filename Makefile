@@ -25,8 +25,10 @@ install: $(if $(filter $(UV_LOCAL),$(UV)),$(UV_LOCAL)) ## Install the locked dep
 run: install ## Serve the app on http://127.0.0.1:8000 (embedded PostgreSQL unless a URL is set)
 	$(RUN) python -m heavy_stack
 
+# Two pytest processes (pytest-xdist), each test file whole in one of them so that its fixtures
+# start once: most tests wait on servers, browsers and subprocesses, so two share 2 cores well.
 test: install ## Run the whole test suite, with a coverage report of heavy_stack/
-	$(RUN) pytest --cov --cov-report=term
+	$(RUN) pytest --numprocesses 2 --dist loadfile --cov --cov-report=term
 
 test-fast: install ## Run the tests without the browser ones
 	$(RUN) pytest -m "not browser"

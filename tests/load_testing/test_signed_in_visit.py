@@ -119,6 +119,7 @@ async def test_a_signed_in_visit_replays_with_an_account_per_user_and_the_rows_a
         with server_on(second, tmp_path / "limited.log", **limited) as server:
             refused = await asyncio.to_thread(replay, server.base_url, recording_path, signing_up)
         assert refused.exit_code == 1
+        assert ADD_NOTE in refused.events, refused.output
         assert refused.events[ADD_NOTE].requests == 1
         assert refused.events["onSubmit #sign-up-form"].failures == USERS - 1
         assert "2 failed: #account-message shows “Too many attempts." in refused.output, refused.output

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Coroutine
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -94,14 +95,14 @@ class TaskWorker(Generic[ServicesT]):
             for item in self.tasks:
                 queue.register_executor(item.name, _Executor(_parameters(), item, services, driver, self))
             managers: list[QueueManager | SchedulerManager] = [queue]
-            runners = [asyncio.create_task(queue.run(**self._run_options()), name="task queue")]
+            runners = [_runner(queue.run(**self._run_options()), "task queue")]
             if self.schedules:
                 # A connection of its own: asyncpg runs one operation at a time per connection,
                 # and the schedules' inserts would collide with the queue's dequeues.
                 schedules_driver = AsyncpgDriver(await self._connect(services, connections))
                 scheduler = _scheduler(Queries(schedules_driver), self.schedules, services)
                 managers.append(scheduler)
-                runners.append(asyncio.create_task(scheduler.run(), name="task schedules"))
+                runners.append(_runner(scheduler.run(), "task schedules"))
             try:
                 done, _pending = await asyncio.wait(runners, return_when=asyncio.FIRST_COMPLETED)
                 for runner in done:
@@ -132,11 +133,6 @@ class TaskWorker(Generic[ServicesT]):
         _done, stuck = await asyncio.wait(runners, timeout=STOP_SECONDS)
         for runner in stuck:
             runner.cancel()
-        # Read here, so a manager that failed while the other ended is not reported at exit as
-        # "Task exception was never retrieved" (run() has already logged why the queue stopped).
-        for runner in runners:
-            if runner.done() and not runner.cancelled():
-                runner.exception()
         self.stopping = False
 
 
@@ -198,6 +194,15 @@ class _Executor(AbstractEntrypointExecutor, Generic[ServicesT]):
         retry_message = f"Attempt {attempt} failed; trying again in {delay:.0f} s"
         await write(self.progress, RETRYING, job.id, reason, retry_message)
         raise RetryRequested(delay=timedelta(seconds=delay), reason=reason) from error
+
+
+def _runner(work: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+    """A manager's task. What it raises is read by ``_serve`` while it serves; a failure while the
+    process stops (a query cut off by the stop, a connection closed under it) is expected and
+    must not come back at exit as "Task exception was never retrieved"."""
+    task = asyncio.create_task(work, name=name)
+    task.add_done_callback(lambda done: done.cancelled() or done.exception())
+    return task
 
 
 def _parameters() -> EntrypointExecutorParameters:

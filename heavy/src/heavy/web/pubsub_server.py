@@ -21,6 +21,10 @@ from heavy.settings import HeavySettings
 
 logger = logging.getLogger(__name__)
 
+# How long a starting process waits for its transport before serving without it (an outage at
+# start-up: the transport keeps trying and says so; pages here still get this process's messages).
+FIRST_CONNECTION_SECONDS = 5.0
+
 
 def pubsub_transport(app_name: str, settings: HeavySettings, database: Database) -> Transport:
     """Redis when the settings name one, else the SQL database's LISTEN/NOTIFY."""
@@ -40,6 +44,7 @@ async def serving_pubsub(transport: Transport) -> AsyncIterator[PubSub]:
     with using_pubsub(pubsub):
         presence = current_presence()
         listening = asyncio.create_task(pubsub.run(), name="pubsub")
+        await _first_connection(pubsub)
         heartbeats = asyncio.create_task(presence.run(), name="presence")
         try:
             yield pubsub
@@ -50,3 +55,13 @@ async def serving_pubsub(transport: Transport) -> AsyncIterator[PubSub]:
             listening.cancel()
             with suppress(asyncio.CancelledError):
                 await listening
+
+
+async def _first_connection(pubsub: PubSub) -> None:
+    """Wait until the transport listens, so the first heartbeats and publishes reach the others
+    (sent before, they would only warn that they reached this process)."""
+    listening = asyncio.Event()
+    pubsub.on_reconnect(listening.set)
+    with suppress(TimeoutError):
+        async with asyncio.timeout(FIRST_CONNECTION_SECONDS):
+            await listening.wait()
