@@ -26,6 +26,7 @@ def two_instances(
     runtime_dir = tmp_path_factory.mktemp("cluster")
     with redis_server(runtime_dir / "redis") as redis_url:
         settings = {
+            **heavy_product.server_settings,
             **instance_settings(*database_urls, redis_url),
             # The re-index task takes a moment per note and a killed instance's run is picked
             # again soon, so the task tests can watch both (tests/e2e/test_reindex_in_browser.py).

@@ -138,7 +138,7 @@ def server(
     databases (paved by the product's ``database`` fixture)."""
     sql_url, vector_url = database_urls
     log_path = tmp_path_factory.mktemp("server") / "server.log"
-    settings = {"SQL_DB_URL": sql_url, "VECTOR_DB_URL": vector_url}
+    settings = {**heavy_product.server_settings, "SQL_DB_URL": sql_url, "VECTOR_DB_URL": vector_url}
     with live_server(heavy_product, settings, log_path) as running:
         yield running
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,12 +26,15 @@ class ProductUnderTest:
     project's folder (test artifacts go under it, ``deploy/nginx.conf.template`` is read from
     it). ``page_ready``, if given, waits in a browser page until the product's page is live
     (e.g. until a script has answered), after ``BrowserPage.open`` has loaded it.
+    ``server_settings`` are given to the servers the whole suite shares (the ``server`` fixture,
+    a cluster's instances): e.g. allowances for the many accounts a suite makes from 127.0.0.1.
     """
 
     module: str
     settings: type[HeavySettings]
     root: Path
     page_ready: Callable[[Page], Awaitable[None]] | None = None
+    server_settings: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def env_prefix(self) -> str:
