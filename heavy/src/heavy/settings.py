@@ -139,6 +139,9 @@ class HeavySettings(BaseSettings):
     # Task queue (heavy/tasks/): a run whose worker has not beaten for this long (a process
     # killed, a host lost) is picked again by another worker.
     task_heartbeat_seconds: float = Field(default=10.0, gt=0)
+    # Whether this process runs the queue's tasks. False: it serves pages and starts runs, and
+    # processes of the deployment that run them do (web-only instances beside task workers).
+    run_tasks: bool = True
 
     @classmethod
     def env_prefix(cls) -> str:

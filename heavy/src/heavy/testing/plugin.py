@@ -138,7 +138,15 @@ def server(
     databases (paved by the product's ``database`` fixture)."""
     sql_url, vector_url = database_urls
     log_path = tmp_path_factory.mktemp("server") / "server.log"
-    settings = {**heavy_product.server_settings, "SQL_DB_URL": sql_url, "VECTOR_DB_URL": vector_url}
+    settings = {
+        **heavy_product.server_settings,
+        "SQL_DB_URL": sql_url,
+        "VECTOR_DB_URL": vector_url,
+        # Servers a suite starts beside this one on the same databases (a cluster on Redis) share
+        # its task queue: they run the tasks, so a run's progress goes out on the pub/sub the
+        # pages following it listen on (this server's is LISTEN/NOTIFY).
+        "RUN_TASKS": "false",
+    }
     with live_server(heavy_product, settings, log_path) as running:
         yield running
 

@@ -203,7 +203,8 @@ def create_app(
     install_telemetry(app, name)
     if tasks:
         worker = TaskWorker(tuple(tasks), tuple(schedules), settings.task_heartbeat_seconds)
-        jobs = [*jobs, Job("Task queue", worker.run)]
+        if settings.run_tasks:
+            jobs = [*jobs, Job("Task queue", worker.run)]
     elif schedules:
         raise ValueError("create_app(schedules=...) needs the scheduled tasks in tasks=[...]")
     _install_listeners(app, services, jobs, before_workers, after_workers, on_start, on_stop)
