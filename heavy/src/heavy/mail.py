@@ -253,6 +253,8 @@ def mailbox_html(messages: list[CaughtMail]) -> str:
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        # An empty icon: without one the browser asks for /favicon.ico, and logs the 404.
+        '<link rel="icon" href="data:,">'
         "<title>Development mailbox</title></head><body><main>"
         "<h1>Development mailbox</h1>"
         "<p>Mail the app sent in development, newest first (not sent anywhere else).</p>"
