@@ -186,8 +186,10 @@ export class Uploads {
       });
     });
     this.watch();
-    this.report(zone);
+    // Sending first: each send reports, and a report right behind another can reach a target the
+    // first one's re-render replaced (dropped); this one then repeats the same, final states.
     this.sendNext(zone);
+    this.report(zone);
   }
 
   /** From the first file on: report again whenever a new report input is rendered. */
