@@ -7,6 +7,7 @@ a failing round does not end them, and all are stopped before the services close
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -21,6 +22,7 @@ from pathlib import Path
 import heavy
 import pytest
 from heavy.testing.live_server import free_port
+from heavy.testing.page_driver import WebSocketPage
 
 from heavy_stack.settings import PROJECT_ROOT
 
@@ -95,7 +97,11 @@ def test_pages_answer_with_their_title_status_and_first_paint_as_the_visitor(
     assert "<h1>No such page</h1>" in page
     assert _get(base_url + "/readyz")[0] == 200
     assert _get(base_url + "/livez") == (200, '{"app":"up"}')
-    # The same server, so no second start: its upload route.
+    # The same server, so no second start: back pressure on its pool of one, its upload route.
+    asyncio.run(_pages_take_turns_at_a_saturated_pool(base_url))
+    log = log_path.read_text()
+    for trouble in ("Traceback", "unavailable", "QueuePool"):  # no pool timeouts, no failure
+        assert trouble not in log, log
     _an_upload_route_answers_its_products_failures_in_words(base_url, log_path)
 
 
@@ -119,6 +125,48 @@ def test_jobs_run_while_serving_and_stop_before_the_services_close(
     # Every failing round is logged, and the next one still comes.
     assert log.count(failing_round) >= 2
     assert "RuntimeError: this round failed" in log
+
+
+async def _pages_take_turns_at_a_saturated_pool(base_url: str) -> None:
+    """The tiny app's pool has one connection (and one of overflow, timing out after 2 s). Page
+    ``a`` holds a connection twice for 2.1 s, then for 1 s more; pages ``b``-``d`` want it
+    once each meanwhile, and page ``e`` sends twelve changes at once. Without turns, ``a``'s first
+    two hold both connections past the pool's timeout and the others fail. With them every
+    event runs once a turn frees, pages taking turns (``b``-``d`` before ``a``'s third), the
+    waiting pages say they are busy until they run, and ``e``'s events beyond the eight a page
+    may have waiting are refused in words."""
+    done_at: dict[str, float] = {}
+    notices: dict[str, set[str]] = {name: set() for name in "abcde"}
+    wanted = {"a": 3, "b": 1, "c": 1, "d": 1, "e": heavy.WAITING_PER_PAGE}
+
+    async def visit(name: str, holds: list[str], ready: asyncio.Event) -> None:
+        async with WebSocketPage.open(base_url, "/hold") as page:
+            if name != "a":
+                await ready.wait()  # behind a's first change
+            for seconds in holds:
+                await page.type("hold", seconds)
+            if name == "a":
+                await asyncio.sleep(0.3)  # its first change has its turn: the others queue
+                ready.set()
+
+            def all_done() -> bool:
+                notices[name].add(page.text("notice"))
+                return page.text("done") == str(wanted[name])
+
+            await page.wait_until(all_done, timeout=30)
+            done_at[name] = time.monotonic()
+            await page.wait_until(lambda: page.text("notice") == "", timeout=10)
+
+    ready = asyncio.Event()
+    await asyncio.gather(
+        visit("a", ["2.1", "2.1", "1"], ready),
+        *(visit(name, ["0"], ready) for name in "bcd"),
+        visit("e", ["0"] * 12, ready),
+    )
+    assert all(done_at[name] < done_at["a"] for name in "bcd"), done_at  # fair: before a's third
+    for name in "abcde":
+        assert heavy.BUSY in notices[name], notices
+    assert heavy.TOO_MANY in notices["e"], notices
 
 
 def _an_upload_route_answers_its_products_failures_in_words(base_url: str, log_path: Path) -> None:

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import heavy
 from heavy import Database, HeavyApp, HeavySettings, PageRoute, Pages
@@ -82,11 +82,36 @@ def NotFound() -> Any:
     return html.h1("No such page")
 
 
-PAGES = Pages(PageRoute("/", "Home", Home), PageRoute("{path:any}", "Not found", NotFound, status=404))
+@component
+def Holder() -> Any:
+    """Each change holds one of the pool's connections for as many seconds as it says (the
+    tiny app's pool has one), then counts itself done: a page that saturates the pool."""
+    notice, show_notice = heavy.heavy_use_state(cast(str | None, None))
+    heavy.provide_context(heavy.NoticeContext, show_notice)
+    done, set_done = heavy.heavy_use_state(0)
+
+    async def hold(context: heavy.HeavyContext[Any], event: heavy.Change) -> None:
+        await context.db_session.connection()  # checked out of the pool: this unit's now
+        await asyncio.sleep(float(event.value))
+        set_done(lambda count: count + 1)
+
+    return html.div(
+        html.p({"id": "notice"}, notice or ""),
+        html.input({"id": "hold", "onChange": heavy.heavy_event(hold)}),
+        html.p({"id": "done"}, str(done)),
+    )
+
+
+PAGES = Pages(
+    PageRoute("/", "Home", Home),
+    PageRoute("/hold", "Hold", Holder),
+    PageRoute("{path:any}", "Not found", NotFound, status=404),
+)
 
 
 @component
 def Root(services: TinyServices, visitor: str) -> Any:
+    heavy.provide_services(services)
     return html.div(
         html.p(f"Hello, {visitor}"), browser_router(*(route(page.path, page.content()) for page in PAGES))
     )

@@ -16,6 +16,9 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
   shared model that differs from it), ``FieldsMunger`` (same field names, what a manager uses
   when given a model), ``IdentityMunger`` (the row itself); ``import_submodules`` (every table
   module of a folder imported, so metadata sees a new one without a registry line).
+  Back pressure: ``Turns`` (pages' units of work take turns at the pool, fairly, instead of
+  timing out in its checkout: ``Database.turns``), ``TooManyWaitingError``, ``WAITING_PER_PAGE``,
+  ``BUSY_AFTER_SECONDS``.
 - The development database: ``EmbeddedPostgres`` (PostgreSQL + pgvector, watched and
   restarted) and its ``EmbeddedDatabaseError``.
 - Migrations: ``Migrations`` (a product's alembic migrations as a Python API: upgrade,
@@ -52,7 +55,8 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
   them, ``MissingServicesError`` when none are above), ``provide_context`` (a ReactPy context with no
   provider element), ``NoticeContext`` / ``ShowNotice`` (where failures are reported) and the
   messages shown (``UNAVAILABLE``, ``UNAVAILABLE_WHILE_LOADING``, ``REFUSED``, ``UNCONFIRMED``,
-  ``FAILED``; ``failure_message`` picks one); ``SignInRequiredError``; first paint
+  ``FAILED``; ``failure_message`` picks one; ``BUSY`` while a unit waits its turn, ``TOO_MANY``
+  for an event refused); ``SignInRequiredError``; first paint
   (``rendering_first_paint``, ``is_first_paint``); ``finish_abandoned_work`` (shut-down).
   ``is_async_callable`` decides what the hooks run in a unit of work; ``callable_name``.
 - Events: what a handler takes, declared by its event parameter's annotation and checked
@@ -173,6 +177,7 @@ from heavy.data.migrations import (
 from heavy.data.munger import FieldsMunger, IdentityMunger, ModelMunger
 from heavy.data.repository import NoDatabaseSessionError, Repository, VectorRepository
 from heavy.data.tables import import_submodules
+from heavy.data.turns import BUSY_AFTER_SECONDS, WAITING_PER_PAGE, TooManyWaitingError, Turns
 from heavy.events import Change, Click, Event, EventDeclarationError, KeyPress, Location, Submit, clean_text
 from heavy.heavy_context import (
     ContextMaker,
@@ -183,8 +188,10 @@ from heavy.heavy_context import (
     open_heavy_context,
 )
 from heavy.hooks import (
+    BUSY,
     FAILED,
     REFUSED,
+    TOO_MANY,
     UNAVAILABLE,
     UNAVAILABLE_WHILE_LOADING,
     UNCONFIRMED,
@@ -312,6 +319,8 @@ from heavy.web.worker_manager import hold_stops_until_workers_started
 __version__ = "0.1.0"
 
 __all__ = [
+    "BUSY",
+    "BUSY_AFTER_SECONDS",
     "DB_TIMEOUT_SECONDS",
     "DEFAULT_SECRET_KEY",
     "DEV_MAILBOX_PATH",
@@ -326,9 +335,11 @@ __all__ = [
     "SYSTEM_THEME",
     "TASK_QUEUE_TABLES",
     "THEME_COOKIE",
+    "TOO_MANY",
     "UNAVAILABLE",
     "UNAVAILABLE_WHILE_LOADING",
     "UNCONFIRMED",
+    "WAITING_PER_PAGE",
     "CatalogueError",
     "CaughtMail",
     "Change",
@@ -405,8 +416,10 @@ __all__ = [
     "TaskRun",
     "TaskState",
     "ThemeChoice",
+    "TooManyWaitingError",
     "TopicMessage",
     "Transport",
+    "Turns",
     "Upload",
     "UploadPolicy",
     "UploadReport",

@@ -51,12 +51,14 @@ import asyncpg
 from heavy.callables import callable_name, is_async_callable
 from heavy.contexts import NoticeContext, ProvidedServices, ServicesContext, ShowNotice
 from heavy.data.db_connection import CommitFailedError, is_unavailable
+from heavy.data.turns import TooManyWaitingError
 from heavy.events import Declared, takes_of
 from heavy.heavy_context import HeavyContext, PendingUpdates, SignInRequiredError, open_heavy_context
 from heavy.i18n import N_, gettext
 from heavy.live.layout import Handler, LiveLayout, element_handler
 from heavy.live.presence import PAGES, current_presence
 from heavy.live.pubsub import TopicMessage, current_pubsub
+from heavy.live.serve import current_page
 from reactpy import use_context, use_ref
 from reactpy import use_effect as _reactpy_use_effect  # noqa: TID251 - the one wrapped use
 from reactpy import use_state as _reactpy_use_state  # noqa: TID251 - the one wrapped use
@@ -83,6 +85,8 @@ UNCONFIRMED = N_(
     "Please check before trying again."
 )
 FAILED = N_("Something went wrong; nothing was saved.")
+BUSY = N_("Busy: your last action is waiting its turn and will run in a moment.")
+TOO_MANY = N_("Too many actions at once: this one was not done. Please wait a moment and try again.")
 
 
 # True while the first paint of a page is rendered (per task: other connections render on).
@@ -194,7 +198,12 @@ def heavy_event(
         takes = takes_of(function, leading=1)
 
         async def handler(*event: Any) -> None:  # what takes.parse read: an event of its type, or nothing
-            await run(lambda context: function(context, *event), unavailable=UNAVAILABLE, clears_notice=True)
+            await run(
+                lambda context: function(context, *event),
+                unavailable=UNAVAILABLE,
+                clears_notice=True,
+                refusable=True,
+            )
 
     else:
         takes = takes_of(function)
@@ -320,15 +329,20 @@ class _UnitOfWork:
         *,
         unavailable: str,
         clears_notice: bool = False,
+        refusable: bool = False,
         if_abandoned: Callable[[T | None], None] | None = None,
     ) -> T | None:
         """Run ``function``; ``None`` if it failed (logged, and shown to the user).
 
         ``clears_notice``: its commit also clears an earlier failure's notice.
+        ``refusable``: not run (and the page told) if its page has too many units waiting for
+        the database already (an event; see ``heavy.data.turns``).
         ``if_abandoned``: given what the function returns when it ends after its page went away.
         """
         pending = PendingUpdates()
-        work = asyncio.ensure_future(self._run(function, pending, unavailable, clears_notice))
+        work = asyncio.ensure_future(
+            self._take_turn(function, pending, unavailable, clears_notice, refusable)
+        )
         try:
             return await asyncio.shield(work)
         except asyncio.CancelledError:
@@ -338,6 +352,28 @@ class _UnitOfWork:
             if if_abandoned is not None:
                 work.add_done_callback(lambda done: done.cancelled() or if_abandoned(done.result()))
             raise
+
+    async def _take_turn(
+        self,
+        function: Callable[[HeavyContext[Any]], Awaitable[T]],
+        pending: PendingUpdates,
+        unavailable: str,
+        clears_notice: bool,
+        refusable: bool,
+    ) -> T | None:
+        # Back pressure: the unit begins once the pool has a turn for it, pages taking turns.
+        turns = self.provided.services.database.turns
+        if not turns.take_now():
+            try:
+                await turns.wait_for_turn(current_page(), self._busy, refusable=refusable)
+            except TooManyWaitingError as refused:
+                logger.info("%s was refused: %s", self.caller, refused)
+                self._show(gettext(TOO_MANY))
+                return None
+        try:
+            return await self._run(function, pending, unavailable, clears_notice)
+        finally:
+            turns.give_back()
 
     async def _run(
         self,
@@ -365,6 +401,9 @@ class _UnitOfWork:
     def _show(self, text: str | None) -> None:
         if self.notice is not None:
             self.notice(text)
+
+    def _busy(self, busy: bool) -> None:
+        self._show(gettext(BUSY) if busy else None)
 
 
 def _clean_up(cleanup: Cleanup) -> None:

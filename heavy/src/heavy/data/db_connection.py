@@ -30,6 +30,7 @@ from functools import cached_property
 from weakref import WeakKeyDictionary, WeakSet
 
 import asyncpg
+from heavy.data.turns import Turns
 from sqlalchemy import ColumnClause, CompoundSelect, Select, TextClause, UpdateBase, event, exc, text
 from sqlalchemy.engine import Connection, ExceptionContext, ExecutionContext, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection, DBAPICursor
@@ -53,6 +54,8 @@ SessionMaker = async_sessionmaker[AsyncSession]
 # The longest a handler waits on the database before telling the user it is unavailable:
 # for a connection, for a free pooled connection, and for each statement.
 DB_TIMEOUT_SECONDS = 2.0
+# Units of work at once on an engine whose pool has no size (a pool that opens a connection each).
+UNPOOLED_TURNS = 20
 
 
 class CommitFailedError(RuntimeError):
@@ -396,6 +399,13 @@ class Database:
         if read_only:
             return _current_session(self._read_only_sessionmaker, db_session, read_only=True)
         return _current_session(self.sessionmaker, db_session)
+
+    @cached_property
+    def turns(self) -> Turns:
+        """Turns at the SQL pool for pages' units of work (``heavy.data.turns``): as many at
+        once as the pool's size, its overflow left to everything else."""
+        size = getattr(self.engine.sync_engine.pool, "size", None)
+        return Turns(size() if callable(size) else UNPOOLED_TURNS)
 
     @cached_property
     def _read_only_sessionmaker(self) -> SessionMaker:

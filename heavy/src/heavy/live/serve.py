@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 
 from heavy.live.layout import LiveLayout
 from reactpy.config import REACTPY_DEBUG_MODE
@@ -28,6 +29,17 @@ Send = Callable[[LayoutUpdateMessage], Awaitable[None]]
 Receive = Callable[[], Awaitable[LayoutEventMessage]]
 
 
+# The page being served in this task and the tasks it starts (its renders, effects and event
+# handlers): a token of its own, not the layout, so that nothing it is handed to holds the page.
+_current_page: ContextVar[object | None] = ContextVar("heavy_current_page", default=None)
+
+
+def current_page() -> object | None:
+    """A token of the live page whose render, effect or event handler runs now (None outside
+    one): what its units of work wait in line as (``heavy.data.turns``)."""
+    return _current_page.get()
+
+
 class PageClosed(BaseException):
     """Raised by ``send`` or ``receive`` when the page went away: serving ends quietly."""
 
@@ -35,6 +47,7 @@ class PageClosed(BaseException):
 async def serve_live_layout(layout: LiveLayout, send: Send, receive: Receive) -> None:
     """Serve ``layout`` until the page goes away (``PageClosed``) or ``send`` or ``receive``
     raises (both loops end then, and the layout closes)."""
+    _current_page.set(object())
     try:
         async with layout, asyncio.TaskGroup() as loops:
             loops.create_task(_send_updates(layout, send))
