@@ -2,8 +2,10 @@
 
 1. a plain websocket echo on Sanic (the floor);
 2. a stock ReactPy counter on Sanic (no wrappers, no database);
-3. the landing page's "Read again" click: ``heavy_event`` → manager → repository → PostgreSQL;
-   then the same click on a server exporting OpenTelemetry (``OTEL_EXPORTER_OTLP_ENDPOINT`` at a
+3. the landing page's "Read again" click: ``heavy_event`` → manager → repository → PostgreSQL,
+   and its "Update time" click (no database, 3n); rows 2, 3 and 3n also measure the server's
+   CPU per click (its processes' CPU time over the timed clicks, PostgreSQL's not in it), printed
+   as ratios to stock ReactPy beside issue 26's target; then the same click on a server exporting OpenTelemetry (``OTEL_EXPORTER_OTLP_ENDPOINT`` at a
    receiver that answers and keeps nothing): the cost of telemetry on, as a ratio to off;
 4. in Chromium (when installed): page load to the first render and to Brython's first answer;
 5. the demo recording replayed by N concurrent Locust users against one server process;
@@ -33,7 +35,7 @@ import json
 import os
 import statistics
 import tempfile
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +70,9 @@ REPORT = PROJECT_ROOT / "docs" / "benchmarks.md"
 # What a click looks like on the wire, so the echo carries the same bytes.
 CLICK_MESSAGE = json.dumps({"type": "layout-event", "target": "0" * 32, "data": [{}]})
 SESSION_BATCH = 50
+COUNTER_ROW = "2. stock ReactPy counter click"
+DB_CLICK_ROW = "3. heavy_event click with a DB read"
+PLAIN_CLICK_ROW = "3n. heavy_event click without the DB (Update time)"
 PAGE_LOADS = 5
 
 
@@ -130,6 +135,7 @@ class Row:
     failures: int = 0
     server_cpu: float | None = None
     load_cpu: float | None = None  # the load generator's (Locust or bench/replayer.py)
+    cpu_ms: float | None = None  # the server's CPU per round trip (rows 2 and 3), its processes only
 
 
 @dataclass(frozen=True)
@@ -152,14 +158,29 @@ class Results:
     telemetry: TelemetryCost | None = None
 
 
-def row_from(scenario: str, latencies: Latencies) -> Row:
+def row_from(scenario: str, latencies: Latencies, cpu_ms: float | None = None) -> Row:
     return Row(
         scenario,
         latencies.percentile(0.50),
         latencies.percentile(0.95),
         latencies.percentile(0.99),
         latencies.per_second,
+        cpu_ms=cpu_ms,
     )
+
+
+async def timed_with_server_cpu(
+    server: LiveServer, step: Callable[[], Awaitable[None]], plan: Plan
+) -> tuple[Latencies, float]:
+    """Round trips of ``step``, and the server's CPU per round trip in ms: its processes'
+    CPU time (``/proc``, PostgreSQL's not in it) before and after the timed ones, divided by
+    their number. The client runs in this process, so none of its work is counted."""
+    for _ in range(plan.warmup):
+        await step()
+    before = tree_cpu_sample(server.process.pid)
+    latencies = await round_trips(step, plan.round_trips, warmup=0)
+    after = tree_cpu_sample(server.process.pid)
+    return latencies, (after.cpu_seconds - before.cpu_seconds) * 1000 / plan.round_trips
 
 
 @contextmanager
@@ -204,22 +225,22 @@ async def measure_counter(folder: Path, plan: Plan) -> Row:
                 await page.click("increment")
                 await page.receive()
 
-            latencies = await round_trips(click_once, plan.round_trips, plan.warmup)
-            return row_from("2. stock ReactPy counter click", latencies)
+            latencies, cpu_ms = await timed_with_server_cpu(server, click_once, plan)
+            return row_from(COUNTER_ROW, latencies, cpu_ms)
 
 
 async def measure_heavy_click(
-    server: LiveServer, plan: Plan, scenario: str = "3. heavy_event click with a DB read"
+    server: LiveServer, plan: Plan, scenario: str = DB_CLICK_ROW, button: str = "read-user"
 ) -> Row:
     async with WebSocketPage.open(server.base_url) as page:
         await page.wait_for_text("current-user", "@")
 
         async def read_once() -> None:
-            await page.click("read-user")
+            await page.click(button)
             await page.receive()
 
-        latencies = await round_trips(read_once, plan.round_trips, plan.warmup)
-        return row_from(scenario, latencies)
+        latencies, cpu_ms = await timed_with_server_cpu(server, read_once, plan)
+        return row_from(scenario, latencies, cpu_ms)
 
 
 TELEMETRY_ROW = "3t. the same click, OpenTelemetry exporting"
@@ -369,6 +390,15 @@ async def heavy_server(folder: Path) -> AsyncIterator[LiveServer]:
         yield server
 
 
+async def measure_clicks(server: LiveServer, folder: Path, plan: Plan, results: Results) -> None:
+    """Rows 3, 3n and 3t: the landing page's clicks with and without the database, then with
+    telemetry exporting."""
+    results.rows.append(await measure_heavy_click(server, plan))
+    results.rows.append(await measure_heavy_click(server, plan, PLAIN_CLICK_ROW, "update-time"))
+    results.telemetry = await measure_telemetry_cost(server, folder, plan)
+    results.rows.append(results.telemetry.row)
+
+
 async def run(plan: Plan) -> Results:
     results = Results()
     with tempfile.TemporaryDirectory(prefix="heavy-stack-bench-") as name:
@@ -377,15 +407,11 @@ async def run(plan: Plan) -> Results:
         results.rows.append(await measure_counter(folder, plan))
         if plan.only_clicks:
             async with heavy_server(folder) as server:
-                results.rows.append(await measure_heavy_click(server, plan))
-                results.telemetry = await measure_telemetry_cost(server, folder, plan)
-                results.rows.append(results.telemetry.row)
+                await measure_clicks(server, folder, plan, results)
             results.key_reads = await measure_key_reads(folder / "key_reads", plan.key_read_units)
             return results
         async with heavy_server(folder) as server:
-            results.rows.append(await measure_heavy_click(server, plan))
-            results.telemetry = await measure_telemetry_cost(server, folder, plan)
-            results.rows.append(results.telemetry.row)
+            await measure_clicks(server, folder, plan, results)
             if plan.browser:  # before the replays: not on a server still closing 500 users' pages
                 results.page_load_ms = await measure_page_load(server)
             for users in plan.users:
@@ -419,6 +445,7 @@ def render(results: Results, machine: str, plan: Plan) -> str:
             f"| {row.p50 / echo:.1f} | {row.p50 / counter:.2f} | {row.failures} "
             f"| {_percent(row.server_cpu)} | {_percent(row.load_cpu)} |"
         )
+    lines += _click_cpu_targets(results.rows)
     lines += _telemetry_ratio(results.telemetry)
     lines += ["", "| idle sessions | server RSS MiB | KiB per session |", "| ---: | ---: | ---: |"]
     baseline = results.memory[0][1] if results.memory else 0
@@ -445,6 +472,31 @@ def render(results: Results, machine: str, plan: Plan) -> str:
         "think times, on the same machine.",
     ]
     return "\n".join(lines)
+
+
+# Issue 26: the DB click at most this many times stock ReactPy's counter click in server CPU;
+# the ratios `python -m bench --clicks` measured when that round began (2026-12-06).
+DB_CLICK_CPU_TARGET = 1.2
+DB_CLICK_CPU_AT_START = 3.6
+DB_CLICK_P50_AT_START = 3.1
+
+
+def _click_cpu_targets(rows: list[Row]) -> list[str]:
+    """The server's CPU per click of rows 2, 3 and 3n, and the ratios to stock ReactPy beside
+    their targets."""
+    by_name = {row.scenario: row for row in rows}
+    counter, db, plain = (by_name.get(name) for name in (COUNTER_ROW, DB_CLICK_ROW, PLAIN_CLICK_ROW))
+    if not (counter and db and plain and counter.cpu_ms and db.cpu_ms and plain.cpu_ms):
+        return []
+    return [
+        "",
+        f"Server CPU per click (the server's processes; PostgreSQL's not in it): stock ReactPy counter "
+        f"{counter.cpu_ms:.3f} ms, DB click (3) {db.cpu_ms:.3f} ms, click without the DB (3n) "
+        f"{plain.cpu_ms:.3f} ms.",
+        f"DB click CPU × stock: {db.cpu_ms / counter.cpu_ms:.2f} (target ≤ {DB_CLICK_CPU_TARGET}; was "
+        f"{DB_CLICK_CPU_AT_START}); p50 × stock: {db.p50 / counter.p50:.2f} (was {DB_CLICK_P50_AT_START}). "
+        f"Click without the DB, CPU × stock: {plain.cpu_ms / counter.cpu_ms:.2f} (target < 1: the lead kept).",
+    ]
 
 
 def _telemetry_ratio(cost: TelemetryCost | None) -> list[str]:
