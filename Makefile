@@ -164,9 +164,10 @@ loadtest-ui: install ## Locust's web UI on http://127.0.0.1:8089 for the same re
 # Scale-out on one machine: INSTANCES app processes behind nginx, one PostgreSQL, one Redis.
 INSTANCES ?= 2
 CLUSTER_PORT ?= 8080
+CLUSTER_ARGS ?=
 
-cluster: install ## INSTANCES (2) app processes behind nginx on 127.0.0.1:CLUSTER_PORT (8080), sharing PostgreSQL and Redis
-	$(RUN) python -m heavy_stack_testing.cluster --instances $(INSTANCES) --port $(CLUSTER_PORT)
+cluster: install ## INSTANCES (2) app processes behind nginx on 127.0.0.1:CLUSTER_PORT (8080), sharing Redis and PostgreSQL (through PgBouncer; CLUSTER_ARGS=--no-pgbouncer: directly)
+	$(RUN) python -m heavy_stack_testing.cluster --instances $(INSTANCES) --port $(CLUSTER_PORT) $(CLUSTER_ARGS)
 
 bench: install ## Measure echo, stock ReactPy, heavy click, replays, RSS per session, capacity at 1 and 2 workers; writes docs/benchmarks.md
 	$(RUN) python -m bench

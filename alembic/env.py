@@ -30,7 +30,7 @@ def _explicit_url() -> str | None:
 
 def run_offline() -> None:
     """``alembic upgrade head --sql``: print the SQL instead of running it."""
-    url = _explicit_url() or Settings().sql_db_url
+    url = _explicit_url() or Settings().direct_sql_url
     context.configure(
         url=url,
         # Without any URL, PostgreSQL's SQL is the useful default.

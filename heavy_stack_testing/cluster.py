@@ -1,7 +1,7 @@
 """``make cluster``: this product's scale-out layout on one machine (``heavy.testing.cluster``),
 on the configured PostgreSQL and Redis or on throwaway ones.
 
-    python -m heavy_stack_testing.cluster --instances 2 --port 8080
+    python -m heavy_stack_testing.cluster --instances 2 --port 8080 [--pgbouncer-pool-size 10 | --no-pgbouncer]
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from heavy.testing.cluster import (
     serve_until_interrupted,
     tcp_postgres,
 )
+from heavy.testing.pgbouncer import DEFAULT_POOL_SIZE, max_client_connections, pgbouncer
 
 from heavy_stack.backend.data import migrations
 from heavy_stack.settings import Settings
@@ -45,6 +46,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make cluster", description=main.__doc__)
     parser.add_argument("--instances", type=int, default=2, help="app processes (default 2)")
     parser.add_argument("--port", type=int, default=8080, help="nginx's port on 127.0.0.1 (default 8080)")
+    parser.add_argument(
+        "--pgbouncer-pool-size",
+        type=int,
+        default=DEFAULT_POOL_SIZE,
+        help=f"PgBouncer's server connections per database (default {DEFAULT_POOL_SIZE})",
+    )
+    parser.add_argument(
+        "--no-pgbouncer", action="store_true", help="instances connect to PostgreSQL directly"
+    )
     options = parser.parse_args(argv)
     configured = Settings()
     try:
@@ -59,10 +69,23 @@ def main(argv: Sequence[str] | None = None) -> int:
                 where = f"a throwaway embedded PostgreSQL on {admin_url.rsplit('@', 1)[1]}"
             redis_url = configured.redis_url or stack.enter_context(redis_server(runtime_dir / "redis"))
             settings = instance_settings(sql_url, vector_url, redis_url)
+            database_tier = "Instances connect to PostgreSQL directly."
+            if not options.no_pgbouncer:
+                bouncer = stack.enter_context(
+                    pgbouncer(
+                        runtime_dir / "pgbouncer",
+                        [sql_url, vector_url],
+                        pool_size=options.pgbouncer_pool_size,
+                        max_client_conn=max_client_connections(options.instances, configured.db_pool_size),
+                    )
+                )
+                settings |= bouncer.instance_settings(sql_url, vector_url)
+                database_tier = bouncer.summary()
             running = stack.enter_context(
                 cluster(PRODUCT, settings, runtime_dir, instances=options.instances, proxy_port=options.port)
             )
             print(f"Sessions in Redis at {redis_url.split('//', 1)[1]}, data in {where}.")
+            print(database_tier)
             for index, instance in enumerate(running.instances):
                 print(f"Instance {index}: {instance.base_url} (pid {instance.process.pid})")
             print(

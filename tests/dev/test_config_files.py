@@ -321,11 +321,12 @@ def test_the_dev_container_scripts_exist_parse_and_call_what_exists(hook: str) -
 
 
 def test_the_dev_container_installs_what_make_test_needs_beyond_python() -> None:
-    # Chromium for the browser tests; nginx and redis-server for the scale-out tests (cluster.py).
+    # Chromium for the browser tests; nginx, pgbouncer and redis-server for the scale-out tests
+    # (cluster.py, pgbouncer.py).
     text = (PROJECT_ROOT / ".devcontainer/Dockerfile").read_text()
     installed = re.search(r"apt-get install [^\n]*?--no-install-recommends ([^\\\n]+)", text)
     assert installed is not None
-    assert {"chromium", "nginx", "redis-server"} <= set(installed.group(1).split())
+    assert {"chromium", "nginx", "pgbouncer", "redis-server"} <= set(installed.group(1).split())
 
 
 def test_the_dev_container_labels_the_ports_the_commands_serve_on() -> None:

@@ -24,7 +24,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, Generic, Protocol, TypeVar, TypeVarTuple
 
-from heavy.data.db_connection import Database, SessionMaker
+from heavy.data.db_connection import Database, SessionMaker, is_unavailable
 from heavy.live.pubsub import encode, publish
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -202,7 +202,13 @@ async def open_heavy_context(
         raise
     pending.apply()
     for job in context._after_commit:
+        name = getattr(job, "__qualname__", job)
         try:
             await job()
-        except Exception:  # the unit is committed: a failed follow-up must not undo it
-            logger.exception("After-commit job %s failed", getattr(job, "__qualname__", job))
+        except Exception as error:  # the unit is committed: a failed follow-up must not undo it
+            if is_unavailable(error):
+                # An outage that began after the commit: a known state, said in one line (the
+                # readiness check and the pages say it too), not a bug's traceback.
+                logger.warning("After-commit job %s did not finish: the database is unavailable", name)
+            else:
+                logger.exception("After-commit job %s failed", name)

@@ -54,6 +54,20 @@ class SmtpSecurity(StrEnum):
     NONE = "none"  # a local relay or the development catcher only
 
 
+class DbPooler(StrEnum):
+    """``<PREFIX>DB_POOLER``: what stands between the app and PostgreSQL on the database URLs.
+
+    ``transaction``: a pooler in transaction mode (PgBouncer ``pool_mode = transaction``) that
+    hands each transaction, or each statement outside one, a server connection of its choosing.
+    Statements are then prepared unnamed and re-parsed with their parameters, never cached
+    across transactions, and what needs one server connection for longer (LISTEN/NOTIFY, the
+    task queue, migrations) goes to ``<PREFIX>SQL_DIRECT_URL`` (see docs/database-tier.md).
+    """
+
+    NONE = "none"
+    TRANSACTION = "transaction"
+
+
 class SettingsError(ValueError):
     """A setting is missing or unsafe; the message names the variable to set."""
 
@@ -100,6 +114,10 @@ class HeavySettings(BaseSettings):
     # No URL means: start the embedded PostgreSQL under ``data_dir`` (DEV only).
     sql_db_url: str | None = None
     vector_db_url: str | None = None
+    # Set when the URLs above go through a transaction pooler (DbPooler); then the SQL database
+    # reached without it is SQL_DIRECT_URL, for the connections that must stay one session.
+    db_pooler: DbPooler = DbPooler.NONE
+    sql_direct_url: str | None = None
     # Relative to the working directory; a product names its own folder.
     data_dir: Path = Path(".data")
     # Set: live pages' pub/sub travels between processes through Redis, not PostgreSQL.
@@ -215,7 +233,25 @@ class HeavySettings(BaseSettings):
             )
         return self
 
-    @field_validator("sql_db_url", "vector_db_url", "redis_url")
+    @model_validator(mode="after")
+    def _pooler_needs_a_direct_url(self) -> Self:
+        if self.db_pooler is DbPooler.NONE:
+            return self
+        pooler = f"{self.variable('db_pooler')}={self.db_pooler.value}"
+        if self.sql_db_url is None:
+            raise SettingsError(
+                f"{pooler} describes {self.variable('sql_db_url')}, which is not set "
+                "(the embedded database has no pooler)."
+            )
+        if self.sql_direct_url is None:
+            raise SettingsError(
+                f"{pooler} needs {self.variable('sql_direct_url')}: the SQL database without the "
+                "pooler, for LISTEN/NOTIFY, the task queue and migrations (they need one server "
+                "connection for longer than a transaction)."
+            )
+        return self
+
+    @field_validator("sql_db_url", "vector_db_url", "sql_direct_url", "redis_url")
     @classmethod
     def _parse_as_url(cls, value: str | None) -> str | None:
         return parse_as_url(value)
@@ -259,6 +295,17 @@ class HeavySettings(BaseSettings):
     @property
     def uses_embedded_db(self) -> bool:
         return self.sql_db_url is None
+
+    @property
+    def direct_sql_url(self) -> str | None:
+        """The SQL database without a transaction pooler: ``sql_direct_url``, else
+        ``sql_db_url`` (None: the embedded database)."""
+        return self.sql_direct_url or self.sql_db_url
+
+    @property
+    def behind_transaction_pooler(self) -> bool:
+        """Whether the database URLs go through a pooler in transaction mode."""
+        return self.db_pooler is DbPooler.TRANSACTION
 
     @property
     def is_production(self) -> bool:

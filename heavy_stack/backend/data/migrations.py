@@ -58,8 +58,9 @@ prepare_embedded_database = MIGRATIONS.prepare_embedded_database
 
 @asynccontextmanager
 async def configured_database_url(explicit: str | None = None) -> AsyncIterator[str]:
-    """The URL migrations run on: ``explicit``, else ``HEAVY_STACK_SQL_DB_URL``, else the
-    embedded PostgreSQL's (started for the duration of the block)."""
+    """The URL migrations run on: ``explicit``, else ``HEAVY_STACK_SQL_DIRECT_URL`` (past a
+    transaction pooler) or ``HEAVY_STACK_SQL_DB_URL``, else the embedded PostgreSQL's (started
+    for the duration of the block)."""
     async with heavy.configured_database_url(Settings, explicit) as url:
         yield url
 

@@ -79,10 +79,15 @@ async def open_services(settings: Settings) -> AsyncIterator[AppServices]:
             assert settings.sql_db_url is not None
             sql_url, vector_url = settings.sql_db_url, settings.vector_db_url or settings.sql_db_url
         database = Database.connect(
-            sql_url, vector_url, pool_size=settings.db_pool_size, application_name=SERVER_APPLICATION_NAME
+            sql_url,
+            vector_url,
+            pool_size=settings.db_pool_size,
+            application_name=SERVER_APPLICATION_NAME,
+            transaction_pooler=settings.behind_transaction_pooler,
+            direct_sql_url=settings.sql_direct_url,
         )
         opened.push_async_callback(database.close)
-        await migrations.check_schema(settings, sql_url)
+        await migrations.check_schema(settings, database.direct_sql_url)
         stores = AccountStores.open(settings)
         opened.push_async_callback(stores.close)
         # Queued embeddings are dropped at stop: their notes stay pending for the next catch-up.

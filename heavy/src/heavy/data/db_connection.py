@@ -16,6 +16,16 @@ invalidates the pool the same way. ``is_unavailable`` tells such failures from t
 a unit that only reads sends no BEGIN and no COMMIT, one round trip per read; its first other
 statement sends BEGIN first, so writes stay atomic, roll back on error, and a failing COMMIT
 still raises ``CommitFailedError``.
+
+**Behind a transaction pooler** (PgBouncer in transaction mode, ``transaction_pooler=True``),
+each transaction, and each statement outside one, may run on another server connection. asyncpg
+prepares a statement in one round trip and runs it in the next, so a statement prepared by
+name on one server connection is missing (or, named by a counter, already taken) on the next.
+There the engine keeps no prepared statements: each is prepared unnamed and, with asyncpg's
+statement cache off, parsed again together with its parameters when it runs (asyncpg does so
+for this very case), so a statement never depends on the connection it was described on. The
+plain reads of ``begin_on_first_write`` stay safe without a transaction around them. What needs
+one server connection for longer (LISTEN, the task queue, migrations) uses ``direct_sql_url``.
 """
 
 from __future__ import annotations
@@ -84,16 +94,22 @@ def create_engine(
     pool_size: int = 10,
     timeout: float = DB_TIMEOUT_SECONDS,
     application_name: str | None = None,
+    transaction_pooler: bool = False,
 ) -> AsyncEngine:
     """An async engine with the pool settings the app uses everywhere.
 
     ``timeout`` bounds connecting, waiting for a pooled connection and every statement
     (see the module docstring); give a longer one to engines that run long statements.
     ``application_name`` names its connections in ``pg_stat_activity``.
+    ``transaction_pooler``: ``url`` goes through a pooler in transaction mode (see the module
+    docstring): no statement is kept prepared.
     """
     connect_args: dict[str, object] = {"timeout": timeout, "command_timeout": timeout}
     if application_name is not None:
+        # A startup parameter PgBouncer passes on (it keeps application_name per client).
         connect_args["server_settings"] = {"application_name": application_name}
+    if transaction_pooler:
+        connect_args |= UNPREPARED_STATEMENTS
     # Through the module: OpenTelemetry's SQLAlchemy instrumentation (heavy.telemetry) wraps the
     # function there, and so traces the statements of every engine made once it is on.
     engine = sqlalchemy_asyncio.create_async_engine(
@@ -112,6 +128,17 @@ def create_engine(
 
 
 _engines: WeakSet[AsyncEngine] = WeakSet()
+
+# The connect arguments for a URL behind a transaction pooler: SQLAlchemy's adapter keeps no
+# statements and names none (an empty name is PostgreSQL's unnamed statement); asyncpg keeps
+# none either, so it parses each unnamed one again in the same message as its parameters.
+# Named statements, even uniquely named ones, fail there outside a transaction: "prepared
+# statement ... does not exist" when the run lands on another server connection.
+UNPREPARED_STATEMENTS: dict[str, object] = {
+    "prepared_statement_cache_size": 0,
+    "prepared_statement_name_func": lambda: "",
+    "statement_cache_size": 0,
+}
 
 
 def made_engines() -> list[AsyncEngine]:
@@ -349,6 +376,8 @@ class Database:
     sessionmaker: SessionMaker
     vector_engine: AsyncEngine
     vector_sessionmaker: SessionMaker
+    # The SQL database without a transaction pooler, when ``engine`` goes through one.
+    direct_url: str | None = None
 
     @classmethod
     def connect(
@@ -359,16 +388,36 @@ class Database:
         pool_size: int = 10,
         timeout: float = DB_TIMEOUT_SECONDS,
         application_name: str | None = None,
+        transaction_pooler: bool = False,
+        direct_sql_url: str | None = None,
     ) -> Database:
         """Create engines (connections open lazily, on first use), their connections named
-        ``application_name`` (how the product's tools tell its server's connections apart)."""
-        engine = create_engine(
-            sql_url, pool_size=pool_size, timeout=timeout, application_name=application_name
-        )
-        vector_engine = create_engine(
-            vector_url, pool_size=pool_size, timeout=timeout, application_name=application_name
-        )
-        return cls(engine, create_sessionmaker(engine), vector_engine, create_sessionmaker(vector_engine))
+        ``application_name`` (how the product's tools tell its server's connections apart).
+
+        ``transaction_pooler``: both URLs go through a pooler in transaction mode (see the
+        module docstring); ``direct_sql_url`` is then the SQL database without it.
+        """
+        engines = [
+            create_engine(
+                url,
+                pool_size=pool_size,
+                timeout=timeout,
+                application_name=application_name,
+                transaction_pooler=transaction_pooler,
+            )
+            for url in (sql_url, vector_url)
+        ]
+        engine, vector_engine = engines
+        sessionmakers = [create_sessionmaker(each) for each in engines]
+        return cls(engine, sessionmakers[0], vector_engine, sessionmakers[1], direct_sql_url)
+
+    @property
+    def direct_sql_url(self) -> str:
+        """The SQL database's URL for what needs one server connection for longer than a
+        transaction (LISTEN/NOTIFY, the task queue): ``direct_url``, else the engine's own."""
+        if self.direct_url is not None:
+            return self.direct_url
+        return self.engine.url.render_as_string(hide_password=False)
 
     async def close(self) -> None:
         await self.engine.dispose()

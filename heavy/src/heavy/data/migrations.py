@@ -281,7 +281,9 @@ def migration_engine(url: str) -> AsyncEngine:
 async def configured_database_url(
     settings: Callable[[], HeavySettings], explicit: str | None = None
 ) -> AsyncIterator[str]:
-    """The URL migrations run on: ``explicit``, else the settings' SQL URL, else the embedded one.
+    """The URL migrations run on: ``explicit``, else the settings' SQL URL without a transaction
+    pooler (``direct_sql_url``: a migration's DDL and alembic's locks want one session), else
+    the embedded one.
 
     ``settings`` builds the product's settings (its settings class), only when no URL is given.
     The embedded PostgreSQL is started for the duration of the block when it is needed.
@@ -290,8 +292,8 @@ async def configured_database_url(
         yield explicit
         return
     configured = settings()
-    if configured.sql_db_url:
-        yield configured.sql_db_url
+    if configured.direct_sql_url:
+        yield configured.direct_sql_url
         return
     embedded = await EmbeddedPostgres.start(configured.data_dir, configured)
     try:

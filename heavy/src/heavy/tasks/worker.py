@@ -34,6 +34,7 @@ from pgqueuer.models import Context, Job
 from pgqueuer.qm import QueueManager
 from pgqueuer.queries import Queries
 from pgqueuer.sm import SchedulerManager
+from sqlalchemy.engine import make_url
 
 logger = logging.getLogger(__name__)
 
@@ -237,6 +238,7 @@ def describe(error: BaseException) -> str:
 
 
 def dsn_of(database: Database) -> str:
-    """The SQL database's URL as asyncpg takes it (no SQLAlchemy driver name)."""
-    url = database.engine.url.set(drivername="postgresql")
+    """The SQL database's URL as asyncpg takes it (no SQLAlchemy driver name), without a
+    transaction pooler: pgqueuer LISTENs and takes session advisory locks on its connections."""
+    url = make_url(database.direct_sql_url).set(drivername="postgresql")
     return url.render_as_string(hide_password=False)

@@ -32,9 +32,8 @@ def pubsub_transport(app_name: str, settings: HeavySettings, database: Database)
     channel = f"heavy.{app_name}.{url.database or 'postgres'}"[:63]
     if settings.redis_url is not None:
         return RedisTransport(settings.redis_url, channel)
-    return PostgresTransport(
-        url.render_as_string(hide_password=False), channel, application_name="heavy-pubsub"
-    )
+    # LISTEN holds one server connection for good: never through a transaction pooler.
+    return PostgresTransport(database.direct_sql_url, channel, application_name="heavy-pubsub")
 
 
 @asynccontextmanager
