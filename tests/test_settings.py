@@ -119,6 +119,31 @@ def test_an_unknown_log_format_is_one_line_naming_the_variable(
     )
 
 
+def test_a_transaction_pooler_needs_the_direct_url_and_the_pooled_one(
+    clean_env: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    clean_env.chdir(tmp_path)
+    clean_env.setenv("HEAVY_STACK_DB_POOLER", "transaction")
+    with pytest.raises(
+        StartupError, match=r"HEAVY_STACK_DB_POOLER=transaction describes HEAVY_STACK_SQL_DB_URL"
+    ):
+        load_settings()
+    clean_env.setenv("HEAVY_STACK_SQL_DB_URL", "postgresql://app@pgbouncer.internal:6432/app")
+    with pytest.raises(StartupError, match=r"needs HEAVY_STACK_SQL_DIRECT_URL: .*LISTEN/NOTIFY"):
+        load_settings()
+    clean_env.setenv("HEAVY_STACK_SQL_DIRECT_URL", "postgresql://app@db.internal:5432/app")
+    settings = load_settings()
+    assert settings.behind_transaction_pooler
+    assert settings.direct_sql_url == "postgresql://app@db.internal:5432/app"
+
+
+def test_without_a_pooler_the_direct_url_is_the_sql_url(clean_env: pytest.MonkeyPatch) -> None:
+    settings = make_settings(sql_db_url="postgresql://app@db.internal/app")
+    assert not settings.behind_transaction_pooler
+    assert settings.direct_sql_url == "postgresql://app@db.internal/app"
+    assert make_settings().direct_sql_url is None  # the embedded database
+
+
 def test_every_setting_is_in_the_configuration_table() -> None:
     """docs/deployment.md is where people look a variable up: none may be missing there."""
     table = (PROJECT_ROOT / "docs" / "deployment.md").read_text()

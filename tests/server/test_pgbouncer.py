@@ -20,8 +20,10 @@ from heavy import UNAVAILABLE
 from heavy.data.db_connection import Database
 from heavy.testing.cluster import Cluster
 from heavy.testing.pgbouncer import PgBouncer
-from sqlalchemy import text
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
+from heavy_stack.backend.data.sql_models.note import SQLNote
 from heavy_stack.settings import Settings
 
 from tests.server.test_scale_out import add_note, signed_in, titles_in_database
@@ -30,6 +32,53 @@ pytestmark = [pytest.mark.server, pytest.mark.scale]
 
 SQL_DATABASE = Settings.database_names().sql
 READY_AGAIN_SECONDS = 20.0
+# More clients at once than PgBouncer has server connections (conftest: 5 per database).
+CONCURRENT_UNITS = 20
+UNITS_EACH = 8
+
+
+async def units_at_once(database: Database) -> list[BaseException]:
+    """``CONCURRENT_UNITS`` tasks running units of work in a loop: plain reads (sent alone, no
+    BEGIN: ``begin_on_first_write``) and a statement in a transaction; what each failure was."""
+
+    async def units(number: int) -> None:
+        for round_ in range(UNITS_EACH):
+            async with database.transaction() as session:
+                title = f"no such note {number}-{round_}"
+                await session.exec(select(func.count()).select_from(SQLNote).where(SQLNote.title == title))
+                await session.exec(select(SQLNote.id).limit(1))
+                await session.scalar(text("SELECT pg_backend_pid()"))  # text: BEGIN first
+
+    outcomes = await asyncio.gather(
+        *(units(number) for number in range(CONCURRENT_UNITS)), return_exceptions=True
+    )
+    return [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+
+
+async def test_units_at_once_through_pgbouncer_need_unprepared_statements(
+    cluster_pgbouncer: PgBouncer, database_urls: tuple[str, str], database: Database
+) -> None:
+    """Behind PgBouncer a statement's prepare and its run may land on different server
+    connections: asyncpg's prepared statements fail there, heavy's DB_POOLER=transaction not.
+    (``database``: the tables the reads name are paved.)"""
+    pooled_urls = [cluster_pgbouncer.pooled_url(url) for url in database_urls]
+    as_usual = Database.connect(*pooled_urls, pool_size=CONCURRENT_UNITS)
+    try:
+        failures = await units_at_once(as_usual)
+    finally:
+        await as_usual.close()
+    assert failures, "prepared statements never missed their server connection: the test shows nothing"
+    assert all(
+        isinstance(failure, DBAPIError) and "prepared statement" in str(failure) for failure in failures
+    )
+
+    unprepared = Database.connect(
+        *pooled_urls, pool_size=CONCURRENT_UNITS, transaction_pooler=True, direct_sql_url=database_urls[0]
+    )
+    try:
+        assert await units_at_once(unprepared) == []
+    finally:
+        await unprepared.close()
 
 
 def served_transactions(bouncer: PgBouncer) -> int:
@@ -76,10 +125,8 @@ async def test_the_instances_sql_goes_through_pgbouncer_within_its_pool(
     assert max(per_database.values()) <= cluster_pgbouncer.pool_size
     backend_ids = [int(row["remote_pid"]) for row in servers]
     async with database.transaction() as session:
-        found = await session.exec(
-            text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:ids)").bindparams(ids=backend_ids)
-        )
-        assert found.one()[0] == len(backend_ids)
+        statement = text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:ids)")
+        assert await session.scalar(statement, {"ids": backend_ids}) == len(backend_ids)
     print(
         f"\nPgBouncer: {len(clients)} client connections (both instances, both databases), "
         f"{dict(per_database)} server connections (pool size {cluster_pgbouncer.pool_size})"

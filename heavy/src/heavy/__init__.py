@@ -66,7 +66,8 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
   the base a product subclasses (a ``parse`` classmethod) for an event of its own.
 - Settings: ``HeavySettings`` (the framework's settings from ``<PREFIX>*`` variables and
   ``.env``; a product subclasses it with its own prefix and fields), ``Environment``,
-  ``LogFormat``, ``DatabaseNames``, ``DEFAULT_SECRET_KEY``, ``parse_as_url`` (a field check),
+  ``LogFormat``, ``DbPooler`` (what stands between the app and PostgreSQL), ``DatabaseNames``,
+  ``DEFAULT_SECRET_KEY``, ``parse_as_url`` (a field check),
   and the errors ``SettingsError`` / ``StartupError`` (one line per problem, naming the variable).
 - Logs: ``configure_logging`` (text or JSON lines, access lines without query strings),
   ``install_log_scopes`` (every request's and websocket's lines name their connection).
@@ -253,6 +254,7 @@ from heavy.mail import (
 from heavy.settings import (
     DEFAULT_SECRET_KEY,
     DatabaseNames,
+    DbPooler,
     Environment,
     HeavySettings,
     LogFormat,
@@ -349,6 +351,7 @@ __all__ = [
     "CrudManager",
     "Database",
     "DatabaseNames",
+    "DbPooler",
     "EmbeddedDatabaseError",
     "EmbeddedPostgres",
     "Environment",
