@@ -20,8 +20,9 @@ from heavy import UNAVAILABLE
 from heavy.data.db_connection import Database
 from heavy.testing.cluster import Cluster
 from heavy.testing.pgbouncer import PgBouncer
-from sqlalchemy import func, select, text
+from sqlalchemy import func, text
 from sqlalchemy.exc import DBAPIError
+from sqlmodel import col, select
 
 from heavy_stack.backend.data.sql_models.note import SQLNote
 from heavy_stack.settings import Settings
@@ -45,8 +46,10 @@ async def units_at_once(database: Database) -> list[BaseException]:
         for round_ in range(UNITS_EACH):
             async with database.transaction() as session:
                 title = f"no such note {number}-{round_}"
-                await session.exec(select(func.count()).select_from(SQLNote).where(SQLNote.title == title))
-                await session.exec(select(SQLNote.id).limit(1))
+                await session.exec(
+                    select(func.count()).select_from(SQLNote).where(col(SQLNote.title) == title)
+                )
+                await session.exec(select(col(SQLNote.id)).limit(1))
                 await session.scalar(text("SELECT pg_backend_pid()"))  # text: BEGIN first
 
     outcomes = await asyncio.gather(
