@@ -169,7 +169,7 @@ CLUSTER_ARGS ?=
 cluster: install ## INSTANCES (2) app processes behind nginx on 127.0.0.1:CLUSTER_PORT (8080), sharing Redis and PostgreSQL (through PgBouncer; CLUSTER_ARGS=--no-pgbouncer: directly)
 	$(RUN) python -m heavy_stack_testing.cluster --instances $(INSTANCES) --port $(CLUSTER_PORT) $(CLUSTER_ARGS)
 
-bench: install ## Measure echo, stock ReactPy, heavy click, replays, RSS per session, capacity at 1 and 2 workers; writes docs/benchmarks.md
+bench: install ## Measure echo, stock ReactPy, heavy click, replays, RSS per session, capacity at 1 and 2 workers, cost as the work grows, the targets; writes docs/benchmarks.md (python -m bench --costs: that section only)
 	$(RUN) python -m bench
 
 clean: ## Remove caches (keeps .venv and the embedded database's data)

@@ -8,18 +8,22 @@
    as ratios to stock ReactPy beside issue 26's target; then the same click on a server exporting OpenTelemetry (``OTEL_EXPORTER_OTLP_ENDPOINT`` at a
    receiver that answers and keeps nothing): the cost of telemetry on, as a ratio to off;
 4. in Chromium (when installed): page load to the first render and to Brython's first answer;
-5. the demo recording replayed by N concurrent Locust users against one server process;
+6. the server's memory with 1, 10, 100 and 1,000 idle sessions;
 6. the server's memory with 1, 100 and 1,000 idle sessions;
 7. capacity: the demo replay at saturation with ``HEAVY_STACK_WORKERS=1`` and ``2``, the best
    of a few loads of users that replay it back to back (``bench/replayer.py``, lighter on the
    CPU than Locust);
-8. the related-notes query over one owner's 1,000 / 10,000 / 100,000 notes, with and
+8. the related-notes query over one owner's 1,000 to 100,000 notes, with and
    without an HNSW index (``bench/vectors.py``);
 9. reads by key in process: ``heavy``'s ``KeyRead`` against SQLAlchemy's own ways, the figure
-   that keeps it (``bench/key_reads.py``).
+   that keeps it (``bench/key_reads.py``);
+10. cost as the work grows (``bench/costs.py``): server CPU per click with 10, 100 and 1,000 pages
+    open (on 6's server and pages), beside 6, 7 and 8 as costs, in a table and a plot
+    (``docs/benchmarks-costs.png``); then issue 26's targets beside this run's figures.
 
 ``--clicks`` runs 1-3 and 9 only, at full counts, and prints them without writing the report:
-the quick check of a change on the click's path.
+the quick check of a change on the click's path. ``--costs`` runs 6, 7, 8 and 10 only, printed,
+with the plot in a temporary folder.
 
 Servers run on 127.0.0.1 on a throwaway embedded PostgreSQL. Results are printed and written
 to ``docs/benchmarks.md`` with a description of the machine.
@@ -53,6 +57,16 @@ from heavy_stack_testing.product import launch_chromium, live_server
 from heavy_stack_testing.replay import DEMO_RECORDING, run_replay
 
 from bench.apps import ECHO_PATH
+from bench.clock import SectionClock
+from bench.costs import (
+    PagesCost,
+    costs_table,
+    kib_per_page,
+    measure_page_costs,
+    notes_curves,
+    notes_table,
+    workers_cost,
+)
 from bench.key_reads import KeyReadRow, key_read_table, measure_key_reads
 from bench.measure import (
     Latencies,
@@ -63,7 +77,9 @@ from bench.measure import (
     rss_kb,
     tree_cpu_sample,
 )
+from bench.plot import PLOT_NAME, plot_costs
 from bench.replayer import replay_at_saturation
+from bench.targets import Figures, issue_targets, targets_table
 from bench.vectors import VectorRow, measure_vectors
 
 REPORT = PROJECT_ROOT / "docs" / "benchmarks.md"
@@ -90,7 +106,9 @@ class Plan:
     vector_sizes: list[int]
     vector_queries: int
     key_read_units: int
+    cost_clicks: int  # clicks per count of open pages (cost as the work grows)
     only_clicks: bool = False
+    only_costs: bool = False
 
 
 FULL = Plan(
@@ -98,14 +116,15 @@ FULL = Plan(
     warmup=200,
     users=[1, 50, 200, 500],
     duration_s=30,
-    sessions=[1, 100, 1000],
+    sessions=[1, 10, 100, 1000],
     browser=True,
     workers=[1, 2],
     capacity_users=[10, 20, 40],
     capacity_duration_s=20,
-    vector_sizes=[1_000, 10_000, 100_000],
+    vector_sizes=[1_000, 3_000, 10_000, 30_000, 100_000],
     vector_queries=100,
     key_read_units=2000,
+    cost_clicks=2000,
 )
 QUICK = Plan(
     round_trips=100,
@@ -120,6 +139,7 @@ QUICK = Plan(
     vector_sizes=[1_000],
     vector_queries=10,
     key_read_units=100,
+    cost_clicks=50,
 )
 
 
@@ -156,6 +176,8 @@ class Results:
     vectors: list[VectorRow] = field(default_factory=list)
     key_reads: list[KeyReadRow] = field(default_factory=list)
     telemetry: TelemetryCost | None = None
+    page_costs: list[PagesCost] = field(default_factory=list)
+    clock: SectionClock = field(default_factory=SectionClock)
 
 
 def row_from(scenario: str, latencies: Latencies, cpu_ms: float | None = None) -> Row:
@@ -335,26 +357,32 @@ def measure_capacity(server: LiveServer, users: int, duration_s: float) -> Row:
     )
 
 
-async def measure_memory(server: LiveServer, counts: Sequence[int]) -> list[tuple[int, int]]:
-    """RSS with no session (after one has warmed the server up), then with each count open."""
+async def measure_memory(
+    server: LiveServer,
+    counts: Sequence[int],
+    then: Callable[[list[WebSocketPage]], Awaitable[None]] | None = None,
+) -> list[tuple[int, int]]:
+    """RSS with no session (after one has warmed the server up), then with each count open;
+    ``then`` gets the open pages before they close."""
     async with WebSocketPage.open(server.base_url):
         pass
     await asyncio.sleep(1)
     measured = [(0, rss_kb(server.process.pid))]
     async with AsyncExitStack() as sessions:
-        opened = 0
+        pages: list[WebSocketPage] = []
         for target in counts:
-            while opened < target:
-                batch = min(SESSION_BATCH, target - opened)
-                await asyncio.gather(*(_open_idle(sessions, server.base_url) for _ in range(batch)))
-                opened += batch
+            while len(pages) < target:
+                batch = min(SESSION_BATCH, target - len(pages))
+                pages += await asyncio.gather(*(_open_idle(sessions, server.base_url) for _ in range(batch)))
             await asyncio.sleep(1)  # let the renders that follow a connection finish
             measured.append((target, rss_kb(server.process.pid)))
+        if then is not None:
+            await then(pages)
     return measured
 
 
-async def _open_idle(sessions: AsyncExitStack, base_url: str) -> None:
-    await sessions.enter_async_context(WebSocketPage.open(base_url, timeout=60))
+async def _open_idle(sessions: AsyncExitStack, base_url: str) -> WebSocketPage:
+    return await sessions.enter_async_context(WebSocketPage.open(base_url, timeout=60))
 
 
 async def measure_page_load(server: LiveServer) -> tuple[float, float] | None:
@@ -401,8 +429,12 @@ async def measure_clicks(server: LiveServer, folder: Path, plan: Plan, results: 
 
 async def run(plan: Plan) -> Results:
     results = Results()
+    clock = results.clock
     with tempfile.TemporaryDirectory(prefix="heavy-stack-bench-") as name:
         folder = Path(name)
+        if plan.only_costs:
+            await measure_growth(folder, plan, results)
+            return results
         results.rows.append(await measure_echo(folder, plan))
         results.rows.append(await measure_counter(folder, plan))
         if plan.only_clicks:
@@ -412,24 +444,44 @@ async def run(plan: Plan) -> Results:
             return results
         async with heavy_server(folder) as server:
             await measure_clicks(server, folder, plan, results)
+            clock.lap("round trips")
             if plan.browser:  # before the replays: not on a server still closing 500 users' pages
                 results.page_load_ms = await measure_page_load(server)
+                clock.lap("page load")
             for users in plan.users:
                 print(f"Replaying the demo recording with {users} users for {plan.duration_s} s…")
                 results.rows.append(await asyncio.to_thread(measure_replay, server, users, plan))
-        async with heavy_server(folder) as server:  # a fresh process for memory
-            results.memory = await measure_memory(server, plan.sessions)
-        for workers in plan.workers:
-            with serve(folder, f"workers-{workers}", workers=workers) as server:
-                for users in plan.capacity_users:
-                    print(f"Capacity: {users} back-to-back users against {workers} worker(s)…")
-                    row = await asyncio.to_thread(measure_capacity, server, users, plan.capacity_duration_s)
-                    results.capacity.append(Capacity(workers, users, row))
-        print("The related-notes query as one owner's notes grow…")
-        results.vectors = await measure_vectors(folder / "vectors", plan.vector_sizes, plan.vector_queries)
+            clock.lap("Locust replays")
+        await measure_growth(folder, plan, results)
         print("Reads by key, in process…")
         results.key_reads = await measure_key_reads(folder / "key_reads", plan.key_read_units)
+        clock.lap("reads by key")
     return results
+
+
+async def measure_growth(folder: Path, plan: Plan, results: Results) -> None:
+    """Memory per page (and CPU per click as pages grow), capacity by workers, related notes."""
+    cost_counts = [count for count in plan.sessions if count >= 10]
+    async with heavy_server(folder) as server:  # a fresh process for memory
+
+        async def click_costs(pages: list[WebSocketPage]) -> None:
+            print("Server CPU per click as open pages grow…")
+            results.page_costs = await measure_page_costs(
+                server.process.pid, pages, cost_counts, plan.cost_clicks
+            )
+
+        results.memory = await measure_memory(server, plan.sessions, click_costs)
+    results.clock.lap("memory and CPU by open pages")
+    for workers in plan.workers:
+        with serve(folder, f"workers-{workers}", workers=workers) as server:
+            for users in plan.capacity_users:
+                print(f"Capacity: {users} back-to-back users against {workers} worker(s)…")
+                row = await asyncio.to_thread(measure_capacity, server, users, plan.capacity_duration_s)
+                results.capacity.append(Capacity(workers, users, row))
+    results.clock.lap("capacity by workers")
+    print("The related-notes query as one owner's notes grow…")
+    results.vectors = await measure_vectors(folder / "vectors", plan.vector_sizes, plan.vector_queries)
+    results.clock.lap("related notes")
 
 
 def render(results: Results, machine: str, plan: Plan) -> str:
@@ -568,10 +620,61 @@ def _percent(share: float | None) -> str:
     return "" if share is None else f"{share:.0%}"
 
 
+def figures_of(results: Results) -> Figures:
+    """This run's figures for issue 26's targets (None where the run did not measure one)."""
+    counter = _row(results, COUNTER_ROW)
+    click = _row(results, DB_CLICK_ROW)
+    replay = _row(results, "4. demo replay, 500 users")
+    cpu_ratio = None
+    if counter and click and counter.cpu_ms and click.cpu_ms:
+        cpu_ratio = click.cpu_ms / counter.cpu_ms
+    return Figures(
+        click_cpu_ratio=cpu_ratio,
+        click_latency_ratio=click.p50 / counter.p50 if counter and click else None,
+        idle_kib_per_page=kib_per_page(results.memory, 1000),
+        replay_failures=replay.failures if replay else None,
+        replay_p95_ms=replay.p95 if replay else None,
+    )
+
+
+def _row(results: Results, scenario_start: str) -> Row | None:
+    return next((row for row in results.rows if row.scenario.startswith(scenario_start)), None)
+
+
+def cost_section(results: Results, plot_name: str) -> list[str]:
+    """Cost as the work grows: the pages' clicks and memory, the workers, the related notes."""
+    best = [_best_load([c for c in results.capacity if c.workers == w]) for w in _worker_counts(results)]
+    workers = [workers_cost(c.workers, c.row.per_second, c.row.server_cpu) for c in best]
+    return [
+        "## Cost as the work grows",
+        "",
+        f"![Server CPU per click and memory per idle page against open pages; related notes against notes]"
+        f"({plot_name})",
+        "",
+        "Open pages: the memory run's idle pages (KiB per idle page = (RSS - RSS with none) / pages); "
+        'then, with them open, a tenth of them click "Read again" (a read in PostgreSQL and a '
+        "re-render) one after another, and the server's CPU time over those clicks is shared "
+        "out among them. Workers: each worker count's best load of the capacity runs above. "
+        "Related notes: the p50 of the table above.",
+        "",
+        *costs_table(results.page_costs, results.memory, workers),
+        "",
+        *notes_table(notes_curves(results.vectors)),
+    ]
+
+
+def _worker_counts(results: Results) -> list[int]:
+    return sorted({point.workers for point in results.capacity})
+
+
+def write_plot(results: Results, path: Path) -> Path:
+    return plot_costs(path, results.page_costs, results.memory, notes_curves(results.vectors))
+
+
 ANALYSIS_HEADING = "## Where the time goes"
 
 
-def write_report(table: str, output: Path) -> None:
+def write_report(table: str, output: Path, targets: str = "") -> None:
     """Write the run's tables; a hand-written "Where the time goes" section below them is kept."""
     today = datetime.date.today().isoformat()
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -579,8 +682,9 @@ def write_report(table: str, output: Path) -> None:
     kept = previous[previous.find(ANALYSIS_HEADING) :] if ANALYSIS_HEADING in previous else ""
     output.write_text(
         "# Benchmarks\n\n"
-        f"Latest `make bench` run ({today}). Re-run it on your machine: figures depend on it.\n"
-        "Latencies are one client's round trip from sending a message to the server's answer;\n"
+        f"Latest `make bench` run ({today}). Re-run it on your machine: figures depend on it.\n\n"
+        + (f"## Targets (issue 26)\n\n{targets}\n\n## The run\n\n" if targets else "")
+        + "Latencies are one client's round trip from sending a message to the server's answer;\n"
         "replay latencies are Locust's, from each recorded event to the next update.\n"
         "Per s: round trips per second for one client; answered events per second for a replay.\n"
         "Server CPU is the app process only (PostgreSQL runs in its own processes); Locust CPU is\n"
@@ -597,18 +701,32 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--clicks", action="store_true", help="only the round trips and reads by key, printed, not written"
     )
+    parser.add_argument(
+        "--costs",
+        action="store_true",
+        help="only cost as the work grows, printed; the plot in a temporary folder",
+    )
     parser.add_argument("--output", type=Path, default=REPORT, help="where to write the report")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     if args.clicks:
         plan = dataclasses.replace(plan, only_clicks=True)
+    if args.costs:
+        plan = dataclasses.replace(plan, only_costs=True)
     results = asyncio.run(run(plan))
-    table = render(results, machine_description(), plan)
-    print(table)
-    if args.clicks:
-        return
-    write_report(table, args.output)
-    print(f"\nWritten to {args.output}")
+    targets = "\n".join(targets_table(issue_targets(figures_of(results))))
+    if args.costs:
+        plot = write_plot(results, Path(tempfile.mkdtemp(prefix="heavy-stack-bench-")) / PLOT_NAME)
+        print("\n".join(cost_section(results, str(plot))))
+    else:
+        table = render(results, machine_description(), plan)
+        print(table)
+    if not (args.clicks or args.costs):
+        write_plot(results, args.output.parent / PLOT_NAME)
+        report = table + "\n\n" + "\n".join(cost_section(results, PLOT_NAME))
+        write_report(report, args.output, targets + "\n\n" + results.clock.summary())
+        print(f"\nWritten to {args.output} and {PLOT_NAME} beside it")
+    print(f"\nIssue 26's targets:\n{targets}\n\n{results.clock.summary()}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """The related-notes query as one owner's notes grow, with and without an HNSW index.
 
-``NoteEmbeddingRepository.nearest`` is timed over 1,000 / 10,000 / 100,000 notes of one owner
+``NoteEmbeddingRepository.nearest`` is timed over 1,000 to 100,000 notes of one owner
 (beside a fixed number of other owners' notes, so the owner filter matters), first as an exact
 scan by the ``owner_id`` index, then with an HNSW index on the embeddings. Vectors are
 clustered (notes on a few hundred topics), written with one binary ``COPY`` per size; recall

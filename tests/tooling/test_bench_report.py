@@ -1,0 +1,62 @@
+"""The bench's report code, fed a few figures by hand: the targets table and the costs plot
+(no benchmark runs here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench.costs import PagesCost, costs_table, notes_curves, notes_table, workers_cost
+from bench.plot import plot_costs
+from bench.targets import NOT_MEASURED, Figures, issue_targets, targets_table
+from bench.vectors import VectorRow
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_targets_table_names_every_target_and_says_which_were_not_measured() -> None:
+    measured = Figures(idle_kib_per_page=58.4, replay_failures=3, replay_p95_ms=41.0)
+    table = "\n".join(targets_table(issue_targets(measured)))
+
+    for words in ("CPU per database click", "1,000 pages", "10,000 pages", "first visit", "500 replayed"):
+        assert words in table
+    memory_row, replay_row = _row(table, "Memory per idle"), _row(table, "500 replayed")
+    assert "58 KiB" in memory_row
+    assert memory_row.endswith("| met |")
+    assert "3 failures, p95 41 ms" in replay_row
+    assert replay_row.endswith("| not met |")
+    assert _row(table, "first visit").endswith(f"| {NOT_MEASURED} |")
+
+
+def test_a_click_measured_only_by_latency_shows_that_figure_but_no_verdict() -> None:
+    by_latency = "\n".join(targets_table(issue_targets(Figures(click_latency_ratio=3.41))))
+    by_cpu = "\n".join(targets_table(issue_targets(Figures(click_cpu_ratio=1.15, click_latency_ratio=3.4))))
+
+    assert _row(by_latency, "CPU per database click").endswith(f"(p50 round trips: 3.41×) | {NOT_MEASURED} |")
+    assert _row(by_cpu, "CPU per database click").endswith("| 1.15× | met |")
+
+
+def test_the_costs_plot_is_written_with_their_tables(tmp_path: Path) -> None:
+    pages = [
+        PagesCost(10, 1, 2000, 610.0, 2.5),
+        PagesCost(100, 10, 2000, 820.0, 9.1),
+        PagesCost(1000, 100, 2000, 1400.0, 80.0),
+    ]
+    memory = [(0, 100_000), (1, 100_100), (10, 101_300), (100, 113_000), (1000, 230_000)]
+    vectors = [
+        VectorRow(notes, index, p50, p50 * 1.4, 1.0, 0.0)
+        for notes, exact_ms, hnsw_ms in [(1_000, 1.8, 2.1), (10_000, 4.7, 5.9), (100_000, 50.3, 52.0)]
+        for index, p50 in [("none (exact, owner_id index)", exact_ms), ("HNSW, iterative scan", hnsw_ms)]
+    ]
+    workers = [workers_cost(1, 700.0, 1.0), workers_cost(2, 1120.0, 1.68)]
+
+    plot = plot_costs(tmp_path / "docs" / "costs.png", pages, memory, notes_curves(vectors))
+    tables = "\n".join(costs_table(pages, memory, workers) + notes_table(notes_curves(vectors)))
+
+    assert plot.read_bytes().startswith(PNG_SIGNATURE)
+    assert "| 1,000 | 100 | 2,000 | 1,400 | 80.0 | 130 |" in tables  # (230,000 - 100,000) / 1,000
+    assert "| 2 | 1,120 | 1.60 | 1,500 |" in tables  # 1.68 cores / 1,120 events a second
+    assert "| 100,000 | 50.30 | 52.00 |" in tables
+
+
+def _row(table: str, name: str) -> str:
+    return next(line for line in table.splitlines() if name in line)
