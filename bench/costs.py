@@ -34,6 +34,7 @@ class PagesCost:
     clickers: int
     events: int
     cpu_us_per_event: float
+    p50_ms: float
     p95_ms: float
 
 
@@ -78,7 +79,9 @@ async def _click_cost(server_pid: int, pages: Sequence[WebSocketPage], events: i
     done = each * len(clickers)
     latencies = Latencies([ms for run in runs for ms in run.samples_ms], max(run.elapsed_s for run in runs))
     cpu_us = (after.cpu_seconds - before.cpu_seconds) / done * 1e6
-    return PagesCost(len(pages), len(clickers), done, cpu_us, latencies.percentile(0.95))
+    return PagesCost(
+        len(pages), len(clickers), done, cpu_us, latencies.percentile(0.5), latencies.percentile(0.95)
+    )
 
 
 def _clicking(page: WebSocketPage) -> Callable[[], Awaitable[None]]:
@@ -117,15 +120,15 @@ def costs_table(
 ) -> list[str]:
     """The pages and workers rows as markdown (the notes have the vector table above)."""
     lines = [
-        "| open pages | clicking | clicks | server CPU µs per click | p95 ms | KiB per idle page |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| open pages | clicking | clicks | server CPU µs per click | p50 ms | p95 ms | KiB per idle page |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for cost in pages:
         memory_kib = kib_per_page(memory, cost.pages)
         shown = "" if memory_kib is None else f"{memory_kib:,.0f}"
         lines.append(
             f"| {cost.pages:,} | {cost.clickers:,} | {cost.events:,} | {cost.cpu_us_per_event:,.0f} "
-            f"| {cost.p95_ms:.1f} | {shown} |"
+            f"| {cost.p50_ms:.1f} | {cost.p95_ms:.1f} | {shown} |"
         )
     if workers:
         one = next((w.events_per_s for w in workers if w.workers == 1), None)

@@ -12,6 +12,7 @@ from matplotlib.ticker import FuncFormatter, NullFormatter
 from bench.costs import PagesCost, kib_per_page
 
 PLOT_NAME = "benchmarks-costs.png"
+MEMORY_GOAL_KIB = 64  # issue 26's, at 1,000 idle pages
 
 
 def plot_costs(
@@ -32,6 +33,8 @@ def plot_costs(
     shown = [(n, kib) for n, kib in memory_points if kib is not None]
     memory_axes.plot([n for n, _ in shown], [kib for _, kib in shown], marker="o")
     memory_axes.set(title="Memory per idle page", xlabel="open pages", ylabel="KiB (RSS)")
+    memory_axes.axhline(MEMORY_GOAL_KIB, color="tab:green", linestyle="--", label="goal")
+    memory_axes.legend()
     for axes in (cpu_axes, memory_axes):
         axes.set_ylim(bottom=0)
     for way, points in notes.items():
@@ -39,10 +42,12 @@ def plot_costs(
     notes_axes.set(title="Related notes, p50", xlabel="one owner's notes", ylabel="ms", yscale="log")
     if notes:
         notes_axes.legend()
-    notes_axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))  # 10, not 10¹
+    plain = FuncFormatter(lambda value, _: f"{value:,.0f}" if value >= 1 else f"{value:g}")  # 1,000, not 10³
+    notes_axes.yaxis.set_major_formatter(plain)
     notes_axes.yaxis.set_minor_formatter(NullFormatter())
     for axes in (cpu_axes, memory_axes, notes_axes):
         axes.set_xscale("log")
+        axes.xaxis.set_major_formatter(plain)
         axes.grid(True, which="both", alpha=0.3)
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=100)
