@@ -714,17 +714,18 @@ def main(argv: list[str] | None = None) -> None:
     if args.costs:
         plan = dataclasses.replace(plan, only_costs=True)
     results = asyncio.run(run(plan))
+    machine = machine_description()
     targets = "\n".join(targets_table(issue_targets(figures_of(results))))
     if args.costs:
         plot = write_plot(results, Path(tempfile.mkdtemp(prefix="heavy-stack-bench-")) / PLOT_NAME)
         print("\n".join(cost_section(results, str(plot))))
     else:
-        table = render(results, machine_description(), plan)
+        table = render(results, machine, plan)
         print(table)
     if not (args.clicks or args.costs):
         write_plot(results, args.output.parent / PLOT_NAME)
         report = table + "\n\n" + "\n".join(cost_section(results, PLOT_NAME))
-        write_report(report, args.output, targets + "\n\n" + results.clock.summary())
+        write_report(report, args.output, f"{targets}\n\nOn {machine}. {results.clock.summary()}")
         print(f"\nWritten to {args.output} and {PLOT_NAME} beside it")
     print(f"\nIssue 26's targets:\n{targets}\n\n{results.clock.summary()}")
 
