@@ -149,13 +149,16 @@ SPAWN_RATE ?= 10
 DURATION ?= 1m
 # More options of the replay, e.g. REPLAY_OPTIONS="--visit 3f2a9c01d4e7 --accounts accounts.txt"
 REPLAY_OPTIONS ?=
-LOCUST := $(RUN) locust -f tests/load_testing/data_recorder_locust.py --host $(HOST) --recording $(RECORDING) $(REPLAY_OPTIONS)
+# Locust processes (its --processes): one makes about 1,000 answered events a second at most.
+PROCESSES ?= 1
+LOCUST := $(RUN) locust -f tests/load_testing/data_recorder_locust.py --host $(HOST) --recording $(RECORDING) \
+	$(if $(filter-out 1,$(PROCESSES)),--processes $(PROCESSES)) $(REPLAY_OPTIONS)
 
 record: install ## Serve like `make run`, recording every websocket message to recordings/ (RECORDING_PATH=...)
 	HEAVY_STACK_RECORDING_PATH=$${RECORDING_PATH:-recordings/session-$$(date +%Y%m%d-%H%M%S).json} \
 		$(RUN) python -m heavy_stack
 
-loadtest: install ## Replay RECORDING's busiest visit headless against HOST (USERS, SPAWN_RATE, DURATION, REPLAY_OPTIONS); prints what the server confirmed per step
+loadtest: install ## Replay RECORDING's busiest visit headless against HOST (USERS, SPAWN_RATE, DURATION, PROCESSES, REPLAY_OPTIONS); prints what the server confirmed per step and whose CPU was the limit
 	$(LOCUST) --headless --users $(USERS) --spawn-rate $(SPAWN_RATE) --run-time $(DURATION)
 
 loadtest-ui: install ## Locust's web UI on http://127.0.0.1:8089 for the same replay

@@ -54,15 +54,17 @@ from heavy.stream.recording import (
     RecordingError,
     load_recording,
 )
+from heavy.testing.blocking_websocket import BlockingWebSocket
 from heavy.testing.cookie_browser import CookieBrowser
+from heavy.testing.cpu_watch import CpuWatch
 from heavy.testing.page_driver import HISTORY_EVENT, STREAM_PATH
 from heavy.testing.replay import confirmation_steps, hand_off_step, page_step
 from locust import User, constant, events, task
 from locust.env import Environment
 from locust.exception import StopUser
+from locust.runners import WorkerRunner
 from locust.stats import RequestStats
 from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import ClientConnection, connect
 
 from heavy_stack.backend.web.accounts import SIGN_IN_COMPLETE_PATH
 from heavy_stack_testing.replay import DEMO_RECORDING, NO_ACCOUNT, Account, ReplayedPage
@@ -197,15 +199,25 @@ def prepare_the_run(environment: Environment, **_kwargs: Any) -> None:
     except ReplayNotPossibleError as error:
         # SystemExit: Locust stops with this line and no traceback, before spawning anyone.
         raise SystemExit(f"Cannot replay: {error}") from None
+    if isinstance(environment.runner, WorkerRunner):
+        return  # one of --processes' workers: the master counts and reports
     # Counted while the runner still holds its figures, printed after Locust's own tables.
     summary: list[str] = []
+    cpu = CpuWatch(urlsplit(environment.host or "").port)
+
+    def start(**_kwargs: Any) -> None:
+        cpu.start()
 
     def count(**_kwargs: Any) -> None:
         summary.extend(confirmations(plan, environment.stats))
+        shares = cpu.shares()
+        if shares is not None:
+            summary.extend(["", *shares.lines(environment.stats.total.num_requests)])
 
     def show(**_kwargs: Any) -> None:
         print("\n" + "\n".join(summary))
 
+    environment.events.test_start.add_listener(start)  # type: ignore[no-untyped-call]
     environment.events.quitting.add_listener(count)  # type: ignore[no-untyped-call]
     environment.events.quit.add_listener(show)  # type: ignore[no-untyped-call]
 
@@ -336,13 +348,13 @@ class ReplayUser(User):
             raise StopUser from None
         return account
 
-    def _connect(self, browser: CookieBrowser | None) -> ClientConnection:
+    def _connect(self, browser: CookieBrowser | None) -> BlockingWebSocket:
         assert self.host is not None, "give the server with --host"
         url = self.host.replace("http", "ws", 1) + STREAM_PATH
         headers = {"Origin": self.host.rstrip("/")}
         if browser is not None:
             headers["Cookie"] = browser.cookie_header()
-        return connect(url, additional_headers=headers, open_timeout=self.options.response_timeout)
+        return BlockingWebSocket(url, headers=headers, open_timeout=self.options.response_timeout)
 
     def _load_page(self, browser: CookieBrowser, path: str) -> None:
         started = time.perf_counter()
@@ -368,7 +380,9 @@ class ReplayUser(User):
         if problem is not None:
             raise ReplayFailedError
 
-    def _wait_for_hand_off_link(self, page: ReplayedPage, socket: ClientConnection, recorded: HandOff) -> str:
+    def _wait_for_hand_off_link(
+        self, page: ReplayedPage, socket: BlockingWebSocket, recorded: HandOff
+    ) -> str:
         started = time.perf_counter()
         deadline = time.monotonic() + self.options.response_timeout
         while (link := page.navigation_to(recorded.path)) is None:
@@ -384,7 +398,7 @@ class ReplayUser(User):
                 page.receive(socket.recv(timeout=remaining))
         return link
 
-    def _send(self, page: ReplayedPage, socket: ClientConnection, event: RecordedEvent) -> None:
+    def _send(self, page: ReplayedPage, socket: BlockingWebSocket, event: RecordedEvent) -> None:
         name = event.describe()
         try:
             message = self._wait_for_element(page, socket, event)
@@ -392,7 +406,7 @@ class ReplayUser(User):
             self._report(name, 0.0, 0, error)
             raise ReplayFailedError from error
         started = time.perf_counter()
-        socket.send(message, text=True)
+        socket.send(message)
         if not event.answered:
             return  # the server did not answer this one when recorded either (e.g. a keystroke)
         try:
@@ -410,7 +424,7 @@ class ReplayUser(User):
             raise ReplayFailedError
 
     def _wait_for_confirmation(
-        self, page: ReplayedPage, socket: ClientConnection, event: RecordedEvent
+        self, page: ReplayedPage, socket: BlockingWebSocket, event: RecordedEvent
     ) -> list[str]:
         """What the page still does not show of the recorded answer, after waiting for it."""
         deadline = time.monotonic() + self.options.response_timeout
@@ -422,7 +436,7 @@ class ReplayUser(User):
                 page.receive(socket.recv(timeout=remaining))
         return []
 
-    def _wait_for_element(self, page: ReplayedPage, socket: ClientConnection, event: RecordedEvent) -> bytes:
+    def _wait_for_element(self, page: ReplayedPage, socket: BlockingWebSocket, event: RecordedEvent) -> bytes:
         """The event addressed to its live element, once the page shows it (as a user waits)."""
         deadline = time.monotonic() + self.options.response_timeout
         while True:
@@ -435,7 +449,7 @@ class ReplayUser(User):
                 with suppress(TimeoutError):
                     page.receive(socket.recv(timeout=remaining))
 
-    def _drain(self, page: ReplayedPage, socket: ClientConnection) -> None:
+    def _drain(self, page: ReplayedPage, socket: BlockingWebSocket) -> None:
         """Take what the server sent meanwhile, so the next answer is the next event's."""
         while True:
             try:

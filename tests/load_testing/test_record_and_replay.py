@@ -120,6 +120,10 @@ async def test_the_committed_demo_recording_still_replays_on_the_app(
     assert result.exit_code == 0, result.output
     assert result.total.failures == 0, result.output
     assert result.total.requests == users * sum(1 for event in recorded.events if event.answered)
+    # Its summary says whose CPU limited the run: the load generator's own, and the server's.
+    assert "load generator: " in result.output, result.output
+    assert "\n  server: " in result.output, result.output
+    assert "server: not found" not in result.output, result.output
 
 
 async def test_the_bench_capacity_replay_runs_the_demo_back_to_back_without_failures(

@@ -14,6 +14,10 @@ Not imported by ``heavy`` itself (the app never needs pytest): install the ``tes
 - ``browser``: the headless Chromium that browser tests and benchmarks drive.
 - ``cluster``: app instances behind nginx, with Redis and a PostgreSQL on TCP.
 - ``replay``: a headless Locust replay of a recording and its figures.
+- ``cpu_watch``: ``CpuWatch``, whose CPU limited a load test (the generator's own, the server's
+  found by its port, the whole machine's).
+- ``blocking_websocket``: ``BlockingWebSocket``, a websocket client on a plain socket with no
+  thread of its own, light enough for a gevent load generator (Locust).
 - ``hold_ports``: ``python -m heavy.testing.hold_ports 8000 -- make test`` runs a command while
   the usual ports are held, so that a test reaching for a fixed port fails.
 - ``scratch``: empty databases of their own for tests that need one.
