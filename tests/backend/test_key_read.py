@@ -38,6 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import ORMExecuteState
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Field, SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -156,13 +157,19 @@ async def read_by_the_orm(database: Database, key: uuid.UUID) -> Sample | None:
         return await session.get(Sample, key)
 
 
+@pytest.mark.parametrize("first", [True, False], ids=["unit's first statement", "on the unit's connection"])
 @pytest.mark.parametrize("sample", SAMPLES.values(), ids=SAMPLES.keys())
-async def test_the_short_way_reads_what_session_get_reads(scratch: Database, sample: dict[str, Any]) -> None:
+async def test_the_short_way_reads_what_session_get_reads(
+    scratch: Database, sample: dict[str, Any], first: bool
+) -> None:
     stored = await store(scratch, **sample)
 
     async with scratch.transaction() as session:
-        assert await skips_the_orm_now(session)
+        if not first:  # the unit has its connection already: the read goes on it
+            assert await skips_the_orm_now(session)
         row = await SampleRepository().get(stored.id)
+        # A unit's first read takes a pooled connection for its statement alone.
+        assert pool_in_use(scratch) == (0 if first else 1)
 
     assert values_of(row) == values_of(await read_by_the_orm(scratch, stored.id))  # types too
     assert row is not None
@@ -223,8 +230,8 @@ async def test_a_statement_listener_sees_every_read(scratch: Database) -> None:
 
     event.listen(scratch.engine.sync_engine, "after_cursor_execute", watch)
     async with scratch.transaction() as session:
+        assert await SampleRepository().get(stored.id) is not None  # the unit's first statement
         assert not await skips_the_orm_now(session)
-        assert await SampleRepository().get(stored.id) is not None
     assert any(statement.startswith("SELECT key_read_samples.id") for statement in seen), seen
 
 
@@ -232,8 +239,8 @@ async def test_sql_logging_shows_every_read(scratch: Database, caplog: pytest.Lo
     stored = await store(scratch, name="Logged")
     with caplog.at_level(logging.INFO, logger="sqlalchemy.engine.Engine"):
         async with scratch.transaction() as session:
+            assert await SampleRepository().get(stored.id) is not None  # the unit's first statement
             assert not await skips_the_orm_now(session)
-            assert await SampleRepository().get(stored.id) is not None
     assert "FROM key_read_samples" in caplog.text
 
 
@@ -258,6 +265,33 @@ async def test_load_and_session_listeners_hear_the_read(scratch: Database) -> No
         assert not await skips_the_orm_now(session)
         assert await SampleRepository().get(stored.id) is not None
     assert len(executed) == 1
+
+
+async def test_units_that_have_read_do_not_hold_a_connection_while_they_work(scratch_url: str) -> None:
+    # Two connections at most (pool_size=1 and as many overflow), waits of 0.5 s for one: units
+    # that each read by key, then take a second to work, all go through at once.
+    database = Database.connect(scratch_url, scratch_url, pool_size=1, timeout=0.5)
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(SampleBase.metadata.create_all)
+        stored = await store(database, name="Shared")
+
+        async def read_then_work() -> str:
+            async with database.transaction():
+                row = await SampleRepository().get(stored.id)
+                await asyncio.sleep(1)
+                assert row is not None
+                return row.name
+
+        assert await asyncio.gather(*(read_then_work() for _ in range(4))) == ["Shared"] * 4
+    finally:
+        await database.close()
+
+
+def pool_in_use(database: Database) -> int:
+    pool = database.engine.sync_engine.pool
+    assert isinstance(pool, QueuePool)
+    return pool.checkedout()
 
 
 async def test_connections_lost_meanwhile_fail_one_read_and_the_pool_is_renewed(

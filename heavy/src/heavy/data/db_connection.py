@@ -37,20 +37,22 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 from weakref import WeakKeyDictionary, WeakSet
 
 import asyncpg
 from heavy.data.turns import Turns
 from sqlalchemy import ColumnClause, CompoundSelect, Select, TextClause, UpdateBase, event, exc, text
-from sqlalchemy.engine import Connection, ExceptionContext, ExecutionContext, make_url
+from sqlalchemy.engine import Connection, Dialect, Engine, ExceptionContext, ExecutionContext, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection, DBAPICursor
 from sqlalchemy.ext import asyncio as sqlalchemy_asyncio
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
-from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
+from sqlalchemy.pool import ConnectionPoolEntry, Pool, PoolProxiedConnection
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.compiler import Compiled, SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.selectable import ForUpdateArg
+from sqlalchemy.util import greenlet_spawn
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 # The session of the handler, effect or test now running. Repositories read it; the heavy
@@ -172,12 +174,24 @@ async def lose_connection(connection: AsyncConnection, error: BaseException, *, 
     stale). A cancelled statement leaves only its own connection in doubt.
     """
     if connection.sync_connection is not None:
-        proxied = connection.sync_connection.connection
-        _close_socket(proxied)
-        if whole_pool:
-            # SQLAlchemy's own step for a lost connection; it has no public name.
-            connection.sync_engine.pool._invalidate(proxied, error, _checkin=False)
+        _give_up(connection.sync_connection.connection, connection.sync_engine.pool, error, whole_pool)
     await connection.invalidate(error)
+
+
+async def lose_pooled_connection(
+    proxied: PoolProxiedConnection, pool: Pool, error: BaseException, *, whole_pool: bool
+) -> None:
+    """``lose_connection`` for a connection taken from ``pool`` directly (``raw_connection``):
+    closed, and given back to the pool as invalid."""
+    _give_up(proxied, pool, error, whole_pool)
+    await greenlet_spawn(proxied.invalidate, error)
+
+
+def _give_up(proxied: PoolProxiedConnection, pool: Pool, error: BaseException, whole_pool: bool) -> None:
+    _close_socket(proxied)
+    if whole_pool:
+        # SQLAlchemy's own step for a lost connection; it has no public name.
+        pool._invalidate(proxied, error, _checkin=False)
 
 
 _UNAVAILABLE = (
@@ -265,9 +279,7 @@ _EACH_STATEMENT_ITS_OWN_SNAPSHOT = frozenset(
 
 def _start_in_autocommit(connection: Connection) -> None:
     adapter = connection.connection.dbapi_connection
-    # None: the server's default, which SQLAlchemy read when the engine first connected.
-    level = getattr(adapter, "isolation_level", "unknown") or connection.dialect.default_isolation_level
-    if level in _EACH_STATEMENT_ITS_OWN_SNAPSHOT:
+    if takes_its_own_snapshots(adapter, connection.dialect):
         adapter.autocommit = True  # type: ignore[union-attr]
 
 
@@ -304,13 +316,44 @@ def runs_reads_alone(connection: Connection) -> bool:
     listener but that one's watches its statements, and SQL logging is off."""
     if not getattr(connection.connection.dbapi_connection, "autocommit", False):
         return False
-    listeners = connection.dispatch
     # The engines of begin_on_first_write carry its option and its one statement listener.
     ours = bool(connection.get_execution_options().get(BEGIN_ON_FIRST_WRITE))
+    return _statements_unwatched(connection.dispatch, connection.engine, ours)
+
+
+def reads_alone_on_its_pool(engine: Engine) -> bool:
+    """Whether a plain read sent past SQLAlchemy, on a connection taken from ``engine``'s pool
+    for it alone and given back at once, is what a unit of work's first statement on that
+    engine would be: a ``begin_on_first_write`` engine (the read would run without BEGIN), no
+    isolation level of its own, nothing else listening to its connections, transactions or
+    statements, and SQL logging off. Then a read that runs before its unit has a connection
+    needs none: the unit's transaction, if it writes later, begins on a connection of its own,
+    as it would anyway (``begin_on_first_write``). Check the connection's isolation level too
+    (``takes_its_own_snapshots``)."""
+    options = engine.get_execution_options()
+    listeners = engine.dispatch
+    return (
+        bool(options.get(BEGIN_ON_FIRST_WRITE))
+        and "isolation_level" not in options
+        and not listeners.engine_connect
+        and all(listener in _BEGIN_LISTENERS for listener in listeners.begin)
+        and _statements_unwatched(listeners, engine, True)
+    )
+
+
+def takes_its_own_snapshots(adapter: object, dialect: Dialect) -> bool:
+    """Whether each statement on the DBAPI connection ``adapter`` sees its own snapshot
+    (READ COMMITTED): where a unit of work's plain reads run alone."""
+    # None: the server's default, which SQLAlchemy read when the engine first connected.
+    level = getattr(adapter, "isolation_level", "unknown") or dialect.default_isolation_level
+    return level in _EACH_STATEMENT_ITS_OWN_SNAPSHOT
+
+
+def _statements_unwatched(listeners: Any, engine: Engine, ours: bool) -> bool:
     return (
         len(listeners.before_cursor_execute) == int(ours)
         and not listeners.after_cursor_execute
-        and not connection.engine.logger.isEnabledFor(logging.INFO)
+        and not engine.logger.isEnabledFor(logging.INFO)
     )
 
 
@@ -326,6 +369,11 @@ def _leave_autocommit(adapter: DBAPIConnection | None, _record: ConnectionPoolEn
     if adapter is not None and getattr(adapter, "autocommit", False):
         # A connection set to AUTOCOMMIT on purpose stays so: this restores its own level.
         adapter.autocommit = False
+
+
+# The listeners of "begin" that begin_on_first_write adds (the only ones a read past SQLAlchemy
+# may skip: what they do concerns transactions, which such a read has none of).
+_BEGIN_LISTENERS = (_start_in_autocommit, _begin_as_usual)
 
 
 # Functions a plain read may call: they change nothing and do not read the transaction's
