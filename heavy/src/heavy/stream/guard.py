@@ -26,6 +26,7 @@ from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import orjson
 from heavy import log_scope
 from heavy.events import TooManyBadEventsError
 from heavy.live.layout import LiveLayout
@@ -91,7 +92,7 @@ async def serve_guarded_layout(layout: LiveLayout, socket: WebsocketImplProtocol
         for tap in taps:  # before sending: the page's reply must not be seen before this
             tap.sent(connection_id, message)
         try:
-            await socket.send(json.dumps(message))
+            await socket.send(encode_update(message))
         except (WebsocketClosed, ConnectionClosed):
             raise PageClosed from None  # ends the layout without logging a failed send
 
@@ -181,10 +182,26 @@ def decode_event(frame: str | bytes) -> LayoutEventMessage:
     if _nesting(frame) > MAX_NESTING:
         raise MalformedMessageError(f"JSON nested over {MAX_NESTING} levels", CloseCode.INVALID_DATA)
     try:
-        message = json.loads(frame, parse_constant=_refuse_constant)
-    except (ValueError, RecursionError) as error:  # ValueError: bad JSON, too many digits, NaN
-        raise MalformedMessageError(f"not JSON ({str(error)[:80]})", CloseCode.INVALID_DATA) from None
+        message = orjson.loads(frame)
+    except orjson.JSONDecodeError:
+        # orjson refuses some JSON that Python's reads (integers past 64 bits, lone surrogates):
+        # the standard library's reading decides, as it did before orjson read the frames.
+        try:
+            message = json.loads(frame, parse_constant=_refuse_constant)
+        except (ValueError, RecursionError) as error:  # ValueError: bad JSON, too many digits, NaN
+            raise MalformedMessageError(f"not JSON ({str(error)[:80]})", CloseCode.INVALID_DATA) from None
     return check_event(message)
+
+
+def encode_update(message: LayoutUpdateMessage) -> str:
+    """A layout update as the JSON text the client reads.
+
+    orjson (a tenth of a click's CPU was Python's ``json`` both ways); what it does not write
+    (integers past 64 bits, keys that are not strings) goes through ``json``, as before."""
+    try:
+        return orjson.dumps(message).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(message)
 
 
 def _nesting(text: str) -> int:
