@@ -130,6 +130,10 @@ async def test_the_instances_sql_goes_through_pgbouncer_within_its_pool(
     async with database.transaction() as session:
         statement = text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:ids)")
         assert await session.scalar(statement, {"ids": backend_ids}) == len(backend_ids)
+    # What make cluster prints about it: where it listens and its pool sizes.
+    summary = cluster_pgbouncer.summary()
+    assert cluster_pgbouncer.address in summary
+    assert f"at most {cluster_pgbouncer.pool_size} server connections per database" in summary
     print(
         f"\nPgBouncer: {len(clients)} client connections (both instances, both databases), "
         f"{dict(per_database)} server connections (pool size {cluster_pgbouncer.pool_size})"

@@ -5,7 +5,8 @@ it would be on its own host; nginx (the product's ``deploy/nginx.conf.template``
 and websockets over them. A product's ``make cluster`` serves it until Ctrl+C
 (``serve_until_interrupted``); a test starts one around itself and kills instances under it.
 Everything here runs as any user: nginx, Redis and PostgreSQL keep their files in a folder of
-the caller's choosing, and no system service is used.
+the caller's choosing, and no system service is used. PgBouncer between the instances and
+PostgreSQL is ``heavy.testing.pgbouncer``.
 """
 
 from __future__ import annotations
