@@ -50,6 +50,7 @@ from heavy.testing.browser import NoChromiumError
 from heavy.testing.live_server import LiveServer
 from heavy.testing.otlp import otlp_receiver
 from heavy.testing.page_driver import WebSocketPage
+from heavy.testing.replay import ReplayResult
 from playwright.async_api import async_playwright
 
 from heavy_stack.settings import PROJECT_ROOT
@@ -79,13 +80,15 @@ from bench.measure import (
 )
 from bench.plot import PLOT_NAME, plot_costs
 from bench.replayer import replay_at_saturation
-from bench.targets import Figures, issue_targets, targets_table
+from bench.targets import Figures, NextLoad, issue_targets, targets_table
 from bench.vectors import VectorRow, measure_vectors
 
 REPORT = PROJECT_ROOT / "docs" / "benchmarks.md"
 # What a click looks like on the wire, so the echo carries the same bytes.
 CLICK_MESSAGE = json.dumps({"type": "layout-event", "target": "0" * 32, "data": [{}]})
 SESSION_BATCH = 50
+# Replays of this many users and more run Locust in this many processes (its --processes).
+LOCUST_PROCESSES_FROM, LOCUST_PROCESSES = 500, 2
 COUNTER_ROW = "2. stock ReactPy counter click"
 DB_CLICK_ROW = "3. heavy_event click with a DB read"
 PLAIN_CLICK_ROW = "3n. heavy_event click without the DB (Update time)"
@@ -114,7 +117,7 @@ class Plan:
 FULL = Plan(
     round_trips=2000,
     warmup=200,
-    users=[1, 50, 200, 500],
+    users=[1, 50, 200, 500, 1000],
     duration_s=30,
     sessions=[1, 10, 100, 1000],
     browser=True,
@@ -156,6 +159,7 @@ class Row:
     server_cpu: float | None = None
     load_cpu: float | None = None  # the load generator's (Locust or bench/replayer.py)
     cpu_ms: float | None = None  # the server's CPU per round trip (rows 2 and 3), its processes only
+    limit: str = ""  # a replay's: what failed first and whose CPU was the limit (replay_limit)
 
 
 @dataclass(frozen=True)
@@ -321,6 +325,8 @@ def measure_replay(server: LiveServer, users: int, plan: Plan, scenario: str | N
         spawn_rate=min(users, 100),
         run_time=f"{plan.duration_s}s",
         timeout=plan.duration_s + 120,
+        # One Locust process makes about 1,000 answered events a second: more users get more.
+        options=("--processes", str(LOCUST_PROCESSES)) if users >= LOCUST_PROCESSES_FROM else (),
     )
     after, locust_after = tree_cpu_sample(server.process.pid), children_cpu_sample()
     total = result.total
@@ -334,7 +340,15 @@ def measure_replay(server: LiveServer, users: int, plan: Plan, scenario: str | N
         total.failures,
         cpu_share(before, after),
         cpu_share(locust_before, locust_after),
+        limit=replay_limit(result),
     )
+
+
+def replay_limit(result: ReplayResult) -> str:
+    """What failed first (Locust's most frequent error) and whose CPU was the limit, in words."""
+    errors = result.errors()
+    failed = f"{errors[0][0]}× {errors[0][1]}" if errors else "nothing failed"
+    return f"{failed}; {result.limit or 'CPU not reported'}"
 
 
 def measure_capacity(server: LiveServer, users: int, duration_s: float) -> Row:
@@ -625,6 +639,7 @@ def figures_of(results: Results) -> Figures:
     counter = _row(results, COUNTER_ROW)
     click = _row(results, DB_CLICK_ROW)
     replay = _row(results, "4. demo replay, 500 users")
+    next_load = _row(results, "4. demo replay, 1000 users")
     cpu_ratio = None
     if counter and click and counter.cpu_ms and click.cpu_ms:
         cpu_ratio = click.cpu_ms / counter.cpu_ms
@@ -634,6 +649,7 @@ def figures_of(results: Results) -> Figures:
         idle_kib_per_page=kib_per_page(results.memory, 1000),
         replay_failures=replay.failures if replay else None,
         replay_p95_ms=replay.p95 if replay else None,
+        next_load=None if next_load is None else NextLoad(next_load.failures, next_load.p95, next_load.limit),
     )
 
 

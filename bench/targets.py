@@ -80,6 +80,26 @@ def replay_target(users: int, failures: int | None, p95_ms: float | None) -> Tar
 
 
 @dataclass(frozen=True)
+class NextLoad:
+    """The demo replayed by twice the target's users: how it went and what gave first."""
+
+    failures: int
+    p95_ms: float
+    limit: str  # what failed first and whose CPU was the limit, in words
+
+
+def next_limit_target(users: int, load: NextLoad | None) -> Target:
+    """Not a target but the next limit: what fails first at ``users`` replayed users, and why."""
+    measured = None
+    if load is not None:
+        measured = f"{load.failures} failures, p95 {load.p95_ms:,.0f} ms; first: {load.limit}"
+    found = None if measured is None else True  # the question is answered once it ran
+    return Target(
+        f"{users:,} replayed users on one worker", "what fails first, and why", "not run", measured, found
+    )
+
+
+@dataclass(frozen=True)
 class Figures:
     """This run's figures for the targets; each measurement fills its own, the rest stay None."""
 
@@ -91,6 +111,7 @@ class Figures:
     replay_users: int = 500
     replay_failures: int | None = None  # the demo replayed by replay_users against one worker
     replay_p95_ms: float | None = None
+    next_load: NextLoad | None = None  # the demo replayed by twice replay_users
 
 
 def issue_targets(figures: Figures) -> list[Target]:
@@ -101,6 +122,7 @@ def issue_targets(figures: Figures) -> list[Target]:
         open_close_target(figures.open_close_growth_mb),
         first_visit_target(figures.first_visit_kb),
         replay_target(figures.replay_users, figures.replay_failures, figures.replay_p95_ms),
+        next_limit_target(2 * figures.replay_users, figures.next_load),
     ]
 
 

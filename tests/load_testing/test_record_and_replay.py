@@ -124,6 +124,8 @@ async def test_the_committed_demo_recording_still_replays_on_the_app(
     assert "load generator: " in result.output, result.output
     assert "\n  server: " in result.output, result.output
     assert "server: not found" not in result.output, result.output
+    assert result.limit is not None, result.output
+    assert result.errors() == [], result.output
 
 
 async def test_the_bench_capacity_replay_runs_the_demo_back_to_back_without_failures(

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from bench.costs import PagesCost, costs_table, notes_curves, notes_table, workers_cost
 from bench.plot import plot_costs
-from bench.targets import NOT_MEASURED, Figures, issue_targets, targets_table
+from bench.targets import NOT_MEASURED, Figures, NextLoad, issue_targets, targets_table
 from bench.vectors import VectorRow
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -25,6 +26,10 @@ def test_the_targets_table_names_every_target_and_says_which_were_not_measured()
     assert "3 failures, p95 41 ms" in replay_row
     assert replay_row.endswith("| not met |")
     assert _row(table, "first visit").endswith(f"| {NOT_MEASURED} |")
+    assert _row(table, "1,000 replayed").endswith(f"| {NOT_MEASURED} |")
+    next_load = NextLoad(12, 900.0, "12× WS connection: TimeoutError; the server was the limit")
+    table = "\n".join(targets_table(issue_targets(replace(measured, next_load=next_load))))
+    assert "12 failures, p95 900 ms; first: 12× WS connection: TimeoutError; the server was" in table
 
 
 def test_a_click_measured_only_by_latency_shows_that_figure_but_no_verdict() -> None:

@@ -18,6 +18,9 @@ from dataclasses import dataclass
 
 import psutil
 
+# Starts the report's last line, which says which side was the limit (read back by
+# ``heavy.testing.replay.ReplayResult.limit``).
+LIMIT_PREFIX = "limit: "
 # Above this share of one core per process the generator is near its limit: its figures
 # include its own waiting.
 BUSY_SHARE = 0.85
@@ -72,7 +75,7 @@ class CpuShares:
         lines.append(
             f"  the whole machine: {self.machine:.0%} ({max(others, 0.0):.0%} of it other processes)"
         )
-        lines.append(f"  {self.verdict()}")
+        lines.append(f"  {LIMIT_PREFIX}{self.verdict()}")
         return lines
 
     def verdict(self) -> str:

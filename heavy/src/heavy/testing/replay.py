@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from heavy.stream.recording import RecordedVisit
+from heavy.testing.cpu_watch import LIMIT_PREFIX
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,25 @@ class ReplayResult:
     events: dict[str, EventStats]
     exit_code: int
     output: str
+
+    @property
+    def limit(self) -> str | None:
+        """Which side limited the run, as the Locust file's CPU report said (``cpu_watch``)."""
+        found = [line.strip() for line in self.output.splitlines() if line.strip().startswith(LIMIT_PREFIX)]
+        return found[-1].removeprefix(LIMIT_PREFIX) if found else None
+
+    def errors(self) -> list[tuple[int, str]]:
+        """Locust's error report: how often each error happened, the most frequent first."""
+        lines = self.output.splitlines()
+        if "Error report" not in lines:
+            return []
+        found = []
+        for line in lines[lines.index("Error report") + 3 :]:  # its heading and two rules
+            count, _, error = line.strip().partition(" ")
+            if not count.isdigit():
+                break
+            found.append((int(count), error.strip()))
+        return sorted(found, key=lambda counted: -counted[0])
 
     @property
     def total(self) -> EventStats:
