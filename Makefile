@@ -168,9 +168,10 @@ loadtest-ui: install ## Locust's web UI on http://127.0.0.1:8089 for the same re
 INSTANCES ?= 2
 CLUSTER_PORT ?= 8080
 CLUSTER_ARGS ?=
+REPLICAS ?= 0
 
-cluster: install ## INSTANCES (2) app processes behind nginx on 127.0.0.1:CLUSTER_PORT (8080), sharing Redis and PostgreSQL (through PgBouncer; CLUSTER_ARGS=--no-pgbouncer: directly)
-	$(RUN) python -m heavy_stack_testing.cluster --instances $(INSTANCES) --port $(CLUSTER_PORT) $(CLUSTER_ARGS)
+cluster: install ## INSTANCES (2) app processes behind nginx on 127.0.0.1:CLUSTER_PORT (8080), sharing Redis and PostgreSQL (through PgBouncer; CLUSTER_ARGS=--no-pgbouncer: directly); REPLICAS (0) read replicas
+	$(RUN) python -m heavy_stack_testing.cluster --instances $(INSTANCES) --port $(CLUSTER_PORT) --replicas $(REPLICAS) $(CLUSTER_ARGS)
 
 bench: install ## Measure echo, stock ReactPy, heavy click, replays, RSS per session, capacity at 1 and 2 workers, cost as the work grows, the targets; writes docs/benchmarks.md (python -m bench --costs: that section only)
 	$(RUN) python -m bench

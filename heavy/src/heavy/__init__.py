@@ -19,6 +19,10 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
   Back pressure: ``Turns`` (pages' units of work take turns at the pool, fairly, instead of
   timing out in its checkout: ``Database.turns``), ``TooManyWaitingError``, ``WAITING_PER_PAGE``,
   ``BUSY_AFTER_SECONDS``.
+- Read replicas (``<PREFIX>SQL_READ_URLS``): read-only units read on them, with read-your-writes
+  for the visitor who wrote; ``read_as`` (name the visitor of the current connection),
+  ``ReadReplicas`` (``Database.replicas``: the choice, positions, where reads went),
+  ``ReplicaUnavailableError`` (a replica failed under a read-only unit, which runs again).
 - The development database: ``EmbeddedPostgres`` (PostgreSQL + pgvector, watched and
   restarted) and its ``EmbeddedDatabaseError``.
 - Migrations: ``Migrations`` (a product's alembic migrations as a Python API: upgrade,
@@ -176,6 +180,7 @@ from heavy.data.migrations import (
     release_prepared_databases,
 )
 from heavy.data.munger import FieldsMunger, IdentityMunger, ModelMunger
+from heavy.data.replicas import ReadReplicas, ReplicaUnavailableError, read_as
 from heavy.data.repository import NoDatabaseSessionError, Repository, VectorRepository
 from heavy.data.tables import import_submodules
 from heavy.data.turns import BUSY_AFTER_SECONDS, WAITING_PER_PAGE, TooManyWaitingError, Turns
@@ -394,7 +399,9 @@ __all__ = [
     "Presence",
     "ProvidedServices",
     "PubSub",
+    "ReadReplicas",
     "RedisTransport",
+    "ReplicaUnavailableError",
     "ReportedFile",
     "Repository",
     "SMTPMailer",
@@ -490,6 +497,7 @@ __all__ = [
     "provide_context",
     "provide_services",
     "publish",
+    "read_as",
     "recreate_database",
     "refuse_unparsable_urls",
     "release_prepared_databases",

@@ -84,6 +84,11 @@ class PendingUpdates:
         self.abandoned = True
         self._updates.clear()
 
+    def reopen(self) -> None:
+        """The unit is run again (its read replica failed): collect its updates anew."""
+        self._open = True
+        self._updates.clear()
+
     def discard(self) -> None:
         """The unit rolled back: drop the updates."""
         self._open = False

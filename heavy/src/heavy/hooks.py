@@ -51,6 +51,7 @@ import asyncpg
 from heavy.callables import callable_name, is_async_callable
 from heavy.contexts import NoticeContext, ProvidedServices, ServicesContext, ShowNotice
 from heavy.data.db_connection import CommitFailedError, is_unavailable
+from heavy.data.replicas import ReplicaUnavailableError, reading_at_least
 from heavy.data.turns import TooManyWaitingError
 from heavy.events import Declared, takes_of
 from heavy.heavy_context import HeavyContext, PendingUpdates, SignInRequiredError, open_heavy_context
@@ -87,6 +88,8 @@ UNCONFIRMED = N_(
 FAILED = N_("Something went wrong; nothing was saved.")
 BUSY = N_("Busy: your last action is waiting its turn and will run in a moment.")
 TOO_MANY = N_("Too many actions at once: this one was not done. Please wait a moment and try again.")
+# How often a read-only unit runs when its read replica fails under it (heavy.data.replicas).
+READ_ATTEMPTS = 3
 
 
 # True while the first paint of a page is rendered (per task: other connections render on).
@@ -239,8 +242,12 @@ def heavy_use_topic(
         run = _UnitOfWork(caller, _use_services(caller), heavy_use_context(NoticeContext), reads_only)
         handle = cast(Callable[[Any, TopicMessage], Awaitable[None]], on_message)
 
+        replicas = run.provided.services.database.replicas
+
         async def deliver_in_unit(message: TopicMessage) -> None:
-            await run(lambda context: handle(context, message), unavailable=UNAVAILABLE_WHILE_LOADING)
+            # A message tells of a write: what it reads must show that write, on a replica too.
+            with reading_at_least(0 if replicas is None else replicas.positions.latest):
+                await run(lambda context: handle(context, message), unavailable=UNAVAILABLE_WHILE_LOADING)
 
         deliver = deliver_in_unit
     else:
@@ -383,19 +390,32 @@ class _UnitOfWork:
         clears_notice: bool,
     ) -> T | None:
         with self.caller:
-            try:
-                async with open_heavy_context(
-                    self.provided.services, self.provided.context, reads_only=self.reads_only, pending=pending
-                ) as context:
-                    if clears_notice:  # in the same re-render as the function's own updates
-                        context.on_commit(self._show, None)
-                    return await function(context)
-            except SignInRequiredError:
-                raise  # the visitor was signed out meanwhile: the page itself shows that
-            except Exception as error:
-                if not pending.abandoned:
-                    self._show(failure_message(error, unavailable))
-                raise
+            for attempt in range(1, READ_ATTEMPTS + 1):
+                try:
+                    async with open_heavy_context(
+                        self.provided.services,
+                        self.provided.context,
+                        reads_only=self.reads_only,
+                        pending=pending,
+                    ) as context:
+                        if clears_notice:  # in the same re-render as the function's own updates
+                            context.on_commit(self._show, None)
+                        return await function(context)
+                except SignInRequiredError:
+                    raise  # the visitor was signed out meanwhile: the page itself shows that
+                except ReplicaUnavailableError:
+                    # Its replica failed and is left out now: a unit that only reads runs again
+                    # elsewhere (another replica, or the primary), and the visitor sees nothing.
+                    if attempt < READ_ATTEMPTS and not pending.abandoned:
+                        pending.reopen()
+                        continue
+                    if not pending.abandoned:
+                        self._show(gettext(unavailable))
+                    raise
+                except Exception as error:
+                    if not pending.abandoned:
+                        self._show(failure_message(error, unavailable))
+                    raise
         return None
 
     def _show(self, text: str | None) -> None:

@@ -118,6 +118,9 @@ class HeavySettings(BaseSettings):
     # reached without it is SQL_DIRECT_URL, for the connections that must stay one session.
     db_pooler: DbPooler = DbPooler.NONE
     sql_direct_url: str | None = None
+    # Read replicas of the SQL database (comma-separated URLs): read-only units of work read there
+    # (heavy.data.replicas). Empty: every read goes to SQL_DB_URL.
+    sql_read_urls: Annotated[list[str], NoDecode] = []
     # Relative to the working directory; a product names its own folder.
     data_dir: Path = Path(".data")
     # Set: live pages' pub/sub travels between processes through Redis, not PostgreSQL.
@@ -209,7 +212,9 @@ class HeavySettings(BaseSettings):
             warnings.append(f"{name} (in {source}) is not a setting and is ignored{hint}")
         return warnings
 
-    @field_validator("allowed_origins", "allowed_hosts", "rate_limit_exempt_addresses", mode="before")
+    @field_validator(
+        "allowed_origins", "allowed_hosts", "rate_limit_exempt_addresses", "sql_read_urls", mode="before"
+    )
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
@@ -255,6 +260,11 @@ class HeavySettings(BaseSettings):
     @classmethod
     def _parse_as_url(cls, value: str | None) -> str | None:
         return parse_as_url(value)
+
+    @field_validator("sql_read_urls")
+    @classmethod
+    def _parse_as_urls(cls, value: list[str]) -> list[str]:
+        return [url for url in value if parse_as_url(url)]
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Self:

@@ -85,6 +85,7 @@ async def open_services(settings: Settings) -> AsyncIterator[AppServices]:
             application_name=SERVER_APPLICATION_NAME,
             transaction_pooler=settings.behind_transaction_pooler,
             direct_sql_url=settings.sql_direct_url,
+            read_urls=settings.sql_read_urls,
         )
         opened.push_async_callback(database.close)
         await migrations.check_schema(settings, database.direct_sql_url)

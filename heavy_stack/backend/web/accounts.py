@@ -22,7 +22,7 @@ import logging
 from typing import Any
 from urllib.parse import urlencode
 
-from heavy import is_unavailable, is_websocket_request, safe_next_path, set_scope_user
+from heavy import is_unavailable, is_websocket_request, read_as, safe_next_path, set_scope_user
 from sanic import HTTPResponse, Request, Sanic, redirect
 from sanic.response import BaseHTTPResponse
 
@@ -83,6 +83,9 @@ async def visitor_of(request: Request, services: AppServices) -> Visitor:
                 logger.exception("Could not look up a session; the connection continues signed out")
                 visitor = visitor.signed_out()
     set_scope_user(visitor.user.id if visitor.user is not None else None)
+    # Reads on a replica see this visitor's own writes, from any tab and instance: the account's
+    # when signed in, else this browser's.
+    read_as(f"user:{visitor.user.id}" if visitor.user is not None else visitor.browser_binding)
     return visitor
 
 

@@ -32,15 +32,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 from weakref import WeakKeyDictionary, WeakSet
 
 import asyncpg
+from heavy.data.replicas import ReadReplicas, Replica, ReplicaUnavailableError, replica_name
 from heavy.data.turns import Turns
 from sqlalchemy import ColumnClause, CompoundSelect, Select, TextClause, UpdateBase, event, exc, text
 from sqlalchemy.engine import Connection, Dialect, Engine, ExceptionContext, ExecutionContext, make_url
@@ -418,7 +419,8 @@ def is_plain_read(statement: object) -> bool:
 
 @dataclass(frozen=True)
 class Database:
-    """The app's two connections: SQL data and vectors."""
+    """The app's two connections: SQL data and vectors; and the SQL database's read replicas,
+    if any (``heavy.data.replicas``)."""
 
     engine: AsyncEngine
     sessionmaker: SessionMaker
@@ -426,6 +428,7 @@ class Database:
     vector_sessionmaker: SessionMaker
     # The SQL database without a transaction pooler, when ``engine`` goes through one.
     direct_url: str | None = None
+    replicas: ReadReplicas | None = None
 
     @classmethod
     def connect(
@@ -438,12 +441,15 @@ class Database:
         application_name: str | None = None,
         transaction_pooler: bool = False,
         direct_sql_url: str | None = None,
+        read_urls: Sequence[str] = (),
     ) -> Database:
         """Create engines (connections open lazily, on first use), their connections named
         ``application_name`` (how the product's tools tell its server's connections apart).
 
         ``transaction_pooler``: both URLs go through a pooler in transaction mode (see the
         module docstring); ``direct_sql_url`` is then the SQL database without it.
+        ``read_urls``: read replicas of ``sql_url``, each with a pool of its own, a quarter
+        of ``pool_size`` (at least 2): read-only units read there.
         """
         engines = [
             create_engine(
@@ -457,7 +463,13 @@ class Database:
         ]
         engine, vector_engine = engines
         sessionmakers = [create_sessionmaker(each) for each in engines]
-        return cls(engine, sessionmakers[0], vector_engine, sessionmakers[1], direct_sql_url)
+        replicas = None
+        if read_urls:
+            replica_pool = max(2, pool_size // 4)
+            replicas = ReadReplicas(
+                [_replica(url, replica_pool, timeout, application_name) for url in read_urls]
+            )
+        return cls(engine, sessionmakers[0], vector_engine, sessionmakers[1], direct_sql_url, replicas)
 
     @property
     def direct_sql_url(self) -> str:
@@ -470,6 +482,8 @@ class Database:
     async def close(self) -> None:
         await self.engine.dispose()
         await self.vector_engine.dispose()
+        if self.replicas is not None:
+            await self.replicas.close()
 
     async def is_reachable(self, within: float = 1.5) -> dict[str, bool]:
         """Run ``SELECT 1`` on both databases at once; ``False`` where it fails or takes
@@ -491,11 +505,33 @@ class Database:
         no round trip of its own): its plain reads run alone, and a transaction it opens (a
         write, a ``text()`` read) is ``READ ONLY``, so PostgreSQL refuses any write
         (``ReadOnlySQLTransactionError``). Nothing is committed at its end: a transaction it
-        opened is rolled back.
+        opened is rolled back. With read replicas it runs on one of them, or on the primary
+        when none is up or has replayed the connection's last write (``heavy.data.replicas``);
+        a replica that fails meanwhile raises ``ReplicaUnavailableError`` (run the unit again).
         """
         if read_only:
+            if self.replicas is not None:
+                return self._on_a_replica(self.replicas)
             return _current_session(self._read_only_sessionmaker, db_session, read_only=True)
-        return _current_session(self.sessionmaker, db_session)
+        wrote = None if self.replicas is None else partial(self.replicas.wrote, self.engine)
+        return _current_session(self.sessionmaker, db_session, after_write=wrote)
+
+    @asynccontextmanager
+    async def _on_a_replica(self, replicas: ReadReplicas) -> AsyncIterator[AsyncSession]:
+        replica = await replicas.choose()
+        if replica is None:
+            async with _current_session(self._read_only_sessionmaker, db_session, read_only=True) as session:
+                yield session
+            return
+        try:
+            async with _current_session(replica.sessionmaker, db_session, read_only=True) as session:
+                yield session
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+            replica.mark_down(error, replicas.down_seconds)
+            raise ReplicaUnavailableError(f"Read replica {replica.name} failed: {error!r}") from error
+        replica.answered()
 
     @cached_property
     def turns(self) -> Turns:
@@ -521,10 +557,27 @@ class Database:
         """Like ``transaction``, on the vector database, set as the current ``vector_db_session``."""
         return _current_session(self.vector_sessionmaker, vector_db_session)
 
+    def reads_by_target(self) -> dict[str, int]:
+        """How many read-only units read on each replica and on the primary (none: no replicas)."""
+        return {} if self.replicas is None else dict(self.replicas.reads)
+
+
+def _replica(url: str, pool_size: int, timeout: float, application_name: str | None) -> Replica:
+    engine = create_engine(url, pool_size=pool_size, timeout=timeout, application_name=application_name)
+    # Its units begin on their first write (none: a replica refuses it) and run READ ONLY.
+    reader = begin_on_first_write(engine).execution_options(postgresql_readonly=True)
+    return Replica(
+        replica_name(url), engine, async_sessionmaker(reader, class_=AsyncSession, expire_on_commit=False)
+    )
+
 
 @asynccontextmanager
 async def _current_session(
-    sessionmaker: SessionMaker, current: ContextVar[AsyncSession], *, read_only: bool = False
+    sessionmaker: SessionMaker,
+    current: ContextVar[AsyncSession],
+    *,
+    read_only: bool = False,
+    after_write: Callable[[], Awaitable[None]] | None = None,
 ) -> AsyncIterator[AsyncSession]:
     # The session begins by itself on first use (no round trip: see begin_on_first_write).
     session = sessionmaker()
@@ -536,11 +589,14 @@ async def _current_session(
         finally:
             current.reset(token)
         if not read_only:  # a read-only unit has nothing to commit: closed (rolled back) below
+            wrote = after_write is not None and await _began_a_transaction(session)
             try:
                 await session.commit()
             except Exception as error:
                 raise CommitFailedError(f"COMMIT failed: {error}") from error
             committed = True
+            if wrote and after_write is not None:
+                await after_write()
     finally:
         if committed:
             # After a commit nothing is left to send: this close cannot stop halfway.
@@ -550,6 +606,16 @@ async def _current_session(
             # if this task is cancelled meanwhile.
             async with session:
                 pass
+
+
+async def _began_a_transaction(session: AsyncSession) -> bool:
+    """Whether the unit sent BEGIN (it wrote, see ``begin_on_first_write``): a unit that only
+    read, or did nothing, has no write for its reads to wait for."""
+    if not session.in_transaction():
+        return False
+    connection = await session.connection()  # the one it holds: nothing is sent
+    raw = connection.sync_connection.connection.dbapi_connection if connection.sync_connection else None
+    return not getattr(raw, "autocommit", False)
 
 
 async def _answers(engine: AsyncEngine, within: float) -> bool:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar, cast
 
 from heavy.data.db_connection import DB_TIMEOUT_SECONDS, Database
+from heavy.data.replicas import start_read_scope
 from heavy.heavy_context import Services
 from heavy.hooks import finish_abandoned_work
 from heavy.i18n import Languages, speaking
@@ -55,7 +56,7 @@ from heavy.web.jobs import Job
 from heavy.web.languages import install_languages, language_attributes
 from heavy.web.logs import configure_logging, install_log_scopes
 from heavy.web.pages import Pages, PageShell
-from heavy.web.pubsub_server import pubsub_transport, serving_pubsub
+from heavy.web.pubsub_server import pubsub_transport, serving_pubsub, sharing_write_positions
 from heavy.web.requests import refuse_unparsable_urls
 from heavy.web.security import install_security_defaults
 from heavy.web.security.origin import is_websocket_request
@@ -180,6 +181,8 @@ def create_app(
     # After Sanic(): it resets its own loggers. In each worker process too: the factory runs there.
     configure_logging(settings)
     install_log_scopes(app)
+    # Each request and live connection reads as one visitor (heavy.data.replicas; read_as names it).
+    app.signal("http.lifecycle.request")(_open_read_scope)
     # Under Sanic's own command too (its --access-logs flags still win).
     app.config.ACCESS_LOG = settings.logs_access()
     app.config.KEEP_ALIVE_TIMEOUT = KEEP_ALIVE_TIMEOUT
@@ -307,8 +310,10 @@ def _install_listeners(
     async def open_services(_app: HeavyApp) -> None:
         state.opened_services = await state._exit_stack.enter_async_context(services(state.settings))
         # Pages publish and follow topics across processes (closed before the services).
-        transport = pubsub_transport(app.name, state.settings, state.opened_services.database)
-        await state._exit_stack.enter_async_context(serving_pubsub(transport))
+        database = state.opened_services.database
+        transport = pubsub_transport(app.name, state.settings, database)
+        pubsub = await state._exit_stack.enter_async_context(serving_pubsub(transport))
+        state._exit_stack.enter_context(sharing_write_positions(pubsub, database))
 
     async def start(_app: HeavyApp) -> None:
         opened = state.services
@@ -351,3 +356,7 @@ def _install_listeners(
     app.after_server_start(start)
     app.before_server_stop(stop_jobs)
     app.after_server_stop(close_services)
+
+
+async def _open_read_scope(request: Request) -> None:
+    start_read_scope()

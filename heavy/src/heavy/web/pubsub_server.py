@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
 
 from heavy.data.db_connection import Database
+from heavy.data.replicas import WritePositions
 from heavy.live.presence import current_presence
-from heavy.live.pubsub import PubSub, Transport, using_pubsub
+from heavy.live.pubsub import PubSub, TopicMessage, Transport, using_pubsub
 from heavy.live.transports import PostgresTransport, RedisTransport
 from heavy.settings import HeavySettings
 
@@ -64,3 +65,36 @@ async def _first_connection(pubsub: PubSub) -> None:
     with suppress(TimeoutError):
         async with asyncio.timeout(FIRST_CONNECTION_SECONDS):
             await listening.wait()
+
+
+# Where the visitors' writes ended, between the processes (heavy.data.replicas).
+WRITE_POSITIONS_TOPIC = "heavy.write-positions"
+
+
+@contextmanager
+def sharing_write_positions(pubsub: PubSub, database: Database) -> Iterator[None]:
+    """With read replicas, tell the other processes where this one's writes ended, and hear
+    theirs, for the block: a visitor's next page may be served by another instance."""
+    if database.replicas is None:
+        yield
+        return
+    positions = database.replicas.positions
+
+    async def publish(key: str | None, position: int) -> None:
+        await pubsub.publish(WRITE_POSITIONS_TOPIC, [key, position])
+
+    subscription = pubsub.subscribe(WRITE_POSITIONS_TOPIC, lambda message: _heard(positions, message))
+    positions.publisher = publish
+    try:
+        yield
+    finally:
+        positions.publisher = None
+        subscription.close()
+
+
+def _heard(positions: WritePositions, message: TopicMessage) -> None:
+    match message.payload:
+        case [str() | None as key, int() as position]:
+            positions.heard(key, position)
+        case _:
+            pass  # a resync (nothing to read again) or a malformed message
