@@ -589,8 +589,11 @@ async def _current_session(
         finally:
             current.reset(token)
         if not read_only:  # a read-only unit has nothing to commit: closed (rolled back) below
-            wrote = after_write is not None and await _began_a_transaction(session)
+            wrote = False
             try:
+                if after_write is not None:
+                    await session.flush()  # what COMMIT would flush: then it is known whether it wrote
+                    wrote = await _began_a_transaction(session)
                 await session.commit()
             except Exception as error:
                 raise CommitFailedError(f"COMMIT failed: {error}") from error
