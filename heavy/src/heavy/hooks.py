@@ -406,11 +406,12 @@ class _UnitOfWork:
                 except ReplicaUnavailableError:
                     # Its replica failed and is left out now: a unit that only reads runs again
                     # elsewhere (another replica, or the primary), and the visitor sees nothing.
-                    if attempt < READ_ATTEMPTS and not pending.abandoned:
+                    if pending.abandoned:
+                        return None  # its page is gone: nobody waits for what it reads
+                    if attempt < READ_ATTEMPTS:
                         pending.reopen()
                         continue
-                    if not pending.abandoned:
-                        self._show(gettext(unavailable))
+                    self._show(gettext(unavailable))
                     raise
                 except Exception as error:
                     if not pending.abandoned:

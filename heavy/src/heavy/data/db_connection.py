@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
@@ -519,19 +520,22 @@ class Database:
     @asynccontextmanager
     async def _on_a_replica(self, replicas: ReadReplicas) -> AsyncIterator[AsyncSession]:
         replica = await replicas.choose()
+        chosen_at = time.monotonic()
         if replica is None:
             async with _current_session(self._read_only_sessionmaker, db_session, read_only=True) as session:
                 yield session
             return
+        failures = replica.failures
         try:
             async with _current_session(replica.sessionmaker, db_session, read_only=True) as session:
                 yield session
         except Exception as error:
-            if not is_unavailable(error):
+            # Only the replica's own failures (not, say, the vector database's in the same unit).
+            if replica.failures == failures or not is_unavailable(error):
                 raise
             replica.mark_down(error, replicas.down_seconds)
             raise ReplicaUnavailableError(f"Read replica {replica.name} failed: {error!r}") from error
-        replica.answered()
+        replica.answered(chosen_at)
 
     @cached_property
     def turns(self) -> Turns:
@@ -566,9 +570,28 @@ def _replica(url: str, pool_size: int, timeout: float, application_name: str | N
     engine = create_engine(url, pool_size=pool_size, timeout=timeout, application_name=application_name)
     # Its units begin on their first write (none: a replica refuses it) and run READ ONLY.
     reader = begin_on_first_write(engine).execution_options(postgresql_readonly=True)
-    return Replica(
+    replica = Replica(
         replica_name(url), engine, async_sessionmaker(reader, class_=AsyncSession, expire_on_commit=False)
     )
+    _count_failures(engine, replica)
+    return replica
+
+
+def _count_failures(engine: AsyncEngine, replica: Replica) -> None:
+    """Tell ``replica`` each error of its engine: statements (``handle_error``) and connecting
+    (which SQLAlchemy leaves to the driver, so through ``do_connect``)."""
+
+    def connect(
+        dialect: Dialect, _record: object, cargs: tuple[object, ...], cparams: dict[str, object]
+    ) -> object:
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except Exception:
+            replica.failed()
+            raise
+
+    event.listen(engine.sync_engine, "handle_error", lambda _context: replica.failed())
+    event.listen(engine.sync_engine, "do_connect", connect)
 
 
 @asynccontextmanager

@@ -184,6 +184,7 @@ class Replica:
         self.replayed = 0
         self.down_until = 0.0
         self.failing = False
+        self.failures = 0  # errors its engine has seen (connecting, statements)
 
     def is_up(self, now: float) -> bool:
         return now >= self.down_until
@@ -192,6 +193,10 @@ class Replica:
     def busy(self) -> int:
         checkedout = getattr(self.engine.pool, "checkedout", None)
         return int(checkedout()) if callable(checkedout) else 0
+
+    def failed(self) -> None:
+        """Its engine met an error (told by SQLAlchemy's ``handle_error``)."""
+        self.failures += 1
 
     def mark_down(self, error: BaseException, down_seconds: float) -> None:
         """Leave it out for ``down_seconds``; one WARNING when it starts failing."""
@@ -206,8 +211,10 @@ class Replica:
                 down_seconds,
             )
 
-    def answered(self) -> None:
-        if self.failing:
+    def answered(self, chosen_at: float) -> None:
+        """A unit chosen at ``chosen_at`` read there; once one chosen after its time out has,
+        it is back (units sent before it failed may still end well meanwhile)."""
+        if self.failing and chosen_at >= self.down_until:
             self.failing = False
             logger.info("Read replica %s answers again", self.name)
 
@@ -313,4 +320,7 @@ def replica_name(url: str) -> str:
 
 
 def _describe(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    """The driver's error in one line (SQLAlchemy's wrapper adds the statement on more lines)."""
+    cause = getattr(error, "orig", None) or error
+    said = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {said[0]}" if said else type(cause).__name__
