@@ -85,10 +85,11 @@ def replica_server(
 # --- helpers -----------------------------------------------------------------------------------
 
 
-async def on_replica(replica: StreamingReplica, sql: str) -> int | bool | str | None:
+async def on_replica(replica: StreamingReplica, sql: str) -> object:
     connection = await asyncpg.connect(replica.admin_url)
     try:
-        return await connection.fetchval(sql)
+        answer: object = await connection.fetchval(sql)
+        return answer
     finally:
         await connection.close()
 
@@ -258,7 +259,8 @@ async def server_connections_on(replica: StreamingReplica) -> int:
     count = await on_replica(
         replica, f"SELECT count(*) FROM pg_stat_activity WHERE application_name = '{SERVER_APPLICATION_NAME}'"
     )
-    return int(count or 0)
+    assert isinstance(count, int)
+    return count
 
 
 async def test_a_new_note_shows_at_once_on_the_next_page_while_the_replica_lags(
