@@ -55,7 +55,8 @@ class SmtpSecurity(StrEnum):
 
 
 class DbPooler(StrEnum):
-    """``<PREFIX>DB_POOLER``: what stands between the app and PostgreSQL on the database URLs.
+    """``<PREFIX>DB_POOLER``: what stands between the app and PostgreSQL on ``SQL_DB_URL`` and
+    ``VECTOR_DB_URL`` (read replicas, ``SQL_READ_URLS``, are reached directly).
 
     ``transaction``: a pooler in transaction mode (PgBouncer ``pool_mode = transaction``) that
     hands each transaction, or each statement outside one, a server connection of its choosing.
