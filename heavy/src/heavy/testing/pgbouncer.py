@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import pwd
 import signal
 import subprocess
 from collections.abc import Iterator, Sequence
@@ -129,8 +130,6 @@ def _unprivileged_user(databases: Sequence[BouncedDatabase]) -> str | None:
         return None
     for database in databases:
         if database.host.startswith("/"):
-            import pwd
-
             return pwd.getpwuid(Path(database.host).stat().st_uid).pw_name
     return "nobody"
 
