@@ -4,12 +4,13 @@
 2. a stock ReactPy counter on Sanic (no wrappers, no database);
 3. the landing page's "Read again" click: ``heavy_event`` → manager → repository → PostgreSQL,
    and its "Update time" click (no database, 3n); rows 2, 3 and 3n also measure the server's
-   CPU per click (its processes' CPU time over the timed clicks, PostgreSQL's not in it), printed
-   as ratios to stock ReactPy beside issue 26's target; then the same click on a server exporting OpenTelemetry (``OTEL_EXPORTER_OTLP_ENDPOINT`` at a
-   receiver that answers and keeps nothing): the cost of telemetry on, as a ratio to off;
+   CPU per click (its processes' CPU time over the timed clicks, PostgreSQL's not in it; the
+   three take turns in batches of 100 clicks, so a changing load weighs on all alike), printed
+   as ratios to stock ReactPy beside issue 26's target; then the same click on a server
+   exporting OpenTelemetry (``OTEL_EXPORTER_OTLP_ENDPOINT`` at a receiver that answers and keeps nothing): the cost of telemetry on, as a ratio to off;
 4. in Chromium (when installed): page load to the first render and to Brython's first answer;
+5. the demo recording replayed by N concurrent Locust users against one server process;
 6. the server's memory with 1, 10, 100 and 1,000 idle sessions;
-6. the server's memory with 1, 100 and 1,000 idle sessions;
 7. capacity: the demo replay at saturation with ``HEAVY_STACK_WORKERS=1`` and ``2``, the best
    of a few loads of users that replay it back to back (``bench/replayer.py``, lighter on the
    CPU than Locust);
@@ -195,20 +196,6 @@ def row_from(scenario: str, latencies: Latencies, cpu_ms: float | None = None) -
     )
 
 
-async def timed_with_server_cpu(
-    server: LiveServer, step: Callable[[], Awaitable[None]], plan: Plan
-) -> tuple[Latencies, float]:
-    """Round trips of ``step``, and the server's CPU per round trip in ms: its processes'
-    CPU time (``/proc``, PostgreSQL's not in it) before and after the timed ones, divided by
-    their number. The client runs in this process, so none of its work is counted."""
-    for _ in range(plan.warmup):
-        await step()
-    before = tree_cpu_sample(server.process.pid)
-    latencies = await round_trips(step, plan.round_trips, warmup=0)
-    after = tree_cpu_sample(server.process.pid)
-    return latencies, (after.cpu_seconds - before.cpu_seconds) * 1000 / plan.round_trips
-
-
 @contextmanager
 def serve(
     folder: Path,
@@ -243,30 +230,60 @@ async def measure_echo(folder: Path, plan: Plan) -> Row:
             )
 
 
-async def measure_counter(folder: Path, plan: Plan) -> Row:
-    with serve(folder, "counter", "bench.serve", "counter") as server:
-        async with WebSocketPage.open(server.base_url, router=False) as page:
-
-            async def click_once() -> None:
-                await page.click("increment")
-                await page.receive()
-
-            latencies, cpu_ms = await timed_with_server_cpu(server, click_once, plan)
-            return row_from(COUNTER_ROW, latencies, cpu_ms)
+# Rows 2, 3 and 3n take turns in batches of this many clicks: a load that changes during the
+# run (other work on the machine) weighs on all three alike, and so on their ratios.
+CLICK_BATCH = 100
 
 
-async def measure_heavy_click(
-    server: LiveServer, plan: Plan, scenario: str = DB_CLICK_ROW, button: str = "read-user"
-) -> Row:
-    async with WebSocketPage.open(server.base_url) as page:
-        await page.wait_for_text("current-user", "@")
+@dataclass
+class ClickSeries:
+    """One kind of click, measured batch by batch: its round trips and its server's CPU (the
+    server's processes' CPU time across each batch, from ``/proc``; PostgreSQL's not in it, and
+    the client runs in this process)."""
 
-        async def read_once() -> None:
-            await page.click(button)
-            await page.receive()
+    server: LiveServer
+    page: WebSocketPage
+    button: str
+    samples_ms: list[float] = field(default_factory=list)
+    elapsed_s: float = 0.0
+    cpu_s: float = 0.0
 
-        latencies, cpu_ms = await timed_with_server_cpu(server, read_once, plan)
-        return row_from(scenario, latencies, cpu_ms)
+    async def click(self) -> None:
+        await self.page.click(self.button)
+        await self.page.receive()
+
+    async def batch(self, count: int) -> None:
+        before = tree_cpu_sample(self.server.process.pid)
+        latencies = await round_trips(self.click, count, warmup=0)
+        self.cpu_s += tree_cpu_sample(self.server.process.pid).cpu_seconds - before.cpu_seconds
+        self.samples_ms += latencies.samples_ms
+        self.elapsed_s += latencies.elapsed_s
+
+    def row(self, scenario: str) -> Row:
+        cpu_ms = self.cpu_s * 1000 / len(self.samples_ms)
+        return row_from(scenario, Latencies(self.samples_ms, self.elapsed_s), cpu_ms)
+
+
+async def measure_click_rows(server: LiveServer, folder: Path, plan: Plan) -> list[Row]:
+    """Rows 2, 3 and 3n: stock ReactPy's counter (a server of its own) and the landing page's
+    "Read again" and "Update time" on ``server``, in alternating batches."""
+    with serve(folder, "counter", "bench.serve", "counter") as counter_server:
+        async with (
+            WebSocketPage.open(counter_server.base_url, router=False) as counter_page,
+            WebSocketPage.open(server.base_url) as page,
+        ):
+            await page.wait_for_text("current-user", "@")
+            series = {
+                COUNTER_ROW: ClickSeries(counter_server, counter_page, "increment"),
+                DB_CLICK_ROW: ClickSeries(server, page, "read-user"),
+                PLAIN_CLICK_ROW: ClickSeries(server, page, "update-time"),
+            }
+            for each in series.values():
+                await round_trips(each.click, plan.warmup, warmup=0)
+            for start in range(0, plan.round_trips, CLICK_BATCH):
+                for each in series.values():
+                    await each.batch(min(CLICK_BATCH, plan.round_trips - start))
+    return [each.row(scenario) for scenario, each in series.items()]
 
 
 TELEMETRY_ROW = "3t. the same click, OpenTelemetry exporting"
@@ -433,10 +450,9 @@ async def heavy_server(folder: Path) -> AsyncIterator[LiveServer]:
 
 
 async def measure_clicks(server: LiveServer, folder: Path, plan: Plan, results: Results) -> None:
-    """Rows 3, 3n and 3t: the landing page's clicks with and without the database, then with
-    telemetry exporting."""
-    results.rows.append(await measure_heavy_click(server, plan))
-    results.rows.append(await measure_heavy_click(server, plan, PLAIN_CLICK_ROW, "update-time"))
+    """Rows 2, 3 and 3n (stock ReactPy's counter, the landing page's clicks with and without
+    the database, taking turns), then 3t (telemetry exporting)."""
+    results.rows += await measure_click_rows(server, folder, plan)
     results.telemetry = await measure_telemetry_cost(server, folder, plan)
     results.rows.append(results.telemetry.row)
 
@@ -450,7 +466,6 @@ async def run(plan: Plan) -> Results:
             await measure_growth(folder, plan, results)
             return results
         results.rows.append(await measure_echo(folder, plan))
-        results.rows.append(await measure_counter(folder, plan))
         if plan.only_clicks:
             async with heavy_server(folder) as server:
                 await measure_clicks(server, folder, plan, results)
