@@ -7,7 +7,8 @@
    CPU per click (its processes' CPU time over the timed clicks, PostgreSQL's not in it; the
    three take turns in batches of 100 clicks, so a changing load weighs on all alike), printed
    as ratios to stock ReactPy beside issue 26's target; then the same click on a server
-   exporting OpenTelemetry (``OTEL_EXPORTER_OTLP_ENDPOINT`` at a receiver that answers and keeps nothing): the cost of telemetry on, as a ratio to off;
+   exporting OpenTelemetry (``OTEL_EXPORTER_OTLP_ENDPOINT`` at a receiver that answers and
+   keeps nothing): the cost of telemetry on, as a ratio to off;
 4. in Chromium (when installed): page load to the first render and to Brython's first answer;
 5. the demo recording replayed by N concurrent Locust users against one server process;
 6. the server's memory with 1, 10, 100 and 1,000 idle sessions;
