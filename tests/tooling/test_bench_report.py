@@ -42,9 +42,9 @@ def test_a_click_measured_only_by_latency_shows_that_figure_but_no_verdict() -> 
 
 def test_the_costs_plot_is_written_with_their_tables(tmp_path: Path) -> None:
     pages = [
-        PagesCost(10, 1, 2000, 610.0, 1.1, 2.5),
-        PagesCost(100, 10, 2000, 820.0, 4.0, 9.1),
-        PagesCost(1000, 100, 2000, 1400.0, 51.0, 80.0),
+        PagesCost(10, 1, 2000, 610.0, 1.1, 2.5, 0.002),
+        PagesCost(100, 10, 2000, 820.0, 4.0, 9.1, 0.004),
+        PagesCost(1000, 100, 2000, 1400.0, 51.0, 80.0, 0.031),
     ]
     memory = [(0, 100_000), (1, 100_100), (10, 101_300), (100, 113_000), (1000, 230_000)]
     vectors = [
@@ -58,7 +58,9 @@ def test_the_costs_plot_is_written_with_their_tables(tmp_path: Path) -> None:
     tables = "\n".join(costs_table(pages, memory, workers) + notes_table(notes_curves(vectors)))
 
     assert plot.read_bytes().startswith(PNG_SIGNATURE)
-    assert "| 1,000 | 100 | 2,000 | 1,400 | 51.0 | 80.0 | 130 |" in tables  # (230,000 - 100,000) / 1,000
+    assert (
+        "| 1,000 | 130 | 3.1% | 100 | 2,000 | 1,400 | 51.0 | 80.0 |" in tables
+    )  # (230,000 - 100,000) / 1,000
     assert "| 2 | 1,120 | 1.60 | 1,500 |" in tables  # 1.68 cores / 1,120 events a second
     assert "| 100,000 | 50.30 | 52.00 |" in tables
 
