@@ -20,7 +20,7 @@ from typing import TypeVar
 import asyncpg
 import pytest
 from heavy import Database, PostgresTransport, PubSub, ReplicaUnavailableError, read_as, utc_now
-from heavy.data.replicas import PRIMARY, replica_name, start_read_scope
+from heavy.data.replicas import PRIMARY, reading_at_least, replica_name, start_read_scope
 from heavy.testing.cookie_browser import CookieBrowser
 from heavy.testing.live_server import LiveServer, live_server
 from heavy.testing.page_driver import PageDriver
@@ -207,8 +207,17 @@ async def test_a_visitor_reads_their_own_write_on_any_instance_while_the_replica
         # Their next page is served by the other instance, which heard where their write ended.
         await eventually(lambda: _knows(there, "writer"))
         assert await as_visitor("writer", lambda: read_counter(there, key)) == (True, False)
-        # Another visitor reads on the replica, which has not replayed the write yet.
+        # Another visitor reads on the replica, which has not replayed the write yet...
         assert await as_visitor("reader", lambda: read_counter(there, key)) == (False, True)
+        # ...unless a message told them of a write (heavy_use_topic reads at least that far).
+        assert there.replicas is not None
+        latest = there.replicas.positions.latest
+
+        async def told() -> tuple[bool, bool]:
+            with reading_at_least(latest):
+                return await read_counter(there, key)
+
+        assert await as_visitor("reader", told) == (True, False)
         await on_replica(replica, "SELECT pg_wal_replay_resume()")
         # Once it has replayed, everyone reads it there.
         await eventually(
@@ -276,6 +285,24 @@ async def test_a_new_note_shows_at_once_on_the_next_page_while_the_replica_lags(
         await page.wait_for_text("note-list", title)
     async with browser.open_page("/notes") as reloaded:  # a new connection: it reads the list again
         await reloaded.wait_for_text("note-list", title)
+
+
+async def test_read_again_after_a_rename_shows_the_new_name_while_the_replica_lags(
+    replica_server: LiveServer, paused: None
+) -> None:
+    browser = CookieBrowser(replica_server.base_url)
+    browser.get("/")  # this browser's binding cookie: its demo user
+    name = f"Renamed {uuid.uuid4().hex[:6]}"
+    async with browser.open_page("/") as page:
+        await page.wait_for_text("current-user", "member since")
+        await page.type("rename-input", name)
+        await page.submit("rename-form")
+        await page.wait_for_text("current-user", name)
+        before = page.text("user-read-at")
+        await asyncio.sleep(1.1)  # the time shown is to the second: a new read shows a new one
+        await page.click("read-user")  # a read-only unit: a replica that lags would show the old name
+        await page.wait_until(lambda: page.text("user-read-at") != before)
+        assert name in page.text("current-user")
 
 
 async def test_a_replica_killed_under_load_fails_nothing_and_is_used_again_once_back(

@@ -141,7 +141,9 @@ def ReadAgain(user: User | None, read_at: datetime, show: Callable[[User | None]
     read_again_at, set_read_again_at = heavy_use_state(no_time)
 
     # A click that comes before the first load has ended (a fast hand, a slow database) acts on
-    # the visitor's user all the same, instead of doing nothing.
+    # the visitor's user all the same, instead of doing nothing: that may write (the demo user is
+    # made on a first visit). Once the user is known it only reads, on a read replica if there
+    # is one (and sees this visitor's own rename: read-your-writes, docs/database-tier.md).
     async def read_again(context: AppContext) -> None:
         found = await context.managers.users.get(user.id) if user else await _visitors_user(context)
         if found == user:
@@ -155,7 +157,9 @@ def ReadAgain(user: User | None, read_at: datetime, show: Callable[[User | None]
             t("Read from the database at {time}").format(time=format_in_zone(latest, use_timezone())),
             id="user-read-at",
         ),
-        ButtonRow(Button(t("Read again"), heavy_event(read_again), id="read-user")),
+        ButtonRow(
+            Button(t("Read again"), heavy_event(read_again, reads_only=user is not None), id="read-user")
+        ),
     )
 
 

@@ -570,16 +570,16 @@ def _replica(url: str, pool_size: int, timeout: float, application_name: str | N
     engine = create_engine(url, pool_size=pool_size, timeout=timeout, application_name=application_name)
     # Its units begin on their first write (none: a replica refuses it) and run READ ONLY.
     reader = begin_on_first_write(engine).execution_options(postgresql_readonly=True)
-    replica = Replica(
-        replica_name(url), engine, async_sessionmaker(reader, class_=AsyncSession, expire_on_commit=False)
-    )
+    sessions = async_sessionmaker(reader, class_=AsyncSession, expire_on_commit=False)
+    # create_engine's pool: pool_size connections and as many again in overflow.
+    replica = Replica(replica_name(url), engine, sessions, capacity=2 * pool_size)
     _count_failures(engine, replica)
     return replica
 
 
 def _count_failures(engine: AsyncEngine, replica: Replica) -> None:
-    """Tell ``replica`` each error of its engine: statements (``handle_error``) and connecting
-    (which SQLAlchemy leaves to the driver, so through ``do_connect``)."""
+    """Tell ``replica`` each error of its engine: statements (``handle_error``), connecting
+    (which SQLAlchemy leaves to the driver, so through ``do_connect``) and connections lost."""
 
     def connect(
         dialect: Dialect, _record: object, cargs: tuple[object, ...], cparams: dict[str, object]
@@ -592,6 +592,8 @@ def _count_failures(engine: AsyncEngine, replica: Replica) -> None:
 
     event.listen(engine.sync_engine, "handle_error", lambda _context: replica.failed())
     event.listen(engine.sync_engine, "do_connect", connect)
+    # Statements sent past SQLAlchemy (key reads) lose their connection through the pool.
+    event.listen(engine.sync_engine.pool, "invalidate", lambda *_args: replica.failed())
 
 
 @asynccontextmanager

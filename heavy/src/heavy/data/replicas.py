@@ -6,7 +6,7 @@ opened read-only (``heavy_event(..., reads_only=True)``, ``heavy_use_effect(...,
 The vector database is not replicated here.
 
 **Which replica.** The least busy one that is up (fewest connections checked out of its own
-small pool; ties taken in turn). A replica that fails to connect or errors is marked down for
+small pool; ties taken in turn); one whose pool is all taken is passed over. A replica that fails to connect or errors is marked down for
 ``DOWN_SECONDS``: one WARNING when it goes down, one INFO when it answers again, never a line
 per request. The unit that met the failure is run again on another replica or the primary
 (``ReplicaUnavailableError``; the heavy hooks do that), so the visitor sees nothing.
@@ -176,9 +176,14 @@ class Replica:
     it was last seen to have replayed."""
 
     def __init__(
-        self, name: str, engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession]
+        self,
+        name: str,
+        engine: AsyncEngine,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        capacity: int | None = None,
     ) -> None:
         self.name = name
+        self.capacity = capacity  # the most connections its pool gives at once (None: no limit)
         self.engine = engine
         self.sessionmaker = sessionmaker  # its read-only units' sessions
         self.replayed = 0
@@ -191,8 +196,14 @@ class Replica:
 
     @property
     def busy(self) -> int:
+        """Connections checked out of its pool now."""
         checkedout = getattr(self.engine.pool, "checkedout", None)
         return int(checkedout()) if callable(checkedout) else 0
+
+    @property
+    def full(self) -> bool:
+        """Whether its pool has no connection left to give (a unit would wait in its checkout)."""
+        return self.capacity is not None and self.busy >= self.capacity
 
     def failed(self) -> None:
         """Its engine met an error (told by SQLAlchemy's ``handle_error``)."""
@@ -283,7 +294,8 @@ class ReadReplicas:
 
     def _up_in_order(self) -> list[Replica]:
         now = time.monotonic()
-        up = [replica for replica in self.replicas if replica.is_up(now)]
+        # A replica whose pool is taken whole is skipped: the unit reads on another, or the primary.
+        up = [replica for replica in self.replicas if replica.is_up(now) and not replica.full]
         if len(up) > 1:
             turn = next(self._turn) % len(up)
             up = up[turn:] + up[:turn]
