@@ -471,7 +471,9 @@ async def run(plan: Plan) -> Results:
         if plan.only_clicks:
             async with heavy_server(folder) as server:
                 await measure_clicks(server, folder, plan, results)
+            clock.lap("round trips")
             results.key_reads = await measure_key_reads(folder / "key_reads", plan.key_read_units)
+            clock.lap("reads by key")
             return results
         async with heavy_server(folder) as server:
             await measure_clicks(server, folder, plan, results)
