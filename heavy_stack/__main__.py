@@ -34,6 +34,8 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 # A command stopped by Ctrl+C exits with 128 + SIGINT, as shells report it.
 INTERRUPTED = 128 + signal.SIGINT
 STOPPED_WHILE_STARTING = "Stopped while starting."
+# Connections the kernel holds for the server to accept (see _serve).
+LISTEN_BACKLOG = 1024
 logger = logging.getLogger("heavy_stack.startup")
 
 
@@ -152,6 +154,10 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser, settings: 
         debug=args.debug,
         access_log=settings.logs_access(debug=args.debug),
         motd=False,
+        # Connections waiting to be accepted while the event loop is busy: Sanic's default of
+        # 100 overflowed when hundreds of pages (re)connected at once, and their SYNs were
+        # dropped (handshakes late by seconds, some reset); the kernel caps it at somaxconn.
+        backlog=LISTEN_BACKLOG,
     )
     if single_process:
         Sanic.serve_single(app)

@@ -50,7 +50,10 @@ class BlockingWebSocket:
         self._protocol.send_request(request)
         self._flush()
         while self._protocol.state is State.CONNECTING:
-            self._read(timeout)
+            try:
+                self._read(timeout)
+            except TimeoutError:
+                raise TimeoutError(f"no answer to the websocket handshake in {timeout} s") from None
         if self._protocol.handshake_exc is not None:
             raise self._protocol.handshake_exc
         if self._protocol.state is not State.OPEN:
