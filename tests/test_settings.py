@@ -41,6 +41,17 @@ def test_environment_variables_use_the_project_prefix(clean_env: pytest.MonkeyPa
     assert settings.allowed_origins == ["https://a.example", "https://b.example"]
 
 
+def test_read_replicas_are_a_comma_separated_list_of_urls(clean_env: pytest.MonkeyPatch) -> None:
+    assert make_settings().sql_read_urls == []  # none: every read on the SQL database
+    clean_env.setenv(
+        "HEAVY_STACK_SQL_READ_URLS", "postgresql://u@replica-1/app, postgresql://u@replica-2/app"
+    )
+    assert make_settings().sql_read_urls == ["postgresql://u@replica-1/app", "postgresql://u@replica-2/app"]
+    clean_env.setenv("HEAVY_STACK_SQL_READ_URLS", "postgresql://u@replica-1/app,replica-2")
+    with pytest.raises(ValidationError, match="not a URL"):
+        make_settings()
+
+
 def test_a_dotenv_file_is_honoured(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text("HEAVY_STACK_PORT=9001\nHEAVY_STACK_APP_TITLE=From dotenv\n")
