@@ -18,6 +18,7 @@ from heavy import LayoutMirror, LiveLayout, heavy_event, heavy_use_state
 from heavy.live.layout import children_info
 from heavy.testing.page_driver import InProcessPage
 from reactpy import component, create_context, html, use_context, use_effect, use_state  # noqa: TID251 - ReactPy's layouts compared
+from reactpy.core._life_cycle_hook import current_hook
 from reactpy.core.layout import Layout, _get_children_info
 from reactpy.core.types import ComponentType
 
@@ -199,9 +200,15 @@ async def test_a_closed_layout_unmounts_every_component_and_handler() -> None:
     assert layout not in LiveLayout.live
 
 
+async def _until_stopped(stop: asyncio.Event) -> None:
+    await stop.wait()
+
+
 @component
 def WithEffect() -> Component:
-    use_effect(lambda: None, [])  # its unmount waits for the effect's task: a render yields there
+    # An effect of the hook's own API (not use_effect's) runs in a task that the unmount
+    # awaits: a render yields there.
+    current_hook().add_effect(_until_stopped)
     return html.p({"id": "with-effect", "onClick": lambda _event: None}, "with an effect")
 
 
@@ -331,7 +338,7 @@ def Effects() -> Component:
     return html.button({"id": "more", "onClick": lambda _event: set_count(count + 1)}, str(count))
 
 
-async def test_hooks_keep_one_stop_event_per_render_that_started_effects() -> None:
+async def test_use_effect_effects_wait_for_unmount_without_tasks() -> None:
     layout = LiveLayout(Effects())
     async with layout:
         mirror = LayoutMirror()
@@ -342,7 +349,11 @@ async def test_hooks_keep_one_stop_event_per_render_that_started_effects() -> No
             )
             mirror.apply(dict(await layout.render()))
         hook = layout._states[layout._root_id].hook
-        assert len(hook._effect_stops) == 4  # the first render, and counts 2, 4 and 6
+        effects = hook._effect_tasks
+        assert effects is not None
+        assert len(effects) == 4  # the first render, and counts 2, 4 and 6
+        assert not any(isinstance(effect, asyncio.Future) for effect in effects)  # parked: no task
+        assert hook._effect_stops is None  # and no stop event
         assert not hasattr(hook, "_render_access")  # no render guard: renders are serial
 
 

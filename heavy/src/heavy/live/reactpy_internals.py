@@ -67,6 +67,14 @@ INTERNALS: tuple[tuple[str, Use, str], ...] = (
         "overridden",
         "d42c9021b202ad01",
     ),
+    ("reactpy.core._life_cycle_hook:LifeCycleHook.add_effect", "overridden", "3ddc2f36944ccd51"),
+    (
+        "reactpy.core._life_cycle_hook:LifeCycleHook.affect_component_will_unmount",
+        "overridden",
+        "079da0c91cdd00cf",
+    ),
+    # LiveHook parks the effects use_effect makes: it relies on them awaiting only stop.wait().
+    ("reactpy.core.hooks:use_effect", "relied-on", "9feb11e0397961fd"),
     ("reactpy.core._life_cycle_hook:LifeCycleHook.set_current", "overridden", "385d01b16bfd056d"),
     ("reactpy.core._life_cycle_hook:LifeCycleHook.set_context_provider", "overridden", "907c3962b84868b6"),
     ("reactpy.core._life_cycle_hook:LifeCycleHook.unset_current", "relied-on", "d9b8112d47b0a827"),
