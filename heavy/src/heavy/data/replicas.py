@@ -18,8 +18,9 @@ connection it ran for (``ReadScope``: one per websocket connection or HTTP reque
 server opens) and for its visitor (``read_as(key)``: the product names who it is, e.g. the
 browser's cookie or the signed-in user). A later read-only unit of that connection or visitor
 reads on a replica only once it has replayed past that position (``pg_last_wal_replay_lsn()``);
-else it polls the replicas for up to ``WAIT_SECONDS`` and then reads on the primary. Visitors
-who wrote nothing read any replica at once.
+else it polls the replicas for up to ``WAIT_SECONDS`` and then reads on the primary (and, for
+``WAIT_AGAIN_SECONDS`` after such a wait ran out, without waiting). Visitors who wrote nothing read
+any replica at once.
 
 The visitors' positions are kept in each server process (``WritePositions``) and sent to the
 others over the server's pub/sub (Redis, or PostgreSQL NOTIFY: see ``heavy.web.pubsub_server``),
@@ -50,6 +51,8 @@ logger = logging.getLogger(__name__)
 # on the primary; how often it looks meanwhile.
 WAIT_SECONDS = 0.1
 POLL_SECONDS = 0.01
+# After a wait that ran out, how long readers who wrote read on the primary without waiting.
+WAIT_AGAIN_SECONDS = 1.0
 # How long a replica that failed is left out.
 DOWN_SECONDS = 5.0
 # How long a visitor's last write position is kept.
@@ -263,6 +266,7 @@ class ReadReplicas:
         self.positions = positions if positions is not None else WritePositions()
         self.reads: dict[str, int] = {replica.name: 0 for replica in self.replicas} | {PRIMARY: 0}
         self.waits = 0  # reads that waited for a replica to replay their visitor's write
+        self._waits_again_at = 0.0
         self._turn = count()
 
     def needed_position(self) -> int:
@@ -276,7 +280,11 @@ class ReadReplicas:
     async def choose(self) -> Replica | None:
         """The replica the current read-only unit reads on; None: the primary."""
         needed = self.needed_position()
-        deadline = time.monotonic() + self.wait_seconds
+        now = time.monotonic()
+        # After a wait that ran out (the replicas lag, or their replay is paused), readers who
+        # wrote go to the primary at once for a while, rather than each waiting in vain.
+        may_wait = now >= self._waits_again_at
+        deadline = now + (self.wait_seconds if may_wait else 0.0)
         waited = False
         while True:
             up = self._up_in_order()
@@ -288,6 +296,8 @@ class ReadReplicas:
                 except Exception as error:
                     replica.mark_down(error, self.down_seconds)
             if time.monotonic() >= deadline or not up:
+                if waited:
+                    self._waits_again_at = time.monotonic() + WAIT_AGAIN_SECONDS
                 self.reads[PRIMARY] += 1
                 return None
             if not waited:
