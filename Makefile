@@ -9,7 +9,7 @@ PYTHON ?= python3
 RUN := $(UV) run
 
 .PHONY: help install run test test-fast test-renamed lint hooks format pave-db psql migrations migrate add-table rename clean \
-	record loadtest loadtest-ui bench dev test-daemon profile-server profile-tests image cluster lint-js test-js build-js \
+	record loadtest loadtest-ui bench dev test-daemon profile-server profile-click profile-tests image cluster lint-js test-js build-js \
 	i18n-extract i18n-compile i18n-add
 
 help: ## List the commands
@@ -46,6 +46,10 @@ test-daemon: install ## Start the warm pytest daemon that runs tests on request 
 profile-server: install ## Serve under py-spy; Ctrl+C writes the flame graph test-artifacts/profile-server.svg
 	@mkdir -p test-artifacts
 	$(RUN) py-spy record --output test-artifacts/profile-server.svg -- python -m heavy_stack
+
+profile-click: install ## Where a click's server CPU goes (BUTTON=read-user): sampled on CPU time, test-artifacts/profile-click.txt
+	@mkdir -p test-artifacts
+	$(RUN) python -m bench.cpu_profile --button $(or $(BUTTON),read-user) --output test-artifacts/profile-click.txt
 
 profile-tests: install ## Run the tests (TESTS="tests/backend", default all) under py-spy: test-artifacts/profile-tests.svg
 	@mkdir -p test-artifacts

@@ -264,7 +264,9 @@ def test_vs_code_runs_tests_through_the_daemon_plugin() -> None:
 # --- Makefile targets of the developer environment -------------------------------------------
 
 
-@pytest.mark.parametrize("target", ["dev", "test-daemon", "profile-server", "profile-tests", "image"])
+@pytest.mark.parametrize(
+    "target", ["dev", "test-daemon", "profile-server", "profile-click", "profile-tests", "image"]
+)
 def test_the_dev_targets_exist_and_are_in_make_help(target: str) -> None:
     result = make_dry_run(target)
     assert result.returncode == 0, output(result)
