@@ -9,7 +9,9 @@
    as ratios to stock ReactPy beside issue 26's target; then the same click on a server
    exporting OpenTelemetry (``OTEL_EXPORTER_OTLP_ENDPOINT`` at a receiver that answers and
    keeps nothing): the cost of telemetry on, as a ratio to off;
-4. in Chromium (when installed): page load to the first render and to Brython's first answer;
+4. in Chromium (when installed): what an empty-cache first visit of the landing page transfers,
+   by resource (``bench/page_weight.py``), and its times: the live page with the time zone,
+   Brython's first answer after a click (``--page`` runs this alone);
 5. the demo recording replayed by N concurrent Locust users against one server process;
 6. the server's memory with 1, 10, 100 and 1,000 idle sessions;
 7. capacity: the demo replay at saturation with ``HEAVY_STACK_WORKERS=1`` and ``2``, the best
@@ -81,6 +83,7 @@ from bench.measure import (
     rss_kb,
     tree_cpu_sample,
 )
+from bench.page_weight import PageWeight, measure_first_visit
 from bench.plot import PLOT_NAME, plot_costs
 from bench.replayer import replay_at_saturation
 from bench.targets import Figures, NextLoad, issue_targets, targets_table
@@ -115,6 +118,7 @@ class Plan:
     cost_clicks: int  # clicks per count of open pages (cost as the work grows)
     only_clicks: bool = False
     only_costs: bool = False
+    only_page: bool = False
 
 
 FULL = Plan(
@@ -178,7 +182,8 @@ class Capacity:
 class Results:
     rows: list[Row] = field(default_factory=list)
     memory: list[tuple[int, int]] = field(default_factory=list)  # (sessions, RSS KiB); 0 = baseline
-    page_load_ms: tuple[float, float] | None = None  # (first render, Brython's first answer)
+    page_load: PageLoad | None = None
+    page_weight: PageWeight | None = None  # an empty-cache first visit of the landing page
     capacity: list[Capacity] = field(default_factory=list)
     vectors: list[VectorRow] = field(default_factory=list)
     key_reads: list[KeyReadRow] = field(default_factory=list)
@@ -418,31 +423,45 @@ async def _open_idle(sessions: AsyncExitStack, base_url: str) -> WebSocketPage:
     return await sessions.enter_async_context(WebSocketPage.open(base_url, timeout=60))
 
 
-async def measure_page_load(server: LiveServer) -> tuple[float, float] | None:
-    """Median ms from navigation start to ReactPy's first render and to Brython's first answer."""
+@dataclass(frozen=True)
+class PageLoad:
+    """Medians of a few first visits of the landing page, in ms."""
+
+    live: float  # from navigation start to the live layout's render, with the browser's time zone
+    brython_answer: float  # from the click on a Brython button to its answer (Brython loaded then)
+
+
+async def measure_page_load(server: LiveServer, results: Results) -> None:
+    """What an empty-cache first visit of the landing page transfers, and how long it takes to
+    the live page, to the time zone shown and, after a click, to Brython's first answer."""
     async with async_playwright() as playwright:
         try:
             browser = await launch_chromium(playwright)
         except NoChromiumError as error:
             print(f"Skipping the page-load figures: {error}")
-            return None
-        first_render, brython_answer = [], []
+            return
+        results.page_weight = await measure_first_visit(browser, server.base_url + "/")
+        live, brython_answer = [], []
         for _ in range(PAGE_LOADS):
             context = await browser.new_context(timezone_id="Europe/Paris")
             page = await context.new_page()
             await page.goto(server.base_url + "/", wait_until="commit")
-            rendered = await page.wait_for_function(
-                "document.getElementById('update-time') && performance.now()"
-            )
-            answered = await page.wait_for_function(
-                "document.getElementById('browser-timezone')?.textContent.includes('Europe/Paris')"
+            shown = await page.wait_for_function(
+                "!document.getElementById('heavy-first-paint')"
+                " && document.getElementById('browser-timezone')?.textContent.includes('Europe/Paris')"
                 " && performance.now()"
             )
-            first_render.append(float(await rendered.json_value()))
-            brython_answer.append(float(await answered.json_value()))
+            clicked = float(await page.evaluate("performance.now()"))
+            await page.click("#ask-timezone")
+            answered = await page.wait_for_function(
+                "document.getElementById('brython-timezone')?.textContent.includes('Europe/Paris')"
+                " && performance.now()"
+            )
+            live.append(float(await shown.json_value()))
+            brython_answer.append(float(await answered.json_value()) - clicked)
             await context.close()
         await browser.close()
-    return statistics.median(first_render), statistics.median(brython_answer)
+    results.page_load = PageLoad(statistics.median(live), statistics.median(brython_answer))
 
 
 @asynccontextmanager
@@ -467,6 +486,10 @@ async def run(plan: Plan) -> Results:
         if plan.only_costs:
             await measure_growth(folder, plan, results)
             return results
+        if plan.only_page:
+            async with heavy_server(folder) as server:
+                await measure_page_load(server, results)
+            return results
         results.rows.append(await measure_echo(folder, plan))
         if plan.only_clicks:
             async with heavy_server(folder) as server:
@@ -479,7 +502,7 @@ async def run(plan: Plan) -> Results:
             await measure_clicks(server, folder, plan, results)
             clock.lap("round trips")
             if plan.browser:  # before the replays: not on a server still closing 500 users' pages
-                results.page_load_ms = await measure_page_load(server)
+                await measure_page_load(server, results)
                 clock.lap("page load")
             for users in plan.users:
                 print(f"Replaying the demo recording with {users} users for {plan.duration_s} s…")
@@ -543,13 +566,7 @@ def render(results: Results, machine: str, plan: Plan) -> str:
         lines += _vector_table(results.vectors, plan)
     if results.key_reads:
         lines += key_read_table(results.key_reads, plan.key_read_units)
-    if results.page_load_ms:
-        render_ms, answer_ms = results.page_load_ms
-        lines += [
-            "",
-            f"Page load in headless Chromium (median of {PAGE_LOADS}): first render {render_ms:.0f} ms, "
-            f"Brython's first answer (the time zone) shown {answer_ms:.0f} ms after navigation start.",
-        ]
+    lines += page_lines(results)
     lines += [
         "",
         f"Machine: {machine}. Round trips: {plan.round_trips} sequential after {plan.warmup} warm-up. "
@@ -564,6 +581,24 @@ def render(results: Results, machine: str, plan: Plan) -> str:
 DB_CLICK_CPU_TARGET = 1.2
 DB_CLICK_CPU_AT_START = 3.6
 DB_CLICK_P50_AT_START = 3.1
+
+
+def page_lines(results: Results) -> list[str]:
+    """The landing page's first visit in Chromium: its weight by resource, its times."""
+    lines = []
+    if results.page_weight:
+        weight = results.page_weight
+        lines += ["", f"Page weight, {weight.summary()}: an empty-cache visit of /, by resource:", ""]
+        lines += [f"    {line}" for line in weight.breakdown()]
+    if results.page_load:
+        load = results.page_load
+        lines += [
+            "",
+            f"Page load in headless Chromium (median of {PAGE_LOADS}): the live page, showing the browser's "
+            f"time zone (heavy's cookie, no Brython), {load.live:.0f} ms after navigation start; a first "
+            f"Brython call answered {load.brython_answer:.0f} ms after its click (Brython loads with it).",
+        ]
+    return lines
 
 
 def _click_cpu_targets(rows: list[Row]) -> list[str]:
@@ -669,6 +704,7 @@ def figures_of(results: Results) -> Figures:
         replay_failures=replay.failures if replay else None,
         replay_p95_ms=replay.p95 if replay else None,
         next_load=None if next_load is None else NextLoad(next_load.failures, next_load.p95, next_load.limit),
+        first_visit_kb=None if results.page_weight is None else results.page_weight.total_bytes / 1000,
     )
 
 
@@ -742,6 +778,9 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="only cost as the work grows, printed; the plot in a temporary folder",
     )
+    parser.add_argument(
+        "--page", action="store_true", help="only the landing page in Chromium (weight and times), printed"
+    )
     parser.add_argument("--output", type=Path, default=REPORT, help="where to write the report")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
@@ -749,9 +788,14 @@ def main(argv: list[str] | None = None) -> None:
         plan = dataclasses.replace(plan, only_clicks=True)
     if args.costs:
         plan = dataclasses.replace(plan, only_costs=True)
+    if args.page:
+        plan = dataclasses.replace(plan, only_page=True, browser=True)
     results = asyncio.run(run(plan))
     machine = machine_description()
     targets = "\n".join(targets_table(issue_targets(figures_of(results))))
+    if args.page:
+        print("\n".join(page_lines(results)))
+        return
     if args.costs:
         plot = write_plot(results, Path(tempfile.mkdtemp(prefix="heavy-stack-bench-")) / PLOT_NAME)
         print("\n".join(cost_section(results, str(plot))))

@@ -12,13 +12,17 @@ from heavy.testing import browser
 from heavy.testing import live_server as servers
 from heavy.testing.browser import TIMEZONE
 from heavy.testing.product import ProductUnderTest
+from heavy.web.first_paint import FIRST_PAINT_ID
 from playwright.async_api import Browser, Page, async_playwright
 
 from heavy_stack.settings import PROJECT_ROOT, Settings
 
 
 async def page_ready(page: Page) -> None:
-    """The page is live once Brython has told the server the browser's time zone."""
+    """The page is live once its first paint has made way for the live layout (a later
+    visit's first paint shows the time zone already: heavy's cookie), which shows the
+    browser's time zone."""
+    await page.locator(f"#{FIRST_PAINT_ID}").wait_for(state="detached")
     await page.locator("#browser-timezone", has_text=TIMEZONE).wait_for()
 
 

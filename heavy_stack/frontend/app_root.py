@@ -33,7 +33,6 @@ from heavy_stack.frontend.pages.not_found import NotFoundPage
 from heavy_stack.frontend.pages.notes import NotePage, NotesPage
 from heavy_stack.frontend.pages.other import OtherPage
 from heavy_stack.frontend.pages.sign_in import SignInPage, SignUpPage
-from heavy_stack.frontend.timezone import use_browser_timezone
 from heavy_stack.frontend.top_bar import TopBar
 from heavy_stack.frontend.types import Component
 
@@ -60,7 +59,7 @@ PAGES = Pages(
 
 @component
 def AppRoot(services: AppServices, visitor: Visitor | None = None) -> Component:
-    """Every page of the app, under the services, the visitor, Brython and the time zone.
+    """Every page of the app, under the services, the visitor and Brython's bridge.
 
     ``visitor`` is who the websocket handshake showed (session cookie, client address); the
     server passes it, tests pass whom they like, and ``None`` is an anonymous visitor.
@@ -75,7 +74,6 @@ def AppRoot(services: AppServices, visitor: Visitor | None = None) -> Component:
     provide_context(CurrentUserContext, current.user)
     executor, bridge = use_brython_bridge()
     use_session_watch(services, current, executor)
-    use_browser_timezone(executor)
     # The notice banner sits above every page: the heavy wrappers report failed writes there.
     banner = use_notice_banner()
     app_title = services.settings.app_title

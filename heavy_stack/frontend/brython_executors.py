@@ -4,6 +4,10 @@
     executor.call(open_new_tab, url="/other")
     executor.call(get_timezone, result_callback=remember_timezone)
 
+The page loads Brython with its first call (static/js/heavy_bridge.js); a component that will
+call it soon (a form whose success navigates with Brython) calls ``use_brython_soon()``, and
+the page loads it as soon as that component is live, off the first paint's path.
+
 Each call becomes a small script element keyed by its call id, which the page runs once (it
 remembers the ids it has run); the
 browser's answer comes back as a click on a hidden button, i.e. a normal ReactPy event. What
@@ -21,7 +25,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from heavy import Change, Event, heavy_event, heavy_use_state, provide_context
+from heavy import (
+    Change,
+    Event,
+    heavy_event,
+    heavy_use_context,
+    heavy_use_effect,
+    heavy_use_state,
+    provide_context,
+)
 from reactpy import component, create_context, html, use_ref
 from reactpy.types import Context, VdomDict
 from reactpy_bridge import CALLABLE_MARK, RESULT_BUTTON_ID
@@ -30,8 +42,9 @@ from heavy_stack.frontend.types import Component
 
 logger = logging.getLogger(__name__)
 
-# The function the page's shim defines (see static/js/heavy_bridge.js).
+# The functions the page's shim defines (see static/js/heavy_bridge.js).
 CALL_PREFIX = "heavyBridge.call("
+LOAD_SCRIPT = "heavyBridge.load()"
 MAX_CALL_BYTES = 64 * 1024
 MAX_RESULT_CHARS = 64 * 1024
 # Script elements kept on the page; older ones have already run and can go.
@@ -61,16 +74,33 @@ class BrythonCall:
         return f"{CALL_PREFIX}{json.dumps(payload)})"
 
 
+@dataclass(frozen=True)
+class BrythonLoad:
+    """Asks the page to load Brython now, ahead of the calls it is about to get."""
+
+    id: str = "load"
+
+    def script(self) -> str:
+        return LOAD_SCRIPT
+
+
 @dataclass
 class BrythonExecutor:
     """Sends calls to the page and routes the answers to their callbacks."""
 
-    _send: Callable[[BrythonCall], None]
+    _send: Callable[[BrythonCall | BrythonLoad], None]
     _callbacks: dict[str, ResultCallback] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=itertools.count)
     # Call ids are unique across connections: the page drops a call id it has run before
     # (ReactPy may run a script element twice), and a reconnected page keeps that memory.
     _prefix: str = field(default_factory=lambda: secrets.token_hex(4))
+    _load_asked: bool = False
+
+    def load_soon(self) -> None:
+        """Have the page load Brython now (once), rather than with the first call."""
+        if not self._load_asked:
+            self._load_asked = True
+            self._send(BrythonLoad())
 
     def call(
         self, function: Callable[..., Any], result_callback: ResultCallback | None = None, **kwargs: Any
@@ -159,10 +189,10 @@ def use_brython_bridge() -> tuple[BrythonExecutor, VdomDict]:
     The executor is provided as ``BrythonExecutorContext`` to everything the calling component
     renders (the app root calls this, rather than nesting a provider); render the element once.
     """
-    no_calls: tuple[BrythonCall, ...] = ()
+    no_calls: tuple[BrythonCall | BrythonLoad, ...] = ()
     calls, set_calls = heavy_use_state(no_calls)
 
-    def send(call: BrythonCall) -> None:
+    def send(call: BrythonCall | BrythonLoad) -> None:
         set_calls(lambda current: (*current[-(KEPT_CALLS - 1) :], call))
 
     executor = use_ref(BrythonExecutor(send)).current
@@ -177,3 +207,15 @@ def use_brython_bridge() -> tuple[BrythonExecutor, VdomDict]:
     )
     provide_context(BrythonExecutorContext, executor)
     return executor, bridge
+
+
+def use_brython_soon() -> None:
+    """Have the page load Brython once the calling component is live: for a component whose
+    next step is a Brython call the visitor should not wait for (not in a first paint)."""
+    executor = heavy_use_context(BrythonExecutorContext)
+
+    def load() -> None:
+        if executor is not None:
+            executor.load_soon()
+
+    heavy_use_effect(load, [])

@@ -117,7 +117,7 @@ async def test_the_page_never_shows_nothing_or_twice_while_the_live_page_takes_o
 ) -> None:
     page = browser_page.page
     await page.add_init_script(COUNT_HEADINGS_EACH_FRAME)
-    await browser_page.open("/")  # live: the time zone came from Brython
+    await browser_page.open("/")  # live: the first paint made way for the live page
     await page.wait_for_timeout(200)  # a few more frames after the take-over
     frames = await page.evaluate("window.headingsPerFrame")
     assert 1 in frames, frames

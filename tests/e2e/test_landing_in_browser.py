@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from heavy.testing.browser import TIMEZONE
 from heavy.testing.live_server import LiveServer
 from heavy.testing.plugin import BrowserPage
@@ -20,9 +21,35 @@ async def test_page_loads_and_brython_reports_the_browser_time_zone(browser_page
 
 async def test_every_request_stays_on_the_app_itself(browser_page: BrowserPage) -> None:
     await browser_page.open("/")
+    await browser_page.page.click("#copy-text")  # Brython too
+    await expect(browser_page.page.locator("#copy-result")).not_to_have_text("")
     outside = [url for url in browser_page.requests if not url.startswith(browser_page.base_url)]
     assert outside == []
     assert any("/brython/runtime/" in url for url in browser_page.requests)
+
+
+@pytest.mark.parametrize("zone", ["America/North_Dakota/New_Salem", "Etc/GMT+5"])  # three parts; a "+"
+async def test_a_first_visit_shows_the_browsers_time_zone_and_loads_brython_only_when_called(
+    browser: Browser, server: LiveServer, zone: str
+) -> None:
+    context = await browser.new_context(timezone_id=zone)  # its own: an empty cache
+    try:
+        page = await context.new_page()
+        requests: list[str] = []
+        page.on("request", lambda request: requests.append(request.url))
+        await page.goto(server.base_url + "/")
+        await expect(page.locator("#heavy-first-paint")).to_have_count(0)  # live
+        await expect(page.locator("#browser-timezone")).to_have_text(zone)  # no Brython for it
+        await expect(page.locator("#server-time")).to_contain_text(zone)
+        await page.click("#update-time")
+        await expect(page.locator("#server-time")).to_contain_text(zone)
+        assert not [url for url in requests if "/brython/" in url]
+
+        await page.click("#ask-timezone")  # the page's first Brython call loads Brython
+        await expect(page.locator("#brython-timezone")).to_have_text(f"Brython says: {zone}")
+        assert [url for url in requests if "/brython/runtime/" in url]
+    finally:
+        await context.close()
 
 
 async def test_update_time_button_shows_a_new_time(browser_page: BrowserPage) -> None:
@@ -100,24 +127,26 @@ async def test_reload_gives_a_fresh_working_session(browser_page: BrowserPage) -
     await expect(page.locator("#echo-result")).to_have_text("You said: after reload")
 
 
-async def test_a_call_made_before_brython_loads_is_not_lost(browser_page: BrowserPage) -> None:
+async def test_calls_made_while_brython_is_still_loading_wait_for_it(browser_page: BrowserPage) -> None:
     page = browser_page.page
-    layout_arrived = asyncio.Event()
+    calls_queued = asyncio.Event()
 
-    async def hold_brython_until_the_page_rendered(route: Route) -> None:
-        await layout_arrived.wait()  # the server's time-zone call is on the page by then
+    async def hold_brython_until_the_calls_are_queued(route: Route) -> None:
+        await calls_queued.wait()  # a slow network: Brython arrives after the server's calls
         await route.continue_()
 
-    await page.route("**/brython/runtime/*/brython.js", hold_brython_until_the_page_rendered)
+    await page.route("**/brython/runtime/*/brython.js", hold_brython_until_the_calls_are_queued)
     try:
-        await page.goto(browser_page.base_url + "/", wait_until="commit")
-        # The first paint shows #browser-timezone at once: wait for the live page's call,
-        # queued by the bridge while Brython's runtime is still held back.
-        await page.wait_for_function("window.heavyBridge && window.heavyBridge.pending.length >= 1")
-        await expect(page.locator("#heavy-first-paint")).to_have_count(0)
+        await browser_page.open("/")  # live, and painted, without Brython
+        await page.click("#ask-timezone")
+        await page.click("#copy-text")
+        await page.wait_for_function("window.heavyBridge.pending.length >= 2")
+        await expect(page.locator("#brython-timezone")).to_have_text("")
     finally:
-        layout_arrived.set()
-    await expect(page.locator("#browser-timezone")).to_have_text(TIMEZONE)
+        calls_queued.set()
+    # Both calls ran once Brython came, and answered.
+    await expect(page.locator("#brython-timezone")).to_have_text(f"Brython says: {TIMEZONE}")
+    await expect(page.locator("#copy-result")).not_to_have_text("")
 
 
 async def test_open_in_new_tab(browser_page: BrowserPage) -> None:

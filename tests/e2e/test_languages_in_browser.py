@@ -12,7 +12,7 @@ from heavy_stack_testing.page_tour import sign_up, write_notes
 
 GERMAN_BROWSER = {"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"}
 # "06.12.2026, 05:01 Europe/Berlin" and "Dec 6, 2026, 5:01 AM Europe/Berlin" (the zone is the
-# browser's, told by Brython).
+# browser's, from heavy's time-zone cookie).
 GERMAN_DATE = re.compile(r"bearbeitet \d{2}\.\d{2}\.\d{4}, \d{2}:\d{2} \S+/\S+")
 ENGLISH_DATE = re.compile(r"edited [A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2}\s[AP]M \S+/\S+")
 

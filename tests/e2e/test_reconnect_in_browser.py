@@ -105,7 +105,7 @@ async def test_a_page_on_another_route_comes_back_with_working_links(
     await expect(page.locator("h1")).to_have_text("The other page")
     await page.click("#to-landing")
     await expect(page.locator("h1")).to_have_text("The Heavy Stack")
-    await expect(page.locator("#browser-timezone")).to_have_text(TIMEZONE)  # Brython answers again
+    await expect(page.locator("#browser-timezone")).to_have_text(TIMEZONE)  # the new handshake's cookie
     assert await page.evaluate("window.sameDocument") is True
     print(f"\nreconnect to content after the server was back: {seconds:.2f} s")
 

@@ -15,10 +15,12 @@ from reactpy_bridge import CALLABLE_MARK
 import heavy_stack_brython
 from heavy_stack.frontend.brython_executors import (
     KEPT_CALLS,
+    LOAD_SCRIPT,
     MAX_RESULT_CHARS,
     BrythonAnswer,
     BrythonCall,
     BrythonExecutor,
+    BrythonLoad,
 )
 from heavy_stack_brython.navigate import open_new_tab
 from heavy_stack_testing.brython import answer_brython, brython_calls
@@ -60,19 +62,27 @@ def test_the_shipped_modules_cover_what_pages_need() -> None:
 
 
 class TestExecutorCall:
-    def make(self) -> tuple[BrythonExecutor, list[BrythonCall]]:
-        sent: list[BrythonCall] = []
+    def make(self) -> tuple[BrythonExecutor, list[BrythonCall | BrythonLoad]]:
+        sent: list[BrythonCall | BrythonLoad] = []
         return BrythonExecutor(sent.append), sent
 
     def test_sends_module_function_and_json_arguments(self) -> None:
         executor, sent = self.make()
         executor.call(open_new_tab, url="/other")
-        assert (sent[0].module, sent[0].name, json.loads(sent[0].kwargs_json)) == (
+        [call] = sent
+        assert isinstance(call, BrythonCall)
+        assert (call.module, call.name, json.loads(call.kwargs_json)) == (
             "heavy_stack_brython.navigate",
             "open_new_tab",
             {"url": "/other"},
         )
-        assert not sent[0].wants_reply
+        assert not call.wants_reply
+
+    def test_asks_the_page_to_load_brython_ahead_once(self) -> None:
+        executor, sent = self.make()
+        executor.load_soon()
+        executor.load_soon()
+        assert [item.script() for item in sent] == [LOAD_SCRIPT]
 
     def test_refuses_a_function_not_marked_for_the_browser(self) -> None:
         executor, sent = self.make()
@@ -114,16 +124,19 @@ def test_bad_answers_fit_no_handler_and_answer_no_call(raw: object) -> None:
     assert got == []
 
 
-async def test_the_page_asks_the_browser_for_its_time_zone_and_shows_times_in_it(open_page: OpenPage) -> None:
+async def test_the_landing_page_calls_brython_only_when_asked(open_page: OpenPage) -> None:
     async with open_page("/") as page:
-        assert "asking your browser" in page.text("browser-timezone")
-        [call] = [c for c in brython_calls(page) if c["name"] == "get_timezone"]
-        assert call["reply"] is True
+        # Nothing on mount: the time zone comes from heavy's cookie, so the page needs no
+        # Brython (and the browser does not load it) until a button asks for it.
+        assert brython_calls(page) == []
+        await page.click("ask-timezone")
+        await page.wait_until(lambda: bool(brython_calls(page)))
+        [call] = brython_calls(page)
+        assert (call["name"], call["reply"]) == ("get_timezone", True)
 
         await answer_brython(page, call["id"], {"name": "Asia/Tokyo", "offset_minutes": 540})
 
-        await page.wait_for_text("browser-timezone", "Asia/Tokyo")
-        assert page.text("server-time").endswith("Asia/Tokyo")
+        await page.wait_for_text("brython-timezone", "Brython says: Asia/Tokyo")
 
 
 @pytest.mark.parametrize(
@@ -134,13 +147,15 @@ async def test_a_bad_time_zone_answer_is_ignored(
     open_page: OpenPage, answer: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     async with open_page("/") as page:
-        [call] = [c for c in brython_calls(page) if c["name"] == "get_timezone"]
+        await page.click("ask-timezone")
+        await page.wait_until(lambda: bool(brython_calls(page)))
+        [call] = brython_calls(page)
         with caplog.at_level(logging.WARNING):
             await answer_brython(page, call["id"], answer)
-            # The page keeps working and still says it does not know the zone.
-            await page.click("update-time")
-            await page.wait_until(lambda: "Ignored" in caplog.text)
-        assert "asking your browser" in page.text("browser-timezone")
+            await page.wait_for_text("brython-timezone", "Brython says: ?")
+        assert "Ignored" in caplog.text
+        # The page keeps working.
+        await page.click("update-time")
         assert page.text("server-time").endswith("UTC")
 
 
@@ -148,8 +163,8 @@ async def test_scroll_and_new_tab_buttons_send_calls_without_waiting_for_answers
     async with open_page("/") as page:
         await page.click("scroll-to-time")
         await page.click("open-other-tab")
-        await page.wait_until(lambda: len(brython_calls(page)) == 3)
-        scroll, new_tab = brython_calls(page)[1:]
+        await page.wait_until(lambda: len(brython_calls(page)) == 2)
+        scroll, new_tab = brython_calls(page)
         assert (scroll["name"], scroll["kwargs"], scroll["reply"]) == (
             "scroll_to_element",
             {"element_id": "time"},
@@ -174,5 +189,14 @@ async def test_old_calls_leave_the_page(open_page: OpenPage) -> None:
     async with open_page("/") as page:
         for _ in range(KEPT_CALLS + 5):
             await page.click("scroll-to-time")
-        await page.wait_until(lambda: brython_calls(page)[-1]["id"].endswith(f"-{KEPT_CALLS + 5}"))
+        last = f"-{KEPT_CALLS + 4}"  # ids count from 0
+        await page.wait_until(lambda: any(c["id"].endswith(last) for c in brython_calls(page)))
         assert len(brython_calls(page)) == KEPT_CALLS
+
+
+async def test_the_sign_in_page_has_brython_loaded_ahead_of_its_hand_off(open_page: OpenPage) -> None:
+    """Its success is a Brython call (the ticket's hand-off): the page loads Brython once
+    live, rather than when the visitor waits for it."""
+    async with open_page("/sign-in") as page:
+        await page.wait_until(lambda: LOAD_SCRIPT in [e.text for e in page.layout.find_all(tag="script")])
+        assert brython_calls(page) == []

@@ -3,20 +3,13 @@ zone, and the top bar leads home."""
 
 from __future__ import annotations
 
-from heavy.testing.page_driver import InProcessPage
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from heavy_stack_testing.brython import answer_brython, brython_calls
 from heavy_stack_testing.fixtures.pages import NewAccount, OpenPage
 
 from tests.frontend.test_notes_pages import add_note, notes_of
 
 ZONE = "Asia/Tokyo"
-
-
-async def _tell_the_zone(page: InProcessPage) -> None:
-    [call] = [c for c in brython_calls(page) if c["name"] == "get_timezone"]
-    await answer_brython(page, call["id"], {"name": ZONE, "offset_minutes": 540})
 
 
 async def test_success_and_error_messages_are_styled_and_announced_by_kind(
@@ -44,11 +37,10 @@ async def test_times_are_shown_in_the_visitors_zone_and_say_which(
     open_page: OpenPage, new_account: NewAccount, db_session: AsyncSession
 ) -> None:
     async with open_page("/") as page:
-        assert page.text("user-read-at").endswith(" UTC")  # before the browser has said
-        await _tell_the_zone(page)
+        assert page.text("user-read-at").endswith(" UTC")  # a browser that did not say
+    async with open_page("/", time_zone=ZONE) as page:  # as heavy's cookie tells it
         await page.wait_until(lambda: page.text("user-read-at").endswith(ZONE))
-    async with open_page("/notes", visitor=await new_account()) as page:
-        await _tell_the_zone(page)
+    async with open_page("/notes", visitor=await new_account(), time_zone=ZONE) as page:
         await add_note(page, "Groceries", "milk")
         await page.wait_until(lambda: ZONE in page.text("note-list"))  # the date of the note
 

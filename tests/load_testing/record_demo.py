@@ -3,7 +3,7 @@
     uv run python tests/load_testing/record_demo.py
 
 Starts the server in recording mode on a throwaway embedded database, drives headless Chromium
-through the landing page as a visitor would (Brython's time-zone answer, clicks, a database read
+through the landing page as a visitor would (a Brython call and its answer, clicks, a database read
 and write, a form, an expandable section, a page navigation and back), then stops the server
 and keeps the recording.
 """
@@ -29,6 +29,8 @@ async def visit_the_landing_page(page: Page, base_url: str) -> None:
     await page.goto(base_url + "/")
     await expect(page.locator("#browser-timezone")).to_contain_text("/")
     await expect(page.locator("#current-user")).to_contain_text("Demo User")
+    await page.click("#ask-timezone")  # Brython loads with this first call, and answers
+    await expect(page.locator("#brython-timezone")).to_contain_text("/")
     for _ in range(2):
         await page.click("#update-time")
         await page.wait_for_timeout(300)

@@ -53,8 +53,10 @@ async def use_the_landing_page(base_url: str) -> None:
     """A short session: Brython's answer, clicks, a database read and write, a form, navigation."""
     async with WebSocketPage.open(base_url) as page:
         await page.wait_for_text("current-user", DEMO_USER_EMAIL)
+        await page.click("ask-timezone")
+        await page.wait_until(lambda: bool(brython_calls(page)))
         await answer_brython(page, brython_calls(page)[0]["id"], {"name": "Europe/Paris"})
-        await page.wait_for_text("browser-timezone", "Europe/Paris")
+        await page.wait_for_text("brython-timezone", "Europe/Paris")
         before = page.text("user-read-at")
         await page.click("read-user")
         await page.wait_until(lambda: page.text("user-read-at") != before)

@@ -14,12 +14,13 @@ from sanic.compat import Header
 from sanic.request import Request
 
 BINDING, SESSION = "binding-cookie-value-123", "session-cookie-value-456"
+ZONE = "Europe/Paris"  # heavy's time-zone cookie: no secret, and pages show it
 TICKET = "Zq9_ticket-value-789"
 
 
 def handshake() -> Request:
     """A websocket handshake as a signed-in browser sends it (a real Sanic request)."""
-    cookies = f"heavy_stack_browser={BINDING}; heavy_stack_session={SESSION}"
+    cookies = f"heavy_stack_browser={BINDING}; heavy_stack_session={SESSION}; time_zone={ZONE}"
     # No transport and no app: the recorder reads only the headers.
     return Request(b"/_reactpy/stream", Header({"cookie": cookies}), "1.1", "GET", None, None)  # type: ignore[arg-type]
 
@@ -79,7 +80,7 @@ def test_no_password_cookie_or_ticket_reaches_the_file_in_any_shape(
         recorder.received("c1", typed("password-1", password[:length]))
     recorder.received("c1", {"type": "layout-event", "target": "submit-1", "data": [{}]})
     # A page that shows the password or a cookie by mistake: the recorder still keeps them out.
-    recorder.sent("c1", page(f"Welcome {password} ({SESSION})", autocomplete=autocomplete))
+    recorder.sent("c1", page(f"Welcome {password} ({SESSION}), {ZONE}", autocomplete=autocomplete))
     recorder.closed("c1")
     recorder.close()
 
@@ -87,6 +88,7 @@ def test_no_password_cookie_or_ticket_reaches_the_file_in_any_shape(
     for secret in (password, json.dumps(password)[1:-1], BINDING, SESSION, TICKET):
         assert secret not in written
     assert f"ticket={REDACTED}" in written
+    assert ZONE in written
     [visit] = load_recording(path).visits.values()
     assert visit.id not in (BINDING, "c1")  # named by a hash of the browser's cookie
     events = {event.describe(): event for event in visit.events}

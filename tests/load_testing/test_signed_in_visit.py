@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from heavy.data.db_connection import Database
-from heavy.stream.recorder import REDACTED
+from heavy.stream.recorder import PREFERENCE_COOKIES, REDACTED
 from heavy.stream.recording import RecordedVisit, Recording, load_recording
 from heavy.testing.live_server import free_port
 from heavy.testing.replay import ReplayResult
@@ -53,14 +53,15 @@ async def add_a_note(context: BrowserContext, base_url: str, account_page: str, 
 
 
 async def record_two_visits(base_url: str) -> list[str]:
-    """A sign-up visit and a sign-in visit, each in its own browser; the cookies they held."""
+    """A sign-up visit and a sign-in visit, each in its own browser; the secret cookies they
+    held (not heavy's preferences, such as the time zone: pages show those)."""
     cookies = []
     async with async_playwright() as playwright:
         browser = await launch_chromium(playwright)
         for account_page in ("sign-up", "sign-in"):
             context = await browser.new_context()
             await add_a_note(context, base_url, account_page, NOTE_TITLE)
-            cookies += [cookie["value"] for cookie in await context.cookies()]
+            cookies += [c["value"] for c in await context.cookies() if c["name"] not in PREFERENCE_COOKIES]
             await context.close()
         await browser.close()
     return cookies

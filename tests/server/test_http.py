@@ -113,6 +113,20 @@ def test_files_go_gzipped_to_a_client_that_accepts_it(server: LiveServer, path: 
     assert again == plain
 
 
+@pytest.mark.parametrize("path", ["/", "/sign-in", "/no-such-page"])
+def test_pages_go_gzipped_to_a_client_that_accepts_it(server: LiveServer, path: str) -> None:
+    status, headers, plain = fetch(server.base_url + path)
+    assert headers["content-encoding"] is None
+    again, headers, packed = fetch(server.base_url + path, **{"Accept-Encoding": "gzip, deflate, br"})
+    assert again == status
+    assert headers["content-encoding"] == "gzip"
+    assert {"Cookie", "Accept-Encoding"} <= {part.strip() for part in headers["vary"].split(",")}
+    assert len(packed) < len(plain) / 2
+    page = gzip.decompress(packed).decode()
+    assert page.startswith("<!doctype html>")
+    assert 'id="heavy-first-paint"' in page
+
+
 def test_brython_runtime_shrinks_to_a_fifth(server: LiveServer) -> None:
     _, _, plain = fetch(server.base_url + FILES[0])
     _, _, packed = fetch(server.base_url + FILES[0], **{"Accept-Encoding": "gzip"})

@@ -69,10 +69,12 @@ async def test_json_lines_name_the_connection_and_the_signed_in_user_and_no_secr
     session_cookie, binding_cookie = browser.cookie(SESSION_COOKIE), browser.cookie(BINDING_COOKIE)
     assert session_cookie is not None
     assert binding_cookie is not None
-    async with browser.open_page("/notes") as page:
+    async with browser.open_page("/") as page:
         await page.wait_for_element("sign-out")
         # A sync handler logs (the browser reports a Brython call failed), then an async one
         # (sign-out). The call's id is the server's own, so the line names it.
+        await page.click("ask-timezone")
+        await page.wait_until(lambda: bool(brython_calls(page)))
         [call] = [call for call in brython_calls(page) if call["name"] == "get_timezone"]
         probe = call["id"]
         await answer_brython(page, probe, None, ok=False)

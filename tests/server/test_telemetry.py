@@ -71,6 +71,8 @@ async def test_requests_events_statements_and_metrics_reach_the_collector(
             await page.click("read-user")
             await page.receive()
         # A sync handler that logs: the browser reports a failed Brython call.
+        await page.click("ask-timezone")
+        await page.wait_until(lambda: bool(brython_calls(page)))
         [call] = [call for call in brython_calls(page) if call["name"] == "get_timezone"]
         await answer_brython(page, call["id"], None, ok=False)
 

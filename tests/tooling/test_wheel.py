@@ -142,7 +142,9 @@ async def test_the_installed_wheel_serves_a_page_whose_brython_call_answers(
             browser = await launch_chromium(playwright)
             page = await (await browser.new_context(timezone_id=TIMEZONE)).new_page()
             await page.goto(server.base_url + "/")
-            await expect(page.locator("#browser-timezone")).to_have_text(TIMEZONE)  # Brython answered
+            await expect(page.locator("#browser-timezone")).to_have_text(TIMEZONE)  # heavy's cookie
+            await page.click("#ask-timezone")  # Brython loads from the wheel, and answers
+            await expect(page.locator("#brython-timezone")).to_have_text(f"Brython says: {TIMEZONE}")
             await browser.close()
     assert "Traceback" not in server.log()
 

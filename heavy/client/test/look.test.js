@@ -6,6 +6,7 @@ import { test } from "node:test";
 
 import { openServerDialogs } from "../src/page/dialogs.js";
 import { followThemeChoices } from "../src/page/theme.js";
+import { rememberTimeZone } from "../src/page/time_zone.js";
 import { fakePage } from "./fakes.js";
 
 const SWITCH =
@@ -50,4 +51,15 @@ test("a server dialog opens where it appears; Escape presses its cancel; the foc
   app.innerHTML = ""; // the server stopped rendering it
   await settled();
   assert.equal(document.activeElement, opener);
+});
+
+test("the browser's time zone is kept in a cookie; a browser naming none leaves it alone", () => {
+  const { win } = fakePage({ body: "" });
+  rememberTimeZone(win, "Asia/Tokyo");
+  assert.match(win.document.cookie, /(^|; )time_zone=Asia\/Tokyo(;|$)/);
+  rememberTimeZone(win, "America/Argentina/Buenos_Aires");
+  assert.match(win.document.cookie, /(^|; )time_zone=America\/Argentina\/Buenos_Aires(;|$)/);
+  rememberTimeZone(win, ""); // a browser that names none leaves the cookie alone
+  rememberTimeZone(win, "x; Path=/other"); // nor does a name that is not one
+  assert.match(win.document.cookie, /(^|; )time_zone=America\/Argentina\/Buenos_Aires(;|$)/);
 });

@@ -123,6 +123,10 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
   system's setting), ``theme_choice_attributes`` marks a button that chooses a theme,
   ``theme_from_cookie`` reads the cookie's value; modal dialogs the page script opens and
   closes with the focus handled (``MODAL_DIALOG_ATTRIBUTE``, ``DIALOG_CANCEL_ATTRIBUTE``).
+- The visitor's time zone, from a cookie heavy's page script keeps (``TIME_ZONE_COOKIE``):
+  ``use_time_zone`` gives it (a ``ZoneInfo``, ``None`` while unknown), ``time_zone_from_cookie``
+  reads the cookie's value, ``provide_time_zone`` gives a zone to what a component renders
+  (heavy's roots do it from the cookie; tests that mount a root themselves).
 - Languages: ``Languages`` (a product's catalogues, ``Languages.load(folder)``: the ``.po``
   files compiled in memory at start-up; ``create_app(languages=...)``), ``Language`` (one of
   them: its translations, ``tag`` and ``name``, and ``format_datetime`` / ``format_date`` /
@@ -307,6 +311,7 @@ from heavy.web.theme import (
     theme_from_cookie,
     use_theme,
 )
+from heavy.web.time_zone import TIME_ZONE_COOKIE, provide_time_zone, time_zone_from_cookie, use_time_zone
 from heavy.web.uploads import (
     ReportedFile,
     Upload,
@@ -342,6 +347,7 @@ __all__ = [
     "SYSTEM_THEME",
     "TASK_QUEUE_TABLES",
     "THEME_COOKIE",
+    "TIME_ZONE_COOKIE",
     "TOO_MANY",
     "UNAVAILABLE",
     "UNAVAILABLE_WHILE_LOADING",
@@ -496,6 +502,7 @@ __all__ = [
     "parse_as_url",
     "provide_context",
     "provide_services",
+    "provide_time_zone",
     "publish",
     "read_as",
     "recreate_database",
@@ -515,12 +522,14 @@ __all__ = [
     "task",
     "theme_choice_attributes",
     "theme_from_cookie",
+    "time_zone_from_cookie",
     "tune_garbage_collector",
     "upgrade_task_queue",
     "upload_progress_attributes",
     "upload_report_attributes",
     "upload_zone_attributes",
     "use_theme",
+    "use_time_zone",
     "using_pubsub",
     "utc_now",
     "vdom_to_html",

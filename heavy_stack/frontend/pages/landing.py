@@ -28,12 +28,13 @@ from heavy_stack.frontend.components import (
     Section,
     keep_in,
 )
-from heavy_stack.frontend.timezone import format_in_zone, use_timezone
+from heavy_stack.frontend.timezone import format_in_zone, parse_timezone, use_timezone
 from heavy_stack.frontend.types import Component
 from heavy_stack.shared_models.user import User
 from heavy_stack_brython.clipboard import copy_to_clipboard
 from heavy_stack_brython.navigate import open_new_tab
 from heavy_stack_brython.scrolling import scroll_to_element
+from heavy_stack_brython.timezones import get_timezone
 
 COPIED_TEXT = N_("Hello from The Heavy Stack!")
 
@@ -183,10 +184,15 @@ def ServerTimeSection() -> Component:
 
 @component
 def BrowserSection() -> Component:
-    """Brython examples: the server asks the browser to act, and hears back."""
+    """Brython examples: the server asks the browser to act, and hears back.
+
+    Brython loads with the first call (static/js/heavy_bridge.js), so this page shows without
+    it; the time zone comes from heavy's cookie, and Brython's own answer on request.
+    """
     executor = heavy_use_context(BrythonExecutorContext)
     zone = use_timezone()
     copy_result, set_copy_result = heavy_use_state("")
+    brython_zone, set_brython_zone = heavy_use_state("")
 
     def scroll_to_time() -> None:
         if executor is not None:
@@ -206,6 +212,14 @@ def BrowserSection() -> Component:
                 text=t(COPIED_TEXT),
             )
 
+    def show_brython_zone(answer: object) -> None:
+        told = parse_timezone(answer)
+        set_brython_zone(t("Brython says: {zone}").format(zone=told.key if told else "?"))
+
+    def ask_brython_for_the_zone() -> None:
+        if executor is not None:
+            executor.call(get_timezone, result_callback=show_brython_zone)
+
     return Section(
         t("Your browser (Brython)"),
         Paragraph(
@@ -216,8 +230,12 @@ def BrowserSection() -> Component:
             Button(t("Scroll to the time"), heavy_event(scroll_to_time), id="scroll-to-time"),
             Button(t("Open the other page in a new tab"), heavy_event(open_other_tab), id="open-other-tab"),
             Button(t("Copy a greeting"), heavy_event(copy_text), id="copy-text"),
+            Button(
+                t("Ask Brython for the time zone"), heavy_event(ask_brython_for_the_zone), id="ask-timezone"
+            ),
         ),
         Paragraph(copy_result, id="copy-result"),
+        Paragraph(brython_zone, id="brython-timezone"),
         id="browser",
     )
 

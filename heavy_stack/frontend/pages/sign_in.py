@@ -15,7 +15,7 @@ from heavy_stack.backend.services.accounts.passwords import MIN_PASSWORD_LENGTH
 from heavy_stack.backend.services.accounts.service import SignInResult
 from heavy_stack.backend.web.accounts import sign_in_completion_url
 from heavy_stack.frontend.app_context import AppContext
-from heavy_stack.frontend.brython_executors import BrythonExecutorContext
+from heavy_stack.frontend.brython_executors import BrythonExecutorContext, use_brython_soon
 from heavy_stack.frontend.components import (
     Button,
     ButtonRow,
@@ -156,6 +156,7 @@ def use_finish_sign_in(
 ) -> Callable[[AppContext, SignInResult, str], None]:
     """What to do with a sign-in result: send the browser on with its ticket, or explain."""
     executor = heavy_use_context(BrythonExecutorContext)
+    use_brython_soon()  # the ticket's hand-off is a Brython call: not the moment to load it
 
     def finish(context: AppContext, result: SignInResult, signing_in: str = SIGNING_IN) -> None:
         ticket = result.ticket

@@ -1,9 +1,11 @@
-// Runs first in the page's <head>. It does two things:
+// Runs first in the page's <head>. It defines window.heavyBridge, which
 //
-// 1. Defines window.heavyBridge, which queues the calls the server renders into the page
-//    until Brython is running; reactpy_bridge.start() then replays the queue and takes over.
-// 2. Loads Brython without blocking the page: ReactPy connects and renders while the
-//    runtime (several MB) is still downloading.
+// 1. loads Brython on demand: a page that never calls a Brython function never downloads its
+//    runtime (brython.js is 1.4 MB, about 290 KB compressed). The first call the server
+//    renders into the page (or heavyBridge.load(), for a page that will call soon) adds the
+//    runtime's script tags; the page is live and painted by then, so nothing waits for it;
+// 2. queues the calls until Brython is running; reactpy_bridge.start() then replays the queue
+//    in order and takes over. A call made while Brython is still loading waits, it is not lost.
 (function () {
   "use strict";
   const config = document.currentScript.dataset;
@@ -12,10 +14,38 @@
   // render): remember the call ids already taken, so each call runs exactly once.
   const KEPT_IDS = 1000;
   const seen = new Set();
+  let loading = false;
+
+  function loadRuntime() {
+    const runtime = config.runtime.split(" ");
+    runtime.forEach((url, index) => {
+      const script = document.createElement("script");
+      script.src = url;
+      script.async = false; // run in order: the package file needs brython.js
+      if (index === runtime.length - 1) {
+        // Added after the page's load event, Brython does not start itself: start it.
+        script.onload = () => window.brython();
+      }
+      document.head.appendChild(script);
+    });
+  }
 
   window.heavyBridge = {
     pending: [],
     run: null,
+    /** Start loading Brython, once (a page that will call it soon may ask ahead). */
+    load() {
+      if (loading) {
+        return;
+      }
+      loading = true;
+      if (document.readyState === "loading") {
+        // Not while the page is still being parsed: the first paint comes first.
+        document.addEventListener("DOMContentLoaded", loadRuntime, { once: true });
+      } else {
+        loadRuntime();
+      }
+    },
     call(request) {
       if (seen.has(request.id)) {
         return;
@@ -28,30 +58,8 @@
         this.run(request);
       } else {
         this.pending.push(request);
+        this.load();
       }
     },
   };
-
-  // Brython starts itself on the page's load event, but only when brython.js ran before the
-  // DOM was parsed; otherwise nobody would start it, so we do.
-  let startsItself = false;
-  const runtime = config.runtime.split(" ");
-  runtime.forEach((url, index) => {
-    const script = document.createElement("script");
-    script.src = url;
-    script.async = false; // run in order: the standard library needs brython.js
-    if (index === 0) {
-      script.onload = () => {
-        startsItself = document.readyState === "loading";
-      };
-    }
-    if (index === runtime.length - 1) {
-      script.onload = () => {
-        if (!startsItself) {
-          window.brython();
-        }
-      };
-    }
-    document.head.appendChild(script);
-  });
 })();

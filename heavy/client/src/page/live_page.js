@@ -12,7 +12,8 @@
 //    (recovery.js), so the new server has it too;
 // 4. hands the server's first paint over to the live page (first_paint.js);
 // 5. shows a theme chosen at once (theme.js) and opens the server's dialogs as modal ones (dialogs.js).
-// 6. sends the files of upload zones, and tells each new layout their states (uploads.js).
+// 6. sends the files of upload zones, and tells each new layout their states (uploads.js);
+// 7. keeps the browser's time zone in a cookie before the first connection (time_zone.js).
 //
 // Nothing depends on the old server process: the location and the typed values come from the
 // browser, the signed-in visitor from the cookie sent with the new handshake.
@@ -32,6 +33,7 @@ import { historyTarget, locationEvent } from "./layout.js";
 import { followRouterLinks } from "./links.js";
 import { FormRecovery } from "./recovery.js";
 import { followThemeChoices } from "./theme.js";
+import { rememberTimeZone } from "./time_zone.js";
 import { Uploads } from "./uploads.js";
 
 export const RECONNECTING = "Reconnecting…";
@@ -226,6 +228,7 @@ export function createLivePage(win, config) {
   followRouterLinks(win, isLive);
   followThemeChoices(win);
   openServerDialogs(win);
+  rememberTimeZone(win); // before connect(): the handshake carries it
 
   return {
     modulesPath: config.modulesPath,

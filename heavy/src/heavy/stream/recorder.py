@@ -18,7 +18,8 @@ connection. The recorder keeps a mirror of each connection's layout and adds, be
 marked ``"fill": "current-password"`` or similar, for the replay to type its own account's
 password); an e-mail field is marked ``"fill": "email"``. Then, from every record of the
 connection: the passwords typed, the values of the cookies its handshake carried (the session
-and the browser binding) and the value of any ``ticket=`` or ``token=`` in a URL (the sign-in
+and the browser binding; not heavy's own preference cookies, the theme, the language and the
+time zone, whose values are words a page shows) and the value of any ``ticket=`` or ``token=`` in a URL (the sign-in
 hand-off link) are replaced by ``REDACTED``.
 """
 
@@ -34,8 +35,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from heavy.i18n import LANGUAGE_COOKIE
 from heavy.stream.layout_mirror import Element, LayoutMirror
 from heavy.stream.recording import EMAIL_FILL, HTTP, OPEN, RECV, REPLAY_KEY, SEND
+from heavy.web.theme import THEME_COOKIE
+from heavy.web.time_zone import TIME_ZONE_COOKIE
 from sanic import Request
 
 logger = logging.getLogger(__name__)
@@ -48,6 +52,9 @@ _SECRET_PARAMETER = re.compile(r"\b((?:ticket|token)=)[^&\"'\s\\]+")
 # Shorter values are not searched for elsewhere (a one-letter prefix of a password is everywhere).
 MIN_SECRET_LENGTH = 4
 _SECRET_LINE_TYPES = ("password",)
+# Not secrets, and their values are words a page shows ("Europe/Paris", "dark"): redacting
+# them would redact the page.
+PREFERENCE_COOKIES = frozenset({THEME_COOKIE, LANGUAGE_COOKIE, TIME_ZONE_COOKIE})
 _EMAIL_AUTOCOMPLETES = ("email", "username")
 
 
@@ -184,9 +191,14 @@ def _typed_value(message: Message) -> str:
 
 
 def _cookie_values(request: Request) -> list[str]:
-    """The values of the cookies a request carried (the session's and the browser binding's)."""
+    """The values of the cookies a request carried (the session's and the browser binding's)
+    but heavy's preference cookies."""
     pairs = (part.partition("=") for part in request.headers.get("cookie", "").split(";"))
-    return [value.strip() for _name, _eq, value in pairs if len(value.strip()) >= MIN_SECRET_LENGTH]
+    return [
+        value.strip()
+        for name, _eq, value in pairs
+        if len(value.strip()) >= MIN_SECRET_LENGTH and name.strip() not in PREFERENCE_COOKIES
+    ]
 
 
 def _visit_id(browser_binding: str) -> str:

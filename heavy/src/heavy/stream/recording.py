@@ -115,9 +115,12 @@ class RecordedEvent:
 
     def live_element(self, layout: LayoutMirror) -> Element:
         """The element to send to: by id, or beside the element it was beside; else at the
-        recorded path; else the only one handling the event.
+        recorded path; else, for an element without an id, the only one handling the event.
 
-        The last keeps a recording usable when wrappers move elements (e.g. a new provider).
+        The last keeps a recording usable when wrappers move elements (e.g. a new provider). An
+        element with an id that is not on the page is not shown yet: ElementNotFoundError, and
+        the replay waits for it, rather than sending to whatever else handles the event (the
+        only click handler of a page still loading may be another one).
         """
         if self.element_id:
             by_id = layout.find_all(id=self.element_id)
@@ -132,7 +135,7 @@ class RecordedEvent:
             at_path = layout.at(self.path)
             if self.event in at_path.model.get("eventHandlers", {}):
                 return at_path
-        handling = layout.find_all_handling(self.event)
+        handling = [] if self.element_id else layout.find_all_handling(self.event)
         if len(handling) == 1:
             return handling[0]
         raise ElementNotFoundError(f"the page has no element for {self.describe()}")

@@ -28,6 +28,7 @@ from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar, cast
+from zoneinfo import ZoneInfo
 
 from heavy.data.db_connection import DB_TIMEOUT_SECONDS, Database
 from heavy.data.replicas import start_read_scope
@@ -51,7 +52,7 @@ from heavy.web.client import client_texts, install_client
 from heavy.web.first_paint import render_first_paint
 from heavy.web.garbage_collection import tune_garbage_collector
 from heavy.web.health import install_health_routes
-from heavy.web.http_defaults import install_http_defaults
+from heavy.web.http_defaults import html_response, install_http_defaults
 from heavy.web.jobs import Job
 from heavy.web.languages import install_languages, language_attributes
 from heavy.web.logs import configure_logging, install_log_scopes
@@ -61,6 +62,7 @@ from heavy.web.requests import refuse_unparsable_urls
 from heavy.web.security import install_security_defaults
 from heavy.web.security.origin import is_websocket_request
 from heavy.web.theme import THEME_COOKIE, provide_theme, theme_document_attributes, theme_from_cookie
+from heavy.web.time_zone import TIME_ZONE_COOKIE, provide_time_zone, time_zone_from_cookie
 from heavy.web.worker_manager import hold_stops_until_workers_started
 from reactpy import component
 from reactpy.backend.sanic import use_request
@@ -224,6 +226,7 @@ def _install_stream(
     def ServerRoot() -> Any:  # noqa: N802 - a component, named as ReactPy names them
         request = use_request()
         provide_theme(theme_from_cookie(request.cookies.get(THEME_COOKIE)))
+        provide_time_zone(time_zone_from_cookie(request.cookies.get(TIME_ZONE_COOKIE)))
         if dashboard is not None and serves_dashboard(request.path):
             return Dashboard(dashboard)
         return root(app_state(request).services, request.ctx.heavy_visitor)
@@ -253,22 +256,19 @@ def _install_pages(
         theme = theme_from_cookie(request.cookies.get(THEME_COOKIE))
         language = request.ctx.heavy_language
         with speaking(language):
-            page_root = FirstPaintRoot(root(services, await visitor(request, services)), theme)
+            zone = time_zone_from_cookie(request.cookies.get(TIME_ZONE_COOKIE))
+            page_root = FirstPaintRoot(root(services, await visitor(request, services)), theme, zone)
             first_paint = await render_first_paint(page_root, location)
             page_title = route.full_title(title)
         # The first paint may show who is signed in: no shared cache may keep it.
         headers = {"Cache-Control": "private, no-cache", "Vary": "Cookie, Accept-Language"}
-        return HTTPResponse(
-            shell.page(
-                page_title,
-                first_paint,
-                language_attributes(language) + theme_document_attributes(theme),
-                client_texts(language),
-            ),
-            status=route.status,
-            headers=headers,
-            content_type="text/html; charset=utf-8",
+        document = shell.page(
+            page_title,
+            first_paint,
+            language_attributes(language) + theme_document_attributes(theme),
+            client_texts(language),
         )
+        return html_response(request, document, status=route.status, headers=headers)
 
     async def identify(request: Request) -> None:
         # Registered after the security middleware and the product's own (``routes``): a
@@ -282,9 +282,10 @@ def _install_pages(
 
 
 @component
-def FirstPaintRoot(page_root: Any, theme: str) -> Any:  # noqa: N802 - a component
+def FirstPaintRoot(page_root: Any, theme: str, zone: ZoneInfo | None) -> Any:  # noqa: N802 - a component
     """What the live connection's root provides above the product's root, for a first paint."""
     provide_theme(theme)
+    provide_time_zone(zone)
     return page_root
 
 

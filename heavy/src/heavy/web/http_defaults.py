@@ -13,6 +13,10 @@
   1.46 MB, about 0.3 MB compressed). Each file version is hashed and compressed once, at its
   first request, in a thread, and kept in memory. Files without a ``Cache-Control`` of their
   own are revalidated on each use (``no-cache``): their URLs carry no version.
+- Pages (``html_response``): their HTML, made per request, goes gzip-compressed too, at a level
+  that costs little CPU (the landing page's 5.7 KB go as 2). The first paint holds no secret of
+  the visitor's (the session is an HttpOnly cookie, the websocket is checked by its origin, not
+  by a token in the page), so compressing it beside text a URL put there gives nothing away.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ COMPRESSIBLE_TYPES = ("text/", "application/javascript", "application/json", "im
 # Smaller files are sent as they are: gzip's framing would eat most of the gain.
 MIN_COMPRESSED_BYTES = 1024
 FILE_CACHE = "no-cache"
+# A page's HTML is compressed for each request: a fast level (6 of 9 saves about as much).
+PAGE_COMPRESSION_LEVEL = 6
 # File versions kept (hash and compressed body); the app serves a few dozen files.
 MAX_REMEMBERED_FILES = 256
 
@@ -47,6 +53,17 @@ def install_http_defaults(app: Sanic[Any, Any], *, no_head: Iterable[str] = ()) 
     app.error_handler.add(OSError, _missing_file_or_error)
     app.error_handler.add(ValueError, _missing_file_or_error)
     app.register_middleware(tag_and_compress_files, "response")
+
+
+def html_response(request: Request, page: str, *, status: int, headers: dict[str, str]) -> HTTPResponse:
+    """A page's HTML as the response, gzip-compressed for a client that accepts it."""
+    body = page.encode()
+    vary = ", ".join(filter(None, (headers.get("Vary"), "Accept-Encoding")))
+    headers = {**headers, "Vary": vary}
+    if len(body) >= MIN_COMPRESSED_BYTES and _accepts_gzip(request.headers.get("accept-encoding", "")):
+        body = gzip.compress(body, compresslevel=PAGE_COMPRESSION_LEVEL, mtime=0)
+        headers["Content-Encoding"] = "gzip"
+    return HTTPResponse(body, status=status, headers=headers, content_type="text/html; charset=utf-8")
 
 
 def _answer_head_like_get(app: Sanic[Any, Any], no_head: frozenset[str]) -> None:
