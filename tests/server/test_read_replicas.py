@@ -173,7 +173,8 @@ async def test_a_replica_that_fails_is_left_out_and_reads_go_to_the_primary_read
     from heavy.testing.live_server import free_port
 
     gone = f"postgresql://postgres@127.0.0.1:{free_port()}/postgres"  # nothing listens there
-    database = Database.connect(*database_urls, read_urls=[gone])
+    # One pooled connection: the write below gets the one the read-only units had.
+    database = Database.connect(*database_urls, pool_size=1, read_urls=[gone])
     try:
         with pytest.raises(ReplicaUnavailableError):  # the unit that met it: the hooks run it again
             async with database.transaction(read_only=True) as session:
@@ -185,6 +186,11 @@ async def test_a_replica_that_fails_is_left_out_and_reads_go_to_the_primary_read
             async with database.transaction(read_only=True) as session:
                 await (await session.connection()).execute(text("CREATE TABLE replica_probe (id int)"))
         assert database.reads_by_target() == {replica_name(gone): 1, PRIMARY: 4}
+        # Back in the pool, the connection is not read-only any more: a unit that writes may.
+        async with database.transaction() as session:
+            await (await session.connection()).execute(
+                text("CREATE TEMP TABLE probe (id int) ON COMMIT DROP")
+            )
     finally:
         await database.close()
     down = [record for record in caplog.records if "is unavailable" in record.getMessage()]

@@ -283,6 +283,28 @@ def _start_in_autocommit(connection: Connection) -> None:
     adapter = connection.connection.dbapi_connection
     if takes_its_own_snapshots(adapter, connection.dialect):
         adapter.autocommit = True  # type: ignore[union-attr]
+    if connection.get_execution_options().get(READ_ONLY_UNIT):
+        # A transaction it begins is READ ONLY (the adapter says so when it begins one).
+        adapter.readonly = True  # type: ignore[union-attr]
+
+
+# The execution option of ``read_only_units`` engines.
+READ_ONLY_UNIT = "heavy_read_only_unit"
+
+
+def read_only_units(engine: AsyncEngine) -> AsyncEngine:
+    """``engine`` for units that must not write: a transaction they begin is ``READ ONLY``, so
+    PostgreSQL refuses their writes.
+
+    On a ``begin_on_first_write`` engine this is a flag on the connection, set as the unit
+    begins and cleared when the connection goes back to the pool: SQLAlchemy's own
+    ``postgresql_readonly`` option does the same with a round of checks and resets on every
+    checkout, which made a read-only unit's read cost a third more CPU than a plain one.
+    Elsewhere it is ``postgresql_readonly``.
+    """
+    if not engine.get_execution_options().get(BEGIN_ON_FIRST_WRITE):
+        return engine.execution_options(postgresql_readonly=True)
+    return engine.execution_options(**{READ_ONLY_UNIT: True})
 
 
 def _begin_before_other_statements(
@@ -371,6 +393,8 @@ def _leave_autocommit(adapter: DBAPIConnection | None, _record: ConnectionPoolEn
     if adapter is not None and getattr(adapter, "autocommit", False):
         # A connection set to AUTOCOMMIT on purpose stays so: this restores its own level.
         adapter.autocommit = False
+    if adapter is not None and getattr(adapter, "readonly", False):
+        adapter.readonly = False  # set for a read-only unit (read_only_units)
 
 
 # The listeners of "begin" that begin_on_first_write adds (the only ones a read past SQLAlchemy
@@ -552,7 +576,7 @@ class Database:
         bind = self.sessionmaker.kw.get("bind")
         if not isinstance(bind, AsyncEngine):
             return self.sessionmaker  # bound to one connection (a test's): left as it is
-        read_only = bind.execution_options(postgresql_readonly=True)
+        read_only = read_only_units(bind)
         return async_sessionmaker(
             class_=self.sessionmaker.class_, **{**self.sessionmaker.kw, "bind": read_only}
         )
@@ -569,7 +593,7 @@ class Database:
 def _replica(url: str, pool_size: int, timeout: float, application_name: str | None) -> Replica:
     engine = create_engine(url, pool_size=pool_size, timeout=timeout, application_name=application_name)
     # Its units begin on their first write (none: a replica refuses it) and run READ ONLY.
-    reader = begin_on_first_write(engine).execution_options(postgresql_readonly=True)
+    reader = read_only_units(begin_on_first_write(engine))
     sessions = async_sessionmaker(reader, class_=AsyncSession, expire_on_commit=False)
     # create_engine's pool: pool_size connections and as many again in overflow.
     replica = Replica(replica_name(url), engine, sessions, capacity=2 * pool_size)
