@@ -55,8 +55,9 @@ POLL_SECONDS = 0.01
 WAIT_AGAIN_SECONDS = 1.0
 # How long a replica that failed is left out.
 DOWN_SECONDS = 5.0
-# How long a visitor's last write position is kept.
-REMEMBER_SECONDS = 60.0
+# How long a visitor's last write position is kept: far beyond a healthy replica's lag, so that
+# only a replica minutes behind (broken; nothing here watches its lag) could show them older data.
+REMEMBER_SECONDS = 300.0
 # Where reads went when they did not go to a replica (``ReadReplicas.reads``).
 PRIMARY = "primary"
 
