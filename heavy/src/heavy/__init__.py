@@ -89,7 +89,9 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
   importing the SDK; ``create_app`` calls it), ``live_figures`` / ``LiveFigures`` (this
   process's events, handler and database times, renders: what the metrics and the development
   dashboard show). Outside PRODUCTION ``create_app`` also serves the development dashboard at
-  ``/_heavy/dashboard`` (``heavy/telemetry/dashboard.py``).
+  ``/_heavy/dashboard`` (``heavy/telemetry/dashboard.py``), and ``live_census`` (what this
+  process's live pages keep: layouts, states, hooks, presence watchers, subscriptions, tasks) at
+  ``CENSUS_PATH`` (``/_heavy/census``).
 - Mail: ``open_mailer`` (the ``Mailer`` of one server process: ``SMTPMailer``, an asyncio SMTP
   client over aiosmtplib, to ``<PREFIX>SMTP_HOST``; in DEV without one, ``dev_mail_catcher``, a
   local aiosmtpd server that keeps messages in ``mailbox_dir``; in PRODUCTION without one,
@@ -290,6 +292,7 @@ from heavy.tasks.task import (
 from heavy.telemetry import install_telemetry, otel_wanted
 from heavy.telemetry.figures import LiveFigures, live_figures
 from heavy.web.app import HeavyApp, HeavyState, NotStartedError, app_state, create_app
+from heavy.web.census import CENSUS_PATH, live_census
 from heavy.web.dialogs import DIALOG_CANCEL_ATTRIBUTE, MODAL_DIALOG_ATTRIBUTE
 from heavy.web.first_paint import render_first_paint, vdom_to_html
 from heavy.web.garbage_collection import tune_garbage_collector
@@ -333,6 +336,7 @@ __version__ = "0.1.0"
 __all__ = [
     "BUSY",
     "BUSY_AFTER_SECONDS",
+    "CENSUS_PATH",
     "DB_TIMEOUT_SECONDS",
     "DEFAULT_SECRET_KEY",
     "DEV_MAILBOX_PATH",
@@ -490,6 +494,7 @@ __all__ = [
     "is_first_paint",
     "is_unavailable",
     "is_websocket_request",
+    "live_census",
     "live_figures",
     "mail_settings_problem",
     "mailbox_dir",

@@ -48,6 +48,7 @@ from heavy.telemetry.dashboard import (
     recent_task_runs,
     serves_dashboard,
 )
+from heavy.web.census import install_census
 from heavy.web.client import client_texts, install_client
 from heavy.web.first_paint import render_first_paint
 from heavy.web.garbage_collection import tune_garbage_collector
@@ -200,6 +201,7 @@ def create_app(
     if not settings.is_production:  # in PRODUCTION its address is just a page no route has
         runs = (lambda: recent_task_runs(cast(Database, app.ctx.services.database))) if tasks else None
         install_dashboard(app, settings, page_head, jobs=runs)
+        install_census(app)  # what live pages keep, counted (docs/benchmarks.md, "Memory")
     install_client(app)  # the pages' scripts (heavy_page.js, heavy_live.js)
     _install_pages(app, root, pages, settings, page_head, visitor)
     # Last: it adds HEAD to the routes registered above.

@@ -1,0 +1,68 @@
+"""A page that closes leaves nothing behind in the server (issue 26: memory that only grew).
+
+Pages of several routes are opened over real websockets against the shared server, clicked,
+then closed: half with a close handshake, half dropped (the TCP connection aborted, as a lost
+network does, which cancels the page's serving mid-way). Once they are gone the server's
+``/_heavy/census`` (``heavy.live_census``: counted after a full collection) must show no more
+layouts, component or element states, hooks, presence watchers or topic subscriptions than
+before they opened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import urllib.request
+from contextlib import AsyncExitStack
+
+import pytest
+from heavy import CENSUS_PATH
+from heavy.testing.live_server import LiveServer
+from heavy.testing.page_driver import WebSocketPage
+
+pytestmark = pytest.mark.server
+
+ROUTES = ["/", "/", "/", "/other", "/sign-in", "/sign-up", "/", "/no-such-page"]
+# What a closed page must have given back (the census also counts tasks, which the server's
+# own jobs start and end meanwhile).
+PER_PAGE = ["layouts", "layout_objects", "component_states", "element_states", "hooks"]
+SHARED = ["presence_watchers", "subscriptions"]
+WAIT_SECONDS = 30.0
+
+
+def census(server: LiveServer) -> dict[str, int]:
+    with urllib.request.urlopen(server.base_url + CENSUS_PATH, timeout=10) as answer:
+        counts: dict[str, int] = json.load(answer)
+        return counts
+
+
+async def test_closed_and_dropped_pages_free_their_objects(server: LiveServer) -> None:
+    before = await asyncio.to_thread(census, server)
+    async with AsyncExitStack() as pages_open:
+        pages = [
+            await pages_open.enter_async_context(WebSocketPage.open(server.base_url, route))
+            for route in ROUTES
+        ]
+        shown = pages[0].text("server-time")
+        await pages[0].click("update-time")  # a handler and a re-render before the close
+        await pages[0].wait_until(lambda: pages[0].text("server-time") != shown)
+        opened = await asyncio.to_thread(census, server)
+        assert opened["layouts"] >= before["layouts"] + len(ROUTES)
+        assert opened["hooks"] > before["hooks"]
+        assert opened["presence_watchers"] > before["presence_watchers"]  # the online count
+        for page in pages[1::2]:
+            page.connection.transport.abort()  # dropped: no close handshake
+    left = await _census_once_settled(server, before)
+    grown = {key: (before[key], left[key]) for key in PER_PAGE + SHARED if left[key] > before[key]}
+    assert not grown, f"closed pages left objects behind (before, after): {grown}"
+
+
+async def _census_once_settled(server: LiveServer, before: dict[str, int]) -> dict[str, int]:
+    """The census once it is back to ``before`` (closing pages take a moment), or the last one."""
+    deadline = asyncio.get_running_loop().time() + WAIT_SECONDS
+    while True:
+        counts = await asyncio.to_thread(census, server)
+        settled = all(counts[key] <= before[key] for key in PER_PAGE + SHARED)
+        if settled or asyncio.get_running_loop().time() > deadline:
+            return counts
+        await asyncio.sleep(0.2)
