@@ -149,6 +149,39 @@ async def test_calls_made_while_brython_is_still_loading_wait_for_it(browser_pag
     await expect(page.locator("#copy-result")).not_to_have_text("")
 
 
+async def test_a_failed_download_of_brython_is_tried_again_by_the_next_call(
+    browser: Browser, server: LiveServer
+) -> None:
+    context = await browser.new_context(timezone_id=TIMEZONE)  # not browser_page: the drop logs
+    tries: list[str] = []
+
+    async def drop_the_first_download(route: Route) -> None:
+        tries.append(route.request.url)
+        await (route.abort() if len(tries) == 1 else route.continue_())
+
+    try:
+        page = await context.new_page()
+        await page.route("**/brython/runtime/*/brython.js", drop_the_first_download)
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        await page.goto(server.base_url + "/")
+        await expect(page.locator("#heavy-first-paint")).to_have_count(0)
+        await page.click("#ask-timezone")  # its download fails: the call stays queued
+        # Queued, and the failed download's script tags gone again (they are added with the call).
+        await page.wait_for_function(
+            "window.heavyBridge.pending.length === 1"
+            " && !document.querySelector('script[src*=\"/brython/runtime/\"]')"
+        )
+        assert len(tries) == 1
+        await page.click("#copy-text")  # the next call loads Brython again; both run
+        await expect(page.locator("#brython-timezone")).to_have_text(f"Brython says: {TIMEZONE}")
+        await expect(page.locator("#copy-result")).not_to_have_text("")
+        assert len(tries) == 2
+        assert errors == []  # nothing ran without the runtime it needs
+    finally:
+        await context.close()
+
+
 async def test_open_in_new_tab(browser_page: BrowserPage) -> None:
     await browser_page.open("/")
     async with browser_page.page.context.expect_page() as new_tab:

@@ -14,20 +14,30 @@
   // render): remember the call ids already taken, so each call runs exactly once.
   const KEPT_IDS = 1000;
   const seen = new Set();
+  // The runtime's scripts not loaded yet: brython.js, then the project's package file.
+  let toLoad = config.runtime.split(" ");
   let loading = false;
 
+  // One script after the other (the package file needs brython.js), then start Brython: added
+  // after the page's load event, it does not start itself. A download that failed (the network
+  // dropped) stops there; the next call tries it again, and the calls queued meanwhile stay
+  // queued and run then.
   function loadRuntime() {
-    const runtime = config.runtime.split(" ");
-    runtime.forEach((url, index) => {
-      const script = document.createElement("script");
-      script.src = url;
-      script.async = false; // run in order: the package file needs brython.js
-      if (index === runtime.length - 1) {
-        // Added after the page's load event, Brython does not start itself: start it.
-        script.onload = () => window.brython();
+    const script = document.createElement("script");
+    script.src = toLoad[0];
+    script.onload = () => {
+      toLoad = toLoad.slice(1);
+      if (toLoad.length) {
+        loadRuntime();
+      } else {
+        window.brython();
       }
-      document.head.appendChild(script);
-    });
+    };
+    script.onerror = () => {
+      script.remove();
+      loading = false;
+    };
+    document.head.appendChild(script);
   }
 
   window.heavyBridge = {
