@@ -6,6 +6,7 @@ page open, and stops the server the way a developer does (Ctrl+C, or SIGTERM fro
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -14,9 +15,8 @@ from pathlib import Path
 
 import pytest
 from heavy.data.embedded_postgres import _postmaster
-from heavy.testing.live_server import free_port
-from websockets.sync.client import connect
-from websockets.typing import Origin
+from heavy.testing.live_server import LiveServer, free_port
+from heavy.testing.page_driver import WebSocketPage
 
 from heavy_stack.settings import ENV_PREFIX
 from heavy_stack_testing.product import live_server
@@ -36,14 +36,10 @@ def test_each_start_line_once_and_a_quiet_stop(
     env = {key: value for key, value in os.environ.items() if not key.startswith(ENV_PREFIX)}
     settings = {"DATA_DIR": str(embedded_data_dir), "WORKERS": str(workers)}
     with live_server(settings, tmp_path / "server.log", base_env=env) as server:
-        stream = server.base_url.replace("http", "ws", 1) + "/_reactpy/stream"
-        with connect(stream, origin=Origin(server.base_url), open_timeout=10) as page:
-            assert "layout-update" in str(page.recv(timeout=10))  # a live page, open at the stop
-            server.process.send_signal(stop_signal)
-            try:
-                returncode = server.process.wait(STOP_SECONDS)
-            except subprocess.TimeoutExpired:
-                raise AssertionError(f"still running {STOP_SECONDS} s after {stop_signal.name}") from None
+        try:
+            returncode = asyncio.run(_stop_with_pages_open(server, stop_signal))
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"still running {STOP_SECONDS} s after {stop_signal.name}") from None
         log = server.log()
 
     assert returncode == 0, log
@@ -52,6 +48,14 @@ def test_each_start_line_once_and_a_quiet_stop(
     assert "Traceback" not in log
     assert "Server Stopped" in log
     assert _postmaster(embedded_data_dir / "pgdata") is None, "PostgreSQL was left running"
+
+
+async def _stop_with_pages_open(server: LiveServer, stop_signal: signal.Signals) -> int:
+    """Stop the server while a landing page is open (its effects, presence watcher and
+    subscriptions running): none of its tasks may outlive the stop."""
+    async with WebSocketPage.open(server.base_url, "/"):
+        server.process.send_signal(stop_signal)
+        return await asyncio.to_thread(server.process.wait, STOP_SECONDS)
 
 
 # Log lines of the start-up before Sanic serves: the embedded database started and migrated (a
