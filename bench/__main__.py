@@ -13,7 +13,9 @@
    by resource (``bench/page_weight.py``), and its times: the live page with the time zone,
    Brython's first answer after a click (``--page`` runs this alone);
 5. the demo recording replayed by N concurrent Locust users against one server process;
-6. the server's memory with 1, 10, 100 and 1,000 idle sessions;
+6. the server's memory with 1, 10, 100 and 1,000 idle sessions (KiB per idle page at 1,000
+   beside its target), then 10,000 landing pages opened and closed on a fresh server after a
+   warm-up of 2,000: its RSS before and after (``bench/open_close.py``);
 7. capacity: the demo replay at saturation with ``HEAVY_STACK_WORKERS=1`` and ``2``, the best
    of a few loads of users that replay it back to back (``bench/replayer.py``, lighter on the
    CPU than Locust);
@@ -27,7 +29,7 @@
 
 ``--clicks`` runs 1-3 and 9 only, at full counts, and prints them without writing the report:
 the quick check of a change on the click's path. ``--costs`` runs 6, 7, 8 and 10 only, printed,
-with the plot in a temporary folder.
+with the plot in a temporary folder. ``--memory`` runs 6 only, printed.
 
 Servers run on 127.0.0.1 on a throwaway embedded PostgreSQL. Results are printed and written
 to ``docs/benchmarks.md`` with a description of the machine.
@@ -83,6 +85,7 @@ from bench.measure import (
     rss_kb,
     tree_cpu_sample,
 )
+from bench.open_close import OpenClose, idle_memory_line, measure_open_close, open_close_line
 from bench.page_weight import PageWeight, measure_first_visit
 from bench.plot import PLOT_NAME, plot_costs
 from bench.replayer import replay_at_saturation
@@ -116,7 +119,9 @@ class Plan:
     vector_queries: int
     key_read_units: int
     cost_clicks: int  # clicks per count of open pages (cost as the work grows)
+    open_close: tuple[int, int]  # pages opened and closed, and the warm-up's before them
     only_clicks: bool = False
+    only_memory: bool = False
     only_costs: bool = False
     only_page: bool = False
 
@@ -135,6 +140,7 @@ FULL = Plan(
     vector_queries=100,
     key_read_units=2000,
     cost_clicks=2000,
+    open_close=(10_000, 2_000),
 )
 QUICK = Plan(
     round_trips=100,
@@ -150,6 +156,7 @@ QUICK = Plan(
     vector_queries=10,
     key_read_units=100,
     cost_clicks=50,
+    open_close=(200, 100),
 )
 
 
@@ -189,6 +196,7 @@ class Results:
     key_reads: list[KeyReadRow] = field(default_factory=list)
     telemetry: TelemetryCost | None = None
     page_costs: list[PagesCost] = field(default_factory=list)
+    open_close: OpenClose | None = None
     clock: SectionClock = field(default_factory=SectionClock)
 
 
@@ -486,6 +494,10 @@ async def run(plan: Plan) -> Results:
         if plan.only_costs:
             await measure_growth(folder, plan, results)
             return results
+        if plan.only_memory:
+            await measure_idle_memory(folder, plan, results)
+            await measure_pages_coming_and_going(folder, plan, results)
+            return results
         if plan.only_page:
             async with heavy_server(folder) as server:
                 await measure_page_load(server, results)
@@ -509,10 +521,27 @@ async def run(plan: Plan) -> Results:
                 results.rows.append(await asyncio.to_thread(measure_replay, server, users, plan))
             clock.lap("Locust replays")
         await measure_growth(folder, plan, results)
+        await measure_pages_coming_and_going(folder, plan, results)
         print("Reads by key, in process…")
         results.key_reads = await measure_key_reads(folder / "key_reads", plan.key_read_units)
         clock.lap("reads by key")
     return results
+
+
+async def measure_idle_memory(folder: Path, plan: Plan, results: Results) -> None:
+    """The memory table alone: RSS with each count of idle pages, on a fresh server."""
+    async with heavy_server(folder) as server:
+        results.memory = await measure_memory(server, plan.sessions)
+    results.clock.lap("memory by open pages")
+
+
+async def measure_pages_coming_and_going(folder: Path, plan: Plan, results: Results) -> None:
+    """RSS before and after many pages opened and closed, on a fresh server (bench/open_close.py)."""
+    pages, warmup = plan.open_close
+    print(f"Opening and closing {pages:,} pages (after {warmup:,} to warm up)…")
+    async with heavy_server(folder) as server:
+        results.open_close = await measure_open_close(server, pages, warmup, SESSION_BATCH)
+    results.clock.lap("pages opened and closed")
 
 
 async def measure_growth(folder: Path, plan: Plan, results: Results) -> None:
@@ -555,11 +584,7 @@ def render(results: Results, machine: str, plan: Plan) -> str:
         )
     lines += _click_cpu_targets(results.rows)
     lines += _telemetry_ratio(results.telemetry)
-    lines += ["", "| idle sessions | server RSS MiB | KiB per session |", "| ---: | ---: | ---: |"]
-    baseline = results.memory[0][1] if results.memory else 0
-    for sessions, kb in results.memory:
-        per_session = "" if sessions == 0 else f"{(kb - baseline) / sessions:,.0f}"
-        lines.append(f"| {sessions:,} | {kb / 1024:,.1f} | {per_session} |")
+    lines += memory_table(results) + memory_lines(results)
     if results.capacity:
         lines += _capacity_table(results.capacity, plan)
     if results.vectors:
@@ -581,6 +606,24 @@ def render(results: Results, machine: str, plan: Plan) -> str:
 DB_CLICK_CPU_TARGET = 1.2
 DB_CLICK_CPU_AT_START = 3.6
 DB_CLICK_P50_AT_START = 3.1
+
+
+def memory_table(results: Results) -> list[str]:
+    """RSS with each count of idle pages, and KiB per page above none."""
+    lines = ["", "| idle sessions | server RSS MiB | KiB per session |", "| ---: | ---: | ---: |"]
+    baseline = results.memory[0][1] if results.memory else 0
+    for sessions, kb in results.memory:
+        per_session = "" if sessions == 0 else f"{(kb - baseline) / sessions:,.0f}"
+        lines.append(f"| {sessions:,} | {kb / 1024:,.1f} | {per_session} |")
+    return lines
+
+
+def memory_lines(results: Results) -> list[str]:
+    """Below the memory table: the idle page's target, and pages opened and closed."""
+    lines = ["", idle_memory_line(kib_per_page(results.memory, 1000))]
+    if results.open_close is not None:
+        lines += ["", open_close_line(results.open_close)]
+    return lines
 
 
 def page_lines(results: Results) -> list[str]:
@@ -701,6 +744,7 @@ def figures_of(results: Results) -> Figures:
         click_cpu_ratio=cpu_ratio,
         click_latency_ratio=click.p50 / counter.p50 if counter and click else None,
         idle_kib_per_page=kib_per_page(results.memory, 1000),
+        open_close_growth_mb=None if results.open_close is None else results.open_close.growth_mb,
         replay_failures=replay.failures if replay else None,
         replay_p95_ms=replay.p95 if replay else None,
         next_load=None if next_load is None else NextLoad(next_load.failures, next_load.p95, next_load.limit),
@@ -781,6 +825,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--page", action="store_true", help="only the landing page in Chromium (weight and times), printed"
     )
+    parser.add_argument(
+        "--memory",
+        action="store_true",
+        help="only memory: idle pages, then 10,000 opened and closed; printed, not written",
+    )
     parser.add_argument("--output", type=Path, default=REPORT, help="where to write the report")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
@@ -790,11 +839,17 @@ def main(argv: list[str] | None = None) -> None:
         plan = dataclasses.replace(plan, only_costs=True)
     if args.page:
         plan = dataclasses.replace(plan, only_page=True, browser=True)
+    if args.memory:
+        plan = dataclasses.replace(plan, only_memory=True)
     results = asyncio.run(run(plan))
     machine = machine_description()
     targets = "\n".join(targets_table(issue_targets(figures_of(results))))
     if args.page:
         print("\n".join(page_lines(results)))
+        return
+    if args.memory:
+        print("\n".join(memory_table(results) + memory_lines(results)))
+        print(f"\nIssue 26's targets:\n{targets}\n\n{results.clock.summary()}")
         return
     if args.costs:
         plot = write_plot(results, Path(tempfile.mkdtemp(prefix="heavy-stack-bench-")) / PLOT_NAME)
