@@ -17,7 +17,7 @@ async def _unit(turns: Turns, page: str, done: list[str], hold: asyncio.Event | 
             await hold.wait()
         done.append(page)
     finally:
-        turns.give_back()
+        turns.give_back(page)
 
 
 async def test_pages_take_turns_and_each_page_keeps_its_order() -> None:
@@ -84,8 +84,23 @@ async def test_a_page_past_its_limit_is_refused_and_a_waiting_page_is_told_it_is
     hold.set()
     await holder
     await queued[0]
-    turns.give_back()
+    turns.give_back("b")
     await queued[1]  # b's line is empty now: told it is no longer busy
-    turns.give_back()
+    turns.give_back("b")
     assert told == [True, False]
+    assert (turns.running, turns.waiting) == (0, 0)
+
+
+async def test_a_page_runs_one_unit_at_a_time_in_order_while_other_pages_run_beside_it() -> None:
+    turns, hold = Turns(3), asyncio.Event()
+    done: list[str] = []
+    first = asyncio.create_task(_unit(turns, "a", done, hold))
+    await asyncio.sleep(0)
+    second = asyncio.create_task(_unit(turns, "a", done))  # turns are free: waits for a's first
+    other = asyncio.create_task(_unit(turns, "b", done))
+    await other
+    assert (done, turns.running, turns.waiting) == (["b"], 1, 1)
+    hold.set()
+    await asyncio.gather(first, second)
+    assert done == ["b", "a", "a"]
     assert (turns.running, turns.waiting) == (0, 0)

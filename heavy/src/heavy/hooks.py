@@ -369,10 +369,10 @@ class _UnitOfWork:
         refusable: bool,
     ) -> T | None:
         # Back pressure: the unit begins once the pool has a turn for it, pages taking turns.
-        turns = self.provided.services.database.turns
-        if not turns.take_now():
+        turns, page = self.provided.services.database.turns, current_page()
+        if not turns.take_now(page):
             try:
-                await turns.wait_for_turn(current_page(), self._busy, refusable=refusable)
+                await turns.wait_for_turn(page, self._busy, refusable=refusable)
             except TooManyWaitingError as refused:
                 logger.info("%s was refused: %s", self.caller, refused)
                 self._show(gettext(TOO_MANY))
@@ -380,7 +380,7 @@ class _UnitOfWork:
         try:
             return await self._run(function, pending, unavailable, clears_notice)
         finally:
-            turns.give_back()
+            turns.give_back(page)
 
     async def _run(
         self,
