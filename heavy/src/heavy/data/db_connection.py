@@ -564,9 +564,17 @@ class Database:
     @cached_property
     def turns(self) -> Turns:
         """Turns at the SQL pool for pages' units of work (``heavy.data.turns``): as many at
-        once as the pool's size, its overflow left to everything else."""
+        once as the pool's size, its overflow left to everything else.
+
+        With read replicas, as many more as their pools' sizes (at most the primary's again):
+        read-only units on a replica hold no connection of the primary's, and were they all to
+        fall back on it (every replica down), its overflow still takes them.
+        """
         size = getattr(self.engine.sync_engine.pool, "size", None)
-        return Turns(size() if callable(size) else UNPOOLED_TURNS)
+        capacity = size() if callable(size) else UNPOOLED_TURNS
+        if self.replicas is not None:
+            capacity += min(self.replicas.pool_sizes, capacity)
+        return Turns(capacity)
 
     @cached_property
     def _read_only_sessionmaker(self) -> SessionMaker:

@@ -243,7 +243,11 @@ class Replica:
             raw = await connection.get_raw_connection()
             # Past SQLAlchemy: no BEGIN, one round trip. NULL on a server that is not a standby.
             driver: Any = raw.driver_connection
-            text = await driver.fetchval("SELECT pg_last_wal_replay_lsn()::text")
+            try:
+                text = await driver.fetchval("SELECT pg_last_wal_replay_lsn()::text")
+            except BaseException as error:
+                await connection.invalidate(error)  # not back to the pool: it may be lost
+                raise
         if text is not None:
             self.replayed = max(self.replayed, lsn_number(text))
         return self.replayed >= position
@@ -269,6 +273,11 @@ class ReadReplicas:
         self.waits = 0  # reads that waited for a replica to replay their visitor's write
         self._waits_again_at = 0.0
         self._turn = count()
+
+    @property
+    def pool_sizes(self) -> int:
+        """How many connections their pools keep, together (their overflow aside)."""
+        return sum((replica.capacity or 0) // 2 for replica in self.replicas)
 
     def needed_position(self) -> int:
         """What the current connection's reads must see (0: anything)."""

@@ -18,7 +18,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,7 +75,8 @@ class StreamingReplica:
             return
         processes = [postmaster, *postmaster.children(recursive=True)]
         for process in processes:
-            process.send_signal(signal.SIGKILL)
+            with suppress(psutil.NoSuchProcess):  # a backend may end as the postmaster goes
+                process.send_signal(signal.SIGKILL)
         psutil.wait_procs(processes, timeout=10)
 
     def postmaster(self) -> psutil.Process | None:
