@@ -39,7 +39,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.pool import QueuePool
-from sqlmodel import Field, SQLModel, col
+from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from heavy_stack.backend.data.sql_models.base import HeavyModel
@@ -184,8 +184,11 @@ async def test_the_row_is_in_the_session_and_a_change_to_it_is_stored(scratch: D
         row = await repository.get(stored.id)
         assert row is not None
         state = inspect(row)
-        assert state.persistent
+        # Kept aside while nothing else uses the session; its first use attaches it, no SELECT.
+        assert state.detached
+        assert state.has_identity
         assert row in session
+        assert state.persistent
         assert not session.dirty
         assert await repository.get(stored.id) is row  # from the identity map
         row.name = "After"
@@ -194,6 +197,48 @@ async def test_the_row_is_in_the_session_and_a_change_to_it_is_stored(scratch: D
     again = await read_by_the_orm(scratch, stored.id)
     assert again is not None
     assert (again.name, again.tags, again.secret) == ("After", ["changed"], "hidden")
+
+
+@pytest.mark.parametrize("then", ["nothing", "a query", "a flush", "another read by key"])
+async def test_a_change_before_the_session_is_used_is_stored(scratch: Database, then: str) -> None:
+    stored = await store(scratch, name="Before", count=1)
+    other = await store(scratch, name="Other")
+    repository = SampleRepository()
+    async with scratch.transaction() as session:
+        row = await repository.get(stored.id)
+        assert row is not None
+        assert inspect(row).detached
+        row.name, row.count = "After", 2
+        if then == "a query":  # autoflush sends the change first: the query sees it
+            found = (await session.exec(select(Sample).where(col(Sample.name) == "After"))).all()
+            assert found == [row]
+        elif then == "a flush":
+            await session.flush()
+            assert inspect(row).persistent
+            assert not session.dirty
+        elif then == "another read by key":
+            assert await repository.get(other.id) is not None
+            assert await repository.get(stored.id) is row  # the same instance, from the session
+    again = await read_by_the_orm(scratch, stored.id)
+    assert again is not None
+    assert (again.name, again.count) == ("After", 2)
+
+
+async def test_a_change_in_a_unit_that_fails_is_not_stored(scratch: Database) -> None:
+    stored = await store(scratch, name="Before")
+
+    async def rename_then_fail() -> None:
+        async with scratch.transaction():
+            row = await SampleRepository().get(stored.id)
+            assert row is not None
+            row.name = "After"
+            raise RuntimeError("handler failed")
+
+    with pytest.raises(RuntimeError, match="handler failed"):
+        await rename_then_fail()
+    again = await read_by_the_orm(scratch, stored.id)
+    assert again is not None
+    assert again.name == "Before"
 
 
 async def test_a_missing_key_reads_none(scratch: Database) -> None:

@@ -44,6 +44,7 @@ from weakref import WeakKeyDictionary, WeakSet
 import asyncpg
 from heavy.data.replicas import ReadReplicas, Replica, ReplicaUnavailableError, replica_name
 from heavy.data.turns import Turns
+from heavy.data.unit_session import UnitSession
 from sqlalchemy import ColumnClause, CompoundSelect, Select, TextClause, UpdateBase, event, exc, text
 from sqlalchemy.engine import Connection, Dialect, Engine, ExceptionContext, ExecutionContext, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection, DBAPICursor
@@ -226,7 +227,7 @@ def is_unavailable(error: BaseException) -> bool:
 def create_sessionmaker(engine: AsyncEngine) -> SessionMaker:
     """Sessions whose transactions begin on their first write (``begin_on_first_write``)."""
     # expire_on_commit=False: objects stay readable after the handler's transaction commits.
-    return async_sessionmaker(begin_on_first_write(engine), class_=AsyncSession, expire_on_commit=False)
+    return async_sessionmaker(begin_on_first_write(engine), class_=UnitSession, expire_on_commit=False)
 
 
 # The execution option that marks the connections of ``begin_on_first_write`` engines.
@@ -602,7 +603,7 @@ def _replica(url: str, pool_size: int, timeout: float, application_name: str | N
     engine = create_engine(url, pool_size=pool_size, timeout=timeout, application_name=application_name)
     # Its units begin on their first write (none: a replica refuses it) and run READ ONLY.
     reader = read_only_units(begin_on_first_write(engine))
-    sessions = async_sessionmaker(reader, class_=AsyncSession, expire_on_commit=False)
+    sessions = SessionMaker(reader, class_=UnitSession, expire_on_commit=False)
     # create_engine's pool: pool_size connections and as many again in overflow.
     replica = Replica(replica_name(url), engine, sessions, capacity=2 * pool_size)
     _count_failures(engine, replica)
@@ -645,6 +646,8 @@ async def _current_session(
             yield session
         finally:
             current.reset(token)
+        if _unused(session, commits=not read_only):
+            return
         if not read_only:  # a read-only unit has nothing to commit: closed (rolled back) below
             wrote = False
             try:
@@ -658,7 +661,9 @@ async def _current_session(
             if wrote and after_write is not None:
                 await after_write()
     finally:
-        if committed:
+        if _unused(session, commits=False):
+            pass  # nothing to roll back or give back either
+        elif committed:
             # After a commit nothing is left to send: this close cannot stop halfway.
             await session.close()
         else:
@@ -666,6 +671,12 @@ async def _current_session(
             # if this task is cancelled meanwhile.
             async with session:
                 pass
+
+
+def _unused(session: AsyncSession, *, commits: bool) -> bool:
+    # A unit whose session nothing used holds no connection and has nothing to flush (rows
+    # kept aside, unchanged, are detached as after a close): it ends with nothing sent.
+    return isinstance(session, UnitSession) and session.has_nothing_to_end(commits=commits)
 
 
 async def _began_a_transaction(session: AsyncSession) -> bool:

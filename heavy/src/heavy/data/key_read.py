@@ -53,6 +53,7 @@ from heavy.data.db_connection import (
     runs_reads_alone,
     takes_its_own_snapshots,
 )
+from heavy.data.unit_session import UnitSession
 from sqlalchemy import Column, bindparam, inspect, select
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -132,25 +133,35 @@ class KeyRead(Generic[ModelT]):
         )
 
     async def run(self, session: AsyncSession, key: Any) -> ModelT | None:
-        """The row with primary key ``key`` as ``Session.get`` would return it, in ``session``."""
+        """The row with primary key ``key`` as ``Session.get`` would return it, in ``session``
+        (or, in a ``UnitSession`` nothing has used yet, kept aside to be attached on its first
+        use: ``heavy.data.unit_session``)."""
         engine = self._engine_of_its_first_read(session)
         if engine is not None:
             pooled = await greenlet_spawn(engine.raw_connection)
             if takes_its_own_snapshots(pooled.dbapi_connection, engine.dialect):
-                return self._attached(session, await self._fetch_alone(pooled, engine, key))
+                row = self._loaded(await self._fetch_alone(pooled, engine, key))
+                if row is not None:
+                    self._keep_or_attach(session, row)
+                return row
             await greenlet_spawn(pooled.close)  # a unit at another isolation level: the ORM's way
         connection = await session.connection()
         sync = connection.sync_connection
         if sync is None or not self.skips_the_orm(session, sync):
             return (await session.exec(self.statement, params={_KEY: key})).first()
-        return self._attached(session, await self._fetch(connection, sync.connection.driver_connection, key))
+        row = self._loaded(await self._fetch(connection, sync.connection.driver_connection, key))
+        if row is not None:
+            session.add(row)
+        return row
 
     def _engine_of_its_first_read(self, session: AsyncSession) -> Engine | None:
         """The engine to read on when ``session`` has no connection yet (nothing begun) and the
         read can skip the ORM: it then needs no connection of the session's, only one of the
         pool's for this statement (``reads_alone_on_its_pool``), which saves the session's
         connection and transaction machinery (about a third of a read's CPU)."""
-        sync = session.sync_session
+        sync = session.unused_sync_session if isinstance(session, UnitSession) else None
+        if sync is None:
+            sync = session.sync_session
         if self.columns is None or sync.in_transaction() or not self._session_allows(sync):
             return None
         bind = sync.get_bind(self.mapper)
@@ -158,8 +169,15 @@ class KeyRead(Generic[ModelT]):
             return bind
         return None
 
-    def _attached(self, session: AsyncSession, row: Sequence[Any] | None) -> ModelT | None:
-        # The row made an instance as the ORM's loader makes it, persistent in ``session``.
+    @staticmethod
+    def _keep_or_attach(session: AsyncSession, row: ModelT) -> None:
+        if isinstance(session, UnitSession) and session.unused_sync_session is not None:
+            session.keep_aside(row)  # attached if anything uses the session (its first read)
+        else:
+            session.add(row)
+
+    def _loaded(self, row: Sequence[Any] | None) -> ModelT | None:
+        # The row made an instance as the ORM's loader makes it, detached with its identity.
         if row is None:
             return None
         instance: ModelT = self.mapper.class_manager.new_instance()
@@ -167,7 +185,6 @@ class KeyRead(Generic[ModelT]):
         for attribute, processor, value in zip(self.attributes, self._processors, row, strict=True):
             set_committed_value(instance, attribute, value if processor is None else processor(value))
         make_transient_to_detached(instance)  # loaded: an identity, no history
-        session.add(instance)
         return instance
 
     async def _fetch(

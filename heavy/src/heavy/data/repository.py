@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeAlias, TypeVar, overload
 from heavy.data.db_connection import db_session, vector_db_session
 from heavy.data.generics import generic_argument
 from heavy.data.key_read import KeyRead
+from heavy.data.unit_session import holds_rows
 from sqlalchemy import SQLColumnExpression
 from sqlalchemy import delete as sql_delete
 from sqlmodel import SQLModel, select
@@ -109,7 +110,7 @@ class Repository(Generic[ModelT, IdT]):
         """
         session = self.db_session
         read = self._key_read()
-        if read is None or session.identity_map:
+        if read is None or holds_rows(session):
             return await session.get(self.model, id_)
         return await read.run(session, id_)
 
