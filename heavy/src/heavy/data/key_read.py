@@ -11,7 +11,8 @@ a click (see ``docs/benchmarks.md``). So, in a session that holds nothing yet, `
 sends the SELECT that SQLAlchemy compiles for the model to the session's own asyncpg
 connection (asyncpg keeps it prepared) and makes the row an instance as the ORM's loader does:
 each column type's result processor applied, the values loaded without history, the instance
-persistent in the session's identity map. Changing it flushes an UPDATE, as after
+persistent in the session's identity map (or, in a ``UnitSession`` nothing has used yet, kept
+aside until its first use: ``heavy.data.unit_session``). Changing it flushes an UPDATE, as after
 ``Session.get``.
 
 It takes that short way only where the result cannot differ from the ORM's (``skips_the_orm``):
