@@ -579,9 +579,9 @@ class Database:
 
     @cached_property
     def _read_only_sessionmaker(self) -> SessionMaker:
-        # The same sessions on the same pool, whose connections are read-only until they go
-        # back to it (SQLAlchemy resets the option at checkin). Made once: each option engine
-        # carries event listeners.
+        # The same sessions on the same pool, whose transactions are READ ONLY until their
+        # connection goes back to it (read_only_units). Made once: each option engine carries
+        # event listeners.
         bind = self.sessionmaker.kw.get("bind")
         if not isinstance(bind, AsyncEngine):
             return self.sessionmaker  # bound to one connection (a test's): left as it is
