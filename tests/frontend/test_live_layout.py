@@ -338,7 +338,7 @@ def Effects() -> Component:
     return html.button({"id": "more", "onClick": lambda _event: set_count(count + 1)}, str(count))
 
 
-async def test_use_effect_effects_wait_for_unmount_without_tasks() -> None:
+async def test_hooks_keep_one_stop_event_per_render_that_started_effects() -> None:
     layout = LiveLayout(Effects())
     async with layout:
         mirror = LayoutMirror()
@@ -349,11 +349,8 @@ async def test_use_effect_effects_wait_for_unmount_without_tasks() -> None:
             )
             mirror.apply(dict(await layout.render()))
         hook = layout._states[layout._root_id].hook
-        effects = hook._effect_tasks
-        assert effects is not None
-        assert len(effects) == 4  # the first render, and counts 2, 4 and 6
-        assert not any(isinstance(effect, asyncio.Future) for effect in effects)  # parked: no task
-        assert hook._effect_stops is None  # and no stop event
+        assert hook._effect_stops is not None
+        assert len(hook._effect_stops) == 4  # the first render, and counts 2, 4 and 6
         assert not hasattr(hook, "_render_access")  # no render guard: renders are serial
 
 

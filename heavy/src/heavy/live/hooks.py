@@ -18,15 +18,14 @@ it through ReactPy's own hooks (``use_state``, ``use_effect``, ``use_context``),
   parent's dict (the same providers, looked up the same way); the first provider it sets
   gives it a dict of its own, seeded from the one it referred to, and from then on each render
   merges the parent's providers into it as ReactPy does.
-- **Effects without tasks.** ReactPy runs each effect in an asyncio task that waits on an
-  ``asyncio.Event`` until the component unmounts (a task, a future and an event with its waiter
-  deque: about 1 KiB per effect of an idle page), and its unmount awaits those tasks, so a page
-  whose serving was cancelled while it closed (a dropped connection) skipped the clean-ups of
-  the effects not yet reached: presence watchers and topic subscriptions of closed pages stayed
-  behind. An effect made by ReactPy's ``use_effect`` (all of heavy's hooks) awaits nothing but
-  that stop: a ``LiveHook`` runs it up to there at once and keeps only the suspended coroutine,
-  which the unmount resumes, with no await, to run its clean-up. Any other effect (a
-  ``hook.add_effect`` of another library) still gets ReactPy's task and stop event.
+- **Clean-ups that a cancelled close cannot skip.** ReactPy runs each effect in an asyncio task
+  waiting on a stop event until unmount, and its unmount awaits those tasks component by
+  component: a page whose serving was cancelled while it closed (a dropped connection) skipped
+  the clean-ups of the components not yet reached, so presence watchers and topic
+  subscriptions of closed pages stayed behind. A ``LiveLayout`` first tells every unmounted
+  component's effects to stop (``stop_effects``, no await), then waits for them all, shielded:
+  each clean-up runs even if the close is cancelled. A stop event is made only for a render
+  that started effects (ReactPy made one per render, kept until unmount).
 - **Nothing made before it is used.** The effect lists are made at the first effect, and a hook
   that provides no context shares one empty providers dict until its first render hands it
   its parent's.
@@ -40,12 +39,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine, Iterator
-from types import CodeType
+from collections.abc import Callable
 from typing import Any
 from weakref import ref as weakref
 
-from reactpy.core import _life_cycle_hook, hooks
+from reactpy.core import _life_cycle_hook
 from reactpy.core._life_cycle_hook import EffectFunc, LifeCycleHook
 from reactpy.core.types import ComponentType, ContextProviderType
 
@@ -56,33 +54,6 @@ _HOOK_STACK = _life_cycle_hook._HOOK_STATE
 
 # A hook's providers until its first render hands it its parent's (never written to).
 _NO_PROVIDERS: dict[Any, Any] = {}
-
-
-def _inner_code(code: CodeType, name: str) -> CodeType:
-    return next(const for const in code.co_consts if isinstance(const, CodeType) and const.co_name == name)
-
-
-# The code of the effect ReactPy's use_effect makes: it runs the effect's function, awaits
-# ``stop.wait()`` and runs the clean-up; nothing else is awaited (reactpy_internals.py).
-_USE_EFFECT_CODE = _inner_code(_inner_code(hooks.use_effect.__code__, "add_effect"), "effect")  # noqa: TID251
-
-
-class _Parked:
-    """What ``stop.wait()`` gives a parked effect: awaiting it suspends the coroutine once."""
-
-    __slots__ = ()
-
-    def __await__(self) -> Iterator[Any]:
-        return iter(_PARK)
-
-    def wait(self) -> _Parked:  # the effect's ``stop``: its ``wait()`` is this same object
-        return self
-
-
-_PARKED = _Parked()
-_PARK = (_PARKED,)
-
-Parked = Coroutine[Any, Any, None]
 
 
 class OwnProviders(dict[Any, Any]):
@@ -102,8 +73,7 @@ class LiveHook(LifeCycleHook):
 
     def __init__(self, schedule_render: Callable[[], None]) -> None:
         # ReactPy's __init__, less the render guard (``_render_access`` stays unset); the
-        # effect lists are made at the first effect (``_effect_tasks`` also holds the parked
-        # effects' coroutines).
+        # effect lists are made at the first effect.
         self._context_providers: dict[Any, Any] = _NO_PROVIDERS
         self._schedule_render_callback = schedule_render
         self._scheduled_render = False
@@ -111,7 +81,7 @@ class LiveHook(LifeCycleHook):
         self._current_state_index = 0
         self._state: tuple[Any, ...] = ()
         self._effect_funcs: list[EffectFunc] | None = None  # type: ignore[assignment]
-        self._effect_tasks: list[asyncio.Task[None] | Parked] | None = None  # type: ignore[assignment]
+        self._effect_tasks: list[asyncio.Task[None]] | None = None  # type: ignore[assignment]
         self._effect_stops: list[asyncio.Event] | None = None  # type: ignore[assignment]
 
     def start_render(self, component: ComponentType, parent: LiveHook | None) -> None:
@@ -165,78 +135,39 @@ class LiveHook(LifeCycleHook):
             self._effect_funcs.append(effect_func)
 
     async def affect_layout_did_render(self) -> None:
-        """The update was rendered: start the effects it added (parked, or ReactPy's tasks)."""
+        """The update was rendered: start the effects it added (one stop event for them)."""
         added = self._effect_funcs
         if not added:
             return
         self._effect_funcs = None
-        stop: asyncio.Event | None = None
-        for effect in added:
-            if getattr(effect, "__code__", None) is _USE_EFFECT_CODE:
-                self._park(effect(_PARKED))  # type: ignore[arg-type]
-            else:
-                if stop is None:
-                    stop = asyncio.Event()
-                    self._keep_stop(stop)
-                self._keep(asyncio.create_task(effect(stop)))
-
-    def _park(self, effect: Parked) -> None:
-        """Run a ``use_effect`` effect up to its stop; keep it there (no task) until unmount."""
-        try:
-            parked = effect.send(None)
-        except StopIteration:
-            return
-        except Exception:
-            logger.exception("Error in effect")
-            return
-        if parked is not _PARKED:  # nocov: ReactPy's use_effect changed (reactpy_internals.py)
-            effect.close()
-            raise RuntimeError(f"an effect of ReactPy's use_effect awaited {parked!r}, not its stop")
-        self._keep(effect)
-
-    def _keep(self, effect: asyncio.Task[None] | Parked) -> None:
-        if self._effect_tasks is None:
-            self._effect_tasks = [effect]
-        else:
-            self._effect_tasks.append(effect)
-
-    def _keep_stop(self, stop: asyncio.Event) -> None:
-        if self._effect_stops is None:
-            self._effect_stops = [stop]
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(effect(stop)) for effect in added]
+        if self._effect_stops is None or self._effect_tasks is None:
+            self._effect_stops, self._effect_tasks = [stop], tasks
         else:
             self._effect_stops.append(stop)
+            self._effect_tasks.extend(tasks)
 
-    async def affect_component_will_unmount(self) -> None:
-        """The component goes: run the clean-ups of its parked effects at once, in order (no
-        await: a page cancelled while it closes still runs them all), then stop and await the
-        effects that run in tasks, as ReactPy does."""
-        effects, stops = self._effect_tasks, self._effect_stops
-        self._effect_tasks = self._effect_stops = None
-        if not effects:
-            return
-        tasks: list[asyncio.Task[None]] = []
-        for effect in effects:
-            if isinstance(effect, asyncio.Future):
-                tasks.append(effect)
-            else:
-                _resume(effect)
-        if not tasks:
-            return
+    def stop_effects(self) -> list[asyncio.Task[None]]:
+        """Tell this hook's effects that the component goes (no await); their tasks, which
+        run the clean-ups, are returned for ``finish_effects``."""
+        stops, tasks = self._effect_stops, self._effect_tasks
+        self._effect_stops = self._effect_tasks = None
         for stop in stops or ():
             stop.set()
-        try:
-            await asyncio.gather(*tasks)
-        except Exception:
-            logger.exception("Error in effect")
+        return tasks or []
+
+    async def affect_component_will_unmount(self) -> None:
+        """ReactPy's entry for a layout of its own: stop the effects and wait for them."""
+        await finish_effects(self.stop_effects())
 
 
-def _resume(parked: Parked) -> None:
-    """Let a parked effect past its stop: it runs its clean-up and ends."""
-    try:
-        parked.send(None)
-    except StopIteration:
+async def finish_effects(tasks: list[asyncio.Task[None]]) -> None:
+    """Wait for stopped effects to run their clean-ups; a cancellation of the wait does not
+    reach them (each still cleans up), and what they raise is logged."""
+    if not tasks:
         return
-    except Exception:
-        logger.exception("Error in effect")
-        return
-    parked.close()  # nocov: it awaited again after its stop (see _park)
+    done = await asyncio.shield(asyncio.gather(*tasks, return_exceptions=True))
+    for outcome in done:
+        if isinstance(outcome, Exception):
+            logger.error("Error in effect", exc_info=outcome)

@@ -73,8 +73,6 @@ INTERNALS: tuple[tuple[str, Use, str], ...] = (
         "overridden",
         "079da0c91cdd00cf",
     ),
-    # LiveHook parks the effects use_effect makes: it relies on them awaiting only stop.wait().
-    ("reactpy.core.hooks:use_effect", "relied-on", "9feb11e0397961fd"),
     ("reactpy.core._life_cycle_hook:LifeCycleHook.set_current", "overridden", "385d01b16bfd056d"),
     ("reactpy.core._life_cycle_hook:LifeCycleHook.set_context_provider", "overridden", "907c3962b84868b6"),
     ("reactpy.core._life_cycle_hook:LifeCycleHook.unset_current", "relied-on", "d9b8112d47b0a827"),
