@@ -42,6 +42,7 @@ from typing import Any
 from weakref import WeakKeyDictionary, WeakSet
 
 import asyncpg
+from heavy.data.held_connection import release_held_connection
 from heavy.data.replicas import ReadReplicas, Replica, ReplicaUnavailableError, replica_name
 from heavy.data.turns import Turns
 from heavy.data.unit_session import UnitSession
@@ -506,8 +507,9 @@ class Database:
         return self.engine.url.render_as_string(hide_password=False)
 
     async def close(self) -> None:
-        await self.engine.dispose()
-        await self.vector_engine.dispose()
+        for engine in (self.engine, self.vector_engine):
+            await release_held_connection(engine)
+            await engine.dispose()
         if self.replicas is not None:
             await self.replicas.close()
 

@@ -54,13 +54,14 @@ from heavy.data.db_connection import (
     runs_reads_alone,
     takes_its_own_snapshots,
 )
+from heavy.data.held_connection import hold_connection, take_held_connection
 from heavy.data.unit_session import UnitSession
 from sqlalchemy import Column, bindparam, inspect, select
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Mapper, Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.pool import Pool, PoolProxiedConnection
 from sqlalchemy.util import greenlet_spawn
 from sqlmodel import SQLModel
 from sqlmodel import select as orm_select
@@ -139,9 +140,12 @@ class KeyRead(Generic[ModelT]):
         use: ``heavy.data.unit_session``)."""
         engine = self._engine_of_its_first_read(session)
         if engine is not None:
-            pooled = await greenlet_spawn(engine.raw_connection)
+            pool = engine.pool
+            pooled = take_held_connection(pool)
+            if pooled is None:
+                pooled = await greenlet_spawn(engine.raw_connection)
             if takes_its_own_snapshots(pooled.dbapi_connection, engine.dialect):
-                row = self._loaded(await self._fetch_alone(pooled, engine, key))
+                row = self._loaded(await self._fetch_alone(pooled, engine, pool, key))
                 if row is not None:
                     self._keep_or_attach(session, row)
                 return row
@@ -203,22 +207,25 @@ class KeyRead(Generic[ModelT]):
             raise
 
     async def _fetch_alone(
-        self, pooled: PoolProxiedConnection, engine: Engine, key: Any
+        self, pooled: PoolProxiedConnection, engine: Engine, pool: Pool, key: Any
     ) -> Sequence[Any] | None:
-        # On a connection of the pool's for this one statement, given back as soon as it ends;
-        # lost as in ``_fetch``.
+        # On a connection of the pool's for this one statement, kept for the next read by key
+        # or given back as soon as it ends (``heavy.data.held_connection``); lost as in ``_fetch``.
         try:
             row = await self._select(pooled.driver_connection, engine.dialect, key)
         except asyncio.CancelledError as error:
-            await lose_pooled_connection(pooled, engine.pool, error, whole_pool=False)
+            await lose_pooled_connection(pooled, pool, error, whole_pool=False)
             raise
         except Exception as error:
             if is_unavailable(error):
-                await lose_pooled_connection(pooled, engine.pool, error, whole_pool=True)
+                await lose_pooled_connection(pooled, pool, error, whole_pool=True)
             else:
                 await greenlet_spawn(pooled.close)
             raise
-        await greenlet_spawn(pooled.close)
+        if engine.pool is pool:
+            await hold_connection(pool, pooled)
+        else:  # the engine was disposed meanwhile: its old pool takes it back
+            await greenlet_spawn(pooled.close)
         return row
 
     async def _select(self, driver: asyncpg.Connection, dialect: Dialect, key: Any) -> Sequence[Any] | None:

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from itertools import count
 from typing import Any
 
+from heavy.data.held_connection import release_held_connection
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -350,6 +351,7 @@ class ReadReplicas:
         """Close the replicas' pools; say where this process's reads went."""
         logger.info("Read-only units: %s", self.summary())
         for replica in self.replicas:
+            await release_held_connection(replica.engine)
             await replica.engine.dispose()
 
     def summary(self) -> str:
