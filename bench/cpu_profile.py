@@ -32,6 +32,7 @@ from heavy.testing.page_driver import WebSocketPage
 from bench.measure import tree_cpu_sample
 
 OUTPUT_VARIABLE = "BENCH_CPU_PROFILE_OUTPUT"
+NAVIGATE = "navigate"  # --button value: navigate / -> /other -> / instead of clicking
 TICK_S = 0.001  # asked for; the kernel delivers SIGPROF at its own tick (4 ms at HZ=250)
 
 
@@ -71,7 +72,8 @@ def _frames(frame: FrameType | None) -> list[str]:
 
 async def profile(button: str, clicks: int, output: Path) -> float:
     """Sample the server while ``clicks`` clicks of ``button`` run; its CPU µs per click.
-    ``output``: an absolute path (the server runs in a folder of its own)."""
+    ``output``: an absolute path (the server runs in a folder of its own). ``button``
+    ``NAVIGATE`` makes each "click" a round trip: to ``/other`` and back to the landing page."""
     from bench.__main__ import serve  # here: `python -m bench.cpu_profile serve` needs none of it
 
     with tempfile.TemporaryDirectory(prefix="heavy-stack-profile-") as name:
@@ -81,6 +83,12 @@ async def profile(button: str, clicks: int, output: Path) -> float:
                 await page.wait_for_text("current-user", "@")
 
                 async def click() -> None:
+                    if button == NAVIGATE:
+                        await page.navigate("/other")
+                        await page.wait_for_element("to-landing")
+                        await page.navigate("/")
+                        await page.wait_for_text("current-user", "@")
+                        return
                     await page.click(button)
                     await page.receive()
 
@@ -132,7 +140,7 @@ def _short(frame: str) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.cpu_profile", description=__doc__)
     parser.add_argument("mode", nargs="?", choices=["serve"], help="(inside the server process)")
-    parser.add_argument("--button", default="read-user", help="the landing page button to click")
+    parser.add_argument("--button", default="read-user", help=f"the landing page button to click, or {NAVIGATE!r}")
     parser.add_argument("--clicks", type=int, default=10_000)
     parser.add_argument("--output", type=Path, default=Path("cpu-profile.txt"))
     parser.add_argument("--top", type=int, default=40, help="how many frames to print")
