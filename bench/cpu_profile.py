@@ -140,7 +140,9 @@ def _short(frame: str) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.cpu_profile", description=__doc__)
     parser.add_argument("mode", nargs="?", choices=["serve"], help="(inside the server process)")
-    parser.add_argument("--button", default="read-user", help=f"the landing page button to click, or {NAVIGATE!r}")
+    parser.add_argument(
+        "--button", default="read-user", help=f"the landing page button to click, or {NAVIGATE!r}"
+    )
     parser.add_argument("--clicks", type=int, default=10_000)
     parser.add_argument("--output", type=Path, default=Path("cpu-profile.txt"))
     parser.add_argument("--top", type=int, default=40, help="how many frames to print")

@@ -78,18 +78,18 @@ def AppRoot(services: AppServices, visitor: Visitor | None = None) -> Component:
     app_title = services.settings.app_title
     # Each route holds its page's factory: only the shown page's components are made. The
     # routes are made once per language and shared by every connection (Pages.router).
-    pages = PAGES.router(
-        lambda page: Page(page.content, title=page.full_title(app_title), app_name=app_title), key=app_title
-    )
-    return html._(banner, pages, OnlineCount(), bridge)
+    pages = PAGES.router(lambda page: Page(page.content, title=page.full_title(app_title)), key=app_title)
+    # The top bar is the same on every page: outside the router, a navigation neither unmounts
+    # nor renders it again (the router gives each route its own key, so a page is new each time).
+    return html._(banner, TopBar(app_title), pages, OnlineCount(), bridge)
 
 
 @component
-def Page(content: Callable[[], Component], *, title: str = "", app_name: str = "") -> Component:
-    """A route's page (what ``content()`` makes) under the top bar (``app_name``, the account bar).
+def Page(content: Callable[[], Component], *, title: str = "") -> Component:
+    """A route's page: what ``content()`` makes, and its title.
 
     ``title`` is the window title: the HTTP response has it in ``<title>``, and the page script
     copies it from this hidden element when the router changes the page without a reload.
     """
     marker = html.span({"id": PAGE_TITLE_ID, "hidden": True, "data-title": title})
-    return html._(TopBar(app_name), content(), marker)
+    return html._(content(), marker)

@@ -82,6 +82,9 @@ async def test_navigates_to_the_other_page_and_back(open_page: OpenPage) -> None
         assert page.layout.find(tag="h1").text == "The other page"
         await page.follow_link("to-landing")
         await page.wait_for_element("update-time")
+        # The page reads its user again: the test ends once that unit of work has (the test's
+        # database session is shared with the app, and ending it mid-query breaks the next test).
+        await page.wait_for_text("current-user", DEMO_USER_EMAIL)
 
 
 async def test_an_unknown_path_shows_not_found(open_page: OpenPage) -> None:
