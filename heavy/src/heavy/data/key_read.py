@@ -60,7 +60,7 @@ from sqlalchemy import Column, bindparam, inspect, select
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Mapper, Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_dict
 from sqlalchemy.pool import Pool, PoolProxiedConnection
 from sqlalchemy.util import greenlet_spawn
 from sqlmodel import SQLModel
@@ -127,11 +127,11 @@ class KeyRead(Generic[ModelT]):
     def _session_allows(self, sync: Session) -> bool:
         # Nothing in the session that the ORM's read would flush or find, and nobody listening
         # to what loading or attaching the row fires.
-        return (
-            not sync.identity_map
-            and not sync.new
-            and not any(getattr(sync.dispatch, name) for name in _SESSION_EVENTS)
-            and not self.mapper.class_manager.dispatch.load
+        return not sync.identity_map and not sync.new and self._nobody_listens(sync)
+
+    def _nobody_listens(self, sync: Session) -> bool:
+        return not any(getattr(sync.dispatch, name) for name in _SESSION_EVENTS) and not (
+            self.mapper.class_manager.dispatch.load
         )
 
     async def run(self, session: AsyncSession, key: Any) -> ModelT | None:
@@ -164,12 +164,18 @@ class KeyRead(Generic[ModelT]):
         read can skip the ORM: it then needs no connection of the session's, only one of the
         pool's for this statement (``reads_alone_on_its_pool``), which saves the session's
         connection and transaction machinery (about a third of a read's CPU)."""
-        sync = session.unused_sync_session if isinstance(session, UnitSession) else None
-        if sync is None:
-            sync = session.sync_session
-        if self.columns is None or sync.in_transaction() or not self._session_allows(sync):
+        if self.columns is None:
             return None
-        bind = sync.get_bind(self.mapper)
+        if isinstance(session, UnitSession) and (unused := session.unused_sync_session) is not None:
+            # Nothing used it: nothing begun, found or added; listeners only its class's.
+            if not self._nobody_listens(unused):
+                return None
+            bind = session.unused_bind or unused.get_bind(self.mapper)
+        else:
+            sync = session.sync_session
+            if sync.in_transaction() or not self._session_allows(sync):
+                return None
+            bind = sync.get_bind(self.mapper)
         if isinstance(bind, Engine) and bind.dialect.driver == "asyncpg" and reads_alone_on_its_pool(bind):
             return bind
         return None
@@ -187,9 +193,11 @@ class KeyRead(Generic[ModelT]):
             return None
         instance: ModelT = self.mapper.class_manager.new_instance()
         assert self._processors is not None  # found by the first fetch
+        values = instance_dict(instance)
         for attribute, processor, value in zip(self.attributes, self._processors, row, strict=True):
-            set_committed_value(instance, attribute, value if processor is None else processor(value))
-        make_transient_to_detached(instance)  # loaded: an identity, no history
+            values[attribute] = value if processor is None else processor(value)
+        # Loaded: an identity, the values committed (no history), relationships left to load.
+        make_transient_to_detached(instance)
         return instance
 
     async def _fetch(

@@ -19,6 +19,8 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import inspect
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -26,10 +28,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 class UnitSession(AsyncSession):
     """An ``AsyncSession`` that can keep rows read past it aside until it is first used."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, bind: Any = None, **kwargs: Any) -> None:
         self._heavy_used = False
         self._heavy_kept: list[Any] = []
-        super().__init__(*args, **kwargs)
+        super().__init__(bind, **kwargs)
+        # The engine of every statement (its Session's ``get_bind`` asks nothing else), if known.
+        plain = not kwargs.get("binds") and type(self._heavy_sync).get_bind is Session.get_bind
+        self.unused_bind: Engine | None = (
+            bind.sync_engine if plain and isinstance(bind, AsyncEngine) else None
+        )
 
     # AsyncSession reaches its Session through these two attributes (set once, in its __init__).
     @property  # type: ignore[override]
