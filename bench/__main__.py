@@ -747,7 +747,11 @@ def figures_of(results: Results) -> Figures:
         open_close_growth_mb=None if results.open_close is None else results.open_close.growth_mb,
         replay_failures=replay.failures if replay else None,
         replay_p95_ms=replay.p95 if replay else None,
-        next_load=None if next_load is None else NextLoad(next_load.failures, next_load.p95, next_load.limit),
+        replay_answered=replay is None or replay.per_second > 0,
+        # A replay that recorded no answered event measured nothing (not "0 failures").
+        next_load=None
+        if next_load is None or next_load.per_second == 0
+        else NextLoad(next_load.failures, next_load.p95, next_load.limit),
         first_visit_kb=None if results.page_weight is None else results.page_weight.total_bytes / 1000,
     )
 

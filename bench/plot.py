@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, NullFormatter
+from matplotlib.ticker import FuncFormatter
 
 from bench.costs import PagesCost, kib_per_page
 
@@ -44,7 +44,7 @@ def plot_costs(
         notes_axes.legend()
     plain = FuncFormatter(lambda value, _: f"{value:,.0f}" if value >= 1 else f"{value:g}")  # 1,000, not 10³
     notes_axes.yaxis.set_major_formatter(plain)
-    notes_axes.yaxis.set_minor_formatter(NullFormatter())
+    notes_axes.yaxis.set_minor_formatter(FuncFormatter(_twos_and_fives))
     for axes in (cpu_axes, memory_axes, notes_axes):
         axes.set_xscale("log")
         axes.xaxis.set_major_formatter(plain)
@@ -52,3 +52,9 @@ def plot_costs(
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=100)
     return path
+
+
+def _twos_and_fives(value: float, _position: int | None) -> str:
+    """Minor ticks of a log axis labelled at 2 and 5 of each decade only (2, 5, 20, 50...)."""
+    leading = f"{value:.0e}"[0]
+    return f"{value:g}" if leading in "25" else ""

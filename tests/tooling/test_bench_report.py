@@ -32,6 +32,13 @@ def test_the_targets_table_names_every_target_and_says_which_were_not_measured()
     assert "12 failures, p95 900 ms; first: 12× WS connection: TimeoutError; the server was" in table
 
 
+def test_a_replay_that_recorded_no_answered_event_is_not_a_met_target() -> None:
+    empty = Figures(replay_failures=0, replay_p95_ms=0.0, replay_answered=False)
+    table = "\n".join(targets_table(issue_targets(empty)))
+
+    assert _row(table, "500 replayed").endswith(f"(the replay recorded no answered event) | {NOT_MEASURED} |")
+
+
 def test_a_click_measured_only_by_latency_shows_that_figure_but_no_verdict() -> None:
     by_latency = "\n".join(targets_table(issue_targets(Figures(click_latency_ratio=3.41))))
     by_cpu = "\n".join(targets_table(issue_targets(Figures(click_cpu_ratio=1.15, click_latency_ratio=3.4))))
