@@ -33,6 +33,7 @@ from bench.measure import tree_cpu_sample
 
 OUTPUT_VARIABLE = "BENCH_CPU_PROFILE_OUTPUT"
 NAVIGATE = "navigate"  # --button value: navigate / -> /other -> / instead of clicking
+CONNECT = "connect"  # --button value: open another page over a new websocket, then close it
 TICK_S = 0.001  # asked for; the kernel delivers SIGPROF at its own tick (4 ms at HZ=250)
 
 
@@ -73,7 +74,8 @@ def _frames(frame: FrameType | None) -> list[str]:
 async def profile(button: str, clicks: int, output: Path) -> float:
     """Sample the server while ``clicks`` clicks of ``button`` run; its CPU µs per click.
     ``output``: an absolute path (the server runs in a folder of its own). ``button``
-    ``NAVIGATE`` makes each "click" a round trip: to ``/other`` and back to the landing page."""
+    ``NAVIGATE`` makes each "click" a round trip: to ``/other`` and back to the landing page;
+    ``CONNECT`` a new page: websocket handshake, the landing page, the close."""
     from bench.__main__ import serve  # here: `python -m bench.cpu_profile serve` needs none of it
 
     with tempfile.TemporaryDirectory(prefix="heavy-stack-profile-") as name:
@@ -83,6 +85,10 @@ async def profile(button: str, clicks: int, output: Path) -> float:
                 await page.wait_for_text("current-user", "@")
 
                 async def click() -> None:
+                    if button == CONNECT:
+                        async with WebSocketPage.open(server.base_url) as other:
+                            await other.wait_for_text("current-user", "@")
+                        return
                     if button == NAVIGATE:
                         await page.navigate("/other")
                         await page.wait_for_element("to-landing")

@@ -20,6 +20,7 @@ from heavy_stack.frontend.brython_executors import use_brython_bridge
 from heavy_stack.frontend.components.layout import OnlineCount
 from heavy_stack.frontend.components.notice import use_notice_banner
 from heavy_stack.frontend.contexts import CurrentUserContext, CurrentVisitor, VisitorContext
+from heavy_stack.frontend.languages import PageAddress, PageAddressContext, use_page_address
 from heavy_stack.frontend.pages.account import (
     AccountPage,
     ForgotPasswordPage,
@@ -71,6 +72,8 @@ def AppRoot(services: AppServices, visitor: Visitor | None = None) -> Component:
     provide_services(services, context=partial(AppContext, connection=connection))
     provide_context(VisitorContext, connection)
     provide_context(CurrentUserContext, current.user)
+    page_address, _ = heavy_use_state(PageAddress)
+    provide_context(PageAddressContext, page_address)
     executor, bridge = use_brython_bridge()
     use_session_watch(services, current, executor)
     # The notice banner sits above every page: the heavy wrappers report failed writes there.
@@ -91,5 +94,6 @@ def Page(content: Callable[[], Component], *, title: str = "") -> Component:
     ``title`` is the window title: the HTTP response has it in ``<title>``, and the page script
     copies it from this hidden element when the router changes the page without a reload.
     """
+    use_page_address()
     marker = html.span({"id": PAGE_TITLE_ID, "hidden": True, "data-title": title})
     return html._(content(), marker)

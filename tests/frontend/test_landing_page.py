@@ -87,6 +87,14 @@ async def test_navigates_to_the_other_page_and_back(open_page: OpenPage) -> None
         await page.wait_for_text("current-user", DEMO_USER_EMAIL)
 
 
+async def test_the_language_switch_comes_back_to_the_page_navigated_to(open_page: OpenPage) -> None:
+    async with open_page("/") as page:
+        await page.follow_link("to-other")
+        await page.wait_until(
+            lambda: "next=%2Fother" in str(page.layout.find(id="language-de").attributes["href"])
+        )
+
+
 async def test_an_unknown_path_shows_not_found(open_page: OpenPage) -> None:
     async with open_page("/no/such/page") as page:
         assert page.layout.find(tag="h1").text == "Page not found"
