@@ -20,7 +20,6 @@ from heavy_stack.frontend.brython_executors import use_brython_bridge
 from heavy_stack.frontend.components.layout import OnlineCount
 from heavy_stack.frontend.components.notice import use_notice_banner
 from heavy_stack.frontend.contexts import CurrentUserContext, CurrentVisitor, VisitorContext
-from heavy_stack.frontend.languages import PageAddress, PageAddressContext, use_page_address
 from heavy_stack.frontend.pages.account import (
     AccountPage,
     ForgotPasswordPage,
@@ -72,8 +71,6 @@ def AppRoot(services: AppServices, visitor: Visitor | None = None) -> Component:
     provide_services(services, context=partial(AppContext, connection=connection))
     provide_context(VisitorContext, connection)
     provide_context(CurrentUserContext, current.user)
-    page_address, _ = heavy_use_state(PageAddress)
-    provide_context(PageAddressContext, page_address)
     executor, bridge = use_brython_bridge()
     use_session_watch(services, current, executor)
     # The notice banner sits above every page: the heavy wrappers report failed writes there.
@@ -81,19 +78,18 @@ def AppRoot(services: AppServices, visitor: Visitor | None = None) -> Component:
     app_title = services.settings.app_title
     # Each route holds its page's factory: only the shown page's components are made. The
     # routes are made once per language and shared by every connection (Pages.router).
-    pages = PAGES.router(lambda page: Page(page.content, title=page.full_title(app_title)), key=app_title)
-    # The top bar is the same on every page: outside the router, a navigation neither unmounts
-    # nor renders it again (the router gives each route its own key, so a page is new each time).
-    return html._(banner, TopBar(app_title), pages, OnlineCount(), bridge)
+    pages = PAGES.router(
+        lambda page: Page(page.content, title=page.full_title(app_title), app_name=app_title), key=app_title
+    )
+    return html._(banner, pages, OnlineCount(), bridge)
 
 
 @component
-def Page(content: Callable[[], Component], *, title: str = "") -> Component:
-    """A route's page: what ``content()`` makes, and its title.
+def Page(content: Callable[[], Component], *, title: str = "", app_name: str = "") -> Component:
+    """A route's page (what ``content()`` makes) under the top bar (``app_name``, the account bar).
 
     ``title`` is the window title: the HTTP response has it in ``<title>``, and the page script
     copies it from this hidden element when the router changes the page without a reload.
     """
-    use_page_address()
     marker = html.span({"id": PAGE_TITLE_ID, "hidden": True, "data-title": title})
-    return html._(content(), marker)
+    return html._(TopBar(app_name), content(), marker)

@@ -7,21 +7,12 @@ switcher's cookie, else the browser's ``Accept-Language``); components translate
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
-from heavy import (
-    Languages,
-    current_language,
-    heavy_use_context,
-    heavy_use_effect,
-    heavy_use_state,
-    switch_language_url,
-)
+from heavy import Languages, current_language, switch_language_url
 from heavy import gettext as t
-from reactpy import component, create_context, html, use_location
-from reactpy.types import Context
+from reactpy import component, html, use_location
 
 from heavy_stack.frontend.types import Component
 
@@ -36,34 +27,6 @@ def languages() -> Languages:
     return Languages.load(LOCALES_DIR)
 
 
-class PageAddress:
-    """Where the router shows the page now, for the switcher in the top bar.
-
-    The top bar is outside the router (a navigation does not render it again), where
-    ``use_location`` gives the address the connection opened at: the page, inside the
-    router, tells the switcher each address it is shown at (``use_page_address``).
-    """
-
-    def __init__(self) -> None:
-        self.follow: Callable[[str], None] | None = None
-
-
-PageAddressContext: Context[PageAddress | None] = create_context(None)
-
-
-def use_page_address() -> None:
-    """Called by the router's page: tell the switcher the address the page is shown at."""
-    location = use_location()
-    here = location.pathname + location.search
-    address = heavy_use_context(PageAddressContext)
-
-    def tell() -> None:
-        if address is not None and address.follow is not None:
-            address.follow(here)
-
-    heavy_use_effect(tell, [here])
-
-
 @component
 def LanguageSwitcher() -> Component:
     """A link to each other language, back to this page; the current one is marked.
@@ -73,10 +36,7 @@ def LanguageSwitcher() -> Component:
     language, and says so (``lang``).
     """
     location = use_location()
-    here, set_here = heavy_use_state(location.pathname + location.search)
-    address = heavy_use_context(PageAddressContext)
-    if address is not None:
-        address.follow = set_here
+    here = location.pathname + location.search
     current = current_language()
     choices = [
         html.span({"key": code, "lang": language.tag, "aria-current": "true"}, language.name)
