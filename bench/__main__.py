@@ -67,6 +67,7 @@ from bench.apps import ECHO_PATH
 from bench.clock import SectionClock
 from bench.costs import (
     IDLE_S,
+    WARMUP_CLICKS,
     PagesCost,
     costs_table,
     kib_per_page,
@@ -773,8 +774,8 @@ def cost_section(results: Results, plot_name: str) -> list[str]:
         "Open pages: the memory run's idle pages (KiB per idle page = (RSS - RSS with none) / pages); "
         "then, from the most pages down, the server's CPU with them open and nobody clicking "
         f'({IDLE_S:.0f} s, 100% is one core), and a tenth of them clicking "Read again" (a read in '
-        "PostgreSQL and a re-render), each after its last answer: the server's CPU time over those "
-        "clicks divided by their number. Workers: each worker count's best load of the capacity runs "
+        f"PostgreSQL and a re-render), each after its last answer and after {WARMUP_CLICKS} untimed: "
+        "the server's CPU time over those clicks divided by their number. Workers: each worker count's best load of the capacity runs "
         "above. Related notes: the p50 of the table above.",
         "",
         *costs_table(results.page_costs, results.memory, workers),
