@@ -7,7 +7,8 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
 - Data: ``Database`` (engines, pools, units of work; a transaction begins on the first
   statement that is not a plain read), ``SessionMaker``, ``async_url`` (a URL with the async
   driver), ``db_session`` / ``vector_db_session`` (the current unit's sessions, context
-  variables), ``is_unavailable`` (an outage, not a bug), ``CommitFailedError``,
+  variables; a unit's session is a ``UnitSession``, which keeps its first read by key aside
+  until something uses it), ``is_unavailable`` (an outage, not a bug), ``CommitFailedError``,
   ``DB_TIMEOUT_SECONDS``, ``NoDatabaseSessionError`` (a repository used outside a unit), ``TargetT``
   (a manager's output type); ``Repository`` / ``VectorRepository`` (the only code
   that touches a session: by key, by conditions, add, update, delete); ``Manager`` (business
@@ -190,6 +191,7 @@ from heavy.data.replicas import ReadReplicas, ReplicaUnavailableError, read_as
 from heavy.data.repository import NoDatabaseSessionError, Repository, VectorRepository
 from heavy.data.tables import import_submodules
 from heavy.data.turns import BUSY_AFTER_SECONDS, WAITING_PER_PAGE, TooManyWaitingError, Turns
+from heavy.data.unit_session import UnitSession
 from heavy.events import Change, Click, Event, EventDeclarationError, KeyPress, Location, Submit, clean_text
 from heavy.heavy_context import (
     ContextMaker,
@@ -440,6 +442,7 @@ __all__ = [
     "TopicMessage",
     "Transport",
     "Turns",
+    "UnitSession",
     "Upload",
     "UploadPolicy",
     "UploadReport",
