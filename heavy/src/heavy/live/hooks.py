@@ -22,10 +22,10 @@ it through ReactPy's own hooks (``use_state``, ``use_effect``, ``use_context``),
   waiting on a stop event until unmount, and its unmount awaits those tasks component by
   component: a page whose serving was cancelled while it closed (a dropped connection) skipped
   the clean-ups of the components not yet reached, so presence watchers and topic
-  subscriptions of closed pages stayed behind. A ``LiveLayout`` first tells every unmounted
-  component's effects to stop (``stop_effects``, no await), then waits for them all, shielded:
-  each clean-up runs even if the close is cancelled. A stop event is made only for a render
-  that started effects (ReactPy made one per render, kept until unmount).
+  subscriptions of closed pages stayed behind. A ``LiveHook`` waits for its effects shielded
+  (``finish_effects``: a cancellation does not reach them), and a ``LiveLayout`` whose close is
+  cancelled goes on unmounting the other components before the cancellation goes on. A stop
+  event is made only for a render that started effects (ReactPy made one per render).
 - **Nothing made before it is used.** The effect lists are made at the first effect, and a hook
   that provides no context shares one empty providers dict until its first render hands it
   its parent's.

@@ -51,7 +51,7 @@ from weakref import WeakSet
 from weakref import ref as weakref
 
 from heavy.events import BadEvents, Declared, TooManyBadEventsError, declared_event
-from heavy.live.hooks import LiveHook, finish_effects
+from heavy.live.hooks import LiveHook
 from reactpy.config import REACTPY_CHECK_VDOM_SPEC, REACTPY_DEBUG_MODE
 from reactpy.core.component import Component
 from reactpy.core.events import EventHandler, to_event_handler_function
@@ -576,21 +576,26 @@ class LiveLayout(Layout):
         cut off while it waited on an unmount leaves that part in its parent's old children,
         which the closing layout unmounts again)."""
         to_unmount = old_states[::-1]  # in the order they rendered
-        effects: list[asyncio.Task[None]] = []
+        cancelled: asyncio.CancelledError | None = None
         while to_unmount:
             state = to_unmount.pop()
             if isinstance(state, ComponentState):
                 if self._states.pop(state.id, None) is None:
                     continue  # unmounted already, with everything below it
                 self._drop_handlers(state)
-                effects += state.hook.stop_effects()
+                try:
+                    await state.hook.affect_component_will_unmount()
+                except asyncio.CancelledError as error:
+                    # The close itself was cancelled (a dropped connection): the components
+                    # not reached yet still run their clean-ups (presence watchers,
+                    # subscriptions), then the cancellation goes on.
+                    cancelled = error
             else:
                 self._drop_handlers(state)
             if state.children_by_key:
                 to_unmount.extend(state.children_by_key.values())
-        # Every component's effects were told to stop before the first await: a close that is
-        # cancelled here still runs each clean-up (presence watchers, subscriptions).
-        await finish_effects(effects)
+        if cancelled is not None:
+            raise cancelled
 
     def _drop_handlers(self, state: ElementState) -> None:
         if state.targets_by_event:

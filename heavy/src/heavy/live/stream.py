@@ -60,13 +60,31 @@ def install_live_pages(app: Sanic[Any, Any], root: Callable[[], ComponentType]) 
             scope={}, location=location, carrier=_SanicCarrier(request, cast(Any, socket))
         )
         layout = LiveLayout(ConnectionContext(root(), value=connection))
-        with current_presence().joined(PAGES):  # "how many pages are open", across processes
-            await guard.serve_guarded_layout(layout, socket, request)
+        try:
+            with current_presence().joined(PAGES):  # "how many pages are open", across processes
+                await guard.serve_guarded_layout(layout, socket, request)
+        finally:
+            _let_go(request)
 
     app.add_route(client_file, f"{ASSETS_PATH}/<path:path>", name="live_client_file")
     app.add_route(web_module, f"{MODULES_PATH}/<path:path>", name="live_web_module")
     app.add_websocket_route(stream, str(STREAM_PATH), name="live_stream")
     app.add_websocket_route(stream, f"{STREAM_PATH}/<path:path>/", name="live_stream_path")
+
+
+def _let_go(request: Request) -> None:
+    """The page is over: its request no longer holds the connection's stream, transport and
+    protocol.
+
+    Sanic keeps the request about 10 s after the websocket closed: the abort timer it starts
+    then (``websocket_timeout``, not a setting) keeps the context of the connection's task, and
+    the request is in it. Through the request, the stream held the protocol, the websocket and
+    their buffers: at a couple of hundred pages closing a second, thousands of closed connections
+    at once, a high-water mark that the allocators then kept (docs/benchmarks.md, "Memory").
+    Sanic reads neither after the handler (it closes through its websocket object)."""
+    request.stream = None
+    request.transport = None  # type: ignore[assignment]
+    request._protocol = None
 
 
 def _warn_on_another_reactpy() -> None:
