@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,11 +30,13 @@ def parse_timezone(answer: Any) -> ZoneInfo | None:
 def format_in_zone(moment: datetime, zone: ZoneInfo | None, with_date: bool = False) -> str:
     """``moment`` in ``zone`` (UTC while the zone is unknown) as the page's language writes it,
     labelled with the zone's name: a time of day to the millisecond, or a date and time."""
-    language = current_language()
-    text = (
-        language.format_datetime(moment, zone)
-        if with_date
-        else language.format_time(moment, zone, "HH:mm:ss.SSS")  # the same in every language
-    )
+    text = current_language().format_datetime(moment, zone) if with_date else _time_of_day(moment, zone)
     # Translators: a time (or a date and time) and the name of its time zone.
     return t("{time} {zone}").format(time=text, zone=zone.key if zone else "UTC")
+
+
+def _time_of_day(moment: datetime, zone: ZoneInfo | None) -> str:
+    # Babel's "HH:mm:ss.SSS" (milliseconds truncated), the same in every language, without
+    # Babel's pattern machinery: about 15 µs of each click that shows a time.
+    local = moment.astimezone(zone or UTC)
+    return f"{local.hour:02d}:{local.minute:02d}:{local.second:02d}.{local.microsecond // 1000:03d}"
