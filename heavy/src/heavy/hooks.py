@@ -44,6 +44,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import partial
 from types import EllipsisType, TracebackType
 from typing import Any, TypeVar, cast, overload
 
@@ -59,7 +60,7 @@ from heavy.i18n import N_, gettext
 from heavy.live.layout import Handler, LiveLayout, element_handler
 from heavy.live.presence import PAGES, current_presence
 from heavy.live.pubsub import TopicMessage, current_pubsub
-from heavy.live.serve import current_page
+from heavy.live.serve import current_page, run_to_end_here
 from reactpy import use_context, use_ref
 from reactpy import use_effect as _reactpy_use_effect  # noqa: TID251 - the one wrapped use
 from reactpy import use_state as _reactpy_use_state  # noqa: TID251 - the one wrapped use
@@ -317,7 +318,8 @@ class _UnitOfWork:
     cancels the handler or effect, and a transaction cancelled midway would leave its
     connection half-closed (a traceback from the pool) and a save the user clicked half-done.
     So a click on "Save" just before closing the tab still commits; what it would have shown is
-    dropped, as there is no page left to show it on.
+    dropped, as there is no page left to show it on. An event's unit runs in the event's own
+    task instead, which its page then leaves running (``heavy.live.serve.run_to_end_here``).
     """
 
     __slots__ = ("caller", "notice", "provided", "reads_only")
@@ -347,6 +349,15 @@ class _UnitOfWork:
         ``if_abandoned``: given what the function returns when it ends after its page went away.
         """
         pending = PendingUpdates()
+        ended = run_to_end_here(partial(_page_gone, pending))
+        if ended is not None:  # an event's delivery: not cancelled when its page goes away
+            try:
+                return await self._take_turn(function, pending, unavailable, clears_notice, refusable)
+            except asyncio.CancelledError:
+                pending.abandon()  # cancelled all the same (the server stopping): nothing to show
+                raise
+            finally:
+                ended()
         work = asyncio.ensure_future(
             self._take_turn(function, pending, unavailable, clears_notice, refusable)
         )
@@ -425,6 +436,14 @@ class _UnitOfWork:
 
     def _busy(self, busy: bool) -> None:
         self._show(gettext(BUSY) if busy else None)
+
+
+def _page_gone(pending: PendingUpdates, delivery: asyncio.Task[Any]) -> None:
+    # Its page went away while an event's unit runs in the event's own task: the unit ends
+    # whole, showing nothing, and the server waits for it when it stops.
+    pending.abandon()
+    _abandoned.add(delivery)
+    delivery.add_done_callback(_abandoned.discard)
 
 
 def _clean_up(cleanup: Cleanup) -> None:

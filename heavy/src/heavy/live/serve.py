@@ -18,6 +18,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
+from functools import partial
+from typing import Any
 
 from heavy.live.layout import LiveLayout
 from reactpy.config import REACTPY_DEBUG_MODE
@@ -38,6 +40,26 @@ def current_page() -> object | None:
     """A token of the live page whose render, effect or event handler runs now (None outside
     one): what its units of work wait in line as (``heavy.data.turns``)."""
     return _current_page.get()
+
+
+# This page's event deliveries (set in its delivery loop's task, seen by the tasks it starts).
+_deliveries: ContextVar[set[asyncio.Task[None]] | None] = ContextVar("heavy_deliveries", default=None)
+# Deliveries that run their work to its end although their page goes away, each with what to
+# call instead of cancelling it then (``run_to_end_here``).
+_finishing: dict[asyncio.Task[Any], Callable[[asyncio.Task[Any]], None]] = {}
+
+
+def run_to_end_here(on_page_gone: Callable[[asyncio.Task[Any]], None]) -> Callable[[], object] | None:
+    """If this task is an event's delivery, it is not cancelled when its page goes away from
+    now on: ``on_page_gone(the task)`` is called instead (once). Returns what to call once the work
+    that must end whole has ended; None (nothing changed) in any other task. This saves the
+    work a task and a shield of its own (``heavy.hooks``: about 9 µs per click)."""
+    deliveries = _deliveries.get()
+    task = asyncio.current_task()
+    if deliveries is None or task is None or task not in deliveries or task in _finishing:
+        return None
+    _finishing[task] = on_page_gone
+    return partial(_finishing.pop, task, None)
 
 
 class PageClosed(BaseException):
@@ -73,6 +95,7 @@ async def _send_updates(layout: LiveLayout, send: Send) -> None:
 
 async def _deliver_events(layout: LiveLayout, receive: Receive) -> None:
     deliveries: set[asyncio.Task[None]] = set()
+    _deliveries.set(deliveries)
     try:
         while True:
             # Checked here, before any task: data that fits no handler is dropped at once, and a
@@ -87,7 +110,11 @@ async def _deliver_events(layout: LiveLayout, receive: Receive) -> None:
             delivery.add_done_callback(deliveries.discard)
     finally:
         for delivery in deliveries:
-            delivery.cancel()
+            on_page_gone = _finishing.pop(delivery, None)
+            if on_page_gone is None:
+                delivery.cancel()
+            else:
+                on_page_gone(delivery)
 
 
 def _delivered(delivery: asyncio.Task[None]) -> None:
