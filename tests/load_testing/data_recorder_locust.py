@@ -200,7 +200,11 @@ def prepare_the_run(environment: Environment, **_kwargs: Any) -> None:
         # SystemExit: Locust stops with this line and no traceback, before spawning anyone.
         raise SystemExit(f"Cannot replay: {error}") from None
     if isinstance(environment.runner, WorkerRunner):
-        return  # one of --processes' workers: the master counts and reports
+        # One of --processes' workers: the master counts and reports. A worker's own statistics
+        # are empty (it sends them to the master), and Locust would write them over the
+        # master's --json-file when the worker exits after it.
+        options.json_file = None
+        return
     # Counted while the runner still holds its figures, printed after Locust's own tables.
     summary: list[str] = []
     cpu = CpuWatch(urlsplit(environment.host or "").port)

@@ -130,6 +130,27 @@ async def test_the_committed_demo_recording_still_replays_on_the_app(
     assert result.errors() == [], result.output
 
 
+async def test_a_replay_in_two_locust_processes_reports_the_masters_figures(
+    database_urls: tuple[str, str], tmp_path: Path
+) -> None:
+    """``make bench`` runs 500 users and more in two Locust processes: their figures must reach
+    the report (a worker exiting after the master once wrote its own empty ones over them)."""
+    async with fresh_database(database_urls, "processes") as database:
+        with server_on(database, tmp_path / "server.log") as server:
+            result = await asyncio.to_thread(
+                run_replay,
+                server.base_url,
+                DEMO_RECORDING,
+                users=2,
+                run_time="4s",
+                think_time="0.1-0.2",
+                options=("--processes", "2"),
+            )
+    assert result.exit_code == 0, result.output
+    assert result.total.requests > 0, result.output
+    assert result.total.failures == 0, result.output
+
+
 async def test_the_bench_capacity_replay_runs_the_demo_back_to_back_without_failures(
     database_urls: tuple[str, str], tmp_path: Path
 ) -> None:
