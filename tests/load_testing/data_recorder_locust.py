@@ -63,7 +63,7 @@ from locust import User, constant, events, task
 from locust.env import Environment
 from locust.exception import StopUser
 from locust.runners import WorkerRunner
-from locust.stats import RequestStats
+from locust.stats import RequestStats, get_error_report_summary
 from websockets.exceptions import ConnectionClosed
 
 from heavy_stack.backend.web.accounts import SIGN_IN_COMPLETE_PATH
@@ -214,6 +214,9 @@ def prepare_the_run(environment: Environment, **_kwargs: Any) -> None:
 
     def count(**_kwargs: Any) -> None:
         summary.extend(confirmations(plan, environment.stats))
+        if options.json_file and environment.stats.errors:
+            # Locust prints its error report only when it writes no --json-file; say it anyway.
+            summary.extend(["", *get_error_report_summary(environment.stats)])
         shares = cpu.shares()
         if shares is not None:
             summary.extend(["", *shares.lines(environment.stats.total.num_requests)])
