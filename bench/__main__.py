@@ -372,7 +372,9 @@ def measure_replay(server: LiveServer, users: int, plan: Plan, scenario: str | N
         total.requests / elapsed,
         total.failures,
         cpu_share(before, after),
-        cpu_share(locust_before, locust_after),
+        # The Locust file's own report counts --processes' workers, which outlive the master
+        # unreaped (so this process's children's CPU misses them).
+        result.generator_cpu if result.generator_cpu is not None else cpu_share(locust_before, locust_after),
         limit=replay_limit(result),
     )
 

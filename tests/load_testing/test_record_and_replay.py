@@ -149,6 +149,8 @@ async def test_a_replay_in_two_locust_processes_reports_the_masters_figures(
     assert result.exit_code == 0, result.output
     assert result.total.requests > 0, result.output
     assert result.total.failures == 0, result.output
+    # The load generator's CPU as its report counts it: the master and both workers.
+    assert result.generator_cpu is not None, result.output
 
 
 async def test_the_bench_capacity_replay_runs_the_demo_back_to_back_without_failures(

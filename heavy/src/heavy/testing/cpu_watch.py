@@ -21,6 +21,7 @@ import psutil
 # Starts the report's last line, which says which side was the limit (read back by
 # ``heavy.testing.replay.ReplayResult.limit``).
 LIMIT_PREFIX = "limit: "
+GENERATOR_PREFIX = "load generator: "
 # Above this share of one core per process the generator is near its limit: its figures
 # include its own waiting.
 BUSY_SHARE = 0.85
@@ -61,7 +62,7 @@ class CpuShares:
         )
         lines = [
             f"CPU over the run ({self.seconds:.0f} s; 100% = one core, this machine has {cores}):",
-            f"  load generator: {self.generator:.0%} in {self.generator_processes} process(es) "
+            f"  {GENERATOR_PREFIX}{self.generator:.0%} in {self.generator_processes} process(es) "
             f"(the busiest {self.generator_busiest:.0%}){per_request}",
         ]
         if self.server is None:

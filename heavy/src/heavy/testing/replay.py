@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from heavy.stream.recording import RecordedVisit
-from heavy.testing.cpu_watch import LIMIT_PREFIX
+from heavy.testing.cpu_watch import GENERATOR_PREFIX, LIMIT_PREFIX
 
 
 @dataclass(frozen=True)
@@ -52,8 +52,18 @@ class ReplayResult:
     @property
     def limit(self) -> str | None:
         """Which side limited the run, as the Locust file's CPU report said (``cpu_watch``)."""
-        found = [line.strip() for line in self.output.splitlines() if line.strip().startswith(LIMIT_PREFIX)]
-        return found[-1].removeprefix(LIMIT_PREFIX) if found else None
+        return self._reported(LIMIT_PREFIX)
+
+    @property
+    def generator_cpu(self) -> float | None:
+        """The load generator's CPU over the run as the CPU report said it, all of Locust's
+        processes (1.0 = one core); None when the Locust file reports none."""
+        reported = self._reported(GENERATOR_PREFIX)
+        return int(reported.split("%", 1)[0]) / 100 if reported else None
+
+    def _reported(self, prefix: str) -> str | None:
+        found = [line.strip() for line in self.output.splitlines() if line.strip().startswith(prefix)]
+        return found[-1].removeprefix(prefix) if found else None
 
     def errors(self) -> list[tuple[int, str]]:
         """Locust's error report: how often each error happened, the most frequent first."""
