@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from heavy import LayoutMirror, LiveLayout, heavy_event, heavy_use_state
+from heavy.live.hooks import EffectStop
 from heavy.live.layout import children_info
 from heavy.testing.page_driver import InProcessPage
 from reactpy import component, create_context, html, use_context, use_effect, use_state  # noqa: TID251 - ReactPy's layouts compared
@@ -352,6 +353,20 @@ async def test_hooks_keep_one_stop_event_per_render_that_started_effects() -> No
         assert hook._effect_stops is not None
         assert len(hook._effect_stops) == 4  # the first render, and counts 2, 4 and 6
         assert not hasattr(hook, "_render_access")  # no render guard: renders are serial
+
+
+async def test_an_effect_stop_wakes_its_waiters_once_set_and_one_cancelled_leaves_the_others() -> None:
+    stop = EffectStop()
+    waiters = [asyncio.create_task(stop.wait()) for _ in range(3)]
+    await asyncio.sleep(0)
+    waiters[0].cancel()
+    await asyncio.sleep(0)
+    assert waiters[0].cancelled()
+    assert not any(waiter.done() for waiter in waiters[1:])
+    stop.set()
+    assert await asyncio.gather(*waiters[1:]) == [True, True]
+    assert stop.is_set()
+    assert await stop.wait()  # a wait after the stop returns at once
 
 
 # What the component shows; the test changes it as an edited source file would.

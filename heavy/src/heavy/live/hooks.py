@@ -25,7 +25,9 @@ it through ReactPy's own hooks (``use_state``, ``use_effect``, ``use_context``),
   subscriptions of closed pages stayed behind. A ``LiveHook`` waits for its effects shielded
   (``finish_effects``: a cancellation does not reach them), and a ``LiveLayout`` whose close is
   cancelled goes on unmounting the other components before the cancellation goes on. A stop
-  event is made only for a render that started effects (ReactPy made one per render).
+  signal is made only for a render that started effects (ReactPy made one per render), and it
+  is an ``EffectStop``, not an ``asyncio.Event``: an Event makes its waiter deque (about 600
+  bytes) when it is created, and every idle page keeps one per component with effects.
 - **Nothing made before it is used.** The effect lists are made at the first effect, and a hook
   that provides no context shares one empty providers dict until its first render hands it
   its parent's.
@@ -66,6 +68,46 @@ class OwnProviders(dict[Any, Any]):
         self.owner = weakref(owner)
 
 
+class EffectStop:
+    """What a render's effects wait on until their component goes: the part of
+    ``asyncio.Event`` that ReactPy's effects use (``wait``, ``set``, ``is_set``), with its
+    waiters' futures in a list made at the first ``wait``."""
+
+    __slots__ = ("_set", "_waiters")
+
+    def __init__(self) -> None:
+        self._set = False
+        self._waiters: list[asyncio.Future[None]] | None = None
+
+    def is_set(self) -> bool:
+        """Whether ``set`` was called."""
+        return self._set
+
+    def set(self) -> None:
+        """Wake every waiter, and any later ``wait`` returns at once."""
+        self._set = True
+        for waiter in self._waiters or ():
+            if not waiter.done():
+                waiter.set_result(None)
+        self._waiters = None
+
+    async def wait(self) -> bool:
+        """Return (True) once ``set`` is called; a waiter cancelled alone leaves the others."""
+        if self._set:
+            return True
+        waiter = asyncio.get_running_loop().create_future()
+        if self._waiters is None:
+            self._waiters = [waiter]
+        else:
+            self._waiters.append(waiter)
+        try:
+            await waiter
+        finally:
+            if self._waiters is not None and waiter in self._waiters:
+                self._waiters.remove(waiter)
+        return True
+
+
 class LiveHook(LifeCycleHook):
     """ReactPy's ``LifeCycleHook``, driven by a ``LiveLayout`` (see the module's docstring)."""
 
@@ -82,7 +124,7 @@ class LiveHook(LifeCycleHook):
         self._state: tuple[Any, ...] = ()
         self._effect_funcs: list[EffectFunc] | None = None  # type: ignore[assignment]
         self._effect_tasks: list[asyncio.Task[None]] | None = None  # type: ignore[assignment]
-        self._effect_stops: list[asyncio.Event] | None = None  # type: ignore[assignment]
+        self._effect_stops: list[EffectStop] | None = None  # type: ignore[assignment]
 
     def start_render(self, component: ComponentType, parent: LiveHook | None) -> None:
         """Make this the current hook for ``component``'s render; ``parent`` is the hook of
@@ -140,8 +182,9 @@ class LiveHook(LifeCycleHook):
         if not added:
             return
         self._effect_funcs = None
-        stop = asyncio.Event()
-        tasks = [asyncio.create_task(effect(stop)) for effect in added]
+        stop = EffectStop()
+        # ReactPy's effects take an asyncio.Event; they only wait on it.
+        tasks = [asyncio.create_task(effect(stop)) for effect in added]  # type: ignore[arg-type]
         if self._effect_stops is None or self._effect_tasks is None:
             self._effect_stops, self._effect_tasks = [stop], tasks
         else:
