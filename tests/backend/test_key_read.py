@@ -37,7 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import ORMExecuteState
+from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -310,6 +310,23 @@ async def test_load_and_session_listeners_hear_the_read(scratch: Database) -> No
         event.listen(session.sync_session, "do_orm_execute", executed.append)
         assert not await skips_the_orm_now(session)
         assert await SampleRepository().get(stored.id) is not None
+    assert len(executed) == 1
+
+
+async def test_a_session_class_listener_added_after_reads_hears_the_next_units_first_read(
+    scratch: Database,
+) -> None:
+    stored = await store(scratch, name="Heard later")
+    async with scratch.transaction():
+        assert await SampleRepository().get(stored.id) is not None  # the short way, before anyone listens
+    executed: list[ORMExecuteState] = []
+    hear = executed.append
+    event.listen(Session, "do_orm_execute", hear)  # every session class, from now on
+    try:
+        async with scratch.transaction():
+            assert await SampleRepository().get(stored.id) is not None  # the unit's first statement
+    finally:
+        event.remove(Session, "do_orm_execute", hear)
     assert len(executed) == 1
 
 
