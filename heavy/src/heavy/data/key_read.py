@@ -171,11 +171,11 @@ class KeyRead(Generic[ModelT]):
         connection and transaction machinery (about a third of a read's CPU)."""
         if self.columns is None:
             return None
-        if isinstance(session, UnitSession) and (unused := session.unused_sync_session) is not None:
+        if isinstance(session, UnitSession) and session.is_unused and session.unused_bind is not None:
             # Nothing used it: nothing begun, found or added; listeners only its class's.
-            if not self._nobody_listens_to_its_class(type(unused)):
+            if not self._nobody_listens_to_its_class(session.sync_session_class):
                 return None
-            bind = session.unused_bind or unused.get_bind(self.mapper)
+            bind: Engine | Connection = session.unused_bind
         else:
             sync = session.sync_session
             if sync.in_transaction() or not self._session_allows(sync):
@@ -187,7 +187,7 @@ class KeyRead(Generic[ModelT]):
 
     @staticmethod
     def _keep_or_attach(session: AsyncSession, row: ModelT) -> None:
-        if isinstance(session, UnitSession) and session.unused_sync_session is not None:
+        if isinstance(session, UnitSession) and session.is_unused:
             session.keep_aside(row)  # attached if anything uses the session (its first read)
         else:
             session.add(row)
