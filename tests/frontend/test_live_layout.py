@@ -339,7 +339,7 @@ def Effects() -> Component:
     return html.button({"id": "more", "onClick": lambda _event: set_count(count + 1)}, str(count))
 
 
-async def test_hooks_keep_one_stop_event_per_render_that_started_effects() -> None:
+async def test_a_hook_keeps_one_stop_for_the_effects_of_all_its_renders() -> None:
     layout = LiveLayout(Effects())
     async with layout:
         mirror = LayoutMirror()
@@ -350,8 +350,9 @@ async def test_hooks_keep_one_stop_event_per_render_that_started_effects() -> No
             )
             mirror.apply(dict(await layout.render()))
         hook = layout._states[layout._root_id].hook
-        assert hook._effect_stops is not None
-        assert len(hook._effect_stops) == 4  # the first render, and counts 2, 4 and 6
+        assert hook._effect_tasks is not None
+        assert len(hook._effect_tasks) == 4  # the first render, and counts 2, 4 and 6
+        assert isinstance(hook._effect_stops, EffectStop)  # one, which all four tasks wait on
         assert not hasattr(hook, "_render_access")  # no render guard: renders are serial
 
 

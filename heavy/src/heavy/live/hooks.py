@@ -24,8 +24,9 @@ it through ReactPy's own hooks (``use_state``, ``use_effect``, ``use_context``),
   the clean-ups of the components not yet reached, so presence watchers and topic
   subscriptions of closed pages stayed behind. A ``LiveHook`` waits for its effects shielded
   (``finish_effects``: a cancellation does not reach them), and a ``LiveLayout`` whose close is
-  cancelled goes on unmounting the other components before the cancellation goes on. A stop
-  signal is made only for a render that started effects (ReactPy made one per render), and it
+  cancelled goes on unmounting the other components before the cancellation goes on. A hook
+  makes one stop signal, at its first effect, for all its effects (ReactPy made one per render,
+  and set them all at once at unmount), and it
   is an ``EffectStop``, not an ``asyncio.Event``: an Event makes its waiter deque (about 600
   bytes) when it is created, and every idle page keeps one per component with effects.
 - **Nothing made before it is used.** The effect lists are made at the first effect, and a hook
@@ -124,7 +125,8 @@ class LiveHook(LifeCycleHook):
         self._state: tuple[Any, ...] = ()
         self._effect_funcs: list[EffectFunc] | None = None  # type: ignore[assignment]
         self._effect_tasks: list[asyncio.Task[None]] | None = None  # type: ignore[assignment]
-        self._effect_stops: list[EffectStop] | None = None  # type: ignore[assignment]
+        # ReactPy's slot for its list of stop events holds the hook's one stop here.
+        self._effect_stops: EffectStop | None = None  # type: ignore[assignment]
 
     def start_render(self, component: ComponentType, parent: LiveHook | None) -> None:
         """Make this the current hook for ``component``'s render; ``parent`` is the hook of
@@ -177,26 +179,27 @@ class LiveHook(LifeCycleHook):
             self._effect_funcs.append(effect_func)
 
     async def affect_layout_did_render(self) -> None:
-        """The update was rendered: start the effects it added (one stop event for them)."""
+        """The update was rendered: start the effects it added (the hook's one stop for all)."""
         added = self._effect_funcs
         if not added:
             return
         self._effect_funcs = None
-        stop = EffectStop()
+        stop = self._effect_stops
+        if stop is None:
+            stop = self._effect_stops = EffectStop()
         # ReactPy's effects take an asyncio.Event; they only wait on it.
         tasks = [asyncio.create_task(effect(stop)) for effect in added]  # type: ignore[arg-type]
-        if self._effect_stops is None or self._effect_tasks is None:
-            self._effect_stops, self._effect_tasks = [stop], tasks
+        if self._effect_tasks is None:
+            self._effect_tasks = tasks
         else:
-            self._effect_stops.append(stop)
             self._effect_tasks.extend(tasks)
 
     def stop_effects(self) -> list[asyncio.Task[None]]:
         """Tell this hook's effects that the component goes (no await); their tasks, which
         run the clean-ups, are returned for ``finish_effects``."""
-        stops, tasks = self._effect_stops, self._effect_tasks
+        stop, tasks = self._effect_stops, self._effect_tasks
         self._effect_stops = self._effect_tasks = None
-        for stop in stops or ():
+        if stop is not None:
             stop.set()
         return tasks or []
 
