@@ -30,7 +30,7 @@ from heavy_stack.backend.web.accounts import (
 from heavy_stack.backend.web.cookies import AccountCookies
 from heavy_stack.backend.web.note_import import install_note_import
 from heavy_stack.frontend.app_root import PAGES, AppRoot
-from heavy_stack.frontend.brython_assets import page_head_html, register_brython_routes
+from heavy_stack.frontend.brython_assets import page_head_html, register_brython_routes, register_icon_route
 from heavy_stack.frontend.languages import languages
 from heavy_stack.settings import Settings
 
@@ -53,6 +53,7 @@ def create_app(*, settings: Settings | None = None, name: str = APP_NAME) -> Hea
 
     def routes(app: HeavyApp) -> None:
         register_brython_routes(app)
+        register_icon_route(app)
         install_accounts(app)
         heavy.install_dev_mailbox(app, settings)  # DEV only: what the local mail catcher caught
         install_note_import(app)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sanic import Request, Sanic
-from sanic.response import BaseHTTPResponse, HTTPResponse, raw
+from sanic.response import BaseHTTPResponse, HTTPResponse, raw, redirect
 
 import brython
 
@@ -44,6 +44,19 @@ PACKAGE_URL = "/brython/modules.brython.js"
 # Defines window.heavyBridge (queues server calls until Brython runs) and loads Brython.
 BRIDGE_LOADER_URL = "/static/js/heavy_bridge.js"
 BRIDGE_BOOT = "import reactpy_bridge\nreactpy_bridge.start()\n"
+
+
+# The site's icon. Pages name it in their head; a browser shown something else (an error page
+# of the proxy in front, a JSON answer) asks for /favicon.ico, which is sent here.
+ICON_URL = "/static/favicon.svg"
+
+
+def register_icon_route(app: Sanic[Any, Any]) -> None:
+    app.add_route(_icon, "/favicon.ico", methods=["GET", "HEAD"], name="favicon")
+
+
+async def _icon(request: Request) -> HTTPResponse:
+    return redirect(ICON_URL, status=301)
 
 
 def register_brython_routes(app: Sanic[Any, Any]) -> None:
@@ -125,8 +138,7 @@ def page_head_html(title: str) -> str:
             f"<title>{html.escape(title)}</title>",
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
             '<link rel="stylesheet" href="/static/css/heavy_stack.css">',
-            # Named here, or browsers ask for /favicon.ico, which is no page: a 404 in the console.
-            '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">',
+            f'<link rel="icon" href="{ICON_URL}" type="image/svg+xml">',
             f'<script src="{BRIDGE_LOADER_URL}" data-runtime="{runtime}"></script>',
             f'<script type="text/python" id="heavy-bridge-boot">{BRIDGE_BOOT}</script>',
         ]

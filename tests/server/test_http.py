@@ -65,6 +65,15 @@ def test_head_of_an_unknown_page_is_404_too(server: LiveServer) -> None:
     assert answer.value.code == 404
 
 
+def test_the_icon_is_found_at_the_address_browsers_try(server: LiveServer) -> None:
+    """A browser shown a page without an icon link (the proxy's 502 page during a restart) asks
+    for /favicon.ico: a 404 there is an error in its console."""
+    status, headers, body = get(server.base_url + "/favicon.ico")  # urllib follows the redirect
+    assert status == 200
+    assert headers["content-type"].startswith("image/svg+xml")
+    assert body.startswith(b"<svg")
+
+
 def test_stylesheet_is_served(server: LiveServer) -> None:
     status, headers, body = get(server.base_url + "/static/css/heavy_stack.css")
     assert status == 200
