@@ -3,6 +3,7 @@ the verification link, links refused in words, the sessions page, deleting the a
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -20,6 +21,8 @@ from heavy_stack.shared_models.account_token import TokenPurpose
 from tests.e2e.test_accounts_in_browser import PASSWORD, fill_and_submit, sign_up_on_this_page
 
 NEW_PASSWORD = "a brand new passphrase"
+# How often a test looks in the mailbox for a mail on its way (every 0.5 s).
+MAILBOX_LOOKS = 40
 
 
 @pytest.fixture
@@ -42,9 +45,16 @@ async def sign_in(page: Page, base_url: str, email: str, password: str = PASSWOR
 
 
 async def open_mail(page: Page, base_url: str, to: str, subject: str) -> None:
-    """Open the development mailbox and follow the link of the newest message to ``to``."""
-    await page.goto(base_url + "/_dev/mailbox")
+    """Open the development mailbox and follow the link of the newest message to ``to``.
+
+    The mail is sent after the answer (a task of its own) and the mailbox is a plain page: like
+    a person, look again until it has arrived."""
     mail = page.locator("article.mail", has_text=to).filter(has_text=subject).first
+    for _ in range(MAILBOX_LOOKS):
+        await page.goto(base_url + "/_dev/mailbox")
+        if await mail.count():
+            break
+        await asyncio.sleep(0.5)
     await mail.locator("a").click()
 
 
