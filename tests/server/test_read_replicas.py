@@ -25,6 +25,7 @@ from heavy.data.replicas import PRIMARY, reading_at_least, replica_name, start_r
 from heavy.testing.cookie_browser import CookieBrowser
 from heavy.testing.live_server import LiveServer, live_server
 from heavy.testing.page_driver import PageDriver
+from heavy.testing.plugin import suite_server_settings
 from heavy.testing.product import ProductUnderTest
 from heavy.testing.replica import StreamingReplica, streaming_replica
 from heavy.web.pubsub_server import sharing_write_positions
@@ -69,14 +70,7 @@ def replica_server(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[LiveServer]:
     """The product's server on the test databases, reading on the replica."""
-    sql_url, vector_url = database_urls
-    settings = {
-        **heavy_product.server_settings,
-        "SQL_DB_URL": sql_url,
-        "VECTOR_DB_URL": vector_url,
-        "SQL_READ_URLS": read_url,
-        "RUN_TASKS": "false",  # the suite's other servers run the shared queue's tasks
-    }
+    settings = suite_server_settings(heavy_product, database_urls, SQL_READ_URLS=read_url)
     with live_server(
         heavy_product, settings, tmp_path_factory.mktemp("replica-server") / "server.log"
     ) as running:

@@ -136,9 +136,17 @@ def server(
 ) -> Iterator[LiveServer]:
     """The product's real server (``python -m <module>``) in its own process, on the test
     databases (paved by the product's ``database`` fixture)."""
-    sql_url, vector_url = database_urls
     log_path = tmp_path_factory.mktemp("server") / "server.log"
-    settings = {
+    with live_server(heavy_product, suite_server_settings(heavy_product, database_urls), log_path) as running:
+        yield running
+
+
+def suite_server_settings(
+    heavy_product: ProductUnderTest, database_urls: tuple[str, str], **more: str
+) -> dict[str, str]:
+    """The settings of a server the suite starts on the test databases (``more`` on top)."""
+    sql_url, vector_url = database_urls
+    return {
         **heavy_product.server_settings,
         "SQL_DB_URL": sql_url,
         "VECTOR_DB_URL": vector_url,
@@ -146,9 +154,8 @@ def server(
         # its task queue: they run the tasks, so a run's progress goes out on the pub/sub the
         # pages following it listen on (this server's is LISTEN/NOTIFY).
         "RUN_TASKS": "false",
+        **more,
     }
-    with live_server(heavy_product, settings, log_path) as running:
-        yield running
 
 
 @pytest.fixture
