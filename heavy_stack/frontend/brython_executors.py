@@ -23,7 +23,7 @@ import logging
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from heavy import (
     Change,
@@ -35,7 +35,7 @@ from heavy import (
     provide_context,
 )
 from reactpy import component, create_context, html, use_ref
-from reactpy.types import Context, VdomDict
+from reactpy.types import Context
 from reactpy_bridge import CALLABLE_MARK, RESULT_BUTTON_ID
 
 from heavy_stack.frontend.types import Component
@@ -183,30 +183,53 @@ def BrythonExecutorProvider(*children: Component) -> Component:
     return html._(*children, bridge)
 
 
-def use_brython_bridge() -> tuple[BrythonExecutor, VdomDict]:
-    """This connection's executor, and the element that carries its calls and answers.
+class _PageCalls:
+    """The calls the page holds (the last ``KEPT_CALLS``), and how to show a new one: the setter
+    of the bridge component's state once it has rendered."""
+
+    __slots__ = ("calls", "show")
+
+    def __init__(self) -> None:
+        self.calls: tuple[BrythonCall | BrythonLoad, ...] = ()
+        self.show: Callable[[tuple[BrythonCall | BrythonLoad, ...]], None] | None = None
+
+    def add(self, call: BrythonCall | BrythonLoad) -> None:
+        self.calls = (*self.calls[-(KEPT_CALLS - 1) :], call)
+        if self.show is not None:
+            self.show(self.calls)
+
+
+def use_brython_bridge() -> tuple[BrythonExecutor, Component]:
+    """This connection's executor, and the component that carries its calls and answers.
 
     The executor is provided as ``BrythonExecutorContext`` to everything the calling component
     renders (the app root calls this, rather than nesting a provider); render the element once.
+    A call re-renders that small component only, not the caller (for the app root: the whole
+    page, once per visit at least, since the landing page asks for the time zone).
     """
-    no_calls: tuple[BrythonCall | BrythonLoad, ...] = ()
-    calls, set_calls = heavy_use_state(no_calls)
+    made = use_ref(cast(tuple[BrythonExecutor, _PageCalls] | None, None))
+    if made.current is None:
+        calls = _PageCalls()
+        made.current = (BrythonExecutor(calls.add), calls)
+    executor, calls = made.current
+    provide_context(BrythonExecutorContext, executor)
+    return executor, BrythonBridge(executor, calls)
 
-    def send(call: BrythonCall | BrythonLoad) -> None:
-        set_calls(lambda current: (*current[-(KEPT_CALLS - 1) :], call))
 
-    executor = use_ref(BrythonExecutor(send)).current
+@component
+def BrythonBridge(executor: BrythonExecutor, calls: _PageCalls) -> Component:
+    """The hidden element that carries the page's Brython calls and brings back the answers."""
+    # The state only makes a new call re-render this component; what it shows is calls.calls.
+    _shown, calls.show = heavy_use_state(calls.calls)
 
     def on_answer(answer: BrythonAnswer) -> None:
         executor.receive(answer)
 
-    bridge = html.div(
+    return html.div(
         {"id": "heavy-bridge", "hidden": True},
         html.button({"id": RESULT_BUTTON_ID, "type": "button", "onClick": heavy_event(on_answer)}),
-        *(html.script({"key": call.id}, call.script()) for call in calls),
+        *(html.script({"key": call.id}, call.script()) for call in calls.calls),
     )
-    provide_context(BrythonExecutorContext, executor)
-    return executor, bridge
 
 
 def use_brython_soon() -> None:
