@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -199,6 +201,32 @@ async def test_a_closed_layout_unmounts_every_component_and_handler() -> None:
         assert layout in LiveLayout.live
     assert not hasattr(layout, "_states")
     assert layout not in LiveLayout.live
+
+
+async def test_a_closed_layout_is_freed_as_it_closes_and_a_setter_kept_past_it_still_works() -> None:
+    """Without the cycle collector: a use_state's setter refers to its state and hook, so a
+    closed page waited for a collection (its pauses were the longest waits under load)."""
+    kept_setters: list[Callable[[Any], None]] = []
+
+    @component
+    def Keeps() -> Component:
+        value, set_value = use_state(0)
+        kept_setters.append(set_value)  # as a unit of work finishing after the close holds it
+        return Page() if value == 0 else html.p("changed")
+
+    layout = LiveLayout(Keeps())
+    gc.collect()
+    gc.disable()
+    try:
+        async with layout:
+            await layout.render()
+            hooks = [weakref.ref(state.hook) for state in layout._states.values()]
+        assert len(hooks) > 3
+        kept_setters[-1](1)  # the component is gone: nothing to render, nothing raised
+        del layout, kept_setters[:]
+        assert [hook for hook in hooks if hook() is not None] == []
+    finally:
+        gc.enable()
 
 
 async def _until_stopped(stop: asyncio.Event) -> None:

@@ -590,6 +590,7 @@ class LiveLayout(Layout):
                     # not reached yet still run their clean-ups (presence watchers,
                     # subscriptions), then the cancellation goes on.
                     cancelled = error
+                state.hook.forget()
             else:
                 self._drop_handlers(state)
             if state.children_by_key:
