@@ -39,7 +39,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.pool import QueuePool
-from sqlmodel import Field, SQLModel, col, select
+from sqlmodel import Field, Relationship, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from heavy_stack.backend.data.sql_models.base import HeavyModel
@@ -91,6 +91,26 @@ class Sample(SampleBase, table=True):
 
 
 class SampleRepository(Repository[Sample, uuid.UUID]):
+    pass
+
+
+class Shelf(SampleBase, table=True):
+    __tablename__ = "key_read_shelves"
+
+    id: int | None = Field(default=None, primary_key=True)
+    label: str
+
+
+class Book(SampleBase, table=True):
+    __tablename__ = "key_read_books"
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str
+    shelf_id: int | None = Field(default=None, foreign_key="key_read_shelves.id")
+    shelf: Shelf = Relationship()  # loaded lazily: the row alone is read
+
+
+class BookRepository(Repository[Book, int]):
     pass
 
 
@@ -240,6 +260,26 @@ async def test_a_change_in_a_unit_that_fails_is_not_stored(scratch: Database) ->
     again = await read_by_the_orm(scratch, stored.id)
     assert again is not None
     assert again.name == "Before"
+
+
+async def test_relationships_of_a_row_read_by_key_load_on_first_use(scratch: Database) -> None:
+    async with scratch.transaction() as session:
+        shelf = Shelf(label="Poetry")
+        odes = Book(title="Odes", shelf=shelf)
+        session.add_all([shelf, odes, Book(title="Elegies", shelf=shelf)])
+        await session.flush()
+        key = odes.id
+    assert key is not None
+
+    async with scratch.transaction() as session:
+        book = await BookRepository().get(key)  # the short way: the row alone
+        assert book is not None
+        assert "shelf" in inspect(book).unloaded
+
+        def its_shelf(_session: Session) -> str:
+            return book.shelf.label  # a lazy load, in the unit's session
+
+        assert await session.run_sync(its_shelf) == "Poetry"
 
 
 async def test_a_missing_key_reads_none(scratch: Database) -> None:

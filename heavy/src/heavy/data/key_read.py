@@ -60,8 +60,8 @@ from heavy.data.unit_session import UnitSession
 from sqlalchemy import Column, bindparam, inspect, select
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.orm import Mapper, Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import instance_dict
+from sqlalchemy.orm import Mapper, Session
+from sqlalchemy.orm.attributes import instance_dict, instance_state
 from sqlalchemy.pool import Pool, PoolProxiedConnection
 from sqlalchemy.util import greenlet_spawn
 from sqlmodel import SQLModel
@@ -99,6 +99,7 @@ class KeyRead(Generic[ModelT]):
     # The short way's parts (None: this model always goes through the ORM).
     columns: tuple[Column[Any], ...] | None
     attributes: tuple[str, ...]
+    key_attribute: str  # the attribute of the key column
     # Found at the first short read, for its connection's dialect and the server's column types.
     _sql: str | None = field(default=None, init=False)
     _bind_key: Processor | None = field(default=None, init=False)
@@ -114,7 +115,8 @@ class KeyRead(Generic[ModelT]):
         plain = _plain_columns(mapper)
         attributes = tuple(key for key, _column in plain) if plain else ()
         columns = tuple(column for _key, column in plain) if plain else None
-        return cls(model, mapper, statement, columns, attributes)
+        key_attribute = mapper.get_property_by_column(mapper.primary_key[0]).key
+        return cls(model, mapper, statement, columns, attributes, key_attribute)
 
     def skips_the_orm(self, session: AsyncSession, connection: Connection) -> bool:
         """Whether reading on ``connection`` for ``session`` now can skip the ORM."""
@@ -193,7 +195,11 @@ class KeyRead(Generic[ModelT]):
             session.add(row)
 
     def _loaded(self, row: Sequence[Any] | None) -> ModelT | None:
-        # The row made an instance as the ORM's loader makes it, detached with its identity.
+        # The row made an instance as the ORM's loader makes a new one (``loading._instance``):
+        # its values set without history, its identity key, relationships left unloaded (loaded
+        # on first access); detached until it is added. ``make_transient_to_detached`` did the
+        # same and more (a third of the read's own CPU): it works the key out through the
+        # attributes and marks the unloaded relationships expired.
         if row is None:
             return None
         instance: ModelT = self.mapper.class_manager.new_instance()
@@ -201,8 +207,9 @@ class KeyRead(Generic[ModelT]):
         values = instance_dict(instance)
         for attribute, processor, value in zip(self.attributes, self._processors, row, strict=True):
             values[attribute] = value if processor is None else processor(value)
-        # Loaded: an identity, the values committed (no history), relationships left to load.
-        make_transient_to_detached(instance)
+        instance_state(instance).key = self.mapper.identity_key_from_primary_key(
+            (values[self.key_attribute],)
+        )
         return instance
 
     async def _fetch(
