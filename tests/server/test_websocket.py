@@ -119,3 +119,33 @@ async def _update_the_time(page: WebSocketPage) -> None:
     before = page.text("server-time")
     await page.click("update-time")
     await page.wait_until(lambda: page.text("server-time") != before)
+
+
+BURST = 150  # events sent without waiting: more than the server keeps queued before it pauses reading
+
+
+async def test_pings_fragmented_messages_and_a_burst_of_events_reach_the_page_in_order(
+    server: LiveServer,
+) -> None:
+    async with WebSocketPage.open(server.base_url) as page:
+        pong = await page.connection.ping()
+        await asyncio.wait_for(pong, 10)  # answered while the page is live
+
+        # One event in three frames, as a client may send it: the page acts on the whole.
+        before = page.text("server-time")
+        click = json.dumps({"type": "layout-event", "target": _target(page, "update-time"), "data": [{}]})
+        await page.connection.send(iter([click[:10], click[10:30], click[30:]]))
+        await page.wait_until(lambda: page.text("server-time") != before)
+
+        # A burst, sent before any answer: every event arrives, in order (the last typed wins).
+        typing_target = page.layout.find(id="echo-input").target("onChange")
+        for number in range(BURST):
+            await page.send_event(typing_target, {"target": {"value": f"typed {number}"}})
+        await page.submit("echo-form")
+        await page.wait_for_text("echo-result", f"You said: typed {BURST - 1}", timeout=30)
+        await page.connection.ping()
+    assert "Traceback" not in server.log()
+
+
+def _target(page: WebSocketPage, id: str) -> str:
+    return page.layout.find(id=id).target("onClick")

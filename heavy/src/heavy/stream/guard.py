@@ -31,6 +31,7 @@ from heavy import log_scope
 from heavy.events import TooManyBadEventsError
 from heavy.live.layout import LiveLayout
 from heavy.live.serve import PageClosed, serve_live_layout
+from heavy.stream.inbox import Binary, Inbox
 from reactpy.backend._common import STREAM_PATH
 from reactpy.core.types import LayoutEventMessage, LayoutUpdateMessage
 from sanic import Request
@@ -96,12 +97,11 @@ async def serve_guarded_layout(layout: LiveLayout, socket: WebsocketImplProtocol
         except (WebsocketClosed, ConnectionClosed):
             raise PageClosed from None  # ends the layout without logging a failed send
 
+    inbox = Inbox(socket)
+
     async def checked_recv() -> LayoutEventMessage:
-        try:
-            frame = await socket.recv()
-        except (WebsocketClosed, ConnectionClosed):
-            raise PageClosed from None
-        if frame is None:  # closed by the client
+        frame = await inbox.receive()
+        if frame is None:  # closed
             raise PageClosed
         message = decode_event(frame)
         for tap in taps:
@@ -176,10 +176,15 @@ MAX_NESTING = 32
 
 
 def decode_event(frame: str | bytes) -> LayoutEventMessage:
-    """The layout event in a frame; MalformedMessageError (with its close code) otherwise."""
-    if isinstance(frame, bytes):
+    """The layout event in a message; MalformedMessageError (with its close code) otherwise.
+
+    ``frame``: a text message, as text or as its UTF-8 bytes (``heavy.stream.inbox``: orjson
+    checks the UTF-8 as it parses, so it is not decoded first), or a ``Binary`` message."""
+    if isinstance(frame, Binary):
         raise MalformedMessageError("a binary frame", CloseCode.UNSUPPORTED_DATA)
-    if _nesting(frame) > MAX_NESTING:
+    if (frame.count(b"[") + frame.count(b"{") if isinstance(frame, bytes) else -1) > MAX_NESTING:
+        frame = _text_of(frame)  # rare: the nesting is counted on the text
+    if isinstance(frame, str) and _nesting(frame) > MAX_NESTING:
         raise MalformedMessageError(f"JSON nested over {MAX_NESTING} levels", CloseCode.INVALID_DATA)
     try:
         message = orjson.loads(frame)
@@ -187,10 +192,19 @@ def decode_event(frame: str | bytes) -> LayoutEventMessage:
         # orjson refuses some JSON that Python's reads (integers past 64 bits, lone surrogates):
         # the standard library's reading decides, as it did before orjson read the frames.
         try:
-            message = json.loads(frame, parse_constant=_refuse_constant)
+            message = json.loads(_text_of(frame), parse_constant=_refuse_constant)
         except (ValueError, RecursionError) as error:  # ValueError: bad JSON, too many digits, NaN
             raise MalformedMessageError(f"not JSON ({str(error)[:80]})", CloseCode.INVALID_DATA) from None
     return check_event(message)
+
+
+def _text_of(frame: str | bytes) -> str:
+    if isinstance(frame, str):
+        return frame
+    try:
+        return frame.decode()
+    except UnicodeDecodeError:
+        raise MalformedMessageError("a text frame that is not UTF-8", CloseCode.INVALID_DATA) from None
 
 
 def encode_update(message: LayoutUpdateMessage) -> str:
