@@ -302,7 +302,8 @@ def declared_event(function: Callable[..., Any]) -> Declared:
     component library's own handler) takes one DOM event and gets it as the client sent it.
     """
     inner = _wrapped(function)
-    declared = getattr(inner, "declared", None)
+    # A heavy_event handler is an object that carries it, or an async one's bound method.
+    declared = getattr(getattr(inner, "__self__", inner), "declared", None)
     if isinstance(declared, Declared):
         return declared
     where = (getattr(inner, "__module__", ""), getattr(inner, "__qualname__", ""))
