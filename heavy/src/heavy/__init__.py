@@ -84,7 +84,9 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
   jobs: the live stream, the pages with their first paint, health routes, the logging,
   security and HTTP defaults above, the client, and the start-up/shut-down listeners that open
   the services in each worker and close them at stop), ``HeavyApp`` / ``HeavyState`` /
-  ``app_state`` (its typed ``app.ctx``: settings, opened services), ``NotStartedError``.
+  ``app_state`` (its typed ``app.ctx``: settings, opened services), ``NotStartedError``;
+  ``LiveWebSocketProtocol`` (Sanic's websocket protocol with less memory per open page: pass
+  it to ``app.prepare(protocol=...)``).
 - Telemetry (``docs/telemetry.md``): ``install_telemetry`` (OpenTelemetry traces and metrics
   over OTLP/HTTP when ``OTEL_*`` variables ask for it, which ``otel_wanted`` tells without
   importing the SDK; ``create_app`` calls it), ``live_figures`` / ``LiveFigures`` (this
@@ -304,6 +306,7 @@ from heavy.web.jobs import Job, every
 from heavy.web.languages import switch_language_url
 from heavy.web.logs import configure_logging, install_log_scopes
 from heavy.web.pages import PageRoute, Pages
+from heavy.web.protocol import LiveWebSocketProtocol
 from heavy.web.redirects import safe_next_path
 from heavy.web.requests import HeavyRequest, refuse_unparsable_urls
 from heavy.web.security import install_security_defaults
@@ -389,6 +392,7 @@ __all__ = [
     "LayoutMirror",
     "LiveFigures",
     "LiveLayout",
+    "LiveWebSocketProtocol",
     "Location",
     "LogFormat",
     "LogScope",

@@ -46,6 +46,7 @@ from collections.abc import Callable
 from typing import Any
 from weakref import ref as weakref
 
+from heavy.live.lazy_event import LazyEvent
 from reactpy.core import _life_cycle_hook
 from reactpy.core._life_cycle_hook import EffectFunc, LifeCycleHook
 from reactpy.core.hooks import _CurrentState
@@ -70,44 +71,11 @@ class OwnProviders(dict[Any, Any]):
         self.owner = weakref(owner)
 
 
-class EffectStop:
-    """What a render's effects wait on until their component goes: the part of
-    ``asyncio.Event`` that ReactPy's effects use (``wait``, ``set``, ``is_set``), with its
-    waiters' futures in a list made at the first ``wait``."""
+class EffectStop(LazyEvent):
+    """What a hook's effects wait on until their component goes: ``set`` at unmount. ReactPy's
+    effects use ``wait``, ``set`` and ``is_set`` of the ``asyncio.Event`` they expect."""
 
-    __slots__ = ("_set", "_waiters")
-
-    def __init__(self) -> None:
-        self._set = False
-        self._waiters: list[asyncio.Future[None]] | None = None
-
-    def is_set(self) -> bool:
-        """Whether ``set`` was called."""
-        return self._set
-
-    def set(self) -> None:
-        """Wake every waiter, and any later ``wait`` returns at once."""
-        self._set = True
-        for waiter in self._waiters or ():
-            if not waiter.done():
-                waiter.set_result(None)
-        self._waiters = None
-
-    async def wait(self) -> bool:
-        """Return (True) once ``set`` is called; a waiter cancelled alone leaves the others."""
-        if self._set:
-            return True
-        waiter = asyncio.get_running_loop().create_future()
-        if self._waiters is None:
-            self._waiters = [waiter]
-        else:
-            self._waiters.append(waiter)
-        try:
-            await waiter
-        finally:
-            if self._waiters is not None and waiter in self._waiters:
-                self._waiters.remove(waiter)
-        return True
+    __slots__ = ()
 
 
 class LiveHook(LifeCycleHook):
