@@ -72,7 +72,6 @@ logger = logging.getLogger("reactpy.core.layout")  # ReactPy's own logger: the s
 
 T = TypeVar("T")
 Model = dict[str, Any]
-ScheduleRender = Callable[[str], None]
 SendUpdate = Callable[[LayoutUpdateMessage], Awaitable[None]]
 
 _ELEMENT, _COMPONENT, _TEXT = 1, 2, 3
@@ -148,16 +147,19 @@ class ComponentState(ElementState):
 
 
 class RenderScheduler:
-    """A component hook's render callback: asks its layout to render that component."""
+    """A component hook's render callback: asks its layout to render that component.
 
-    __slots__ = ("id", "schedule")
+    It holds the layout's render queue itself, not its bound ``put`` (a method object more
+    for each component of each open page)."""
 
-    def __init__(self, schedule: ScheduleRender, id: str) -> None:
-        self.schedule = schedule
+    __slots__ = ("id", "queue")
+
+    def __init__(self, queue: _RenderQueue, id: str) -> None:
+        self.queue = queue
         self.id = id
 
     def __call__(self) -> None:
-        self.schedule(self.id)
+        self.queue.put(self.id)
 
     def __repr__(self) -> str:  # ReactPy logs the callback when scheduling fails
         return f"RenderScheduler({self.id!r})"
@@ -407,9 +409,7 @@ class LiveLayout(Layout):
         self, parent: ElementState | None, index: int, key: Any, component: ComponentType
     ) -> ComponentState:
         id_ = process_unique_id()
-        return ComponentState(
-            parent, index, key, id_, LiveHook(RenderScheduler(self._queue.put, id_)), component
-        )
+        return ComponentState(parent, index, key, id_, LiveHook(RenderScheduler(self._queue, id_)), component)
 
     async def _update(self, old: ComponentState) -> LayoutUpdateMessage:
         new = ComponentState(old.parent, old.index, old.key, old.id, old.hook, old.component)
