@@ -8,10 +8,13 @@ per component: over a third of an idle connection's memory. ``LiveLayout`` rende
 messages from lighter states:
 
 - a model is built, returned up the render and sent, and not kept;
-- an element's path is worked out from its parent chain when an update is sent (ReactPy kept a
-  keyed element's old path when it moved among its siblings, so a component inside it that
-  re-rendered alone sent its update to the old place; a path worked out when needed is the
-  current one);
+- a component's state keeps its place in the page (the indices from the root) as of its last
+  render, and nothing else keeps a place or a parent: every render of a component renders the
+  components below it too, so their places are current (ReactPy kept a keyed element's old
+  path when it moved among its siblings, so a component inside it that re-rendered alone sent
+  its update to the old place); a component's state is the same object for as long as the
+  component is mounted, so a component that re-renders alone has nothing to put back in its
+  parent (ReactPy's states each kept a weak reference to their parent: 80 bytes an element);
 - an element with no handler and no component anywhere below it (static HTML, most of a page)
   keeps no state at all: its next render makes it anew, as for a new element, and there is
   nothing of it to unmount (a third of an idle landing page's states);
@@ -48,7 +51,6 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from contextlib import AsyncExitStack
 from typing import Any, ClassVar, Protocol, TypeVar, cast
 from weakref import WeakSet
-from weakref import ref as weakref
 
 from heavy.events import BadEvents, Declared, TooManyBadEventsError, declared_event
 from heavy.live.hooks import LiveHook
@@ -86,38 +88,14 @@ def process_unique_id() -> str:
 
 
 class ElementState:
-    """What the layout keeps of one element between renders: where it is and what it holds."""
+    """What the layout keeps of one element between renders: the states of its children that
+    keep one, and the targets of its handlers."""
 
-    __slots__ = ("__weakref__", "_parent_ref", "children_by_key", "index", "key", "targets_by_event")
+    __slots__ = ("children_by_key", "targets_by_event")
 
-    def __init__(self, parent: ElementState | None, index: int, key: Any) -> None:
-        self.index = index  # among its parent's children
-        self.key = key  # unique among its siblings
+    def __init__(self) -> None:
         self.children_by_key: dict[Key, ElementState] | None = None  # None: no child states
         self.targets_by_event: dict[str, str] | None = None  # None: no handlers
-        self._parent_ref = None if parent is None else weakref(parent)
-
-    @property
-    def parent(self) -> ElementState | None:
-        """The parent's state (None for the root)."""
-        if self._parent_ref is None:
-            return None
-        parent = self._parent_ref()
-        if parent is None:
-            raise RuntimeError("detached model state")  # nocov
-        return parent
-
-    @property
-    def patch_path(self) -> str:
-        """The "/"-delimited path of this element in the page's model ("" for the root)."""
-        indices: list[int] = []
-        state: ElementState | None = self
-        while state is not None and state._parent_ref is not None:
-            indices.append(state.index)
-            state = state._parent_ref()
-            if state is None:
-                raise RuntimeError("detached model state")  # nocov
-        return "".join(f"/children/{index}" for index in reversed(indices))
 
     def child_states(self) -> dict[Key, ElementState]:
         """The children's states by key, made on first use."""
@@ -126,24 +104,32 @@ class ElementState:
         return self.children_by_key
 
 
+Path = tuple[int, ...]
+
+
 class ComponentState(ElementState):
-    """An element that a component renders: also its id, hook and current instance."""
+    """A mounted component: its id, hook, current instance and place in the page (the indices
+    of its model from the root's, as of its last render), and what its rendered element keeps.
+    The same object from mount to unmount."""
 
-    __slots__ = ("component", "hook", "id")
+    __slots__ = ("component", "hook", "id", "path")
 
-    def __init__(
-        self,
-        parent: ElementState | None,
-        index: int,
-        key: Any,
-        id: str,
-        hook: LiveHook,
-        component: ComponentType,
-    ) -> None:
-        super().__init__(parent, index, key)
+    def __init__(self, id: str, hook: LiveHook, component: ComponentType, path: Path) -> None:
+        super().__init__()
         self.id = id
         self.hook = hook
         self.component = component
+        self.path = path
+
+    @property
+    def patch_path(self) -> str:
+        """The "/"-delimited path of this component's model in the page's ("" for the root)."""
+        return patch_path(self.path)
+
+
+def patch_path(path: Path) -> str:
+    """The "/"-delimited path of the model at ``path`` (indices from the root's)."""
+    return "".join(f"/children/{index}" for index in path)
 
 
 class RenderScheduler:
@@ -306,7 +292,7 @@ class LiveLayout(Layout):
         self._queue = _RenderQueue(self._loop)
         if LiveLayout.observer is not None:
             self._queue.causes = {}
-        root = self._new_component_state(None, -1, None, self.root)
+        root = self._new_component_state(self.root, ())
         self._root_id = root.id
         self._states: dict[str, ComponentState] = {root.id: root}
         self._queue.put(root.id)
@@ -405,31 +391,31 @@ class LiveLayout(Layout):
 
     # --- rendering -----------------------------------------------------------------------
 
-    def _new_component_state(
-        self, parent: ElementState | None, index: int, key: Any, component: ComponentType
-    ) -> ComponentState:
+    def _new_component_state(self, component: ComponentType, path: Path) -> ComponentState:
         id_ = process_unique_id()
-        return ComponentState(parent, index, key, id_, LiveHook(RenderScheduler(self._queue, id_)), component)
+        return ComponentState(id_, LiveHook(RenderScheduler(self._queue, id_)), component, path)
 
-    async def _update(self, old: ComponentState) -> LayoutUpdateMessage:
-        new = ComponentState(old.parent, old.index, old.key, old.id, old.hook, old.component)
+    async def _update(self, state: ComponentState) -> LayoutUpdateMessage:
         async with AsyncExitStack() as exit_stack:
-            model = await self._render_component_model(exit_stack, old, new, None)
+            model = await self._render_component_model(exit_stack, state, state, None)
         if REACTPY_CHECK_VDOM_SPEC.current:
             validate_vdom_json(model)
-        return {"type": "layout-update", "path": new.patch_path, "model": cast(VdomJson, model)}
+        return {"type": "layout-update", "path": state.patch_path, "model": cast(VdomJson, model)}
 
     async def _render_component_model(
         self,
         exit_stack: AsyncExitStack,
         old: ElementState | None,
-        new: ComponentState,
+        state: ComponentState,
         parent_hook: LiveHook | None,
     ) -> Model:
-        hook, component = new.hook, new.component
-        self._states[new.id] = new
+        """Render ``state``'s component (``old``: what its element kept, ``state`` itself when
+        it was rendered before) and keep in ``state`` what its element keeps now."""
+        hook, component = state.hook, state.component
+        self._states[state.id] = state
         exit_stack.push_async_callback(hook.affect_layout_did_render)
         hook.start_render(component, parent_hook)
+        rendered = ElementState()
         try:
             raw_model = component.render()
         except Exception as error:
@@ -440,13 +426,14 @@ class LiveLayout(Layout):
             try:
                 # ReactPy wraps every component's output in a fragment: its own node in the tree.
                 model = await self._render_element(
-                    exit_stack, old, new, {"tagName": "", "children": [raw_model]}, hook
+                    exit_stack, old, rendered, {"tagName": "", "children": [raw_model]}, hook, state.path
                 )
             except Exception as error:
                 model = self._render_error(component, error)
-        parent = new.parent
-        if parent is not None:
-            parent.child_states()[new.key] = new
+        # Not reached when the render is cancelled: the old states stay, for the closing layout
+        # to unmount.
+        state.children_by_key = rendered.children_by_key
+        state.targets_by_event = rendered.targets_by_event
         return model
 
     def _render_error(self, component: ComponentType, error: Exception) -> Model:
@@ -463,6 +450,7 @@ class LiveLayout(Layout):
         new: ElementState,
         raw_model: Any,
         hook: LiveHook,
+        path: Path,
     ) -> Model:
         try:
             model: Model = {"tagName": raw_model["tagName"]}
@@ -470,11 +458,11 @@ class LiveLayout(Layout):
             msg = f"Expected a VDOM element dict, not {raw_model}"
             raise ValueError(msg) from e
         if "key" in raw_model:
-            new.key = model["key"] = raw_model["key"]
+            model["key"] = raw_model["key"]
         if "importSource" in raw_model:
             model["importSource"] = raw_model["importSource"]
         self._render_attributes(old, new, raw_model, model)
-        await self._render_children(exit_stack, old, new, raw_model.get("children", []), model, hook)
+        await self._render_children(exit_stack, old, new, raw_model.get("children", []), model, hook, path)
         return model
 
     def _render_attributes(
@@ -506,12 +494,12 @@ class LiveLayout(Layout):
             }
 
     @staticmethod
-    def _children_info(new: ElementState, raw_children: Sequence[Any]) -> list[tuple[Any, int, Any]]:
+    def _children_info(path: Path, raw_children: Sequence[Any]) -> list[tuple[Any, int, Any]]:
         infos = children_info(raw_children)
         if len({key for _, _, key in infos}) != len(infos):
             counts = Counter(key for _, _, key in infos)
             duplicate_keys = [key for key, count in counts.items() if count > 1]
-            msg = f"Duplicate keys {duplicate_keys} at {new.patch_path or '/'!r}"
+            msg = f"Duplicate keys {duplicate_keys} at {patch_path(path) or '/'!r}"
             raise ValueError(msg)
         return infos
 
@@ -523,6 +511,7 @@ class LiveLayout(Layout):
         raw_children: Any,
         model: Model,
         hook: LiveHook,
+        path: Path,
     ) -> None:
         if not isinstance(raw_children, list | tuple):
             raw_children = [raw_children]
@@ -533,7 +522,7 @@ class LiveLayout(Layout):
         elif not raw_children:
             await self._unmount(list(old_children.values()))
             return
-        infos = self._children_info(new, raw_children)
+        infos = self._children_info(path, raw_children)
         if old_children:
             gone = set(old_children).difference(key for _, _, key in infos)
             if gone:
@@ -546,26 +535,28 @@ class LiveLayout(Layout):
                 if isinstance(old_child, ComponentState):
                     await self._unmount([old_child])
                     old_child = None
-                new_child = ElementState(new, index, key)
-                children.append(await self._render_element(exit_stack, old_child, new_child, child, hook))
+                new_child = ElementState()
+                children.append(
+                    await self._render_element(exit_stack, old_child, new_child, child, hook, (*path, index))
+                )
                 if new_child.children_by_key is not None or new_child.targets_by_event is not None:
                     new.child_states()[key] = new_child  # else inert: nothing to keep (see above)
             elif child_type is _COMPONENT:
                 child = cast(ComponentType, child)
-                if isinstance(old_child, ComponentState):
-                    if old_child.component.type != child.type:
+                if isinstance(old_child, ComponentState) and old_child.component.type == child.type:
+                    # The same state, its hook (and so the component's state) carried over.
+                    component_state = old_child
+                    component_state.component = child
+                    component_state.path = (*path, index)
+                else:  # new, of another type, or an element turned component
+                    if isinstance(old_child, ComponentState):
                         await self._unmount([old_child])
                         old_child = None
-                        new_component = self._new_component_state(new, index, key, child)
-                    else:  # the hook (and so the component's state) carries over
-                        new_component = ComponentState(
-                            new, index, old_child.key, old_child.id, old_child.hook, child
-                        )
-                else:  # new, or an element turned component
-                    new_component = self._new_component_state(new, index, key, child)
+                    component_state = self._new_component_state(child, (*path, index))
                 children.append(
-                    await self._render_component_model(exit_stack, old_child, new_component, hook)
+                    await self._render_component_model(exit_stack, old_child, component_state, hook)
                 )
+                new.child_states()[key] = component_state
             else:
                 if old_child is not None:
                     await self._unmount([old_child])
