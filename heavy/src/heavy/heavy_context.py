@@ -20,8 +20,8 @@ the context a function was given is the only way to defer.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
+from types import TracebackType
 from typing import Any, Generic, Protocol, TypeVar, TypeVarTuple
 
 from heavy.data.db_connection import Database, SessionMaker, is_unavailable
@@ -181,39 +181,72 @@ class ContextMaker(Protocol[ContextT_co]):
     ) -> ContextT_co: ...
 
 
-@asynccontextmanager
-async def open_heavy_context(
-    services: Services,
-    make: ContextMaker[ContextT],
-    *,
-    reads_only: bool = False,
-    pending: PendingUpdates | None = None,
-) -> AsyncIterator[ContextT]:
+class open_heavy_context(Generic[ContextT]):  # noqa: N801  (used as a function)
     """One unit of work: committed if the block returns, rolled back if it raises, then closed.
 
     ``make`` builds the context (``HeavyContext`` or the product's subclass), whose ``begin``
     runs first. ``reads_only``: a read-only unit (``Database.transaction(read_only=True)``),
     with nothing to commit. ``on_commit`` calls are collected in ``pending`` (when given) and
     made after the commit; a failed COMMIT raises ``CommitFailedError``.
+
+    Used as ``async with open_heavy_context(services, AppContext) as context``. A class, not an
+    ``asynccontextmanager``: every click's unit goes through it (see ``_current_session``).
     """
-    pending = pending if pending is not None else PendingUpdates()
-    try:
-        async with services.database.transaction(read_only=reads_only) as session:
-            context = make(services, session, read_only=reads_only, pending=pending)
-            await context.begin()
-            yield context
-    except BaseException:
-        pending.discard()
-        raise
-    pending.apply()
-    for job in context._after_commit:
-        name = getattr(job, "__qualname__", job)
+
+    __slots__ = ("_context", "_make", "_pending", "_reads_only", "_services", "_transaction")
+
+    def __init__(
+        self,
+        services: Services,
+        make: ContextMaker[ContextT],
+        *,
+        reads_only: bool = False,
+        pending: PendingUpdates | None = None,
+    ) -> None:
+        self._services = services
+        self._make = make
+        self._reads_only = reads_only
+        self._pending = pending if pending is not None else PendingUpdates()
+
+    async def __aenter__(self) -> ContextT:
+        transaction = self._transaction = self._services.database.transaction(read_only=self._reads_only)
+        session = await transaction.__aenter__()
         try:
-            await job()
-        except Exception as error:  # the unit is committed: a failed follow-up must not undo it
-            if is_unavailable(error):
-                # An outage that began after the commit: a known state, said in one line (the
-                # readiness check and the pages say it too), not a bug's traceback.
-                logger.warning("After-commit job %s did not finish: the database is unavailable", name)
-            else:
-                logger.exception("After-commit job %s failed", name)
+            context = self._make(self._services, session, read_only=self._reads_only, pending=self._pending)
+            await context.begin()
+        except BaseException as error:  # as if the block had raised it: rolled back, closed
+            await self.__aexit__(type(error), error, error.__traceback__)
+            raise
+        self._context = context
+        return context
+
+    async def __aexit__(
+        self,
+        error_type: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            await self._transaction.__aexit__(error_type, error, traceback)
+        except BaseException:
+            self._pending.discard()
+            raise
+        if error_type is not None:
+            self._pending.discard()
+            return
+        self._pending.apply()
+        for job in self._context._after_commit:
+            await _run_after_commit(job)
+
+
+async def _run_after_commit(job: AfterCommit) -> None:
+    name = getattr(job, "__qualname__", job)
+    try:
+        await job()
+    except Exception as error:  # the unit is committed: a failed follow-up must not undo it
+        if is_unavailable(error):
+            # An outage that began after the commit: a known state, said in one line (the
+            # readiness check and the pages say it too), not a bug's traceback.
+            logger.warning("After-commit job %s did not finish: the database is unavailable", name)
+        else:
+            logger.exception("After-commit job %s failed", name)
