@@ -115,6 +115,21 @@ test("an event sent while down is refused visibly, and sent again by the person 
   assert.equal(banner()?.textContent, RECONNECTING);
 });
 
+test("the router's own report of the location while down is not the person's action: not refused", async () => {
+  const { clock, live, banner } = livePage({ url: "http://127.0.0.1:8000/notes" });
+  serve(FakeSocket.opened[0]);
+  FakeSocket.opened[0].drop(); // the server went away before History's module had loaded
+  const location = [{ pathname: "/notes", search: "" }];
+  live.send({ type: "layout-event", target: "history-1", data: location }); // History mounts
+  assert.equal(banner()?.textContent, RECONNECTING);
+
+  await clock.tick(825);
+  serve(FakeSocket.opened[1], "history-2"); // the new layout is told the location all the same
+  assert.deepEqual(FakeSocket.opened[1].sent, [{ type: "layout-event", target: "history-2", data: location }]);
+  await clock.tick(0);
+  assert.equal(banner()?.hidden, true);
+});
+
 test("what was typed and not sent is typed into the new layout's fields", async () => {
   const { win, clock } = livePage({ body: `<div id="app">${FIELDS}</div>` });
   serve(FakeSocket.opened[0]);

@@ -59,3 +59,15 @@ export function locationOf(location) {
 export function locationEvent(target, location) {
   return { type: "layout-event", target, data: [locationOf(location)] };
 }
+
+/**
+ * Whether `event` is the router's History reporting the location to its handler `target`.
+ *
+ * @param {object} event a message ReactPy's client sends
+ * @param {string | null} target
+ * @returns {boolean}
+ */
+export function reportsLocation(event, target) {
+  const sent = /** @type {{ type?: unknown, target?: unknown }} */ (event);
+  return target !== null && sent.type === "layout-event" && sent.target === target;
+}

@@ -5,7 +5,8 @@
 // the page
 //
 // 1. shows a banner while it is not connected, and refuses input visibly meanwhile (an event
-//    sent while down would be lost: the new layout's handler ids are different);
+//    sent while down would be lost: the new layout's handler ids are different), though not
+//    the router's own reports of the location, which each new layout is told anyway;
 // 2. on each connection, tells the layout the page's location as soon as the router is there
 //    (reactpy-router's History tells it only on its first load, never after a reconnect);
 // 3. once the page is back, types in again what the person typed and did not send
@@ -29,7 +30,7 @@ import { Connection, streamUrl } from "./connection.js";
 import { openServerDialogs } from "./dialogs.js";
 import { DidNotLoad } from "./did_not_load.js";
 import { FirstPaint } from "./first_paint.js";
-import { historyTarget, locationEvent } from "./layout.js";
+import { historyTarget, locationEvent, reportsLocation } from "./layout.js";
 import { followRouterLinks } from "./links.js";
 import { FormRecovery } from "./recovery.js";
 import { followThemeChoices } from "./theme.js";
@@ -105,6 +106,8 @@ export function createLivePage(win, config) {
   // Per connection: the location was told; the page itself came (after the router).
   let toldLocation = false;
   let resumed = false;
+  /** @type {string | null} the target of the latest layout's History, once told the location */
+  let historyHandler = null;
 
   const connection = new Connection({
     url: () => streamUrl(win.location, config.streamPath),
@@ -154,6 +157,7 @@ export function createLivePage(win, config) {
       const target = toldLocation ? null : historyTarget(update.model);
       if (target) {
         toldLocation = true;
+        historyHandler = target;
         connection.send(locationEvent(target, win.location));
       } else if (!resumed) {
         resumed = true;
@@ -241,10 +245,15 @@ export function createLivePage(win, config) {
       connection.start();
     },
     send(event) {
-      if (!connection.send(event)) {
-        refusedWhileDown = true;
-        showDisconnected();
+      if (connection.send(event) || reportsLocation(event, historyHandler)) {
+        // The router's History reports the location when it mounts (once its module has
+        // loaded, which may be after the page went live) and on each popstate: while down,
+        // that is not the person's action to refuse, as each new layout is told where the
+        // page is then (message() above).
+        return;
       }
+      refusedWhileDown = true;
+      showDisconnected();
     },
   };
 }
