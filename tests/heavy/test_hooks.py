@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
 import subprocess
 import sys
@@ -23,14 +24,20 @@ from heavy import (
     ProvidedServices,
     ServicesContext,
     callable_name,
+    finish_abandoned_work,
     heavy_event,
     heavy_use_effect,
     heavy_use_state,
     is_async_callable,
 )
 from heavy.data.db_connection import Database, db_session
+from heavy.data.replicas import read_as, start_read_scope
+from heavy.live.layout import LiveLayout
+from heavy.live.serve import PageClosed, serve_live_layout
+from heavy.stream.layout_mirror import LayoutMirror
 from heavy.testing.page_driver import InProcessPage
 from reactpy import component, html, use_ref
+from reactpy.core.types import LayoutEventMessage, LayoutUpdateMessage
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -493,3 +500,72 @@ async def test_handlers_get_the_context_the_root_provides_and_its_begin_runs_fir
         await eventually(lambda: "handled" in seen)
     assert seen["begun"] == [("this connection", True)]
     assert seen["handled"] == [("LabelledContext", "this connection")]
+
+
+async def click_then_close(root: Component, button_id: str) -> None:
+    """Serve ``root`` as a page that clicks ``button_id`` once it is rendered and closes at once:
+    the server reads the click and the close without a wait between."""
+    mirror = LayoutMirror()
+    rendered = asyncio.Event()
+    incoming: list[LayoutEventMessage | None] = []
+
+    async def send(update: LayoutUpdateMessage) -> None:
+        mirror.apply(json.loads(json.dumps(update)))
+        rendered.set()
+
+    async def receive() -> LayoutEventMessage:
+        if not incoming:
+            await rendered.wait()
+            click = mirror.find(id=button_id).target("onClick")
+            incoming.extend([{"type": "layout-event", "target": click, "data": [{}]}, None])
+        message = incoming.pop(0)
+        if message is None:
+            raise PageClosed
+        return message
+
+    await serve_live_layout(LiveLayout(root), send, receive)
+
+
+async def test_a_click_read_with_the_close_of_its_page_is_stored(
+    services: AppServices, database: Database
+) -> None:
+    """The page sent a click and closed at once: the click's unit runs to its end all the same."""
+    email = "read-with-the-close@example.com"
+    await click_then_close(served(SignUpButtons(email), services), "sign-up")
+    await finish_abandoned_work(within=5)
+    assert await count_users(database, email) == 1
+
+
+@component
+def SlowSave(saved: asyncio.Event, go_on: asyncio.Event) -> Component:
+    async def save(context: Context) -> None:
+        await go_on.wait()
+        saved.set()
+
+    return html.button({"id": "save", "onClick": heavy_event(save)})
+
+
+@component
+def ReadsOnOpen(saved: asyncio.Event) -> Component:
+    seen_save, set_seen_save = heavy_use_state("not read")
+
+    async def read(context: Context) -> None:
+        context.on_commit(set_seen_save, "after the save" if saved.is_set() else "before the save")
+
+    heavy_use_effect(read, [])
+    return html.p({"id": "read"}, seen_save)
+
+
+async def test_the_visitors_next_page_reads_after_a_save_its_closed_page_left_running(
+    services: AppServices,
+) -> None:
+    """A save sent just before the tab closed still runs when the same visitor's next page (a
+    reload) reads: the read waits for it, so the page shows the save."""
+    start_read_scope()
+    read_as("a browser's binding")
+    saved, go_on = asyncio.Event(), asyncio.Event()
+    await click_then_close(served(SlowSave(saved, go_on), services), "save")
+    async with InProcessPage.open(served(ReadsOnOpen(saved), services), router=False) as page:
+        go_on.set()
+        await page.wait_until(lambda: page.text("read") != "not read")
+        assert page.text("read") == "after the save"

@@ -29,7 +29,9 @@ where the framework may change it); ``reactpy.use_state`` and friends are banned
 past its timeout, COMMIT is refused, or the function raises), the hook puts a message in the
 page's notice banner (``heavy.NoticeContext``); the next successful event clears it. Pages
 never report these failures themselves. A page that goes away while its function runs does not
-cancel it: the unit ends whole (``finish_abandoned_work`` waits for such units at shut-down).
+cancel it: the unit ends whole (``finish_abandoned_work`` waits for such units at shut-down),
+and the visitor's next units in this process (``heavy.read_as`` names the visitor) begin once it
+has ended, so that the page opened next (a reload right after "Save") shows what it wrote.
 
 **First paint.** The HTML response of a page may be rendered once on the server before any
 websocket. Inside that render (``rendering_first_paint()``) no effect runs, async or sync:
@@ -51,8 +53,8 @@ from typing import Any, TypeVar, cast, overload
 import asyncpg
 from heavy.callables import callable_name, is_async_callable
 from heavy.contexts import NoticeContext, ProvidedServices, ServicesContext, ShowNotice
-from heavy.data.db_connection import CommitFailedError, is_unavailable
-from heavy.data.replicas import ReplicaUnavailableError, reading_at_least
+from heavy.data.db_connection import DB_TIMEOUT_SECONDS, CommitFailedError, is_unavailable
+from heavy.data.replicas import ReplicaUnavailableError, current_read_scope, reading_at_least
 from heavy.data.turns import TooManyWaitingError
 from heavy.events import Declared, takes_of
 from heavy.heavy_context import HeavyContext, PendingUpdates, SignInRequiredError, open_heavy_context
@@ -335,6 +337,9 @@ def heavy_use_online_count() -> int:
 # Heavy functions whose page went away before they ended; kept until they end (the loop
 # holds tasks weakly). ``finish_abandoned_work`` waits for them when the server stops.
 _abandoned: set[asyncio.Task[Any]] = set()
+# Of those, the events' units by the visitor they ran for (``heavy.read_as``): that visitor's
+# next units wait for them (``_after_units_left_by_this_visitor``).
+_left_by_visitor: dict[str, set[asyncio.Task[Any]]] = {}
 
 
 class _UnitOfWork:
@@ -406,6 +411,8 @@ class _UnitOfWork:
         clears_notice: bool,
         refusable: bool,
     ) -> T | None:
+        if _left_by_visitor:
+            await _after_units_left_by_this_visitor()
         # Back pressure: the unit begins once the pool has a turn for it, pages taking turns.
         turns, page = self.provided.services.database.turns, current_page()
         if not turns.take_now(page):
@@ -471,6 +478,35 @@ def _page_gone(pending: PendingUpdates, delivery: asyncio.Task[Any]) -> None:
     pending.abandon()
     _abandoned.add(delivery)
     delivery.add_done_callback(_abandoned.discard)
+    visitor = _visitor()
+    if visitor is not None:
+        _left_by_visitor.setdefault(visitor, set()).add(delivery)
+        delivery.add_done_callback(partial(_forget_left, visitor))
+
+
+def _visitor() -> str | None:
+    scope = current_read_scope()
+    return None if scope is None else scope.key
+
+
+def _forget_left(visitor: str, unit: asyncio.Task[Any]) -> None:
+    left = _left_by_visitor.get(visitor)
+    if left is not None:
+        left.discard(unit)
+        if not left:
+            del _left_by_visitor[visitor]
+
+
+async def _after_units_left_by_this_visitor() -> None:
+    # A save sent just before its tab closed is still running when the visitor's next page
+    # (a reload, the same page in a new tab) reads: that read waits for it, or it would show
+    # what was there before the save. Within this process (across instances the next page may
+    # read on another one first); never longer than a unit's statements may take.
+    visitor = _visitor()
+    left = None if visitor is None else _left_by_visitor.get(visitor)
+    others = None if left is None else left - {asyncio.current_task()}
+    if others:
+        await asyncio.wait(others, timeout=DB_TIMEOUT_SECONDS)
 
 
 def _clean_up(cleanup: Cleanup) -> None:

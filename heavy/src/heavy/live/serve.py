@@ -5,7 +5,8 @@ that the framework measured:
 
 - each incoming event's handler starts as a plain asyncio task (anyio's ``start_soon`` wraps
   and names every task: about a tenth of a click's server CPU); the tasks still running when
-  the page goes away are cancelled, as the task group would have;
+  the page goes away are cancelled, as the task group would have, but for units of work, which
+  run to their end (``run_to_end_here``), also those of events read with the page's close;
 - the sending loop holds no update while it waits for the next render (ReactPy's kept the last
   one, for an idle page a large part of the page, for as long as it stayed open).
 
@@ -15,6 +16,7 @@ While ``LiveLayout.observer`` is set (``heavy.telemetry``), it renders and sends
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
@@ -109,12 +111,30 @@ async def _deliver_events(layout: LiveLayout, receive: Receive) -> None:
             delivery.add_done_callback(_delivered)
             delivery.add_done_callback(deliveries.discard)
     finally:
-        for delivery in deliveries:
-            on_page_gone = _finishing.pop(delivery, None)
-            if on_page_gone is None:
-                delivery.cancel()
-            else:
-                on_page_gone(delivery)
+        try:
+            if any(_not_started(delivery) for delivery in deliveries):
+                # An event the page sent just before it closed (a save, then the tab closed) is
+                # read with the close: its delivery has not begun, and cancelled now, its unit
+                # would never run. One turn of the loop starts them all (tasks start in the
+                # order they were made): a unit says it runs to its end (run_to_end_here), a
+                # handler that is not one runs up to its first wait.
+                await asyncio.sleep(0)
+        finally:
+            _leave(deliveries)
+
+
+def _not_started(delivery: asyncio.Task[None]) -> bool:
+    return inspect.getcoroutinestate(delivery.get_coro()) == inspect.CORO_CREATED  # type: ignore[arg-type]
+
+
+def _leave(deliveries: set[asyncio.Task[None]]) -> None:
+    # The page went away: its deliveries are cancelled, but for units that run to their end.
+    for delivery in deliveries:
+        on_page_gone = _finishing.pop(delivery, None)
+        if on_page_gone is None:
+            delivery.cancel()
+        else:
+            on_page_gone(delivery)
 
 
 def _delivered(delivery: asyncio.Task[None]) -> None:
