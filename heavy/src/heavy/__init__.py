@@ -85,8 +85,8 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
   security and HTTP defaults above, the client, and the start-up/shut-down listeners that open
   the services in each worker and close them at stop), ``HeavyApp`` / ``HeavyState`` /
   ``app_state`` (its typed ``app.ctx``: settings, opened services), ``NotStartedError``;
-  ``LiveWebSocketProtocol`` (Sanic's websocket protocol with less memory per open page: pass
-  it to ``app.prepare(protocol=...)``).
+  ``LiveWebSocketProtocol`` (Sanic's websocket protocol with less memory per open page, and a
+  closed connection freed at once: pass it to ``app.prepare(protocol=...)``).
 - Telemetry (``docs/telemetry.md``): ``install_telemetry`` (OpenTelemetry traces and metrics
   over OTLP/HTTP when ``OTEL_*`` variables ask for it, which ``otel_wanted`` tells without
   importing the SDK; ``create_app`` calls it), ``live_figures`` / ``LiveFigures`` (this

@@ -80,6 +80,8 @@ INTERNALS: tuple[tuple[str, Use, str], ...] = (
     ("reactpy.core._life_cycle_hook:current_hook", "relied-on", "b42312ca78ece3e5"),
     ("reactpy.core._thread_local:ThreadLocal", "relied-on", "faadbdcb7a6ae4a5"),
     ("reactpy.core.hooks:_ContextProvider", "relied-on", "9811391008da61a2"),
+    # LiveHook.forget drops an unmounted state's reference to its setter (a cycle otherwise).
+    ("reactpy.core.hooks:_CurrentState", "relied-on", "89dbba1cd8ef5172"),
     ("reactpy.core.serve:serve_layout", "replaced", "666a2ab1debcf829"),
     ("reactpy.core.serve:_single_outgoing_loop", "replaced", "27cbd22152733c02"),
     ("reactpy.core.serve:_single_incoming_loop", "replaced", "319b768444631e88"),

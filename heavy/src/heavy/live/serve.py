@@ -73,9 +73,16 @@ async def serve_live_layout(layout: LiveLayout, send: Send, receive: Receive) ->
     raises (both loops end then, and the layout closes)."""
     _current_page.set(object())
     try:
-        async with layout, asyncio.TaskGroup() as loops:
-            loops.create_task(_send_updates(layout, send))
-            loops.create_task(_deliver_events(layout, receive))
+        try:
+            async with layout, asyncio.TaskGroup() as loops:
+                loops.create_task(_send_updates(layout, send))
+                loops.create_task(_deliver_events(layout, receive))
+        except (BaseExceptionGroup, asyncio.CancelledError) as error:
+            # Python 3.11's TaskGroup keeps what it raises in its own frame, which the error's
+            # traceback holds: a cycle through every frame above, this one's layout included,
+            # that only the cycle collector would free. The tasks' own errors keep theirs.
+            error.__traceback__ = None
+            raise
     except* PageClosed:
         pass  # the page went away (tab closed, reload): routine, not an error
 

@@ -20,6 +20,7 @@ from heavy.live.presence import current_presence
 from heavy.live.pubsub import current_pubsub
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse, json
+from sanic.server.websockets.impl import WebsocketImplProtocol
 
 CENSUS_PATH = "/_heavy/census"
 
@@ -28,14 +29,18 @@ _COUNTED = {
     ComponentState: "component_states",
     ElementState: "element_states",
     LiveHook: "hooks",
+    WebsocketImplProtocol: "websockets",
 }
 
 
-def live_census() -> dict[str, int]:
+def live_census(*, collect: bool = True) -> dict[str, int]:
     """Counts of this process's live-page objects (after ``gc.collect()``): ``layouts`` being
-    served, ``layout_objects``, ``component_states``, ``element_states`` and ``hooks`` still in
-    memory, ``presence_watchers``, topic ``subscriptions`` and asyncio ``tasks``."""
-    gc.collect()
+    served, ``layout_objects``, ``component_states``, ``element_states``, ``hooks`` and Sanic's
+    ``websockets`` (one per connection) still in memory, ``presence_watchers``, topic
+    ``subscriptions`` and asyncio ``tasks``. ``collect=False`` counts without collecting first:
+    what a closed page left to the cycle collector is counted too (``?collect=no``)."""
+    if collect:
+        gc.collect()
     kinds = Counter(type(item) for item in gc.get_objects())
     counts = {name: kinds[kind] for kind, name in _COUNTED.items()}
     pubsub = current_pubsub()
@@ -51,7 +56,8 @@ def live_census() -> dict[str, int]:
 def install_census(app: Sanic[Any, Any]) -> None:
     """Answer ``GET /_heavy/census`` with ``live_census()`` as JSON (never in PRODUCTION)."""
 
-    async def census(_request: Request) -> HTTPResponse:
-        return json(live_census(), headers={"Cache-Control": "no-store"})
+    async def census(request: Request) -> HTTPResponse:
+        counts = live_census(collect=request.args.get("collect") != "no")
+        return json(counts, headers={"Cache-Control": "no-store"})
 
     app.add_route(census, CENSUS_PATH, name="heavy_census")

@@ -7,26 +7,53 @@ deque, and a queue's three deques and event, up front: about 4.5 KiB for each op
 objects that an idle page never waits on. This subclass puts ``LazyEvent`` objects in their
 place (the same calls, a list made at the first wait) and drops the unused queue.
 
+It also frees a connection as soon as it has closed (issue 26). Sanic kept a closed websocket's
+objects (protocol, websocket, request and their buffers) well after the close, in two ways:
+
+- **The timeout check's timer.** Sanic checks a connection's timeouts on a timer every half of
+  the shortest timeout (the keep-alive's 15 s here: 7.5 s) and stops checking once the
+  connection is a websocket. Its plain ``close`` cancels the timer, but a websocket closes
+  another way, so the timer pending at the upgrade kept the protocol up to 7.5 s after the
+  page closed: at a few hundred pages closing a second, thousands of closed connections.
+  The timer is cancelled at the upgrade (Sanic checks no timeout of a websocket).
+- **Reference cycles.** The protocol and its websocket refer to each other, and so do the
+  websocket and what reads its frames (Sanic's frame assembler, or ``heavy.stream.inbox``),
+  and the connection's ``Http`` and its response method:
+  only Python's cycle collector freed them, and the server runs it seldom
+  (``heavy.web.garbage_collection``). Once the connection is both lost and finished with,
+  those references are dropped, so reference counting frees it then.
+
+Memory freed late is memory in use at the peak, and the allocators keep the peak: pymalloc
+gives an arena back only once it is entirely empty (docs/benchmarks.md, "Memory").
+
 A server uses it by passing it to Sanic: ``app.prepare(..., protocol=LiveWebSocketProtocol)``
 (or ``app.run``). Everything else is Sanic's own: the handshake, frames, pings and closing.
 """
 
 from __future__ import annotations
 
+from asyncio import TimerHandle
 from typing import Any
 
 from heavy.live.lazy_event import LazyEvent
+from sanic.http import Http
 from sanic.server.protocols.websocket_protocol import WebSocketProtocol
 from sanic.server.websockets.impl import WebsocketImplProtocol
 
+# A connection is over once both have happened: the transport lost and the task ended.
+_BOTH_ENDS = 2
+
 
 class LiveWebSocketProtocol(WebSocketProtocol):
-    """Sanic's ``WebSocketProtocol`` with lazy events in place of its eager ones."""
+    """Sanic's ``WebSocketProtocol`` with lazy events in place of its eager ones, freed at once
+    when its connection has closed."""
 
-    __slots__ = ()
+    __slots__ = ("_ends", "_upgraded_http")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._ends = 0
+        self._upgraded_http: Http | None = None
         can_write = LazyEvent()
         can_write.set()  # as Sanic's: writing is allowed until the transport pauses it
         self._can_write = can_write  # type: ignore[assignment]
@@ -40,4 +67,39 @@ class LiveWebSocketProtocol(WebSocketProtocol):
         assembler.message_complete = LazyEvent()  # type: ignore[assignment]
         assembler.message_fetched = LazyEvent()  # type: ignore[assignment]
         assembler.completed_queue = None  # type: ignore[assignment]  # Sanic 25.12 never uses it
+        timer: TimerHandle | None = self._callback_check_timeouts  # None: not started
+        if timer is not None:  # no more timeout checks: Sanic makes none on a websocket
+            timer.cancel()
+            self._callback_check_timeouts = None
+        self._upgraded_http = self._http
         return websocket
+
+    async def connection_task(self) -> None:
+        """Sanic's; the connection is let go once this has ended and the transport is lost."""
+        try:
+            await super().connection_task()  # type: ignore[no-untyped-call]
+        finally:
+            self._one_end()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """Sanic's; the connection is let go once this and the connection's task have run."""
+        super().connection_lost(exc)  # type: ignore[no-untyped-call]
+        self._one_end()
+
+    def _one_end(self) -> None:
+        self._ends += 1
+        if self._ends == _BOTH_ENDS:
+            self._let_go()
+
+    def _let_go(self) -> None:
+        # Sanic's code guards every use of these for None (a connection never opened or gone).
+        http, self._upgraded_http = self._upgraded_http, None
+        if http is not None:
+            http.response_func = None  # type: ignore[assignment]
+        socket, self.websocket = self.websocket, None
+        if socket is not None:
+            socket.io_proto = None
+            # What reads its frames refers back to it: Sanic's frame assembler, or the page's
+            # ``heavy.stream.inbox.Inbox``, which also stands in for its ``data_received``.
+            socket.assembler = None  # type: ignore[assignment]
+            vars(socket).pop("data_received", None)
