@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from heavy import N_, current_language, heavy_event, heavy_use_context, heavy_use_effect, heavy_use_state
 from heavy import gettext as t
 from reactpy import component, html, use_ref
+from reactpy.utils import Ref
 
 from heavy_stack.frontend.app_context import AppContext
 from heavy_stack.frontend.brython_executors import BrythonExecutorContext
@@ -135,11 +136,11 @@ def ReadAgain(user: User | None, read_at: datetime, show: Callable[[User | None]
     """When the user was read, and a button to read it again.
 
     State lives in the smallest component that needs it: a read that finds the row as shown
-    re-renders only this part (its own time), one that finds it changed (renamed in another
-    tab) shows it through the section.
+    re-renders only the line with its time (``ReadAtLine``, whose setter it is handed through
+    a ref: the button, its handler and its row are not rendered and sent again); one that finds
+    it changed (renamed in another tab) shows it through the section.
     """
-    no_time: datetime | None = None
-    read_again_at, set_read_again_at = heavy_use_state(no_time)
+    set_read_again_at: Ref[StateSetter | None] = use_ref(None)  # the line's, once it has rendered
 
     # A click that comes before the first load has ended (a fast hand, a slow database) acts on
     # the visitor's user all the same, instead of doing nothing: that may write (the demo user is
@@ -147,21 +148,33 @@ def ReadAgain(user: User | None, read_at: datetime, show: Callable[[User | None]
     # is one (and sees this visitor's own rename: read-your-writes, docs/database-tier.md).
     async def read_again(context: AppContext) -> None:
         found = await context.managers.users.get(user.id) if user else await _visitors_user(context)
-        if found == user:
-            context.on_commit(set_read_again_at, _now())
+        if found == user and set_read_again_at.current is not None:
+            context.on_commit(set_read_again_at.current, _now())
         else:
             context.on_commit(show, found)
 
-    latest = read_at if read_again_at is None else max(read_at, read_again_at)
     return html._(
-        Paragraph(
-            t("Read from the database at {time}").format(time=format_in_zone(latest, use_timezone())),
-            id="user-read-at",
-        ),
+        ReadAtLine(read_at, set_read_again_at),
         ButtonRow(
             Button(t("Read again"), heavy_event(read_again, reads_only=user is not None), id="read-user")
         ),
     )
+
+
+@component
+def ReadAtLine(read_at: datetime, setter: Ref[StateSetter | None]) -> Component:
+    """The time the user was last read: ``read_at`` (the section's) or a later "Read again"."""
+    no_time: datetime | None = None
+    read_again_at, set_read_again_at = heavy_use_state(no_time)
+    setter.current = set_read_again_at
+    latest = read_at if read_again_at is None else max(read_at, read_again_at)
+    return Paragraph(
+        t("Read from the database at {time}").format(time=format_in_zone(latest, use_timezone())),
+        id="user-read-at",
+    )
+
+
+StateSetter = Callable[[datetime], None]
 
 
 async def _visitors_user(context: AppContext) -> User:
