@@ -271,6 +271,35 @@ def children_info(children: Sequence[Any]) -> list[tuple[Any, int, Any]]:
     return infos
 
 
+# What a static element may hold: what its model holds the same (no handlers, no import source).
+_STATIC_FIELDS = frozenset(("tagName", "attributes", "children", "key"))
+
+
+def _static(element: dict[str, Any]) -> bool:
+    """Whether ``element`` is its own model: plain HTML all the way down (each child a string
+    or a static element without a key), with nothing the layout would change or keep.
+
+    Most of a page is such HTML: sending the element as it came (ReactPy's constructors made it
+    a new dict this render) saves building a copy, node by node, that would be the same, and
+    the states it would make and drop. Anything else (a handler, a component, a key below,
+    ``None`` or a number among the children, an empty children list) takes the full render.
+    """
+    if not _STATIC_FIELDS.issuperset(element):
+        return False
+    children = element.get("children")
+    if children is None:
+        return True
+    if type(children) is not list or not children:
+        return False
+    for child in children:
+        kind = type(child)
+        if kind is str:
+            continue
+        if kind is not dict or "key" in child or not _static(child):
+            return False
+    return True
+
+
 class LiveLayout(Layout):
     """ReactPy's ``Layout`` with lean states and hooks (see the module's docstring).
 
@@ -532,6 +561,9 @@ class LiveLayout(Layout):
         for index, (child, child_type, key) in enumerate(infos):
             old_child = old_children.get(key) if old_children else None
             if child_type is _ELEMENT:
+                if old_child is None and _static(child):
+                    children.append(child)  # its own model: nothing to render, nothing to keep
+                    continue
                 if isinstance(old_child, ComponentState):
                     await self._unmount([old_child])
                     old_child = None
