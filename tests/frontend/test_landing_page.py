@@ -133,9 +133,13 @@ async def test_read_again_of_an_unchanged_user_updates_only_its_own_part(open_pa
         update = await page.receive()
         assert page.text("user-read-at") != before
         assert page.text("current-user") == shown
-        # The read time and the button: not the section with its form, sent again whole.
+        # The read time alone: not its button, nor the section with its form, sent again.
         assert "user-read-at" in str(update["model"])
+        assert "read-user" not in str(update["model"])
         assert "rename-form" not in str(update["model"])
+        await page.click("read-user")  # and again: the button still reads
+        await page.receive()
+        assert page.text("current-user") == shown
 
 
 async def test_rename_writes_through_the_manager(open_page: OpenPage, db_session: AsyncSession) -> None:
