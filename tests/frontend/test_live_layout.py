@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from heavy import LayoutMirror, LiveLayout, heavy_event, heavy_use_state
 from heavy.live.hooks import EffectStop
-from heavy.live.layout import children_info
+from heavy.live.layout import FLAT_CHILDREN, children_info
 from heavy.testing.page_driver import InProcessPage
 from reactpy import component, create_context, html, use_context, use_effect, use_state  # noqa: TID251 - ReactPy's layouts compared
 from reactpy.core._life_cycle_hook import current_hook
@@ -81,6 +81,16 @@ def Page() -> Component:
 @component
 def MovingPage() -> Component:
     order, set_order = use_state(("a", "b"))
+    return html.div(
+        html.button({"id": "reverse", "onClick": lambda _event: set_order(order[::-1])}, "reverse"),
+        [html.div({"key": name, "id": f"box-{name}"}, Counter(name)) for name in order],
+    )
+
+
+@component
+def CrowdedPage() -> Component:
+    """More keyed children with state than an element keeps in its flat tuple (FLAT_CHILDREN)."""
+    order, set_order = use_state(tuple("abcdefghijkl"))
     return html.div(
         html.button({"id": "reverse", "onClick": lambda _event: set_order(order[::-1])}, "reverse"),
         [html.div({"key": name, "id": f"box-{name}"}, Counter(name)) for name in order],
@@ -191,6 +201,19 @@ async def test_a_component_in_a_moved_keyed_element_updates_in_its_new_place() -
     assert _text(page, "box-a") == "a:2"
     assert _text(page, "box-b") == "b:1"
     assert [child["attributes"]["id"] for child in page["children"][0]["children"][1:]] == ["box-b", "box-a"]
+
+
+async def test_components_among_many_keyed_siblings_keep_their_state_as_they_move() -> None:
+    assert len("abcdefghijkl") > FLAT_CHILDREN  # their parent keeps their states in a dict
+    steps = await _play(CrowdedPage, ["count-a", "reverse", "count-a", "count-l", "reverse", "count-b"])
+    page = steps[-1][0]
+    assert [_text(page, f"box-{name}") for name in "abl"] == ["a:2", "b:1", "l:1"]
+    assert [child["attributes"]["id"] for child in page["children"][0]["children"][1:4]] == [
+        "box-a",
+        "box-b",
+        "box-c",
+    ]
+    assert steps[-1][2] == 13  # the page and its 12 counters, nothing left of the moves
 
 
 async def test_a_closed_layout_unmounts_every_component_and_handler() -> None:

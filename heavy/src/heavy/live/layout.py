@@ -87,21 +87,50 @@ def process_unique_id() -> str:
     return f"{_ID_PREFIX}{next(_id_counter):x}"
 
 
+# An element keeps its children's states in a flat tuple (key, state, key, state...) up to this
+# many, in a dict by key beyond: a dict of one entry is about 220 bytes, a tuple of two 56, and
+# most elements that keep any keep one or two (the ones on the way to a component).
+FLAT_CHILDREN = 8
+
+Children = tuple[Any, ...] | dict[Key, "ElementState"]
+
+
 class ElementState:
     """What the layout keeps of one element between renders: the states of its children that
-    keep one, and the targets of its handlers."""
+    keep one (``Children``: see ``FLAT_CHILDREN``), and the targets of its handlers."""
 
-    __slots__ = ("children_by_key", "targets_by_event")
+    __slots__ = ("children", "targets_by_event")
 
     def __init__(self) -> None:
-        self.children_by_key: dict[Key, ElementState] | None = None  # None: no child states
+        self.children: Children | None = None  # None: no child states
         self.targets_by_event: dict[str, str] | None = None  # None: no handlers
 
-    def child_states(self) -> dict[Key, ElementState]:
-        """The children's states by key, made on first use."""
-        if self.children_by_key is None:
-            self.children_by_key = {}
-        return self.children_by_key
+    def child_states(self) -> list[ElementState]:
+        """The states its children keep, in order."""
+        children = self.children
+        if children is None:
+            return []
+        if isinstance(children, dict):
+            return list(children.values())
+        return list(children[1::2])
+
+
+def children_by_key(children: Children | None) -> dict[Key, ElementState]:
+    """An element's child states by key (a new dict when they are kept flat)."""
+    if children is None:
+        return {}
+    if isinstance(children, dict):
+        return children
+    return dict(zip(children[::2], children[1::2], strict=True))
+
+
+def kept_children(pairs: list[Any]) -> Children | None:
+    """What an element keeps of ``pairs`` (key, state, key, state...): see ``FLAT_CHILDREN``."""
+    if not pairs:
+        return None
+    if len(pairs) <= 2 * FLAT_CHILDREN:
+        return tuple(pairs)
+    return dict(zip(pairs[::2], pairs[1::2], strict=True))
 
 
 Path = tuple[int, ...]
@@ -461,7 +490,7 @@ class LiveLayout(Layout):
                 model = self._render_error(component, error)
         # Not reached when the render is cancelled: the old states stay, for the closing layout
         # to unmount.
-        state.children_by_key = rendered.children_by_key
+        state.children = rendered.children
         state.targets_by_event = rendered.targets_by_event
         return model
 
@@ -544,7 +573,7 @@ class LiveLayout(Layout):
     ) -> None:
         if not isinstance(raw_children, list | tuple):
             raw_children = [raw_children]
-        old_children = (old.children_by_key or {}) if old is not None else None
+        old_children = children_by_key(old.children) if old is not None else None
         if old_children is None:
             if not raw_children:
                 return
@@ -558,6 +587,22 @@ class LiveLayout(Layout):
                 await self._unmount([old_children[key] for key in gone])
         children: list[Any] = []
         model["children"] = children
+        kept: list[Any] = []  # key, state, key, state...: the children's states to keep
+        try:
+            await self._render_each_child(exit_stack, old_children, infos, children, kept, hook, path)
+        finally:  # a render cut off keeps what it rendered so far (for the closing layout)
+            new.children = kept_children(kept)
+
+    async def _render_each_child(
+        self,
+        exit_stack: AsyncExitStack,
+        old_children: dict[Key, ElementState] | None,
+        infos: list[tuple[Any, int, Any]],
+        children: list[Any],
+        kept: list[Any],
+        hook: LiveHook,
+        path: Path,
+    ) -> None:
         for index, (child, child_type, key) in enumerate(infos):
             old_child = old_children.get(key) if old_children else None
             if child_type is _ELEMENT:
@@ -571,8 +616,8 @@ class LiveLayout(Layout):
                 children.append(
                     await self._render_element(exit_stack, old_child, new_child, child, hook, (*path, index))
                 )
-                if new_child.children_by_key is not None or new_child.targets_by_event is not None:
-                    new.child_states()[key] = new_child  # else inert: nothing to keep (see above)
+                if new_child.children is not None or new_child.targets_by_event is not None:
+                    kept += (key, new_child)  # else inert: nothing to keep (see above)
             elif child_type is _COMPONENT:
                 child = cast(ComponentType, child)
                 if isinstance(old_child, ComponentState) and old_child.component.type == child.type:
@@ -588,7 +633,7 @@ class LiveLayout(Layout):
                 children.append(
                     await self._render_component_model(exit_stack, old_child, component_state, hook)
                 )
-                new.child_states()[key] = component_state
+                kept += (key, component_state)
             else:
                 if old_child is not None:
                     await self._unmount([old_child])
@@ -616,8 +661,8 @@ class LiveLayout(Layout):
                 state.hook.forget()
             else:
                 self._drop_handlers(state)
-            if state.children_by_key:
-                to_unmount.extend(state.children_by_key.values())
+            if state.children is not None:
+                to_unmount.extend(state.child_states())
         if cancelled is not None:
             raise cancelled
 
