@@ -21,8 +21,8 @@ may write: declare ``reads_only`` where a function must not.
 **What the page shows.** A state setter applies at once, wherever it is called. A write is
 shown only once it is stored by handing the setter to the unit of work:
 ``context.on_commit(set_saved, True)`` calls it after the commit, and never if the unit rolls
-back (see ``heavy.heavy_context``). ``heavy_use_state`` is ReactPy's ``use_state`` (the seam
-where the framework may change it); ``reactpy.use_state`` and friends are banned (ruff
+back (see ``heavy.heavy_context``). ``heavy_use_state`` works as ReactPy's ``use_state``, with
+a lighter setter (``StateSetter``); ``reactpy.use_state`` and friends are banned (ruff
 ``TID251``) so that every page goes through these hooks.
 
 **Failures reach the user.** When a unit of work fails (the database is unavailable or slow
@@ -48,7 +48,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import partial
 from types import EllipsisType, TracebackType
-from typing import Any, TypeVar, cast, overload
+from typing import Any, Generic, TypeVar, cast, overload
 
 import asyncpg
 from heavy.callables import callable_name, is_async_callable
@@ -65,8 +65,8 @@ from heavy.live.pubsub import TopicMessage, current_pubsub
 from heavy.live.serve import current_page, run_to_end_here
 from reactpy import use_context, use_ref
 from reactpy import use_effect as _reactpy_use_effect  # noqa: TID251 - the one wrapped use
-from reactpy import use_state as _reactpy_use_state  # noqa: TID251 - the one wrapped use
-from reactpy.core._life_cycle_hook import current_hook
+from reactpy.core._life_cycle_hook import LifeCycleHook, current_hook
+from reactpy.core.hooks import strictly_equal
 from reactpy.types import Context, State
 
 logger = logging.getLogger(__name__)
@@ -135,9 +135,35 @@ def heavy_use_state(initial: Any) -> State[Any]:
     """ReactPy's ``use_state``: its setter applies at once, wherever it is called.
 
     To show a write only once it is stored, hand the setter to the unit of work:
-    ``context.on_commit(set_value, new)``.
+    ``context.on_commit(set_value, new)``. The setter is a ``StateSetter``: the same object on
+    every render, called as ReactPy's (a value, or a function of the current value).
     """
-    return _reactpy_use_state(initial)
+    hook = current_hook()
+    setter: StateSetter[Any] = hook.use_state(partial(StateSetter, initial, hook))
+    return State(setter.value, setter)
+
+
+class StateSetter(Generic[T]):
+    """A state's setter, which also holds its value (``heavy_use_state``).
+
+    ReactPy's ``use_state`` keeps the value in an object of its own and makes the setter a
+    closure over that object and the hook: a function and two cells, about 280 bytes for each
+    state of each open page. One object with two slots does both here. Setting a value equal
+    to the current one (ReactPy's ``strictly_equal``) renders nothing.
+    """
+
+    __slots__ = ("hook", "value")
+
+    def __init__(self, initial: T | Callable[[], T], hook: LifeCycleHook) -> None:
+        self.value: T = initial() if callable(initial) else initial
+        self.hook = hook
+
+    def __call__(self, new: T | Callable[[T], T]) -> None:
+        """Set the value (``new``, or ``new(current value)``) and render its component again."""
+        value = new(self.value) if callable(new) else new
+        if not strictly_equal(value, self.value):
+            self.value = value
+            self.hook.schedule_render()
 
 
 def heavy_use_effect(
@@ -306,7 +332,7 @@ def heavy_use_presence(topic: str | None, *, join: bool = True) -> int:
     """How many live pages are on ``topic`` now, across every process; this page is counted on
     it while the component is mounted (not with ``join=False``: it only watches). The total
     follows within seconds as pages come and go (``heavy.live.presence``). ``None``: 0."""
-    total, set_total = _reactpy_use_state(lambda: 0 if topic is None else current_presence().total(topic))
+    total, set_total = heavy_use_state(lambda: 0 if topic is None else current_presence().total(topic))
     if _first_paint.get():
         return total
 

@@ -82,6 +82,11 @@ INTERNALS: tuple[tuple[str, Use, str], ...] = (
     ("reactpy.core.hooks:_ContextProvider", "relied-on", "9811391008da61a2"),
     # LiveHook.forget drops an unmounted state's reference to its setter (a cycle otherwise).
     ("reactpy.core.hooks:_CurrentState", "relied-on", "89dbba1cd8ef5172"),
+    # heavy_use_state: its own setter (heavy.hooks.StateSetter), ReactPy's equality and hook state.
+    ("reactpy.core.hooks:use_state", "replaced", "8efe7212f0e66e7f"),
+    ("reactpy.core.hooks:strictly_equal", "relied-on", "9b06b71e5826a687"),
+    ("reactpy.core._life_cycle_hook:LifeCycleHook.use_state", "relied-on", "6f11cfa1c16a6fd2"),
+    ("reactpy.core._life_cycle_hook:LifeCycleHook.schedule_render", "relied-on", "6e1924068323f3b6"),
     ("reactpy.core.serve:serve_layout", "replaced", "666a2ab1debcf829"),
     ("reactpy.core.serve:_single_outgoing_loop", "replaced", "27cbd22152733c02"),
     ("reactpy.core.serve:_single_incoming_loop", "replaced", "319b768444631e88"),
