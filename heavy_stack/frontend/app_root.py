@@ -11,7 +11,6 @@ from functools import partial
 
 from heavy import N_, PageRoute, Pages, heavy_use_state, provide_context, provide_services
 from reactpy import component, html
-from reactpy_router import browser_router, route
 
 from heavy_stack.backend.services.accounts.visitor import Visitor
 from heavy_stack.backend.services.container import AppServices
@@ -77,12 +76,10 @@ def AppRoot(services: AppServices, visitor: Visitor | None = None) -> Component:
     # The notice banner sits above every page: the heavy wrappers report failed writes there.
     banner = use_notice_banner()
     app_title = services.settings.app_title
-    # Each route holds its page's factory: only the shown page's components are made.
-    pages = browser_router(
-        *(
-            route(page.path, Page(page.content, title=page.full_title(app_title), app_name=app_title))
-            for page in PAGES
-        )
+    # Each route holds its page's factory: only the shown page's components are made. The
+    # routes are made once per language and shared by every connection (Pages.router).
+    pages = PAGES.router(
+        lambda page: Page(page.content, title=page.full_title(app_title), app_name=app_title), key=app_title
     )
     return html._(banner, pages, OnlineCount(), bridge)
 

@@ -11,15 +11,16 @@ ReactPy's client on its ``#app``.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from heavy.i18n import gettext
+from heavy.i18n import current_language, gettext
 from heavy.web.client import MOUNT_ELEMENT, page_document
 from heavy.web.first_paint import FIRST_PAINT_ID
-from reactpy_router import route
+from reactpy_router import create_router, route
 from reactpy_router.resolvers import ReactPyResolver
+from reactpy_router.types import CompiledRoute, Route
 
 TITLE_MARK = "\x00heavy-title\x00"  # replaced per page; never in a real title (escaped)
 CONTENT_MARK = "\x00heavy-first-paint\x00"
@@ -55,6 +56,32 @@ class Pages(Sequence[PageRoute]):
             raise ValueError("Pages needs at least one page (the last one takes any address)")
         self._pages = pages
         self._resolvers = tuple(ReactPyResolver(route(page.path, None)) for page in pages)
+        self._routes: dict[Hashable, tuple[Route, ...]] = {}  # by key and language
+        self._route_resolvers: dict[int, ReactPyResolver] = {}  # by id of a route kept above
+        self._router = create_router(self._resolver)
+
+    def router(self, element: Callable[[PageRoute], Any], *, key: Hashable = None) -> Any:
+        """reactpy-router's ``browser_router`` over these pages, ``element(page)`` the element
+        of each page's route (made when its route is shown, e.g. a component).
+
+        The routes, and reactpy-router's resolvers of them, are made once per ``key`` and
+        language and shared by every live page: no connection keeps its own dozen routes,
+        elements, translated titles and resolvers (about 8 KiB of an idle page's memory).
+        So ``element`` must depend on the page, the current language and ``key`` only (the
+        app's title, say), never on the visitor or the connection.
+        """
+        cache_key = (key, current_language().code)
+        routes = self._routes.get(cache_key)
+        if routes is None:
+            routes = tuple(route(page.path, element(page)) for page in self._pages)
+            self._routes[cache_key] = routes
+            self._route_resolvers.update((id(shared), ReactPyResolver(shared)) for shared in routes)
+        return self._router(*routes)
+
+    def _resolver(self, route: Route) -> CompiledRoute:  # reactpy-router's Resolver
+        # The shared one for a route of ``router``'s (the router compiles the routes it is
+        # given as they are, child routes aside: these have none).
+        return cast(CompiledRoute, self._route_resolvers.get(id(route)) or ReactPyResolver(route))
 
     def page_for(self, pathname: str) -> PageRoute:
         """The page the router shows at ``pathname`` (the last page when none matches)."""
