@@ -2,9 +2,10 @@
 
 A warm-up of the same traffic first (the process reaches the size its allocators settle at:
 pymalloc's arenas, glibc's heap), then ``pages`` landing pages opened and closed, ``batch`` at a
-time; the server's RSS before and after, each read once the closed pages are gone. Sanic keeps
-a closed websocket's connection objects until its close timeout has passed (a timer it starts
-at the close: ``WEBSOCKET_TIMEOUT``, 10 s), so each reading waits a little longer than that.
+time; the server's RSS before and after, each read once the closed pages are gone. A closed
+page is freed as it closes (``LiveWebSocketProtocol``, ``LiveHook.forget``: docs/benchmarks.md,
+"Memory"); each reading still waits past the timers Sanic starts at a close (its abort of the
+transport, ``websocket_timeout``: 10 s), so that nothing a closed page left is in use then.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from heavy.testing.page_driver import WebSocketPage
 
 from bench.measure import rss_kb
 
-SETTLE_S = 12.0  # past Sanic's 10 s close timeout: the closed connections' objects are gone
+SETTLE_S = 12.0  # past Sanic's 10 s abort timer, the last thing a close starts
 TARGET_MB = 5.0
 
 
