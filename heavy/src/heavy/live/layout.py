@@ -221,7 +221,14 @@ class _RenderQueue:
             self._pending.append(id_)
             if self.causes is not None and (observer := LiveLayout.observer) is not None:
                 self.causes[id_] = observer.cause()
-            self._loop.call_soon_threadsafe(self._ready_now, id_)
+            if asyncio._get_running_loop() is self._loop:
+                # In the page's own loop (a handler's setter, an effect's): ready now. Through
+                # call_soon_threadsafe it was one more turn of the loop before the render (and a
+                # write to the loop's wake-up pipe); under load each turn waits for every ready
+                # task of every page, so an answer waited that much longer.
+                self._ready_now(id_)
+            else:
+                self._loop.call_soon_threadsafe(self._ready_now, id_)
 
     def _ready_now(self, id_: str) -> None:
         self._ready.append(id_)
