@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bench.costs import PagesCost, costs_table, notes_curves, notes_table, workers_cost
+from bench.latency import analyse
 from bench.plot import plot_costs
 from bench.targets import NOT_MEASURED, Figures, NextLoad, issue_targets, targets_table
 from bench.vectors import VectorRow
@@ -74,3 +75,28 @@ def test_the_costs_plot_is_written_with_their_tables(tmp_path: Path) -> None:
 
 def _row(table: str, name: str) -> str:
     return next(line for line in table.splitlines() if name in line)
+
+
+def test_the_latency_report_shows_each_probe_and_each_collectors_generation() -> None:
+    report = {
+        "seconds": 10.0,
+        "lag": [1.0, 2.0, 30.0],
+        "wait": [0.5] * 19 + [40.0],
+        "answer": [5.0] * 19 + [80.0],
+        "connect": [],
+        # generation, at, wall ms, CPU ms, objects found unreachable
+        "gc": [(0, 1.0, 12.0, 10.0, 300), (0, 5.0, 14.0, 11.0, 100), (1, 6.0, 90.0, 80.0, 2_000)],
+        "renders": {"Page": [1.0, 1.2], "Counter": [0.1]},
+        "samples": {},
+    }
+    lines = analyse(report, top=0)
+    assert any(line.startswith("answer") and "p95    80.0" in line for line in lines)
+    assert any(line.startswith("connect") and "n=     0" in line for line in lines)
+    [young] = [line for line in lines if line.startswith("gc gen 0")]
+    assert "2 pauses" in young
+    assert "max 14.0 ms" in young
+    assert "collected 40 objects/s" in young
+    [middle] = [line for line in lines if line.startswith("gc gen 1")]
+    assert "CPU median 80.0" in middle
+    renders = [line.split()[0] for line in lines if line.startswith("  ")]
+    assert renders == ["Page", "Counter"]  # the costliest first
