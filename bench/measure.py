@@ -56,21 +56,40 @@ class ProcessSample:
 
 
 def cpu_sample(pid: int) -> ProcessSample:
-    """The process's CPU time so far (user + system)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    user_ticks, system_ticks = int(fields[11]), int(fields[12])
-    return ProcessSample((user_ticks + system_ticks) / CLOCK_TICKS, time.monotonic())
+    """The process's CPU time so far (user + system, its ended threads' too)."""
+    return ProcessSample(process_cpu_seconds(pid), time.monotonic())
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """CPU time so far of process ``pid``, to the nanosecond where Linux tells it.
+
+    ``/proc/PID/stat`` counts in clock ticks (10 ms): a batch of 100 clicks at 0.2 ms each is
+    2 ticks, give or take one at each end, so a row's CPU per click wandered by about ±5 %
+    between runs from rounding alone (2,000 clicks in 20 batches). The process's CPU-time
+    clock (``clock_getcpuclockid``'s, made from the pid as glibc does) has no such step.
+    """
+    try:
+        return time.clock_gettime(_process_cpu_clock(pid))
+    except OSError:  # not Linux, or the process is gone: ticks
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        user_ticks, system_ticks = int(fields[11]), int(fields[12])
+        return (user_ticks + system_ticks) / CLOCK_TICKS
+
+
+def _process_cpu_clock(pid: int) -> int:
+    # Linux's clock id of a process's CPU time: (~pid << 3) | CPUCLOCK_SCHED (2), the one
+    # glibc's clock_getcpuclockid returns (Python has no binding for it).
+    return ((~pid) << 3) | 2
 
 
 def tree_cpu_sample(pid: int) -> ProcessSample:
     """CPU time so far of the process and its Python children (Sanic's workers), not PostgreSQL."""
-    total = cpu_sample(pid).cpu_seconds
+    total = process_cpu_seconds(pid)
     for child in psutil.Process(pid).children(recursive=True):
         try:
             if "python" in child.name().lower():
-                times = child.cpu_times()
-                total += times.user + times.system
-        except psutil.NoSuchProcess:  # ended meanwhile
+                total += process_cpu_seconds(child.pid)
+        except (psutil.NoSuchProcess, FileNotFoundError, ProcessLookupError):  # ended meanwhile
             continue
     return ProcessSample(total, time.monotonic())
 

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import replace
 from pathlib import Path
 
 from bench.costs import PagesCost, costs_table, notes_curves, notes_table, workers_cost
 from bench.latency import analyse
+from bench.measure import process_cpu_seconds
 from bench.plot import plot_costs
 from bench.targets import NOT_MEASURED, Figures, NextLoad, issue_targets, targets_table
 from bench.vectors import VectorRow
@@ -100,3 +103,14 @@ def test_the_latency_report_shows_each_probe_and_each_collectors_generation() ->
     assert "CPU median 80.0" in middle
     renders = [line.split()[0] for line in lines if line.startswith("  ")]
     assert renders == ["Page", "Counter"]  # the costliest first
+
+
+def test_a_process_cpu_time_is_read_finer_than_clock_ticks() -> None:
+    # The bench's CPU per click divides a server's CPU time over 100-click batches: read in
+    # 10 ms ticks it rounded each batch by up to a tick.
+    busy_until = time.process_time() + 0.0123
+    while time.process_time() < busy_until:
+        pass
+    read, own = process_cpu_seconds(os.getpid()), time.process_time()
+
+    assert abs(read - own) < 0.002  # ticks would be up to 10 ms off
