@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from heavy import Languages, current_language, switch_language_url
+from heavy import Languages, current_language, static_html, switch_language_url
 from heavy import gettext as t
 from reactpy import component, html, use_location
 
@@ -36,14 +36,19 @@ def LanguageSwitcher() -> Component:
     language, and says so (``lang``).
     """
     location = use_location()
-    here = location.pathname + location.search
+    # The same for every visitor of a language on that page: made once. Not an address with a
+    # query, which may carry a one-time token (a password reset) best not kept.
+    links = language_links_once if not location.search else language_links
+    return links(location.pathname + location.search)
+
+
+def language_links(here: str) -> Component:
     current = current_language()
     choices = [
-        html.span({"key": code, "lang": language.tag, "aria-current": "true"}, language.name)
+        html.span({"lang": language.tag, "aria-current": "true"}, language.name)
         if code == current.code
         else html.a(
             {
-                "key": code,
                 "href": switch_language_url(code, here),
                 "lang": language.tag,
                 "hrefLang": language.tag,
@@ -56,3 +61,6 @@ def LanguageSwitcher() -> Component:
     return html.nav(
         {"id": "language-switcher", "className": "language-switcher", "aria-label": t("Language")}, *choices
     )
+
+
+language_links_once = static_html(language_links)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from heavy import static_html
 from reactpy import html
 
 from heavy_stack.frontend.accounts import AccountBar
@@ -14,8 +15,13 @@ from heavy_stack.frontend.types import Component
 def TopBar(app_name: str) -> Component:
     return html.header(
         {"className": "top-bar"},
-        RouterLink(app_name, "/", id="to-home", class_name="app-name"),
+        HomeLink(app_name),
         AccountBar(),
         ThemeSwitcher(),
         LanguageSwitcher(),
     )
+
+
+@static_html  # the same on every page
+def HomeLink(app_name: str) -> Component:
+    return RouterLink(app_name, "/", id="to-home", class_name="app-name")

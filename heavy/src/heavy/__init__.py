@@ -37,7 +37,9 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
   in ``LiveLayout.live``; ``LiveLayout.rerender_all()`` for hot reload), ``serve_live_layout``
   (its dispatch loop, for drivers that serve a layout without a socket); ``Handler`` (what an
   element's attributes take as an event handler, what ``heavy_event`` returns) and
-  ``element_handler`` (a function as such a handler, cheapest to create elements with).
+  ``element_handler`` (a function as such a handler, cheapest to create elements with);
+  ``static_html`` (a function's plain HTML made once per language and arguments, shared by
+  every render of every page, ``StaticHtml``: what it returns, sent as it is).
 - Pub/sub between live pages: ``publish`` (a JSON payload to every subscriber of a topic, in
   every process; ``context.publish`` does it after the unit's COMMIT), the hook
   ``heavy_use_topic`` (a component follows a topic while mounted), ``TopicMessage`` (what a
@@ -248,6 +250,7 @@ from heavy.live.pubsub import (
     using_pubsub,
 )
 from heavy.live.serve import serve_live_layout
+from heavy.live.static import StaticHtml, static_html
 from heavy.live.stream import install_live_pages
 from heavy.live.transports import PostgresTransport, RedisTransport
 from heavy.log_scope import LogScope, current_scope, in_scope, set_scope_user, start_scope
@@ -431,6 +434,7 @@ __all__ = [
     "SignInRequiredError",
     "SmtpSecurity",
     "StartupError",
+    "StaticHtml",
     "StreamRecorder",
     "StreamTap",
     "Submit",
@@ -530,6 +534,7 @@ __all__ = [
     "size_in_words",
     "speaking",
     "start_scope",
+    "static_html",
     "switch_language_url",
     "task",
     "theme_choice_attributes",

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from heavy import gettext as t
-from heavy import heavy_event, heavy_use_online_count, heavy_use_state, ngettext
+from heavy import heavy_event, heavy_use_online_count, heavy_use_state, ngettext, static_html
 from reactpy import component, html
 
 from heavy_stack.frontend.types import Component
 
 
+# Titles and headings are the same for every visitor of a language: made once, then shared.
+@static_html
 def PageTitle(text: str) -> Component:
     return html.h1({"className": "page-title"}, text)
 
@@ -19,7 +21,12 @@ def CenteredColumn(*children: Component) -> Component:
 
 def Section(title: str, *children: Component, id: str | None = None) -> Component:
     attributes = {"className": "section"} | ({"id": id} if id else {})
-    return html.section(attributes, html.h2({"className": "section-title"}, title), *children)
+    return html.section(attributes, SectionHeading(title), *children)
+
+
+@static_html
+def SectionHeading(title: str) -> Component:
+    return html.h2({"className": "section-title"}, title)
 
 
 @component

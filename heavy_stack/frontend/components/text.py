@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from heavy import static_html
 from reactpy import html
 
 from heavy_stack.frontend.types import Component
@@ -11,5 +12,6 @@ def Paragraph(*children: Component, id: str | None = None) -> Component:
     return html.p({"id": id} if id else {}, *children)
 
 
+@static_html  # help texts, the same for every visitor of a language
 def Preformatted(text: str) -> Component:
     return html.pre({"className": "preformatted"}, text)

@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from heavy import N_, current_language, heavy_event, heavy_use_context, heavy_use_effect, heavy_use_state
+from heavy import (
+    N_,
+    current_language,
+    heavy_event,
+    heavy_use_context,
+    heavy_use_effect,
+    heavy_use_state,
+    static_html,
+)
 from heavy import gettext as t
 from reactpy import component, html, use_ref
 from reactpy.utils import Ref
@@ -54,7 +62,7 @@ browser click
 def LandingPage() -> Component:
     return CenteredColumn(
         PageTitle(t("The Heavy Stack")),
-        Paragraph(t("Python from top to bottom: Sanic, ReactPy, SQLModel and Brython.")),
+        Introduction(),
         BrowserSection(),
         CurrentUserSection(),
         ServerTimeSection(),
@@ -78,8 +86,19 @@ def LandingPage() -> Component:
             ),
             id="layout-help",
         ),
-        Paragraph(RouterLink(t("Go to the other page →"), "/other", id="to-other")),
+        LinkToOther(),
     )
+
+
+# The page's texts are the same for every visitor of a language: made once (heavy.static_html).
+@static_html
+def Introduction() -> Component:
+    return Paragraph(t("Python from top to bottom: Sanic, ReactPy, SQLModel and Brython."))
+
+
+@static_html
+def LinkToOther() -> Component:
+    return Paragraph(RouterLink(t("Go to the other page →"), "/other", id="to-other"))
 
 
 @component

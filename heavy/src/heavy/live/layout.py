@@ -43,19 +43,18 @@ cost is one ``is None`` test per event and per update.
 from __future__ import annotations
 
 import asyncio
-import functools
 import itertools
 import logging
 import secrets
 from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from contextlib import AsyncExitStack
-from types import CodeType, FunctionType
 from typing import Any, ClassVar, Protocol, TypeVar, cast
 from weakref import WeakSet
 
-from heavy.events import BadEvents, Declared, TooManyBadEventsError, declared_event, declared_of
+from heavy.events import BadEvents, Declared, TooManyBadEventsError, declared_event
 from heavy.live.hooks import LiveHook
+from heavy.live.static import is_static
 from reactpy.config import REACTPY_CHECK_VDOM_SPEC, REACTPY_DEBUG_MODE
 from reactpy.core.component import Component
 from reactpy.core.events import EventHandler, to_event_handler_function
@@ -64,6 +63,7 @@ from reactpy.core.layout import Layout
 from reactpy.core.types import (
     ComponentType,
     EventHandlerDict,
+    EventHandlerType,
     Key,
     LayoutEventMessage,
     LayoutUpdateMessage,
@@ -134,9 +134,7 @@ def kept_children(pairs: list[Any]) -> Children | None:
     return dict(zip(pairs[::2], pairs[1::2], strict=True))
 
 
-Path = bytes | tuple[int, ...]
-"""The indices of a model from the root's: bytes while every index is below 256 (a tuple of ten
-ints is about 140 bytes, ten bytes about 48), a tuple beyond."""
+Path = tuple[int, ...]
 
 
 class ComponentState(ElementState):
@@ -162,13 +160,6 @@ class ComponentState(ElementState):
 def patch_path(path: Path) -> str:
     """The "/"-delimited path of the model at ``path`` (indices from the root's)."""
     return "".join(f"/children/{index}" for index in path)
-
-
-def child_path(path: Path, index: int) -> Path:
-    """The path of the child at ``index`` of the model at ``path``."""
-    if index < 256 and type(path) is bytes:
-        return path + index.to_bytes()
-    return (*path, index)
 
 
 class RenderScheduler:
@@ -282,55 +273,9 @@ def element_handler(
     return function
 
 
-class WholeData:
-    """A handler function the layout calls with the client's data as one list (ReactPy's
-    ``EventHandler.function``); any other it keeps is called with the data's items."""
-
-    __slots__ = ("function",)
-
-    def __init__(self, function: Callable[[Sequence[Any]], Awaitable[None]]) -> None:
-        self.function = function
-
-    def __repr__(self) -> str:
-        return f"WholeData({self.function!r})"
-
-
-Callee = Callable[..., Any] | WholeData
-"""What the layout keeps to call a handler with (``callee``)."""
-
-
-@functools.cache
-def _argument_wrappers() -> tuple[CodeType, ...]:
-    """The code of ReactPy's two wrappers that call a function with the event's arguments
-    (``to_event_handler_function(function)``, for a sync and for an async function)."""
-
-    def sync_function() -> None: ...
-
-    async def async_function() -> None: ...
-
-    return tuple(
-        cast(FunctionType, to_event_handler_function(function)).__code__
-        for function in (sync_function, async_function)
-    )
-
-
-def callee(function: Callable[[Sequence[Any]], Awaitable[None]]) -> Callee:
-    """What the layout keeps of a handler's ``EventHandler.function``: the function ReactPy's
-    wrapper calls with the event's arguments when it is that wrapper (not the wrapper, its cell
-    and the ``EventHandler``: about 300 bytes a handler of each open page), else the function."""
-    if getattr(function, "__code__", None) in _argument_wrappers():
-        return cast(Callable[..., Any], cast(FunctionType, function).__closure__[0].cell_contents)  # type: ignore[index]
-    return WholeData(function)
-
-
-async def _call(handler: Callee, data: Sequence[Any]) -> None:
+async def _call(handler: EventHandlerType, data: Sequence[Any]) -> None:
     try:
-        if type(handler) is WholeData:
-            await handler.function(data)
-        elif asyncio.iscoroutinefunction(handler):  # as ReactPy's wrapper decided
-            await handler(*data)
-        else:
-            handler(*data)  # type: ignore[operator]
+        await handler.function(data)
     except Exception:  # as ReactPy's deliver: the handler's error is logged, the page goes on
         logger.exception("Failed to execute event handler %s", handler)
 
@@ -363,35 +308,6 @@ def children_info(children: Sequence[Any]) -> list[tuple[Any, int, Any]]:
     return infos
 
 
-# What a static element may hold: what its model holds the same (no handlers, no import source).
-_STATIC_FIELDS = frozenset(("tagName", "attributes", "children", "key"))
-
-
-def _static(element: dict[str, Any]) -> bool:
-    """Whether ``element`` is its own model: plain HTML all the way down (each child a string
-    or a static element without a key), with nothing the layout would change or keep.
-
-    Most of a page is such HTML: sending the element as it came (ReactPy's constructors made it
-    a new dict this render) saves building a copy, node by node, that would be the same, and
-    the states it would make and drop. Anything else (a handler, a component, a key below,
-    ``None`` or a number among the children, an empty children list) takes the full render.
-    """
-    if not _STATIC_FIELDS.issuperset(element):
-        return False
-    children = element.get("children")
-    if children is None:
-        return True
-    if type(children) is not list or not children:
-        return False
-    for child in children:
-        kind = type(child)
-        if kind is str:
-            continue
-        if kind is not dict or "key" in child or not _static(child):
-            return False
-    return True
-
-
 class LiveLayout(Layout):
     """ReactPy's ``Layout`` with lean states and hooks (see the module's docstring).
 
@@ -409,11 +325,11 @@ class LiveLayout(Layout):
 
     async def __aenter__(self) -> LiveLayout:
         self._loop = asyncio.get_running_loop()
-        self._event_handlers: dict[str, Callee] = {}  # type: ignore[assignment]
+        self._event_handlers: EventHandlerDict = {}
         self._queue = _RenderQueue(self._loop)
         if LiveLayout.observer is not None:
             self._queue.causes = {}
-        root = self._new_component_state(self.root, b"")
+        root = self._new_component_state(self.root, ())
         self._root_id = root.id
         self._states: dict[str, ComponentState] = {root.id: root}
         self._queue.put(root.id)
@@ -444,10 +360,7 @@ class LiveLayout(Layout):
         handler = self._event_handlers.get(event["target"])
         if handler is None:
             return None
-        if type(handler) is WholeData:
-            declared = declared_event(handler.function)
-        else:
-            declared = declared_of(cast(Callable[..., Any], handler))
+        declared = declared_event(handler.function)
         arguments = declared.takes.parse(event["data"])
         if arguments is None:
             if self._bad_events is None:
@@ -610,7 +523,7 @@ class LiveLayout(Layout):
             else:
                 target = process_unique_id() if handler.target is None else handler.target
             targets[event] = target
-            self._event_handlers[target] = callee(handler.function)
+            self._event_handlers[target] = handler
             model_handlers[event] = {
                 "target": target,
                 "preventDefault": handler.prevent_default,
@@ -672,7 +585,7 @@ class LiveLayout(Layout):
         for index, (child, child_type, key) in enumerate(infos):
             old_child = old_children.get(key) if old_children else None
             if child_type is _ELEMENT:
-                if old_child is None and _static(child):
+                if old_child is None and is_static(child):
                     children.append(child)  # its own model: nothing to render, nothing to keep
                     continue
                 if isinstance(old_child, ComponentState):
@@ -680,9 +593,7 @@ class LiveLayout(Layout):
                     old_child = None
                 new_child = ElementState()
                 children.append(
-                    await self._render_element(
-                        exit_stack, old_child, new_child, child, hook, child_path(path, index)
-                    )
+                    await self._render_element(exit_stack, old_child, new_child, child, hook, (*path, index))
                 )
                 if new_child.children is not None or new_child.targets_by_event is not None:
                     kept += (key, new_child)  # else inert: nothing to keep (see above)
@@ -692,12 +603,12 @@ class LiveLayout(Layout):
                     # The same state, its hook (and so the component's state) carried over.
                     component_state = old_child
                     component_state.component = child
-                    component_state.path = child_path(path, index)
+                    component_state.path = (*path, index)
                 else:  # new, of another type, or an element turned component
                     if isinstance(old_child, ComponentState):
                         await self._unmount([old_child])
                         old_child = None
-                    component_state = self._new_component_state(child, child_path(path, index))
+                    component_state = self._new_component_state(child, (*path, index))
                 children.append(
                     await self._render_component_model(exit_stack, old_child, component_state, hook)
                 )
