@@ -8,7 +8,7 @@ objects that an idle page never waits on. This subclass puts ``LazyEvent`` objec
 place (the same calls, a list made at the first wait) and drops the unused queue.
 
 It also frees a connection as soon as it has closed (issue 26). Sanic kept a closed websocket's
-objects (protocol, websocket, request and their buffers) well after the close, in two ways:
+objects (protocol, websocket, request and their buffers) well after the close, in three ways:
 
 - **The timeout check's timer.** Sanic checks a connection's timeouts on a timer every half of
   the shortest timeout (the keep-alive's 15 s here: 7.5 s) and stops checking once the
@@ -16,6 +16,10 @@ objects (protocol, websocket, request and their buffers) well after the close, i
   another way, so the timer pending at the upgrade kept the protocol up to 7.5 s after the
   page closed: at a few hundred pages closing a second, thousands of closed connections.
   The timer is cancelled at the upgrade (Sanic checks no timeout of a websocket).
+- **The abort timer.** Closing a websocket whose transport is already lost, Sanic still
+  schedules the transport's abort ``websocket_timeout`` (10 s) ahead, and the timer keeps the
+  context it was scheduled in, the connection's request in it. Once the transport is lost,
+  the close here leaves Sanic no transport to schedule that for.
 - **Reference cycles.** The protocol and its websocket refer to each other, and so do the
   websocket and what reads its frames (Sanic's frame assembler, or ``heavy.stream.inbox``),
   and the connection's ``Http`` and its response method:
@@ -80,6 +84,20 @@ class LiveWebSocketProtocol(WebSocketProtocol):
             await super().connection_task()  # type: ignore[no-untyped-call]
         finally:
             self._one_end()
+
+    def close(self, timeout: float | None = None) -> None:
+        """Sanic's; once the transport is lost, without the abort Sanic would schedule for it
+        ``websocket_timeout`` (10 s) ahead: there is nothing left to abort, and that timer kept
+        the connection's request (in the context it copied) those 10 s."""
+        info = self.conn_info
+        if self.websocket is None or info is None or not info.lost:
+            super().close(timeout)
+            return
+        transport, self.transport = self.transport, None  # Sanic schedules no abort without one
+        try:
+            super().close(timeout)
+        finally:
+            self.transport = transport
 
     def connection_lost(self, exc: Exception | None) -> None:
         """Sanic's; the connection is let go once this and the connection's task have run."""
