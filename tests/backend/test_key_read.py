@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import itertools
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -18,7 +19,7 @@ from typing import Any
 import asyncpg
 import pytest
 from heavy.data.db_connection import Database, is_unavailable
-from heavy.data.key_read import KeyRead
+from heavy.data.key_read import KeyRead, listeners_version
 from heavy.data.repository import Repository
 from sqlalchemy import (
     ARRAY,
@@ -31,12 +32,13 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    create_engine,
     event,
     inspect,
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Field, Relationship, SQLModel, col, select
@@ -459,3 +461,53 @@ def test_every_app_model_with_one_key_column_can_take_the_short_way(model: type[
         assert found.columns is not None
     else:
         assert found is None
+
+
+async def test_an_engine_listener_added_after_reads_hears_the_next_read(scratch: Database) -> None:
+    # What the listeners said is kept between reads (``listeners_version``): a listener added
+    # since, to the engine or to every engine, must still hear the read.
+    stored = await store(scratch, name="Heard by the engine")
+    seen: list[str] = []
+
+    def watch(_connection: Connection, _cursor: object, statement: str, *_args: object) -> None:
+        seen.append(statement)
+
+    async def read_in_a_unit() -> None:
+        async with scratch.transaction(read_only=True):
+            assert await SampleRepository().get(stored.id) is not None
+
+    await read_in_a_unit()
+    for target in (scratch.engine.sync_engine, Engine):
+        event.listen(target, "after_cursor_execute", watch)
+        try:
+            await read_in_a_unit()
+        finally:
+            event.remove(target, "after_cursor_execute", watch)
+        assert any("FROM key_read_samples" in statement for statement in seen), target
+        seen.clear()
+    await read_in_a_unit()
+    assert seen == []
+
+
+def test_the_listeners_version_follows_every_listen_and_remove() -> None:
+    engine = create_engine("sqlite://")
+    versions = [listeners_version()]
+
+    def first(*_args: object) -> None: ...
+
+    def second(*_args: object) -> None: ...
+
+    event.listen(engine, "before_cursor_execute", first)
+    versions.append(listeners_version())
+    event.remove(engine, "before_cursor_execute", first)
+    event.listen(engine, "before_cursor_execute", second)  # as many listeners as before
+    versions.append(listeners_version())
+    event.listen(Session, "do_orm_execute", first)
+    versions.append(listeners_version())
+    event.remove(Session, "do_orm_execute", first)
+    versions.append(listeners_version())
+    event.remove(engine, "before_cursor_execute", second)
+    versions.append(listeners_version())
+
+    assert all(before != after for before, after in itertools.pairwise(versions)), versions
+    engine.dispose()

@@ -41,6 +41,7 @@ statements (``lose_connection``).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -59,6 +60,7 @@ from heavy.data.held_connection import hold_connection, take_held_connection
 from heavy.data.unit_session import UnitSession
 from sqlalchemy import Column, bindparam, inspect, select
 from sqlalchemy.engine import Connection, Dialect, Engine
+from sqlalchemy.event import registry as _event_registry
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Mapper, Session
 from sqlalchemy.orm.attributes import instance_dict, instance_state
@@ -104,6 +106,11 @@ class KeyRead(Generic[ModelT]):
     _sql: str | None = field(default=None, init=False)
     _bind_key: Processor | None = field(default=None, init=False)
     _processors: tuple[Processor | None, ...] | None = field(default=None, init=False)
+    # Whether a read in an unused session of a class, on an engine, can skip the ORM, and the
+    # ``listeners_version`` it was found at.
+    _verdicts: WeakKeyDictionary[Engine, dict[type[Session], tuple[ListenersVersion, bool]]] = field(
+        default_factory=WeakKeyDictionary, init=False, repr=False
+    )
 
     @classmethod
     def of(cls, model: type[ModelT]) -> KeyRead[ModelT] | None:
@@ -175,17 +182,35 @@ class KeyRead(Generic[ModelT]):
             return None
         if isinstance(session, UnitSession) and session.is_unused and session.unused_bind is not None:
             # Nothing used it: nothing begun, found or added; listeners only its class's.
-            if not self._nobody_listens_to_its_class(session.sync_session_class):
-                return None
-            bind: Engine | Connection = session.unused_bind
-        else:
-            sync = session.sync_session
-            if sync.in_transaction() or not self._session_allows(sync):
-                return None
-            bind = sync.get_bind(self.mapper)
+            return self._engine_for_an_unused_session(session.sync_session_class, session.unused_bind)
+        sync = session.sync_session
+        if sync.in_transaction() or not self._session_allows(sync):
+            return None
+        bind = sync.get_bind(self.mapper)
         if isinstance(bind, Engine) and bind.dialect.driver == "asyncpg" and reads_alone_on_its_pool(bind):
             return bind
         return None
+
+    def _engine_for_an_unused_session(self, session_class: type[Session], engine: Engine) -> Engine | None:
+        # What the listeners say is kept until a listener is added or removed anywhere
+        # (``listeners_version``): asking them is a dozen calls into SQLAlchemy's event
+        # collections, which every click's read made (about 8 % of a click's server CPU). SQL
+        # logging can be switched on at any time without a listener: asked each read.
+        if engine.logger.isEnabledFor(logging.INFO):
+            return None
+        version = listeners_version()
+        known = self._verdicts.get(engine)
+        if known is None:
+            known = self._verdicts[engine] = {}
+        verdict = known.get(session_class)
+        if verdict is None or verdict[0] != version:
+            skips = (
+                self._nobody_listens_to_its_class(session_class)
+                and engine.dialect.driver == "asyncpg"
+                and reads_alone_on_its_pool(engine)
+            )
+            verdict = known[session_class] = (version, skips)
+        return engine if verdict[1] else None
 
     @staticmethod
     def _keep_or_attach(session: AsyncSession, row: ModelT) -> None:
@@ -273,6 +298,26 @@ class KeyRead(Generic[ModelT]):
         )
         self._sql, self._bind_key, self._processors = sql, bind_key, processors
         return record
+
+
+ListenersVersion = tuple[int, object]
+
+
+def listeners_version() -> ListenersVersion:
+    """A value that changes whenever a SQLAlchemy event listener is added or removed, on any
+    target (a class or an instance): how many listen() keys SQLAlchemy's event registry holds,
+    and the newest of them. Removing one listener and adding another changes the newest key;
+    anything else that touches the registry only makes the next read ask the listeners again.
+
+    The registry is SQLAlchemy's private bookkeeping (``sqlalchemy.event.registry``), used here
+    for speed alone; ``tests/backend/test_key_read.py`` fails if it stops following listeners
+    (the version must change on every listen and remove, and a listener added after reads must
+    hear the next one)."""
+    keys = _listen_keys
+    return len(keys), next(reversed(keys), None)
+
+
+_listen_keys: dict[Any, Any] = _event_registry._key_to_collection
 
 
 def _class_listeners(session_class: type[Session]) -> tuple[Any, ...]:
