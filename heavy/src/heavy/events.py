@@ -301,7 +301,12 @@ def declared_event(function: Callable[..., Any]) -> Declared:
     ``heavy_event`` handlers carry theirs; reactpy-router's take a ``Location``; any other (a
     component library's own handler) takes one DOM event and gets it as the client sent it.
     """
-    inner = _wrapped(function)
+    return declared_of(_wrapped(function))
+
+
+def declared_of(inner: Callable[..., Any]) -> Declared:
+    """What the handler function ``inner`` takes (``declared_event`` of the function ReactPy's
+    wrapper calls, the live layout keeps that function itself)."""
     # A heavy_event handler is an object that carries it, or an async one's bound method.
     declared = getattr(getattr(inner, "__self__", inner), "declared", None)
     if isinstance(declared, Declared):

@@ -43,16 +43,18 @@ cost is one ``is None`` test per event and per update.
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import logging
 import secrets
 from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from contextlib import AsyncExitStack
+from types import CodeType, FunctionType
 from typing import Any, ClassVar, Protocol, TypeVar, cast
 from weakref import WeakSet
 
-from heavy.events import BadEvents, Declared, TooManyBadEventsError, declared_event
+from heavy.events import BadEvents, Declared, TooManyBadEventsError, declared_event, declared_of
 from heavy.live.hooks import LiveHook
 from heavy.live.static import is_static
 from reactpy.config import REACTPY_CHECK_VDOM_SPEC, REACTPY_DEBUG_MODE
@@ -63,7 +65,6 @@ from reactpy.core.layout import Layout
 from reactpy.core.types import (
     ComponentType,
     EventHandlerDict,
-    EventHandlerType,
     Key,
     LayoutEventMessage,
     LayoutUpdateMessage,
@@ -273,9 +274,55 @@ def element_handler(
     return function
 
 
-async def _call(handler: EventHandlerType, data: Sequence[Any]) -> None:
+class WholeData:
+    """A handler function the layout calls with the client's data as one list (ReactPy's
+    ``EventHandler.function``); any other it keeps is called with the data's items."""
+
+    __slots__ = ("function",)
+
+    def __init__(self, function: Callable[[Sequence[Any]], Awaitable[None]]) -> None:
+        self.function = function
+
+    def __repr__(self) -> str:
+        return f"WholeData({self.function!r})"
+
+
+Callee = Callable[..., Any] | WholeData
+"""What the layout keeps to call a handler with (``callee``)."""
+
+
+@functools.cache
+def _argument_wrappers() -> tuple[CodeType, ...]:
+    """The code of ReactPy's two wrappers that call a function with the event's arguments
+    (``to_event_handler_function(function)``, for a sync and for an async function)."""
+
+    def sync_function() -> None: ...
+
+    async def async_function() -> None: ...
+
+    return tuple(
+        cast(FunctionType, to_event_handler_function(function)).__code__
+        for function in (sync_function, async_function)
+    )
+
+
+def callee(function: Callable[[Sequence[Any]], Awaitable[None]]) -> Callee:
+    """What the layout keeps of a handler's ``EventHandler.function``: the function ReactPy's
+    wrapper calls with the event's arguments when it is that wrapper (not the wrapper, its cell
+    and the ``EventHandler``: about 300 bytes a handler of each open page), else the function."""
+    if getattr(function, "__code__", None) in _argument_wrappers():
+        return cast(Callable[..., Any], cast(FunctionType, function).__closure__[0].cell_contents)  # type: ignore[index]
+    return WholeData(function)
+
+
+async def _call(handler: Callee, data: Sequence[Any]) -> None:
     try:
-        await handler.function(data)
+        if type(handler) is WholeData:
+            await handler.function(data)
+        elif asyncio.iscoroutinefunction(handler):  # as ReactPy's wrapper decided
+            await handler(*data)
+        else:
+            handler(*data)  # type: ignore[operator]
     except Exception:  # as ReactPy's deliver: the handler's error is logged, the page goes on
         logger.exception("Failed to execute event handler %s", handler)
 
@@ -325,7 +372,7 @@ class LiveLayout(Layout):
 
     async def __aenter__(self) -> LiveLayout:
         self._loop = asyncio.get_running_loop()
-        self._event_handlers: EventHandlerDict = {}
+        self._event_handlers: dict[str, Callee] = {}  # type: ignore[assignment]
         self._queue = _RenderQueue(self._loop)
         if LiveLayout.observer is not None:
             self._queue.causes = {}
@@ -360,7 +407,10 @@ class LiveLayout(Layout):
         handler = self._event_handlers.get(event["target"])
         if handler is None:
             return None
-        declared = declared_event(handler.function)
+        if type(handler) is WholeData:
+            declared = declared_event(handler.function)
+        else:
+            declared = declared_of(cast(Callable[..., Any], handler))
         arguments = declared.takes.parse(event["data"])
         if arguments is None:
             if self._bad_events is None:
@@ -523,7 +573,7 @@ class LiveLayout(Layout):
             else:
                 target = process_unique_id() if handler.target is None else handler.target
             targets[event] = target
-            self._event_handlers[target] = handler
+            self._event_handlers[target] = callee(handler.function)
             model_handlers[event] = {
                 "target": target,
                 "preventDefault": handler.prevent_default,
