@@ -97,6 +97,12 @@ def CrowdedPage() -> Component:
     )
 
 
+@component
+def LongPage() -> Component:
+    """A component past index 255 among its siblings: its place is kept as a tuple, not bytes."""
+    return html.div([html.span({"key": n}, str(n)) for n in range(300)], Counter("far"))
+
+
 CLICKS = [
     "count-top",
     "reverse",
@@ -214,6 +220,13 @@ async def test_components_among_many_keyed_siblings_keep_their_state_as_they_mov
         "box-c",
     ]
     assert steps[-1][2] == 13  # the page and its 12 counters, nothing left of the moves
+
+
+async def test_a_component_past_the_256th_child_updates_in_its_place() -> None:
+    steps = await _play(LongPage, ["count-far", "count-far"])
+    page = steps[-1][0]
+    assert _text(page, "count-far") == "far:2"
+    assert page["children"][0]["children"][300]["children"][0]["attributes"]["id"] == "count-far"
 
 
 async def test_a_closed_layout_unmounts_every_component_and_handler() -> None:

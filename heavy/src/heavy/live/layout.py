@@ -135,7 +135,9 @@ def kept_children(pairs: list[Any]) -> Children | None:
     return dict(zip(pairs[::2], pairs[1::2], strict=True))
 
 
-Path = tuple[int, ...]
+Path = bytes | tuple[int, ...]
+"""The indices of a model from the root's: bytes while every index is below 256 (a tuple of ten
+ints is about 140 bytes, ten bytes about 48), a tuple beyond."""
 
 
 class ComponentState(ElementState):
@@ -161,6 +163,13 @@ class ComponentState(ElementState):
 def patch_path(path: Path) -> str:
     """The "/"-delimited path of the model at ``path`` (indices from the root's)."""
     return "".join(f"/children/{index}" for index in path)
+
+
+def child_path(path: Path, index: int) -> Path:
+    """The path of the child at ``index`` of the model at ``path``."""
+    if index < 256 and type(path) is bytes:
+        return path + index.to_bytes()
+    return (*path, index)
 
 
 class RenderScheduler:
@@ -376,7 +385,7 @@ class LiveLayout(Layout):
         self._queue = _RenderQueue(self._loop)
         if LiveLayout.observer is not None:
             self._queue.causes = {}
-        root = self._new_component_state(self.root, ())
+        root = self._new_component_state(self.root, b"")
         self._root_id = root.id
         self._states: dict[str, ComponentState] = {root.id: root}
         self._queue.put(root.id)
@@ -643,7 +652,9 @@ class LiveLayout(Layout):
                     old_child = None
                 new_child = ElementState()
                 children.append(
-                    await self._render_element(exit_stack, old_child, new_child, child, hook, (*path, index))
+                    await self._render_element(
+                        exit_stack, old_child, new_child, child, hook, child_path(path, index)
+                    )
                 )
                 if new_child.children is not None or new_child.targets_by_event is not None:
                     kept += (key, new_child)  # else inert: nothing to keep (see above)
@@ -653,12 +664,12 @@ class LiveLayout(Layout):
                     # The same state, its hook (and so the component's state) carried over.
                     component_state = old_child
                     component_state.component = child
-                    component_state.path = (*path, index)
+                    component_state.path = child_path(path, index)
                 else:  # new, of another type, or an element turned component
                     if isinstance(old_child, ComponentState):
                         await self._unmount([old_child])
                         old_child = None
-                    component_state = self._new_component_state(child, (*path, index))
+                    component_state = self._new_component_state(child, child_path(path, index))
                 children.append(
                     await self._render_component_model(exit_stack, old_child, component_state, hook)
                 )
