@@ -20,8 +20,9 @@ messages from lighter states:
   nothing of it to unmount (a third of an idle landing page's states);
 - the children and handler dicts exist only when they hold something; a component's state
   keeps its id, hook and component in slots; its render callback is a two-slot object;
-- ids for handlers and components are a per-process random prefix and a counter (ReactPy used
-  ``uuid4()``, a read of the OS's random source each: about 5 % of the server's CPU);
+- handler targets are a per-process random prefix and a counter, component ids the counter's
+  ints alone (ReactPy used ``uuid4()`` for both, a read of the OS's random source each: about
+  5 % of the server's CPU; a component's id never leaves the process);
 - children are told apart by their exact type first (``str``, ``dict``, ReactPy's own component
   classes): ReactPy's ``isinstance`` checks on ``typing`` Protocols walk the Protocol on every
   call on Python 3.11; any other object still goes through the Protocol check;
@@ -147,7 +148,7 @@ class ComponentState(ElementState):
 
     __slots__ = ("component", "hook", "id", "path")
 
-    def __init__(self, id: str, hook: LiveHook, component: ComponentType, path: Path) -> None:
+    def __init__(self, id: int, hook: LiveHook, component: ComponentType, path: Path) -> None:
         super().__init__()
         self.id = id
         self.hook = hook
@@ -180,7 +181,7 @@ class RenderScheduler:
 
     __slots__ = ("id", "queue")
 
-    def __init__(self, queue: _RenderQueue, id: str) -> None:
+    def __init__(self, queue: _RenderQueue, id: int) -> None:
         self.queue = queue
         self.id = id
 
@@ -221,13 +222,13 @@ class _RenderQueue:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
-        self._pending: list[str] = []  # put and not yet taken (a few at most)
-        self._ready: list[str] = []  # put and handed to the loop, in order
+        self._pending: list[int] = []  # put and not yet taken (a few at most)
+        self._ready: list[int] = []  # put and handed to the loop, in order
         self._waiter: asyncio.Future[None] | None = None
         # What each pending render comes from, while an observer keeps causes.
-        self.causes: dict[str, object] | None = None
+        self.causes: dict[int, object] | None = None
 
-    def put(self, id_: str) -> None:
+    def put(self, id_: int) -> None:
         if id_ not in self._pending:
             self._pending.append(id_)
             if self.causes is not None and (observer := LiveLayout.observer) is not None:
@@ -241,13 +242,13 @@ class _RenderQueue:
             else:
                 self._loop.call_soon_threadsafe(self._ready_now, id_)
 
-    def _ready_now(self, id_: str) -> None:
+    def _ready_now(self, id_: int) -> None:
         self._ready.append(id_)
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
-    async def get(self) -> str:
+    async def get(self) -> int:
         while not self._ready:
             self._waiter = self._loop.create_future()
             try:
@@ -387,7 +388,7 @@ class LiveLayout(Layout):
             self._queue.causes = {}
         root = self._new_component_state(self.root, b"")
         self._root_id = root.id
-        self._states: dict[str, ComponentState] = {root.id: root}
+        self._states: dict[int, ComponentState] = {root.id: root}
         self._queue.put(root.id)
         self._bad_events: BadEvents | None = None  # made at the first event that fits no handler
         LiveLayout.live.add(self)
@@ -488,7 +489,8 @@ class LiveLayout(Layout):
     # --- rendering -----------------------------------------------------------------------
 
     def _new_component_state(self, component: ComponentType, path: Path) -> ComponentState:
-        id_ = process_unique_id()
+        # An int: a component's id never leaves the process (a string one is twice the bytes).
+        id_ = next(_id_counter)
         return ComponentState(id_, LiveHook(RenderScheduler(self._queue, id_)), component, path)
 
     async def _update(self, state: ComponentState) -> LayoutUpdateMessage:
