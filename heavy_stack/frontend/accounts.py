@@ -13,6 +13,7 @@ from heavy import (
     heavy_use_effect,
     heavy_use_state,
     heavy_use_topic,
+    static_html,
 )
 from heavy import gettext as t
 from reactpy import component, html, use_location
@@ -77,11 +78,7 @@ def AccountBar() -> Component:
     if current is not None and current.visitor.is_unchecked:
         return html.nav(_bar(), SessionRecheck())
     if user is None:
-        links = [
-            RouterLink(t("Sign in"), "/sign-in", id="to-sign-in"),
-            RouterLink(t("Sign up"), "/sign-up", id="to-sign-up"),
-        ]
-        return html.nav(_bar(), *links)
+        return SignedOutBar()
     return html.nav(
         _bar(),
         html.span({"id": "signed-in-as"}, t("Signed in as {name}").format(name=user.display_name)),
@@ -89,6 +86,15 @@ def AccountBar() -> Component:
         RouterLink(t("Account"), "/account", id="to-account"),
         Button(t("Sign out"), heavy_event(sign_out), id="sign-out"),
     )
+
+
+@static_html  # every signed-out visitor's, in a language: made once
+def SignedOutBar() -> Component:
+    links = [
+        RouterLink(t("Sign in"), "/sign-in", id="to-sign-in"),
+        RouterLink(t("Sign up"), "/sign-up", id="to-sign-up"),
+    ]
+    return html.nav(_bar(), *links)
 
 
 def _bar() -> dict[str, str]:

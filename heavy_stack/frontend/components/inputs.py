@@ -6,7 +6,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
-from heavy import Change, Handler, current_language, heavy_event, heavy_use_state
+from heavy import Change, Handler, current_language, heavy_event, heavy_use_state, static_html
 from heavy import gettext as t
 from reactpy import component, html
 from reactpy.utils import Ref
@@ -40,10 +40,17 @@ def Button(
     """
     if kind is None:
         kind = ButtonKind.PRIMARY if type == "submit" else ButtonKind.SECONDARY
+    if on_click is None and attributes is None:  # a form's submit: the same on every render
+        return _plain_button(label, id, type, kind)
     own: dict[str, Any] = {"className": f"button button-{kind}", "type": type}
     if on_click is not None:
         own["onClick"] = on_click
     return html.button(own | ({"id": id} if id else {}) | (attributes or {}), label)
+
+
+@static_html
+def _plain_button(label: str, id: str | None, type: str, kind: ButtonKind) -> Component:
+    return Button(label, id=id, type=type, kind=kind, attributes={})
 
 
 def ButtonRow(*buttons: Component, end: tuple[Component, ...] = ()) -> Component:
