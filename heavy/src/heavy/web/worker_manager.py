@@ -20,6 +20,13 @@ So the main process waits until every worker serves (or one has died), not just 
 worker has acknowledged; a stop asked for meanwhile is held, then handed to Sanic's own
 handler, and the workers stop through their shutdown listeners. A second signal meanwhile is
 Sanic's at once.
+
+Once the workers serve, a stop is still only noted in the signal handler and handed to Sanic's
+handler from the manager's own loop, before its next wait for a message (within 0.1 s).
+Sanic's handler marks the workers TERMINATED through the manager process's proxy; run inside
+the signal handler, it could interrupt the main loop in the middle of its own query on that
+proxy (``_sync_states``), read that query's answer as its own, and fail with a traceback
+("'NoneType' object is not a mapping") and exit status 1: the suite met it once.
 """
 
 from __future__ import annotations
@@ -39,7 +46,11 @@ def hold_stops_until_workers_started(app: Sanic[Any, Any]) -> None:
     """``main_process_ready`` listener: see the module docstring."""
     manager = app.manager
     all_workers_ack = getattr(manager, "_all_workers_ack", None)
-    if all_workers_ack is None or not hasattr(manager, "_shutting_down"):
+    if (
+        all_workers_ack is None
+        or not hasattr(manager, "_shutting_down")
+        or not hasattr(manager, "_poll_monitor")
+    ):
         # Another Sanic: its manager may not need this; serve as it does.
         logger.debug("Sanic's WorkerManager has changed: its signal handling is left as it is")
         return
@@ -51,10 +62,17 @@ def hold_stops_until_workers_started(app: Sanic[Any, Any]) -> None:
     def on_signal(signum: int, frame: FrameType | None) -> None:
         # Only note it here: Sanic's handler queries the manager process, which the
         # interrupted main loop may be waiting on in the middle of a query of its own.
-        if started or held:
-            sanic_handler(signum, frame)
+        if held or manager._shutting_down:
+            sanic_handler(signum, frame)  # a second stop: Sanic kills the workers at once
         else:
             held.append(signum)
+
+    poll_monitor: Callable[[], Any] = manager._poll_monitor
+
+    def stop_then_poll_monitor() -> Any:
+        if started and held and not manager._shutting_down:
+            sanic_handler(held[0], None)
+        return poll_monitor()
 
     def all_serving() -> bool:
         servers = [state for state in manager.worker_state.values() if state.get("server")]
@@ -74,5 +92,6 @@ def hold_stops_until_workers_started(app: Sanic[Any, Any]) -> None:
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, on_signal)
-    # An instance attribute: only this manager's wait_for_ack sees it.
+    # Instance attributes: only this manager's wait_for_ack and monitor loop see them.
     setattr(manager, "_all_workers_ack", all_acked_or_stopping)  # noqa: B010
+    setattr(manager, "_poll_monitor", stop_then_poll_monitor)  # noqa: B010
