@@ -150,12 +150,13 @@ def main(argv: list[str] | None = None) -> None:
         "--button", default="read-user", help=f"the landing page button to click, or {NAVIGATE!r}"
     )
     parser.add_argument("--clicks", type=int, default=10_000)
-    parser.add_argument("--output", type=Path, default=Path("cpu-profile.txt"))
+    parser.add_argument("--output", type=Path, default=Path("test-artifacts/cpu-profile.txt"))
     parser.add_argument("--top", type=int, default=40, help="how many frames to print")
     args = parser.parse_args(argv)
     if args.mode == "serve":
         serve_sampled()
         return
+    args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.unlink(missing_ok=True)
     us_per_click = asyncio.run(profile(args.button, args.clicks, args.output.resolve()))
     print("\n".join(top_frames(args.output.read_text(), us_per_click, args.top)))
