@@ -27,20 +27,13 @@ from heavy_stack_testing.replay import DEMO_RECORDING, run_replay
 
 from bench.cpu_profile import top_frames
 from bench.latency_probe import OUTPUT_VARIABLE
-from bench.measure import tree_cpu_sample
-
-
-def _pct(values: list[float], fraction: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+from bench.measure import percentile, tree_cpu_sample
 
 
 def _line(name: str, values: list[float]) -> str:
     return (
-        f"{name:8} n={len(values):6}  p50 {_pct(values, 0.5):7.1f}  p90 {_pct(values, 0.9):7.1f}  "
-        f"p95 {_pct(values, 0.95):7.1f}  p99 {_pct(values, 0.99):7.1f}  max {max(values, default=0):7.1f} ms"
+        f"{name:8} n={len(values):6}  p50 {percentile(values, 0.5):7.1f}  p90 {percentile(values, 0.9):7.1f}  "
+        f"p95 {percentile(values, 0.95):7.1f}  p99 {percentile(values, 0.99):7.1f}  max {max(values, default=0):7.1f} ms"
     )
 
 
@@ -60,7 +53,7 @@ def analyse(report: dict[str, Any], top: int) -> list[str]:
         lines.append(
             f"gc gen {generation}: {len(pauses)} pauses ({len(pauses) / seconds:.2f}/s), "
             f"wall total {sum(walls):.0f} ms ({sum(walls) / seconds / 10:.1f} % of the time), "
-            f"median {_pct(walls, 0.5):.1f}, max {max(walls):.1f} ms; CPU median {_pct(cpus, 0.5):.1f}, "
+            f"median {percentile(walls, 0.5):.1f}, max {max(walls):.1f} ms; CPU median {percentile(cpus, 0.5):.1f}, "
             f"max {max(cpus):.1f} ms; collected {collected[generation] / seconds:.0f} objects/s"
         )
     renders = report.get("renders", {})
@@ -72,8 +65,8 @@ def analyse(report: dict[str, Any], top: int) -> list[str]:
     )
     for name, values in sorted(renders.items(), key=lambda item: -sum(item[1])):
         lines.append(
-            f"  {name:40} n={len(values):6} ({len(values) / seconds:5.1f}/s) CPU p50 {_pct(values, 0.5):5.2f} "
-            f"p95 {_pct(values, 0.95):5.2f} max {max(values):6.2f} ms; {sum(values) / seconds / 10:4.1f} % of a core"
+            f"  {name:40} n={len(values):6} ({len(values) / seconds:5.1f}/s) CPU p50 {percentile(values, 0.5):5.2f} "
+            f"p95 {percentile(values, 0.95):5.2f} max {max(values):6.2f} ms; {sum(values) / seconds / 10:4.1f} % of a core"
         )
     samples = Counter(report["samples"])
     if samples and top:

@@ -16,6 +16,14 @@ import psutil
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
+def percentile(values: list[float], fraction: float) -> float:
+    """The value below which ``fraction`` of ``values`` fall (nearest rank); NaN if none."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
 @dataclass(frozen=True)
 class Latencies:
     """Round-trip times in milliseconds, and how long the whole series took."""
@@ -24,8 +32,7 @@ class Latencies:
     elapsed_s: float
 
     def percentile(self, fraction: float) -> float:
-        ordered = sorted(self.samples_ms)
-        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+        return percentile(self.samples_ms, fraction)
 
     @property
     def per_second(self) -> float:

@@ -16,7 +16,7 @@ connection's messages instead, in order, into a queue its page reads:
   ran) is read first.
 
 A text message is handed over as its UTF-8 bytes, not decoded: the page's JSON reader checks
-the UTF-8 as it parses (``heavy.stream.guard.decode_text``). Reading pauses (Sanic's
+the UTF-8 as it parses (``heavy.stream.guard.decode_event``). Reading pauses (Sanic's
 ``pause_frames``) while ``PAUSE_AT`` messages wait and resumes once half of them are read. A
 close frame, or the connection lost, ends the messages: ``receive`` gives None once the queue
 is read.
