@@ -144,7 +144,7 @@ def _pending(layout: Layout) -> bool:
 
 def _mounted(layout: Layout) -> int:
     if isinstance(layout, LiveLayout):
-        return len(layout._states)
+        return len(layout.mounted_components())
     return len(layout._model_states_by_life_cycle_state_id)
 
 
@@ -235,7 +235,7 @@ async def test_a_closed_layout_unmounts_every_component_and_handler() -> None:
         await layout.render()
         assert layout._event_handlers
         assert layout in LiveLayout.live
-    assert not hasattr(layout, "_states")
+    assert not hasattr(layout, "_root")
     assert layout not in LiveLayout.live
 
 
@@ -256,7 +256,7 @@ async def test_a_closed_layout_is_freed_as_it_closes_and_a_setter_kept_past_it_s
     try:
         async with layout:
             await layout.render()
-            hooks = [weakref.ref(state.hook) for state in layout._states.values()]
+            hooks = [weakref.ref(state) for state in layout.mounted_components()]
         assert len(hooks) > 3
         kept_setters[-1](1)  # the component is gone: nothing to render, nothing raised
         del layout, kept_setters[:]
@@ -413,7 +413,7 @@ async def test_a_hook_keeps_one_stop_for_the_effects_of_all_its_renders() -> Non
                 {"type": "layout-event", "target": mirror.find(id="more").target("onClick"), "data": [{}]}
             )
             mirror.apply(dict(await layout.render()))
-        hook = layout._states[layout._root_id].hook
+        hook = layout.mounted_components()[0]
         assert hook._effect_tasks is not None
         assert len(hook._effect_tasks) == 4  # the first render, and counts 2, 4 and 6
         assert isinstance(hook._effect_stops, EffectStop)  # one, which all four tasks wait on

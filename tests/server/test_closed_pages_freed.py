@@ -27,7 +27,7 @@ pytestmark = pytest.mark.server
 ROUTES = ["/", "/", "/", "/other", "/sign-in", "/sign-up", "/", "/no-such-page"]
 # What a closed page must have given back (the census also counts tasks, which the server's
 # own jobs start and end meanwhile).
-PER_PAGE = ["layouts", "layout_objects", "component_states", "element_states", "hooks", "websockets"]
+PER_PAGE = ["layouts", "layout_objects", "component_states", "element_states", "websockets"]
 SHARED = ["presence_watchers", "subscriptions"]
 WAIT_SECONDS = 30.0
 
@@ -51,7 +51,7 @@ async def test_closed_and_dropped_pages_free_their_objects(server: LiveServer) -
         await pages[0].wait_until(lambda: pages[0].text("server-time") != shown)
         opened = await asyncio.to_thread(census, server)
         assert opened["layouts"] >= before["layouts"] + len(ROUTES)
-        assert opened["hooks"] > before["hooks"]
+        assert opened["component_states"] > before["component_states"]
         assert opened["presence_watchers"] > before["presence_watchers"]  # the online count
         for page in pages[1::2]:
             page.connection.transport.abort()  # dropped: no close handshake

@@ -83,11 +83,12 @@ class LiveHook(LifeCycleHook):
 
     __slots__ = ()
 
-    def __init__(self, schedule_render: Callable[[], None]) -> None:
+    def __init__(self, schedule_render: Callable[[], None] | None) -> None:
         # ReactPy's __init__, less the render guard (``_render_access`` stays unset); the
-        # effect lists are made at the first effect.
+        # effect lists are made at the first effect. None: a subclass's ``schedule_render``
+        # needs no callback (the layout's ``ComponentState``).
         self._context_providers: dict[Any, Any] = _NO_PROVIDERS
-        self._schedule_render_callback = schedule_render
+        self._schedule_render_callback = schedule_render  # type: ignore[assignment]
         self._scheduled_render = False
         self._rendered_atleast_once = False
         self._current_state_index = 0
@@ -98,7 +99,8 @@ class LiveHook(LifeCycleHook):
         self._effect_stops: EffectStop | None = None  # type: ignore[assignment]
 
     def start_render(self, component: ComponentType, parent: LiveHook | None) -> None:
-        """Make this the current hook for ``component``'s render; ``parent`` is the hook of
+        """Make this the current hook for ``component``'s render (it stays ``self.component``
+        until the next: the layout keeps the component there); ``parent`` is the hook of
         the component that renders it now (None when this component re-renders alone).
 
         Call ``finish_render`` with no await in between: the hook stack is per thread.
@@ -119,7 +121,6 @@ class LiveHook(LifeCycleHook):
         self.unset_current()
         self._rendered_atleast_once = True
         self._current_state_index = 0
-        del self.component
 
     def set_current(self) -> None:
         """Push this hook (its providers were handed over by ``start_render``)."""

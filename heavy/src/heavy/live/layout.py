@@ -95,7 +95,7 @@ def process_unique_id() -> str:
 # most elements that keep any keep one or two (the ones on the way to a component).
 FLAT_CHILDREN = 8
 
-Children = tuple[Any, ...] | dict[Key, "ElementState"]
+Children = tuple[Any, ...] | dict[Key, "KeptState"]
 
 
 class ElementState:
@@ -108,17 +108,17 @@ class ElementState:
         self.children: Children | None = None  # None: no child states
         self.targets_by_event: dict[str, str] | None = None  # None: no handlers
 
-    def child_states(self) -> list[ElementState]:
-        """The states its children keep, in order."""
-        children = self.children
-        if children is None:
-            return []
-        if isinstance(children, dict):
-            return list(children.values())
-        return list(children[1::2])
+
+def child_states(children: Children | None) -> list[KeptState]:
+    """The states an element's children keep, in order."""
+    if children is None:
+        return []
+    if isinstance(children, dict):
+        return list(children.values())
+    return list(children[1::2])
 
 
-def children_by_key(children: Children | None) -> dict[Key, ElementState]:
+def children_by_key(children: Children | None) -> dict[Key, KeptState]:
     """An element's child states by key (a new dict when they are kept flat)."""
     if children is None:
         return {}
@@ -141,24 +141,59 @@ Path = bytes | tuple[int, ...]
 ints is about 140 bytes, ten bytes about 48), a tuple beyond."""
 
 
-class ComponentState(ElementState):
-    """A mounted component: its id, hook, current instance and place in the page (the indices
-    of its model from the root's, as of its last render), and what its rendered element keeps.
-    The same object from mount to unmount."""
+class ComponentState(LiveHook):
+    """A mounted component, as one object: its hook (ReactPy's ``LifeCycleHook``, which its
+    component reaches through ``current_hook()``), its current instance (``component``), its
+    layout's render queue, its place in the page (the indices of its model from the root's, as
+    of its last render) and what its rendered element keeps. The same object from mount to
+    unmount; three objects before (a state, its hook and the hook's render callback: about
+    100 bytes a component more).
 
-    __slots__ = ("component", "hook", "id", "path")
+    It asks for its own render (``schedule_render``) by putting itself in the queue; ``queue``
+    is None once unmounted, and a render asked for then (a setter held past the page) is dropped.
+    """
 
-    def __init__(self, id: int, hook: LiveHook, component: ComponentType, path: Path) -> None:
-        super().__init__()
-        self.id = id
-        self.hook = hook
+    __slots__ = ("children", "path", "queue", "targets_by_event")
+
+    def __init__(self, queue: _RenderQueue, component: ComponentType, path: Path) -> None:
+        super().__init__(None)  # schedule_render below needs no callback
+        self.children: Children | None = None
+        self.targets_by_event: dict[str, str] | None = None
+        self.queue: _RenderQueue | None = queue
         self.component = component
         self.path = path
+
+    def schedule_render(self) -> None:
+        """Ask the layout to render this component (once until it renders)."""
+        queue = self.queue
+        if queue is None or self._scheduled_render:
+            return
+        try:
+            queue.put(self)
+        except Exception:  # as ReactPy's: logged, and asked again at the next change
+            logger.exception("Failed to schedule the render of %s", self.component)
+        else:
+            self._scheduled_render = True
+
+    def forget(self) -> None:
+        """Unmounted: let go of the state, providers and component instance too (a child's
+        arguments can hold its parent's setter, which refers to the parent's state: a cycle)."""
+        super().forget()
+        del self.component
+
+    @property
+    def mounted(self) -> bool:
+        """Not unmounted yet (its layout renders it when asked)."""
+        return self.queue is not None
 
     @property
     def patch_path(self) -> str:
         """The "/"-delimited path of this component's model in the page's ("" for the root)."""
         return patch_path(self.path)
+
+
+KeptState = ElementState | ComponentState
+"""What an element keeps of a child: an element's state or a component's."""
 
 
 def patch_path(path: Path) -> str:
@@ -171,25 +206,6 @@ def child_path(path: Path, index: int) -> Path:
     if index < 256 and type(path) is bytes:
         return path + index.to_bytes()
     return (*path, index)
-
-
-class RenderScheduler:
-    """A component hook's render callback: asks its layout to render that component.
-
-    It holds the layout's render queue itself, not its bound ``put`` (a method object more
-    for each component of each open page)."""
-
-    __slots__ = ("id", "queue")
-
-    def __init__(self, queue: _RenderQueue, id: int) -> None:
-        self.queue = queue
-        self.id = id
-
-    def __call__(self) -> None:
-        self.queue.put(self.id)
-
-    def __repr__(self) -> str:  # ReactPy logs the callback when scheduling fails
-        return f"RenderScheduler({self.id!r})"
 
 
 class LayoutObserver(Protocol):
@@ -213,7 +229,7 @@ class LayoutObserver(Protocol):
 
 
 class _RenderQueue:
-    """The ids of components to render, each once until rendered (safe to fill from any thread).
+    """The components to render, each once until rendered (safe to fill from any thread).
 
     A list and one future while ``get`` waits, not an ``asyncio.Queue`` (three deques and an
     event: about 2 KiB for each open page)."""
@@ -222,42 +238,42 @@ class _RenderQueue:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
-        self._pending: list[int] = []  # put and not yet taken (a few at most)
-        self._ready: list[int] = []  # put and handed to the loop, in order
+        self._pending: list[ComponentState] = []  # put and not yet taken (a few at most)
+        self._ready: list[ComponentState] = []  # put and handed to the loop, in order
         self._waiter: asyncio.Future[None] | None = None
         # What each pending render comes from, while an observer keeps causes.
-        self.causes: dict[int, object] | None = None
+        self.causes: dict[ComponentState, object] | None = None
 
-    def put(self, id_: int) -> None:
-        if id_ not in self._pending:
-            self._pending.append(id_)
+    def put(self, state: ComponentState) -> None:
+        if state not in self._pending:
+            self._pending.append(state)
             if self.causes is not None and (observer := LiveLayout.observer) is not None:
-                self.causes[id_] = observer.cause()
+                self.causes[state] = observer.cause()
             if asyncio._get_running_loop() is self._loop:
                 # In the page's own loop (a handler's setter, an effect's): ready now. Through
                 # call_soon_threadsafe it was one more turn of the loop before the render (and a
                 # write to the loop's wake-up pipe); under load each turn waits for every ready
                 # task of every page, so an answer waited that much longer.
-                self._ready_now(id_)
+                self._ready_now(state)
             else:
-                self._loop.call_soon_threadsafe(self._ready_now, id_)
+                self._loop.call_soon_threadsafe(self._ready_now, state)
 
-    def _ready_now(self, id_: int) -> None:
-        self._ready.append(id_)
+    def _ready_now(self, state: ComponentState) -> None:
+        self._ready.append(state)
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
-    async def get(self) -> int:
+    async def get(self) -> ComponentState:
         while not self._ready:
             self._waiter = self._loop.create_future()
             try:
                 await self._waiter
             finally:
                 self._waiter = None
-        id_ = self._ready.pop(0)
-        self._pending.remove(id_)
-        return id_
+        state = self._ready.pop(0)
+        self._pending.remove(state)
+        return state
 
     @property
     def pending(self) -> bool:
@@ -372,7 +388,7 @@ class LiveLayout(Layout):
     each update and ``deliver(event)`` for each event.
     """
 
-    __slots__ = ("_bad_events", "_loop", "_queue", "_root_id", "_states")
+    __slots__ = ("_bad_events", "_loop", "_queue", "_root")
 
     live: ClassVar[WeakSet[LiveLayout]] = WeakSet()
     """The layouts entered and not yet exited, in any thread."""
@@ -386,10 +402,8 @@ class LiveLayout(Layout):
         self._queue = _RenderQueue(self._loop)
         if LiveLayout.observer is not None:
             self._queue.causes = {}
-        root = self._new_component_state(self.root, b"")
-        self._root_id = root.id
-        self._states: dict[int, ComponentState] = {root.id: root}
-        self._queue.put(root.id)
+        self._root = ComponentState(self._queue, self.root, b"")
+        self._queue.put(self._root)
         self._bad_events: BadEvents | None = None  # made at the first event that fits no handler
         LiveLayout.live.add(self)
         return self
@@ -398,12 +412,10 @@ class LiveLayout(Layout):
         LiveLayout.live.discard(self)
         if self._bad_events is not None:
             self._bad_events.summarize()
-        root = self._states.get(self._root_id)
-        if root is not None:
-            await self._unmount([root])
+        if self._root.mounted:
+            await self._unmount([self._root])
         del self._event_handlers
-        del self._root_id
-        del self._states
+        del self._root
 
     # --- events --------------------------------------------------------------------------
 
@@ -442,24 +454,34 @@ class LiveLayout(Layout):
     async def render(self) -> LayoutUpdateMessage:
         """Wait for a component to need rendering; render it and describe the change."""
         while True:
-            state = self._states.get(await self._queue.get())
-            if state is not None:  # else unmounted since it was scheduled
+            state = await self._queue.get()
+            if state.mounted:  # else unmounted since it was scheduled
                 return await self._update(state)
 
     async def next_render(self) -> tuple[ComponentState, object | None]:
         """Wait for a component to need rendering: its state, and what the render comes from
         (what the observer said when it was scheduled). ``render_component`` renders it."""
         while True:
-            id_ = await self._queue.get()
+            state = await self._queue.get()
             causes = self._queue.causes
-            cause = None if causes is None else causes.pop(id_, None)
-            state = self._states.get(id_)
-            if state is not None:  # else unmounted since it was scheduled
+            cause = None if causes is None else causes.pop(state, None)
+            if state.mounted:  # else unmounted since it was scheduled
                 return state, cause
 
     async def render_component(self, state: ComponentState) -> LayoutUpdateMessage:
         """Render the component of ``state`` (from ``next_render``) and describe the change."""
         return await self._update(state)
+
+    def mounted_components(self) -> list[ComponentState]:
+        """The states of the components mounted now, parents first (a walk of the page)."""
+        found: list[ComponentState] = []
+        to_visit: list[KeptState] = [self._root]
+        while to_visit:
+            state = to_visit.pop()
+            if isinstance(state, ComponentState):
+                found.append(state)
+            to_visit.extend(reversed(child_states(state.children)))
+        return found
 
     @property
     def render_pending(self) -> bool:
@@ -471,10 +493,9 @@ class LiveLayout(Layout):
         self._loop.call_soon_threadsafe(self._rerender_root)
 
     def _rerender_root(self) -> None:
-        states = getattr(self, "_states", None)
-        root_id = getattr(self, "_root_id", None)
-        if states is not None and (root := states.get(root_id)) is not None:  # else: closed since
-            root.hook.schedule_render()
+        root: ComponentState | None = getattr(self, "_root", None)
+        if root is not None:  # else: closed since
+            root.schedule_render()
 
     @classmethod
     def rerender_all(cls) -> int:
@@ -488,11 +509,6 @@ class LiveLayout(Layout):
 
     # --- rendering -----------------------------------------------------------------------
 
-    def _new_component_state(self, component: ComponentType, path: Path) -> ComponentState:
-        # An int: a component's id never leaves the process (a string one is twice the bytes).
-        id_ = next(_id_counter)
-        return ComponentState(id_, LiveHook(RenderScheduler(self._queue, id_)), component, path)
-
     async def _update(self, state: ComponentState) -> LayoutUpdateMessage:
         async with AsyncExitStack() as exit_stack:
             model = await self._render_component_model(exit_stack, state, state, None)
@@ -503,14 +519,13 @@ class LiveLayout(Layout):
     async def _render_component_model(
         self,
         exit_stack: AsyncExitStack,
-        old: ElementState | None,
+        old: KeptState | None,
         state: ComponentState,
         parent_hook: LiveHook | None,
     ) -> Model:
         """Render ``state``'s component (``old``: what its element kept, ``state`` itself when
         it was rendered before) and keep in ``state`` what its element keeps now."""
-        hook, component = state.hook, state.component
-        self._states[state.id] = state
+        hook, component = state, state.component
         exit_stack.push_async_callback(hook.affect_layout_did_render)
         hook.start_render(component, parent_hook)
         rendered = ElementState()
@@ -544,7 +559,7 @@ class LiveLayout(Layout):
     async def _render_element(
         self,
         exit_stack: AsyncExitStack,
-        old: ElementState | None,
+        old: KeptState | None,
         new: ElementState,
         raw_model: Any,
         hook: LiveHook,
@@ -564,7 +579,7 @@ class LiveLayout(Layout):
         return model
 
     def _render_attributes(
-        self, old: ElementState | None, new: ElementState, raw_model: dict[str, Any], model: Model
+        self, old: KeptState | None, new: ElementState, raw_model: dict[str, Any], model: Model
     ) -> None:
         handlers_by_event: EventHandlerDict = raw_model.get("eventHandlers", {})
         if "attributes" in raw_model:
@@ -604,7 +619,7 @@ class LiveLayout(Layout):
     async def _render_children(
         self,
         exit_stack: AsyncExitStack,
-        old: ElementState | None,
+        old: KeptState | None,
         new: ElementState,
         raw_children: Any,
         model: Model,
@@ -636,7 +651,7 @@ class LiveLayout(Layout):
     async def _render_each_child(
         self,
         exit_stack: AsyncExitStack,
-        old_children: dict[Key, ElementState] | None,
+        old_children: dict[Key, KeptState] | None,
         infos: list[tuple[Any, int, Any]],
         children: list[Any],
         kept: list[Any],
@@ -671,7 +686,7 @@ class LiveLayout(Layout):
                     if isinstance(old_child, ComponentState):
                         await self._unmount([old_child])
                         old_child = None
-                    component_state = self._new_component_state(child, child_path(path, index))
+                    component_state = ComponentState(self._queue, child, child_path(path, index))
                 children.append(
                     await self._render_component_model(exit_stack, old_child, component_state, hook)
                 )
@@ -681,7 +696,7 @@ class LiveLayout(Layout):
                     await self._unmount([old_child])
                 children.append(child)
 
-    async def _unmount(self, old_states: list[ElementState]) -> None:
+    async def _unmount(self, old_states: list[KeptState]) -> None:
         """Drop handlers, then unmount components, parents first; each component once (a render
         cut off while it waited on an unmount leaves that part in its parent's old children,
         which the closing layout unmounts again)."""
@@ -690,25 +705,26 @@ class LiveLayout(Layout):
         while to_unmount:
             state = to_unmount.pop()
             if isinstance(state, ComponentState):
-                if self._states.pop(state.id, None) is None:
+                if not state.mounted:
                     continue  # unmounted already, with everything below it
+                state.queue = None
                 self._drop_handlers(state)
                 try:
-                    await state.hook.affect_component_will_unmount()
+                    await state.affect_component_will_unmount()
                 except asyncio.CancelledError as error:
                     # The close itself was cancelled (a dropped connection): the components
                     # not reached yet still run their clean-ups (presence watchers,
                     # subscriptions), then the cancellation goes on.
                     cancelled = error
-                state.hook.forget()
+                state.forget()
             else:
                 self._drop_handlers(state)
             if state.children is not None:
-                to_unmount.extend(state.child_states())
+                to_unmount.extend(child_states(state.children))
         if cancelled is not None:
             raise cancelled
 
-    def _drop_handlers(self, state: ElementState) -> None:
+    def _drop_handlers(self, state: KeptState) -> None:
         if state.targets_by_event:
             for target in state.targets_by_event.values():
                 self._event_handlers.pop(target, None)

@@ -14,7 +14,6 @@ import gc
 from collections import Counter
 from typing import Any
 
-from heavy.live.hooks import LiveHook
 from heavy.live.layout import ComponentState, ElementState, LiveLayout
 from heavy.live.presence import current_presence
 from heavy.live.pubsub import current_pubsub
@@ -28,16 +27,15 @@ _COUNTED = {
     LiveLayout: "layout_objects",
     ComponentState: "component_states",
     ElementState: "element_states",
-    LiveHook: "hooks",
     WebsocketImplProtocol: "websockets",
 }
 
 
 def live_census(*, collect: bool = True) -> dict[str, int]:
     """Counts of this process's live-page objects (after ``gc.collect()``): ``layouts`` being
-    served, ``layout_objects``, ``component_states``, ``element_states``, ``hooks`` and Sanic's
-    ``websockets`` (one per connection) still in memory, ``presence_watchers``, topic
-    ``subscriptions`` and asyncio ``tasks``. ``collect=False`` counts without collecting first:
+    served, ``layout_objects``, ``component_states`` (each a component's hook too),
+    ``element_states`` and Sanic's ``websockets`` (one per connection) still in memory,
+    ``presence_watchers``, topic ``subscriptions`` and asyncio ``tasks``. ``collect=False`` counts without collecting first:
     what a closed page left to the cycle collector is counted too (``?collect=no``)."""
     if collect:
         gc.collect()
