@@ -229,6 +229,24 @@ async def test_a_component_past_the_256th_child_updates_in_its_place() -> None:
     assert page["children"][0]["children"][300]["children"][0]["attributes"]["id"] == "count-far"
 
 
+async def test_a_click_meant_for_another_page_or_a_garbled_target_changes_nothing() -> None:
+    """Each page names its handlers apart (a reconnected page's late event finds none of the
+    new page's); a target the layout cannot read is dropped like an unknown one."""
+    first, second = LiveLayout(Counter("a")), LiveLayout(Counter("a"))
+    async with first, second:
+        mirrors = LayoutMirror(), LayoutMirror()
+        for layout, mirror in zip((first, second), mirrors, strict=True):
+            mirror.apply(dict(await layout.render()))
+        target = mirrors[0].find(id="count-a").target("onClick")
+        assert target != mirrors[1].find(id="count-a").target("onClick")
+        for sent in (target, target[:-1] + "z", 42):
+            assert second.accept({"type": "layout-event", "target": sent, "data": [{}]}) is None  # type: ignore[typeddict-item]
+        await first.deliver({"type": "layout-event", "target": target, "data": [{}]})
+        mirrors[0].apply(dict(await first.render()))
+        assert mirrors[0].find(id="count-a").text == "a:1"
+        assert not second.render_pending
+
+
 async def test_a_closed_layout_unmounts_every_component_and_handler() -> None:
     layout = LiveLayout(Page())
     async with layout:

@@ -18,11 +18,13 @@ messages from lighter states:
 - an element with no handler and no component anywhere below it (static HTML, most of a page)
   keeps no state at all: its next render makes it anew, as for a new element, and there is
   nothing of it to unmount (a third of an idle landing page's states);
-- the children and handler dicts exist only when they hold something; a component's state
-  keeps its id, hook and component in slots; its render callback is a two-slot object;
-- handler targets are a per-process random prefix and a counter, component ids the counter's
-  ints alone (ReactPy used ``uuid4()`` for both, a read of the OS's random source each: about
-  5 % of the server's CPU; a component's id never leaves the process);
+- an element's child states and handler targets exist only when there are some, as flat tuples
+  (a dict's keys table is its largest part); a component's state is its hook too (one slotted
+  object, which asks for its own render), and the render queue holds those states: a component
+  has no id, and the layout no dict of them;
+- handler targets are the layout's own small numbers, sent after a prefix unique to the layout
+  (a per-process random part and a counter): ReactPy used ``uuid4()`` for targets and
+  component ids, a read of the OS's random source each, about 5 % of the server's CPU;
 - children are told apart by their exact type first (``str``, ``dict``, ReactPy's own component
   classes): ReactPy's ``isinstance`` checks on ``typing`` Protocols walk the Protocol on every
   call on Python 3.11; any other object still goes through the Protocol check;
@@ -82,12 +84,32 @@ SendUpdate = Callable[[LayoutUpdateMessage], Awaitable[None]]
 _ELEMENT, _COMPONENT, _TEXT = 1, 2, 3
 
 _ID_PREFIX = secrets.token_hex(6)
-_id_counter = itertools.count()
+_layout_counter = itertools.count()
 
 
-def process_unique_id() -> str:
-    """A new id, unique within this process (a layout looks targets up among its own)."""
-    return f"{_ID_PREFIX}{next(_id_counter):x}"
+def layout_prefix() -> str:
+    """The start of a new layout's handler targets: unique within this process, and random
+    across restarts, so that an event a page sent to an earlier layout (a reconnect) finds none
+    of this layout's handlers."""
+    return f"{_ID_PREFIX}{next(_layout_counter):x}-"
+
+
+Target = int | str
+"""A handler's target as the layout keeps it: the layout's number for it (the client gets the
+layout's prefix and the number in hex), or the string a ReactPy ``EventHandler`` chose."""
+
+Targets = tuple[Any, ...]
+"""An element's handler targets, flat: event, target, event, target... (a dict of one entry is
+about 190 bytes, a tuple of two 56)."""
+
+
+def target_of(targets: Targets, event: str) -> Target | None:
+    """The target ``targets`` keep for ``event``, or None."""
+    for index in range(0, len(targets), 2):
+        if targets[index] == event:
+            found: Target = targets[index + 1]
+            return found
+    return None
 
 
 # An element keeps its children's states in a flat tuple (key, state, key, state...) up to this
@@ -102,11 +124,11 @@ class ElementState:
     """What the layout keeps of one element between renders: the states of its children that
     keep one (``Children``: see ``FLAT_CHILDREN``), and the targets of its handlers."""
 
-    __slots__ = ("children", "targets_by_event")
+    __slots__ = ("children", "targets")
 
     def __init__(self) -> None:
         self.children: Children | None = None  # None: no child states
-        self.targets_by_event: dict[str, str] | None = None  # None: no handlers
+        self.targets: Targets | None = None  # None: no handlers
 
 
 def child_states(children: Children | None) -> list[KeptState]:
@@ -153,12 +175,12 @@ class ComponentState(LiveHook):
     is None once unmounted, and a render asked for then (a setter held past the page) is dropped.
     """
 
-    __slots__ = ("children", "path", "queue", "targets_by_event")
+    __slots__ = ("children", "path", "queue", "targets")
 
     def __init__(self, queue: _RenderQueue, component: ComponentType, path: Path) -> None:
         super().__init__(None)  # schedule_render below needs no callback
         self.children: Children | None = None
-        self.targets_by_event: dict[str, str] | None = None
+        self.targets: Targets | None = None
         self.queue: _RenderQueue | None = queue
         self.component = component
         self.path = path
@@ -388,7 +410,7 @@ class LiveLayout(Layout):
     each update and ``deliver(event)`` for each event.
     """
 
-    __slots__ = ("_bad_events", "_loop", "_queue", "_root")
+    __slots__ = ("_bad_events", "_loop", "_queue", "_root", "_target_count", "_target_prefix")
 
     live: ClassVar[WeakSet[LiveLayout]] = WeakSet()
     """The layouts entered and not yet exited, in any thread."""
@@ -398,7 +420,9 @@ class LiveLayout(Layout):
 
     async def __aenter__(self) -> LiveLayout:
         self._loop = asyncio.get_running_loop()
-        self._event_handlers: dict[str, Callee] = {}  # type: ignore[assignment]
+        self._event_handlers: dict[Target, Callee] = {}  # type: ignore[assignment]
+        self._target_prefix = layout_prefix()
+        self._target_count = 0
         self._queue = _RenderQueue(self._loop)
         if LiveLayout.observer is not None:
             self._queue.causes = {}
@@ -426,7 +450,7 @@ class LiveLayout(Layout):
         times a minute). Raises ``TooManyBadEventsError`` when this page keeps sending data
         that fits no handler: its connection is closed.
         """
-        handler = self._event_handlers.get(event["target"])
+        handler = self._handler_of(event["target"])
         if handler is None:
             return None
         if type(handler) is WholeData:
@@ -546,7 +570,7 @@ class LiveLayout(Layout):
         # Not reached when the render is cancelled: the old states stay, for the closing layout
         # to unmount.
         state.children = rendered.children
-        state.targets_by_event = rendered.targets_by_event
+        state.targets = rendered.targets
         return model
 
     def _render_error(self, component: ComponentType, error: Exception) -> Model:
@@ -584,27 +608,45 @@ class LiveLayout(Layout):
         handlers_by_event: EventHandlerDict = raw_model.get("eventHandlers", {})
         if "attributes" in raw_model:
             model["attributes"] = raw_model["attributes"].copy()
-        old_targets = old.targets_by_event if old is not None else None
+        old_targets = old.targets if old is not None else None
         if old_targets:
-            for old_event in set(old_targets).difference(handlers_by_event):
-                del self._event_handlers[old_targets[old_event]]
+            for index in range(0, len(old_targets), 2):
+                if old_targets[index] not in handlers_by_event:
+                    del self._event_handlers[old_targets[index + 1]]
         if not handlers_by_event:
             return
         model_handlers: Model = {}
         model["eventHandlers"] = model_handlers
-        targets = new.targets_by_event = {}
+        targets: list[Any] = []
         for event, handler in handlers_by_event.items():
-            if old_targets and event in old_targets:
-                target = old_targets[event]
-            else:
-                target = process_unique_id() if handler.target is None else handler.target
-            targets[event] = target
+            target = target_of(old_targets, event) if old_targets else None
+            if target is None:
+                target = self._new_target() if handler.target is None else handler.target
+            targets += (event, target)
             self._event_handlers[target] = callee(handler.function)
             model_handlers[event] = {
-                "target": target,
+                "target": target if type(target) is str else f"{self._target_prefix}{target:x}",
                 "preventDefault": handler.prevent_default,
                 "stopPropagation": handler.stop_propagation,
             }
+        new.targets = tuple(targets)
+
+    def _new_target(self) -> int:
+        # Small numbers: Python shares the ints below 257, so most pages keep no object for one.
+        self._target_count += 1
+        return self._target_count
+
+    def _handler_of(self, target: object) -> Callee | None:
+        """The handler the client's ``target`` names, if this layout still has it."""
+        if type(target) is not str:
+            return None
+        prefix = self._target_prefix
+        if target.startswith(prefix):
+            try:
+                return self._event_handlers.get(int(target[len(prefix) :], 16))
+            except ValueError:
+                return None
+        return self._event_handlers.get(target)  # a target a ReactPy EventHandler chose
 
     @staticmethod
     def _children_info(path: Path, raw_children: Sequence[Any]) -> list[tuple[Any, int, Any]]:
@@ -673,7 +715,7 @@ class LiveLayout(Layout):
                         exit_stack, old_child, new_child, child, hook, child_path(path, index)
                     )
                 )
-                if new_child.children is not None or new_child.targets_by_event is not None:
+                if new_child.children is not None or new_child.targets is not None:
                     kept += (key, new_child)  # else inert: nothing to keep (see above)
             elif child_type is _COMPONENT:
                 child = cast(ComponentType, child)
@@ -725,6 +767,7 @@ class LiveLayout(Layout):
             raise cancelled
 
     def _drop_handlers(self, state: KeptState) -> None:
-        if state.targets_by_event:
-            for target in state.targets_by_event.values():
-                self._event_handlers.pop(target, None)
+        targets = state.targets
+        if targets:
+            for index in range(1, len(targets), 2):
+                self._event_handlers.pop(targets[index], None)
