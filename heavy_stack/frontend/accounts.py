@@ -58,7 +58,8 @@ def SignedInOnly(page: Component) -> Component:
     )
 
 
-@component
+# A plain function, not a component: it keeps no state of its own (contexts only), so as a
+# component it only cost every open page a layout level (docs/benchmarks.md, "Memory").
 def AccountBar() -> Component:
     """Who is signed in, with links to the account pages, in the top bar of every page."""
     user = heavy_use_context(CurrentUserContext)

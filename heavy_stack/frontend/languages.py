@@ -12,7 +12,7 @@ from pathlib import Path
 
 from heavy import Languages, current_language, static_html, switch_language_url
 from heavy import gettext as t
-from reactpy import component, html, use_location
+from reactpy import html, use_location
 
 from heavy_stack.frontend.types import Component
 
@@ -27,7 +27,8 @@ def languages() -> Languages:
     return Languages.load(LOCALES_DIR)
 
 
-@component
+# A plain function, not a component: it keeps no state of its own (contexts only), so as a
+# component it only cost every open page a layout level (docs/benchmarks.md, "Memory").
 def LanguageSwitcher() -> Component:
     """A link to each other language, back to this page; the current one is marked.
 

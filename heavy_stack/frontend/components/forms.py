@@ -8,15 +8,17 @@ from enum import StrEnum
 from typing import Any
 
 from heavy import heavy_event
-from reactpy import component, html
+from reactpy import html
 
-from heavy_stack.frontend.app_context import AppContext
 from heavy_stack.frontend.types import Component
 
-SubmitHandler = Callable[[AppContext, dict[str, Any]], Awaitable[None]] | Callable[[dict[str, Any]], None]
+# A heavy handler (``heavy_event``): an async one gets the ``AppContext`` first; either may take
+# the submitted form's data (``heavy.Submit``) or nothing.
+SubmitHandler = Callable[..., Awaitable[None]] | Callable[..., None]
 
 
-@component
+# A plain function, not a component: it keeps no state of its own (contexts only), so as a
+# component it only cost every open page a layout level (docs/benchmarks.md, "Memory").
 def Form(id: str, on_submit: SubmitHandler, *children: Component, reset_key: str | None = None) -> Component:
     """A form whose submit runs ``on_submit`` on the server instead of loading a page.
 

@@ -60,7 +60,8 @@ def ButtonRow(*buttons: Component, end: tuple[Component, ...] = ()) -> Component
     return html.div({"className": "button-row"}, *buttons, *pushed)
 
 
-@component
+# A plain function, not a component: it keeps no state of its own (contexts only), so as a
+# component it only cost every open page a layout level (docs/benchmarks.md, "Memory").
 def LineInput(
     label: str,
     on_change: Callable[[str], None],
@@ -99,7 +100,8 @@ def LineInput(
     )
 
 
-@component
+# A plain function, not a component: it keeps no state of its own (contexts only), so as a
+# component it only cost every open page a layout level (docs/benchmarks.md, "Memory").
 def TextArea(
     label: str,
     on_change: Callable[[str], None],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from heavy import N_, SYSTEM_THEME, Handler, heavy_event, theme_choice_attributes, use_theme
 from heavy import gettext as t
-from reactpy import component, html
+from reactpy import html
 
 from heavy_stack.frontend.types import Component
 
@@ -13,7 +13,8 @@ from heavy_stack.frontend.types import Component
 THEMES = ((SYSTEM_THEME, N_("Auto")), ("light", N_("Light")), ("dark", N_("Dark")))
 
 
-@component
+# A plain function, not a component: it keeps no state of its own (contexts only), so as a
+# component it only cost every open page a layout level (docs/benchmarks.md, "Memory").
 def ThemeSwitcher() -> Component:
     """One pressed button among "Auto", "Light" and "Dark"; heavy's page script applies a choice
     at once and keeps it in a cookie, the server remembers it for the rest of the visit."""

@@ -58,7 +58,8 @@ browser click
 """)
 
 
-@component
+# A plain function, not a component: it keeps no state of its own (contexts only), so as a
+# component it only cost every open page a layout level (docs/benchmarks.md, "Memory").
 def LandingPage() -> Component:
     return CenteredColumn(
         PageTitle(t("The Heavy Stack")),
