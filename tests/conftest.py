@@ -11,7 +11,8 @@ from heavy.testing.cluster import Cluster, cluster, instance_settings, redis_ser
 from heavy.testing.pgbouncer import PgBouncer, max_client_connections, pgbouncer
 from heavy.testing.product import ProductUnderTest
 
-pytest_plugins = ("heavy_stack_testing.plugin",)
+# pytester: tests of the suite's own plugin run a suite of their own (tests/heavy/test_server_logs_in_reports.py).
+pytest_plugins = ("heavy_stack_testing.plugin", "pytester")
 
 
 # The cluster's PgBouncer: server connections per database (a few, so that the bound shows).

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from heavy.testing.browser import TIMEZONE
 from heavy.testing.live_server import LiveServer, free_port
-from heavy.testing.plugin import BrowserPage
+from heavy.testing.plugin import BrowserPage, suite_server_settings
+from heavy.testing.product import ProductUnderTest
 from playwright.async_api import Page, expect
 
 from heavy_stack_testing.product import live_server
@@ -29,9 +30,11 @@ BANNER = "#heavy-connection-banner"
 class RestartableServer:
     """A server on a fixed port that a test can kill -9 and start again."""
 
-    def __init__(self, database_urls: tuple[str, str], log_dir: Path) -> None:
-        sql_url, vector_url = database_urls
-        self.settings = {"SQL_DB_URL": sql_url, "VECTOR_DB_URL": vector_url}
+    def __init__(
+        self, heavy_product: ProductUnderTest, database_urls: tuple[str, str], log_dir: Path
+    ) -> None:
+        # The suite's settings: its sign-ups from 127.0.0.1 on the test database are past a visitor's allowance.
+        self.settings = suite_server_settings(heavy_product, database_urls)
         self.port = free_port()
         self.log_dir = log_dir
         self.starts = 0
@@ -65,8 +68,10 @@ class RestartableServer:
 
 
 @pytest.fixture
-def restartable(database_urls: tuple[str, str], tmp_path: Path) -> Iterator[RestartableServer]:
-    server = RestartableServer(database_urls, tmp_path)
+def restartable(
+    heavy_product: ProductUnderTest, database_urls: tuple[str, str], tmp_path: Path
+) -> Iterator[RestartableServer]:
+    server = RestartableServer(heavy_product, database_urls, tmp_path)
     server.start()
     yield server
     server.close()

@@ -13,6 +13,8 @@ import pytest
 from heavy.data.db_connection import Database
 from heavy.testing.cookie_browser import CookieBrowser
 from heavy.testing.live_server import LiveServer, stop
+from heavy.testing.plugin import suite_server_settings
+from heavy.testing.product import ProductUnderTest
 
 from heavy_stack.backend.web.cookies import AccountCookies
 from heavy_stack.settings import Settings
@@ -29,16 +31,21 @@ BINDING_COOKIE = AccountCookies(Settings(_env_file=None)).binding_name
 
 
 @pytest.fixture
-def start_server(database_urls: tuple[str, str], database: Database, tmp_path: Path) -> Iterator[StartServer]:
-    """Start servers on the (paved) test databases with more settings; stopped after the test."""
-    sql_url, vector_url = database_urls
+def start_server(
+    heavy_product: ProductUnderTest, database_urls: tuple[str, str], database: Database, tmp_path: Path
+) -> Iterator[StartServer]:
+    """Start servers on the (paved) test databases with more settings; stopped after the test.
+
+    With the suite's settings: the sign-up counter of 127.0.0.1 is a row of the test database,
+    which every test's sign-ups on it have added to, far past a visitor's allowance."""
     numbers = itertools.count()
     with ExitStack() as servers:
 
         def start(**settings: str) -> LiveServer:
             log_path = tmp_path / f"server-{next(numbers)}.log"
-            urls = {"SQL_DB_URL": sql_url, "VECTOR_DB_URL": vector_url}
-            return servers.enter_context(live_server(urls | settings, log_path))
+            return servers.enter_context(
+                live_server(suite_server_settings(heavy_product, database_urls, **settings), log_path)
+            )
 
         yield start
 

@@ -11,6 +11,8 @@ Not imported by ``heavy`` itself (the app never needs pytest): install the ``tes
   ``InProcessPage`` (the framework's dispatch loop in this process).
 - ``cookie_browser``: ``CookieBrowser``, a browser without a page, for what only cookies show.
 - ``live_server``: the product's server in a subprocess on a free port.
+- ``server_logs``: what those servers wrote during a failed test, in its report and under
+  ``test-artifacts/servers/`` (the plugin does it).
 - ``browser``: the headless Chromium that browser tests and benchmarks drive.
 - ``cluster``: app instances behind nginx, with Redis and a PostgreSQL on TCP.
 - ``replay``: a headless Locust replay of a recording and its figures.

@@ -36,6 +36,16 @@ class LiveServer:
         return self.log_path.read_text(errors="replace")
 
 
+# Every server ``live_server`` started in this process, oldest first: the pytest plugin shows a
+# failed test the logs of those that ran beside it (``heavy.testing.server_logs``).
+_started: list[LiveServer] = []
+
+
+def started_servers() -> tuple[LiveServer, ...]:
+    """Every server ``live_server`` started in this process, oldest first, running or not."""
+    return tuple(_started)
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as probe:
         probe.bind((host, 0))
@@ -88,6 +98,7 @@ def live_server(
             stderr=log,
         )
     server = LiveServer(process, f"http://127.0.0.1:{port}", log_path)
+    _started.append(server)
     try:
         _wait_until_answering(server, expect_healthy)
         yield server

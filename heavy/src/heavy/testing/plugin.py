@@ -17,6 +17,9 @@ It then provides:
 - ``browser``: a headless Chromium (``<PREFIX>TEST_CHROMIUM`` names another build);
   ``browser_page``, a page on ``server`` whose screenshot, console and requests are saved
   under ``test-artifacts/e2e/<test>/`` when the test fails.
+- A failed test's report shows what each server started by ``live_server`` (the ``server``
+  fixture's, a cluster's, a test's own) wrote during the test, saved under
+  ``test-artifacts/servers/<test>/`` (``heavy.testing.server_logs``).
 - ``clean_env``: no ``<PREFIX>*`` variable from the developer's shell in a settings test.
 
 The suite does not depend on the machine it runs on: settings exported in the developer's
@@ -44,6 +47,7 @@ from heavy.testing.browser import TIMEZONE, NoChromiumError, launch_chromium
 from heavy.testing.live_server import LiveServer, live_server
 from heavy.testing.product import ProductUnderTest
 from heavy.testing.scratch import make_scratch_database
+from heavy.testing.server_logs import LogMark, artifacts_folder, logs_since, mark_logs, report_sections
 from playwright.async_api import Browser, Page, Request, async_playwright
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -191,15 +195,28 @@ def embedded_data_dir() -> Iterator[Path]:
     shutil.rmtree(top, ignore_errors=True)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Before the test's fixtures start: how far the running servers' logs have got."""
+    item.stash[_server_logs_mark] = mark_logs()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failed phase's report shows what the servers wrote during the test (saved under
+    ``test-artifacts/servers/``: ``heavy.testing.server_logs``)."""
     report = yield
     if report.when == "call":
         item.stash[_call_failed] = report.failed
+    mark = item.stash.get(_server_logs_mark, None)
+    if report.failed and mark is not None:
+        folder = artifacts_folder(product_of(item.config).artifacts_dir, item.nodeid)
+        report.sections.extend(report_sections(logs_since(mark), folder))
     return report
 
 
 _call_failed = pytest.StashKey[bool]()
+_server_logs_mark = pytest.StashKey[LogMark]()
 
 
 @pytest.fixture(scope="session")
