@@ -19,7 +19,8 @@ messages from lighter states:
   keeps no state at all: its next render makes it anew, as for a new element, and there is
   nothing of it to unmount (a third of an idle landing page's states);
 - an element's child states and handler targets exist only when there are some, as flat tuples
-  (a dict's keys table is its largest part); a component's state is its hook too (one slotted
+  (a dict's keys table is its largest part), and an element kept only for the components below
+  it is kept as its children's states alone; a component's state is its hook too (one slotted
   object, which asks for its own render), and the render queue holds those states: a component
   has no id, and the layout no dict of them;
 - handler targets are the layout's own small numbers, sent after a prefix unique to the layout
@@ -214,8 +215,26 @@ class ComponentState(LiveHook):
         return patch_path(self.path)
 
 
-KeptState = ElementState | ComponentState
-"""What an element keeps of a child: an element's state or a component's."""
+KeptState = ElementState | ComponentState | Children
+"""What an element keeps of a child: a component's state; an element's state when the element
+has handlers; else, for an element kept only for the components below it, its children's states
+alone (``Children``, with no ``ElementState`` around them: 48 bytes less)."""
+
+
+def children_of(state: KeptState) -> Children | None:
+    """The child states that ``state`` keeps (see ``KeptState``)."""
+    kind = type(state)
+    if kind is tuple or kind is dict:
+        return cast(Children, state)
+    return cast(ElementState | ComponentState, state).children
+
+
+def targets_of(state: KeptState) -> Targets | None:
+    """The handler targets that ``state`` keeps (see ``KeptState``)."""
+    kind = type(state)
+    if kind is tuple or kind is dict:
+        return None
+    return cast(ElementState | ComponentState, state).targets
 
 
 def patch_path(path: Path) -> str:
@@ -504,7 +523,7 @@ class LiveLayout(Layout):
             state = to_visit.pop()
             if isinstance(state, ComponentState):
                 found.append(state)
-            to_visit.extend(reversed(child_states(state.children)))
+            to_visit.extend(reversed(child_states(children_of(state))))
         return found
 
     @property
@@ -608,7 +627,7 @@ class LiveLayout(Layout):
         handlers_by_event: EventHandlerDict = raw_model.get("eventHandlers", {})
         if "attributes" in raw_model:
             model["attributes"] = raw_model["attributes"].copy()
-        old_targets = old.targets if old is not None else None
+        old_targets = targets_of(old) if old is not None else None
         if old_targets:
             for index in range(0, len(old_targets), 2):
                 if old_targets[index] not in handlers_by_event:
@@ -670,7 +689,7 @@ class LiveLayout(Layout):
     ) -> None:
         if not isinstance(raw_children, list | tuple):
             raw_children = [raw_children]
-        old_children = children_by_key(old.children) if old is not None else None
+        old_children = children_by_key(children_of(old)) if old is not None else None
         if old_children is None:
             if not raw_children:
                 return
@@ -715,8 +734,11 @@ class LiveLayout(Layout):
                         exit_stack, old_child, new_child, child, hook, child_path(path, index)
                     )
                 )
-                if new_child.children is not None or new_child.targets is not None:
-                    kept += (key, new_child)  # else inert: nothing to keep (see above)
+                if new_child.targets is not None:
+                    kept += (key, new_child)
+                elif new_child.children is not None:
+                    kept += (key, new_child.children)  # its children's states alone (KeptState)
+                # else inert: nothing to keep (see above)
             elif child_type is _COMPONENT:
                 child = cast(ComponentType, child)
                 if isinstance(old_child, ComponentState) and old_child.component.type == child.type:
@@ -761,13 +783,14 @@ class LiveLayout(Layout):
                 state.forget()
             else:
                 self._drop_handlers(state)
-            if state.children is not None:
-                to_unmount.extend(child_states(state.children))
+            children = children_of(state)
+            if children is not None:
+                to_unmount.extend(child_states(children))
         if cancelled is not None:
             raise cancelled
 
     def _drop_handlers(self, state: KeptState) -> None:
-        targets = state.targets
+        targets = targets_of(state)
         if targets:
             for index in range(1, len(targets), 2):
                 self._event_handlers.pop(targets[index], None)
