@@ -414,28 +414,54 @@ class Str(str):
     """A str subclass: ReactPy renders it as text."""
 
 
+# What the effect of Effects did, in order: ("run", n) and ("clean", n).
+effect_log: list[tuple[str, int]] = []
+
+
 @component
 def Effects() -> Component:
     count, set_count = use_state(0)
-    use_effect(lambda: None, [count // 2])  # runs on every other render
+    pair = count // 2
+
+    def effect() -> Callable[[], None]:
+        effect_log.append(("run", pair))
+        return lambda: effect_log.append(("clean", pair))
+
+    use_effect(effect, [pair])  # runs on every other render
     return html.button({"id": "more", "onClick": lambda _event: set_count(count + 1)}, str(count))
 
 
-async def test_a_hook_keeps_one_stop_for_the_effects_of_all_its_renders() -> None:
+async def test_an_effect_keeps_only_its_clean_up_and_each_clean_up_runs_once() -> None:
+    effect_log.clear()
     layout = LiveLayout(Effects())
     async with layout:
         mirror = LayoutMirror()
         mirror.apply(dict(await layout.render()))
-        for _ in range(6):
+        assert effect_log == []  # an effect starts after its update went out, not in the render
+        await asyncio.sleep(0)
+        for _ in range(5):
             await layout.deliver(
                 {"type": "layout-event", "target": mirror.find(id="more").target("onClick"), "data": [{}]}
             )
             mirror.apply(dict(await layout.render()))
+            await asyncio.sleep(0)
+        # Counts 0 to 5: the effect ran for pairs 0, 1 and 2, each after the last one's clean-up.
+        assert effect_log == [("run", 0), ("clean", 0), ("run", 1), ("clean", 1), ("run", 2)]
         hook = layout.mounted_components()[0]
         assert hook._effect_tasks is not None
-        assert len(hook._effect_tasks) == 4  # the first render, and counts 2, 4 and 6
-        assert isinstance(hook._effect_stops, EffectStop)  # one, which all four tasks wait on
+        assert len(hook._effect_tasks) == 1  # ReactPy's Ref of its clean-up: no task, future or stop
+        assert not isinstance(hook._effect_tasks[0], asyncio.Task)
+        assert hook._effect_stops is None
         assert not hasattr(hook, "_render_access")  # no render guard: renders are serial
+    assert effect_log[5:] == [("clean", 2)]  # at unmount, the last clean-up, once
+
+
+async def test_an_effect_of_a_component_gone_before_it_started_never_runs() -> None:
+    effect_log.clear()
+    async with LiveLayout(Effects()) as layout:
+        await layout.render()
+    await asyncio.sleep(0)
+    assert effect_log == []
 
 
 async def test_an_effect_stop_wakes_its_waiters_once_set_and_one_cancelled_leaves_the_others() -> None:

@@ -41,8 +41,10 @@ it through ReactPy's own hooks (``use_state``, ``use_effect``, ``use_context``),
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable
+from types import CodeType, FunctionType
 from typing import Any
 from weakref import ref as weakref
 
@@ -50,7 +52,9 @@ from heavy.live.lazy_event import LazyEvent
 from reactpy.core import _life_cycle_hook
 from reactpy.core._life_cycle_hook import EffectFunc, LifeCycleHook
 from reactpy.core.hooks import _CurrentState
+from reactpy.core.hooks import use_effect as _reactpy_use_effect  # noqa: TID251 - its code is read, not called
 from reactpy.core.types import ComponentType, ContextProviderType
+from reactpy.utils import Ref
 
 logger = logging.getLogger("reactpy.core._life_cycle_hook")  # ReactPy's own: the same log lines
 
@@ -78,6 +82,42 @@ class EffectStop(LazyEvent):
     __slots__ = ()
 
 
+Kept = list["asyncio.Task[None] | Ref[Any]"] | tuple[()] | None
+"""What a hook's unmount undoes: for each ``use_effect`` that ran, the ``Ref`` ReactPy keeps its
+last clean-up in; for any other effect, its task. ``_UNMOUNTED`` once unmounted."""
+
+_UNMOUNTED: tuple[()] = ()
+
+
+@functools.cache
+def _reactpy_effect_code() -> CodeType | None:
+    """The code of the ``effect(stop)`` function ReactPy's ``use_effect`` hands to the hook: it
+    runs the last clean-up, then the effect, keeps the new clean-up in the ``Ref`` named
+    ``last_clean_callback`` and waits for the stop to run it. None if ReactPy's differs."""
+    add_effect = _inner_code(_reactpy_use_effect.__code__, "add_effect")
+    effect = None if add_effect is None else _inner_code(add_effect, "effect")
+    if effect is None or not {"last_clean_callback", "sync_function"} <= set(effect.co_freevars):
+        return None
+    return effect
+
+
+def _inner_code(code: CodeType, name: str) -> CodeType | None:
+    found = [const for const in code.co_consts if isinstance(const, CodeType) and const.co_name == name]
+    return found[0] if len(found) == 1 else None
+
+
+def reactpy_effect_parts(effect: EffectFunc) -> tuple[Ref[Any], Callable[[], Any]] | None:
+    """For an effect of ReactPy's ``use_effect``: the ``Ref`` of its last clean-up and the
+    function that runs it and returns its clean-up; None for any other effect function."""
+    code: CodeType | None = _reactpy_effect_code()
+    if code is None:
+        return None
+    if not isinstance(effect, FunctionType) or effect.__code__ is not code:
+        return None
+    cells = dict(zip(code.co_freevars, effect.__closure__ or (), strict=True))
+    return cells["last_clean_callback"].cell_contents, cells["sync_function"].cell_contents
+
+
 class LiveHook(LifeCycleHook):
     """ReactPy's ``LifeCycleHook``, driven by a ``LiveLayout`` (see the module's docstring)."""
 
@@ -94,7 +134,8 @@ class LiveHook(LifeCycleHook):
         self._current_state_index = 0
         self._state: tuple[Any, ...] = ()
         self._effect_funcs: list[EffectFunc] | None = None  # type: ignore[assignment]
-        self._effect_tasks: list[asyncio.Task[None]] | None = None  # type: ignore[assignment]
+        # What the unmount undoes (see ``Kept``); ReactPy's slot for its effects' tasks.
+        self._effect_tasks: Kept = None  # type: ignore[assignment]
         # ReactPy's slot for its list of stop events holds the hook's one stop here.
         self._effect_stops: EffectStop | None = None  # type: ignore[assignment]
 
@@ -149,29 +190,62 @@ class LiveHook(LifeCycleHook):
             self._effect_funcs.append(effect_func)
 
     async def affect_layout_did_render(self) -> None:
-        """The update was rendered: start the effects it added (the hook's one stop for all)."""
+        """The update was rendered: its effects start at the loop's next turn (after the update
+        went out, as the tasks ReactPy makes for them would)."""
         added = self._effect_funcs
         if not added:
             return
         self._effect_funcs = None
+        asyncio.get_running_loop().call_soon(self._start_effects, added)
+
+    def _start_effects(self, added: list[EffectFunc]) -> None:
+        kept = self._effect_tasks
+        if isinstance(kept, tuple):  # _UNMOUNTED
+            return  # unmounted before its effects could start: nothing to start or undo
+        if kept is None:
+            kept = self._effect_tasks = []
+        for effect in added:
+            parts = reactpy_effect_parts(effect)
+            if parts is None:  # another effect than use_effect's: a task waiting for the stop
+                kept.append(asyncio.create_task(effect(self._stop())))  # type: ignore[arg-type]
+                continue
+            last_clean, run = parts
+            try:
+                previous, last_clean.current = last_clean.current, None
+                if previous is not None:
+                    previous()
+                last_clean.current = run()
+            except Exception:
+                logger.exception("Error in effect")
+            if not any(entry is last_clean for entry in kept):  # a Ref's == compares contents
+                kept.append(last_clean)
+
+    def _stop(self) -> EffectStop:
         stop = self._effect_stops
         if stop is None:
             stop = self._effect_stops = EffectStop()
-        # ReactPy's effects take an asyncio.Event; they only wait on it.
-        tasks = [asyncio.create_task(effect(stop)) for effect in added]  # type: ignore[arg-type]
-        if self._effect_tasks is None:
-            self._effect_tasks = tasks
-        else:
-            self._effect_tasks.extend(tasks)
+        return stop
 
     def stop_effects(self) -> list[asyncio.Task[None]]:
-        """Tell this hook's effects that the component goes (no await); their tasks, which
-        run the clean-ups, are returned for ``finish_effects``."""
-        stop, tasks = self._effect_stops, self._effect_tasks
-        self._effect_stops = self._effect_tasks = None
+        """The component goes: run its ``use_effect`` clean-ups and tell its other effects (no
+        await); the tasks of those, which run their own clean-ups, are returned for
+        ``finish_effects``."""
+        kept, stop = self._effect_tasks, self._effect_stops
+        self._effect_tasks, self._effect_stops = _UNMOUNTED, None
         if stop is not None:
             stop.set()
-        return tasks or []
+        tasks: list[asyncio.Task[None]] = []
+        for entry in kept or ():
+            if isinstance(entry, asyncio.Task):
+                tasks.append(entry)
+                continue
+            clean, entry.current = entry.current, None
+            if clean is not None:
+                try:
+                    clean()
+                except Exception:
+                    logger.exception("Error in effect")
+        return tasks
 
     async def affect_component_will_unmount(self) -> None:
         """ReactPy's entry for a layout of its own: stop the effects and wait for them."""

@@ -84,6 +84,9 @@ INTERNALS: tuple[tuple[str, Use, str], ...] = (
     ("reactpy.core.hooks:_CurrentState", "relied-on", "89dbba1cd8ef5172"),
     # heavy_use_state: its own setter (heavy.hooks.StateSetter), ReactPy's equality and hook state.
     ("reactpy.core.hooks:use_state", "replaced", "8efe7212f0e66e7f"),
+    # LiveHook runs use_effect's effect itself: its code is recognised, its clean-up Ref and
+    # function read from its closure cells (heavy.live.hooks.reactpy_effect_parts).
+    ("reactpy.core.hooks:use_effect", "relied-on", "9feb11e0397961fd"),
     ("reactpy.core.hooks:strictly_equal", "relied-on", "9b06b71e5826a687"),
     ("reactpy.core._life_cycle_hook:LifeCycleHook.use_state", "relied-on", "6f11cfa1c16a6fd2"),
     ("reactpy.core._life_cycle_hook:LifeCycleHook.schedule_render", "relied-on", "6e1924068323f3b6"),
