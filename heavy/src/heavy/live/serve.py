@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from contextvars import ContextVar
 from functools import partial
 from typing import Any
@@ -109,14 +109,7 @@ async def _deliver_events(layout: LiveLayout, receive: Receive) -> None:
         while True:
             # Checked here, before any task: data that fits no handler is dropped at once, and a
             # flood of it ends this loop (TooManyBadEventsError closes the connection).
-            call = layout.accept(await receive())
-            if call is None:
-                continue
-            # Not awaited here: the next event is received while this one's handler runs.
-            delivery = asyncio.create_task(call)
-            deliveries.add(delivery)
-            delivery.add_done_callback(_delivered)
-            delivery.add_done_callback(deliveries.discard)
+            _start_delivery(layout.accept(await receive()), deliveries)
     finally:
         try:
             if any(_not_started(delivery) for delivery in deliveries):
@@ -128,6 +121,17 @@ async def _deliver_events(layout: LiveLayout, receive: Receive) -> None:
                 await asyncio.sleep(0)
         finally:
             _leave(deliveries)
+
+
+def _start_delivery(call: Coroutine[Any, Any, None] | None, deliveries: set[asyncio.Task[None]]) -> None:
+    # Not awaited: the next event is received while this one's handler runs. Started here, not
+    # in the loop's frame, whose locals would keep the last event's task and call (done) for as
+    # long as the page stays idle.
+    if call is not None:
+        delivery = asyncio.create_task(call)
+        deliveries.add(delivery)
+        delivery.add_done_callback(_delivered)
+        delivery.add_done_callback(deliveries.discard)
 
 
 def _not_started(delivery: asyncio.Task[None]) -> bool:
