@@ -30,8 +30,13 @@ objects (protocol, websocket, request and their buffers) well after the close, i
 Memory freed late is memory in use at the peak, and the allocators keep the peak: pymalloc
 gives an arena back only once it is entirely empty (docs/benchmarks.md, "Memory").
 
+Nor does an open websocket keep a task of its own besides its handler's: Sanic's keep-alive
+ping and auto-close tasks (about 2 KiB an idle page) give way to one pinger for the process
+and an auto-closer started when the connection ends (``heavy.web.keep_alive``), with Sanic's
+``WEBSOCKET_PING_INTERVAL`` and ``WEBSOCKET_PING_TIMEOUT`` meaning what they mean to Sanic.
+
 A server uses it by passing it to Sanic: ``app.prepare(..., protocol=LiveWebSocketProtocol)``
-(or ``app.run``). Everything else is Sanic's own: the handshake, frames, pings and closing.
+(or ``app.run``). Everything else is Sanic's own: the handshake, frames, pongs and closing.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from asyncio import TimerHandle
 from typing import Any
 
 from heavy.live.lazy_event import LazyEvent
+from heavy.web.keep_alive import close_when_done, keep_alive
 from sanic.http import Http
 from sanic.server.protocols.websocket_protocol import WebSocketProtocol
 from sanic.server.websockets.impl import WebsocketImplProtocol
@@ -64,7 +70,15 @@ class LiveWebSocketProtocol(WebSocketProtocol):
         self._data_received = LazyEvent()  # type: ignore[assignment]
 
     async def websocket_handshake(self, request: Any, subprotocols: Any = None) -> WebsocketImplProtocol:
-        websocket: WebsocketImplProtocol = await super().websocket_handshake(request, subprotocols)
+        interval = self.websocket_ping_interval
+        self.websocket_ping_interval = None  # Sanic starts no keep-alive task: KeepAlive pings
+        try:
+            websocket: WebsocketImplProtocol = await super().websocket_handshake(request, subprotocols)
+        finally:
+            self.websocket_ping_interval = interval
+        close_when_done(websocket)  # no auto-close task until the data phase ends
+        if interval:
+            keep_alive(interval, self.websocket_ping_timeout).add(websocket)
         # Nothing ran between the assembler's creation and here (the handshake's last await
         # was before it), so nothing waits on what is replaced.
         assembler = websocket.assembler
@@ -101,6 +115,8 @@ class LiveWebSocketProtocol(WebSocketProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         """Sanic's; the connection is let go once this and the connection's task have run."""
+        if self.websocket is not None and self.websocket_ping_interval:
+            keep_alive(self.websocket_ping_interval, self.websocket_ping_timeout).discard(self.websocket)
         super().connection_lost(exc)  # type: ignore[no-untyped-call]
         self._one_end()
 
