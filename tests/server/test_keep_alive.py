@@ -19,6 +19,7 @@ from heavy.testing.live_server import LiveServer
 from heavy.testing.page_driver import WebSocketPage
 
 from heavy_stack_testing.product import live_server
+
 from tests.server.test_closed_pages_freed import census
 
 pytestmark = pytest.mark.server
