@@ -43,6 +43,25 @@ def analyse(report: dict[str, Any], top: int) -> list[str]:
     lines = [f"probed {seconds:.1f} s"]
     for name in ("lag", "wait", "answer", "connect"):
         lines.append(_line(name, report[name]))
+    for name, answers in sorted(report.get("answers", {}).items()):
+        times, turns = [ms for ms, _ in answers], [float(turn) for _, turn in answers]
+        lines.append(
+            f"  {name[:44]:44} n={len(times):6} p50 {percentile(times, 0.5):6.1f} p95 {percentile(times, 0.95):6.1f} ms"
+            + (
+                f"; loop turns p50 {percentile(turns, 0.5):3.0f} p95 {percentile(turns, 0.95):3.0f}"
+                if any(turns)
+                else ""
+            )
+        )
+    units = report.get("units", [])
+    if units:
+        lines.append(_line("units", [ms for ms, _ in units]))
+        turns = [float(turn) for _, turn in units]
+        if any(turns):
+            lines.append(
+                f"  units' loop turns p50 {percentile(turns, 0.5):.0f} p95 {percentile(turns, 0.95):.0f}"
+            )
+        lines.append(_line("pool", report.get("turn_waits", [])) + " (units that waited for a turn)")
     by_generation: dict[int, list[tuple[float, float]]] = {}
     collected: Counter[int] = Counter()
     for generation, _at, wall, cpu, found in report["gc"]:

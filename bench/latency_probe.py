@@ -11,6 +11,11 @@ writes what they saw as JSON to ``$BENCH_LATENCY_PROBE_OUTPUT``:
   page's receive loop taking it (ms);
 - ``answer``: per event, from its parsing to the page's next update leaving (ms): the server's
   share of a replay's response time, its queueing in the process included;
+- ``answers``: the same by handler (its name, and the address for a navigation), each with
+  how many turns of the event loop the answer waited (with ``BENCH_LATENCY_TURNS=1``: a
+  callback counts the loop's turns, so the loop never sleeps; 0 without);
+- ``units``: per unit of work (``heavy.hooks``), its wall time from asking for a turn at the
+  pool to its end (ms, loop turns), and ``turn_waits`` for those that waited for a turn (ms);
 - ``connect``: per connection, from the websocket's handshake to its first update (ms);
 - ``renders``: per component, the CPU time of each update it rendered (ms; the thread's CPU
   while the update was made, so an update that waited on an unmount counts what ran meanwhile);
@@ -51,6 +56,10 @@ class Probes:
         self.lag: list[float] = []
         self.wait: list[float] = []
         self.answer: list[float] = []
+        self.answers: dict[str, list[tuple[float, int]]] = {}  # handler -> (ms, loop turns)
+        self.units: list[tuple[float, int]] = []
+        self.turn_waits: list[float] = []
+        self.turn = 0  # the event loop's turns so far, counted with BENCH_LATENCY_TURNS=1
         self.connect: list[float] = []
         self.renders: dict[str, list[float]] = {}  # component name -> CPU ms of each update
         self.samples: Counter[str] = Counter()
@@ -67,6 +76,9 @@ class Probes:
             "lag": self.lag,
             "wait": self.wait,
             "answer": self.answer,
+            "answers": self.answers,
+            "units": self.units,
+            "turn_waits": self.turn_waits,
             "connect": self.connect,
             "renders": self.renders,
             "samples": dict(self.samples),
@@ -98,7 +110,14 @@ class Probes:
         gc.garbage.clear()
         gc.set_debug(0)
 
+    def count_turn(self) -> None:
+        # Once in each turn: a callback scheduled now runs in the loop's next turn.
+        self.turn += 1
+        asyncio.get_running_loop().call_soon(self.count_turn)
+
     async def watch_lag(self) -> None:
+        if os.environ.get("BENCH_LATENCY_TURNS"):
+            self.count_turn()
         if thresholds := os.environ.get("BENCH_LATENCY_GC_THRESHOLDS"):  # after the app's own tuning
             gc.set_threshold(*(int(part) for part in thresholds.split(",")))
         if os.environ.get("BENCH_LATENCY_GARBAGE"):  # what forms reference cycles: kept, counted
@@ -121,6 +140,19 @@ def trace(line: str) -> None:
             out.write(f"{time.perf_counter() - PROBES.started:9.4f} {line}\n")
 
 
+def _handler_name(handler: Any, data: Any) -> str:
+    from heavy.events import declared_event, declared_of
+    from heavy.live.layout import WholeData
+
+    declared = declared_event(handler.function) if type(handler) is WholeData else declared_of(handler)
+    first = data[0] if data else None
+    to = f" to {first['pathname']}" if isinstance(first, dict) and "pathname" in first else ""
+    return f"{declared.name}{to}"
+
+
+_receiving: list[Any] = [None]  # the socket whose message the page's loop has just taken
+
+
 def _patch_websockets() -> None:
     """Stamps on each connection's socket: when each message was parsed off it (the page's
     inbox), when the page took the last one, when the handshake ended; read at each send."""
@@ -135,18 +167,21 @@ def _patch_websockets() -> None:
         socket: Any = self._socket
         if getattr(socket, "_probe_arrivals", None) is None:
             socket._probe_arrivals = deque()
-        socket._probe_arrivals.append(time.perf_counter())
+        socket._probe_arrivals.append((time.perf_counter(), PROBES.turn))
         arrived(self, message)
 
     async def timed_receive(self: Inbox) -> Any:
         message = await receive(self)
         socket: Any = self._socket
         arrivals = getattr(socket, "_probe_arrivals", None)
+        _receiving[0] = socket  # the page's loop hands the message to accept() next
         if message is not None and arrivals:
             socket._probe_event = arrival = arrivals.popleft()
+            socket._probe_handler = None
             if PROBES.on:
-                PROBES.wait.append((time.perf_counter() - arrival) * 1e3)
-        trace(f"{id(socket) % 10000:4} recv {str(message)[:150]}")
+                PROBES.wait.append((time.perf_counter() - arrival[0]) * 1e3)
+        if TRACE:  # formatted only when traced: str() of every message costs the server's CPU
+            trace(f"{id(socket) % 10000:4} recv {str(message)[:150]}")
         return message
 
     def timed_send_now(socket: Any, text: bytes) -> bool:
@@ -156,7 +191,11 @@ def _patch_websockets() -> None:
         now = time.perf_counter()
         if PROBES.on:
             if arrival is not None:
-                PROBES.answer.append((now - arrival) * 1e3)
+                PROBES.answer.append((now - arrival[0]) * 1e3)
+                handler = getattr(socket, "_probe_handler", None) or "?"
+                PROBES.answers.setdefault(handler, []).append(
+                    ((now - arrival[0]) * 1e3, PROBES.turn - arrival[1])
+                )
             elif opened is not None:
                 PROBES.connect.append((now - opened) * 1e3)
         return send_now(socket, text)
@@ -174,7 +213,13 @@ def _patch_websockets() -> None:
 def _patch_layout() -> None:
     from heavy.live.layout import LiveLayout
 
-    update = LiveLayout._update
+    update, accept = LiveLayout._update, LiveLayout.accept
+
+    def named_accept(self: Any, event: Any, **options: Any) -> Any:
+        handler = self._event_handlers.get(event["target"])
+        if PROBES.on and handler is not None and _receiving[0] is not None:
+            _receiving[0]._probe_handler = _handler_name(handler, event["data"])
+        return accept(self, event, **options)
 
     async def timed_update(self: Any, old: Any) -> Any:
         started = time.thread_time()
@@ -184,10 +229,40 @@ def _patch_layout() -> None:
             if not message["path"]:
                 name += " (page)"
             PROBES.renders.setdefault(name, []).append((time.thread_time() - started) * 1e3)
-            trace(f"render {name} {(time.thread_time() - started) * 1e3:.2f} ms {len(str(message))} chars")
+            if TRACE:
+                trace(
+                    f"render {name} {(time.thread_time() - started) * 1e3:.2f} ms {len(str(message))} chars"
+                )
         return message
 
     setattr(LiveLayout, "_update", timed_update)  # noqa: B010 - mypy: a method replaced
+    setattr(LiveLayout, "accept", named_accept)  # noqa: B010
+
+
+def _patch_units() -> None:
+    from heavy.data.turns import Turns
+    from heavy.hooks import _UnitOfWork
+
+    take_turn, wait_for_turn = _UnitOfWork._take_turn, Turns.wait_for_turn
+
+    async def timed_take_turn(self: Any, *args: Any) -> Any:
+        started, turn = time.perf_counter(), PROBES.turn
+        try:
+            return await take_turn(self, *args)
+        finally:
+            if PROBES.on:
+                PROBES.units.append(((time.perf_counter() - started) * 1e3, PROBES.turn - turn))
+
+    async def timed_wait_for_turn(self: Any, *args: Any, **kwargs: Any) -> None:
+        started = time.perf_counter()
+        try:
+            await wait_for_turn(self, *args, **kwargs)
+        finally:
+            if PROBES.on:
+                PROBES.turn_waits.append((time.perf_counter() - started) * 1e3)
+
+    setattr(_UnitOfWork, "_take_turn", timed_take_turn)  # noqa: B010
+    setattr(Turns, "wait_for_turn", timed_wait_for_turn)  # noqa: B010
 
 
 def serve_probed() -> None:
@@ -201,6 +276,7 @@ def serve_probed() -> None:
     gc.callbacks.append(PROBES.collecting)
     _patch_websockets()
     _patch_layout()
+    _patch_units()
     import heavy_stack.__main__ as entry
     from heavy_stack.app import create_app
 

@@ -503,9 +503,9 @@ async def test_handlers_get_the_context_the_root_provides_and_its_begin_runs_fir
     assert seen["handled"] == [("LabelledContext", "this connection")]
 
 
-async def click_then_close(root: Component, button_id: str) -> None:
-    """Serve ``root`` as a page that clicks ``button_id`` once it is rendered and closes at once:
-    the server reads the click and the close without a wait between."""
+async def click_then_close(root: Component, *button_ids: str) -> None:
+    """Serve ``root`` as a page that clicks ``button_ids`` once it is rendered and closes at once:
+    the server reads the clicks and the close without a wait between."""
     mirror = LayoutMirror()
     rendered = asyncio.Event()
     incoming: list[LayoutEventMessage | None] = []
@@ -517,8 +517,11 @@ async def click_then_close(root: Component, button_id: str) -> None:
     async def receive() -> LayoutEventMessage:
         if not incoming:
             await rendered.wait()
-            click = mirror.find(id=button_id).target("onClick")
-            incoming.extend([{"type": "layout-event", "target": click, "data": [{}]}, None])
+            clicks = [mirror.find(id=button_id).target("onClick") for button_id in button_ids]
+            events: list[LayoutEventMessage] = [
+                {"type": "layout-event", "target": click, "data": [{}]} for click in clicks
+            ]
+            incoming.extend([*events, None])
         message = incoming.pop(0)
         if message is None:
             raise PageClosed
@@ -535,6 +538,29 @@ async def test_a_click_read_with_the_close_of_its_page_is_stored(
     await click_then_close(served(SignUpButtons(email), services), "sign-up")
     await finish_abandoned_work(within=5)
     assert await count_users(database, email) == 1
+
+
+@component
+def AsyncThenSync(began: list[str]) -> Component:
+    async def slow(_event: Any) -> None:
+        began.append("async")
+        await asyncio.sleep(0)
+
+    def quick(_event: Any) -> None:
+        began.append("sync")
+
+    return html._(
+        html.button({"id": "slow", "onClick": slow}), html.button({"id": "quick", "onClick": quick})
+    )
+
+
+@pytest.mark.parametrize("clicks", [("slow", "quick"), ("quick", "slow"), ("quick", "slow", "quick")])
+async def test_handlers_begin_in_the_order_their_events_came(clicks: tuple[str, ...]) -> None:
+    """A plain function's handler runs as its event is read, without a task of its own, but not
+    before the task of an async handler whose event came first has begun."""
+    began: list[str] = []
+    await click_then_close(AsyncThenSync(began), *clicks)
+    assert began == ["async" if click == "slow" else "sync" for click in clicks]
 
 
 @component

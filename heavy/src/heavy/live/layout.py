@@ -378,19 +378,33 @@ def callee(function: Callable[[Sequence[Any]], Awaitable[None]]) -> Callee:
     wrapper calls with the event's arguments when it is that wrapper (not the wrapper, its cell
     and the ``EventHandler``: about 300 bytes a handler of each open page), else the function."""
     if getattr(function, "__code__", None) in _argument_wrappers():
-        return cast(Callable[..., Any], cast(FunctionType, function).__closure__[0].cell_contents)  # type: ignore[index]
+        # Casts to names in quotes: ``Callable[..., Any]`` would make a new alias at each call.
+        return cast("Callable[..., Any]", cast("FunctionType", function).__closure__[0].cell_contents)  # type: ignore[index]
     return WholeData(function)
 
 
+def _is_sync(handler: Callee) -> bool:
+    # As ReactPy's wrapper decided (``to_event_handler_function``).
+    return type(handler) is not WholeData and not asyncio.iscoroutinefunction(handler)
+
+
 async def _call(handler: Callee, data: Sequence[Any]) -> None:
+    if _is_sync(handler):
+        _call_sync(handler, data)
+        return
     try:
         if type(handler) is WholeData:
             await handler.function(data)
-        elif asyncio.iscoroutinefunction(handler):  # as ReactPy's wrapper decided
-            await handler(*data)
         else:
-            handler(*data)  # type: ignore[operator]
+            await cast("Callable[..., Awaitable[None]]", handler)(*data)
     except Exception:  # as ReactPy's deliver: the handler's error is logged, the page goes on
+        logger.exception("Failed to execute event handler %s", handler)
+
+
+def _call_sync(handler: Callee, data: Sequence[Any]) -> None:
+    try:
+        handler(*data)  # type: ignore[operator]
+    except Exception:  # as in _call
         logger.exception("Failed to execute event handler %s", handler)
 
 
@@ -462,11 +476,14 @@ class LiveLayout(Layout):
 
     # --- events --------------------------------------------------------------------------
 
-    def accept(self, event: LayoutEventMessage) -> Coroutine[Any, Any, None] | None:
+    def accept(
+        self, event: LayoutEventMessage, *, sync_now: bool = False
+    ) -> Coroutine[Any, Any, None] | None:
         """The call of ``event``'s handler with what its declared type read from the client's
         data (``heavy.events``); None when the handler is gone (its element re-rendered or
         unmounted since the client saw it) or the data does not fit (dropped, and logged a few
-        times a minute). Raises ``TooManyBadEventsError`` when this page keeps sending data
+        times a minute). ``sync_now``: a handler that is a plain function is called here and
+        None returned (no task for it; while an observer watches, every call is returned). Raises ``TooManyBadEventsError`` when this page keeps sending data
         that fits no handler: its connection is closed.
         """
         handler = self._handler_of(event["target"])
@@ -475,7 +492,7 @@ class LiveLayout(Layout):
         if type(handler) is WholeData:
             declared = declared_event(handler.function)
         else:
-            declared = declared_of(cast(Callable[..., Any], handler))
+            declared = declared_of(cast("Callable[..., Any]", handler))
         arguments = declared.takes.parse(event["data"])
         if arguments is None:
             if self._bad_events is None:
@@ -486,6 +503,9 @@ class LiveLayout(Layout):
         data = event["data"] if declared.hand_over is None else declared.hand_over(arguments)
         if LiveLayout.observer is not None:
             return LiveLayout.observer.event(declared, _call(handler, data))
+        if sync_now and _is_sync(handler):
+            _call_sync(handler, data)
+            return None
         return _call(handler, data)
 
     async def deliver(self, event: LayoutEventMessage) -> None:

@@ -7,6 +7,11 @@ that the framework measured:
   and names every task: about a tenth of a click's server CPU); the tasks still running when
   the page goes away are cancelled, as the task group would have, but for units of work, which
   run to their end (``run_to_end_here``), also those of events read with the page's close;
+- a handler that is a plain function (not async) is called as its event is read, with no
+  task: a task's first step waits for the event loop's next turn, which under load waits for
+  every other page's ready work, and the render it asks for waits for the turn after; only
+  while an earlier event's task has not started yet does it get a task too, so that handlers
+  still begin in the order their events came;
 - the sending loop holds no update while it waits for the next render (ReactPy's kept the last
   one, for an idle page a large part of the page, for as long as it stayed open).
 
@@ -108,8 +113,9 @@ async def _deliver_events(layout: LiveLayout, receive: Receive) -> None:
     try:
         while True:
             # Checked here, before any task: data that fits no handler is dropped at once, and a
-            # flood of it ends this loop (TooManyBadEventsError closes the connection).
-            _start_delivery(layout.accept(await receive()), deliveries)
+            # flood of it ends this loop (TooManyBadEventsError closes the connection). A plain
+            # function's handler runs here, unless an earlier event's task has yet to begin.
+            _start_delivery(layout.accept(await receive(), sync_now=_all_started(deliveries)), deliveries)
     finally:
         try:
             if any(_not_started(delivery) for delivery in deliveries):
@@ -132,6 +138,10 @@ def _start_delivery(call: Coroutine[Any, Any, None] | None, deliveries: set[asyn
         deliveries.add(delivery)
         delivery.add_done_callback(_delivered)
         delivery.add_done_callback(deliveries.discard)
+
+
+def _all_started(deliveries: set[asyncio.Task[None]]) -> bool:
+    return not any(_not_started(delivery) for delivery in deliveries)
 
 
 def _not_started(delivery: asyncio.Task[None]) -> bool:
