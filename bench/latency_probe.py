@@ -216,7 +216,7 @@ def _patch_layout() -> None:
     update, accept = LiveLayout._update, LiveLayout.accept
 
     def named_accept(self: Any, event: Any, **options: Any) -> Any:
-        handler = self._event_handlers.get(event["target"])
+        handler = self._handler_of(event["target"])
         if PROBES.on and handler is not None and _receiving[0] is not None:
             _receiving[0]._probe_handler = _handler_name(handler, event["data"])
         return accept(self, event, **options)

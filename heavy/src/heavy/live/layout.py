@@ -483,8 +483,9 @@ class LiveLayout(Layout):
         data (``heavy.events``); None when the handler is gone (its element re-rendered or
         unmounted since the client saw it) or the data does not fit (dropped, and logged a few
         times a minute). ``sync_now``: a handler that is a plain function is called here and
-        None returned (no task for it; while an observer watches, every call is returned). Raises ``TooManyBadEventsError`` when this page keeps sending data
-        that fits no handler: its connection is closed.
+        None returned (no task for it; while an observer watches, every call is returned).
+        Raises ``TooManyBadEventsError`` when this page keeps sending data that fits no
+        handler: its connection is closed.
         """
         handler = self._handler_of(event["target"])
         if handler is None:
