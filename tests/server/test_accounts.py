@@ -7,7 +7,7 @@ import uuid
 import pytest
 from heavy.testing.cookie_browser import CookieBrowser, Response
 from heavy.testing.live_server import LiveServer
-from heavy.testing.page_driver import WebSocketPage
+from heavy.testing.page_driver import PageDriver, WebSocketPage
 
 from heavy_stack.backend.web.accounts import SIGN_IN_COMPLETE_PATH, SIGN_OUT_COMPLETE_PATH
 from heavy_stack.settings import Settings
@@ -30,7 +30,7 @@ async def sign_up(browser: CookieBrowser, email: str, next_path: str = "/") -> s
         await page.type("sign-up-name", "Ada")
         await page.type("sign-up-password", PASSWORD)
         await page.submit("sign-up-form")
-        return await wait_for_navigation(page)
+        return await handed_off(page)
 
 
 async def sign_in(browser: CookieBrowser, email: str, password: str = PASSWORD) -> str:
@@ -38,7 +38,18 @@ async def sign_in(browser: CookieBrowser, email: str, password: str = PASSWORD) 
         await page.type("sign-in-email", email)
         await page.type("sign-in-password", password)
         await page.submit("sign-in-form")
+        return await handed_off(page)
+
+
+async def handed_off(page: PageDriver) -> str:
+    """The hand-off link the form's page sends the browser to; if none comes, the test fails
+    with what the page says instead (a refusal, such as "Too many attempts", shows there)."""
+    try:
         return await wait_for_navigation(page)
+    except TimeoutError:
+        pass  # failed below, outside the handler: the timeout's traceback says nothing more
+    said = page.text("account-message") if page.layout.has(id="account-message") else ""
+    pytest.fail(f"no hand-off link came; the page says: {said!r}")
 
 
 async def signed_in_name(browser: CookieBrowser) -> str | None:
