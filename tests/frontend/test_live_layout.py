@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from heavy import LayoutMirror, LiveLayout, heavy_event, heavy_use_state
+from heavy import LayoutMirror, LiveLayout, heavy_event, heavy_use_state, provide_context
 from heavy.live.hooks import EffectStop
 from heavy.live.layout import FLAT_CHILDREN, children_info
 from heavy.testing.page_driver import InProcessPage
@@ -101,6 +101,31 @@ def CrowdedPage() -> Component:
 def LongPage() -> Component:
     """A component past index 255 among its siblings: its place is kept as a tuple, not bytes."""
     return html.div([html.span({"key": n}, str(n)) for n in range(300)], Counter("far"))
+
+
+@component
+def ThemedCounter() -> Component:
+    """Reads a context and re-renders by itself."""
+    count, set_count = use_state(0)
+    return html.button(
+        {"id": "themed-count", "onClick": lambda _event: set_count(count + 1)},
+        f"{use_context(Theme)}:{count}",
+    )
+
+
+@component
+def Level() -> Component:
+    """Provides the context itself (no provider element) and re-renders by itself."""
+    level, set_level = use_state(0)
+    provide_context(Theme, f"level {level}")
+    return html.div(
+        html.button({"id": "deeper", "onClick": lambda _event: set_level(level + 1)}, "+"), ThemedCounter()
+    )
+
+
+@component
+def LevelsPage() -> Component:
+    return html.div(Theme(Level(), Themed("side"), value="outer"), Themed("outside"))
 
 
 CLICKS = [
@@ -198,6 +223,19 @@ def _text(mirror_page: Any, element_id: str) -> str:
     mirror = LayoutMirror()
     mirror.root = mirror_page
     return mirror.find(id=element_id).text
+
+
+async def test_contexts_reach_components_that_render_alone_as_with_reactpy_own_layout() -> None:
+    clicks = ["themed-count", "deeper", "themed-count", "deeper", "deeper", "themed-count"]
+    theirs = await _play(LevelsPage, clicks, Layout)
+    ours = await _play(LevelsPage, clicks)
+    assert ours == theirs
+    page = ours[-1][0]
+    assert [_text(page, id) for id in ("themed-count", "theme-side", "theme-outside")] == [
+        "level 3:3",
+        "outer",
+        "plain",
+    ]
 
 
 async def test_a_component_in_a_moved_keyed_element_updates_in_its_new_place() -> None:

@@ -14,10 +14,13 @@ it through ReactPy's own hooks (``use_state``, ``use_effect``, ``use_context``),
   read from the stack, are handed over by the layout instead.
 - **Shared context providers.** ReactPy copies every provider above a component into the
   component's own dict on every render, and keeps it while mounted (about 280 bytes per
-  component with the app root's six contexts). A hook that provides nothing refers to its
-  parent's dict (the same providers, looked up the same way); the first provider it sets
-  gives it a dict of its own, seeded from the one it referred to, and from then on each render
-  merges the parent's providers into it as ReactPy does.
+  component with the app root's six contexts). Here the providers form a chain
+  (``ProviderLink``): a hook refers to the chain its parent had when it rendered it, and each
+  provider it sets during its render is one link more on top (a dict per providing hook, each
+  a copy of all the providers above it, was about 400 bytes). ``use_context`` walks the chain
+  from the nearest provider up, so the nearest of a context's providers is the one found, as
+  with ReactPy's merge. A hook's own links are made again at each of its renders, as its
+  component sets its providers again.
 - **Clean-ups that a cancelled close cannot skip.** ReactPy runs each effect in an asyncio task
   waiting on a stop event until unmount, and its unmount awaits those tasks component by
   component: a page whose serving was cancelled while it closed (a dropped connection) skipped
@@ -45,34 +48,36 @@ import functools
 import logging
 from collections.abc import Callable
 from types import CodeType, FunctionType
-from typing import Any
-from weakref import ref as weakref
+from typing import Any, TypeVar
 
 from heavy.live.lazy_event import LazyEvent
 from reactpy.core import _life_cycle_hook
 from reactpy.core._life_cycle_hook import EffectFunc, LifeCycleHook
 from reactpy.core.hooks import _CurrentState
 from reactpy.core.hooks import use_effect as _reactpy_use_effect  # noqa: TID251 - its code is read, not called
-from reactpy.core.types import ComponentType, ContextProviderType
+from reactpy.core.types import ComponentType, Context, ContextProviderType
 from reactpy.utils import Ref
+
+T = TypeVar("T")
 
 logger = logging.getLogger("reactpy.core._life_cycle_hook")  # ReactPy's own: the same log lines
 
 # ReactPy's per-thread stack of the hooks being rendered (read by current_hook()).
 _HOOK_STACK = _life_cycle_hook._HOOK_STATE
 
-# A hook's providers until its first render hands it its parent's (never written to).
-_NO_PROVIDERS: dict[Any, Any] = {}
 
+class ProviderLink:
+    """One context provider, set by ``owner`` during its render, on top of the ``above`` links
+    (the providers of the components above it; None: none)."""
 
-class OwnProviders(dict[Any, Any]):
-    """The providers dict of the hook that provided a context (hooks below borrow it as it is)."""
+    __slots__ = ("above", "owner", "provider")
 
-    __slots__ = ("owner",)
-
-    def __init__(self, owner: LiveHook, providers: dict[Any, Any]) -> None:
-        super().__init__(providers)
-        self.owner = weakref(owner)
+    def __init__(
+        self, provider: ContextProviderType[Any], above: ProviderLink | None, owner: LiveHook
+    ) -> None:
+        self.provider = provider
+        self.above = above
+        self.owner = owner  # a cycle with its hook while mounted: ``forget`` drops the chain
 
 
 class EffectStop(LazyEvent):
@@ -127,7 +132,8 @@ class LiveHook(LifeCycleHook):
         # ReactPy's __init__, less the render guard (``_render_access`` stays unset); the
         # effect lists are made at the first effect. None: a subclass's ``schedule_render``
         # needs no callback (the layout's ``ComponentState``).
-        self._context_providers: dict[Any, Any] = _NO_PROVIDERS
+        # Not ReactPy's dict: the top of this hook's chain of providers (``ProviderLink``).
+        self._context_providers: ProviderLink | None = None  # type: ignore[assignment]
         self._schedule_render_callback = schedule_render  # type: ignore[assignment]
         self._scheduled_render = False
         self._rendered_atleast_once = False
@@ -148,13 +154,14 @@ class LiveHook(LifeCycleHook):
         """
         self._scheduled_render = False
         self.component = component
+        # The render sets this hook's own providers again: the chain starts from the parent's.
         if parent is not None:
-            parents = parent._context_providers
-            providers = self._context_providers
-            if type(providers) is OwnProviders and providers.owner() is self:
-                providers.update(parents)  # ReactPy's merge, for hooks that provide
-            else:
-                self._context_providers = parents
+            self._context_providers = parent._context_providers
+        else:
+            link: ProviderLink | None = self._context_providers
+            while link is not None and link.owner is self:
+                link = link.above
+            self._context_providers = link
         self.set_current()
 
     def finish_render(self) -> None:
@@ -168,11 +175,19 @@ class LiveHook(LifeCycleHook):
         _HOOK_STACK.get().append(self)
 
     def set_context_provider(self, provider: ContextProviderType[Any]) -> None:
-        """Provide a context to the components below; the hook's own dict is made first."""
-        providers = self._context_providers
-        if not (type(providers) is OwnProviders and providers.owner() is self):
-            providers = self._context_providers = OwnProviders(self, providers)
-        providers[provider.type] = provider
+        """Provide a context to the components below (a link on top of this hook's chain)."""
+        above: ProviderLink | None = self._context_providers
+        self._context_providers = ProviderLink(provider, above, self)
+
+    def get_context_provider(self, context: Context[T]) -> ContextProviderType[T] | None:
+        """The nearest provider of ``context`` above this component (or its own), or None."""
+        link: ProviderLink | None = self._context_providers
+        while link is not None:
+            provider = link.provider
+            if provider.type == context:
+                return provider
+            link = link.above
+        return None
 
     async def affect_component_will_render(self, component: ComponentType) -> None:
         """ReactPy's entry for a layout of its own: as ``start_render`` with no parent."""
@@ -266,7 +281,7 @@ class LiveHook(LifeCycleHook):
             if type(state) is _CurrentState:
                 del state.dispatch  # the setter itself lives on as long as someone holds it
         self._state = ()
-        self._context_providers = _NO_PROVIDERS
+        self._context_providers = None
 
 
 async def finish_effects(tasks: list[asyncio.Task[None]]) -> None:

@@ -76,7 +76,7 @@ INTERNALS: tuple[tuple[str, Use, str], ...] = (
     ("reactpy.core._life_cycle_hook:LifeCycleHook.set_current", "overridden", "385d01b16bfd056d"),
     ("reactpy.core._life_cycle_hook:LifeCycleHook.set_context_provider", "overridden", "907c3962b84868b6"),
     ("reactpy.core._life_cycle_hook:LifeCycleHook.unset_current", "relied-on", "d9b8112d47b0a827"),
-    ("reactpy.core._life_cycle_hook:LifeCycleHook.get_context_provider", "relied-on", "e9a5499a91dbb5cb"),
+    ("reactpy.core._life_cycle_hook:LifeCycleHook.get_context_provider", "overridden", "e9a5499a91dbb5cb"),
     ("reactpy.core._life_cycle_hook:current_hook", "relied-on", "b42312ca78ece3e5"),
     ("reactpy.core._thread_local:ThreadLocal", "relied-on", "faadbdcb7a6ae4a5"),
     ("reactpy.core.hooks:_ContextProvider", "relied-on", "9811391008da61a2"),
