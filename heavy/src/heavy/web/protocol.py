@@ -5,7 +5,8 @@ websocket a frame assembler with two more events and an ``asyncio.Queue`` that i
 (it streams through a queue of its own, made when needed). Python 3.11 makes an event's waiter
 deque, and a queue's three deques and event, up front: about 4.5 KiB for each open page, for
 objects that an idle page never waits on. This subclass puts ``LazyEvent`` objects in their
-place (the same calls, a list made at the first wait) and drops the unused queue.
+place (the same calls, a list made at the first wait) and drops the unused queue, and the
+handshake request's raw head once the websocket is open (its headers stay, parsed).
 
 It also frees a connection as soon as it has closed (issue 26). Sanic kept a closed websocket's
 objects (protocol, websocket, request and their buffers) well after the close, in three ways:
@@ -90,6 +91,10 @@ class LiveWebSocketProtocol(WebSocketProtocol):
             timer.cancel()
             self._callback_check_timeouts = None
         self._upgraded_http = self._http
+        # The request's raw head (every header again, as bytes: Sanic's ``raw_headers``, a
+        # browser's cookies and user agent among them) is not read once the websocket is open;
+        # its request line is kept, for ``request_line``.
+        request.head = request.request_line + b"\r\n"
         return websocket
 
     async def connection_task(self) -> None:
