@@ -78,33 +78,96 @@ async def serve_live_layout(layout: LiveLayout, send: Send, receive: Receive) ->
     raises (both loops end then, and the layout closes)."""
     _current_page.set(object())
     try:
-        try:
-            async with layout, asyncio.TaskGroup() as loops:
-                loops.create_task(_send_updates(layout, send))
-                loops.create_task(_deliver_events(layout, receive))
-        except (BaseExceptionGroup, asyncio.CancelledError) as error:
-            # Python 3.11's TaskGroup keeps what it raises in its own frame, which the error's
-            # traceback holds: a cycle through every frame above, this one's layout included,
-            # that only the cycle collector would free. The tasks' own errors keep theirs.
-            error.__traceback__ = None
-            raise
-    except* PageClosed:
+        async with layout:
+            await _serve(layout, send, receive)
+    except PageClosed:
         pass  # the page went away (tab closed, reload): routine, not an error
 
 
-async def _send_updates(layout: LiveLayout, send: Send) -> None:
-    while True:
-        # No local name for the update: it is freed once sent, not when the next one comes.
+class _Sending:
+    """The page's sending loop, in the one task a page has besides the one serving it (which
+    receives the events itself): each loop's end ends the other. A task group (and a task for
+    each loop) was about 1.5 KiB more for each open page."""
+
+    __slots__ = ("over", "serving", "task")
+
+    def __init__(self, serving: asyncio.Task[Any] | None) -> None:
+        self.serving = serving
+        self.task: asyncio.Task[None] | None = None
+        self.over = False  # the serving task is past receiving: nothing to stop any more
+
+    def ended(self) -> None:
+        """The sending loop ended (its error is the task's): stop receiving."""
+        if not self.over and self.serving is not None:
+            self.over = True
+            self.serving.cancel()
+
+
+async def _serve(layout: LiveLayout, send: Send, receive: Receive) -> None:
+    # No local name for this task: an error passing through this frame keeps its locals, and
+    # the task would keep the error (a cycle, for the cycle collector only).
+    sending = _Sending(asyncio.current_task())
+    sending.task = asyncio.create_task(_send_updates(layout, send, sending))
+    try:
+        await _deliver_events(layout, receive)
+    except asyncio.CancelledError:
+        if not sending.over or _still_cancelled():
+            raise  # cancelled from outside (the connection's handler, a test's page)
+        raise _why_it_ended(sending) from None
+    finally:
+        sending.over = True
+        sending.serving = None
+        await _stop(sending)
+
+
+def _still_cancelled() -> bool:
+    # The sending loop's end cancelled this task once: is it cancelled from outside too?
+    task = asyncio.current_task()
+    return task is not None and task.uncancel() > 0
+
+
+def _why_it_ended(sending: _Sending) -> BaseException:
+    # Not kept in the frame the error passes through: its task holds the error, whose
+    # traceback would hold that frame (a cycle, for the cycle collector only).
+    task, sending.task = sending.task, None
+    assert task is not None
+    return asyncio.CancelledError() if task.cancelled() else task.exception() or PageClosed()
+
+
+async def _stop(sending: _Sending) -> None:
+    """Stop the sending loop and wait until it has ended (the layout closes after it)."""
+    task, sending.task = sending.task, None
+    if task is None:
+        return
+    task.cancel()
+    cancelled = False
+    while not task.done():
         try:
-            observer = LiveLayout.observer
-            if observer is None:
-                await send(await layout.render())
-            else:
-                await observer.update(layout, send)
-        except Exception:
-            if not REACTPY_DEBUG_MODE.current:
-                logger.error("Failed to send an update (REACTPY_DEBUG_MODE shows more)")
-            raise
+            await asyncio.wait((task,))
+        except asyncio.CancelledError:
+            cancelled = True  # this page is cancelled while its loop ends: once it has
+    if not task.cancelled():
+        task.exception()  # taken: the loop logged a failed send, or it was the page's close
+    if cancelled:
+        raise asyncio.CancelledError
+
+
+async def _send_updates(layout: LiveLayout, send: Send, sending: _Sending) -> None:
+    try:
+        while True:
+            # No local name for the update: it is freed once sent, not when the next one comes.
+            try:
+                observer = LiveLayout.observer
+                if observer is None:
+                    await send(await layout.render())
+                else:
+                    await observer.update(layout, send)
+            except Exception:
+                if not REACTPY_DEBUG_MODE.current:
+                    logger.error("Failed to send an update (REACTPY_DEBUG_MODE shows more)")
+                raise
+    finally:
+        sending.ended()
 
 
 async def _deliver_events(layout: LiveLayout, receive: Receive) -> None:
