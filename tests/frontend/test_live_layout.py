@@ -285,6 +285,34 @@ async def test_a_click_meant_for_another_page_or_a_garbled_target_changes_nothin
         assert not second.render_pending
 
 
+@component
+def FlaggedForm() -> Component:
+    said, set_said = heavy_use_state("")
+    submit = heavy_event(lambda: set_said("sent"), prevent_default=True)
+    link = heavy_event(lambda: set_said("followed"), stop_propagation=True, prevent_default=True)
+    return html._(
+        html.form({"id": "form", "onSubmit": submit}),
+        html.a({"id": "link", "onClick": link}),
+        html.p({"id": "said"}, said),
+    )
+
+
+async def test_a_handler_that_prevents_the_default_says_so_and_runs() -> None:
+    layout = LiveLayout(FlaggedForm())
+    async with layout:
+        mirror = LayoutMirror()
+        mirror.apply(dict(await layout.render()))
+        form, link = mirror.find(id="form").model, mirror.find(id="link").model
+        assert form["eventHandlers"]["onSubmit"]["preventDefault"] is True
+        assert form["eventHandlers"]["onSubmit"]["stopPropagation"] is False
+        assert link["eventHandlers"]["onClick"]["stopPropagation"] is True
+        for element, event, text in (("form", "onSubmit", "sent"), ("link", "onClick", "followed")):
+            target = mirror.find(id=element).target(event)
+            await layout.deliver({"type": "layout-event", "target": target, "data": [{}]})
+            mirror.apply(dict(await layout.render()))
+            assert mirror.find(id="said").text == text
+
+
 async def test_a_closed_layout_unmounts_every_component_and_handler() -> None:
     layout = LiveLayout(Page())
     async with layout:
