@@ -2,8 +2,11 @@
 (``bench.latency_probe``), and what its response times are made of, printed: Locust's figures
 per step, then the server's own over the middle of the run (from ``--warmup`` to 5 s before the
 end): the event loop's lag, each message's wait in the process, each answer's time in the
-server, each collection's pause, the CPU of each component's renders and, with ``--top``, the
-frames that took the server's CPU. ``--keep FILE`` keeps the probes' JSON.
+server (also by handler, with the loop turns it waited when ``--env BENCH_LATENCY_TURNS=1``),
+each unit of work's time and its wait for a turn at the pool, each collection's pause, the CPU
+of each component's renders and, with ``--top``, the frames that took the server's CPU.
+``--keep FILE`` keeps the probes' JSON; ``--env NAME=value`` sets the server's environment
+(``HEAVY_STACK_DB_POOL_SIZE=30``, say).
 
     python -m bench.latency --users 500 --seconds 60 --processes 2
 """
