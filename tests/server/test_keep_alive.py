@@ -15,10 +15,10 @@ from collections.abc import Iterator
 
 import pytest
 from heavy import Database
-from heavy.testing.live_server import LiveServer
+from heavy.testing.live_server import LiveServer, live_server
 from heavy.testing.page_driver import WebSocketPage
-
-from heavy_stack_testing.product import live_server
+from heavy.testing.plugin import suite_server_settings
+from heavy.testing.product import ProductUnderTest
 
 from tests.server.test_closed_pages_freed import census
 
@@ -30,16 +30,19 @@ WAIT_SECONDS = 30.0  # far more than a ping round and its timeout, for a loaded 
 
 @pytest.fixture(scope="module")
 def pinging_server(
-    database_urls: tuple[str, str], database: Database, tmp_path_factory: pytest.TempPathFactory
+    heavy_product: ProductUnderTest,
+    database_urls: tuple[str, str],
+    database: Database,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[LiveServer]:
-    sql_url, vector_url = database_urls
-    log_path = tmp_path_factory.mktemp("keep-alive") / "server.log"
+    """The product's server on the test databases, pinging every second (Sanic's settings)."""
     pings = {
         "SANIC_WEBSOCKET_PING_INTERVAL": str(PING_SECONDS),
         "SANIC_WEBSOCKET_PING_TIMEOUT": str(PING_SECONDS),
     }
-    settings = {"SQL_DB_URL": sql_url, "VECTOR_DB_URL": vector_url}
-    with live_server(settings, log_path, base_env=os.environ | pings) as running:
+    log_path = tmp_path_factory.mktemp("keep-alive") / "server.log"
+    settings = suite_server_settings(heavy_product, database_urls)
+    with live_server(heavy_product, settings, log_path, base_env=os.environ | pings) as running:
         yield running
 
 
