@@ -46,7 +46,7 @@ from asyncio import TimerHandle
 from typing import Any
 
 from heavy.live.lazy_event import LazyEvent
-from heavy.web.keep_alive import close_when_done, keep_alive
+from heavy.web.keep_alive import KeepAlive, close_when_done, keep_alive
 from sanic.http import Http
 from sanic.server.protocols.websocket_protocol import WebSocketProtocol
 from sanic.server.websockets.impl import WebsocketImplProtocol
@@ -59,12 +59,13 @@ class LiveWebSocketProtocol(WebSocketProtocol):
     """Sanic's ``WebSocketProtocol`` with lazy events in place of its eager ones, freed at once
     when its connection has closed."""
 
-    __slots__ = ("_ends", "_upgraded_http")
+    __slots__ = ("_ends", "_keep_alive", "_upgraded_http")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._ends = 0
         self._upgraded_http: Http | None = None
+        self._keep_alive: KeepAlive | None = None  # what pings its websocket, once it is one
         can_write = LazyEvent()
         can_write.set()  # as Sanic's: writing is allowed until the transport pauses it
         self._can_write = can_write  # type: ignore[assignment]
@@ -79,7 +80,8 @@ class LiveWebSocketProtocol(WebSocketProtocol):
             self.websocket_ping_interval = interval
         close_when_done(websocket)  # no auto-close task until the data phase ends
         if interval:
-            keep_alive(interval, self.websocket_ping_timeout).add(websocket)
+            self._keep_alive = keep_alive(interval, self.websocket_ping_timeout)
+            self._keep_alive.add(websocket)
         # Nothing ran between the assembler's creation and here (the handshake's last await
         # was before it), so nothing waits on what is replaced.
         assembler = websocket.assembler
@@ -120,8 +122,9 @@ class LiveWebSocketProtocol(WebSocketProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         """Sanic's; the connection is let go once this and the connection's task have run."""
-        if self.websocket is not None and self.websocket_ping_interval:
-            keep_alive(self.websocket_ping_interval, self.websocket_ping_timeout).discard(self.websocket)
+        pinger, self._keep_alive = self._keep_alive, None
+        if pinger is not None and self.websocket is not None:
+            pinger.discard(self.websocket)
         super().connection_lost(exc)  # type: ignore[no-untyped-call]
         self._one_end()
 
