@@ -82,6 +82,9 @@ async def _open(browser_page: BrowserPage, restartable: RestartableServer, path:
     page = browser_page.page
     await page.goto(restartable.base_url + path)
     await page.locator("#browser-timezone", has_text=TIMEZONE).or_(page.locator("h1")).first.wait_for()
+    # The h1 is in the first paint too: wait until the page is live, or a kill that comes first
+    # finds a page whose buttons are still the first paint's, which send nothing to refuse.
+    await expect(page.locator("#heavy-first-paint")).to_have_count(0)
     # A marker that only lives as long as the document: a reload would lose it.
     await page.evaluate("window.sameDocument = true")
     return page
