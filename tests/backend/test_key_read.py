@@ -90,6 +90,8 @@ class Sample(SampleBase, table=True):
     tags: list[str] = Field(default_factory=list, sa_type=ARRAY(String))
     mood: Mood = Mood.CALM
     secret: str = Field(default="", sa_type=Reversed)
+    # Unique, and stored through a bind processor: read by ``get_unique``.
+    handle: str | None = Field(default=None, sa_type=Reversed, unique=True)
 
 
 class SampleRepository(Repository[Sample, uuid.UUID]):
@@ -197,6 +199,37 @@ async def test_the_short_way_reads_what_session_get_reads(
     assert values_of(row) == values_of(await read_by_the_orm(scratch, stored.id))  # types too
     assert row is not None
     assert {name: getattr(row, name) for name in FIELDS} == {name: getattr(stored, name) for name in FIELDS}
+
+
+@pytest.mark.parametrize(
+    "handle", ["ada lovelace", "", "Zoë ✓ " * 40], ids=["plain", "empty", "long and non-ASCII"]
+)
+async def test_a_read_by_a_unique_column_reads_what_the_orms_select_reads(
+    scratch: Database, handle: str
+) -> None:
+    stored = await store(scratch, name="Ada", count=3, handle=handle)
+    await store(scratch, name="Another", handle=f"{handle}x")
+    repository = SampleRepository()
+
+    async with scratch.transaction() as session:
+        row = await repository.get_unique(Sample.handle, handle)
+        assert pool_in_use(scratch) == 1  # the short way: a pooled connection for the statement
+        assert await repository.get_unique(Sample.handle, f"{handle}?") is None
+        assert await repository.get(stored.id) is row  # the one instance of that row
+        row.name = "Changed"  # type: ignore[union-attr]
+        # The session holds a row now: the same read goes through the ORM, to that instance.
+        assert await repository.get_unique(Sample.handle, handle) is row
+        assert session.identity_map
+
+    async with scratch.transaction() as session:
+        by_the_orm = (await session.exec(select(Sample).where(Sample.handle == handle))).one()
+    assert values_of(row) == values_of(by_the_orm)
+    assert by_the_orm.name == "Changed"
+
+
+def test_a_read_by_a_column_that_rows_may_share_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"key_read_samples.name is not a unique column of Sample"):
+        KeyRead.of(Sample, Sample.__table__.c.name)  # type: ignore[attr-defined]
 
 
 async def test_the_row_is_in_the_session_and_a_change_to_it_is_stored(scratch: Database) -> None:

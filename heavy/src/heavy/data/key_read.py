@@ -1,4 +1,5 @@
-"""``KeyRead``: one row by its primary key, into the current session, for the least work.
+"""``KeyRead``: one row by its primary key (or a unique column), into the current session, for the
+least work.
 
 The framework's one way around SQLAlchemy, kept for speed alone: ``make bench`` measures it in
 every run against ``AsyncSession.get`` and the ORM's select (``bench/key_reads.py``, the
@@ -58,7 +59,7 @@ from heavy.data.db_connection import (
 )
 from heavy.data.held_connection import hold_connection, take_held_connection
 from heavy.data.unit_session import UnitSession
-from sqlalchemy import Column, bindparam, inspect, select
+from sqlalchemy import Column, UniqueConstraint, bindparam, inspect, select
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.event import registry as _event_registry
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -101,7 +102,9 @@ class KeyRead(Generic[ModelT]):
     # The short way's parts (None: this model always goes through the ORM).
     columns: tuple[Column[Any], ...] | None
     attributes: tuple[str, ...]
-    key_attribute: str  # the attribute of the key column
+    key_attribute: str  # the attribute of the primary key column (the row's identity)
+    # The column the SELECT compares with the value: the primary key, or a unique column.
+    where: Column[Any]
     # Found at the first short read, for its connection's dialect and the server's column types.
     _sql: str | None = field(default=None, init=False)
     _bind_key: Processor | None = field(default=None, init=False)
@@ -113,17 +116,22 @@ class KeyRead(Generic[ModelT]):
     )
 
     @classmethod
-    def of(cls, model: type[ModelT]) -> KeyRead[ModelT] | None:
-        """The read of ``model``, or None when its key has more than one column."""
+    def of(cls, model: type[ModelT], unique: Column[Any] | None = None) -> KeyRead[ModelT] | None:
+        """The read of ``model`` by its primary key, or by the ``unique`` column of its table;
+        None when its primary key has more than one column. ValueError if ``unique`` is not a
+        column of the table that only one row can hold a value of."""
         mapper: Mapper[ModelT] = inspect(model)
+        if unique is not None and not _holds_unique_values(mapper, unique):
+            raise ValueError(f"{unique} is not a unique column of {model.__name__}'s table: give one that is")
         if len(mapper.primary_key) != 1:
             return None
-        statement = orm_select(model).where(mapper.primary_key[0] == bindparam(_KEY))
+        where: Column[Any] = mapper.primary_key[0] if unique is None else unique  # type: ignore[assignment]
+        statement = orm_select(model).where(where == bindparam(_KEY))
         plain = _plain_columns(mapper)
         attributes = tuple(key for key, _column in plain) if plain else ()
         columns = tuple(column for _key, column in plain) if plain else None
         key_attribute = mapper.get_property_by_column(mapper.primary_key[0]).key
-        return cls(model, mapper, statement, columns, attributes, key_attribute)
+        return cls(model, mapper, statement, columns, attributes, key_attribute, where)
 
     def skips_the_orm(self, session: AsyncSession, connection: Connection) -> bool:
         """Whether reading on ``connection`` for ``session`` now can skip the ORM."""
@@ -167,11 +175,15 @@ class KeyRead(Generic[ModelT]):
         connection = await session.connection()
         sync = connection.sync_connection
         if sync is None or not self.skips_the_orm(session, sync):
-            return (await session.exec(self.statement, params={_KEY: key})).first()
+            return await self.through_the_orm(session, key)
         row = self._loaded(await self._fetch(connection, sync.connection.driver_connection, key))
         if row is not None:
             session.add(row)
         return row
+
+    async def through_the_orm(self, session: AsyncSession, key: Any) -> ModelT | None:
+        """The same read as the ORM's select (what ``run`` does where it cannot skip the ORM)."""
+        return (await session.exec(self.statement, params={_KEY: key})).first()
 
     def _engine_of_its_first_read(self, session: AsyncSession) -> Engine | None:
         """The engine to read on when ``session`` has no connection yet (nothing begun) and the
@@ -285,10 +297,9 @@ class KeyRead(Generic[ModelT]):
     ) -> asyncpg.Record | None:
         # The column types' processors depend on the types the server reports, as the ORM's do.
         assert self.columns is not None
-        key_column = self.mapper.primary_key[0]
-        query = select(*self.columns).where(key_column == bindparam(_KEY))
+        query = select(*self.columns).where(self.where == bindparam(_KEY))
         sql = str(query.compile(dialect=dialect))
-        bind_key = key_column.type.dialect_impl(dialect).bind_processor(dialect)
+        bind_key = self.where.type.dialect_impl(dialect).bind_processor(dialect)
         prepared = await driver.prepare(sql)
         record: asyncpg.Record | None = await prepared.fetchrow(key if bind_key is None else bind_key(key))
         server_types = [attribute.type.oid for attribute in prepared.get_attributes()]
@@ -335,6 +346,20 @@ def _class_listeners(session_class: type[Session]) -> tuple[Any, ...]:
 
 
 _listeners_of_class: WeakKeyDictionary[type[Session], tuple[Any, ...]] = WeakKeyDictionary()
+
+
+def _holds_unique_values(mapper: Mapper[Any], column: Column[Any]) -> bool:
+    """Whether ``column`` is one of the mapped table's columns that no two rows share."""
+    table = mapper.local_table
+    if not isinstance(column, Column) or column.table is not table:
+        return False
+    if column.primary_key:
+        return len(mapper.primary_key) == 1
+    return bool(column.unique) or any(
+        len(constraint.columns) == 1 and next(iter(constraint.columns)) is column
+        for constraint in (*getattr(table, "constraints", ()), *getattr(table, "indexes", ()))
+        if isinstance(constraint, UniqueConstraint) or getattr(constraint, "unique", False)
+    )
 
 
 def _plain_columns(mapper: Mapper[Any]) -> list[tuple[str, Column[Any]]] | None:

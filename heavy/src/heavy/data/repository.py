@@ -11,6 +11,7 @@ from heavy.data.key_read import KeyRead
 from heavy.data.unit_session import holds_rows
 from sqlalchemy import SQLColumnExpression
 from sqlalchemy import delete as sql_delete
+from sqlalchemy.orm.attributes import instance_state
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -50,8 +51,9 @@ def current_db_session() -> AsyncSession:
         raise NoDatabaseSessionError() from None
 
 
-# The read by primary key of each model (None: a composite key, left to ``Session.get``).
-_key_reads: dict[type[Any], Any] = {}
+# The read by primary key (column None) or by a unique column of each model (None: a composite
+# primary key, left to ``Session.get`` and the ORM's select).
+_key_reads: dict[tuple[type[Any], Any], Any] = {}
 
 # What ``list``, ``get_by`` and ``delete_where`` take: conditions on the model's columns,
 # ``SQLNote.owner_id == owner_id`` (SQLModel types those as bool).
@@ -114,15 +116,32 @@ class Repository(Generic[ModelT, IdT]):
             return await session.get(self.model, id_)
         return await read.run(session, id_)
 
-    def _key_read(self) -> KeyRead[ModelT] | None:
-        # Built on first use (the mapper is complete by then), once per model.
-        if self.model not in _key_reads:
-            _key_reads[self.model] = KeyRead.of(self.model)
-        read: KeyRead[ModelT] | None = _key_reads[self.model]
+    # ``column``: SQLModel types a model's class attribute as its value's type (``str``).
+    async def get_unique(self, column: Any, value: Any) -> ModelT | None:
+        """The row whose ``column`` holds ``value``, or None: ``get`` by a column that no two
+        rows share (``unique=True``, or a unique constraint or index of that column alone),
+        such as ``get_unique(SQLUser.email, email)``. It takes ``get``'s short way in a session
+        that holds nothing yet (the ORM's select otherwise); ValueError if the column is not
+        unique, as another row could hold the same value."""
+        # The table's own column (not the class attribute's annotated copy): the cache's key.
+        read = self._key_read(column.property.columns[0] if hasattr(column, "property") else column)
+        if read is None:  # a composite primary key
+            return await self.get_by(column == value)
+        session = self.db_session
+        if holds_rows(session):
+            return await read.through_the_orm(session, value)
+        return await read.run(session, value)
+
+    def _key_read(self, unique: Any = None) -> KeyRead[ModelT] | None:
+        # Built on first use (the mapper is complete by then), once per model and column.
+        if (self.model, unique) not in _key_reads:
+            _key_reads[self.model, unique] = KeyRead.of(self.model, unique)
+        read: KeyRead[ModelT] | None = _key_reads[self.model, unique]
         return read
 
     async def get_by(self, *where: Condition) -> ModelT | None:
-        """The first row that meets every condition, or None."""
+        """The first row that meets every condition, or None (``get_unique`` is faster where
+        one unique column decides)."""
         return (await self.db_session.exec(select(self.model).where(*where).limit(1))).first()
 
     async def list(
@@ -135,10 +154,18 @@ class Repository(Generic[ModelT, IdT]):
         return (await self.db_session.exec(statement)).all()
 
     async def add(self, row: ModelT) -> ModelT:
-        """Insert (or update) ``row`` and flush, so database defaults and errors show now."""
+        """Insert (or update) ``row`` and flush, so database defaults and errors show now.
+
+        What the database sets itself (a ``server_default`` on insert, a ``server_onupdate``)
+        SQLAlchemy marks expired at the flush; those are read back at once, as an async session
+        cannot load them on access. An update that expires nothing (no such column) needs no
+        read back: one round trip less. A column that a trigger sets must say so
+        (``server_onupdate=FetchedValue()``) to be read back.
+        """
         self.db_session.add(row)
         await self.db_session.flush()
-        await self.db_session.refresh(row)
+        if instance_state(row).expired_attributes:
+            await self.db_session.refresh(row)
         return row
 
     async def update(self, row: ModelT, **changes: Any) -> ModelT:

@@ -37,7 +37,7 @@ class AccountManager(Manager[SQLUser, TargetT]):
 
     async def find_with_password_hash(self, email: str) -> tuple[TargetT, str] | None:
         """The user with this e-mail and the hash to check a password against, if both exist."""
-        user = await self.repository.get_by(SQLUser.email == normalize_email(email))
+        user = await self.repository.get_unique(SQLUser.email, normalize_email(email))
         credential = None if user is None else await self.credentials.get(user.id)
         if user is None or credential is None:
             return None

@@ -28,7 +28,7 @@ class UserManager(Manager[SQLUser, TargetT]):
     repository = UserRepository()
 
     async def get_by_email(self, email: str) -> TargetT | None:
-        return self.output_or_none(await self.repository.get_by(SQLUser.email == normalize_email(email)))
+        return self.output_or_none(await self.repository.get_unique(SQLUser.email, normalize_email(email)))
 
     async def existing_ids(self, user_ids: Sequence[UserId]) -> set[UserId]:
         """Those of ``user_ids`` that still have an account."""
@@ -53,8 +53,12 @@ class UserManager(Manager[SQLUser, TargetT]):
         """The demo user an anonymous visitor sees and may rename: one per browser (by its
         binding cookie), so no visitor can change what another sees; clients without the
         cookie (scripts, load tests) share the one at ``DEMO_USER_EMAIL``."""
-        row = SQLUser(email=demo_user_email(browser_binding), display_name=DEMO_USER_NAME)
-        return self.output(await self.repository.add_unless_email_taken(row))
+        email = demo_user_email(browser_binding)
+        row = await self.repository.get_unique(SQLUser.email, email)  # every visit after the first
+        if row is None:
+            new_row = SQLUser(email=email, display_name=DEMO_USER_NAME)
+            row = await self.repository.add_unless_email_taken(new_row)
+        return self.output(row)
 
 
 def demo_user_email(browser_binding: str | None) -> str:

@@ -14,16 +14,13 @@ class UserRepository(Repository[SQLUser, UserId]):
     async def add_unless_email_taken(self, row: SQLUser) -> SQLUser:
         """Insert ``row`` unless its e-mail exists; return the stored row either way.
 
-        Safe when two sessions race to create the same user (no unique-violation error). A row
-        that exists already (every visit after a browser's first) is found by one plain read,
-        with no transaction: the insert, its BEGIN and COMMIT only when it is missing.
+        Safe when two sessions race to create the same user (no unique-violation error). Where
+        the row most often exists already, read it first (``get_unique``, no transaction): this
+        insert, its BEGIN and COMMIT, only when it is missing.
         """
-        found = await self.get_by(SQLUser.email == row.email)
-        if found is not None:
-            return found
         statement = insert(SQLUser).values(row.model_dump()).on_conflict_do_nothing(index_elements=["email"])
         await self.db_session.exec(statement)
-        stored = await self.get_by(SQLUser.email == row.email)
+        stored = await self.get_unique(SQLUser.email, row.email)
         assert stored is not None, "the row exists: inserted now or by the other session"
         return stored
 
