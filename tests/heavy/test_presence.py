@@ -15,6 +15,7 @@ from heavy import (
     heavy_use_presence,
     using_pubsub,
 )
+from heavy.live.presence import NOTIFY_SLICE
 from heavy.testing.page_driver import InProcessPage
 from reactpy import component, html
 
@@ -87,3 +88,32 @@ async def test_pages_on_the_same_topic_see_each_other_come_and_go() -> None:
             await first.wait_for_text("here", "1 here")
         assert presence.total("note:7") == 0
         assert presence.watcher_count() == 0
+
+
+async def test_many_watchers_are_told_a_slice_at_a_time_and_not_after_they_stop() -> None:
+    # Each watcher re-renders a page: told all in one turn of the loop, 120 pages would hold
+    # every other page's answer back behind 120 renders.
+    presence = Presence(PubSub())
+    loop = asyncio.get_running_loop()
+    told_at: dict[int, float] = {}
+    unwatches: dict[int, Callable[[], None]] = {}
+
+    def watcher(number: int) -> Callable[[int], None]:
+        def told(total: int) -> None:
+            assert total == 1
+            if not told_at:  # the first one told closes ten pages that have not been told yet
+                for other in [n for n in unwatches if n != number][:10]:
+                    unwatches.pop(other)()
+            told_at[number] = loop.time()
+
+        return told
+
+    for number in range(120):
+        unwatches[number] = presence.watch("note:9", watcher(number))
+    with presence.joined("note:9"):
+        await eventually(lambda: len(told_at) == 110)
+        await asyncio.sleep(0.1)  # no late call to a page that was closed
+    assert sorted(told_at) == sorted(unwatches)
+    turns = sorted(set(told_at.values()))
+    assert len(turns) >= 120 // NOTIFY_SLICE
+    assert max(list(told_at.values()).count(turn) for turn in turns) <= NOTIFY_SLICE

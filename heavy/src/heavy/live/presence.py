@@ -9,7 +9,9 @@ with ``kill -9`` (or cut off from the others) drop out of the totals within seco
 that stops cleanly says goodbye, and its pages drop out at once.
 
 Pages ``watch`` a topic: their function is called with the new total when it changes (at most
-every ``NOTIFY_SECONDS``). Heartbeats carry at most ``TOPICS_PER_MESSAGE`` topics each, so
+every ``NOTIFY_SECONDS``), ``NOTIFY_SLICE`` watchers at a time, one slice every
+``SLICE_GAP_SECONDS``: each call re-renders a page, and 500 pages told in one turn of the event
+loop would hold every other page's answer back behind 500 renders. Heartbeats carry at most ``TOPICS_PER_MESSAGE`` topics each, so
 any number of topics fits the transport's message size.
 """
 
@@ -37,6 +39,10 @@ CHANGE_DELAY = 0.2
 # Watchers hear of a new total at most this often: every open page shows the online count,
 # and pages opening by the hundred must not re-render every page hundreds of times.
 NOTIFY_SECONDS = 1.0
+# Watchers told per turn of the event loop, and the pause between two such turns: 500 watching
+# pages are told over 0.2 s, in turns of a few milliseconds of renders each.
+NOTIFY_SLICE = 25
+SLICE_GAP_SECONDS = 0.01
 TOPICS_PER_MESSAGE = 25
 
 Watcher = Callable[[int], None]
@@ -138,15 +144,28 @@ class Presence:
 
     def _notify(self) -> None:
         self._notify_handle = None
+        due: list[tuple[str, Watcher]] = []
         for topic, watchers in list(self._watchers.items()):
             total = self.total(topic)
             if self._shown.get(topic) != total:
                 self._shown[topic] = total
-                for watcher in list(watchers):
-                    try:
-                        watcher(total)
-                    except Exception:
-                        logger.exception("A presence watcher of %r failed", topic)
+                due += ((topic, watcher) for watcher in watchers)
+        if not due:
+            return
+        loop = asyncio.get_running_loop()
+        for number, start in enumerate(range(0, len(due), NOTIFY_SLICE)):
+            loop.call_later(number * SLICE_GAP_SECONDS, self._tell, due[start : start + NOTIFY_SLICE])
+
+    def _tell(self, due: list[tuple[str, Watcher]]) -> None:
+        # The total shown when the slice's turn comes (a later round's, if one came meanwhile),
+        # and only to watchers that still watch (the page may have closed since).
+        for topic, watcher in due:
+            if watcher not in self._watchers.get(topic, ()):
+                continue
+            try:
+                watcher(self._shown[topic])
+            except Exception:
+                logger.exception("A presence watcher of %r failed", topic)
 
     def heard(self, message: TopicMessage) -> None:
         """A heartbeat of another process (or a resync: tell ours again at once)."""
