@@ -86,6 +86,14 @@ def replay(base_url: str, recording: Path, visit: RecordedVisit, *options: str) 
     )
 
 
+def said(**results: ReplayResult) -> str:
+    """Each replay's output under its name: what Locust saw, for a failed assertion's message."""
+    return "\n".join(
+        f"--- {name} replay (exit code {result.exit_code}):\n{result.output}"
+        for name, result in results.items()
+    )
+
+
 def visits_of(recording: Recording) -> tuple[RecordedVisit, RecordedVisit]:
     signing_up, signing_in = recording.visits.values()
     assert signing_up.creates_an_account
@@ -119,12 +127,12 @@ async def test_a_signed_in_visit_replays_with_an_account_per_user_and_the_rows_a
         limited = {"SIGN_UPS_PER_ADDRESS": "1"}
         with server_on(second, tmp_path / "limited.log", **limited) as server:
             refused = await asyncio.to_thread(replay, server.base_url, recording_path, signing_up)
-        assert refused.exit_code == 1
+        assert refused.exit_code == 1, refused.output
         assert ADD_NOTE in refused.events, refused.output
-        assert refused.events[ADD_NOTE].requests == 1
-        assert refused.events["onSubmit #sign-up-form"].failures == USERS - 1
+        assert refused.events[ADD_NOTE].requests == 1, refused.output
+        assert refused.events["onSubmit #sign-up-form"].failures == USERS - 1, refused.output
         assert "2 failed: #account-message shows “Too many attempts." in refused.output, refused.output
-        assert await counted(second) == {"users": 1, "notes": 1, "sign-ins": 1}
+        assert await counted(second) == {"users": 1, "notes": 1, "sign-ins": 1}, refused.output
 
         allowed = limited | {"RATE_LIMIT_EXEMPT_ADDRESSES": "127.0.0.1"}
         with server_on(second, tmp_path / "allowed.log", **allowed) as server:
@@ -137,23 +145,26 @@ async def test_a_signed_in_visit_replays_with_an_account_per_user_and_the_rows_a
                 replay, server.base_url, recording_path, signing_in, "--accounts", str(accounts)
             )
             log = server.log()
-        assert given.events["onSubmit #sign-in-form"].failures == USERS
-        assert f"{USERS} failed: #account-message shows “{WRONG_CREDENTIALS}”" in given.output
+        outputs = said(signed_up=signed_up, signed_in=signed_in, given=given)
+        assert given.events["onSubmit #sign-in-form"].failures == USERS, outputs
+        assert f"{USERS} failed: #account-message shows “{WRONG_CREDENTIALS}”" in given.output, outputs
         for result in (signed_up, signed_in):
-            assert result.exit_code == 0, result.output
-            assert result.total.failures == 0, result.output
-            assert result.events[ADD_NOTE].requests == USERS
-            assert f"{USERS}/{USERS} confirmed: #note-message “Added “{NOTE_TITLE}”.”" in result.output
-            assert "confirmed: 303 to /notes" in result.output
-        assert signed_up.events[HAND_OFF].requests == USERS
+            assert result.exit_code == 0, outputs
+            assert result.total.failures == 0, outputs
+            assert result.events[ADD_NOTE].requests == USERS, outputs
+            assert f"{USERS}/{USERS} confirmed: #note-message “Added “{NOTE_TITLE}”.”" in result.output, (
+                outputs
+            )
+            assert "confirmed: 303 to /notes" in result.output, outputs
+        assert signed_up.events[HAND_OFF].requests == USERS, outputs
         # The sign-in replay's users first signed up for accounts of their own (a hand-off each).
-        assert signed_in.events[HAND_OFF].requests == 2 * USERS
+        assert signed_in.events[HAND_OFF].requests == 2 * USERS, outputs
         assert await counted(second) == {
             "users": 1 + 2 * USERS,
             "notes": 1 + 2 * USERS,
             "sign-ins": 1 + 3 * USERS,
-        }
-        assert "Traceback" not in log
+        }, outputs
+        assert "Traceback" not in log, log
 
 
 @pytest.mark.parametrize(
