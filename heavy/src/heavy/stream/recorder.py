@@ -14,6 +14,15 @@ connection. The recorder keeps a mirror of each connection's layout and adds, be
      "replay": {"path": "/children/0/children/3", "id": "update-time", "near": null,
                 "tag": "button", "event": "onClick"}}
 
+**Which event each update answers.** While it records, the recorder watches the live layouts
+(``AnswersObserver``, around the telemetry's observer if there is one): a render scheduled while
+an event's handler runs (or by an effect of such a render) answers that event, and its update is
+written with ``"answers": n``, the event's number on its connection (0 for the first message
+the page sent). An update nothing asked for (the online count, another page's doing) has none,
+nor has an answer that came after the page's next event a wrong number: the reader
+(``heavy.stream.recording``) attributes each update to the event that caused it, not merely to
+the last one sent before it.
+
 **Secrets are never written.** What is typed into a password field is dropped (the event is kept,
 marked ``"fill": "current-password"`` or similar, for the replay to type its own account's
 password); an e-mail field is marked ``"fill": "email"``. Then, from every record of the
@@ -31,15 +40,19 @@ import logging
 import re
 import time
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from heavy.i18n import LANGUAGE_COOKIE
+from heavy.live.layout import ComponentState, LiveLayout, SendUpdate
+from heavy.live.observing import WrappingObserver, unwrap_layout_observer, wrap_layout_observer
 from heavy.stream.layout_mirror import Element, LayoutMirror
-from heavy.stream.recording import EMAIL_FILL, HTTP, OPEN, RECV, REPLAY_KEY, SEND
+from heavy.stream.recording import ANSWERS_KEY, EMAIL_FILL, HTTP, OPEN, RECV, REPLAY_KEY, SEND
 from heavy.web.theme import THEME_COOKIE
 from heavy.web.time_zone import TIME_ZONE_COOKIE
+from reactpy.core.types import LayoutUpdateMessage
 from sanic import Request
 
 logger = logging.getLogger(__name__)
@@ -58,11 +71,59 @@ PREFERENCE_COOKIES = frozenset({THEME_COOKIE, LANGUAGE_COOKIE, TIME_ZONE_COOKIE}
 _EMAIL_AUTOCOMPLETES = ("email", "username")
 
 
+# The event what runs here comes from, as (connection id, its number there): set where the
+# page's event is received (its handler's task copies it) and, in the sending loop, for each
+# render it caused (the effects that render starts copy it).
+_caused_by: ContextVar[tuple[str, int] | None] = ContextVar("heavy_recorder_caused_by", default=None)
+# The event the update being rendered and sent answers: set in the sending loop only.
+_answering: ContextVar[tuple[str, int] | None] = ContextVar("heavy_recorder_answering", default=None)
+
+
 @dataclass
 class _Connection:
     visit: str
     layout: LayoutMirror = field(default_factory=LayoutMirror)
     secrets: set[str] = field(default_factory=set)  # as they appear inside JSON strings
+    received: int = 0  # messages from the page so far (the next one's number)
+
+
+@dataclass(frozen=True, slots=True)
+class _Cause:
+    answering: tuple[str, int]
+    inner: object | None  # what the wrapped observer said
+
+
+class AnswersObserver(WrappingObserver):
+    """Watches live layouts while recording: each render remembers the event it answers (see
+    the module docstring); the telemetry's observer, if any, watches inside it as before."""
+
+    def cause(self) -> object | None:
+        inner = super().cause()
+        caused_by = _caused_by.get()
+        return inner if caused_by is None else _Cause(caused_by, inner)
+
+    async def update(self, layout: LiveLayout, send: SendUpdate) -> None:
+        await super().update(cast("LiveLayout", _Answering(layout)), send)
+
+
+class _Answering:
+    """A layout as the wrapped observer renders it: the render's cause is set for its update
+    and its effects, and taken off what the wrapped observer gets (its own cause)."""
+
+    __slots__ = ("layout",)
+
+    def __init__(self, layout: LiveLayout) -> None:
+        self.layout = layout
+
+    async def next_render(self) -> tuple[ComponentState, object | None]:
+        state, cause = await self.layout.next_render()
+        answering = cause.answering if isinstance(cause, _Cause) else None
+        _caused_by.set(answering)
+        _answering.set(answering)
+        return state, cause.inner if isinstance(cause, _Cause) else cause
+
+    async def render_component(self, state: ComponentState) -> LayoutUpdateMessage:
+        return await self.layout.render_component(state)
 
 
 class StreamRecorder:
@@ -81,8 +142,11 @@ class StreamRecorder:
         self._file: IO[str] | None = None
         self._records = 0
         self._connections: dict[str, _Connection] = {}
+        self._observer = AnswersObserver()
 
     def open(self) -> None:
+        """Start the file, and watch the live layouts opened from now on (``AnswersObserver``)."""
+        wrap_layout_observer(self._observer)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._file = self.path.open("w", encoding="utf-8")
         self._file.write("[")
@@ -90,6 +154,7 @@ class StreamRecorder:
         logger.info("Recording websocket connections to %s", self.path)
 
     def close(self) -> None:
+        unwrap_layout_observer(self._observer)
         if self._file is not None:
             self._file.write("\n]\n")
             self._file.close()
@@ -107,10 +172,17 @@ class StreamRecorder:
         connection = self._connection(connection_id)
         if message.get("type") == "layout-update":
             connection.layout.apply(dict(message))
+        answering = _answering.get()
+        if answering is not None and answering[0] == connection_id:
+            message = {**message, ANSWERS_KEY: answering[1]}
         self._write(SEND, connection_id, message)
 
     def received(self, connection_id: str, message: Message) -> None:
+        """Write what the page sent; called where the page's events are received, before the
+        handler's task is made (the task copies which event it answers)."""
         connection = self._connection(connection_id)
+        _caused_by.set((connection_id, connection.received))
+        connection.received += 1
         owner = connection.layout.owner_of(str(message.get("target")))
         if owner is not None:
             element, event = owner

@@ -13,6 +13,12 @@ A recording is a JSON list of ``[kind, connection_id, timestamp, payload]`` reco
 Recordings made before visits were recorded have no ``"open"`` records: each connection is then
 a visit of its own.
 
+An update the recorder knew the cause of says which event it answers (``"answers": n``, the
+event's number among the messages the connection received): an event is **answered** when
+some update answers it. Recordings without those numbers (older ones) count every update as the
+answer of the last event sent before it, which is wrong for an update nothing asked for (the
+online count) and for a slow answer the page sent another event before.
+
 Each event also carries what the server **confirmed** in answer to it when recorded
 (``RecordedEvent.expects``): the status and alert messages the page showed (``role="status"`` or
 ``"alert"``, e.g. "Added “Groceries”."), and the texts of named elements it changed (the time
@@ -36,6 +42,8 @@ from heavy.stream.layout_mirror import Element, ElementNotFoundError, LayoutMirr
 OPEN, SEND, RECV, HTTP = "open", "send", "recv", "http"
 KINDS = (OPEN, SEND, RECV, HTTP)
 REPLAY_KEY = "replay"
+# In an update the recorder knew the cause of: the number of the event it answers.
+ANSWERS_KEY = "answers"
 # What a replay puts in a field the recorder left empty (``RecordedEvent.fill``).
 EMAIL_FILL = "email"
 PASSWORD_FILLS = ("password", "current-password", "new-password")
@@ -347,6 +355,9 @@ def _with_hand_offs(
 def _events(records: Sequence[list[Any]], email: str) -> Iterator[RecordedEvent]:
     """The connection's events, each with what the server's answer showed (from its updates);
     ``email`` is the address typed in the visit, which texts show."""
+    if any(row[0] == SEND and ANSWERS_KEY in row[3] for row in records):
+        yield from _answered_events(records, email)
+        return
     layout = LayoutMirror()
     pending: tuple[int, float, dict[str, tuple[str, bool, bool]]] | None = None
     previous_at = records[0][2] if records else 0.0
@@ -356,11 +367,52 @@ def _events(records: Sequence[list[Any]], email: str) -> Iterator[RecordedEvent]
         elif kind == RECV and isinstance(payload.get(REPLAY_KEY), dict):
             shown = _shown(layout, email)
             if pending is not None:
-                yield _event(records, *pending, after=shown)
+                yield _next_answered_event(records, *pending, after=shown)
             pending = (index, max(0.0, at - previous_at), shown)
             previous_at = at
     if pending is not None:
-        yield _event(records, *pending, after=_shown(layout, email))
+        yield _next_answered_event(records, *pending, after=_shown(layout, email))
+
+
+def _answered_events(records: Sequence[list[Any]], email: str) -> Iterator[RecordedEvent]:
+    """The events of a connection whose updates say which event they answer: what an event's
+    answers showed is compared from before its first to after its last."""
+    layout = LayoutMirror()
+    events: list[tuple[int, int, float]] = []  # record index, event number, think time
+    before: dict[int, dict[str, tuple[str, bool, bool]]] = {}
+    after: dict[int, dict[str, tuple[str, bool, bool]]] = {}
+    previous_at = records[0][2] if records else 0.0
+    received = 0
+    for index, (kind, _connection, at, payload) in enumerate(records):
+        if kind == SEND and payload.get("type") == "layout-update":
+            answers = payload.get(ANSWERS_KEY)
+            if isinstance(answers, int) and answers not in before:
+                before[answers] = _shown(layout, email)
+            _apply(layout, payload)
+            if isinstance(answers, int):
+                after[answers] = _shown(layout, email)
+        elif kind == RECV:
+            if isinstance(payload.get(REPLAY_KEY), dict):
+                events.append((index, received, max(0.0, at - previous_at)))
+                previous_at = at
+            received += 1
+    for index, number, think_time in events:
+        expects = _confirmed(before[number], after[number]) if number in after else ()
+        yield _event(records[index][3], think_time, answered=number in after, expects=expects)
+
+
+def _next_answered_event(
+    records: Sequence[list[Any]],
+    index: int,
+    think_time: float,
+    before: dict[str, tuple[str, bool, bool]],
+    *,
+    after: dict[str, tuple[str, bool, bool]],
+) -> RecordedEvent:
+    """An event of an older recording: answered if the server sent anything before the next."""
+    answered = any(row[0] == SEND for row in _until_next_event(records[index + 1 :]))
+    expects = _confirmed(before, after) if answered else ()
+    return _event(records[index][3], think_time, answered=answered, expects=expects)
 
 
 def _apply(layout: LayoutMirror, update: dict[str, Any]) -> None:
@@ -371,16 +423,9 @@ def _apply(layout: LayoutMirror, update: dict[str, Any]) -> None:
 
 
 def _event(
-    records: Sequence[list[Any]],
-    index: int,
-    think_time: float,
-    before: dict[str, tuple[str, bool, bool]],
-    *,
-    after: dict[str, tuple[str, bool, bool]],
+    payload: dict[str, Any], think_time: float, *, answered: bool, expects: tuple[Expectation, ...]
 ) -> RecordedEvent:
-    payload = records[index][3]
     where = payload[REPLAY_KEY]
-    answered = any(row[0] == SEND for row in _until_next_event(records[index + 1 :]))
     return RecordedEvent(
         data=payload.get("data", []),
         event=str(where.get("event", "")),
@@ -391,7 +436,7 @@ def _event(
         think_time=think_time,
         answered=answered,
         fill=where.get("fill"),
-        expects=_confirmed(before, after) if answered else (),
+        expects=expects,
     )
 
 

@@ -25,6 +25,7 @@ from heavy.data.db_connection import made_engines
 from heavy.events import Declared
 from heavy.hooks import is_first_paint
 from heavy.live.layout import LiveLayout, SendUpdate
+from heavy.live.observing import set_layout_observer
 from heavy.stream.guard import open_pages
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
@@ -271,14 +272,14 @@ def watch(observer: FiguresObserver | None = None) -> LiveFigures:
     if _watching.observer is None:
         _time_statements()
         _watching.observer = observer or FiguresObserver(_watching.figures)
-        LiveLayout.observer = _watching.observer
+        set_layout_observer(_watching.observer)
     return _watching.figures
 
 
 def stop_watching() -> None:
     """Stop collecting (a server stops; tests): the live pages go back to no work at all."""
     if _watching.observer is not None:
-        LiveLayout.observer = None
+        set_layout_observer(None)
         _watching.observer = None
         event.remove(Engine, "before_cursor_execute", _statement_starts)
         event.remove(Engine, "after_cursor_execute", _statement_ends)
