@@ -19,9 +19,9 @@ connection. The recorder keeps a mirror of each connection's layout and adds, be
 an event's handler runs (or by an effect of such a render) answers that event, and its update is
 written with ``"answers": n``, the event's number on its connection (0 for the first message
 the page sent). An update nothing asked for (the online count, another page's doing) has none,
-nor has an answer that came after the page's next event a wrong number: the reader
-(``heavy.stream.recording``) attributes each update to the event that caused it, not merely to
-the last one sent before it.
+and a slow answer that comes after the page's next event keeps its own event's number: the
+reader (``heavy.stream.recording``) gives each update to the event that caused it, not merely
+to the last one sent before it.
 
 **Secrets are never written.** What is typed into a password field is dropped (the event is kept,
 marked ``"fill": "current-password"`` or similar, for the replay to type its own account's
