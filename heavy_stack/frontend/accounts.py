@@ -13,10 +13,11 @@ from heavy import (
     heavy_use_effect,
     heavy_use_state,
     heavy_use_topic,
+    html,
     static_html,
 )
 from heavy import gettext as t
-from reactpy import component, html, use_location
+from reactpy import component, use_location
 from reactpy_router import navigate
 
 from heavy_stack.backend.services.accounts.service import session_topic

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from heavy import N_, PageRoute, Pages, heavy_use_state, provide_context, provide_services
-from reactpy import component, html
+from heavy import N_, PageRoute, Pages, heavy_use_state, html, provide_context, provide_services
+from reactpy import component
 
 from heavy_stack.backend.services.accounts.visitor import Visitor
 from heavy_stack.backend.services.container import AppServices

@@ -32,9 +32,10 @@ from heavy import (
     heavy_use_context,
     heavy_use_effect,
     heavy_use_state,
+    html,
     provide_context,
 )
-from reactpy import component, create_context, html, use_ref
+from reactpy import component, create_context, use_ref
 from reactpy.types import Context
 from reactpy_bridge import CALLABLE_MARK, RESULT_BUTTON_ID
 

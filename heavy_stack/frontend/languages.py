@@ -10,9 +10,9 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from heavy import Languages, current_language, static_html, switch_language_url
+from heavy import Languages, current_language, html, static_html, switch_language_url
 from heavy import gettext as t
-from reactpy import html, use_location
+from reactpy import use_location
 
 from heavy_stack.frontend.types import Component
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from heavy import static_html
-from reactpy import html
+from heavy import html, static_html
 
 from heavy_stack.frontend.accounts import AccountBar
 from heavy_stack.frontend.components.navigation import RouterLink

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from heavy import DIALOG_CANCEL_ATTRIBUTE, MODAL_DIALOG_ATTRIBUTE
-from reactpy import html
+from heavy import DIALOG_CANCEL_ATTRIBUTE, MODAL_DIALOG_ATTRIBUTE, html
 
 from heavy_stack.frontend.types import Component
 

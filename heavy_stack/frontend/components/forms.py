@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from heavy import heavy_event
-from reactpy import html
+from heavy import heavy_event, html
 
 from heavy_stack.frontend.types import Component
 

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
-from heavy import Change, Handler, current_language, heavy_event, heavy_use_state, static_html
+from heavy import Change, Handler, current_language, heavy_event, heavy_use_state, html, static_html
 from heavy import gettext as t
-from reactpy import component, html
+from reactpy import component
 from reactpy.utils import Ref
 
 from heavy_stack.frontend.types import Component

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from heavy import gettext as t
-from heavy import heavy_event, heavy_use_online_count, heavy_use_state, ngettext, static_html
-from reactpy import component, html
+from heavy import heavy_event, heavy_use_online_count, heavy_use_state, html, ngettext, static_html
+from reactpy import component
 
 from heavy_stack.frontend.types import Component
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reactpy import html
+from heavy import html
 
 from heavy_stack.frontend.types import Component
 

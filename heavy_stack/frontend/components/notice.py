@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import cast
 
-from heavy import NoticeContext, ShowNotice, heavy_event, heavy_use_state, provide_context
+from heavy import NoticeContext, ShowNotice, heavy_event, heavy_use_state, html, provide_context
 from heavy import gettext as t
-from reactpy import component, html, use_ref
+from reactpy import component, use_ref
 
 from heavy_stack.frontend.types import Component
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from heavy import N_, SYSTEM_THEME, Handler, heavy_event, theme_choice_attributes, use_theme
+from heavy import N_, SYSTEM_THEME, Handler, heavy_event, html, theme_choice_attributes, use_theme
 from heavy import gettext as t
-from reactpy import html
 
 from heavy_stack.frontend.types import Component
 

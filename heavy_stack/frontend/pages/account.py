@@ -18,9 +18,9 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from heavy import N_, Handler, heavy_event, heavy_use_effect, heavy_use_state, ngettext
+from heavy import N_, Handler, heavy_event, heavy_use_effect, heavy_use_state, html, ngettext
 from heavy import gettext as t
-from reactpy import component, html, use_ref
+from reactpy import component, use_ref
 from reactpy_router import use_search_params
 
 from heavy_stack.backend.services.accounts.passwords import MIN_PASSWORD_LENGTH

@@ -12,10 +12,11 @@ from heavy import (
     heavy_use_context,
     heavy_use_effect,
     heavy_use_state,
+    html,
     static_html,
 )
 from heavy import gettext as t
-from reactpy import component, html, use_ref
+from reactpy import component, use_ref
 from reactpy.utils import Ref
 
 from heavy_stack.frontend.app_context import AppContext

@@ -18,6 +18,7 @@ from heavy import (
     UploadReport,
     heavy_event,
     heavy_use_state,
+    html,
     new_component_token,
     size_in_words,
     upload_progress_attributes,
@@ -25,7 +26,7 @@ from heavy import (
     upload_zone_attributes,
 )
 from heavy import gettext as t
-from reactpy import component, html, use_ref
+from reactpy import component, use_ref
 
 from heavy_stack.backend.services.note_import import NOTE_FILE_POLICY
 from heavy_stack.backend.web.note_import import NOTE_IMPORT_PATH

@@ -23,10 +23,11 @@ from heavy import (
     heavy_use_presence,
     heavy_use_state,
     heavy_use_topic,
+    html,
     ngettext,
 )
 from heavy import gettext as t
-from reactpy import component, html, use_ref
+from reactpy import component, use_ref
 from reactpy_router import navigate, use_params, use_search_params
 
 from heavy_stack.backend.data.model_managers.note_manager import NoteNotFoundError

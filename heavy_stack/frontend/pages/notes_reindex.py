@@ -9,9 +9,9 @@ as it is written, whichever instance runs it (pub/sub).
 from __future__ import annotations
 
 import heavy
-from heavy import N_, TaskProgress, TaskState, heavy_use_context, heavy_use_state, heavy_use_task
+from heavy import N_, TaskProgress, TaskState, heavy_use_context, heavy_use_state, heavy_use_task, html
 from heavy import gettext as t
-from reactpy import component, html
+from reactpy import component
 
 from heavy_stack.backend.services.reindex import reindex_notes
 from heavy_stack.frontend.app_context import AppContext

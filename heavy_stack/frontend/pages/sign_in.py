@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-from heavy import N_, heavy_use_context, heavy_use_state, safe_next_path
+from heavy import N_, heavy_use_context, heavy_use_state, html, safe_next_path
 from heavy import gettext as t
-from reactpy import component, html, use_ref
+from reactpy import component, use_ref
 from reactpy_router import use_search_params
 
 from heavy_stack.backend.services.accounts.passwords import MIN_PASSWORD_LENGTH

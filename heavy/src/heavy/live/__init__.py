@@ -7,6 +7,7 @@
 - ``serve.serve_live_layout``: updates out, events in (each handler a plain asyncio task);
 - ``stream.install_live_pages``: ReactPy's client files and the stream route at ReactPy's paths,
   served through ``heavy.stream.guard``;
+- ``html``: the element constructors of ``reactpy.html``, the same dicts for less CPU;
 - ``reactpy_internals``: what of ReactPy's inside these override or rely on, with hashes.
 
 Nothing here assigns anything onto ReactPy's modules or classes.

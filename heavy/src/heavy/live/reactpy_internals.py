@@ -96,6 +96,15 @@ INTERNALS: tuple[tuple[str, Use, str], ...] = (
     ("reactpy.backend.sanic:_setup_common_routes", "replaced", "c2d9f0bc0d68b99d"),
     ("reactpy.backend.sanic:_setup_single_view_dispatcher_route", "replaced", "ec9dd740f0b8dc61"),
     ("reactpy.backend.sanic:_SanicCarrier", "relied-on", "eb777e787af9e811"),
+    # heavy.live.html: the element constructors, leaner (ReactPy's are called for odd arguments).
+    ("reactpy.core.vdom:vdom", "replaced", "7968fb243166f061"),
+    ("reactpy.core.vdom:make_vdom_constructor", "replaced", "42e4414419abb642"),
+    ("reactpy.core.vdom:custom_vdom_constructor", "replaced", "69ab5a25519a48eb"),
+    ("reactpy.core.vdom:separate_attributes_and_children", "replaced", "69d49614b83471f2"),
+    ("reactpy.core.vdom:separate_attributes_and_event_handlers", "replaced", "34b851778c7e16f1"),
+    ("reactpy.core.vdom:_is_attributes", "replaced", "eaec015406aec8dd"),
+    ("reactpy.core.vdom:_is_single_child", "relied-on", "5631cb14cc2cb6ff"),
+    ("reactpy.html:_fragment", "replaced", "bf9fa43c3edd736c"),
     ("reactpy.backend.sanic:use_connection", "relied-on", "cc506f697fa450bf"),
 )
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from heavy.data.db_connection import Database
 from heavy.hooks import heavy_use_effect, heavy_use_state, heavy_use_topic
+from heavy.live import html
 from heavy.live.pubsub import TopicMessage, current_pubsub, publish
 from heavy.settings import HeavySettings
 from heavy.stream.guard import open_pages
@@ -44,7 +45,7 @@ from heavy.telemetry.figures import (
 )
 from heavy.web.first_paint import render_first_paint
 from heavy.web.pages import PageShell
-from reactpy import component, html
+from reactpy import component
 from reactpy.backend._common import STREAM_PATH
 from reactpy.backend.types import Location
 from sanic import Request, Sanic
