@@ -45,13 +45,17 @@ REACTPY_DEBUG_MODE.subscribe(_follow_checks)
 REACTPY_CHECK_JSON_ATTRS.subscribe(_follow_checks)
 
 
+# First arguments of these types are children, not attributes (no Mapping ABC check for them).
+_NEVER_ATTRIBUTES = frozenset((str, Component, StaticHtml, list, tuple))
+
+
 def _children(items: tuple[Any, ...]) -> list[Any]:
     """``items`` as ReactPy's children: each iterable but a string or a mapping flattened one
     level, everything else as it is (``separate_attributes_and_children``)."""
     children: list[Any] = []
     for item in items:
         kind = type(item)
-        if kind is str or kind is dict or kind is Component or kind is StaticHtml:
+        if kind is str or kind is dict or kind is Component or kind is StaticHtml:  # the usual
             children.append(item)
         elif kind is list or kind is tuple:
             children.extend(item)
@@ -60,6 +64,17 @@ def _children(items: tuple[Any, ...]) -> list[Any]:
         else:
             children.extend(item)
     return children
+
+
+def _event_handler(function: Callable[..., Any]) -> EventHandler:
+    """``EventHandler(to_event_handler_function(function))``, the same object, made without
+    ``EventHandler.__init__``'s second ``to_event_handler_function`` (which returns ReactPy's
+    wrapper as it is: it is a coroutine function) and its ``iscoroutinefunction``."""
+    handler = EventHandler.__new__(EventHandler)  # (this module's "object" is html.object)
+    handler.function = to_event_handler_function(function)
+    handler.prevent_default = handler.stop_propagation = False
+    handler.target = None
+    return handler
 
 
 def _split(attributes: dict[str, Any]) -> tuple[dict[str, Any], Any, dict[str, Any] | None]:
@@ -74,7 +89,7 @@ def _split(attributes: dict[str, Any]) -> tuple[dict[str, Any], Any, dict[str, A
         elif callable(value):
             if handlers is None:
                 handlers = {}
-            handlers[name] = EventHandler(to_event_handler_function(value))
+            handlers[name] = _event_handler(value)
         elif hasattr(value, "function") and isinstance(value, EventHandlerType):
             if handlers is None:
                 handlers = {}
@@ -110,15 +125,16 @@ def _constructor(tag: str, stock: VdomDictConstructor, *, allow_children: bool =
     def constructor(*arguments: Any, **kwargs: Any) -> VdomDict:
         if kwargs or _checking:
             return _made_by_reactpy(stock, arguments, kwargs)
-        model: dict[str, Any] = {"tagName": tag}
+        model: VdomDict = {"tagName": tag}
         if not arguments:
-            return cast(VdomDict, model)
+            return model
         first = arguments[0]
+        kind = type(first)
         attributes = None
-        if type(first) is dict:
+        if kind is dict:
             if "tagName" not in first:  # else an element: a child
                 attributes = first
-        elif type(first) is not str and isinstance(first, Mapping) and "tagName" not in first:
+        elif kind not in _NEVER_ATTRIBUTES and isinstance(first, Mapping) and "tagName" not in first:
             return stock(*arguments)  # attributes in a mapping of another type: ReactPy's own way
         key = handlers = None
         if attributes is None:
@@ -137,7 +153,7 @@ def _constructor(tag: str, stock: VdomDictConstructor, *, allow_children: bool =
             model["key"] = key
         if handlers:
             model["eventHandlers"] = handlers
-        return cast(VdomDict, model)
+        return model
 
     constructor.__name__ = constructor.__qualname__ = tag or "_"
     constructor.__doc__ = stock.__doc__
