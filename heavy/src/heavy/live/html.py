@@ -77,6 +77,10 @@ def _event_handler(function: Callable[..., Any]) -> EventHandler:
     return handler
 
 
+# Attribute values of these exact types are neither callable nor event handlers.
+_PLAIN_VALUES = frozenset((str, bool, int, float, type(None), dict, list, tuple))
+
+
 def _split(attributes: dict[str, Any]) -> tuple[dict[str, Any], Any, dict[str, Any] | None]:
     """The plain attributes, the key and the event handlers of an attributes dict, as ReactPy
     separates them (``separate_attributes_and_event_handlers``): a callable becomes ReactPy's
@@ -84,7 +88,7 @@ def _split(attributes: dict[str, Any]) -> tuple[dict[str, Any], Any, dict[str, A
     plain: dict[str, Any] = {}
     handlers: dict[str, Any] | None = None
     for name, value in attributes.items():
-        if type(value) is str or name == "key":  # no callable or Protocol test for these
+        if type(value) in _PLAIN_VALUES or name == "key":  # no callable or Protocol test for these
             plain[name] = value
         elif callable(value):
             if handlers is None:
