@@ -17,9 +17,10 @@ account of ``--accounts FILE`` (one ``e-mail password`` per line, one line per u
 it, one the user signs up for when it starts (``loadtest-<run>-<user>@example.com``).
 
 Every event the server answered in the recording is a Locust request named after the event and
-its element: the response time runs from sending it to the server's next update. It succeeds only
-once the page shows what the server confirmed when recorded (its messages, the texts it
-changed); a page load must answer 200 and a hand-off as recorded (``303 to /notes``). A missing
+its element. It succeeds only once the page shows what the server confirmed when recorded (its
+messages, the texts it changed), and its response time runs from sending it until then (to the
+server's next update where there is nothing to compare): an update that answers nothing, such
+as the online count, does not end it early. A page load must answer 200 and a hand-off as recorded (``303 to /notes``). A missing
 answer (``--response-timeout``), an element the page no longer has, or a closed socket is a
 failure too, and that replay stops there. At the end, one line per step says how many times the
 server confirmed it.
@@ -422,10 +423,12 @@ class ReplayUser(User):
             timeout = TimeoutError(f"no answer in {self.options.response_timeout} s")
             self._report(name, _ms_since(started), 0, timeout)
             raise ReplayFailedError from None
-        elapsed = _ms_since(started)
+        answered_in = _ms_since(started)
         page.receive(answer)
         missing = self._wait_for_confirmation(page, socket, event)
         problem = ServerDidNotConfirmError("; ".join(missing)) if missing else None
+        # Until the page showed the answer: the first update may have been another's.
+        elapsed = _ms_since(started) if event.expects and not missing else answered_in
         self._report(name, elapsed, len(answer), problem)
         if problem is not None:
             raise ReplayFailedError
