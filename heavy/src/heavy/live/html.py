@@ -17,6 +17,7 @@ and ``script``, whose rules are its own. One difference, outside the model: Reac
 
 from __future__ import annotations
 
+import builtins  # this module's map, input and object are elements
 import inspect
 import warnings
 from collections.abc import Callable, Mapping
@@ -85,7 +86,10 @@ def _split(attributes: dict[str, Any]) -> tuple[dict[str, Any], Any, dict[str, A
     """The plain attributes, the key and the event handlers of an attributes dict, as ReactPy
     separates them (``separate_attributes_and_event_handlers``): a callable becomes ReactPy's
     ``EventHandler``, an ``EventHandler`` (or its Protocol's like) is kept."""
-    plain: dict[str, Any] = {}
+    if _PLAIN_VALUES.issuperset(builtins.map(type, attributes.values())):  # no handler, tested in C
+        plain = attributes.copy()
+        return plain, plain.pop("key", None), None
+    plain = {}
     handlers: dict[str, Any] | None = None
     for name, value in attributes.items():
         if type(value) in _PLAIN_VALUES or name == "key":  # no callable or Protocol test for these
