@@ -14,11 +14,17 @@ from typing import Any
 
 import pytest
 from heavy import StaticHtml, element_handler, html
-from heavy.live.layout import WholeData, callee
-from reactpy import component
+from heavy.live.layout import LiveLayout, WholeData, callee
+from reactpy import component, use_state  # noqa: TID251 - ReactPy's constructors compared
 from reactpy import html as reactpy_html
 from reactpy.config import REACTPY_CHECK_JSON_ATTRS, REACTPY_DEBUG_MODE
 from reactpy.core.events import EventHandler
+from reactpy.core.layout import Layout
+from reactpy.core.types import ComponentType
+
+from heavy_stack.frontend.types import Component
+
+from tests.frontend.test_live_layout import _play as play
 
 Arguments = Callable[[], tuple[Any, ...]]
 
@@ -128,10 +134,11 @@ def comparable(value: Any) -> Any:
     if type(value) is list:
         return [comparable(item) for item in value]
     if isinstance(value, EventHandler):
-        # ReactPy wraps a function anew each time: what the wrapper calls is what counts.
+        # ReactPy wraps a function anew each time: what the wrapper calls is what counts
+        # (heavy's AttributeHandler makes ReactPy's wrapper when its function is read).
         called = callee(value.function)
-        function = called.function if type(called) is WholeData else called
-        return ("handler", type(value), function, value.prevent_default, value.stop_propagation, value.target)
+        function = ("whole data", called.function) if type(called) is WholeData else ("its items", called)
+        return ("handler", function, value.prevent_default, value.stop_propagation, value.target)
     return value
 
 
@@ -194,6 +201,42 @@ def test_the_json_check_alone_is_honoured() -> None:
     finally:
         REACTPY_CHECK_JSON_ATTRS.current = False
     assert html.div({"value": 1}) == {"tagName": "div", "attributes": {"value": 1}}
+
+
+def ClickedPage(constructors: Any) -> Callable[[], ComponentType]:
+    """A page of buttons with sync and async handlers, made with ``constructors``."""
+
+    @component
+    def Clicked() -> Component:
+        count, set_count = use_state(0)
+
+        async def add_ten(event: Any) -> None:
+            set_count(count + 10 + len(event))
+
+        return constructors.div(
+            # An event's data as its handler gets it: one item, an empty dict (len 0), not the list.
+            constructors.button(
+                {"id": "one", "onClick": lambda event: set_count(count + 1 + len(event))}, "+1"
+            ),
+            constructors.button({"id": "ten", "onClick": add_ten, "key": "ten"}, "+10"),
+            constructors.button({"id": "kept", "onClick": HANDLER}, "an EventHandler of its own"),
+            [constructors.p({"id": f"count-{n}", "key": f"count-{n}"}, str(count)) for n in range(2)],
+        )
+
+    return Clicked
+
+
+@pytest.mark.parametrize("layout", [Layout, LiveLayout])
+async def test_a_layout_renders_and_runs_the_handlers_as_with_reactpys_constructors(
+    layout: type[Layout],
+) -> None:
+    """ReactPy's own ``Layout`` reads the handlers' ``function`` (ReactPy's wrapper, made when
+    read); heavy's takes the function itself: both show and do the same, click for click."""
+    clicks = ["one", "ten", "one", "ten"]
+    theirs = await play(ClickedPage(reactpy_html), clicks, layout)
+    ours = await play(ClickedPage(html), clicks, layout)
+    assert ours == theirs
+    assert "22" in str(ours[-1][0])
 
 
 def test_the_callers_attributes_are_left_as_they_were() -> None:

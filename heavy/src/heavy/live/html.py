@@ -23,11 +23,11 @@ import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
+from heavy.live.layout import AttributeHandler
 from heavy.live.static import StaticHtml
 from reactpy import html as reactpy_html
 from reactpy.config import REACTPY_CHECK_JSON_ATTRS, REACTPY_DEBUG_MODE
 from reactpy.core.component import Component
-from reactpy.core.events import EventHandler, to_event_handler_function
 from reactpy.core.types import EventHandlerType, VdomDict, VdomDictConstructor
 from reactpy.core.vdom import _is_single_child
 
@@ -67,17 +67,6 @@ def _children(items: tuple[Any, ...]) -> list[Any]:
     return children
 
 
-def _event_handler(function: Callable[..., Any]) -> EventHandler:
-    """``EventHandler(to_event_handler_function(function))``, the same object, made without
-    ``EventHandler.__init__``'s second ``to_event_handler_function`` (which returns ReactPy's
-    wrapper as it is: it is a coroutine function) and its ``iscoroutinefunction``."""
-    handler = EventHandler.__new__(EventHandler)  # (this module's "object" is html.object)
-    handler.function = to_event_handler_function(function)
-    handler.prevent_default = handler.stop_propagation = False
-    handler.target = None
-    return handler
-
-
 # Attribute values of these exact types are neither callable nor event handlers.
 _PLAIN_VALUES = frozenset((str, bool, int, float, type(None), dict, list, tuple))
 
@@ -85,7 +74,8 @@ _PLAIN_VALUES = frozenset((str, bool, int, float, type(None), dict, list, tuple)
 def _split(attributes: dict[str, Any]) -> tuple[dict[str, Any], Any, dict[str, Any] | None]:
     """The plain attributes, the key and the event handlers of an attributes dict, as ReactPy
     separates them (``separate_attributes_and_event_handlers``): a callable becomes ReactPy's
-    ``EventHandler``, an ``EventHandler`` (or its Protocol's like) is kept."""
+    ``EventHandler`` (an ``AttributeHandler``, which makes ReactPy's wrapper when it is read),
+    an ``EventHandler`` (or its Protocol's like) is kept."""
     if _PLAIN_VALUES.issuperset(builtins.map(type, attributes.values())):  # no handler, tested in C
         plain = attributes.copy()
         return plain, plain.pop("key", None), None
@@ -97,7 +87,7 @@ def _split(attributes: dict[str, Any]) -> tuple[dict[str, Any], Any, dict[str, A
         elif callable(value):
             if handlers is None:
                 handlers = {}
-            handlers[name] = _event_handler(value)
+            handlers[name] = AttributeHandler(value)
         elif hasattr(value, "function") and isinstance(value, EventHandlerType):
             if handlers is None:
                 handlers = {}

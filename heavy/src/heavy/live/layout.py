@@ -69,6 +69,7 @@ from reactpy.core.layout import Layout
 from reactpy.core.types import (
     ComponentType,
     EventHandlerDict,
+    EventHandlerFunc,
     Key,
     LayoutEventMessage,
     LayoutUpdateMessage,
@@ -361,6 +362,34 @@ class FlaggedHandler:
 
     def __repr__(self) -> str:  # ReactPy logs a handler that fails
         return f"FlaggedHandler({self.function!r})"
+
+
+class AttributeHandler(EventHandler):
+    """ReactPy's ``EventHandler(to_event_handler_function(called))`` for a callable an element's
+    attributes gave (what ``heavy.html`` makes of it), with ReactPy's wrapper made only when
+    something reads ``function`` (ReactPy's own ``Layout``): the live layout takes ``called``
+    itself, as ``callee`` would take it back out of the wrapper."""
+
+    __slots__ = ("_wrapper", "called")
+
+    def __init__(self, called: Callable[..., Any]) -> None:  # no super().__init__: no wrapper yet
+        self.called = called
+        self._wrapper: EventHandlerFunc | None = None
+        self.prevent_default = self.stop_propagation = False
+        self.target = None
+
+    @property
+    def function(self) -> EventHandlerFunc:
+        if self._wrapper is None:
+            self._wrapper = to_event_handler_function(self.called)
+        return self._wrapper
+
+    @function.setter
+    def function(self, wrapper: EventHandlerFunc) -> None:
+        self._wrapper = wrapper
+
+    def __repr__(self) -> str:  # ReactPy logs a handler that fails
+        return f"AttributeHandler({self.called!r})"
 
 
 class WholeData:
@@ -685,7 +714,7 @@ class LiveLayout(Layout):
             if target is None:
                 target = self._new_target() if handler.target is None else handler.target
             targets += (event, target)
-            function = callee(handler.function)
+            function = handler.called if type(handler) is AttributeHandler else callee(handler.function)
             prevent_default, stop_propagation = handler.prevent_default, handler.stop_propagation
             if type(function) is FlaggedHandler:  # element_handler's: its flags, its function
                 prevent_default, stop_propagation = function.prevent_default, function.stop_propagation

@@ -104,6 +104,7 @@ INTERNALS: tuple[tuple[str, Use, str], ...] = (
     ("reactpy.core.vdom:separate_attributes_and_event_handlers", "replaced", "34b851778c7e16f1"),
     ("reactpy.core.vdom:_is_attributes", "replaced", "eaec015406aec8dd"),
     ("reactpy.core.vdom:_is_single_child", "relied-on", "5631cb14cc2cb6ff"),
+    # heavy.live.layout.AttributeHandler: an EventHandler whose wrapper is made when read.
     ("reactpy.core.events:EventHandler.__init__", "replaced", "1f53777ba5605185"),
     ("reactpy.html:_fragment", "replaced", "bf9fa43c3edd736c"),
     ("reactpy.backend.sanic:use_connection", "relied-on", "cc506f697fa450bf"),
