@@ -808,7 +808,8 @@ def write_report(table: str, output: Path, targets: str = "") -> None:
         f"Latest `make bench` run ({today}). Re-run it on your machine: figures depend on it.\n\n"
         + (f"## Targets (issue 26)\n\n{targets}\n\n## The run\n\n" if targets else "")
         + "Latencies are one client's round trip from sending a message to the server's answer;\n"
-        "replay latencies are Locust's, from each recorded event to the next update.\n"
+        "replay latencies are Locust's, from each recorded event until the page shows what the\n"
+        "server confirmed when recorded (its next update where there is nothing to compare).\n"
         "Per s: round trips per second for one client; answered events per second for a replay.\n"
         "Server CPU is the app process only (PostgreSQL runs in its own processes); Locust CPU is\n"
         "the load generator, on the same machine. 100% is one core.\n\n"
