@@ -76,6 +76,14 @@ class UnitSession(AsyncSession):
             sync.add(row)  # detached with its identity: persistent, no SELECT
         return sync
 
+    # Asking is not using: a session nothing has used has begun nothing (and attaching its kept
+    # rows to answer would begin a transaction that nobody ends).
+    def in_transaction(self) -> bool:
+        return self._heavy_used and super().in_transaction()
+
+    def in_nested_transaction(self) -> bool:
+        return self._heavy_used and super().in_nested_transaction()
+
     @property
     def is_unused(self) -> bool:
         """Whether nothing has used the session yet (then its ``Session`` is not even built)."""
