@@ -11,8 +11,8 @@ that stops cleanly says goodbye, and its pages drop out at once.
 Pages ``watch`` a topic: their function is called with the new total when it changes (at most
 every ``NOTIFY_SECONDS``), ``NOTIFY_SLICE`` watchers at a time, one slice every
 ``SLICE_GAP_SECONDS``: each call re-renders a page, and 500 pages told in one turn of the event
-loop would hold every other page's answer back behind 500 renders. Heartbeats carry at most ``TOPICS_PER_MESSAGE`` topics each, so
-any number of topics fits the transport's message size.
+loop would hold every other page's answer back behind 500 renders. Heartbeats carry at most
+``TOPICS_PER_MESSAGE`` topics each, so any number of topics fits the transport's message size.
 """
 
 from __future__ import annotations
