@@ -276,7 +276,7 @@ class _RenderQueue:
     A list and one future while ``get`` waits, not an ``asyncio.Queue`` (three deques and an
     event: about 2 KiB for each open page)."""
 
-    __slots__ = ("_loop", "_pending", "_ready", "_waiter", "causes")
+    __slots__ = ("_loop", "_pending", "_ready", "_waiter", "causes", "held")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
@@ -285,6 +285,7 @@ class _RenderQueue:
         self._waiter: asyncio.Future[None] | None = None
         # What each pending render comes from, while an observer keeps causes.
         self.causes: dict[ComponentState, object] | None = None
+        self.held = False  # a render runs outside the sending loop (take_now): get waits
 
     def put(self, state: ComponentState) -> None:
         if state not in self._pending:
@@ -307,7 +308,7 @@ class _RenderQueue:
             waiter.set_result(None)
 
     async def get(self) -> ComponentState:
-        while not self._ready:
+        while not self._ready or self.held:
             self._waiter = self._loop.create_future()
             try:
                 await self._waiter
@@ -316,6 +317,23 @@ class _RenderQueue:
         state = self._ready.pop(0)
         self._pending.remove(state)
         return state
+
+    def take_now(self) -> ComponentState | None:
+        """The next ready component, if one is and the sending loop waits in ``get`` (then
+        ``release``)."""
+        if not self._ready or self._waiter is None or self.held:
+            return None
+        self.held = True
+        state = self._ready.pop(0)
+        self._pending.remove(state)
+        return state
+
+    def release(self) -> None:
+        self.held = False
+        if self._ready:
+            waiter = self._waiter
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
 
     @property
     def pending(self) -> bool:
@@ -572,6 +590,16 @@ class LiveLayout(Layout):
             state = await self._queue.get()
             if state.mounted:  # else unmounted since it was scheduled
                 return await self._update(state)
+
+    async def render_ready(self, send: Callable[[LayoutUpdateMessage], Awaitable[None]]) -> None:
+        """Render and send what is ready now, here, while the sending loop waits."""
+        queue = self._queue
+        while (state := queue.take_now()) is not None:
+            try:
+                if state.mounted:
+                    await send(await self._update(state))
+            finally:
+                queue.release()
 
     async def next_render(self) -> tuple[ComponentState, object | None]:
         """Wait for a component to need rendering: its state, and what the render comes from

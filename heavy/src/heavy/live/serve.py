@@ -16,6 +16,10 @@ ways that the framework measured:
   every other page's ready work, and the render it asks for waits for the turn after; only
   while an earlier event's task has not started yet does it get a task too, so that handlers
   still begin in the order their events came;
+- what a handler changed is rendered and sent by the task the handler ran in, once it ends
+  (``_Sending.render_here``), while the sending loop waits for work: that loop's task would
+  first wait for the event loop's next turn, an answer's last wait under load. While the
+  sending loop renders or sends, renders wait for it and go out in order;
 - the sending loop holds no update while it waits for the next render (ReactPy's kept the last
   one, for an idle page a large part of the page, for as long as it stayed open).
 
@@ -93,12 +97,15 @@ class _Sending:
     receives the events itself): each loop's end ends the other. A task group (and a task for
     each loop) was about 1.5 KiB more for each open page."""
 
-    __slots__ = ("over", "serving", "task")
+    __slots__ = ("failure", "layout", "over", "send", "serving", "task")
 
-    def __init__(self, serving: asyncio.Task[Any] | None) -> None:
+    def __init__(self, layout: LiveLayout, send: Send, serving: asyncio.Task[Any] | None) -> None:
+        self.layout = layout
+        self.send = send
         self.serving = serving
         self.task: asyncio.Task[None] | None = None
         self.over = False  # the serving task is past receiving: nothing to stop any more
+        self.failure: Exception | None = None  # a send that failed outside the sending loop
 
     def ended(self) -> None:
         """The sending loop ended (its error is the task's): stop receiving."""
@@ -106,14 +113,38 @@ class _Sending:
             self.over = True
             self.serving.cancel()
 
+    async def render_here(self) -> None:
+        """Render and send, in this task, what a handler that just ended made ready, if the
+        sending loop is idle. Its task would first wait for the event loop's next turn, which
+        under load waits for every other page's ready work: an answer's last wait."""
+        if LiveLayout.observer is None and self.task is not None:
+            try:
+                await self.layout.render_ready(self.send)
+            except Exception:
+                _log_failed_send()
+                raise
+
+    async def render_after(self, call: Coroutine[Any, Any, None]) -> None:
+        """An event's handler, in its own task, then ``render_here``; a failed send ends the
+        page as the sending loop's would."""
+        await call
+        try:
+            await self.render_here()
+        except PageClosed:
+            pass  # the page went away: its serving task sees the close
+        except Exception as error:
+            if not self.over and self.serving is not None:
+                self.over, self.failure = True, error
+                self.serving.cancel()
+
 
 async def _serve(layout: LiveLayout, send: Send, receive: Receive) -> None:
     # No local name for this task: an error passing through this frame keeps its locals, and
     # the task would keep the error (a cycle, for the cycle collector only).
-    sending = _Sending(asyncio.current_task())
+    sending = _Sending(layout, send, asyncio.current_task())
     sending.task = asyncio.create_task(_send_updates(layout, send, sending))
     try:
-        await _deliver_events(layout, receive)
+        await _deliver_events(layout, receive, sending)
     except asyncio.CancelledError:
         if not sending.over or _still_cancelled():
             raise  # cancelled from outside (the connection's handler, a test's page)
@@ -135,6 +166,8 @@ def _why_it_ended(sending: _Sending) -> BaseException:
     # traceback would hold that frame (a cycle, for the cycle collector only).
     task, sending.task = sending.task, None
     assert task is not None
+    if sending.failure is not None:
+        return sending.failure
     return asyncio.CancelledError() if task.cancelled() else task.exception() or PageClosed()
 
 
@@ -167,22 +200,30 @@ async def _send_updates(layout: LiveLayout, send: Send, sending: _Sending) -> No
                 else:
                     await observer.update(layout, send)
             except Exception:
-                if not REACTPY_DEBUG_MODE.current:
-                    logger.error("Failed to send an update (REACTPY_DEBUG_MODE shows more)")
+                _log_failed_send()
                 raise
     finally:
         sending.ended()
 
 
-async def _deliver_events(layout: LiveLayout, receive: Receive) -> None:
+def _log_failed_send() -> None:
+    if not REACTPY_DEBUG_MODE.current:
+        logger.error("Failed to send an update (REACTPY_DEBUG_MODE shows more)")
+
+
+async def _deliver_events(layout: LiveLayout, receive: Receive, sending: _Sending) -> None:
     deliveries: set[asyncio.Task[None]] = set()
     _deliveries.set(deliveries)
     try:
         while True:
             # Checked here, before any task: data that fits no handler is dropped at once, and a
             # flood of it ends this loop (TooManyBadEventsError closes the connection). A plain
-            # function's handler runs here, unless an earlier event's task has yet to begin.
-            _start_delivery(layout.accept(await receive(), sync_now=_all_started(deliveries)), deliveries)
+            # function's handler runs here, unless an earlier event's task has yet to begin;
+            # what it changed is rendered and sent here too.
+            if not _start_delivery(
+                layout.accept(await receive(), sync_now=_all_started(deliveries)), deliveries, sending
+            ):
+                await sending.render_here()
     finally:
         try:
             if any(_not_started(delivery) for delivery in deliveries):
@@ -196,15 +237,19 @@ async def _deliver_events(layout: LiveLayout, receive: Receive) -> None:
             _leave(deliveries)
 
 
-def _start_delivery(call: Coroutine[Any, Any, None] | None, deliveries: set[asyncio.Task[None]]) -> None:
+def _start_delivery(
+    call: Coroutine[Any, Any, None] | None, deliveries: set[asyncio.Task[None]], sending: _Sending
+) -> bool:
     # Not awaited: the next event is received while this one's handler runs. Started here, not
     # in the loop's frame, whose locals would keep the last event's task and call (done) for as
-    # long as the page stays idle.
-    if call is not None:
-        delivery = asyncio.create_task(call)
-        deliveries.add(delivery)
-        delivery.add_done_callback(_delivered)
-        delivery.add_done_callback(deliveries.discard)
+    # long as the page stays idle. False: no task (the handler ran already, or none fits).
+    if call is None:
+        return False
+    delivery = asyncio.create_task(sending.render_after(call))
+    deliveries.add(delivery)
+    delivery.add_done_callback(_delivered)
+    delivery.add_done_callback(deliveries.discard)
+    return True
 
 
 def _all_started(deliveries: set[asyncio.Task[None]]) -> bool:

@@ -1,0 +1,162 @@
+"""The dispatch loop of a live page (``heavy.live.serve``): when and in what order answers go out.
+
+Each test serves a page in this process through ``serve_live_layout``, with a ``send`` and a
+``receive`` of its own standing for the websocket, and counts the event loop's turns: under
+load every turn waits for all the other pages' ready work, so an answer that waits one turn
+more comes that much later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from heavy import html
+from heavy.live.layout import LiveLayout
+from heavy.live.serve import PageClosed, serve_live_layout
+from heavy.stream.layout_mirror import LayoutMirror
+from reactpy import component, use_state  # noqa: TID251 - a bare page, no services
+from reactpy.core.types import LayoutEventMessage, LayoutUpdateMessage
+
+from heavy_stack.frontend.types import Component
+
+
+class TurnCounter:
+    """Counts the event loop's turns while it runs: a callback that schedules itself again."""
+
+    def __init__(self) -> None:
+        self.turns = 0
+        self._running = True
+        asyncio.get_running_loop().call_soon(self._tick)
+
+    def _tick(self) -> None:
+        if self._running:
+            self.turns += 1
+            asyncio.get_running_loop().call_soon(self._tick)
+
+    def stop(self) -> None:
+        self._running = False
+
+
+@component
+def Clicks(handler_ended: list[int], counter: TurnCounter, kind: str) -> Component:
+    count, set_count = use_state(0)
+
+    def quick(_event: Any) -> None:
+        set_count(count + 1)
+        handler_ended.append(counter.turns)
+
+    async def slow(_event: Any) -> None:
+        await asyncio.sleep(0)  # a wait for something, as a unit of work waits for its database
+        set_count(count + 1)
+        handler_ended.append(counter.turns)
+
+    return html.button({"id": "count", "onClick": quick if kind == "sync" else slow}, str(count))
+
+
+class Page:
+    """The client's side: a mirror of what the server sent, and the clicks it will send."""
+
+    def __init__(self, clicks: int, send_waits: int = 0) -> None:
+        self.mirror = LayoutMirror()
+        self.shown: list[str] = []
+        self.sent_at: list[int] = []
+        self.counter: TurnCounter | None = None
+        self._clicks = clicks
+        # Turns the click's first answer waits in its send, as a socket's flow control makes it.
+        self._send_waits = send_waits
+        self._sends = 0
+        self._rendered = asyncio.Event()
+        self._answered = asyncio.Event()
+
+    async def send(self, update: LayoutUpdateMessage) -> None:
+        self._sends += 1
+        for _ in range(self._send_waits if self._sends == 2 else 0):  # the first render's is 1
+            await asyncio.sleep(0)
+        assert self.counter is not None
+        self.sent_at.append(self.counter.turns)
+        self.mirror.apply(json.loads(json.dumps(update)))
+        self.shown.append(self.mirror.find(id="count").text)
+        self._rendered.set()
+        if self.shown[-1] == str(self._clicks):
+            self._answered.set()
+
+    async def receive(self) -> LayoutEventMessage:
+        await self._rendered.wait()
+        if self._clicks and len(self.shown) == 1:
+            target = self.mirror.find(id="count").target("onClick")
+            self.shown.append("clicked")  # sent once; the answers follow
+            return {"type": "layout-event", "target": target, "data": [{}]}
+        await self._answered.wait()
+        raise PageClosed
+
+    def serve(self, root: Callable[[], Any]) -> Awaitable[None]:
+        self.counter = TurnCounter()
+        return serve_live_layout(LiveLayout(root()), self.send, self.receive)
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+async def test_an_answer_goes_out_in_the_turn_its_handler_ends(kind: str) -> None:
+    """Not one turn later, from the page's sending loop: a plain function's handler, called as
+    its event is read, and an async one in its own task."""
+    page = Page(clicks=1)
+    handler_ended: list[int] = []
+    await page.serve(lambda: Clicks(handler_ended, page.counter, kind))
+    assert page.counter is not None
+    page.counter.stop()
+    assert page.shown == ["0", "clicked", "1"]
+    assert page.sent_at[-1] == handler_ended[0]
+
+
+@component
+def Burst(clicks: int) -> Component:
+    """One click sets the count, then again and again from callbacks of the loop's next turns,
+    while its answer may still be on its way."""
+    count, set_count = use_state(0)
+
+    def many(_event: Any) -> None:
+        set_count(1)
+        for value in range(2, clicks + 1):
+            asyncio.get_running_loop().call_soon(set_count, value)
+
+    return html.button({"id": "count", "onClick": many}, str(count))
+
+
+@pytest.mark.parametrize("send_waits", [0, 1, 3])
+async def test_answers_keep_their_order_while_a_send_waits(send_waits: int) -> None:
+    """Renders asked for while the click's answer is still being sent wait for it: the page
+    sees its counts in order and ends on the last."""
+    page = Page(clicks=5, send_waits=send_waits)
+    await page.serve(lambda: Burst(5))
+    assert page.counter is not None
+    page.counter.stop()
+    counts = [int(text) for text in page.shown if text != "clicked"]
+    assert counts == sorted(counts)
+    assert counts[0] == 0
+    assert counts[-1] == 5
+
+
+async def test_a_send_that_fails_after_an_async_handler_ends_the_page_with_its_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """As a failed send of the sending loop does: logged, and the page's serving ends with it."""
+    page = Page(clicks=1)
+    first = page.send
+
+    async def failing_send(update: LayoutUpdateMessage) -> None:
+        if page.shown:
+            raise RuntimeError("the socket broke")
+        await first(update)
+
+    page.send = failing_send  # type: ignore[method-assign]
+    handler_ended: list[int] = []
+    with caplog.at_level(logging.ERROR), pytest.raises(RuntimeError, match="the socket broke"):
+        await asyncio.wait_for(page.serve(lambda: Clicks(handler_ended, page.counter, "async")), 5)
+    assert page.counter is not None
+    page.counter.stop()
+    assert handler_ended, "the click's handler ran"
+    assert "Failed to send an update" in caplog.text
