@@ -71,6 +71,9 @@ class Tally:
     closed_by_server: int = 0
     handlers: set[str] = field(default_factory=set)
     cookie: str | None = None  # of the signed-in user, made at the first example
+    # Of a signed-out browser of its own: what its events rename is its own demo user, not
+    # the one that clients without cookies share (other tests' pages on this database).
+    visitor_cookie: str | None = None
 
     async def cookie_of(self, server: LiveServer) -> str:
         if self.cookie is None:
@@ -78,6 +81,13 @@ class Tally:
             browser.get(await sign_up(browser, f"hostile-{uuid.uuid4().hex[:8]}@example.com"))
             self.cookie = browser.cookie_header()
         return self.cookie
+
+    def visitor_cookie_of(self, server: LiveServer) -> str:
+        if self.visitor_cookie is None:
+            browser = CookieBrowser(server.base_url)
+            browser.get("/")  # the page shell gives the browser its binding cookie
+            self.visitor_cookie = browser.cookie_header()
+        return self.visitor_cookie
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +155,10 @@ async def test_hostile_event_data_never_reaches_a_traceback(
 ) -> None:
     log_before = len(hostile_server.log())
     for path, signed_in in PAGES:
-        headers = {"Cookie": await tally.cookie_of(hostile_server)} if signed_in else {}
+        cookie = (
+            await tally.cookie_of(hostile_server) if signed_in else tally.visitor_cookie_of(hostile_server)
+        )
+        headers = {"Cookie": cookie}
         async with WebSocketPage.open(hostile_server.base_url, path, headers=headers) as page:
             tally.connections += 1
             await send_all(page, batch, tally)
