@@ -35,7 +35,7 @@ class BlockingWebSocket:
         self._protocol = ClientProtocol(uri)
         self._messages: deque[bytes] = deque()
         self._fragments: list[bytes] = []  # of a message that came in several frames
-        self._socket = socket.create_connection((uri.host, uri.port), timeout=open_timeout)
+        self._socket = _connect(uri.host, uri.port, open_timeout)
         self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
             self._handshake(dict(headers or {}), open_timeout)
@@ -122,3 +122,25 @@ class BlockingWebSocket:
         data = self._protocol.data_to_send()
         if data:
             self._socket.sendall(b"".join(data))
+
+
+def _connect(host: str, port: int, timeout: float) -> socket.socket:
+    """A TCP connection to ``host``; an address (``127.0.0.1``, ``::1``) is not looked up.
+
+    ``socket.create_connection`` looks every host up with ``getaddrinfo``, which gevent hands to
+    a thread of its pool and back: about a tenth of a Locust user's CPU when each replay opens
+    a new page. gevent's ``connect`` takes an address as it is."""
+    for family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            socket.inet_pton(family, host.strip("[]"))
+        except OSError:
+            continue
+        connection = socket.socket(family, socket.SOCK_STREAM)
+        connection.settimeout(timeout)
+        try:
+            connection.connect((host.strip("[]"), port))
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+    return socket.create_connection((host, port), timeout=timeout)  # a name: looked up
