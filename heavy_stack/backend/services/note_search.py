@@ -38,6 +38,7 @@ ReportProgress = Callable[[int, int], Awaitable[None]]
 # What an unreachable or failing vector database raises.
 VECTOR_DATABASE_ERRORS = (OSError, TimeoutError, SQLAlchemyError)
 BATCH_SIZE = 100
+UNDEFINED_TABLE = "42P01"
 RELATED_COUNT = 3
 
 
@@ -151,6 +152,8 @@ class NoteSearch:
             async with self.database.vector_transaction():
                 owners = await managers().note_embeddings.owner_ids()
         except VECTOR_DATABASE_ERRORS as error:
+            if _no_such_table(error):
+                return 0  # not made yet (the catch-up job makes it): no embeddings to check
             logger.warning("Vector database unavailable, no orphan check: %s", _short(error))
             return 0
         if not owners:
@@ -209,6 +212,11 @@ class NoteSearch:
             logger.warning("Vector database unavailable, its tables wait: %s", _short(error))
             return False
         return True
+
+
+def _no_such_table(error: BaseException) -> bool:
+    # PostgreSQL's undefined_table, as the asyncpg adapter gives it under SQLAlchemy's error.
+    return getattr(getattr(error, "orig", None), "sqlstate", None) == UNDEFINED_TABLE
 
 
 async def _all_owned_versions(owner_id: UserId) -> list[NoteVersion]:
