@@ -125,20 +125,21 @@ class BlockingWebSocket:
 
 
 def _connect(host: str, port: int, timeout: float) -> socket.socket:
-    """A TCP connection to ``host``; an address (``127.0.0.1``, ``::1``) is not looked up.
+    """A TCP connection to ``host`` (as ``parse_uri`` gives it: an IPv6 address without its
+    brackets); an address (``127.0.0.1``, ``::1``) is not looked up.
 
     ``socket.create_connection`` looks every host up with ``getaddrinfo``, which gevent hands to
     a thread of its pool and back: about a tenth of a Locust user's CPU when each replay opens
     a new page. gevent's ``connect`` takes an address as it is."""
     for family in (socket.AF_INET, socket.AF_INET6):
         try:
-            socket.inet_pton(family, host.strip("[]"))
+            socket.inet_pton(family, host)
         except OSError:
             continue
         connection = socket.socket(family, socket.SOCK_STREAM)
         connection.settimeout(timeout)
         try:
-            connection.connect((host.strip("[]"), port))
+            connection.connect((host, port))
         except BaseException:
             connection.close()
             raise
