@@ -82,11 +82,15 @@ from bench.measure import (
     children_cpu_sample,
     cpu_share,
     machine_description,
+    percentile,
     round_trips,
     rss_kb,
     tree_cpu_sample,
 )
 from bench.open_close import OpenClose, idle_memory_line, measure_open_close, open_close_line
+from bench.page_probe import PERIOD_S as PAGE_PROBE_PERIOD_S
+from bench.page_probe import START_AFTER_S as PAGE_PROBE_START_S
+from bench.page_probe import PageLoads, page_loads_during
 from bench.page_weight import PageWeight, measure_first_visit
 from bench.plot import PLOT_NAME, plot_costs
 from bench.replayer import replay_at_saturation
@@ -175,6 +179,7 @@ class Row:
     load_cpu: float | None = None  # the load generator's (Locust or bench/replayer.py)
     cpu_ms: float | None = None  # the server's CPU per round trip (rows 2 and 3), its processes only
     limit: str = ""  # a replay's: what failed first and whose CPU was the limit (replay_limit)
+    page_loads: PageLoads | None = None  # a replay's: a new visitor's page loads meanwhile
 
 
 @dataclass(frozen=True)
@@ -351,16 +356,17 @@ async def measure_telemetry_cost(off_server: LiveServer, folder: Path, plan: Pla
 def measure_replay(server: LiveServer, users: int, plan: Plan, scenario: str | None = None) -> Row:
     """The demo recording replayed by ``users``; server CPU counts its worker processes too."""
     before, locust_before = tree_cpu_sample(server.process.pid), children_cpu_sample()
-    result = run_replay(
-        server.base_url,
-        DEMO_RECORDING,
-        users=users,
-        spawn_rate=min(users, 100),
-        run_time=f"{plan.duration_s}s",
-        timeout=plan.duration_s + 120,
-        # One Locust process makes about 1,000 answered events a second: more users get more.
-        options=("--processes", str(LOCUST_PROCESSES)) if users >= LOCUST_PROCESSES_FROM else (),
-    )
+    with page_loads_during(server.base_url) as page_loads:
+        result = run_replay(
+            server.base_url,
+            DEMO_RECORDING,
+            users=users,
+            spawn_rate=min(users, 100),
+            run_time=f"{plan.duration_s}s",
+            timeout=plan.duration_s + 120,
+            # One Locust process makes about 1,000 answered events a second: more users get more.
+            options=("--processes", str(LOCUST_PROCESSES)) if users >= LOCUST_PROCESSES_FROM else (),
+        )
     after, locust_after = tree_cpu_sample(server.process.pid), children_cpu_sample()
     total = result.total
     elapsed = max(total.last_request - total.first_request, 1e-9)
@@ -376,6 +382,7 @@ def measure_replay(server: LiveServer, users: int, plan: Plan, scenario: str | N
         # unreaped (so this process's children's CPU misses them).
         result.generator_cpu if result.generator_cpu is not None else cpu_share(locust_before, locust_after),
         limit=replay_limit(result),
+        page_loads=page_loads,
     )
 
 
@@ -585,6 +592,7 @@ def render(results: Results, machine: str, plan: Plan) -> str:
             f"| {row.p50 / echo:.1f} | {row.p50 / counter:.2f} | {row.failures} "
             f"| {_percent(row.server_cpu)} | {_percent(row.load_cpu)} |"
         )
+    lines += _page_loads_during_replays(results.rows)
     lines += _click_cpu_targets(results.rows)
     lines += _telemetry_ratio(results.telemetry)
     lines += memory_table(results) + memory_lines(results)
@@ -602,6 +610,31 @@ def render(results: Results, machine: str, plan: Plan) -> str:
         "think times, on the same machine.",
     ]
     return "\n".join(lines)
+
+
+def _page_loads_during_replays(rows: list[Row]) -> list[str]:
+    """A new visitor's page loads (``bench/page_probe.py``) during each replay of the table."""
+    lines = []
+    for row in rows:
+        loads = row.page_loads
+        if loads is None or not (loads.samples_ms or loads.failures):
+            continue
+        samples = loads.samples_ms
+        lines.append(
+            f"- {row.scenario}: {len(samples)} loads, p50 {percentile(samples, 0.5):,.0f} ms, "
+            f"p95 {percentile(samples, 0.95):,.0f} ms, slowest {max(samples, default=0):,.0f} ms"
+            + (f", {loads.failures} failed" if loads.failures else "")
+        )
+    if not lines:
+        return []
+    return [
+        "",
+        "A new visitor's page load during each replay (`GET /` over a new connection every "
+        f"{PAGE_PROBE_PERIOD_S} s, from {PAGE_PROBE_START_S:.0f} s into the replay: "
+        "`bench/page_probe.py`):",
+        "",
+        *lines,
+    ]
 
 
 # Issue 26: the DB click at most this many times stock ReactPy's counter click in server CPU;
