@@ -17,9 +17,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from heavy.live.addresses import stream_path
 from heavy.stream.layout_mirror import ElementNotFoundError
 from heavy.stream.recording import RecordedConnection, busiest_connection, load_recording
-from heavy.testing.page_driver import STREAM_PATH
 from picows import WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
 
 from heavy_stack_testing.replay import ReplayedPage
@@ -60,15 +60,16 @@ async def replay_at_saturation(
 
 
 async def _user(base_url: str, connection: RecordedConnection, run: CapacityRun, deadline: float) -> None:
-    url = base_url.replace("http", "ws", 1) + STREAM_PATH
+    url = base_url.replace("http", "ws", 1) + stream_path(connection.path)
     await asyncio.sleep(random.uniform(0, 0.5))  # not every handshake in the same tick
     while time.monotonic() < deadline:
         try:
             transport, page = await ws_connect(_ReplayedSocket, url, extra_headers={"Origin": base_url})
             assert isinstance(page, _ReplayedSocket)
+            opened_at = time.monotonic()
             try:  # one timer for the whole replay: a timer per message costs the load generator
                 async with asyncio.timeout(deadline - time.monotonic() + ANSWER_TIMEOUT_S):
-                    await _replay_once(transport, page, connection, run, deadline)
+                    await _replay_once(transport, page, connection, run, opened_at, deadline)
             finally:
                 transport.disconnect()
         except (OSError, TimeoutError, ElementNotFoundError):  # ConnectionError is an OSError
@@ -80,10 +81,15 @@ async def _replay_once(
     page: _ReplayedSocket,
     connection: RecordedConnection,
     run: CapacityRun,
+    opened_at: float,
     deadline: float,
 ) -> None:
+    # The page's first update shows it: the answer to the connection itself.
     await page.next_message(than=0)
-    for event in connection.events:
+    run.answers_ms.append((time.monotonic() - opened_at) * 1000)
+    if connection.opening is not None:  # the router's report of the location, as a browser sends it
+        transport.send(WSMsgType.TEXT, page.replayed.message_for(connection.opening))
+    for event in connection.events_after_opening:
         while True:
             try:
                 message = page.replayed.message_for(event)

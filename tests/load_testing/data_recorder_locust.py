@@ -44,6 +44,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import gevent
+from heavy.live.addresses import stream_path
 from heavy.stream.layout_mirror import ElementNotFoundError
 from heavy.stream.recording import (
     EMAIL_FILL,
@@ -58,8 +59,8 @@ from heavy.stream.recording import (
 from heavy.testing.blocking_websocket import BlockingWebSocket
 from heavy.testing.cookie_browser import CookieBrowser
 from heavy.testing.cpu_watch import CpuWatch
-from heavy.testing.page_driver import HISTORY_EVENT, STREAM_PATH
-from heavy.testing.replay import confirmation_steps, hand_off_step, page_step
+from heavy.testing.replay import confirmation_steps, hand_off_step, open_step, page_step
+from heavy.web.router import HISTORY_EVENT
 from locust import User, constant, events, task
 from locust.env import Environment
 from locust.exception import StopUser
@@ -324,10 +325,10 @@ class ReplayUser(User):
         """Load the page, replay its connection; the hand-off link it ends with, if recorded."""
         if browser is not None:
             self._load_page(browser, connection.path)
-        with self._connect(browser) as socket:
+        with self._connect(browser, connection.path) as socket:
             page = ReplayedPage(account)
-            page.receive(socket.recv(timeout=self.options.response_timeout))
-            for event in connection.events:
+            self._open(page, socket, connection)
+            for event in connection.events_after_opening:
                 gevent.sleep(think_time(self.options.think_time, event))
                 self._drain(page, socket)
                 self._send(page, socket, event)
@@ -356,9 +357,9 @@ class ReplayUser(User):
             raise StopUser from None
         return account
 
-    def _connect(self, browser: CookieBrowser | None) -> BlockingWebSocket:
+    def _connect(self, browser: CookieBrowser | None, path: str) -> BlockingWebSocket:
         assert self.host is not None, "give the server with --host"
-        url = self.host.replace("http", "ws", 1) + STREAM_PATH
+        url = self.host.replace("http", "ws", 1) + stream_path(path)
         headers = {"Origin": self.host.rstrip("/")}
         if browser is not None:
             headers["Cookie"] = browser.cookie_header()
@@ -406,6 +407,15 @@ class ReplayUser(User):
                 page.receive(socket.recv(timeout=remaining))
         return link
 
+    def _open(self, page: ReplayedPage, socket: BlockingWebSocket, connection: RecordedConnection) -> None:
+        """The page's first update (its page shown), timed from the open socket and checked as
+        the router's report of its location was answered when recorded; then that report, sent
+        as the page script sends it."""
+        opening = connection.opening
+        self._take_answer(open_step(connection.path), page, socket, time.perf_counter(), opening)
+        if opening is not None:
+            socket.send(page.message_for(opening))
+
     def _send(self, page: ReplayedPage, socket: BlockingWebSocket, event: RecordedEvent) -> None:
         name = event.describe()
         try:
@@ -417,6 +427,18 @@ class ReplayUser(User):
         socket.send(message)
         if not event.answered:
             return  # the server did not answer this one when recorded either (e.g. a keystroke)
+        self._take_answer(name, page, socket, started, event)
+
+    def _take_answer(
+        self,
+        name: str,
+        page: ReplayedPage,
+        socket: BlockingWebSocket,
+        started: float,
+        recorded: RecordedEvent | None,
+    ) -> None:
+        """Receive the answer of the step ``name`` begun at ``started``, check it shows what the
+        ``recorded`` event's answer showed, and report it."""
         try:
             answer = socket.recv(timeout=self.options.response_timeout)
         except TimeoutError:
@@ -425,11 +447,11 @@ class ReplayUser(User):
             raise ReplayFailedError from None
         answered_in = _ms_since(started)
         page.receive(answer)
-        missing = self._wait_for_confirmation(page, socket, event)
+        missing = self._wait_for_confirmation(page, socket, recorded) if recorded is not None else []
         problem = ServerDidNotConfirmError("; ".join(missing)) if missing else None
         # Until the page showed the answer: the first update may have been another's.
-        elapsed = _ms_since(started) if event.expects and not missing else answered_in
-        self._report(name, elapsed, len(answer), problem)
+        shown = recorded is not None and recorded.expects and not missing
+        self._report(name, _ms_since(started) if shown else answered_in, len(answer), problem)
         if problem is not None:
             raise ReplayFailedError
 

@@ -7,9 +7,9 @@ import socket
 
 import orjson
 import pytest
+from heavy.live.addresses import STREAM_PATH
 from heavy.testing.blocking_websocket import BlockingWebSocket
 from heavy.testing.live_server import LiveServer
-from heavy.testing.page_driver import STREAM_PATH
 
 pytestmark = pytest.mark.server
 

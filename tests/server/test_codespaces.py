@@ -17,8 +17,9 @@ from collections.abc import Iterator, Mapping
 import pytest
 import websockets
 from heavy.data.db_connection import Database
+from heavy.live.addresses import STREAM_PATH
 from heavy.testing.live_server import LiveServer
-from heavy.testing.page_driver import STREAM_PATH, WebSocketPage
+from heavy.testing.page_driver import WebSocketPage
 from heavy.web.security.origin import STREAM_CHECK_PATH, Codespace, Handshake, OriginPolicy
 
 from heavy_stack.settings import ENV_PREFIX, Settings

@@ -10,8 +10,8 @@ from importlib.metadata import version
 from urllib.parse import urlsplit
 
 import pytest
+from heavy.live.addresses import STREAM_PATH
 from heavy.testing.live_server import LiveServer
-from heavy.testing.page_driver import STREAM_PATH
 
 pytestmark = pytest.mark.server
 

@@ -18,9 +18,10 @@ from pathlib import Path
 import pytest
 import websockets
 from heavy.data.db_connection import Database
+from heavy.live.addresses import STREAM_PATH
 from heavy.stream.guard import decode_event
 from heavy.testing.live_server import LiveServer
-from heavy.testing.page_driver import STREAM_PATH, WebSocketPage
+from heavy.testing.page_driver import WebSocketPage
 from websockets.frames import CloseCode
 
 from heavy_stack_testing.product import live_server

@@ -19,10 +19,11 @@ import psutil
 import pytest
 import websockets
 from heavy.data.db_connection import Database
+from heavy.live.addresses import STREAM_PATH
 from heavy.testing.cluster import Cluster
 from heavy.testing.cookie_browser import CookieBrowser
 from heavy.testing.live_server import LiveServer
-from heavy.testing.page_driver import STREAM_PATH, WebSocketPage
+from heavy.testing.page_driver import WebSocketPage
 from sqlmodel import col, select
 
 from heavy_stack.backend.data.sql_models.note import SQLNote

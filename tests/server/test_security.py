@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 import websockets
+from heavy.live.addresses import STREAM_PATH
 from heavy.testing.live_server import LiveServer
-from heavy.testing.page_driver import STREAM_PATH, WebSocketPage
+from heavy.testing.page_driver import WebSocketPage
 from heavy.web.security.headers import CONTENT_SECURITY_POLICY
 
 from heavy_stack.settings import DEFAULT_SECRET_KEY, ENV_PREFIX, Settings

@@ -7,9 +7,10 @@ import json
 
 import pytest
 import websockets
+from heavy.live.addresses import STREAM_PATH
 from heavy.testing.cookie_browser import CookieBrowser
 from heavy.testing.live_server import LiveServer
-from heavy.testing.page_driver import STREAM_PATH, WebSocketPage
+from heavy.testing.page_driver import WebSocketPage
 from websockets.asyncio.client import ClientConnection
 
 pytestmark = pytest.mark.server

@@ -17,6 +17,12 @@ function routerOnly(target) {
   return { type: "layout-update", path: "", model: { tagName: "", children: [history] } };
 }
 
+/** heavy's router's first update: History beside the page. @param {string} target */
+function routerWithPage(target) {
+  const history = { tagName: "History", eventHandlers: { onHistoryChangeCallback: { target } } };
+  return { type: "layout-update", path: "", model: { tagName: "", children: [history, "the page"] } };
+}
+
 const PAGE_UPDATE = { type: "layout-update", path: "", model: { tagName: "div", children: ["the page"] } };
 
 /**
@@ -95,6 +101,25 @@ test("a banner shows while the page is down and goes once the page is back", asy
   second.receive(PAGE_UPDATE);
   await clock.tick(0);
   assert.equal(banner()?.hidden, true);
+});
+
+test("a router that shows the page in its first update brings the page back with that update", async () => {
+  const { clock, banner } = livePage({ url: "http://127.0.0.1:8000/notes" });
+  const first = FakeSocket.opened[0];
+  first.open();
+  first.receive(routerWithPage("history-1"));
+  const location = [{ pathname: "/notes", search: "" }];
+  assert.deepEqual(first.sent, [{ type: "layout-event", target: "history-1", data: location }]);
+
+  first.drop();
+  assert.equal(banner()?.hidden, false);
+  await clock.tick(825);
+  const second = FakeSocket.opened[1];
+  second.open();
+  second.receive(routerWithPage("history-2"));
+  assert.deepEqual(second.sent, [{ type: "layout-event", target: "history-2", data: location }]);
+  await clock.tick(0);
+  assert.equal(banner()?.hidden, true); // no second update needed
 });
 
 test("an event sent while down is refused visibly, and sent again by the person once back", async () => {

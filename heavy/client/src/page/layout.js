@@ -23,16 +23,40 @@ const HISTORY_CALLBACK = "onHistoryChangeCallback";
  * @returns {string | null}
  */
 export function historyTarget(model) {
+  const found = findHistory(model, null);
+  return found && found.target;
+}
+
+/**
+ * Whether the router in `model` shows a page beside its History: heavy's router does in its
+ * first update; reactpy-router's own only once History has told it the location.
+ *
+ * @param {unknown} model
+ * @returns {boolean}
+ */
+export function showsPage(model) {
+  const found = findHistory(model, null);
+  return Boolean(found && found.parent && (found.parent.children || []).length > 1);
+}
+
+/**
+ * The router's History handler in `model`, and the element holding History.
+ *
+ * @param {unknown} model
+ * @param {VdomModel | null} parent the element holding `model`
+ * @returns {{ target: string, parent: VdomModel | null } | null}
+ */
+function findHistory(model, parent) {
   if (!model || typeof model !== "object") {
     return null;
   }
   const vdom = /** @type {VdomModel} */ (model);
   const handler = vdom.eventHandlers && vdom.eventHandlers[HISTORY_CALLBACK];
   if (handler && handler.target) {
-    return handler.target;
+    return { target: handler.target, parent };
   }
   for (const child of vdom.children || []) {
-    const found = historyTarget(child);
+    const found = findHistory(child, vdom);
     if (found) {
       return found;
     }

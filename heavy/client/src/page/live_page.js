@@ -30,7 +30,7 @@ import { Connection, streamUrl } from "./connection.js";
 import { openServerDialogs } from "./dialogs.js";
 import { DidNotLoad } from "./did_not_load.js";
 import { FirstPaint } from "./first_paint.js";
-import { historyTarget, locationEvent, reportsLocation } from "./layout.js";
+import { historyTarget, locationEvent, reportsLocation, showsPage } from "./layout.js";
 import { followRouterLinks } from "./links.js";
 import { FormRecovery } from "./recovery.js";
 import { followThemeChoices } from "./theme.js";
@@ -145,9 +145,10 @@ export function createLivePage(win, config) {
   }
 
   /**
-   * The first update of a fresh layout holds the router only; the page follows once the
-   * router hears the location. Then the page's elements are there to type into again (after
-   * a reconnect), or to take over the first paint from (on the first connection).
+   * The first update of a fresh layout holds the router, told the location at once (its
+   * History reports it too, once its module has loaded). heavy's router shows the page in that
+   * same update, reactpy-router's own in the next. Then the page's elements are there to type
+   * into again (after a reconnect), or to take over the first paint from (the first time).
    *
    * @param {{ type?: unknown, model?: unknown }} update
    * @param {boolean} first
@@ -159,7 +160,8 @@ export function createLivePage(win, config) {
         toldLocation = true;
         historyHandler = target;
         connection.send(locationEvent(target, win.location));
-      } else if (!resumed) {
+      }
+      if (!resumed && (!target || showsPage(update.model))) {
         resumed = true;
         if (!first) {
           // ReactPy renders the update on its next tick: type in after that.

@@ -18,6 +18,7 @@ from importlib.metadata import version
 from typing import Any, cast
 from urllib.parse import unquote
 
+from heavy.live.addresses import page_pathname
 from heavy.live.layout import LiveLayout
 from heavy.live.presence import PAGES, current_presence
 from heavy.live.reactpy_internals import WRITTEN_FOR
@@ -52,9 +53,8 @@ def install_live_pages(app: Sanic[Any, Any], root: Callable[[], ComponentType]) 
         return await file(safe_web_modules_dir_path(unquote(path)), mime_type="text/javascript")
 
     async def stream(request: Request, socket: WebsocketImplProtocol, path: str = "") -> None:
-        location = Location(
-            pathname=f"/{path}", search=f"?{request.query_string}" if request.query_string else ""
-        )
+        # Not ``path``, which Sanic has decoded: the page's location as the browser has it.
+        location = page_location(request)
         # ReactPy's carrier, so that reactpy.backend.sanic's use_request/use_websocket work.
         connection = Connection(
             scope={}, location=location, carrier=_SanicCarrier(request, cast(Any, socket))
@@ -70,6 +70,12 @@ def install_live_pages(app: Sanic[Any, Any], root: Callable[[], ComponentType]) 
     app.add_route(web_module, f"{MODULES_PATH}/<path:path>", name="live_web_module")
     app.add_websocket_route(stream, str(STREAM_PATH), name="live_stream")
     app.add_websocket_route(stream, f"{STREAM_PATH}/<path:path>/", name="live_stream_path")
+
+
+def page_location(request: Request) -> Location:
+    """The location of the page a stream request comes from, as the browser has it."""
+    query = request.query_string
+    return Location(pathname=page_pathname(request.path), search=f"?{query}" if query else "")
 
 
 def _let_go(request: Request) -> None:

@@ -29,10 +29,10 @@ from typing import Any, Protocol
 import orjson
 from heavy import log_scope
 from heavy.events import TooManyBadEventsError
+from heavy.live.addresses import page_pathname
 from heavy.live.layout import LiveLayout
 from heavy.live.serve import PageClosed, serve_live_layout
 from heavy.stream.inbox import Binary, Inbox
-from reactpy.backend._common import STREAM_PATH
 from reactpy.core.types import LayoutEventMessage, LayoutUpdateMessage
 from sanic import Request
 from sanic.exceptions import WebsocketClosed
@@ -87,8 +87,7 @@ async def serve_guarded_layout(layout: LiveLayout, socket: WebsocketImplProtocol
     taps: Sequence[StreamTap] = getattr(request.app.ctx, "stream_taps", ())
     for tap in taps:
         tap.opened(connection_id, request)
-    page_path = request.path.removeprefix(str(STREAM_PATH)).rstrip("/") or "/"
-    open_pages[connection_id] = OpenPage(page_path, time.monotonic())
+    open_pages[connection_id] = OpenPage(page_pathname(request.path), time.monotonic())
 
     async def tapped_send(message: LayoutUpdateMessage) -> None:
         for tap in taps:  # before sending: the page's reply must not be seen before this

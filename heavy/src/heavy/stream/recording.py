@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from heavy.stream.layout_mirror import Element, ElementNotFoundError, LayoutMirror
+from heavy.web.router import HISTORY_EVENT
 
 OPEN, SEND, RECV, HTTP = "open", "send", "recv", "http"
 KINDS = (OPEN, SEND, RECV, HTTP)
@@ -185,6 +186,22 @@ class RecordedConnection:
     def path(self) -> str:
         """The page it showed first (its first router location), as a browser would load it."""
         return next((e.location() for e in self.events if e.location() is not None), None) or "/"
+
+    @property
+    def opening(self) -> RecordedEvent | None:
+        """The router's report of the page's location, when it is the connection's first event.
+
+        The page's first update shows that page (heavy's router renders the connection's
+        location at once), so a replay checks that update against what the report's answer
+        showed in a recording made before, and sends the report unanswered, as a browser does.
+        """
+        first = self.events[0] if self.events else None
+        return first if first is not None and first.event == HISTORY_EVENT else None
+
+    @property
+    def events_after_opening(self) -> tuple[RecordedEvent, ...]:
+        """The events a replay sends, and waits for answers to, after the page's first update."""
+        return self.events[1:] if self.opening is not None else self.events
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from typing import Any
 from heavy.data.db_connection import Database
 from heavy.hooks import heavy_use_effect, heavy_use_state, heavy_use_topic
 from heavy.live import html
+from heavy.live.addresses import page_pathname
 from heavy.live.pubsub import TopicMessage, current_pubsub, publish
 from heavy.settings import HeavySettings
 from heavy.stream.guard import open_pages
@@ -46,7 +47,6 @@ from heavy.telemetry.figures import (
 from heavy.web.first_paint import render_first_paint
 from heavy.web.pages import PageShell
 from reactpy import component
-from reactpy.backend._common import STREAM_PATH
 from reactpy.backend.types import Location
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse, file
@@ -96,7 +96,7 @@ async def recent_task_runs(database: Database) -> list[DashboardJob]:
 
 def serves_dashboard(stream_path: str) -> bool:
     """Whether a live connection at ``stream_path`` (``/_reactpy/stream/...``) is a dashboard's."""
-    return stream_path.removeprefix(str(STREAM_PATH)).rstrip("/") == DASHBOARD_PATH
+    return page_pathname(stream_path) == DASHBOARD_PATH
 
 
 # --- what each process reports --------------------------------------------------------------

@@ -21,14 +21,14 @@ from typing import Any
 
 import websockets
 from heavy import LiveLayout, serve_live_layout
+from heavy.live.addresses import stream_path
 from heavy.stream.layout_mirror import Element, LayoutMirror
+from heavy.web.router import HISTORY_EVENT
 from reactpy.backend.types import Connection, Location
 from reactpy.core.hooks import ConnectionContext
 from reactpy.types import ComponentType
 from websockets.asyncio.client import ClientConnection
 
-STREAM_PATH = "/_reactpy/stream"
-HISTORY_EVENT = "onHistoryChangeCallback"
 NAVIGATE_EVENT = "onNavigateCallback"
 DEFAULT_TIMEOUT = 10.0
 
@@ -114,14 +114,16 @@ class PageDriver(ABC):
         return self.layout.find(id=id).text
 
     async def _start_at(self, path: str, timeout: float) -> None:
-        # The router's first render holds only History; the page follows the location event.
+        # The router's History reports the location once mounted, as the page script does:
+        # heavy's router has rendered that route in its first update already, reactpy-router's
+        # renders it then.
         await self.wait_until(lambda: self.layout.has_handler(HISTORY_EVENT), timeout)
         pathname, _, query = path.partition("?")
         await self.navigate(pathname, f"?{query}" if query else "")
         await self.wait_until(self._route_rendered, timeout)
 
     def _route_rendered(self) -> bool:
-        # The router renders History alone, then History beside the page once it has a location.
+        # The router renders History beside the page once it has a location.
         history_path = self.layout.find_handler(HISTORY_EVENT).path
         parent_path = history_path.rsplit("/children/", 1)[0]
         parent = next(e for e in self.layout.elements() if e.path == parent_path)
@@ -152,7 +154,7 @@ class WebSocketPage(PageDriver):
         ``router=False`` is for an app without reactpy-router: wait for its first render only.
         ``headers`` go with the handshake, e.g. ``{"Cookie": ...}`` as a browser sends them.
         """
-        url = base_url.replace("http", "ws", 1) + STREAM_PATH
+        url = base_url.replace("http", "ws", 1) + stream_path(path)
         headers = {"Origin": origin or base_url, **(headers or {})}
         async with websockets.connect(url, additional_headers=headers, open_timeout=timeout) as connection:
             session = cls(connection)
@@ -192,7 +194,8 @@ class InProcessPage(PageDriver):
         ``router=False`` is for a bare component: wait for its first render, no navigation.
         """
         session = cls()
-        location = Location(pathname=path, search="")
+        pathname, mark, query = path.partition("?")
+        location = Location(pathname=pathname, search=mark + query)
         connection = Connection(scope={}, location=location, carrier=None)
         layout = LiveLayout(ConnectionContext(root, value=connection))
         server = asyncio.create_task(serve_live_layout(layout, session._server_send, session._server_recv))

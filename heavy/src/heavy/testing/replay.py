@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from heavy.stream.recording import RecordedVisit
+from heavy.stream.recording import RecordedEvent, RecordedVisit
 from heavy.testing.cpu_watch import GENERATOR_PREFIX, LIMIT_PREFIX
 
 
@@ -99,6 +99,11 @@ def page_step(path: str) -> str:
     return f"page {path.split('?', 1)[0]}"
 
 
+def open_step(path: str) -> str:
+    """The name of a page's first update over a new connection in the replay's figures."""
+    return f"open {path}"
+
+
 def hand_off_step(path: str) -> str:
     """The name of an HTTP hand-off in the replay's figures."""
     return f"hand-off {path}"
@@ -110,10 +115,11 @@ def confirmation_steps(visit: RecordedVisit) -> list[tuple[str, str]]:
     for connection in visit.connections:
         if visit.uses_cookies:
             steps.append((page_step(connection.path), "200"))
-        for event in connection.events:
+        opening = connection.opening
+        steps.append((open_step(connection.path), _confirms(opening) if opening is not None else ""))
+        for event in connection.events_after_opening:
             if event.answered:
-                confirms = ", ".join(expected.describe() for expected in event.expects)
-                steps.append((event.describe(), confirms))
+                steps.append((event.describe(), _confirms(event)))
         if connection.hand_off is not None:
             steps.append((hand_off_step(connection.hand_off.path), connection.hand_off.describe()))
     merged: dict[str, list[str]] = {}  # a step done twice (two clicks) is one line
@@ -122,6 +128,10 @@ def confirmation_steps(visit: RecordedVisit) -> list[tuple[str, str]]:
         if confirms and confirms not in seen:
             seen.append(confirms)
     return [(name, " / ".join(confirms)) for name, confirms in merged.items()]
+
+
+def _confirms(event: RecordedEvent) -> str:
+    return ", ".join(expected.describe() for expected in event.expects)
 
 
 def run_replay(

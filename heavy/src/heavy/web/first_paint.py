@@ -26,12 +26,12 @@ from typing import Any
 from heavy.hooks import rendering_first_paint
 from heavy.live.layout import LiveLayout
 from heavy.stream.layout_mirror import LayoutMirror
+from heavy.web.router import HISTORY_EVENT
 from reactpy.backend.types import Connection, Location
 from reactpy.core.hooks import ConnectionContext
 from reactpy.core.types import ComponentType, LayoutEventMessage
 
 FIRST_PAINT_ID = "heavy-first-paint"
-HISTORY_CALLBACK = "onHistoryChangeCallback"
 # A page renders in a few milliseconds; this only bounds a component that never settles.
 RENDER_TIMEOUT_S = 5.0
 # Elements with no end tag in HTML.
@@ -63,24 +63,21 @@ async def render_first_paint(root: ComponentType, location: Location, carrier: A
     with rendering_first_paint():
         async with LiveLayout(ConnectionContext(root, value=connection)) as layout:
             mirror.apply(dict(await asyncio.wait_for(layout.render(), RENDER_TIMEOUT_S)))
-            # The router renders the route once its History tells it the location, as the
-            # browser does on the live layout's first update.
+            # heavy's router has rendered the route already (heavy.web.router); reactpy-router's
+            # own renders it once its History tells it the location, as the browser does.
             target = _history_target(mirror.root)
             if target is not None:
-                event = LayoutEventMessage(
-                    type="layout-event",
-                    target=target,
-                    data=[{"pathname": location.pathname, "search": location.search}],
-                )
-                await layout.deliver(event)
-                mirror.apply(dict(await asyncio.wait_for(layout.render(), RENDER_TIMEOUT_S)))
+                data = [{"pathname": location.pathname, "search": location.search}]
+                await layout.deliver(LayoutEventMessage(type="layout-event", target=target, data=data))
+                if layout.render_pending:
+                    mirror.apply(dict(await asyncio.wait_for(layout.render(), RENDER_TIMEOUT_S)))
     return vdom_to_html(mirror.root)
 
 
 def _history_target(model: Any) -> str | None:
     if not isinstance(model, dict):
         return None
-    handler = model.get("eventHandlers", {}).get(HISTORY_CALLBACK)
+    handler = model.get("eventHandlers", {}).get(HISTORY_EVENT)
     if handler is not None:
         return str(handler["target"])
     for child in model.get("children", []):

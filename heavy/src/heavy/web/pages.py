@@ -13,14 +13,14 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from heavy.i18n import current_language, gettext
 from heavy.web.client import MOUNT_ELEMENT, page_document
 from heavy.web.first_paint import FIRST_PAINT_ID
-from reactpy_router import create_router, route
+from heavy.web.router import page_router
+from reactpy_router import route
 from reactpy_router.resolvers import ReactPyResolver
-from reactpy_router.types import CompiledRoute, Route
 
 TITLE_MARK = "\x00heavy-title\x00"  # replaced per page; never in a real title (escaped)
 CONTENT_MARK = "\x00heavy-first-paint\x00"
@@ -56,13 +56,11 @@ class Pages(Sequence[PageRoute]):
             raise ValueError("Pages needs at least one page (the last one takes any address)")
         self._pages = pages
         self._resolvers = tuple(ReactPyResolver(route(page.path, None)) for page in pages)
-        self._routes: dict[Hashable, tuple[Route, ...]] = {}  # by key and language
-        self._route_resolvers: dict[int, ReactPyResolver] = {}  # by id of a route kept above
-        self._router = create_router(self._resolver)
+        self._routes: dict[Hashable, tuple[ReactPyResolver, ...]] = {}  # by key and language
 
     def router(self, element: Callable[[PageRoute], Any], *, key: Hashable = None) -> Any:
-        """reactpy-router's ``browser_router`` over these pages, ``element(page)`` the element
-        of each page's route (made when its route is shown, e.g. a component).
+        """The router of these pages (``heavy.web.router``), ``element(page)`` the element of
+        each page's route (made when its route is shown, e.g. a component).
 
         The routes, and reactpy-router's resolvers of them, are made once per ``key`` and
         language and shared by every live page: no connection keeps its own dozen routes,
@@ -73,15 +71,9 @@ class Pages(Sequence[PageRoute]):
         cache_key = (key, current_language().code)
         routes = self._routes.get(cache_key)
         if routes is None:
-            routes = tuple(route(page.path, element(page)) for page in self._pages)
+            routes = tuple(_route(page.path, element(page)) for page in self._pages)
             self._routes[cache_key] = routes
-            self._route_resolvers.update((id(shared), ReactPyResolver(shared)) for shared in routes)
-        return self._router(*routes)
-
-    def _resolver(self, route: Route) -> CompiledRoute:  # reactpy-router's Resolver
-        # The shared one for a route of ``router``'s (the router compiles the routes it is
-        # given as they are, child routes aside: these have none).
-        return cast(CompiledRoute, self._route_resolvers.get(id(route)) or ReactPyResolver(route))
+        return page_router(routes)
 
     def page_for(self, pathname: str) -> PageRoute:
         """The page the router shows at ``pathname`` (the last page when none matches)."""
@@ -132,3 +124,14 @@ class PageShell:
             .replace(HTML_ATTRIBUTES_MARK, html_attributes)
             .replace(CONTENT_MARK, first_paint)
         )
+
+
+def _route(path: str, element: Any) -> ReactPyResolver:
+    """The resolver of a page's route, its element keyed by the route (so that another page's
+    element, the same component with other arguments, is mounted afresh)."""
+    resolver = ReactPyResolver(route(path, element))
+    if hasattr(element, "render") and not element.key:
+        element.key = resolver.key
+    elif isinstance(element, dict) and not element.get("key"):
+        element["key"] = resolver.key
+    return resolver
