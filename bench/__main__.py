@@ -52,11 +52,12 @@ from pathlib import Path
 
 import uvloop
 import websockets
+from heavy.stream.recording import load_recording
 from heavy.testing.browser import NoChromiumError
 from heavy.testing.live_server import LiveServer
 from heavy.testing.otlp import otlp_receiver
 from heavy.testing.page_driver import WebSocketPage
-from heavy.testing.replay import ReplayResult
+from heavy.testing.replay import ReplayResult, asked_rate
 from playwright.async_api import async_playwright
 
 from heavy_stack.settings import PROJECT_ROOT
@@ -180,6 +181,7 @@ class Row:
     cpu_ms: float | None = None  # the server's CPU per round trip (rows 2 and 3), its processes only
     limit: str = ""  # a replay's: what failed first and whose CPU was the limit (replay_limit)
     page_loads: PageLoads | None = None  # a replay's: a new visitor's page loads meanwhile
+    asked_per_second: float | None = None  # a replay's: the steps its users asked for (asked_rate)
 
 
 @dataclass(frozen=True)
@@ -383,6 +385,7 @@ def measure_replay(server: LiveServer, users: int, plan: Plan, scenario: str | N
         result.generator_cpu if result.generator_cpu is not None else cpu_share(locust_before, locust_after),
         limit=replay_limit(result),
         page_loads=page_loads,
+        asked_per_second=asked_rate(load_recording(DEMO_RECORDING).busiest_visit(), users),
     )
 
 
@@ -593,6 +596,7 @@ def render(results: Results, machine: str, plan: Plan) -> str:
             f"| {_percent(row.server_cpu)} | {_percent(row.load_cpu)} |"
         )
     lines += _page_loads_during_replays(results.rows)
+    lines += _load_asked_and_served(results.rows)
     lines += _click_cpu_targets(results.rows)
     lines += _telemetry_ratio(results.telemetry)
     lines += memory_table(results) + memory_lines(results)
@@ -610,6 +614,27 @@ def render(results: Results, machine: str, plan: Plan) -> str:
         "think times, on the same machine.",
     ]
     return "\n".join(lines)
+
+
+def _load_asked_and_served(rows: list[Row]) -> list[str]:
+    """How much of the load each replay's users asked for the server served."""
+    lines = [
+        f"- {row.scenario}: asked {row.asked_per_second:,.0f} steps/s, served "
+        f"{row.per_second:,.0f} ({row.per_second / row.asked_per_second:.0%})"
+        for row in rows
+        if row.asked_per_second
+    ]
+    if not lines:
+        return []
+    return [
+        "",
+        "The load each replay asked for: its users' steps (each page's first update, each "
+        "answered event) a second if every answer came at once, with the recording's pauses; "
+        "what the server served is the table's rate (late answers and connections waiting to be "
+        "accepted lengthen each loop, so the users ask for less):",
+        "",
+        *lines,
+    ]
 
 
 def _page_loads_during_replays(rows: list[Row]) -> list[str]:

@@ -8,6 +8,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from bench.__main__ import Row, _load_asked_and_served
 from bench.costs import PagesCost, costs_table, notes_curves, notes_table, workers_cost
 from bench.latency import analyse
 from bench.measure import process_cpu_seconds
@@ -114,3 +115,12 @@ def test_a_process_cpu_time_is_read_finer_than_clock_ticks() -> None:
     read, own = process_cpu_seconds(os.getpid()), time.process_time()
 
     assert abs(read - own) < 0.002  # ticks would be up to 10 ms off
+
+
+def test_the_report_gives_the_load_each_replay_asked_for_beside_what_was_served() -> None:
+    asked = Row("4. demo replay, 500 users", 20, 90, 150, 600.0, asked_per_second=1504.6)
+    capacity = Row("20 back-to-back users", 5, 9, 12, 1000.0)
+    lines = _load_asked_and_served([asked, capacity])
+    assert lines[-1] == "- 4. demo replay, 500 users: asked 1,505 steps/s, served 600 (40%)"
+    assert not any("back-to-back" in line for line in lines)
+    assert _load_asked_and_served([capacity]) == []

@@ -111,6 +111,24 @@ def hand_off_step(path: str) -> str:
 
 def confirmation_steps(visit: RecordedVisit) -> list[tuple[str, str]]:
     """Each step of a visit a replay checks, in order, with what the server must confirm."""
+    merged: dict[str, list[str]] = {}  # a step done twice (two clicks) is one line
+    for name, confirms in replay_steps(visit):
+        seen = merged.setdefault(name, [])
+        if confirms and confirms not in seen:
+            seen.append(confirms)
+    return [(name, " / ".join(confirms)) for name, confirms in merged.items()]
+
+
+def asked_rate(visit: RecordedVisit, users: int) -> float:
+    """The steps a second ``users`` replaying ``visit`` with its recorded pauses ask for: what
+    the replay reports if every answer came at once (the server's answers, if late, lengthen
+    each loop and lower what is asked)."""
+    pauses = sum(event.think_time for event in visit.events)
+    return users * len(replay_steps(visit)) / pauses if pauses > 0 else float("inf")
+
+
+def replay_steps(visit: RecordedVisit) -> list[tuple[str, str]]:
+    """Each step a replay of ``visit`` reports, in order, with what the server must confirm."""
     steps: list[tuple[str, str]] = []
     for connection in visit.connections:
         if visit.uses_cookies:
@@ -122,12 +140,7 @@ def confirmation_steps(visit: RecordedVisit) -> list[tuple[str, str]]:
                 steps.append((event.describe(), _confirms(event)))
         if connection.hand_off is not None:
             steps.append((hand_off_step(connection.hand_off.path), connection.hand_off.describe()))
-    merged: dict[str, list[str]] = {}  # a step done twice (two clicks) is one line
-    for name, confirms in steps:
-        seen = merged.setdefault(name, [])
-        if confirms and confirms not in seen:
-            seen.append(confirms)
-    return [(name, " / ".join(confirms)) for name, confirms in merged.items()]
+    return steps
 
 
 def _confirms(event: RecordedEvent) -> str:
