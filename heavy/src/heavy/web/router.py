@@ -1,13 +1,12 @@
 """The router of a product's pages: the route of the page's location, in the page's first update.
 
 reactpy-router's ``browser_router`` renders its ``History`` element alone until the browser
-reports where the page is, and the route only then: every new page cost a second render and a
-round trip before it showed (a third of what a page's connection cost the server). The live
-connection already knows the location, since the stream's path is the page's
-(``heavy.live.stream``), and the first paint renders at the request's. So this router renders
-that route at once and takes the browser's reports (``History`` reports the location when it
-mounts, and on back and forward) as navigation: one that names the location shown changes
-nothing.
+reports where the page is, and the route only then: every new page cost a round trip and a
+second render before it showed. The live connection already knows the location, since the
+stream's path is the page's (``heavy.live.addresses``), and the first paint renders at the
+request's. So this router renders that route at once and takes the browser's reports
+(``History`` reports the location when it mounts, and on back and forward) as navigation: one
+that names the location shown changes nothing.
 
 reactpy-router's hooks (``use_params``, ``use_search_params``) and components (``link``,
 ``navigate``) work unchanged below it: the route gets their route state.
