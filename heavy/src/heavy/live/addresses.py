@@ -9,14 +9,22 @@ page ``/notes?tab=mine``).
 from __future__ import annotations
 
 from reactpy.backend._common import STREAM_PATH as _REACTPY_STREAM_PATH
+from reactpy.backend.types import Location
 
 STREAM_PATH = str(_REACTPY_STREAM_PATH)
 
 
+def location_of(page: str) -> Location:
+    """The location of the page at ``page``, a path and query, as the browser's ``location``
+    has it (``search`` empty without a query, else with its ``?``)."""
+    pathname, _, query = page.partition("?")
+    return Location(pathname=pathname, search=f"?{query}" if query else "")
+
+
 def stream_path(page: str) -> str:
     """The stream's path (and query) of the page at ``page``, a path and query."""
-    pathname, mark, query = page.partition("?")
-    return f"{STREAM_PATH}{pathname}".rstrip("/") + mark + query
+    location = location_of(page)
+    return f"{STREAM_PATH}{location.pathname}".rstrip("/") + location.search
 
 
 def page_pathname(stream: str) -> str:

@@ -21,10 +21,10 @@ from typing import Any
 
 import websockets
 from heavy import LiveLayout, serve_live_layout
-from heavy.live.addresses import stream_path
+from heavy.live.addresses import location_of, stream_path
 from heavy.stream.layout_mirror import Element, LayoutMirror
 from heavy.web.router import HISTORY_EVENT
-from reactpy.backend.types import Connection, Location
+from reactpy.backend.types import Connection
 from reactpy.core.hooks import ConnectionContext
 from reactpy.types import ComponentType
 from websockets.asyncio.client import ClientConnection
@@ -88,10 +88,8 @@ class PageDriver(ABC):
         """
         element = self.layout.find_handler(NAVIGATE_EVENT)
         to = str(element.attributes["to"])
-        pathname, _, query = to.partition("?")
-        await self.fire(
-            element, NAVIGATE_EVENT, {"pathname": pathname, "search": f"?{query}" if query else ""}
-        )
+        location = location_of(to)
+        await self.fire(element, NAVIGATE_EVENT, {"pathname": location.pathname, "search": location.search})
         return to
 
     async def follow_link(self, id: str) -> None:
@@ -99,8 +97,8 @@ class PageDriver(ABC):
         anchor = self.layout.find(id=id)
         if "data-router-link" not in anchor.attributes:
             raise LookupError(f"#{id} is not a router link")
-        pathname, _, query = str(anchor.attributes["href"]).partition("?")
-        await self.navigate(pathname, f"?{query}" if query else "")
+        location = location_of(str(anchor.attributes["href"]))
+        await self.navigate(location.pathname, location.search)
 
     async def wait_for_text(self, id: str, text: str, timeout: float = DEFAULT_TIMEOUT) -> None:
         """Receive updates until the element ``id`` contains ``text``."""
@@ -118,8 +116,8 @@ class PageDriver(ABC):
         # heavy's router has rendered that route in its first update already, reactpy-router's
         # renders it then.
         await self.wait_until(lambda: self.layout.has_handler(HISTORY_EVENT), timeout)
-        pathname, _, query = path.partition("?")
-        await self.navigate(pathname, f"?{query}" if query else "")
+        location = location_of(path)
+        await self.navigate(location.pathname, location.search)
         await self.wait_until(self._route_rendered, timeout)
 
     def _route_rendered(self) -> bool:
@@ -194,9 +192,7 @@ class InProcessPage(PageDriver):
         ``router=False`` is for a bare component: wait for its first render, no navigation.
         """
         session = cls()
-        pathname, mark, query = path.partition("?")
-        location = Location(pathname=pathname, search=mark + query)
-        connection = Connection(scope={}, location=location, carrier=None)
+        connection = Connection(scope={}, location=location_of(path), carrier=None)
         layout = LiveLayout(ConnectionContext(root, value=connection))
         server = asyncio.create_task(serve_live_layout(layout, session._server_send, session._server_recv))
         try:
