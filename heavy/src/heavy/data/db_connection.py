@@ -285,9 +285,10 @@ def _start_in_autocommit(connection: Connection) -> None:
     adapter = connection.connection.dbapi_connection
     if takes_its_own_snapshots(adapter, connection.dialect):
         adapter.autocommit = True  # type: ignore[union-attr]
-    if connection.get_execution_options().get(READ_ONLY_UNIT):
-        # A transaction it begins is READ ONLY (the adapter says so when it begins one).
-        adapter.readonly = True  # type: ignore[union-attr]
+    # A transaction it begins is READ ONLY for a read-only unit (the adapter says so when it
+    # begins one), and for no other: set by each unit, not only cleared at checkin (a write
+    # unit once met the flag a read-only unit had left on its connection, in a full CI run).
+    adapter.readonly = bool(connection.get_execution_options().get(READ_ONLY_UNIT))  # type: ignore[union-attr]
 
 
 # The execution option of ``read_only_units`` engines.
