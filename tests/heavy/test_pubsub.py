@@ -5,11 +5,13 @@ their connection killed under them."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import statistics
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager
-from pathlib import Path
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -32,7 +34,7 @@ from heavy import (
     publish,
     using_pubsub,
 )
-from heavy.live.transports import asyncpg_dsn
+from heavy.live.transports import CONNECT_SECONDS, asyncpg_dsn
 from heavy.testing.cluster import redis_server
 from heavy.testing.page_driver import InProcessPage
 from reactpy import component, html
@@ -280,8 +282,9 @@ async def listening(transport: Transport) -> AsyncIterator[PubSub]:
         yield pubsub
     finally:
         task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
+        # Bounded: a hub that ignores its cancel fails here, not at the suite's timeout.
+        await asyncio.wait({task}, timeout=2 * CONNECT_SECONDS)
+        assert task.cancelled(), "the hub did not stop when it was cancelled"
 
 
 @pytest.fixture(scope="module")
@@ -290,46 +293,89 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-def postgres(database_urls: tuple[str, str], channel: str) -> Transport:
-    return PostgresTransport(database_urls[0], channel)
-
-
-async def kill_postgres_listener(transport: Transport, database_urls: tuple[str, str]) -> None:
-    assert isinstance(transport, PostgresTransport)
-    pid = transport.server_pid()
-    connection = await asyncpg.connect(asyncpg_dsn(database_urls[0]))
+@contextmanager
+def stopped(pid: int) -> Iterator[None]:
+    """A process that stops answering (SIGSTOP) and goes on where it was (SIGCONT)."""
+    os.kill(pid, signal.SIGSTOP)
     try:
-        assert await connection.fetchval("SELECT pg_terminate_backend($1)", pid)
+        yield
     finally:
-        await connection.close()
+        os.kill(pid, signal.SIGCONT)
 
 
-async def kill_redis_listener(redis_url: str) -> None:
-    redis = Redis.from_url(redis_url)
-    try:
-        assert await redis.client_kill_filter(_type="pubsub") >= 1
-    finally:
-        await redis.aclose()
+@dataclass
+class TransportCase:
+    """One kind of transport, with the faults a test can inject under a hub using it."""
+
+    make: Callable[..., Transport]  # (name, ping_seconds=...) -> a new transport
+    kill: Callable[[Transport], Awaitable[None]]  # ends that transport's listening connection
+    server_pid: Callable[[Transport], Awaitable[int]]  # the server process that transport talks to
+
+
+def postgres_case(database_urls: tuple[str, str], channel: str) -> TransportCase:
+    dsn = asyncpg_dsn(database_urls[0])
+
+    async def kill(transport: Transport) -> None:
+        assert isinstance(transport, PostgresTransport)
+        connection = await asyncpg.connect(dsn)
+        try:
+            assert await connection.fetchval("SELECT pg_terminate_backend($1)", transport.server_pid())
+        finally:
+            await connection.close()
+
+    async def server_pid(transport: Transport) -> int:
+        # The listening connection's own backend: the rest of the database goes on answering.
+        assert isinstance(transport, PostgresTransport)
+        pid = transport.server_pid()
+        assert pid is not None
+        return pid
+
+    return TransportCase(
+        make=lambda name, **options: PostgresTransport(
+            database_urls[0], channel, application_name=name, **options
+        ),
+        kill=kill,
+        server_pid=server_pid,
+    )
+
+
+def redis_case(url: str, channel: str) -> TransportCase:
+    async def kill(transport: Transport) -> None:
+        assert isinstance(transport, RedisTransport)
+        redis = Redis.from_url(url)
+        try:
+            clients = await redis.client_list(_type="pubsub")
+            (listener,) = [client for client in clients if client["name"] == transport.client_name]
+            assert await redis.client_kill_filter(_id=listener["id"]) == 1
+        finally:
+            await redis.aclose()
+
+    async def server_pid(_transport: Transport) -> int:
+        redis = Redis.from_url(url)
+        try:
+            return int((await redis.info("server"))["process_id"])
+        finally:
+            await redis.aclose()
+
+    return TransportCase(
+        make=lambda name, **options: RedisTransport(url, channel, client_name=name, **options),
+        kill=kill,
+        server_pid=server_pid,
+    )
 
 
 @pytest.fixture(params=["postgres", "redis"])
-def transports(
-    request: pytest.FixtureRequest, database_urls: tuple[str, str], tmp_path: Path
-) -> tuple[Callable[[], Transport], Callable[[Transport], Any]]:
+def case(request: pytest.FixtureRequest, database_urls: tuple[str, str]) -> TransportCase:
     channel = f"test.{request.node.name}"[:63]
     if request.param == "postgres":
-        return (lambda: postgres(database_urls, channel)), (
-            lambda transport: kill_postgres_listener(transport, database_urls)
-        )
-    url = request.getfixturevalue("redis_url")
-    return (lambda: RedisTransport(url, channel)), (lambda _transport: kill_redis_listener(url))
+        return postgres_case(database_urls, channel)
+    return redis_case(request.getfixturevalue("redis_url"), channel)
 
 
 async def test_a_message_reaches_the_other_process_once_and_the_latency_is_printed(
-    transports: tuple[Callable[[], Transport], Callable[[Transport], Any]],
+    case: TransportCase,
 ) -> None:
-    make, _kill = transports
-    async with listening(make()) as here, listening(make()) as there:
+    async with listening(case.make("here")) as here, listening(case.make("there")) as there:
         mine: list[TopicMessage] = []
         theirs: list[TopicMessage] = []
         here.subscribe("t", collector(mine))
@@ -357,23 +403,46 @@ async def test_a_message_reaches_the_other_process_once_and_the_latency_is_print
         )
 
 
+@pytest.mark.timeout(60)
 async def test_a_killed_listening_connection_comes_back_and_subscribers_are_told_to_resync(
-    transports: tuple[Callable[[], Transport], Callable[[Transport], Any]],
+    case: TransportCase,
 ) -> None:
-    make, kill = transports
-    async with listening(make()) as here, listening(make()) as there:
+    async with listening(case.make("here")) as here, listening(case.make("there")) as there:
         received: list[TopicMessage] = []
         there.subscribe("t", collector(received))
         await here.publish("t", "before")
         await eventually(lambda: [m.payload for m in received] == ["before"])
 
         assert there.transport is not None
-        await kill(there.transport)
+        await case.kill(there.transport)
         await eventually(lambda: any(m.resync for m in received), timeout=15)
         await eventually(lambda: there.connected)
+        assert here.connected  # only the other hub's connection was killed
         await here.publish("t", "after")
         await eventually(lambda: received[-1].payload == "after")
         assert [m.payload for m in received if not m.resync] == ["before", "after"]
+
+
+@pytest.mark.timeout(60)
+async def test_a_server_that_stops_answering_is_given_up_and_listened_to_again_once_it_answers(
+    case: TransportCase, caplog: pytest.LogCaptureFixture
+) -> None:
+    ping_seconds = 0.5
+    async with listening(case.make("hub", ping_seconds=ping_seconds)) as hub:
+        received: list[TopicMessage] = []
+        hub.subscribe("t", collector(received))
+        assert hub.transport is not None
+        with stopped(await case.server_pid(hub.transport)):
+            await eventually(
+                lambda: "lost its connection" in caplog.text, timeout=2 * ping_seconds + CONNECT_SECONDS + 2
+            )
+            # Publishing waits on the server no longer than a connection attempt, and this
+            # process's subscribers have the message at once.
+            await asyncio.wait_for(hub.publish("t", "while stopped"), CONNECT_SECONDS + 2)
+            assert [m.payload for m in received if not m.resync] == ["while stopped"]
+        await eventually(
+            lambda: any(m.resync for m in received) and hub.connected, timeout=3 * CONNECT_SECONDS
+        )
 
 
 async def test_an_unreachable_transport_still_delivers_in_its_own_process(

@@ -5,9 +5,10 @@
 - ``RedisTransport``: Redis pub/sub, for deployments that run Redis.
 
 Both reconnect on their own after an outage (from 0.5 s apart, doubling, up to 5 s), check
-their connection every ``PING_SECONDS`` (a connection that died silently is found), and then
-call ``reconnected`` (also after the first connection) so that subscribers read again what
-they show.
+their connection every ``ping_seconds`` (a connection that died silently, or a server that
+stopped answering, is given up within two of them), bound every wait on the server by
+``CONNECT_SECONDS``, and call ``reconnected`` (also after the first connection) so that
+subscribers read again what they show.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ class _Reconnecting:
 
     name = "pub/sub"
 
-    def __init__(self) -> None:
+    def __init__(self, ping_seconds: float) -> None:
+        self.ping_seconds = ping_seconds
         self._connected = False
 
     @property
@@ -85,7 +87,17 @@ class _Reconnecting:
                 outage_logged = True
             finally:
                 self._connected = False
+                await self._disconnect_within_bounds()
+
+    async def _disconnect_within_bounds(self) -> None:
+        # A hung server must not hold the loop here: the next connection is what matters.
+        try:
+            async with asyncio.timeout(CONNECT_SECONDS):
                 await self._disconnect()
+        except TimeoutError:
+            logger.warning(
+                "%s: closing the lost connection timed out; left to the garbage collector", self.name
+            )
 
     def _errors(self) -> tuple[type[BaseException], ...]:
         return ()
@@ -110,8 +122,14 @@ class PostgresTransport(_Reconnecting):
 
     name = "pub/sub on PostgreSQL"
 
-    def __init__(self, url: str, channel: str = "heavy_pubsub", application_name: str | None = None) -> None:
-        super().__init__()
+    def __init__(
+        self,
+        url: str,
+        channel: str = "heavy_pubsub",
+        application_name: str | None = None,
+        ping_seconds: float = PING_SECONDS,
+    ) -> None:
+        super().__init__(ping_seconds)
         self.dsn = asyncpg_dsn(url)
         self.channel = channel
         self.application_name = application_name
@@ -141,7 +159,7 @@ class PostgresTransport(_Reconnecting):
         assert connection is not None
         while not self._lost.is_set():
             with suppress(TimeoutError):
-                await asyncio.wait_for(self._lost.wait(), PING_SECONDS)
+                await asyncio.wait_for(self._lost.wait(), self.ping_seconds)
             if not self._lost.is_set():
                 async with self._lock:
                     await connection.fetchval("SELECT 1", timeout=CONNECT_SECONDS)
@@ -166,14 +184,25 @@ class PostgresTransport(_Reconnecting):
 
 
 class RedisTransport(_Reconnecting):
-    """Redis pub/sub on ``channel``: one connection listens, the client's pool sends."""
+    """Redis pub/sub on ``channel``: one connection listens, the client's pool sends.
+
+    ``client_name`` names the connections in Redis's ``CLIENT LIST``, as ``application_name``
+    does in PostgreSQL's ``pg_stat_activity``.
+    """
 
     name = "pub/sub on Redis"
 
-    def __init__(self, url: str, channel: str = "heavy_pubsub") -> None:
-        super().__init__()
+    def __init__(
+        self,
+        url: str,
+        channel: str = "heavy_pubsub",
+        client_name: str | None = None,
+        ping_seconds: float = PING_SECONDS,
+    ) -> None:
+        super().__init__(ping_seconds)
         self.url = url
         self.channel = channel
+        self.client_name = client_name
         self._redis: Redis | None = None
         self._listening: Any = None
         self._received: Callable[[str], None] | None = None
@@ -186,7 +215,13 @@ class RedisTransport(_Reconnecting):
     async def _connect(self, received: Callable[[str], None]) -> None:
         from redis.asyncio import Redis
 
-        redis = Redis.from_url(self.url, socket_connect_timeout=CONNECT_SECONDS, socket_keepalive=True)
+        redis = Redis.from_url(
+            self.url,
+            client_name=self.client_name,
+            socket_connect_timeout=CONNECT_SECONDS,
+            socket_timeout=CONNECT_SECONDS,
+            socket_keepalive=True,
+        )
         listening = redis.pubsub(ignore_subscribe_messages=True)
         try:
             await listening.subscribe(self.channel)
@@ -200,14 +235,21 @@ class RedisTransport(_Reconnecting):
         listening, received = self._listening, self._received
         assert listening is not None
         assert received is not None
-        last_ping = asyncio.get_running_loop().time()
+        clock = asyncio.get_running_loop().time
+        last_heard = last_ping = clock()
         while True:
-            message = await listening.get_message(timeout=PING_SECONDS)
-            if message is not None and message.get("type") == "message":
-                data = message["data"]
-                received(data.decode() if isinstance(data, bytes) else str(data))
-            now = asyncio.get_running_loop().time()
-            if now - last_ping >= PING_SECONDS:
+            # Redis answers a PING on a subscribed connection as a message: silence after one
+            # means the server stopped answering (a reset connection raises on its own).
+            message = await listening.get_message(timeout=self.ping_seconds)
+            now = clock()
+            if message is not None:
+                last_heard = now
+                if message.get("type") == "message":
+                    data = message["data"]
+                    received(data.decode() if isinstance(data, bytes) else str(data))
+            if now - last_heard >= 2 * self.ping_seconds:
+                raise ConnectionError(f"Redis did not answer a PING within {self.ping_seconds:g} s")
+            if now - last_ping >= self.ping_seconds:
                 last_ping = now
                 await listening.ping()
 

@@ -32,7 +32,7 @@ def pubsub_transport(app_name: str, settings: HeavySettings, database: Database)
     url = database.engine.url
     channel = f"heavy.{app_name}.{url.database or 'postgres'}"[:63]
     if settings.redis_url is not None:
-        return RedisTransport(settings.redis_url, channel)
+        return RedisTransport(settings.redis_url, channel, client_name="heavy-pubsub")
     # LISTEN holds one server connection for good: never through a transaction pooler.
     return PostgresTransport(database.direct_sql_url, channel, application_name="heavy-pubsub")
 
