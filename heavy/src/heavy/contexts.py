@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
 
 from heavy.heavy_context import ContextMaker, HeavyContext, Services
+from heavy.live.hooks import current_hook
 from reactpy import create_context
-from reactpy.core._life_cycle_hook import current_hook
 from reactpy.types import Context
 
 T = TypeVar("T")

@@ -59,13 +59,14 @@ from heavy.data.turns import TooManyWaitingError
 from heavy.events import Declared, Takes, takes_of
 from heavy.heavy_context import HeavyContext, PendingUpdates, SignInRequiredError, open_heavy_context
 from heavy.i18n import N_, gettext
+from heavy.live.hooks import current_hook
 from heavy.live.layout import Handler, LiveLayout, element_handler
 from heavy.live.presence import PAGES, current_presence
 from heavy.live.pubsub import TopicMessage, current_pubsub
 from heavy.live.serve import current_page, run_to_end_here
 from reactpy import use_context, use_ref
 from reactpy import use_effect as _reactpy_use_effect  # noqa: TID251 - the one wrapped use
-from reactpy.core._life_cycle_hook import LifeCycleHook, current_hook
+from reactpy.core._life_cycle_hook import LifeCycleHook
 from reactpy.core.hooks import strictly_equal
 from reactpy.types import Context, State
 
@@ -120,7 +121,11 @@ class MissingServicesError(RuntimeError):
 
 def heavy_use_context(context: Context[T]) -> T:
     """ReactPy's ``use_context``; the seam where a project can inject or check values."""
-    return use_context(context)
+    # ReactPy's lookup, with heavy's faster current_hook: a page reads contexts in most components.
+    provider = current_hook().get_context_provider(context)
+    if provider is None:
+        return use_context(context)  # the context's default, with ReactPy's checks
+    return provider.value
 
 
 @overload

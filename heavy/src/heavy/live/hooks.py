@@ -46,6 +46,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import threading
 from collections.abc import Callable
 from types import CodeType, FunctionType
 from typing import Any, TypeVar
@@ -64,6 +65,27 @@ logger = logging.getLogger("reactpy.core._life_cycle_hook")  # ReactPy's own: th
 
 # ReactPy's per-thread stack of the hooks being rendered (read by current_hook()).
 _HOOK_STACK = _life_cycle_hook._HOOK_STATE
+# The same list per thread, found at a thread-local's speed: ReactPy's ThreadLocal looks the
+# thread up in a WeakKeyDictionary, about 6% of a new page's server CPU at three a component.
+_this_thread = threading.local()
+
+
+def hook_stack() -> list[LifeCycleHook]:
+    """This thread's stack of the hooks being rendered: ReactPy's own list."""
+    try:
+        stack: list[LifeCycleHook] = _this_thread.hook_stack
+    except AttributeError:
+        stack = _this_thread.hook_stack = _HOOK_STACK.get()
+    return stack
+
+
+def current_hook() -> LifeCycleHook:
+    """The hook of the component being rendered, as ReactPy's ``current_hook()``, faster."""
+    stack = hook_stack()
+    if not stack:
+        msg = "No life cycle hook is active. Are you rendering in a layout?"
+        raise RuntimeError(msg)
+    return stack[-1]
 
 
 class ProviderLink:
@@ -172,7 +194,12 @@ class LiveHook(LifeCycleHook):
 
     def set_current(self) -> None:
         """Push this hook (its providers were handed over by ``start_render``)."""
-        _HOOK_STACK.get().append(self)
+        hook_stack().append(self)
+
+    def unset_current(self) -> None:
+        """Pop this hook: its component's render is over."""
+        if hook_stack().pop() is not self:
+            raise RuntimeError("Hook stack is in an invalid state")
 
     def set_context_provider(self, provider: ContextProviderType[Any]) -> None:
         """Provide a context to the components below (a link on top of this hook's chain)."""
