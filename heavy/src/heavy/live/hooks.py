@@ -83,7 +83,7 @@ def current_hook() -> LifeCycleHook:
     """The hook of the component being rendered, as ReactPy's ``current_hook()``, faster."""
     stack = hook_stack()
     if not stack:
-        msg = "No life cycle hook is active. Are you rendering in a layout?"
+        msg = "current_hook() was called outside a component's render: no hook is being rendered"
         raise RuntimeError(msg)
     return stack[-1]
 
@@ -199,7 +199,7 @@ class LiveHook(LifeCycleHook):
     def unset_current(self) -> None:
         """Pop this hook: its component's render is over."""
         if hook_stack().pop() is not self:
-            raise RuntimeError("Hook stack is in an invalid state")
+            raise RuntimeError("the hook stack's top is another component's hook: two renders interleaved")
 
     def set_context_provider(self, provider: ContextProviderType[Any]) -> None:
         """Provide a context to the components below (a link on top of this hook's chain)."""

@@ -524,7 +524,7 @@ class LiveLayout(Layout):
         # Not ReactPy's: it checks ``root`` against the ComponentType protocol at run time,
         # about 2% of a new page's server CPU.
         if not callable(getattr(root, "render", None)):
-            msg = f"Expected a component, not {type(root)!r}."
+            msg = f"a LiveLayout renders a component (an object with a render method), not {type(root)!r}"
             raise TypeError(msg)
         self.root = root
 
