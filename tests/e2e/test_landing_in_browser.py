@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from typing import Any
 
 import pytest
 from heavy.testing.browser import TIMEZONE
 from heavy.testing.live_server import LiveServer
 from heavy.testing.plugin import BrowserPage
-from playwright.async_api import Browser, Route, expect
+from playwright.async_api import Browser, Page, Route, WebSocket, expect
 
 
 async def test_page_loads_and_brython_reports_the_browser_time_zone(browser_page: BrowserPage) -> None:
@@ -70,6 +72,51 @@ async def test_form_shows_the_submitted_text_by_enter_and_by_button(browser_page
     await page.fill("#echo-input", "typed and clicked")
     await page.click("#echo-submit")
     await expect(page.locator("#echo-result")).to_have_text("You said: typed and clicked")
+
+
+def typing_sent(page: Page) -> list[str]:
+    """The texts the page sends the server as typing (its input events), as they are sent."""
+    sent: list[str] = []
+
+    def on_frame(payload: str | bytes) -> None:
+        message: dict[str, Any] = json.loads(payload)
+        data = message.get("data") or [{}]
+        if isinstance(data[0], dict) and data[0].get("type") == "input":
+            sent.append(data[0]["target"]["value"])
+
+    def on_socket(socket: WebSocket) -> None:
+        socket.on("framesent", on_frame)
+
+    page.on("websocket", on_socket)
+    return sent
+
+
+@pytest.mark.parametrize("delay_ms", [0, 40, 120])
+async def test_typing_reaches_the_server_when_the_person_pauses_whole_and_before_the_submit(
+    browser_page: BrowserPage, delay_ms: int
+) -> None:
+    page = browser_page.page
+    sent = typing_sent(page)
+    await browser_page.open("/")
+    words = "typed quickly, then paused"
+    await page.locator("#echo-input").press_sequentially(words, delay=delay_ms)
+    await page.wait_for_timeout(600)  # past the pause: the text goes without any other action
+    assert sent == [words]
+
+    # Typed, and sent at once: the submit goes after the held text, which it sees whole.
+    await page.locator("#echo-input").press_sequentially(" and entered", delay=delay_ms)
+    await page.press("#echo-input", "Enter")
+    await expect(page.locator("#echo-result")).to_have_text(f"You said: {words} and entered")
+    assert sent == [words, f"{words} and entered"]
+
+
+async def test_a_field_the_page_answers_per_keystroke_sends_each_one(browser_page: BrowserPage) -> None:
+    page = browser_page.page
+    sent = typing_sent(page)
+    await browser_page.open("/")
+    await page.locator("#number-input").press_sequentially("123", delay=20)
+    await expect(page.locator("#number-result")).to_have_text("123 squared is 15,129.")
+    assert sent == ["1", "12", "123"]
 
 
 async def test_number_input_explains_bad_input(browser_page: BrowserPage) -> None:

@@ -40,6 +40,11 @@ def test_importing_heavy_imports_no_test_tooling() -> None:
     assert result.stdout.strip() == "[]"
 
 
+def test_every_public_name_can_be_imported() -> None:
+    missing = [name for name in heavy.__all__ if not hasattr(heavy, name)]
+    assert missing == [], "import these in heavy/__init__.py, or take them out of __all__"
+
+
 def test_every_public_name_is_documented_where_a_product_reads_the_api() -> None:
     """``heavy``'s docstring is the API's table of contents: a new name must appear in it."""
     undocumented = [

@@ -13,7 +13,7 @@ from pathlib import Path
 import heavy
 import pytest
 from heavy.testing.live_server import LiveServer
-from heavy.web.client import BUNDLED_REACTPY_CLIENT, WRITTEN_FOR_REACTPY
+from heavy.web.client import BUNDLED_REACTPY_CLIENT, DEBOUNCE_ATTRIBUTE, WRITTEN_FOR_REACTPY
 
 from heavy_stack.settings import PROJECT_ROOT
 
@@ -64,3 +64,15 @@ def test_the_bundled_reactpy_client_is_the_one_the_installed_reactpy_ships() -> 
     package = json.loads((PROJECT_ROOT / "heavy" / "client" / "package.json").read_text())
     assert package["dependencies"]["@reactpy/client"] == BUNDLED_REACTPY_CLIENT
     assert f"@reactpy/client {BUNDLED_REACTPY_CLIENT}" in (STATIC / "heavy_live.js").read_text()
+
+
+def test_the_page_script_reads_the_attribute_debounced_writes() -> None:
+    assert heavy.debounced() == {DEBOUNCE_ATTRIBUTE: "300"}
+    assert heavy.debounced(1200) == {DEBOUNCE_ATTRIBUTE: "1200"}
+    assert f'"{DEBOUNCE_ATTRIBUTE}"' in (STATIC / "heavy_page.js").read_text()
+
+
+@pytest.mark.parametrize("pause_ms", [0, -300])
+def test_a_pause_that_is_not_one_is_refused(pause_ms: int) -> None:
+    with pytest.raises(ValueError, match="positive number of milliseconds"):
+        heavy.debounced(pause_ms)

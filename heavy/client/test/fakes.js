@@ -65,7 +65,8 @@ export class FakeSocket {
 export class FakeClock {
   constructor() {
     this.now = 0;
-    /** @type {Array<{ at: number, callback: () => void }>} */
+    this.lastId = 0;
+    /** @type {Array<{ id: number, at: number, callback: () => void }>} */
     this.timers = [];
   }
 
@@ -75,8 +76,14 @@ export class FakeClock {
    * @returns {number}
    */
   setTimeout(callback, ms = 0) {
-    this.timers.push({ at: this.now + ms, callback });
-    return this.timers.length;
+    this.lastId += 1;
+    this.timers.push({ id: this.lastId, at: this.now + ms, callback });
+    return this.lastId;
+  }
+
+  /** @param {number} id */
+  clearTimeout(id) {
+    this.timers = this.timers.filter((timer) => timer.id !== id);
   }
 
   /**
@@ -120,6 +127,7 @@ export function fakePage(options = {}) {
   Object.assign(win, {
     WebSocket: FakeSocket,
     setTimeout: (/** @type {() => void} */ callback, /** @type {number} */ ms) => clock.setTimeout(callback, ms),
+    clearTimeout: (/** @type {number} */ id) => clock.clearTimeout(id),
     fetch: (/** @type {string} */ url, /** @type {RequestInit} */ init) => {
       requests.push({ url, init });
       return options.answer ? options.answer(url, init) : new Promise(() => {}); // no answer

@@ -72,7 +72,9 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
   before it runs: ``Click``, ``Submit``, ``Change`` (a string ``value``), ``KeyPress``,
   ``Location`` (``pathname``, ``search``); ``clean_text`` (no NUL, no lone surrogates);
   ``EventDeclarationError`` (a handler whose event parameter names no event type); ``Event``,
-  the base a product subclasses (a ``parse`` classmethod) for an event of its own.
+  the base a product subclasses (a ``parse`` classmethod) for an event of its own;
+  ``debounced`` (a field's attributes: the page sends its typing when the person pauses, one
+  event per pause instead of one per keystroke, and before anything else the page sends).
 - Settings: ``HeavySettings`` (the framework's settings from ``<PREFIX>*`` variables and
   ``.env``; a product subclasses it with its own prefix and fields), ``Environment``,
   ``LogFormat``, ``DbPooler`` (what stands between the app and PostgreSQL), ``DatabaseNames``,
@@ -147,8 +149,7 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
   (the switcher's link; its route keeps the choice in the cookie); ``safe_next_path`` (a
   redirect target that stays on this site).
 - Serving: ``refuse_unparsable_urls`` (a NUL byte in the request line gets a 400, not a
-  dropped connection, through ``HeavyRequest``), ``client_scripts_html`` (the browser client's
-  script tags, for a page head of the product's own), ``hold_stops_until_workers_started`` (Sanic's worker manager stops cleanly),
+  dropped connection, through ``HeavyRequest``), ``hold_stops_until_workers_started`` (Sanic's worker manager stops cleanly),
   ``tune_garbage_collector``, the log scope of each connection (``LogScope``, ``start_scope``,
   ``current_scope``, ``in_scope``, ``set_scope_user``); ``utc_now``, the one clock.
 
@@ -303,6 +304,7 @@ from heavy.telemetry import install_telemetry, otel_wanted
 from heavy.telemetry.figures import LiveFigures, live_figures
 from heavy.web.app import HeavyApp, HeavyState, NotStartedError, app_state, create_app
 from heavy.web.census import CENSUS_PATH, live_census
+from heavy.web.client import debounced
 from heavy.web.dialogs import DIALOG_CANCEL_ATTRIBUTE, MODAL_DIALOG_ATTRIBUTE
 from heavy.web.first_paint import render_first_paint, vdom_to_html
 from heavy.web.garbage_collection import tune_garbage_collector
@@ -465,7 +467,6 @@ __all__ = [
     "callable_name",
     "caught_mail",
     "clean_text",
-    "client_scripts_html",
     "configure_logging",
     "configured_database_url",
     "create_app",
@@ -476,6 +477,7 @@ __all__ = [
     "current_revision",
     "current_scope",
     "db_session",
+    "debounced",
     "dev_mail_catcher",
     "drop_database",
     "drop_task_queue",

@@ -6,7 +6,16 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
-from heavy import Change, Handler, current_language, heavy_event, heavy_use_state, html, static_html
+from heavy import (
+    Change,
+    Handler,
+    current_language,
+    debounced,
+    heavy_event,
+    heavy_use_state,
+    html,
+    static_html,
+)
 from heavy import gettext as t
 from reactpy import component
 from reactpy.utils import Ref
@@ -71,9 +80,16 @@ def LineInput(
     type: str = "text",
     autocomplete: str = "off",
     initial: str = "",
+    each_keystroke: bool = False,
 ) -> Component:
-    """A one-line input that reports each change, whole: the handler that uses the text refuses
+    """A one-line input that reports its text, whole: the handler that uses the text refuses
     one that is too long with a message (cutting it silently would store what nobody typed).
+
+    The text is sent when the person pauses in typing, or before whatever they do next (heavy's
+    ``debounced``): what a form's ``keep_in`` needs, at one event per pause instead of one per
+    keystroke. ``each_keystroke`` sends every change at once: for a field whose server side must
+    know of an edit as it is made (the note editor keeps unsaved edits when someone else saves
+    the note). A field the page answers as it is typed in does too (``NumberInput``).
 
     ``type`` is the HTML input type (``email``, ``password``...); ``autocomplete`` tells the
     browser and password managers what the field holds (``email``, ``current-password``...).
@@ -96,6 +112,7 @@ def LineInput(
                 "onChange": heavy_event(changed),
             }
             | ({"value": initial} if initial else {})
+            | ({} if each_keystroke else debounced())
         ),
     )
 
@@ -110,9 +127,11 @@ def TextArea(
     max_length: int,
     initial: str = "",
     rows: int = 8,
+    each_keystroke: bool = False,
 ) -> Component:
-    """A multi-line text input that reports each change, whole (``max_length`` is a hint to the
-    browser; the handler refuses a longer text with a message)."""
+    """A multi-line text input that reports its text, whole, as ``LineInput`` does: when the
+    person pauses or acts, or at ``each_keystroke`` (``max_length`` is a hint to the browser;
+    the handler refuses a longer text with a message)."""
 
     def changed(event: Change) -> None:
         on_change(event.value)
@@ -128,6 +147,7 @@ def TextArea(
                 "value": initial,
                 "onChange": heavy_event(changed),
             }
+            | ({} if each_keystroke else debounced())
         ),
     )
 

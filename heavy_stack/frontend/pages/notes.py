@@ -348,8 +348,16 @@ def NoteEditor(note_id: NoteId) -> Component:
         Form(
             "note-form",
             save,
-            LineInput(t("Title"), keep_in(title), id="note-title", initial=note.title),
-            TextArea(t("Text"), keep_in(body), id="note-body", max_length=BODY_MAX_LENGTH, initial=note.body),
+            # Each keystroke at once: a save from elsewhere must find this page's edits.
+            LineInput(t("Title"), keep_in(title), id="note-title", initial=note.title, each_keystroke=True),
+            TextArea(
+                t("Text"),
+                keep_in(body),
+                id="note-body",
+                max_length=BODY_MAX_LENGTH,
+                initial=note.body,
+                each_keystroke=True,
+            ),
             actions,
             reset_key=str(form_version),
         ),

@@ -14,7 +14,8 @@
 // 4. hands the server's first paint over to the live page (first_paint.js);
 // 5. shows a theme chosen at once (theme.js) and opens the server's dialogs as modal ones (dialogs.js).
 // 6. sends the files of upload zones, and tells each new layout their states (uploads.js);
-// 7. keeps the browser's time zone in a cookie before the first connection (time_zone.js).
+// 7. keeps the browser's time zone in a cookie before the first connection (time_zone.js);
+// 8. sends the typing of debounced fields when the person pauses or acts (held_changes.js).
 //
 // Nothing depends on the old server process: the location and the typed values come from the
 // browser, the signed-in visitor from the cookie sent with the new handshake.
@@ -32,6 +33,7 @@ import { DidNotLoad } from "./did_not_load.js";
 import { FirstPaint } from "./first_paint.js";
 import { historyTarget, locationEvent, reportsLocation, showsPage } from "./layout.js";
 import { followRouterLinks } from "./links.js";
+import { HeldChanges } from "./held_changes.js";
 import { FormRecovery } from "./recovery.js";
 import { followThemeChoices } from "./theme.js";
 import { rememberTimeZone } from "./time_zone.js";
@@ -117,6 +119,11 @@ export function createLivePage(win, config) {
     events: { opened, message, closed },
   });
   const isLive = () => connection.live !== null;
+  // A held change whose pause ends while down is not refused: recovery types it in again.
+  const held = new HeldChanges(
+    { schedule: (callback, ms) => win.setTimeout(callback, ms), cancel: (timer) => win.clearTimeout(timer) },
+    (event) => connection.send(event),
+  );
   const recovery = new FormRecovery(win, {
     maxRetypedBytes: config.maxRetypedBytes,
     isLive,
@@ -138,6 +145,7 @@ export function createLivePage(win, config) {
   }
 
   function opened() {
+    held.forget();
     refusal = null;
     toldLocation = false;
     resumed = false;
@@ -155,6 +163,7 @@ export function createLivePage(win, config) {
    */
   function message(update, first) {
     if (update.type === "layout-update") {
+      held.learn(update.model);
       const target = toldLocation ? null : historyTarget(update.model);
       if (target) {
         toldLocation = true;
@@ -181,6 +190,7 @@ export function createLivePage(win, config) {
 
   /** @param {import("./connection.js").Drop} drop */
   function closed(drop) {
+    held.forget();
     if (!drop.opened) {
       neverOpened(drop.first);
     }
@@ -247,6 +257,10 @@ export function createLivePage(win, config) {
       connection.start();
     },
     send(event) {
+      if (held.hold(event)) {
+        return;
+      }
+      held.release(); // what was typed before this event goes before it
       if (connection.send(event) || reportsLocation(event, historyHandler)) {
         // The router's History reports the location when it mounts (once its module has
         // loaded, which may be after the page went live) and on each popstate: while down,

@@ -37,6 +37,11 @@ STYLESHEET = "heavy.css"
 # the two speak one wire protocol. A test fails when either moves without the other.
 WRITTEN_FOR_REACTPY = "1.1.0"
 BUNDLED_REACTPY_CLIENT = "0.3.2"
+# The attribute by which the page script holds a field's typing (held_changes.js reads it).
+DEBOUNCE_ATTRIBUTE = "data-heavy-debounce"
+# A pause in typing, long enough to be between words rather than keystrokes (Phoenix LiveView's
+# examples of phx-debounce use the same).
+TYPING_PAUSE_MS = 300
 # Where ReactPy's client mounts the layout: the one element of a page's body it renders into.
 MOUNT_ELEMENT = '<div id="app"></div>'
 # What the page script itself says (its banners), by the keys of TEXTS in
@@ -49,6 +54,22 @@ CLIENT_TEXTS = {
     "didNotLoad": N_("This page did not load completely. Reload it to try again."),
     "reloading": N_("This page did not load completely. Loading it again once the server answers…"),
 }
+
+
+def debounced(pause_ms: int = TYPING_PAUSE_MS) -> dict[str, str]:
+    """Attributes for a field whose typing the page sends when the person pauses: the server
+    gets the field's latest ``onChange`` once nothing was typed in it for ``pause_ms``, or at
+    once before anything else the page sends (a click, a submit, a keystroke elsewhere), so
+    a submit handler still sees the whole text. For a field whose handler only keeps the text
+    (a form's), this is one event per pause instead of one per keystroke; a field that answers
+    each keystroke (a live preview) leaves it out.
+
+        html.input({"id": "title", "onChange": heavy_event(keep)} | debounced())
+    """
+    if pause_ms <= 0:
+        msg = f"a pause is a positive number of milliseconds, not {pause_ms}"
+        raise ValueError(msg)
+    return {DEBOUNCE_ATTRIBUTE: str(pause_ms)}
 
 
 def install_client(app: Sanic[Any, Any]) -> None:
