@@ -29,7 +29,12 @@ async def test_serving_a_page_assigns_nothing_onto_reactpy(
     database_urls: tuple[str, str], tmp_path: Path
 ) -> None:
     sql_url, vector_url = database_urls
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    # The tests package importable too, before what PYTHONPATH held (a renamed copy's suite puts
+    # the copy's package and its Brython folder there).
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
+    }
     with live_server(
         {"SQL_DB_URL": sql_url, "VECTOR_DB_URL": vector_url, "WORKERS": "1"},
         tmp_path / "server.log",

@@ -25,13 +25,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, select
 
 from heavy_stack.backend.data.sql_models.note import SQLNote
-from heavy_stack.settings import Settings
 
 from tests.server.test_scale_out import add_note, signed_in, titles_in_database
 
 pytestmark = [pytest.mark.server, pytest.mark.scale]
 
-SQL_DATABASE = Settings.database_names().sql
 READY_AGAIN_SECONDS = 20.0
 # More clients at once than PgBouncer has server connections (conftest: 5 per database).
 CONCURRENT_UNITS = 20
@@ -84,9 +82,15 @@ async def test_units_at_once_through_pgbouncer_need_unprepared_statements(
         await unprepared.close()
 
 
+def sql_database(bouncer: PgBouncer) -> str:
+    """The SQL database's name in PgBouncer's books: the suite's test database, whatever its name
+    (a renamed copy's suite runs on scratch databases of its own)."""
+    return bouncer.databases[0].name
+
+
 def served_transactions(bouncer: PgBouncer) -> int:
     """Transactions PgBouncer has passed to the SQL database since it started."""
-    [row] = [row for row in bouncer.show("STATS") if row["database"] == SQL_DATABASE]
+    [row] = [row for row in bouncer.show("STATS") if row["database"] == sql_database(bouncer)]
     return int(row["total_xact_count"])
 
 
@@ -114,7 +118,9 @@ async def test_the_instances_sql_goes_through_pgbouncer_within_its_pool(
     # databases past it except for sessions (the task queue, on SQL_DIRECT_URL).
     clients = cluster_pgbouncer.show("CLIENTS")
     client_ports = {
-        int(row["port"]) for row in clients if row["database"] in (SQL_DATABASE, f"{SQL_DATABASE}_vector")
+        int(row["port"])
+        for row in clients
+        if row["database"] in {each.name for each in cluster_pgbouncer.databases}
     }
     for instance in two_instances.instances:
         ports = client_ports_of(instance.process.pid, cluster_pgbouncer)
@@ -124,7 +130,7 @@ async def test_the_instances_sql_goes_through_pgbouncer_within_its_pool(
     # PostgreSQL sees PgBouncer's server connections only, at most its pool size per database.
     servers = cluster_pgbouncer.show("SERVERS")
     per_database = Counter(row["database"] for row in servers)
-    assert per_database[SQL_DATABASE] >= 1
+    assert per_database[sql_database(cluster_pgbouncer)] >= 1
     assert max(per_database.values()) <= cluster_pgbouncer.pool_size
     backend_ids = [int(row["remote_pid"]) for row in servers]
     async with database.transaction() as session:
