@@ -34,6 +34,8 @@ from bench.measure import tree_cpu_sample
 OUTPUT_VARIABLE = "BENCH_CPU_PROFILE_OUTPUT"
 NAVIGATE = "navigate"  # --button value: navigate / -> /other -> / instead of clicking
 CONNECT = "connect"  # --button value: open another page over a new websocket, then close it
+TYPE = "type"  # --button value: a keystroke in the echo field, which the server does not answer
+KEYSTROKES_PER_CHECK = 20  # after as many keystrokes, a submit shows the server has taken them all
 TICK_S = 0.001  # asked for; the kernel delivers SIGPROF at its own tick (4 ms at HZ=250)
 
 
@@ -75,7 +77,9 @@ async def profile(button: str, clicks: int, output: Path) -> float:
     """Sample the server while ``clicks`` clicks of ``button`` run; its CPU µs per click.
     ``output``: an absolute path (the server runs in a folder of its own). ``button``
     ``NAVIGATE`` makes each "click" a round trip: to ``/other`` and back to the landing page;
-    ``CONNECT`` a new page: websocket handshake, the landing page, the close."""
+    ``CONNECT`` a new page: websocket handshake, the landing page, the close; ``TYPE`` a
+    keystroke sent as a page without held typing sends it (every ``KEYSTROKES_PER_CHECK``, a
+    submit that waits for all of them), back to back."""
     from bench.__main__ import serve  # here: `python -m bench.cpu_profile serve` needs none of it
 
     with tempfile.TemporaryDirectory(prefix="heavy-stack-profile-") as name:
@@ -83,11 +87,20 @@ async def profile(button: str, clicks: int, output: Path) -> float:
         with serve(Path(name), "profiled", "bench.cpu_profile", "serve", environment=environment) as server:
             async with WebSocketPage.open(server.base_url) as page:
                 await page.wait_for_text("current-user", "@")
+                typed = 0
 
                 async def click() -> None:
                     if button == CONNECT:
                         async with WebSocketPage.open(server.base_url) as other:
                             await other.wait_for_text("current-user", "@")
+                        return
+                    if button == TYPE:
+                        nonlocal typed
+                        typed += 1
+                        await page.type("echo-input", f"keystroke {typed}")
+                        if typed % KEYSTROKES_PER_CHECK == 0:
+                            await page.submit("echo-form")
+                            await page.wait_for_text("echo-result", f"keystroke {typed}")
                         return
                     if button == NAVIGATE:
                         await page.navigate("/other")
@@ -147,7 +160,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.cpu_profile", description=__doc__)
     parser.add_argument("mode", nargs="?", choices=["serve"], help="(inside the server process)")
     parser.add_argument(
-        "--button", default="read-user", help=f"the landing page button to click, or {NAVIGATE!r}"
+        "--button",
+        default="read-user",
+        help=f"the landing page button to click, or {NAVIGATE!r}, {CONNECT!r} or {TYPE!r}",
     )
     parser.add_argument("--clicks", type=int, default=10_000)
     parser.add_argument("--output", type=Path, default=Path("test-artifacts/cpu-profile.txt"))
