@@ -386,12 +386,12 @@ async def test_a_page_closed_while_a_render_unmounts_a_component_closes_cleanly(
             {"type": "layout-event", "target": mirror.find(id="hide").target("onClick"), "data": [{}]}
         )
         render = asyncio.create_task(layout.render())
-        for _ in range(20):  # until the render waits on WithEffect's unmount
+        for _ in range(20):  # until the render waits for the effects of WithEffect's unmount
             await asyncio.sleep(0)
-            if any(frame.f_code.co_name == "_unmount" for frame in _frames(render)):
+            if any(frame.f_code.co_name == "finish_effects" for frame in _frames(render)):
                 break
         else:
-            pytest.fail("the render never waited in an unmount")
+            pytest.fail("the render never waited for an unmounted component's effects")
         render.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await render

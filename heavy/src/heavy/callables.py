@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Awaitable, Callable
+from inspect import CO_COROUTINE
+from types import FunctionType
 from typing import Any, TypeGuard
 
 
@@ -25,6 +27,8 @@ def is_async_callable(function: Any) -> TypeGuard[Callable[..., Awaitable[Any]]]
     True for an ``async def`` function or method (bound or not), an object whose ``__call__``
     is ``async def``, and a ``functools.partial`` of any of them.
     """
+    if type(function) is FunctionType:  # most handlers, at every render: inspect's test, inline
+        return bool(function.__code__.co_flags & CO_COROUTINE) or hasattr(function, "_is_coroutine_marker")
     inner = _unwrapped(function)
     if inspect.iscoroutinefunction(inner):
         return True

@@ -232,6 +232,10 @@ class LiveHook(LifeCycleHook):
             self._effect_funcs.append(effect_func)
 
     async def affect_layout_did_render(self) -> None:
+        """ReactPy's entry for a layout of its own: as ``layout_did_render``."""
+        self.layout_did_render()
+
+    def layout_did_render(self) -> None:
         """The update was rendered: its effects start at the loop's next turn (after the update
         went out, as the tasks ReactPy makes for them would)."""
         added = self._effect_funcs

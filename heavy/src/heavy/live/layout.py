@@ -53,13 +53,12 @@ import logging
 import secrets
 from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from contextlib import AsyncExitStack
 from types import CodeType, FunctionType
 from typing import Any, ClassVar, Protocol, TypeVar, cast
 from weakref import WeakSet
 
 from heavy.events import BadEvents, Declared, TooManyBadEventsError, declared_event, declared_of
-from heavy.live.hooks import LiveHook
+from heavy.live.hooks import LiveHook, finish_effects
 from heavy.live.static import is_static
 from reactpy.config import REACTPY_CHECK_VDOM_SPEC, REACTPY_DEBUG_MODE
 from reactpy.core.component import Component
@@ -224,18 +223,16 @@ alone (``Children``, with no ``ElementState`` around them: 48 bytes less)."""
 
 def children_of(state: KeptState) -> Children | None:
     """The child states that ``state`` keeps (see ``KeptState``)."""
-    kind = type(state)
-    if kind is tuple or kind is dict:
-        return cast(Children, state)
-    return cast(ElementState | ComponentState, state).children
+    if type(state) is tuple or type(state) is dict:  # no typing.cast: a call, on every child
+        return state
+    return state.children  # type: ignore[union-attr]
 
 
 def targets_of(state: KeptState) -> Targets | None:
     """The handler targets that ``state`` keeps (see ``KeptState``)."""
-    kind = type(state)
-    if kind is tuple or kind is dict:
+    if type(state) is tuple or type(state) is dict:
         return None
-    return cast(ElementState | ComponentState, state).targets
+    return state.targets  # type: ignore[union-attr]
 
 
 def patch_path(path: Path) -> str:
@@ -505,6 +502,31 @@ def children_info(children: Sequence[Any]) -> list[tuple[Any, int, Any]]:
     return infos
 
 
+class _Rendering:
+    """What one update leaves for after its (synchronous) render: the rendered hooks, whose
+    effects start then; the effect tasks of the components it unmounted, waited for; and those
+    components' states, let go of once their effects are done."""
+
+    __slots__ = ("rendered", "stopped", "unmounted")
+
+    def __init__(self) -> None:
+        self.rendered: list[LiveHook] = []
+        self.stopped: list[asyncio.Task[None]] = []
+        self.unmounted: list[ComponentState] = []
+
+    async def finish(self) -> None:
+        """Start the new effects (innermost first, as ReactPy's exit stack did), then wait for
+        the stopped ones: a cancelled wait (a closing page) still lets every state go, and the
+        stopped effects still clean up (``finish_effects``)."""
+        for hook in reversed(self.rendered):
+            hook.layout_did_render()
+        try:
+            await finish_effects(self.stopped)
+        finally:
+            for state in self.unmounted:
+                state.forget()
+
+
 class LiveLayout(Layout):
     """ReactPy's ``Layout`` with lean states and hooks (see the module's docstring).
 
@@ -661,15 +683,16 @@ class LiveLayout(Layout):
     # --- rendering -----------------------------------------------------------------------
 
     async def _update(self, state: ComponentState) -> LayoutUpdateMessage:
-        async with AsyncExitStack() as exit_stack:
-            model = await self._render_component_model(exit_stack, state, state, None)
+        rendering = _Rendering()
+        model = self._render_component_model(rendering, state, state, None)
+        await rendering.finish()
         if REACTPY_CHECK_VDOM_SPEC.current:
             validate_vdom_json(model)
         return {"type": "layout-update", "path": state.patch_path, "model": cast(VdomJson, model)}
 
-    async def _render_component_model(
+    def _render_component_model(
         self,
-        exit_stack: AsyncExitStack,
+        rendering: _Rendering,
         old: KeptState | None,
         state: ComponentState,
         parent_hook: LiveHook | None,
@@ -677,7 +700,7 @@ class LiveLayout(Layout):
         """Render ``state``'s component (``old``: what its element kept, ``state`` itself when
         it was rendered before) and keep in ``state`` what its element keeps now."""
         hook, component = state, state.component
-        exit_stack.push_async_callback(hook.affect_layout_did_render)
+        rendering.rendered.append(hook)
         hook.start_render(component, parent_hook)
         rendered = ElementState()
         try:
@@ -689,13 +712,11 @@ class LiveLayout(Layout):
             hook.finish_render()
             try:
                 # ReactPy wraps every component's output in a fragment: its own node in the tree.
-                model = await self._render_element(
-                    exit_stack, old, rendered, {"tagName": "", "children": [raw_model]}, hook, state.path
+                model = self._render_element(
+                    rendering, old, rendered, {"tagName": "", "children": [raw_model]}, hook, state.path
                 )
             except Exception as error:
                 model = self._render_error(component, error)
-        # Not reached when the render is cancelled: the old states stay, for the closing layout
-        # to unmount.
         state.children = rendered.children
         state.targets = rendered.targets
         return model
@@ -707,9 +728,9 @@ class LiveLayout(Layout):
             "error": f"{type(error).__name__}: {error}" if REACTPY_DEBUG_MODE.current else "",
         }
 
-    async def _render_element(
+    def _render_element(
         self,
-        exit_stack: AsyncExitStack,
+        rendering: _Rendering,
         old: KeptState | None,
         new: ElementState,
         raw_model: Any,
@@ -726,7 +747,7 @@ class LiveLayout(Layout):
         if "importSource" in raw_model:
             model["importSource"] = raw_model["importSource"]
         self._render_attributes(old, new, raw_model, model)
-        await self._render_children(exit_stack, old, new, raw_model.get("children", []), model, hook, path)
+        self._render_children(rendering, old, new, raw_model.get("children", []), model, hook, path)
         return model
 
     def _render_attributes(
@@ -790,9 +811,9 @@ class LiveLayout(Layout):
             raise ValueError(msg)
         return infos
 
-    async def _render_children(
+    def _render_children(
         self,
-        exit_stack: AsyncExitStack,
+        rendering: _Rendering,
         old: KeptState | None,
         new: ElementState,
         raw_children: Any,
@@ -807,24 +828,24 @@ class LiveLayout(Layout):
             if not raw_children:
                 return
         elif not raw_children:
-            await self._unmount(list(old_children.values()))
+            self._unmount_now(list(old_children.values()), rendering)
             return
         infos = self._children_info(path, raw_children)
         if old_children:
             gone = set(old_children).difference(key for _, _, key in infos)
             if gone:
-                await self._unmount([old_children[key] for key in gone])
+                self._unmount_now([old_children[key] for key in gone], rendering)
         children: list[Any] = []
         model["children"] = children
         kept: list[Any] = []  # key, state, key, state...: the children's states to keep
         try:
-            await self._render_each_child(exit_stack, old_children, infos, children, kept, hook, path)
-        finally:  # a render cut off keeps what it rendered so far (for the closing layout)
+            self._render_each_child(rendering, old_children, infos, children, kept, hook, path)
+        finally:  # a render that raised keeps what it rendered so far (for the closing layout)
             new.children = kept_children(kept)
 
-    async def _render_each_child(
+    def _render_each_child(
         self,
-        exit_stack: AsyncExitStack,
+        rendering: _Rendering,
         old_children: dict[Key, KeptState] | None,
         infos: list[tuple[Any, int, Any]],
         children: list[Any],
@@ -839,12 +860,12 @@ class LiveLayout(Layout):
                     children.append(child)  # its own model: nothing to render, nothing to keep
                     continue
                 if isinstance(old_child, ComponentState):
-                    await self._unmount([old_child])
+                    self._unmount_now([old_child], rendering)
                     old_child = None
                 new_child = ElementState()
                 children.append(
-                    await self._render_element(
-                        exit_stack, old_child, new_child, child, hook, child_path(path, index)
+                    self._render_element(
+                        rendering, old_child, new_child, child, hook, child_path(path, index)
                     )
                 )
                 if new_child.targets is not None:
@@ -853,7 +874,6 @@ class LiveLayout(Layout):
                     kept += (key, new_child.children)  # its children's states alone (KeptState)
                 # else inert: nothing to keep (see above)
             elif child_type is _COMPONENT:
-                child = cast(ComponentType, child)
                 if isinstance(old_child, ComponentState) and old_child.component.type == child.type:
                     # The same state, its hook (and so the component's state) carried over.
                     component_state = old_child
@@ -861,24 +881,27 @@ class LiveLayout(Layout):
                     component_state.path = child_path(path, index)
                 else:  # new, of another type, or an element turned component
                     if isinstance(old_child, ComponentState):
-                        await self._unmount([old_child])
+                        self._unmount_now([old_child], rendering)
                         old_child = None
                     component_state = ComponentState(self._queue, child, child_path(path, index))
-                children.append(
-                    await self._render_component_model(exit_stack, old_child, component_state, hook)
-                )
+                children.append(self._render_component_model(rendering, old_child, component_state, hook))
                 kept += (key, component_state)
             else:
                 if old_child is not None:
-                    await self._unmount([old_child])
+                    self._unmount_now([old_child], rendering)
                 children.append(child)
 
     async def _unmount(self, old_states: list[KeptState]) -> None:
-        """Drop handlers, then unmount components, parents first; each component once (a render
-        cut off while it waited on an unmount leaves that part in its parent's old children,
-        which the closing layout unmounts again)."""
+        """Unmount ``old_states`` and everything below them, and wait for their effects."""
+        rendering = _Rendering()
+        self._unmount_now(old_states, rendering)
+        await rendering.finish()
+
+    def _unmount_now(self, old_states: list[KeptState], rendering: _Rendering) -> None:
+        """Drop handlers and stop the effects of the components, parents first; each component
+        once. Their effects' tasks, and the letting go of their states, are left to
+        ``rendering.finish``."""
         to_unmount = old_states[::-1]  # in the order they rendered
-        cancelled: asyncio.CancelledError | None = None
         while to_unmount:
             state = to_unmount.pop()
             if isinstance(state, ComponentState):
@@ -886,21 +909,13 @@ class LiveLayout(Layout):
                     continue  # unmounted already, with everything below it
                 state.queue = None
                 self._drop_handlers(state)
-                try:
-                    await state.affect_component_will_unmount()
-                except asyncio.CancelledError as error:
-                    # The close itself was cancelled (a dropped connection): the components
-                    # not reached yet still run their clean-ups (presence watchers,
-                    # subscriptions), then the cancellation goes on.
-                    cancelled = error
-                state.forget()
+                rendering.stopped += state.stop_effects()
+                rendering.unmounted.append(state)
             else:
                 self._drop_handlers(state)
             children = children_of(state)
             if children is not None:
                 to_unmount.extend(child_states(children))
-        if cancelled is not None:
-            raise cancelled
 
     def _drop_handlers(self, state: KeptState) -> None:
         targets = targets_of(state)
