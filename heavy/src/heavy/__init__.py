@@ -150,7 +150,7 @@ modules behind them may move between releases; ``CHANGELOG.md`` says when a name
   redirect target that stays on this site).
 - Serving: ``refuse_unparsable_urls`` (a NUL byte in the request line gets a 400, not a
   dropped connection, through ``HeavyRequest``), ``hold_stops_until_workers_started`` (Sanic's worker manager stops cleanly),
-  ``tune_garbage_collector`` (``SPACED_THRESHOLDS``: for a process that does not serve), the log scope of each connection (``LogScope``, ``start_scope``,
+  ``tune_garbage_collector``, the log scope of each connection (``LogScope``, ``start_scope``,
   ``current_scope``, ``in_scope``, ``set_scope_user``); ``utc_now``, the one clock.
 
 Test tooling is the subpackage ``heavy.testing`` (the pytest plugin, the page drivers, the
@@ -307,7 +307,7 @@ from heavy.web.census import CENSUS_PATH, live_census
 from heavy.web.client import debounced
 from heavy.web.dialogs import DIALOG_CANCEL_ATTRIBUTE, MODAL_DIALOG_ATTRIBUTE
 from heavy.web.first_paint import render_first_paint, vdom_to_html
-from heavy.web.garbage_collection import SPACED_THRESHOLDS, tune_garbage_collector
+from heavy.web.garbage_collection import tune_garbage_collector
 from heavy.web.health import install_health_routes
 from heavy.web.http_defaults import install_http_defaults
 from heavy.web.jobs import Job, every
@@ -361,7 +361,6 @@ __all__ = [
     "N_",
     "PAGES",
     "REFUSED",
-    "SPACED_THRESHOLDS",
     "SYSTEM_THEME",
     "TASK_QUEUE_TABLES",
     "THEME_COOKIE",

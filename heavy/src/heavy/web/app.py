@@ -51,10 +51,10 @@ from heavy.telemetry.dashboard import (
 from heavy.web.census import install_census
 from heavy.web.client import client_texts, install_client
 from heavy.web.first_paint import render_first_paint
-from heavy.web.garbage_collection import COLLECT_EVERY_S, collect_cycles, tune_garbage_collector
+from heavy.web.garbage_collection import tune_garbage_collector
 from heavy.web.health import install_health_routes
 from heavy.web.http_defaults import html_response, install_http_defaults
-from heavy.web.jobs import Job, every
+from heavy.web.jobs import Job
 from heavy.web.languages import install_languages, language_attributes
 from heavy.web.logs import configure_logging, install_log_scopes
 from heavy.web.pages import Pages, PageShell
@@ -214,8 +214,6 @@ def create_app(
             jobs = [*jobs, Job("Task queue", worker.run)]
     elif schedules:
         raise ValueError("create_app(schedules=...) needs the scheduled tasks in tasks=[...]")
-    # The cycle collector runs on a clock in each server process (heavy.web.garbage_collection).
-    jobs = [*jobs, every(COLLECT_EVERY_S, collect_cycles, "Cycle collector")]
     _install_listeners(app, services, jobs, before_workers, after_workers, on_start, on_stop)
     return app
 
