@@ -84,6 +84,7 @@ from bench.measure import (
     cpu_share,
     machine_description,
     percentile,
+    python_speed_ms,
     round_trips,
     rss_kb,
     tree_cpu_sample,
@@ -206,6 +207,7 @@ class Results:
     page_costs: list[PagesCost] = field(default_factory=list)
     open_close: OpenClose | None = None
     clock: SectionClock = field(default_factory=SectionClock)
+    speed_ms: list[float] = field(default_factory=list)  # python_speed_ms before and after the replays
 
 
 def row_from(scenario: str, latencies: Latencies, cpu_ms: float | None = None) -> Row:
@@ -529,9 +531,11 @@ async def run(plan: Plan) -> Results:
             if plan.browser:  # before the replays: not on a server still closing 500 users' pages
                 await measure_page_load(server, results)
                 clock.lap("page load")
+            results.speed_ms.append(python_speed_ms())
             for users in plan.users:
                 print(f"Replaying the demo recording with {users} users for {plan.duration_s} s…")
                 results.rows.append(await asyncio.to_thread(measure_replay, server, users, plan))
+            results.speed_ms.append(python_speed_ms())
             clock.lap("Locust replays")
         await measure_growth(folder, plan, results)
         await measure_pages_coming_and_going(folder, plan, results)
@@ -597,6 +601,7 @@ def render(results: Results, machine: str, plan: Plan) -> str:
         )
     lines += _page_loads_during_replays(results.rows)
     lines += _load_asked_and_served(results.rows)
+    lines += _speed_line(results.speed_ms)
     lines += _click_cpu_targets(results.rows)
     lines += _telemetry_ratio(results.telemetry)
     lines += memory_table(results) + memory_lines(results)
@@ -614,6 +619,19 @@ def render(results: Results, machine: str, plan: Plan) -> str:
         "think times, on the same machine.",
     ]
     return "\n".join(lines)
+
+
+def _speed_line(speed_ms: list[float]) -> list[str]:
+    """This machine's speed around the replays (``python_speed_ms``), to compare runs by."""
+    if len(speed_ms) != 2:
+        return []
+    before, after = speed_ms
+    return [
+        "",
+        f"Machine speed: a fixed pure-Python loop took {before:,.0f} ms before the replays and "
+        f"{after:,.0f} ms after (best of 3; lower is faster). This machine is shared and slows at "
+        "times: compare the replays of two runs only when these figures agree.",
+    ]
 
 
 def _load_asked_and_served(rows: list[Row]) -> list[str]:

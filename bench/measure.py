@@ -120,6 +120,25 @@ def rss_kb(pid: int) -> int:
     raise RuntimeError(f"no VmRSS for process {pid}")
 
 
+SPEED_LOOP = 2_000_000
+
+
+def python_speed_ms(rounds: int = 3) -> float:
+    """Milliseconds this machine takes for a fixed pure-Python loop, best of ``rounds``.
+
+    A shared machine is slower at some moments than at others (the bench machine's replays
+    differed by more than the changes they judged): read before and after the replays, it
+    tells whether a run's figures were taken at one speed, and two runs' at the same."""
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        total = 0
+        for number in range(SPEED_LOOP):
+            total += number & 7
+        best = min(best, time.perf_counter() - start)
+    return best * 1000
+
+
 def machine_description() -> str:
     """CPU model, cores, memory, OS and Python: what the figures depend on."""
     cpu = next(

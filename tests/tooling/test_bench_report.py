@@ -8,10 +8,10 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from bench.__main__ import Row, _load_asked_and_served
+from bench.__main__ import Row, _load_asked_and_served, _speed_line
 from bench.costs import PagesCost, costs_table, notes_curves, notes_table, workers_cost
 from bench.latency import analyse
-from bench.measure import process_cpu_seconds
+from bench.measure import process_cpu_seconds, python_speed_ms
 from bench.plot import plot_costs
 from bench.targets import NOT_MEASURED, Figures, NextLoad, issue_targets, targets_table
 from bench.vectors import VectorRow
@@ -124,3 +124,11 @@ def test_the_report_gives_the_load_each_replay_asked_for_beside_what_was_served(
     assert lines[-1] == "- 4. demo replay, 500 users: asked 1,505 steps/s, served 600 (40%)"
     assert not any("back-to-back" in line for line in lines)
     assert _load_asked_and_served([capacity]) == []
+
+
+def test_the_report_gives_the_machines_speed_around_the_replays() -> None:
+    speed = python_speed_ms(rounds=1)
+    assert speed > 0
+    line = _speed_line([112.4, 131.6])[-1]
+    assert "took 112 ms before the replays and 132 ms after" in line
+    assert _speed_line([]) == []  # a run without replays (--memory, --clicks) says nothing
