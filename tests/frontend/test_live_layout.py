@@ -413,7 +413,7 @@ def _frames(task: asyncio.Task[Any]) -> list[Any]:
 
 @component
 def Ticker(name: str) -> Component:
-    """Renders a child per tick: a render of it awaits between components."""
+    """Renders a child per tick, and a component with an effect (its unmount awaits)."""
     ticks, set_ticks = use_state(0)
     return html.div(
         html.button({"id": f"tick-{name}", "onClick": lambda _event: set_ticks(ticks + 1)}, "tick"),
@@ -424,7 +424,7 @@ def Ticker(name: str) -> Component:
 
 async def test_layouts_rendering_at_once_keep_their_own_hooks() -> None:
     """ReactPy's hook stack is per thread; Sanic serves every page on one thread. Two pages
-    rendering at once, their renders interleaved at every await, both render whole."""
+    rendering at once, their updates interleaved at every await, both render whole."""
     names = [f"page{number}" for number in range(8)]
 
     async def page(name: str) -> str:

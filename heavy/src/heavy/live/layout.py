@@ -30,7 +30,10 @@ messages from lighter states:
   classes): ReactPy's ``isinstance`` checks on ``typing`` Protocols walk the Protocol on every
   call on Python 3.11; any other object still goes through the Protocol check;
 - components are driven through ``LiveHook`` (``hooks.py``): a hook is current only during its
-  component's own synchronous render, so layouts rendering at once never interleave.
+  component's own synchronous render, so layouts rendering at once never interleave;
+- an update is rendered in one synchronous pass (ReactPy awaits at every element and
+  component): the effects of the components it unmounts are stopped where the render meets
+  them, and their tasks awaited once the model is built (``_Rendering``).
 
 Everything else (reconciling children by key, reusing event targets, unmounting, the order of
 hook calls, the log lines) follows ReactPy's layout step for step. Renders are serial (ReactPy's
