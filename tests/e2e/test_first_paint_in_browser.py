@@ -181,3 +181,27 @@ async def test_a_page_that_keeps_failing_to_load_stops_reloading_and_says_so(
     loads = [url for url in browser_page.requests if CLIENT_SCRIPT.search(url)]
     assert len(loads) == 4  # the first load and three more
     await expect(page.get_by_text(INTRO)).to_be_visible()  # still readable
+
+
+async def test_a_press_that_began_on_the_first_paint_clicks_once_the_page_is_live(
+    browser_page: BrowserPage,
+) -> None:
+    """A press (mouse down) on a first-paint link, released after the take-over replaced it."""
+    page = browser_page.page
+    async with stream_held(page) as release:
+        await page.goto(browser_page.base_url + "/")
+        await page.evaluate("window.loadedOnce = true")
+        await page.locator("#heavy-first-paint #to-other").hover()
+        await page.mouse.down()
+        release.set()
+        await expect(page.locator("#heavy-first-paint")).to_have_count(0)
+        await page.mouse.up()
+    await expect(page.locator("h1")).to_have_text("The other page")
+    assert await page.evaluate("window.loadedOnce === true")  # the router's way, not a reload
+    await page.locator("#to-home").hover()  # a press that leaves its link is no click
+    await page.mouse.down()
+    await page.mouse.move(0, 0)
+    await page.mouse.up()
+    await page.wait_for_timeout(300)
+    await expect(page.locator("h1")).to_have_text("The other page")
+    assert _problems(browser_page.console) == []

@@ -288,3 +288,58 @@ test("the live page takes over the first paint with what was typed and clicked i
   assert.deepEqual(clicks, ["send"]); // the held click, replayed on the live button
   assert.equal(document.title, "Echo · Heavy");
 });
+
+test("a press begun on a first-paint link and released on the live one clicks it once", async () => {
+  const painted = '<a id="next" href="/next">Next</a><a id="other" href="/other">Other</a>';
+  const { win, clock } = livePage({ body: `<div id="heavy-first-paint">${painted}</div><div id="app"></div>` });
+  const document = win.document;
+  /** @param {string} type @param {string} id */
+  const press = (type, id) =>
+    /** @type {HTMLElement} */ (document.getElementById(id)).dispatchEvent(new win.MouseEvent(type, { bubbles: true }));
+  /** @type {string[]} */
+  const clicks = [];
+  document.addEventListener("click", (event) => {
+    event.preventDefault(); // jsdom does not navigate; the router would
+    clicks.push(/** @type {Element} */ (event.target).id);
+  });
+
+  press("pointerdown", "next"); // on the first paint...
+  const app = /** @type {HTMLElement} */ (document.getElementById("app"));
+  app.innerHTML = `<span id="heavy-page-title" data-title="Live"></span>${painted}`;
+  await new Promise((resolve) => setImmediate(resolve)); // ...the live page takes over...
+  assert.equal(document.getElementById("heavy-first-paint"), null);
+  press("pointerup", "next"); // ...and the press ends on the live link: no click from the browser
+  await clock.tick(0);
+  assert.deepEqual(clicks, ["next"]);
+
+  press("pointerup", "next"); // a later press is the browser's own: nothing more from the page
+  await clock.tick(0);
+  assert.deepEqual(clicks, ["next"]);
+});
+
+test("a first-paint press dragged off its link, or ended before the take-over, clicks nothing", async () => {
+  const painted = '<a id="next" href="/next">Next</a><a id="other" href="/other">Other</a>';
+  for (const ending of ["dragged off", "before the take-over"]) {
+    const { win, clock } = livePage({ body: `<div id="heavy-first-paint">${painted}</div><div id="app"></div>` });
+    const document = win.document;
+    /** @param {string} type @param {string} id */
+    const press = (type, id) =>
+      /** @type {HTMLElement} */ (document.getElementById(id)).dispatchEvent(new win.MouseEvent(type, { bubbles: true }));
+    /** @type {string[]} */
+    const clicks = [];
+    document.addEventListener("click", (event) => clicks.push(/** @type {Element} */ (event.target).id));
+
+    press("pointerdown", "next");
+    if (ending === "before the take-over") {
+      press("pointerup", "other");
+    }
+    const app = /** @type {HTMLElement} */ (document.getElementById("app"));
+    app.innerHTML = `<span id="heavy-page-title" data-title="Live"></span>${painted}`;
+    await new Promise((resolve) => setImmediate(resolve));
+    press("pointerup", "other"); // on another live link
+    press("pointerdown", "next"); // and a new press, released on the live link
+    press("pointerup", "next");
+    await clock.tick(0);
+    assert.deepEqual(clicks, [], ending);
+  }
+});

@@ -2,8 +2,9 @@
 // empty #app, so the page shows before the websocket connects (and without JavaScript). Once
 // the live layout has rendered the page into #app, the first paint is removed in the same
 // task, before the browser paints: no flash, no doubled content. What was typed into it
-// (passwords included: it stays in this document), the focus and caret, and clicks on its
-// buttons (held, not lost) are carried over to the live page.
+// (passwords included: it stays in this document), the focus and caret, clicks on its
+// buttons (held, not lost) and a press still down on one of its links or buttons are carried
+// over to the live page.
 
 import { retype } from "./recovery.js";
 
@@ -12,6 +13,7 @@ export const MOUNT_ID = "app";
 // Every page renders its title in this element (the product's Page component).
 export const TITLE_ID = "heavy-page-title";
 const NOT_CARRIED = ["hidden", "file", "checkbox", "radio"];
+const PRESSABLE = "a[id], button[id], input[id][type=submit], input[id][type=button]";
 
 /**
  * @param {Element} element
@@ -32,6 +34,8 @@ export class FirstPaint {
     this.win = win;
     /** @type {Array<[string, boolean]>} [element id, is a form] clicked or sent in the first paint */
     this.heldClicks = [];
+    /** @type {string | null} the id of a first-paint link or button pressed and not yet released */
+    this.pressed = null;
   }
 
   /** @returns {HTMLElement | null} */
@@ -44,6 +48,57 @@ export class FirstPaint {
     const document = this.win.document;
     document.addEventListener("click", (event) => this.holdUntilLive(event), true);
     document.addEventListener("submit", (event) => this.holdUntilLive(event), true);
+    document.addEventListener("pointerdown", (event) => this.notePress(event), true);
+    for (const type of ["pointerup", "pointercancel"]) {
+      document.addEventListener(type, () => (this.pressed = null), true); // ended before the take-over
+    }
+  }
+
+  /**
+   * Remember which first-paint link or button a press began on: if the take-over replaces it
+   * before the release, the browser sees the press end on another element and sends no click.
+   *
+   * @param {Event} event
+   */
+  notePress(event) {
+    const painted = this.element();
+    const target = /** @type {Element} */ (event.target);
+    const pressable = painted && painted.contains(target) ? target.closest(PRESSABLE) : null;
+    this.pressed = pressable ? pressable.id : null;
+  }
+
+  /**
+   * A press that began on the first paint ends on the live page: click the live element with
+   * the same id if the release lands on it (a press dragged away is no click), unless the
+   * browser clicked it itself.
+   *
+   * @param {string} id
+   */
+  clickOnRelease(id) {
+    const document = this.win.document;
+    document.addEventListener(
+      "pointerup",
+      (release) => {
+        const live = document.getElementById(id);
+        if (!live || !live.contains(/** @type {Node} */ (release.target))) {
+          return;
+        }
+        let clicked = false;
+        /** @param {Event} click */
+        const seen = (click) => {
+          clicked = clicked || live.contains(/** @type {Node} */ (click.target));
+        };
+        document.addEventListener("click", seen, true);
+        // The browser's own click, if any, comes in the same task as the release.
+        this.win.setTimeout(() => {
+          document.removeEventListener("click", seen, true);
+          if (!clicked) {
+            live.click();
+          }
+        }, 0);
+      },
+      { capture: true, once: true },
+    );
   }
 
   /**
@@ -123,6 +178,10 @@ export class FirstPaint {
       }
     }
     painted.remove();
+    if (this.pressed) {
+      this.clickOnRelease(this.pressed);
+      this.pressed = null;
+    }
     for (const [id, value] of values) {
       const element = /** @type {HTMLInputElement | null} */ (document.getElementById(id));
       if (element && (element.tagName === "TEXTAREA" || element.tagName === "INPUT") && element.value !== value) {
