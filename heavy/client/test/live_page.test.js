@@ -61,6 +61,21 @@ function typeInto(win, id, value) {
   field.dispatchEvent(new win.Event("input", { bubbles: true }));
 }
 
+const PAINTED_LINKS = '<a id="next" href="/next">Next</a><a id="other" href="/other">Other</a>';
+
+/** Dispatch a pointer event of `type` on the element `id` (jsdom has no PointerEvent). @param {PageWindow} win @param {string} type @param {string} id */
+function press(win, type, id) {
+  const element = /** @type {HTMLElement} */ (win.document.getElementById(id));
+  element.dispatchEvent(new win.MouseEvent(type, { bubbles: true }));
+}
+
+/** ReactPy renders the page into #app; the first paint's observer takes over in a microtask. @param {PageWindow} win @param {string} painted */
+async function renderLive(win, painted) {
+  const app = /** @type {HTMLElement} */ (win.document.getElementById("app"));
+  app.innerHTML = `<span id="heavy-page-title" data-title="Live"></span>${painted}`;
+  await new Promise((resolve) => setImmediate(resolve));
+}
+
 test("each layout is told where the page is, the new one after a reconnect too", async () => {
   const { clock, rendered } = livePage({ url: "http://127.0.0.1:8000/notes?tab=mine" });
   const first = FakeSocket.opened[0];
@@ -290,12 +305,8 @@ test("the live page takes over the first paint with what was typed and clicked i
 });
 
 test("a press begun on a first-paint link and released on the live one clicks it once", async () => {
-  const painted = '<a id="next" href="/next">Next</a><a id="other" href="/other">Other</a>';
-  const { win, clock } = livePage({ body: `<div id="heavy-first-paint">${painted}</div><div id="app"></div>` });
+  const { win, clock } = livePage({ body: `<div id="heavy-first-paint">${PAINTED_LINKS}</div><div id="app"></div>` });
   const document = win.document;
-  /** @param {string} type @param {string} id */
-  const press = (type, id) =>
-    /** @type {HTMLElement} */ (document.getElementById(id)).dispatchEvent(new win.MouseEvent(type, { bubbles: true }));
   /** @type {string[]} */
   const clicks = [];
   document.addEventListener("click", (event) => {
@@ -303,42 +314,34 @@ test("a press begun on a first-paint link and released on the live one clicks it
     clicks.push(/** @type {Element} */ (event.target).id);
   });
 
-  press("pointerdown", "next"); // on the first paint...
-  const app = /** @type {HTMLElement} */ (document.getElementById("app"));
-  app.innerHTML = `<span id="heavy-page-title" data-title="Live"></span>${painted}`;
-  await new Promise((resolve) => setImmediate(resolve)); // ...the live page takes over...
+  press(win, "pointerdown", "next"); // on the first paint...
+  await renderLive(win, PAINTED_LINKS); // ...the live page takes over...
   assert.equal(document.getElementById("heavy-first-paint"), null);
-  press("pointerup", "next"); // ...and the press ends on the live link: no click from the browser
+  press(win, "pointerup", "next"); // ...and the press ends on the live link: no click from the browser
   await clock.tick(0);
   assert.deepEqual(clicks, ["next"]);
 
-  press("pointerup", "next"); // a later press is the browser's own: nothing more from the page
+  press(win, "pointerup", "next"); // a later press is the browser's own: nothing more from the page
   await clock.tick(0);
   assert.deepEqual(clicks, ["next"]);
 });
 
 test("a first-paint press dragged off its link, or ended before the take-over, clicks nothing", async () => {
-  const painted = '<a id="next" href="/next">Next</a><a id="other" href="/other">Other</a>';
   for (const ending of ["dragged off", "before the take-over"]) {
-    const { win, clock } = livePage({ body: `<div id="heavy-first-paint">${painted}</div><div id="app"></div>` });
+    const { win, clock } = livePage({ body: `<div id="heavy-first-paint">${PAINTED_LINKS}</div><div id="app"></div>` });
     const document = win.document;
-    /** @param {string} type @param {string} id */
-    const press = (type, id) =>
-      /** @type {HTMLElement} */ (document.getElementById(id)).dispatchEvent(new win.MouseEvent(type, { bubbles: true }));
     /** @type {string[]} */
     const clicks = [];
     document.addEventListener("click", (event) => clicks.push(/** @type {Element} */ (event.target).id));
 
-    press("pointerdown", "next");
+    press(win, "pointerdown", "next");
     if (ending === "before the take-over") {
-      press("pointerup", "other");
+      press(win, "pointerup", "other");
     }
-    const app = /** @type {HTMLElement} */ (document.getElementById("app"));
-    app.innerHTML = `<span id="heavy-page-title" data-title="Live"></span>${painted}`;
-    await new Promise((resolve) => setImmediate(resolve));
-    press("pointerup", "other"); // on another live link
-    press("pointerdown", "next"); // and a new press, released on the live link
-    press("pointerup", "next");
+    await renderLive(win, PAINTED_LINKS);
+    press(win, "pointerup", "other"); // on another live link
+    press(win, "pointerdown", "next"); // and a new press, released on the live link
+    press(win, "pointerup", "next");
     await clock.tick(0);
     assert.deepEqual(clicks, [], ending);
   }
