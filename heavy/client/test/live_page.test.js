@@ -63,10 +63,15 @@ function typeInto(win, id, value) {
 
 const PAINTED_LINKS = '<a id="next" href="/next">Next</a><a id="other" href="/other">Other</a>';
 
-/** Dispatch a pointer event of `type` on the element `id` (jsdom has no PointerEvent). @param {PageWindow} win @param {string} type @param {string} id */
-function press(win, type, id) {
-  const element = /** @type {HTMLElement} */ (win.document.getElementById(id));
-  element.dispatchEvent(new win.MouseEvent(type, { bubbles: true }));
+/**
+ * Dispatch a pointer event of `type` on the element `id` (jsdom has no PointerEvent).
+ *
+ * @param {PageWindow} win @param {string} type @param {string} id @param {string} [pointerType]
+ */
+function press(win, type, id, pointerType = "mouse") {
+  const event = new win.MouseEvent(type, { bubbles: true });
+  Object.defineProperty(event, "pointerType", { value: pointerType });
+  /** @type {HTMLElement} */ (win.document.getElementById(id)).dispatchEvent(event);
 }
 
 /** ReactPy renders the page into #app; the first paint's observer takes over in a microtask. @param {PageWindow} win @param {string} painted */
@@ -326,20 +331,21 @@ test("a press begun on a first-paint link and released on the live one clicks it
   assert.deepEqual(clicks, ["next"]);
 });
 
-test("a first-paint press dragged off its link, or ended before the take-over, clicks nothing", async () => {
-  for (const ending of ["dragged off", "before the take-over"]) {
+test("a first-paint press dragged off its link, ended before the take-over, or a tap, clicks nothing", async () => {
+  for (const ending of ["dragged off", "before the take-over", "a tap"]) {
     const { win, clock } = livePage({ body: `<div id="heavy-first-paint">${PAINTED_LINKS}</div><div id="app"></div>` });
     const document = win.document;
     /** @type {string[]} */
     const clicks = [];
     document.addEventListener("click", (event) => clicks.push(/** @type {Element} */ (event.target).id));
 
-    press(win, "pointerdown", "next");
+    // A tap's click is the browser's, made where the finger lifts: the page adds none.
+    press(win, "pointerdown", "next", ending === "a tap" ? "touch" : "mouse");
     if (ending === "before the take-over") {
       press(win, "pointerup", "other");
     }
     await renderLive(win, PAINTED_LINKS);
-    press(win, "pointerup", "other"); // on another live link
+    press(win, "pointerup", ending === "a tap" ? "next" : "other"); // a tap ends where it began
     press(win, "pointerdown", "next"); // and a new press, released on the live link
     press(win, "pointerup", "next");
     await clock.tick(0);

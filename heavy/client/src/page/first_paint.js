@@ -61,6 +61,10 @@ export class FirstPaint {
    * @param {Event} event
    */
   notePress(event) {
+    if (/** @type {PointerEvent} */ (event).pointerType === "touch") {
+      this.pressed = null; // a tap's click is made at its end, where the finger is: never lost
+      return;
+    }
     const painted = this.element();
     const target = /** @type {Element} */ (event.target);
     const pressable = painted && painted.contains(target) ? target.closest(PRESSABLE) : null;
