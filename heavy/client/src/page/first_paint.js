@@ -14,6 +14,9 @@ export const MOUNT_ID = "app";
 export const TITLE_ID = "heavy-page-title";
 const NOT_CARRIED = ["hidden", "file", "checkbox", "radio"];
 const PRESSABLE = "a[id], button[id], input[id][type=submit], input[id][type=button]";
+// A mouse's click comes in the task of its release; a tap's may come later (the browser makes
+// it once it has seen the tap end, up to 300 ms on pages that can zoom with a double tap).
+const TAP_CLICK_WAIT_MS = 350;
 
 /**
  * @param {Element} element
@@ -61,10 +64,6 @@ export class FirstPaint {
    * @param {Event} event
    */
   notePress(event) {
-    if (/** @type {PointerEvent} */ (event).pointerType === "touch") {
-      this.pressed = null; // a tap's click is made at its end, where the finger is: never lost
-      return;
-    }
     const painted = this.element();
     const target = /** @type {Element} */ (event.target);
     const pressable = painted && painted.contains(target) ? target.closest(PRESSABLE) : null;
@@ -93,13 +92,16 @@ export class FirstPaint {
           clicked = clicked || live.contains(/** @type {Node} */ (click.target));
         };
         document.addEventListener("click", seen, true);
-        // The browser's own click, if any, comes in the same task as the release.
-        this.win.setTimeout(() => {
-          document.removeEventListener("click", seen, true);
-          if (!clicked) {
-            live.click();
-          }
-        }, 0);
+        const tap = /** @type {PointerEvent} */ (release).pointerType === "touch";
+        this.win.setTimeout(
+          () => {
+            document.removeEventListener("click", seen, true);
+            if (!clicked) {
+              live.click();
+            }
+          },
+          tap ? TAP_CLICK_WAIT_MS : 0,
+        );
       },
       { capture: true, once: true },
     );
