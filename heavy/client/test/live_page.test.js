@@ -331,8 +331,8 @@ test("a press begun on a first-paint link and released on the live one clicks it
   assert.deepEqual(clicks, ["next"]);
 });
 
-test("a first-paint press dragged off its link, or ended before the take-over, clicks nothing", async () => {
-  for (const ending of ["dragged off", "before the take-over"]) {
+test("a first-paint press dragged off its link, cancelled, or ended before the take-over, clicks nothing", async () => {
+  for (const ending of ["dragged off", "cancelled", "before the take-over"]) {
     const { win, clock } = livePage({ body: `<div id="heavy-first-paint">${PAINTED_LINKS}</div><div id="app"></div>` });
     const document = win.document;
     /** @type {string[]} */
@@ -344,7 +344,8 @@ test("a first-paint press dragged off its link, or ended before the take-over, c
       press(win, "pointerup", "other");
     }
     await renderLive(win, PAINTED_LINKS);
-    press(win, "pointerup", "other"); // on another live link
+    // The press ends off its link, or the browser cancels it (a scroll took the touch).
+    press(win, ending === "cancelled" ? "pointercancel" : "pointerup", "other");
     press(win, "pointerdown", "next"); // and a new press, released on the live link
     press(win, "pointerup", "next");
     await clock.tick(0);

@@ -79,9 +79,12 @@ export class FirstPaint {
    */
   clickOnRelease(id) {
     const document = this.win.document;
+    const armed = new this.win.AbortController(); // until this press ends, released or cancelled
+    document.addEventListener("pointercancel", () => armed.abort(), { capture: true, signal: armed.signal });
     document.addEventListener(
       "pointerup",
       (release) => {
+        armed.abort();
         const live = document.getElementById(id);
         if (!live || !live.contains(/** @type {Node} */ (release.target))) {
           return;
@@ -103,7 +106,7 @@ export class FirstPaint {
           tap ? TAP_CLICK_WAIT_MS : 0,
         );
       },
-      { capture: true, once: true },
+      { capture: true, signal: armed.signal },
     );
   }
 
