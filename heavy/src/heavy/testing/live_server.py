@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -10,6 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -106,16 +108,41 @@ def live_server(
         stop(server)
 
 
+class ServerDidNotStopWarning(UserWarning):
+    """A server was still running ``timeout`` seconds after its Ctrl+C and was killed."""
+
+
 def stop(server: LiveServer, timeout: float = 20.0) -> int:
-    """Interrupt the server like Ctrl+C; kill it if it has not stopped in ``timeout`` seconds."""
+    """Interrupt the server like Ctrl+C; kill it if it has not stopped in ``timeout`` seconds.
+
+    A server that does not stop is a bug the kill would hide: before the kill, its threads'
+    stacks go to the end of its log (``py-spy dump``, when py-spy is installed), and a
+    ``ServerDidNotStopWarning`` names the log in pytest's summary."""
     if server.process.poll() is None:
         server.process.send_signal(signal.SIGINT)
         try:
             server.process.wait(timeout)
         except subprocess.TimeoutExpired:
+            _append_stacks(server)
             server.process.kill()
             server.process.wait()
+            message = f"the server did not stop within {timeout:.0f} s of Ctrl+C and was killed: see {server.log_path}"
+            warnings.warn(ServerDidNotStopWarning(message), stacklevel=2)
     return server.process.returncode
+
+
+def _append_stacks(server: LiveServer) -> None:
+    py_spy = shutil.which(
+        "py-spy", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    )
+    if py_spy is None:
+        stacks = "py-spy is not installed: no stacks"
+    else:
+        dump = [py_spy, "dump", "--pid", str(server.process.pid)]
+        done = subprocess.run(dump, capture_output=True, text=True, timeout=30, check=False)
+        stacks = done.stdout + done.stderr
+    with server.log_path.open("a") as log:
+        log.write(f"\n--- still running after Ctrl+C: its threads' stacks ---\n{stacks}\n")
 
 
 def _wait_until_answering(server: LiveServer, expect_healthy: bool) -> None:
