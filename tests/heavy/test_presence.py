@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 
+import pytest
 from heavy import (
     PostgresTransport,
     Presence,
@@ -117,3 +118,22 @@ async def test_many_watchers_are_told_a_slice_at_a_time_and_not_after_they_stop(
     turns = sorted(set(told_at.values()))
     assert len(turns) >= 120 // NOTIFY_SLICE
     assert max(list(told_at.values()).count(turn) for turn in turns) <= NOTIFY_SLICE
+
+
+@pytest.mark.parametrize("turns_between", [0, 1, 2, 3])
+async def test_a_presence_cancelled_as_a_page_leaves_still_stops(turns_between: int) -> None:
+    """A server stops while its pages close: a page leaving wakes the heartbeat loop in the same
+    turns of the loop as the stop's cancel reaches it, and the loop must end all the same."""
+    presence = Presence(PubSub())
+    running = asyncio.create_task(presence.run())
+    await asyncio.sleep(0.05)  # waiting for its next heartbeat
+    presence.join("note:1")()  # joins and leaves: a heartbeat is due
+    for _ in range(turns_between):
+        await asyncio.sleep(0)
+    running.cancel()
+    done, _ = await asyncio.wait([running], timeout=2.0)
+    try:
+        assert done, "the heartbeat loop outlived its cancel"
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)

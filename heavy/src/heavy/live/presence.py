@@ -226,8 +226,12 @@ class Presence:
                         await self.pubsub.publish(HEARTBEAT_TOPIC, heartbeat)
                 self._expire()
                 self._schedule_notify()
+                # asyncio.timeout, not wait_for: Python 3.11's wait_for returns the event's result
+                # when a cancel comes as it is set (a page that leaves as the server stops), and
+                # this loop would outlive the stop that cancelled it.
                 with suppress(TimeoutError):
-                    await asyncio.wait_for(self._heartbeat_due.wait(), HEARTBEAT_SECONDS)
+                    async with asyncio.timeout(HEARTBEAT_SECONDS):
+                        await self._heartbeat_due.wait()
                     await asyncio.sleep(CHANGE_DELAY)  # changes come in bursts: one heartbeat for them
         finally:
             subscription.close()

@@ -158,8 +158,9 @@ class PostgresTransport(_Reconnecting):
         connection = self._connection
         assert connection is not None
         while not self._lost.is_set():
-            with suppress(TimeoutError):
-                await asyncio.wait_for(self._lost.wait(), self.ping_seconds)
+            with suppress(TimeoutError):  # not wait_for: see heavy.live.presence (Presence.run)
+                async with asyncio.timeout(self.ping_seconds):
+                    await self._lost.wait()
             if not self._lost.is_set():
                 async with self._lock:
                     await connection.fetchval("SELECT 1", timeout=CONNECT_SECONDS)
