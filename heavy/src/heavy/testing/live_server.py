@@ -123,9 +123,11 @@ def stop(server: LiveServer, timeout: float = 20.0) -> int:
         try:
             server.process.wait(timeout)
         except subprocess.TimeoutExpired:
-            _append_stacks(server)
-            server.process.kill()
-            server.process.wait()
+            try:
+                _append_stacks(server)
+            finally:  # the diagnostic must never keep the server alive
+                server.process.kill()
+                server.process.wait()
             message = f"the server did not stop within {timeout:.0f} s of Ctrl+C and was killed: see {server.log_path}"
             warnings.warn(ServerDidNotStopWarning(message), stacklevel=2)
     return server.process.returncode
@@ -139,8 +141,12 @@ def _append_stacks(server: LiveServer) -> None:
         stacks = "py-spy is not installed: no stacks"
     else:
         dump = [py_spy, "dump", "--pid", str(server.process.pid)]
-        done = subprocess.run(dump, capture_output=True, text=True, timeout=30, check=False)
-        stacks = done.stdout + done.stderr
+        try:
+            done = subprocess.run(dump, capture_output=True, text=True, timeout=30, check=False)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            stacks = f"py-spy dump failed: {error}"
+        else:
+            stacks = done.stdout + done.stderr
     with server.log_path.open("a") as log:
         log.write(f"\n--- still running after Ctrl+C: its threads' stacks ---\n{stacks}\n")
 
