@@ -24,26 +24,14 @@ from reactpy.core.types import LayoutEventMessage, LayoutUpdateMessage
 
 from heavy_stack.frontend.types import Component
 
-
-class TurnCounter:
-    """Counts the event loop's turns while it runs: a callback that schedules itself again."""
-
-    def __init__(self) -> None:
-        self.turns = 0
-        self._running = True
-        asyncio.get_running_loop().call_soon(self._tick)
-
-    def _tick(self) -> None:
-        if self._running:
-            self.turns += 1
-            asyncio.get_running_loop().call_soon(self._tick)
-
-    def stop(self) -> None:
-        self._running = False
+from tests.heavy.loop_turns import TurnCounter
 
 
 @component
-def Clicks(handler_ended: list[int], counter: TurnCounter, kind: str) -> Component:
+def Clicks(
+    handler_ended: list[int], counter: TurnCounter, kind: str, handler_began: list[int] | None = None
+) -> Component:
+    handler_began = [] if handler_began is None else handler_began
     count, set_count = use_state(0)
 
     def quick(_event: Any) -> None:
@@ -51,6 +39,7 @@ def Clicks(handler_ended: list[int], counter: TurnCounter, kind: str) -> Compone
         handler_ended.append(counter.turns)
 
     async def slow(_event: Any) -> None:
+        handler_began.append(counter.turns)
         await asyncio.sleep(0)  # a wait for something, as a unit of work waits for its database
         set_count(count + 1)
         handler_ended.append(counter.turns)
@@ -65,6 +54,7 @@ class Page:
         self.mirror = LayoutMirror()
         self.shown: list[str] = []
         self.sent_at: list[int] = []
+        self.clicked_at: list[int] = []  # the turn the server read each click in
         self.counter: TurnCounter | None = None
         self._clicks = clicks
         # Turns the click's first answer waits in its send, as a socket's flow control makes it.
@@ -90,6 +80,8 @@ class Page:
         if self._clicks and len(self.shown) == 1:
             target = self.mirror.find(id="count").target("onClick")
             self.shown.append("clicked")  # sent once; the answers follow
+            assert self.counter is not None
+            self.clicked_at.append(self.counter.turns)
             return {"type": "layout-event", "target": target, "data": [{}]}
         await self._answered.wait()
         raise PageClosed
@@ -110,6 +102,21 @@ async def test_an_answer_goes_out_in_the_turn_its_handler_ends(kind: str) -> Non
     page.counter.stop()
     assert page.shown == ["0", "clicked", "1"]
     assert page.sent_at[-1] == handler_ended[0]
+
+
+async def test_an_async_handler_begins_in_the_turn_its_event_is_read() -> None:
+    """Not at the loop's next turn, as a task's first step would: under load that turn waits
+    for every other page's ready work, and a handler that reads the database waits again for
+    its answer (``heavy.live.eager_task``). It answers one turn after its one wait."""
+    page = Page(clicks=1)
+    handler_ended: list[int] = []
+    handler_began: list[int] = []
+    await page.serve(lambda: Clicks(handler_ended, page.counter, "async", handler_began))
+    assert page.counter is not None
+    page.counter.stop()
+    assert page.shown == ["0", "clicked", "1"]
+    assert handler_began == page.clicked_at
+    assert page.sent_at[-1] == handler_ended[0] == page.clicked_at[0] + 1
 
 
 @component

@@ -50,6 +50,8 @@ from heavy_stack.frontend.components.notice import NoticeProvider
 from heavy_stack.frontend.types import Component
 from heavy_stack.settings import PROJECT_ROOT
 
+from tests.heavy.loop_turns import TurnCounter
+
 Context = HeavyContext[AppServices]
 
 seen: dict[str, Any] = {}
@@ -546,6 +548,43 @@ async def test_a_click_read_with_the_close_of_its_page_is_stored(
     await click_then_close(served(SignUpButtons(email), services), "sign-up")
     await finish_abandoned_work(within=5)
     assert await count_users(database, email) == 1
+
+
+@component
+def LoadsWhenShown(counter: TurnCounter, began: list[int]) -> Component:
+    name, set_name = heavy_use_state("")
+
+    async def load(context: Context) -> None:
+        began.append(counter.turns)
+        context.on_commit(set_name, "loaded")
+
+    heavy_use_effect(load, [])
+    return html.p({"id": "loaded"}, name or "loading")
+
+
+async def test_an_effects_unit_begins_in_the_turn_after_the_page_is_sent(services: AppServices) -> None:
+    """Effects start once the page's update has gone out (the next turn); the effect's task and
+    its unit of work then start eagerly (``heavy.live.eager_task``), not each a turn later: under
+    load each turn waits for every other page's ready work, and "Loading…" shows that long."""
+    counter = TurnCounter()
+    began: list[int] = []
+    sent: list[int] = []
+    shown = LayoutMirror()
+    loaded = asyncio.Event()
+
+    async def send(update: LayoutUpdateMessage) -> None:
+        sent.append(counter.turns)
+        shown.apply(json.loads(json.dumps(update)))
+        if shown.find(id="loaded").text == "loaded":
+            loaded.set()
+
+    async def receive() -> LayoutEventMessage:
+        await asyncio.wait_for(loaded.wait(), 5)
+        raise PageClosed
+
+    await serve_live_layout(LiveLayout(served(LoadsWhenShown(counter, began), services)), send, receive)
+    counter.stop()
+    assert began == [sent[0] + 1]
 
 
 @component

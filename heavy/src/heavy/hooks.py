@@ -59,6 +59,7 @@ from heavy.data.turns import TooManyWaitingError
 from heavy.events import Declared, Takes, takes_of
 from heavy.heavy_context import HeavyContext, PendingUpdates, SignInRequiredError, open_heavy_context
 from heavy.i18n import N_, gettext
+from heavy.live.eager_task import start_eagerly
 from heavy.live.hooks import current_hook
 from heavy.live.layout import Handler, LiveLayout, element_handler
 from heavy.live.presence import PAGES, current_presence
@@ -228,7 +229,7 @@ class _EffectRun:
 
     def __init__(self, work: Coroutine[Any, Any, Cleanup]) -> None:
         self.cleanup: Cleanup = None
-        task = asyncio.ensure_future(work)
+        task = start_eagerly(work)  # its unit asks for the database now, not a turn later
         self.task: asyncio.Task[Cleanup] | None = task
         task.add_done_callback(self._ended)
 
@@ -462,9 +463,7 @@ class _UnitOfWork:
                 raise
             finally:
                 ended()
-        work = asyncio.ensure_future(
-            self._take_turn(function, pending, unavailable, clears_notice, refusable)
-        )
+        work = start_eagerly(self._take_turn(function, pending, unavailable, clears_notice, refusable))
         try:
             return await asyncio.shield(work)
         except asyncio.CancelledError:

@@ -4,7 +4,8 @@
   checks; every open one is in ``LiveLayout.live``;
 - ``hooks.LiveHook``: the life-cycle hook it gives each component (one render at a time on
   ReactPy's hook stack, shared context providers, light effects);
-- ``serve.serve_live_layout``: updates out, events in (each handler a plain asyncio task);
+- ``serve.serve_live_layout``: updates out, events in (each handler a plain asyncio task,
+  started eagerly: ``eager_task.start_eagerly``);
 - ``stream.install_live_pages``: ReactPy's client files and the stream route at ReactPy's paths,
   served through ``heavy.stream.guard``;
 - ``html``: the element constructors of ``reactpy.html``, the same dicts for less CPU;

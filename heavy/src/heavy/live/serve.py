@@ -7,15 +7,15 @@ ways that the framework measured:
   from one task beside it: no task group and no task per loop (about 1.5 KiB of each open
   page); either loop's end ends the other, and its error comes out alone;
 
-- each incoming event's handler starts as a plain asyncio task (anyio's ``start_soon`` wraps
-  and names every task: about a tenth of a click's server CPU); the tasks still running when
-  the page goes away are cancelled, as the task group would have, but for units of work, which
-  run to their end (``run_to_end_here``), also those of events read with the page's close;
-- a handler that is a plain function (not async) is called as its event is read, with no
-  task: a task's first step waits for the event loop's next turn, which under load waits for
-  every other page's ready work, and the render it asks for waits for the turn after; only
-  while an earlier event's task has not started yet does it get a task too, so that handlers
-  still begin in the order their events came;
+- each incoming event's handler that is a coroutine starts as a plain asyncio task (anyio's
+  ``start_soon`` wraps and names every task: about a tenth of a click's server CPU), started
+  eagerly (``heavy.live.eager_task``): it runs up to its first wait as its event is read, since
+  a task's first step would wait for the event loop's next turn, which under load waits for
+  every other page's ready work (a handler that reads the database then waited twice). The
+  tasks still running when the page goes away are cancelled, as the task group would have, but
+  for units of work, which run to their end (``run_to_end_here``);
+- a handler that is a plain function (not async) is called as its event is read, with no task;
+  handlers begin in the order their events came;
 - what a handler changed is rendered and sent by the task the handler ran in, once it ends
   (``_Sending.render_here``), while the sending loop waits for work: that loop's task would
   first wait for the event loop's next turn, an answer's last wait under load. While the
@@ -29,13 +29,13 @@ While ``LiveLayout.observer`` is set (``heavy.telemetry``), it renders and sends
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from contextvars import ContextVar
 from functools import partial
 from typing import Any
 
+from heavy.live.eager_task import start_eagerly
 from heavy.live.layout import LiveLayout
 from reactpy.config import REACTPY_DEBUG_MODE
 from reactpy.core.types import LayoutEventMessage, LayoutUpdateMessage
@@ -218,46 +218,29 @@ async def _deliver_events(layout: LiveLayout, receive: Receive, sending: _Sendin
         while True:
             # Checked here, before any task: data that fits no handler is dropped at once, and a
             # flood of it ends this loop (TooManyBadEventsError closes the connection). A plain
-            # function's handler runs here, unless an earlier event's task has yet to begin;
-            # what it changed is rendered and sent here too.
-            if not _start_delivery(
-                layout.accept(await receive(), sync_now=_all_started(deliveries)), deliveries, sending
-            ):
+            # function's handler runs here; what it changed is rendered and sent here too.
+            if not _start_delivery(layout.accept(await receive(), sync_now=True), deliveries, sending):
                 await sending.render_here()
     finally:
-        try:
-            if any(_not_started(delivery) for delivery in deliveries):
-                # An event the page sent just before it closed (a save, then the tab closed) is
-                # read with the close: its delivery has not begun, and cancelled now, its unit
-                # would never run. One turn of the loop starts them all (tasks start in the
-                # order they were made): a unit says it runs to its end (run_to_end_here), a
-                # handler that is not one runs up to its first wait.
-                await asyncio.sleep(0)
-        finally:
-            _leave(deliveries)
+        # An event the page sent just before it closed (a save, then the tab closed) was read
+        # with the close: its handler has begun all the same (started eagerly), so a unit of
+        # work in it runs to its end (run_to_end_here), and anything else is cancelled.
+        _leave(deliveries)
 
 
 def _start_delivery(
     call: Coroutine[Any, Any, None] | None, deliveries: set[asyncio.Task[None]], sending: _Sending
 ) -> bool:
-    # Not awaited: the next event is received while this one's handler runs. Started here, not
+    # Not awaited: the next event is received while this one's handler waits. Started here, not
     # in the loop's frame, whose locals would keep the last event's task and call (done) for as
     # long as the page stays idle. False: no task (the handler ran already, or none fits).
     if call is None:
         return False
-    delivery = asyncio.create_task(sending.render_after(call))
-    deliveries.add(delivery)
+    # Registered before its first step, where run_to_end_here looks for it.
+    delivery = start_eagerly(sending.render_after(call), deliveries.add)
     delivery.add_done_callback(_delivered)
     delivery.add_done_callback(deliveries.discard)
     return True
-
-
-def _all_started(deliveries: set[asyncio.Task[None]]) -> bool:
-    return not any(_not_started(delivery) for delivery in deliveries)
-
-
-def _not_started(delivery: asyncio.Task[None]) -> bool:
-    return inspect.getcoroutinestate(delivery.get_coro()) == inspect.CORO_CREATED  # type: ignore[arg-type]
 
 
 def _leave(deliveries: set[asyncio.Task[None]]) -> None:
