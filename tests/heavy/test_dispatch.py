@@ -9,6 +9,7 @@ more comes that much later.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -56,6 +57,7 @@ class Page:
         self.sent_at: list[int] = []
         self.clicked_at: list[int] = []  # the turn the server read each click in
         self.counter: TurnCounter | None = None
+        self.counter_at_start = 0  # the turn the server began to serve the page in
         self._clicks = clicks
         # Turns the click's first answer waits in its send, as a socket's flow control makes it.
         self._send_waits = send_waits
@@ -86,9 +88,17 @@ class Page:
         await self._answered.wait()
         raise PageClosed
 
+    async def first_render(self) -> None:
+        await asyncio.wait_for(self._rendered.wait(), 5)
+
     def serve(self, root: Callable[[], Any]) -> Awaitable[None]:
         self.counter = TurnCounter()
-        return serve_live_layout(LiveLayout(root()), self.send, self.receive)
+        return self._serve(root)
+
+    async def _serve(self, root: Callable[[], Any]) -> None:
+        assert self.counter is not None
+        self.counter_at_start = self.counter.turns
+        await serve_live_layout(LiveLayout(root()), self.send, self.receive)
 
 
 @pytest.mark.parametrize("kind", ["sync", "async"])
@@ -102,6 +112,22 @@ async def test_an_answer_goes_out_in_the_turn_its_handler_ends(kind: str) -> Non
     page.counter.stop()
     assert page.shown == ["0", "clicked", "1"]
     assert page.sent_at[-1] == handler_ended[0]
+
+
+async def test_a_new_page_goes_out_in_the_turn_it_is_served() -> None:
+    """Its first render is not left to the sending loop's task's first step, a turn later
+    (under load, the turn after every other page's ready work): a new visitor's page waited
+    for it."""
+    page = Page(clicks=0)
+    served = asyncio.ensure_future(page.serve(lambda: Clicks([], page.counter, "sync")))
+    await page.first_render()
+    served.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await served
+    assert page.counter is not None
+    page.counter.stop()
+    assert page.shown == ["0"]
+    assert page.sent_at == [page.counter_at_start]
 
 
 async def test_an_async_handler_begins_in_the_turn_its_event_is_read() -> None:

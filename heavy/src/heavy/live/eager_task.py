@@ -70,30 +70,47 @@ class _Started(Coroutine[Any, Any, Any]):
             self._outcome = ended
 
     def send(self, value: Any) -> Any:
-        outcome = self._take_outcome()
-        if outcome is _NOT_STARTED:
+        if self._outcome is _NOT_STARTED:
             return self._coro.send(value)
-        if isinstance(outcome, BaseException):
-            raise outcome
-        if outcome is None or outcome.done():
-            # A bare yield (run again at the next turn: this is it), or a wait that is over
-            # already: go on now rather than one turn later.
-            return self._coro.send(None)
-        return outcome  # the future the first step waits on: the task now waits on it
+        return self._first_send()
 
     def throw(self, typ: Any, val: Any = None, tb: Any = None) -> Any:
-        error = typ if val is None else val
+        try:
+            if self._outcome is _NOT_STARTED:
+                return self._coro.throw(typ if val is None else val)
+            return self._first_throw(typ if val is None else val)
+        finally:
+            # The error passes through this frame, so its traceback holds the frame: the frame
+            # must not hold the error (a cycle that would keep the coroutine's locals, a page's
+            # objects, for the cycle collector).
+            typ = val = None  # (asyncio gives the error alone, never a traceback)
+
+    def _first_send(self) -> Any:
         outcome = self._take_outcome()
-        if isinstance(outcome, StopIteration):
-            raise outcome  # done already: a cancel that comes after cannot undo that
-        if isinstance(outcome, BaseException):
-            raise outcome
-        if isinstance(outcome, asyncio.Future) and isinstance(error, asyncio.CancelledError):
-            # Cancelled before the task's first turn, so before the task waited on what the
-            # first step waits on: cancelled as Task.cancel cancels what a task waits on, and
-            # the coroutine hears it there (cleaning up inside the loop, as any task's would).
-            outcome.cancel()
-        return self._coro.throw(error)
+        try:
+            if isinstance(outcome, BaseException):
+                raise outcome  # done (StopIteration) or failed in the first step
+            if outcome is None or outcome.done():
+                # A bare yield (run again at the next turn: this is it), or a wait that is
+                # over already: go on now rather than one turn later.
+                return self._coro.send(None)
+            return outcome  # the future the first step waits on: the task now waits on it
+        finally:
+            outcome = None  # as in throw
+
+    def _first_throw(self, error: BaseException) -> Any:
+        outcome = self._take_outcome()
+        try:
+            if isinstance(outcome, BaseException):
+                raise outcome  # done already (a cancel that comes after cannot undo that), or failed
+            if isinstance(outcome, asyncio.Future) and isinstance(error, asyncio.CancelledError):
+                # Cancelled before the task's first turn, so before the task waited on what the
+                # first step waits on: cancelled as Task.cancel cancels what a task waits on,
+                # and the coroutine hears it there (cleaning up in the loop, as a task's would).
+                outcome.cancel()
+            return self._coro.throw(error)
+        finally:
+            del outcome, error  # as in throw
 
     def close(self) -> None:
         self._outcome = _NOT_STARTED

@@ -5,7 +5,10 @@ ways that the framework measured:
 
 - the events are received in the task that serves the page, and the updates rendered and sent
   from one task beside it: no task group and no task per loop (about 1.5 KiB of each open
-  page); either loop's end ends the other, and its error comes out alone;
+  page); either loop's end ends the other, and its error comes out alone. The sending loop's
+  task starts eagerly (``heavy.live.eager_task``), so a new page's first render goes out in the
+  turn its connection is served, not a turn later behind every other page's ready work (at 500
+  replayed users the page's opening p50 19 → 8 ms, p95 77-90 → 36-48 ms);
 
 - each incoming event's handler that is a coroutine starts as a plain asyncio task (anyio's
   ``start_soon`` wraps and names every task: about a tenth of a click's server CPU), started
@@ -142,7 +145,7 @@ async def _serve(layout: LiveLayout, send: Send, receive: Receive) -> None:
     # No local name for this task: an error passing through this frame keeps its locals, and
     # the task would keep the error (a cycle, for the cycle collector only).
     sending = _Sending(layout, send, asyncio.current_task())
-    sending.task = asyncio.create_task(_send_updates(layout, send, sending))
+    sending.task = start_eagerly(_send_updates(layout, send, sending))
     try:
         await _deliver_events(layout, receive, sending)
     except asyncio.CancelledError:

@@ -62,7 +62,7 @@ async def render_first_paint(root: ComponentType, location: Location, carrier: A
     mirror = LayoutMirror()
     with rendering_first_paint():
         async with LiveLayout(ConnectionContext(root, value=connection)) as layout:
-            mirror.apply(dict(await asyncio.wait_for(layout.render(), RENDER_TIMEOUT_S)))
+            mirror.apply(dict(await _render(layout)))
             # heavy's router has rendered the route already (heavy.web.router); reactpy-router's
             # own renders it once its History tells it the location, as the browser does.
             target = _history_target(mirror.root)
@@ -70,8 +70,14 @@ async def render_first_paint(root: ComponentType, location: Location, carrier: A
                 data = [{"pathname": location.pathname, "search": location.search}]
                 await layout.deliver(LayoutEventMessage(type="layout-event", target=target, data=data))
                 if layout.render_pending:
-                    mirror.apply(dict(await asyncio.wait_for(layout.render(), RENDER_TIMEOUT_S)))
+                    mirror.apply(dict(await _render(layout)))
     return vdom_to_html(mirror.root)
+
+
+async def _render(layout: LiveLayout) -> Any:
+    # In this task: wait_for would run the render in a task of its own, a loop turn later.
+    async with asyncio.timeout(RENDER_TIMEOUT_S):
+        return await layout.render()
 
 
 def _history_target(model: Any) -> str | None:
