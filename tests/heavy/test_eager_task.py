@@ -36,6 +36,7 @@ async def test_the_first_step_runs_before_it_returns_as_the_task_in_a_context_of
     assert seen["label"] == "caller's"
     assert label.get() == "caller's", "what the task sets stays in its context"
     assert asyncio.current_task() is caller
+    assert "<locals>.work()" in repr(task), "named by its coroutine, in logs too"
     assert await task == "task's"
     assert steps == ["first", "second"]
 

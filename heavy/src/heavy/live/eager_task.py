@@ -116,6 +116,10 @@ class _Started(Coroutine[Any, Any, Any]):
         self._outcome = _NOT_STARTED
         self._coro.close()
 
+    @property
+    def __name__(self) -> str:  # what asyncio names the task's coroutine by, in its repr and logs
+        return str(getattr(self._coro, "__qualname__", type(self._coro).__name__))
+
     def __await__(self) -> Generator[Any, None, Any]:
         raise TypeError("a started coroutine runs in its task only")
 
