@@ -64,12 +64,12 @@ async def _user(base_url: str, connection: RecordedConnection, run: CapacityRun,
     await asyncio.sleep(random.uniform(0, 0.5))  # not every handshake in the same tick
     while time.monotonic() < deadline:
         try:
+            connecting = time.monotonic()  # a visitor waits for the connection too
             transport, page = await ws_connect(_ReplayedSocket, url, extra_headers={"Origin": base_url})
             assert isinstance(page, _ReplayedSocket)
-            opened_at = time.monotonic()
             try:  # one timer for the whole replay: a timer per message costs the load generator
                 async with asyncio.timeout(deadline - time.monotonic() + ANSWER_TIMEOUT_S):
-                    await _replay_once(transport, page, connection, run, opened_at, deadline)
+                    await _replay_once(transport, page, connection, run, connecting, deadline)
             finally:
                 transport.disconnect()
         except (OSError, TimeoutError, ElementNotFoundError):  # ConnectionError is an OSError
@@ -81,12 +81,12 @@ async def _replay_once(
     page: _ReplayedSocket,
     connection: RecordedConnection,
     run: CapacityRun,
-    opened_at: float,
+    connecting: float,
     deadline: float,
 ) -> None:
     # The page's first update shows it: the answer to the connection itself.
     await page.next_message(than=0)
-    run.answers_ms.append((time.monotonic() - opened_at) * 1000)
+    run.answers_ms.append((time.monotonic() - connecting) * 1000)
     if connection.opening is not None:  # the router's report of the location, as a browser sends it
         transport.send(WSMsgType.TEXT, page.replayed.message_for(connection.opening))
     for event in connection.events_after_opening:

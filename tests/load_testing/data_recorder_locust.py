@@ -20,10 +20,12 @@ Every event the server answered in the recording is a Locust request named after
 its element. It succeeds only once the page shows what the server confirmed when recorded (its
 messages, the texts it changed), and its response time runs from sending it until then (to the
 server's next update where there is nothing to compare): an update that answers nothing, such
-as the online count, does not end it early. A page load must answer 200 and a hand-off as recorded (``303 to /notes``). A missing
-answer (``--response-timeout``), an element the page no longer has, or a closed socket is a
-failure too, and that replay stops there. At the end, one line per step says how many times the
-server confirmed it.
+as the online count, does not end it early. A page's opening (``open /``) runs from the moment
+its browser began to connect: a visitor waits for the TCP connection and the websocket
+handshake too. A page load must answer 200 and a hand-off as recorded (``303 to /notes``). A
+missing answer (``--response-timeout``), an element the page no longer has, or a closed socket
+is a failure too, and that replay stops there. At the end, one line per step says how many
+times the server confirmed it.
 
 A recording that cannot be replayed (missing, empty, corrupt, an unknown ``--visit`` or
 ``--connection-id``), an ``--accounts`` file that is not one, or no server at ``--host`` stops
@@ -331,9 +333,10 @@ class ReplayUser(User):
         """Load the page, replay its connection; the hand-off link it ends with, if recorded."""
         if browser is not None:
             self._load_page(browser, connection.path)
+        connecting = time.perf_counter()
         with self._connect(browser, connection.path) as socket:
             page = ReplayedPage(account)
-            self._open(page, socket, connection)
+            self._open(page, socket, connection, connecting)
             for event in connection.events_after_opening:
                 gevent.sleep(think_time(self.options.think_time, event))
                 self._drain(page, socket)
@@ -413,12 +416,15 @@ class ReplayUser(User):
                 page.receive(socket.recv(timeout=remaining))
         return link
 
-    def _open(self, page: ReplayedPage, socket: BlockingWebSocket, connection: RecordedConnection) -> None:
-        """The page's first update (its page shown), timed from the open socket and checked as
-        the router's report of its location was answered when recorded; then that report, sent
-        as the page script sends it."""
+    def _open(
+        self, page: ReplayedPage, socket: BlockingWebSocket, connection: RecordedConnection, connecting: float
+    ) -> None:
+        """The page's first update (its page shown), timed from ``connecting``, when the browser
+        began to connect (a visitor waits for the TCP connection and the websocket handshake
+        too: a server that accepts connections late shows here), and checked as recorded; then
+        the router's report of its location, sent as the page script sends it."""
         opening = connection.opening
-        self._take_answer(open_step(connection.path), page, socket, time.perf_counter(), opening)
+        self._take_answer(open_step(connection.path), page, socket, connecting, opening)
         if opening is not None:
             socket.send(page.message_for(opening))
 

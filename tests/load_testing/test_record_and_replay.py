@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, contextmanager, suppress
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from heavy.data.db_connection import Database
@@ -179,3 +180,49 @@ async def test_the_bench_capacity_replay_runs_the_demo_back_to_back_without_fail
     assert len(run.answers_ms) >= users * answered_per_replay
     assert run.latencies.per_second > 0
     assert "Traceback" not in log
+
+
+@asynccontextmanager
+async def late_accepting_proxy(target: str, delay_s: float) -> AsyncIterator[str]:
+    """The address of a TCP proxy in front of ``target`` (``http://host:port``) that passes each
+    new connection on only after ``delay_s``: a server that accepts connections late."""
+    address = urlsplit(target)
+
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with suppress(ConnectionError):
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        writer.close()
+
+    async def pass_on(client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(delay_s)
+        server_reader, server_writer = await asyncio.open_connection(address.hostname, address.port)
+        await asyncio.gather(pipe(client_reader, server_writer), pipe(server_reader, client_writer))
+
+    proxy = await asyncio.start_server(pass_on, "127.0.0.1", 0)
+    async with proxy:
+        yield f"http://127.0.0.1:{proxy.sockets[0].getsockname()[1]}"
+
+
+async def test_a_pages_opening_counts_the_wait_for_its_connection(
+    database_urls: tuple[str, str], tmp_path: Path
+) -> None:
+    """A visitor waits for the connection too: a server that accepts late (a busy event loop
+    takes one waiting connection per turn) shows in ``open /``, not in the steps after it."""
+    delay_ms = 400
+    async with fresh_database(database_urls, "late") as database:
+        with server_on(database, tmp_path / "server.log") as server:
+            async with late_accepting_proxy(server.base_url, delay_ms / 1000) as proxy:
+                result = await asyncio.to_thread(
+                    run_replay, proxy, DEMO_RECORDING, users=2, loops=1, think_time="0"
+                )
+    assert result.exit_code == 0, result.output
+    assert result.total.failures == 0, result.output
+    opening = result.events[open_step("/")]
+    assert opening.requests == 2
+    assert opening.percentile(0.0) >= delay_ms, result.output
+    # The page's own answers come over the open connection: none waits for it again.
+    steps = [stats for name, stats in result.events.items() if name != open_step("/")]
+    assert steps
+    assert all(stats.percentile(0.5) < delay_ms for stats in steps), result.output

@@ -50,6 +50,7 @@ from heavy.telemetry.dashboard import (
 )
 from heavy.web.census import install_census
 from heavy.web.client import client_texts, install_client
+from heavy.web.event_loop import install_event_loop
 from heavy.web.first_paint import render_first_paint
 from heavy.web.garbage_collection import tune_garbage_collector
 from heavy.web.health import install_health_routes
@@ -109,8 +110,14 @@ class HeavyState(Generic[SettingsT, ServicesT]):
         return self.opened_services
 
 
-HeavyApp = Sanic[Config, HeavyState[Any, Any]]
-"""The type of an app ``create_app`` built (``app.ctx`` is its ``HeavyState``)."""
+class HeavyApp(Sanic[Config, HeavyState[Any, Any]]):
+    """The Sanic app ``create_app`` builds (``app.ctx`` is its ``HeavyState``): Sanic's, serving on
+    an event loop that accepts every waiting connection at each turn (``heavy.web.event_loop``)."""
+
+    def setup_loop(self) -> None:
+        # Sanic calls it in each serving process, just before it makes the event loop.
+        install_event_loop(self.config)
+        super().setup_loop()
 
 
 def app_state(request: Request) -> HeavyState[Any, Any]:
@@ -180,7 +187,7 @@ def create_app(
       visitor's choice or its browser's best match (``heavy.web.languages``). English alone
       when None.
     """
-    app: HeavyApp = Sanic(name, ctx=HeavyState[SettingsT, ServicesT](settings))
+    app = HeavyApp(name, ctx=HeavyState[SettingsT, ServicesT](settings))
     # After Sanic(): it resets its own loggers. In each worker process too: the factory runs there.
     configure_logging(settings)
     install_log_scopes(app)
