@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from dataclasses import dataclass, field
@@ -50,7 +51,6 @@ from heavy.telemetry.dashboard import (
 )
 from heavy.web.census import install_census
 from heavy.web.client import client_texts, install_client
-from heavy.web.event_loop import install_event_loop
 from heavy.web.first_paint import render_first_paint
 from heavy.web.garbage_collection import tune_garbage_collector
 from heavy.web.health import install_health_routes
@@ -116,7 +116,10 @@ class HeavyApp(Sanic[Config, HeavyState[Any, Any]]):
 
     def setup_loop(self) -> None:
         # Sanic calls it in each serving process, just before it makes the event loop.
-        install_event_loop(self.config)
+        if sys.platform != "win32" and sys.implementation.name == "cpython":  # where uvloop installs
+            from heavy.web.event_loop import install_event_loop  # imports uvloop
+
+            install_event_loop(self.config)
         super().setup_loop()
 
 

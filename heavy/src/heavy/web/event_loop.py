@@ -58,8 +58,8 @@ class EagerAcceptPolicy(uvloop.EventLoopPolicy):  # type: ignore[misc]
 
 def install_event_loop(config: Config) -> None:
     """Make ``EagerAcceptLoop`` the loop of this process where Sanic would run uvloop (its
-    ``USE_UVLOOP`` unset or true, not on Windows). Called just before Sanic makes the loop."""
-    if config.USE_UVLOOP is False or os.name == "nt":
+    ``USE_UVLOOP`` unset or true). Called just before Sanic makes the loop."""
+    if config.USE_UVLOOP is False:
         return
     if not isinstance(asyncio.get_event_loop_policy(), EagerAcceptPolicy):
         # Sanic keeps a policy that is uvloop's (this is one): its setup_loop sets none.
