@@ -8,15 +8,20 @@ makes it.
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
+import os
+import resource
 import socket
+import sys
 from collections.abc import Callable, Coroutine
+from contextlib import suppress
 from typing import Any, cast
 
 import pytest
 import uvloop
 from heavy.web.app import HeavyApp
-from heavy.web.event_loop import ACCEPTS_PER_TURN, EagerAcceptLoop, EagerAcceptPolicy
+from heavy.web.event_loop import ACCEPTS_PER_TURN, RETRY_AFTER_S, EagerAcceptLoop, EagerAcceptPolicy
 
 from tests.heavy.loop_turns import TurnCounter
 
@@ -113,3 +118,66 @@ def test_the_app_serves_on_the_eager_loop_where_sanic_would_use_uvloop(use_uvloo
         assert isinstance(asyncio.get_event_loop_policy(), EagerAcceptPolicy) is eager
     finally:
         asyncio.set_event_loop_policy(before)
+
+
+# Run in a process of its own: the test's process has no descriptor left for a socket.
+ARRIVALS = """
+import socket, sys, time
+time.sleep(0.1)
+for _ in range(20):
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1).close()
+    except OSError:
+        pass
+    time.sleep(0.03)
+"""
+
+
+def test_out_of_file_descriptors_warns_once_then_accepts_again(caplog: pytest.LogCaptureFixture) -> None:
+    """While the process cannot accept (no file descriptor left) and connections keep coming,
+    the loop's reader pauses with one warning instead of warning at every turn; then it takes
+    connections again."""
+
+    async def exhaust_then_recover() -> int:
+        loop = asyncio.get_running_loop()
+        made: list[int] = []
+        turns = TurnCounter()
+        server = await loop.create_server(lambda: Echo(made, turns), "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        arrivals = await asyncio.create_subprocess_exec(sys.executable, "-c", ARRIVALS, str(port))
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(
+            resource.RLIMIT_NOFILE, (max(int(fd) for fd in os.listdir("/proc/self/fd")) + 1, hard)
+        )
+        fillers = []
+        try:
+            with suppress(OSError):  # every free descriptor below the limit, taken
+                while True:
+                    fillers.append(os.open(os.devnull, os.O_RDONLY))
+            for _ in range(40):  # while the connections come, within the reader's pause
+                await asyncio.sleep(RETRY_AFTER_S / 50)
+        finally:
+            for fd in fillers:
+                os.close(fd)
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+        async with asyncio.timeout(10):
+            await arrivals.wait()
+        await asyncio.sleep(RETRY_AFTER_S)  # the reader listens again
+        before = len(made)
+        late = socket.create_connection(("127.0.0.1", port))
+        for _ in range(100):
+            if len(made) > before:
+                break
+            await asyncio.sleep(0)
+        turns.stop()
+        late.close()
+        server.close()
+        await server.wait_closed()
+        return len(made) - before
+
+    with caplog.at_level(logging.WARNING, logger="heavy.web.event_loop"):
+        accepted_after = run_on(EagerAcceptLoop, exhaust_then_recover())
+    warnings = [record.getMessage() for record in caplog.records if "Could not accept" in record.getMessage()]
+    assert len(warnings) == 1, warnings
+    assert "Too many open files" in warnings[0]
+    assert accepted_after == 1

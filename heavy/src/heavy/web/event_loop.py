@@ -4,9 +4,9 @@ libuv (uvloop's core) takes one new connection from a listening socket per turn 
 loop, since its 1.45 (libuv/libuv#3696: most programs never find a second one waiting). A busy
 live server's turn is long: every message that came meanwhile is handled in it, tens of
 milliseconds under load. New pages then arrive faster than one a turn, and wait in the kernel's
-listen queue: at 500 replayed users on one worker (issue 26) a page waited 1.7 s at p50 for its
-websocket to be accepted (`docs/load-testing.md`), a wait the server never logs and a load test
-sees only if it times the connection.
+listen queue: at 500 replayed users on one worker (issue 26) a page waited about a second at p50
+for its websocket to be accepted (`docs/load-testing.md`), a wait the server never logs and a
+load test sees only if it times the connection.
 
 ``EagerAcceptLoop`` is uvloop's loop whose TCP servers take every connection waiting at each
 turn (up to ``ACCEPTS_PER_TURN``), as asyncio's own loop does; everything else is uvloop's.
@@ -34,6 +34,9 @@ logger = logging.getLogger(__name__)
 # most about one busy turn's work for the open pages' messages to wait behind, and 9 a turn keep
 # up with hundreds of new pages a second at the 30 to 60 turns a second of a saturated worker.
 ACCEPTS_PER_TURN = 8
+# After an error of the process (out of file descriptors or memory), uvloop's server alone
+# accepts this long (libuv then closes the connections it cannot take, rather than keep them).
+RETRY_AFTER_S = 1.0
 
 ProtocolFactory = Callable[[], asyncio.BaseProtocol]
 
@@ -67,8 +70,9 @@ def install_event_loop(config: Config) -> None:
 
 
 class EagerAcceptServer(asyncio.AbstractServer):
-    """uvloop's server, with a reader of its own on each listening socket that accepts every
-    connection waiting there; uvloop's server still takes its one a turn.
+    """uvloop's server, with a reader of its own on each listening socket that accepts the
+    connections waiting there (up to ``ACCEPTS_PER_TURN`` a turn); uvloop's server still takes
+    its one a turn.
 
     The reader watches a duplicate of the socket (one file in the kernel, one listen queue: each
     connection is accepted once, by one of them): the loop watches a file descriptor once."""
@@ -105,8 +109,9 @@ class EagerAcceptServer(asyncio.AbstractServer):
                 return  # none left: uvloop's server may have taken the last one
             except ConnectionAbortedError:
                 continue  # the client gave up while it waited
-            except OSError as error:  # out of file descriptors or memory: uvloop's server retries
-                logger.warning("Could not accept a connection: %s", error)
+            except OSError as error:  # out of file descriptors or memory: left to uvloop's server
+                logger.warning("Could not accept a connection (%s): retrying in %s s", error, RETRY_AFTER_S)
+                self._pause(listener)
                 return
             connection.setblocking(False)
             start_eagerly(self._connect(connection), self._connecting.add).add_done_callback(
@@ -122,6 +127,15 @@ class EagerAcceptServer(asyncio.AbstractServer):
         except Exception:
             logger.exception("Could not serve an accepted connection")
             connection.close()
+
+    def _pause(self, listener: socket.socket) -> None:
+        # The socket stays readable while the error lasts: without a pause, a warning every turn.
+        self._loop.remove_reader(listener.fileno())
+        self._loop.call_later(RETRY_AFTER_S, self._resume, listener)
+
+    def _resume(self, listener: socket.socket) -> None:
+        if listener in self._listeners:  # not closed meanwhile
+            self._loop.add_reader(listener.fileno(), self._accept_waiting, listener)
 
     def _stop_listening(self) -> None:
         for listener in self._listeners:
