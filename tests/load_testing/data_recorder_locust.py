@@ -7,7 +7,8 @@
 with the most events) from start to end, then starts again as a new browser. A visit is all the
 connections of one browser tab, in order: the sign-up page, the sign-in hand-off over HTTP, the
 page the browser loads after it. A visit that signs in, or spans page loads, loads each page
-over HTTP before its websocket and keeps its cookies, as the browser did.
+over HTTP before its websocket and keeps its cookies, as the browser did. A user begins after a
+random part of one visit's pauses: users started together do not replay in step.
 
 Each user keeps its own copy of the layout from the server's ``layout-update`` messages, so each
 recorded event goes to the live handler of the same element. Where the recording had an e-mail
@@ -274,6 +275,16 @@ def think_time(setting: str, event: RecordedEvent) -> float:
     return random.uniform(float(low), float(high or low))
 
 
+def visit_pauses(setting: str, visit: RecordedVisit) -> float:
+    """The pauses of one replay of ``visit`` in all, in seconds, per ``--think-time`` (a range
+    counts its middle)."""
+    paused = [event for connection in visit.connections for event in connection.events_after_opening]
+    if setting == "recorded":
+        return sum(event.think_time for event in paused)
+    low, _, high = setting.partition("-")
+    return len(paused) * (float(low) + float(high or low)) / 2
+
+
 class ReplayFailedError(Exception):
     """This replay cannot go on (the page no longer matches the recording)."""
 
@@ -298,6 +309,9 @@ class ReplayUser(User):
         self.account = self.plan.account_of(self.number) or NO_ACCOUNT
         if self.plan.visit.needs_an_account and self.account is NO_ACCOUNT:
             self.account = self._sign_up_for_an_account()
+        # Users started together would replay in step (the same pauses), opening their pages at
+        # the same moments every visit, as visitors do not: each starts at its own point of one.
+        gevent.sleep(random.uniform(0, visit_pauses(self.options.think_time, self.plan.visit)))
 
     @task
     def replay(self) -> None:

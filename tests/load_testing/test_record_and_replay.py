@@ -226,3 +226,23 @@ async def test_a_pages_opening_counts_the_wait_for_its_connection(
     steps = [stats for name, stats in result.events.items() if name != open_step("/")]
     assert steps
     assert all(stats.percentile(0.5) < delay_ms for stats in steps), result.output
+
+
+async def test_users_started_together_open_their_pages_at_different_moments(
+    database_urls: tuple[str, str], tmp_path: Path
+) -> None:
+    """Replayed users make the same pauses: started together, they would open every page in step,
+    a burst no real visitors make. Each starts at its own point of a visit."""
+    users, pause_s = 12, 0.3
+    async with fresh_database(database_urls, "spread") as database:
+        with server_on(database, tmp_path / "server.log") as server:
+            result = await asyncio.to_thread(
+                run_replay, server.base_url, DEMO_RECORDING, users=users, loops=1, think_time=str(pause_s)
+            )
+    assert result.exit_code == 0, result.output
+    assert result.total.failures == 0, result.output
+    opening = result.events[open_step("/")]
+    assert opening.requests == users
+    # All started at once (the spawn rate is the number of users); their pages opened over much
+    # of one visit's pauses (15 of 0.3 s), not in the same instant.
+    assert opening.last_request - opening.first_request >= 1.0, result.output
