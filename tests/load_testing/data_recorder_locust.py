@@ -271,8 +271,7 @@ def think_time(setting: str, event: RecordedEvent) -> float:
     """Seconds to pause before ``event``, per ``--think-time``."""
     if setting == "recorded":
         return event.think_time
-    low, _, high = setting.partition("-")
-    return random.uniform(float(low), float(high or low))
+    return random.uniform(*_pause_range(setting))
 
 
 def visit_pauses(setting: str, visit: RecordedVisit) -> float:
@@ -281,8 +280,13 @@ def visit_pauses(setting: str, visit: RecordedVisit) -> float:
     paused = [event for connection in visit.connections for event in connection.events_after_opening]
     if setting == "recorded":
         return sum(event.think_time for event in paused)
+    return len(paused) * sum(_pause_range(setting)) / 2
+
+
+def _pause_range(setting: str) -> tuple[float, float]:
+    """A ``--think-time`` range such as ``0.5-1`` (or one number) as its two ends, in seconds."""
     low, _, high = setting.partition("-")
-    return len(paused) * (float(low) + float(high or low)) / 2
+    return float(low), float(high or low)
 
 
 class ReplayFailedError(Exception):
