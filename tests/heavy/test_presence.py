@@ -120,6 +120,28 @@ async def test_many_watchers_are_told_a_slice_at_a_time_and_not_after_they_stop(
     assert max(list(told_at.values()).count(turn) for turn in turns) <= NOTIFY_SLICE
 
 
+@pytest.mark.parametrize("watching", [3, 60, 150])
+async def test_the_more_pages_watch_the_longer_between_two_rounds(watching: int) -> None:
+    # Every page shows the online count: told every second, 500 open pages would be 500 renders
+    # a second while pages come and go. A round that told many pages spaces the next one out.
+    presence = Presence(PubSub(), notify_seconds=0.05, notify_per_second=100)
+    loop = asyncio.get_running_loop()
+    rounds: dict[int, list[float]] = {}
+
+    def told(total: int) -> None:
+        rounds.setdefault(total, []).append(loop.time())
+
+    for _ in range(watching):
+        presence.watch("note:3", lambda total: told(total))  # a watcher per page
+    leave = presence.join("note:3")
+    await eventually(lambda: len(rounds.get(1, ())) == watching)
+    leave()
+    await eventually(lambda: len(rounds.get(0, ())) == watching)
+    between = min(rounds[0]) - min(rounds[1])
+    spacing = max(0.05, watching / 100)
+    assert spacing <= between < spacing + 0.5
+
+
 @pytest.mark.parametrize("turns_between", [0, 1, 2, 3])
 async def test_a_presence_cancelled_as_a_page_leaves_still_stops(turns_between: int) -> None:
     """A server stops while its pages close: a page leaving wakes the heartbeat loop in the same
