@@ -139,7 +139,7 @@ async def test_the_more_pages_watch_the_longer_between_two_rounds(watching: int)
     await eventually(lambda: len(rounds.get(0, ())) == watching)
     between = min(rounds[0]) - min(rounds[1])
     spacing = max(0.05, watching / 100)
-    assert spacing <= between < spacing + 0.5
+    assert spacing <= between < spacing + 2.0  # slack for a busy machine, far below the 10 s cap
 
 
 @pytest.mark.parametrize("turns_between", [0, 1, 2, 3])
