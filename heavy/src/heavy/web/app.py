@@ -112,7 +112,7 @@ class HeavyState(Generic[SettingsT, ServicesT]):
 
 class HeavyApp(Sanic[Config, HeavyState[Any, Any]]):
     """The Sanic app ``create_app`` builds (``app.ctx`` is its ``HeavyState``): Sanic's, serving on
-    an event loop that accepts every waiting connection at each turn (``heavy.web.event_loop``)."""
+    an event loop that accepts several waiting connections at each turn (``heavy.web.event_loop``)."""
 
     def setup_loop(self) -> None:
         # Sanic calls it in each serving process, just before it makes the event loop.

@@ -1,4 +1,4 @@
-"""The event loop a server process runs: uvloop's, accepting every connection that waits.
+"""The event loop a server process runs: uvloop's, accepting several waiting connections a turn.
 
 libuv (uvloop's core) takes one new connection from a listening socket per turn of the event
 loop, since its 1.45 (libuv/libuv#3696: most programs never find a second one waiting). A busy
@@ -42,7 +42,8 @@ ProtocolFactory = Callable[[], asyncio.BaseProtocol]
 
 
 class EagerAcceptLoop(uvloop.Loop):
-    """uvloop's event loop whose TCP servers accept every waiting connection at each turn."""
+    """uvloop's event loop whose TCP servers accept up to ``ACCEPTS_PER_TURN`` + 1 waiting
+    connections at each turn."""
 
     async def create_server(  # type: ignore[override]  # uvloop's own signature, passed on
         self, protocol_factory: ProtocolFactory, host: Any = None, port: Any = None, **options: Any
