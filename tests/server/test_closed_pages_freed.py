@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import urllib.request
+from collections.abc import Callable
 from contextlib import AsyncExitStack
 
 import pytest
@@ -40,6 +41,9 @@ def census(server: LiveServer, *, collect: bool = True) -> dict[str, int]:
 
 
 async def test_closed_and_dropped_pages_free_their_objects(server: LiveServer) -> None:
+    # The server is shared by the tests of this worker, which run one after another: a page
+    # still open now is one an earlier test closed that is still going away.
+    await _census_once(server, lambda counts: counts["layouts"] == 0)
     before = await asyncio.to_thread(census, server)
     async with AsyncExitStack() as pages_open:
         pages = [
@@ -55,18 +59,19 @@ async def test_closed_and_dropped_pages_free_their_objects(server: LiveServer) -
         assert opened["presence_watchers"] > before["presence_watchers"]  # the online count
         for page in pages[1::2]:
             page.connection.transport.abort()  # dropped: no close handshake
-    left = await _census_once_settled(server, before)
+    left = await _census_once(
+        server, lambda counts: all(counts[key] <= before[key] for key in PER_PAGE + SHARED)
+    )
     grown = {key: (before[key], left[key]) for key in PER_PAGE + SHARED if left[key] > before[key]}
     assert not grown, f"closed pages left objects behind (before, after): {grown}"
 
 
-async def _census_once_settled(server: LiveServer, before: dict[str, int]) -> dict[str, int]:
-    """The census, uncollected, once it is back to ``before`` (closing pages take a moment),
-    or the last one."""
+async def _census_once(server: LiveServer, settled: Callable[[dict[str, int]], bool]) -> dict[str, int]:
+    """The census, uncollected, once ``settled`` says so (closing pages take a moment), or the
+    last one after ``WAIT_SECONDS``."""
     deadline = asyncio.get_running_loop().time() + WAIT_SECONDS
     while True:
         counts = await asyncio.to_thread(census, server, collect=False)
-        settled = all(counts[key] <= before[key] for key in PER_PAGE + SHARED)
-        if settled or asyncio.get_running_loop().time() > deadline:
+        if settled(counts) or asyncio.get_running_loop().time() > deadline:
             return counts
         await asyncio.sleep(0.2)
