@@ -30,7 +30,7 @@ ROUTES = ["/", "/", "/", "/other", "/sign-in", "/sign-up", "/", "/no-such-page"]
 # own jobs start and end meanwhile).
 PER_PAGE = ["layouts", "layout_objects", "component_states", "element_states", "websockets"]
 SHARED = ["presence_watchers", "subscriptions"]
-WAIT_SECONDS = 30.0
+WAIT_SECONDS = 30.0  # far more than closing pages or a ping round take, on a loaded machine
 
 
 def census(server: LiveServer, *, collect: bool = True) -> dict[str, int]:
@@ -43,7 +43,7 @@ def census(server: LiveServer, *, collect: bool = True) -> dict[str, int]:
 async def test_closed_and_dropped_pages_free_their_objects(server: LiveServer) -> None:
     # The server is shared by the tests of this worker, which run one after another: a page
     # still open now is one an earlier test closed that is still going away.
-    await _census_once(server, lambda counts: counts["layouts"] == 0)
+    await census_once(server, lambda counts: counts["layouts"] == 0)
     before = await asyncio.to_thread(census, server)
     async with AsyncExitStack() as pages_open:
         pages = [
@@ -59,14 +59,14 @@ async def test_closed_and_dropped_pages_free_their_objects(server: LiveServer) -
         assert opened["presence_watchers"] > before["presence_watchers"]  # the online count
         for page in pages[1::2]:
             page.connection.transport.abort()  # dropped: no close handshake
-    left = await _census_once(
+    left = await census_once(
         server, lambda counts: all(counts[key] <= before[key] for key in PER_PAGE + SHARED)
     )
     grown = {key: (before[key], left[key]) for key in PER_PAGE + SHARED if left[key] > before[key]}
     assert not grown, f"closed pages left objects behind (before, after): {grown}"
 
 
-async def _census_once(server: LiveServer, settled: Callable[[dict[str, int]], bool]) -> dict[str, int]:
+async def census_once(server: LiveServer, settled: Callable[[dict[str, int]], bool]) -> dict[str, int]:
     """The census, uncollected, once ``settled`` says so (closing pages take a moment), or the
     last one after ``WAIT_SECONDS``."""
     deadline = asyncio.get_running_loop().time() + WAIT_SECONDS

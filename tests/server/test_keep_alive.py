@@ -20,12 +20,11 @@ from heavy.testing.page_driver import WebSocketPage
 from heavy.testing.plugin import suite_server_settings
 from heavy.testing.product import ProductUnderTest
 
-from tests.server.test_closed_pages_freed import census
+from tests.server.test_closed_pages_freed import census, census_once
 
 pytestmark = pytest.mark.server
 
 PING_SECONDS = 1
-WAIT_SECONDS = 30.0  # far more than a ping round and its timeout, for a loaded machine
 
 
 @pytest.fixture(scope="module")
@@ -69,9 +68,5 @@ async def test_a_page_that_answers_pings_stays_live_and_a_silent_one_is_closed_a
 
 
 async def _layouts_once_down_to(server: LiveServer, count: int) -> int:
-    deadline = asyncio.get_running_loop().time() + WAIT_SECONDS
-    while True:
-        layouts = (await asyncio.to_thread(census, server, collect=False))["layouts"]
-        if layouts <= count or asyncio.get_running_loop().time() > deadline:
-            return layouts
-        await asyncio.sleep(0.2)
+    counts = await census_once(server, lambda counts: counts["layouts"] <= count)
+    return counts["layouts"]
