@@ -10,7 +10,9 @@ Every text file of the project is rewritten (folders and files named after the p
 renamed too), except .git, .venv, .tools, .data, caches and binary files. Run it once, right
 after cloning; then delete .git and start a fresh history.
 
-Standard library only: it runs with a plain python3, before anything is installed.
+Standard library only: it runs with a plain python3, before anything is installed. It then
+formats the renamed code with the project's ruff, running `make install` first if that is not
+installed yet.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -337,7 +340,7 @@ def summary(plan: Plan) -> str:
 NEXT_STEPS = """\
 Next:
   1. Delete the template's history and start yours:  rm -rf .git && git init
-  2. Run the tests:  make test  (it reinstalls .venv under the new name)
+  2. Run the tests:  make test
 The embedded database under .data/ starts new databases under the new name; delete .data/ to
 drop the old ones."""
 
@@ -421,24 +424,56 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def reformat(root: Path) -> str:
-    """Format the renamed code with the project's ruff (a name of another length moves line
-    breaks, and another name sorts elsewhere among imports); says what it did."""
-    ruff = _ruff(root)
+    """Format the renamed code with the project's own ruff, the version ``uv.lock`` pins (a name
+    of another length moves line breaks, and another name sorts elsewhere among imports; CI's
+    lint checks both). Where no such ruff is installed yet (a fresh clone), ``make install``
+    installs the locked dependencies first, as every ``make`` target would. Says what it did."""
+    ruff = _locked_ruff(root)
+    if ruff is None and shutil.which("make") is not None:
+        print("Installing the locked dependencies (make install) to format the renamed code...", flush=True)
+        subprocess.run(["make", "install"], cwd=root, check=False)
+        ruff = _locked_ruff(root)
     if ruff is None:
-        return "ruff is not installed yet: run `make format` once `make install` has run."
+        return (
+            "Not formatted: the project's ruff could not be installed. Run `make format` before your "
+            "first commit (a name of another length moves line breaks, and CI's lint checks them)."
+        )
     for arguments in (["check", "--fix-only", "--select", "I", "."], ["format", "."]):
         subprocess.run([*ruff, *arguments], cwd=root, capture_output=True, check=False)
-    return "Formatted with ruff (line lengths and import order follow the new name)."
+    return "Formatted with the project's ruff (line lengths and import order follow the new name)."
 
 
-def _ruff(root: Path) -> list[str] | None:
+def _locked_ruff(root: Path) -> list[str] | None:
+    """A ruff command of the version ``uv.lock`` pins (any version if it pins none), or None."""
+    wanted = _locked_version(root / LOCK_FILE, "ruff")
+    for command in _ruff_commands(root):
+        try:
+            shown = subprocess.run([*command, "--version"], capture_output=True, text=True, check=False)
+        except OSError:
+            continue
+        if shown.returncode == 0 and (wanted is None or shown.stdout.split()[-1:] == [wanted]):
+            return command
+    return None
+
+
+def _ruff_commands(root: Path) -> Iterator[list[str]]:
     venv_ruff = root / ".venv" / ("Scripts/ruff.exe" if os.name == "nt" else "bin/ruff")
     if venv_ruff.exists():
-        return [str(venv_ruff)]
+        yield [str(venv_ruff)]
     if importlib.util.find_spec("ruff") is not None:  # run with the project's Python
-        return [sys.executable, "-m", "ruff"]
+        yield [sys.executable, "-m", "ruff"]
     on_path = shutil.which("ruff")
-    return None if on_path is None else [on_path]
+    if on_path is not None:
+        yield [on_path]
+
+
+def _locked_version(lock_file: Path, package: str) -> str | None:
+    try:
+        lock = tomllib.loads(lock_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    versions = [entry.get("version") for entry in lock.get("package", []) if entry.get("name") == package]
+    return versions[0] if versions and isinstance(versions[0], str) else None
 
 
 if __name__ == "__main__":

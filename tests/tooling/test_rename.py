@@ -9,6 +9,7 @@ import random
 import re
 import shutil
 import string
+import sys
 import tomllib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -170,11 +171,16 @@ def test_binary_and_non_utf8_files_are_left_alone(renamed: Renamed) -> None:
     assert "2 binary or non-UTF-8 files naming the project left alone" in renamed.stdout
 
 
-def test_the_lock_file_still_matches_pyproject(renamed: Renamed) -> None:
+def _uv() -> str:
+    """This checkout's uv (skips the test where there is none)."""
     uv = os.environ.get("UV") or shutil.which("uv") or str(PROJECT_ROOT / ".tools" / "uv" / "bin" / "uv")
     if not Path(uv).exists():
         pytest.skip("uv is not installed here")
-    result = run_tool(renamed.root, uv, "lock", "--check", "--offline")
+    return uv
+
+
+def test_the_lock_file_still_matches_pyproject(renamed: Renamed) -> None:
+    result = run_tool(renamed.root, _uv(), "lock", "--check", "--offline")
     assert result.returncode == 0, output(result)
 
 
@@ -258,6 +264,32 @@ def test_names_across_the_alphabet_keep_the_project_lint_clean(tmp_path: Path, n
         assert checked.returncode == 0, output(checked)
     smoke = run_tool(root, "python", "-c", f"import {name}.app; {name}.app.create_app()")
     assert smoke.returncode == 0, output(smoke)
+
+
+def test_a_fresh_clone_renamed_by_a_python_without_ruff_is_formatted(tmp_path: Path) -> None:
+    # As a user runs it first: `python3 rename_project.py` in a fresh clone, with no .venv and
+    # no ruff anywhere (-S: the standard library alone; no ruff on PATH). The short name moves
+    # line breaks, which CI's lint would refuse unformatted.
+    root = copy_project(tmp_path / "project")
+    uv = _uv()
+    path = os.pathsep.join(
+        folder for folder in os.environ["PATH"].split(os.pathsep) if not (Path(folder) / "ruff").exists()
+    )
+    env = copy_env(root, PATH=path, UV=uv)
+    for variable in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"):  # the copy's own .venv, not ours
+        env.pop(variable, None)
+
+    result = run_tool(
+        root, sys.executable, "-S", "rename_project.py", "--name", "ab", "--title", "AB", "--yes", env=env
+    )
+
+    assert result.returncode == 0, output(result)
+    assert "make install" in result.stdout
+    assert "Formatted with the project's ruff" in result.stdout, output(result)
+    ruff = str(root / ".venv" / "bin" / "ruff")
+    for command in ([ruff, "format", "--check", "."], [ruff, "check", "."]):
+        checked = run_tool(root, *command, env=env)
+        assert checked.returncode == 0, output(checked)
 
 
 @pytest.mark.parametrize(
