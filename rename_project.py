@@ -451,7 +451,8 @@ def _locked_ruff(root: Path) -> list[str] | None:
             shown = subprocess.run([*command, "--version"], capture_output=True, text=True, check=False)
         except OSError:
             continue
-        if shown.returncode == 0 and (wanted is None or shown.stdout.split()[-1:] == [wanted]):
+        # "ruff 0.8.4", or with a build's hash and date after it.
+        if shown.returncode == 0 and (wanted is None or wanted in shown.stdout.split()[1:2]):
             return command
     return None
 
