@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
+import signal
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -13,6 +16,7 @@ import pytest
 from heavy.data.db_connection import Database
 from heavy.testing.cookie_browser import CookieBrowser
 from heavy.testing.live_server import LiveServer, stop
+from heavy.testing.page_driver import WebSocketPage
 from heavy.testing.plugin import suite_server_settings
 from heavy.testing.product import ProductUnderTest
 
@@ -28,6 +32,7 @@ pytestmark = pytest.mark.server
 Line = dict[str, Any]
 StartServer = Callable[..., LiveServer]
 BINDING_COOKIE = AccountCookies(Settings(_env_file=None)).binding_name
+DUMP_WAIT_SECONDS = 10.0
 
 
 @pytest.fixture
@@ -145,3 +150,23 @@ async def test_dev_logs_plain_text_by_default(start_server: StartServer) -> None
         with pytest.raises(json.JSONDecodeError):  # not one JSON object among them
             json.loads(line)
     assert "GET /" not in text  # no access log in DEV unless asked for
+
+
+async def test_sigusr1_logs_every_task_and_the_server_goes_on_serving(server: LiveServer) -> None:
+    # heavy.web.task_dump: where a hung server waits, asked of a running one without stopping it.
+    async with WebSocketPage.open(server.base_url) as page:
+        server.process.send_signal(signal.SIGUSR1)
+        log = await asyncio.to_thread(_log_once_it_says, server, "asyncio tasks (SIGUSR1)")
+        assert "Stack for <Task pending" in log.partition("asyncio tasks (SIGUSR1)")[2], log[-2000:]
+        shown = page.text("server-time")
+        await page.click("update-time")
+        await page.wait_until(lambda: page.text("server-time") != shown)
+    assert server.process.poll() is None
+
+
+def _log_once_it_says(server: LiveServer, text: str) -> str:
+    """The server's log once it holds ``text``, or after ``DUMP_WAIT_SECONDS``."""
+    deadline = time.monotonic() + DUMP_WAIT_SECONDS
+    while text not in (log := server.log()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return log

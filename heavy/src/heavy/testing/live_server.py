@@ -13,13 +13,15 @@ import urllib.error
 import urllib.request
 import warnings
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 from heavy.testing.product import ProductUnderTest
+from heavy.web.task_dump import DUMP_SIGNAL
 
 STARTUP_TIMEOUT = 60.0
+TASK_DUMP_SECONDS = 1.0  # for a server that did not stop to log its tasks before the kill
 
 
 class ServerDidNotStartError(RuntimeError):
@@ -115,15 +117,17 @@ class ServerDidNotStopWarning(UserWarning):
 def stop(server: LiveServer, timeout: float = 20.0) -> int:
     """Interrupt the server like Ctrl+C; kill it if it has not stopped in ``timeout`` seconds.
 
-    A server that does not stop is a bug the kill would hide: before the kill, its threads'
-    stacks go to the end of its log (``py-spy dump``, when py-spy is installed), and a
-    ``ServerDidNotStopWarning`` names the log in pytest's summary."""
+    A server that does not stop is a bug the kill would hide: before the kill, its asyncio
+    tasks (``heavy.web.task_dump``) and its threads' stacks (``py-spy dump``, when py-spy is
+    installed) go to the end of its log, and a ``ServerDidNotStopWarning`` names the log in
+    pytest's summary."""
     if server.process.poll() is None:
         server.process.send_signal(signal.SIGINT)
         try:
             server.process.wait(timeout)
         except subprocess.TimeoutExpired:
             try:
+                _dump_tasks(server)
                 _append_stacks(server)
             finally:  # the diagnostic must never keep the server alive
                 server.process.kill()
@@ -131,6 +135,25 @@ def stop(server: LiveServer, timeout: float = 20.0) -> int:
             message = f"the server did not stop within {timeout:.0f} s of Ctrl+C and was killed: see {server.log_path}"
             warnings.warn(ServerDidNotStopWarning(message), stacklevel=2)
     return server.process.returncode
+
+
+def _dump_tasks(server: LiveServer) -> None:
+    # The server logs its asyncio tasks (heavy.web.task_dump): what a hung stop waits for. Only
+    # once it handles the signal: one stuck before that would be ended by it, stacks unseen.
+    if DUMP_SIGNAL is not None and _catches(server.process.pid, DUMP_SIGNAL):
+        server.process.send_signal(DUMP_SIGNAL)
+        with suppress(subprocess.TimeoutExpired):
+            server.process.wait(TASK_DUMP_SECONDS)
+
+
+def _catches(pid: int, signum: int) -> bool:
+    """Whether process ``pid`` handles ``signum`` (Linux's /proc; False where unknown)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    caught = next((line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:")), "0")
+    return bool(int(caught, 16) >> (signum - 1) & 1)
 
 
 def _append_stacks(server: LiveServer) -> None:

@@ -63,6 +63,7 @@ from heavy.web.pubsub_server import pubsub_transport, serving_pubsub, sharing_wr
 from heavy.web.requests import refuse_unparsable_urls
 from heavy.web.security import install_security_defaults
 from heavy.web.security.origin import is_websocket_request
+from heavy.web.task_dump import install_task_dump
 from heavy.web.theme import THEME_COOKIE, provide_theme, theme_document_attributes, theme_from_cookie
 from heavy.web.time_zone import TIME_ZONE_COOKIE, provide_time_zone, time_zone_from_cookie
 from heavy.web.worker_manager import hold_stops_until_workers_started
@@ -366,6 +367,8 @@ def _install_listeners(
     # Before the worker says it has started: Sanic 25.12 loses a stop that reaches a worker still
     # in its after_server_start listeners.
     app.before_server_start(lambda _app: tune_garbage_collector())
+    # kill -USR1 logs every task and where it waits (a stop or a page that hangs).
+    app.before_server_start(lambda _app: install_task_dump(asyncio.get_running_loop()))
     app.after_server_start(start)
     app.before_server_stop(stop_jobs)
     app.after_server_stop(close_services)
