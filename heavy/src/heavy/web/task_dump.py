@@ -2,7 +2,7 @@
 
 A server that hangs in a coroutine (a stop that never ends, a page that never answers) shows
 nothing in its threads' stacks (``py-spy dump``) but the event loop waiting in its select: what
-it waits for is an asyncio task's. On SIGUSR1 the serving process logs one WARNING line listing
+it waits for is an asyncio task's. On SIGUSR1 the serving process logs one WARNING record listing
 its tasks, each with its name, its coroutine and its stack (``Task.print_stack``), and goes on
 serving. Send it to the process that serves (``make run``'s; with Sanic's worker manager, a
 worker's), not to the manager, where SIGUSR1 keeps its default action and ends the process.
@@ -32,7 +32,7 @@ def install_task_dump(loop: asyncio.AbstractEventLoop) -> None:
 
 
 def log_tasks() -> None:
-    """Log every task of the running loop with its stack, as one WARNING line."""
+    """Log every task of the running loop with its stack, as one WARNING record (one line in JSON logs)."""
     tasks = sorted(asyncio.all_tasks(), key=lambda task: task.get_name())
     parts = [f"{len(tasks)} asyncio tasks (SIGUSR1):"]
     for task in tasks:
